@@ -1,0 +1,79 @@
+# Kith: `make run` starts the demo, `make test` runs the suite (README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help run test test-unit test-browser lint lock browser clean
+
+help:
+	@echo "make run     start Kith on http://$(HOST):$(PORT) with the demo network"
+	@echo "make test    install test tools and run the whole suite"
+	@echo "make lint    ruff, import layers, migrations check, deploy check"
+	@echo "make lock    recompile requirements*.txt from pyproject.toml"
+
+# The virtual environment, built with the first Python 3.12+ tools/find-python finds.
+$(PY):
+	@interp=$$(tools/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$interp"; \
+	"$$interp" -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check uv==0.13.9 2>&1 | grep -v "is ignored" || true
+	@test -x $(BIN)/uv || { echo "Could not install uv into $(VENV) (is PyPI reachable?)"; exit 1; }
+
+# Installs are keyed on the lock files, so a second `make run` reuses what is there.
+$(VENV)/.run-installed: requirements.txt | $(PY)
+	$(BIN)/uv pip install -q --python $(PY) -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(BIN)/uv pip install -q --python $(PY) -r requirements-dev.txt
+	@touch $(VENV)/.run-installed $@
+
+run: $(VENV)/.run-installed
+	@DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	@DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Kith is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@DEBUG=1 exec $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+# Debian's Chromium drives the browser tests; Playwright cannot download browsers here.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+	     || echo "Could not install chromium: browser tests will be skipped"; \
+	  else \
+	    echo "chromium is not installed (apt-get install chromium): browser tests will be skipped"; \
+	  fi; \
+	fi
+
+test: $(VENV)/.dev-installed browser test-unit test-browser
+
+# pytest-playwright leaves an event loop running, which breaks the async consumer
+# tests collected after it, so the browser tests run as their own invocation.
+test-unit: $(VENV)/.dev-installed
+	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+test-browser: $(VENV)/.dev-installed
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} ALLOWED_HOSTS=kith.example \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+lock: | $(PY)
+	$(BIN)/uv pip compile -q --python $(PY) --generate-hashes pyproject.toml -o requirements.txt
+	$(BIN)/uv pip compile -q --python $(PY) --generate-hashes --extra dev pyproject.toml -o requirements-dev.txt
+
+clean:
+	rm -rf $(VENV) kith.sqlite3* kith-test.sqlite3* staticfiles

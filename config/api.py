@@ -1,0 +1,65 @@
+"""The API's one error shape: {"message": ..., "extra": {"fields": {...}}}.
+
+Services raise Django's ValidationError / PermissionDenied / ObjectDoesNotExist and
+``teams.errors.Conflict``; DRF raises its own. Every one leaves here in one shape.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from teams.errors import Conflict, PreconditionRequired
+
+
+def _fields_from_drf(detail) -> dict:
+    if isinstance(detail, dict):
+        return {key: [str(m) for m in (v if isinstance(v, list) else [v])] for key, v in detail.items()}
+    return {}
+
+
+def exception_handler(exc, context):
+    headers = {}
+    extra: dict = {}
+    if isinstance(exc, Conflict):
+        set_rollback()
+        body = {"message": exc.message, "extra": {"current": exc.current}}
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, PreconditionRequired):
+        code, message = 428, exc.message
+    elif isinstance(exc, DjangoValidationError):
+        code = status.HTTP_400_BAD_REQUEST
+        if hasattr(exc, "error_dict"):
+            fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+            general = fields.pop(NON_FIELD_ERRORS, [])
+            extra["fields"] = fields
+            message = general[0] if general else "Some fields need attention."
+        else:
+            message = " ".join(exc.messages)
+    elif isinstance(exc, (Http404, ObjectDoesNotExist)):
+        code, message = status.HTTP_404_NOT_FOUND, "Not found."
+    elif isinstance(exc, PermissionDenied):
+        code, message = status.HTTP_403_FORBIDDEN, str(exc) or "You may not do that."
+    elif isinstance(exc, exceptions.APIException):
+        code = exc.status_code
+        if isinstance(exc, exceptions.ValidationError):
+            fields = _fields_from_drf(exc.detail)
+            general = fields.pop("non_field_errors", []) + fields.pop(NON_FIELD_ERRORS, [])
+            extra["fields"] = fields
+            if isinstance(exc.detail, list):
+                general += [str(m) for m in exc.detail]
+            message = general[0] if general else "Some fields need attention."
+        else:
+            message = str(exc.detail)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+    else:
+        return None
+    set_rollback()
+    return Response({"message": message, "extra": extra}, status=code, headers=headers)

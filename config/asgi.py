@@ -1,0 +1,39 @@
+"""ASGI entry point: HTTP through Django, websockets through Channels.
+
+daphne imports this module; the preflight stops startup with one line when a setting
+or a service is wrong (daphne runs no system checks of its own).
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from config import preflight  # noqa: E402
+from coordination.routing import websocket_urlpatterns  # noqa: E402
+
+if os.environ.get("KITH_SKIP_PREFLIGHT") != "1":
+    preflight.run()
+
+http_app = django_asgi_app
+if settings.SERVE_STATIC:
+    # Development only: production serves /static/ from the proxy (docker-compose.yml).
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    http_app = ASGIStaticFilesHandler(django_asgi_app)
+
+application = ProtocolTypeRouter(
+    {
+        "http": http_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -1,0 +1,46 @@
+"""System checks that refuse an unsafe production configuration.
+
+Registered on import by ``config.urls``; ``config.preflight`` runs the same rules when
+the server starts, because daphne runs no system checks of its own.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+WEAK_PREFIX = "django-insecure"
+
+
+def secret_key_problem(key: str) -> str | None:
+    if not key:
+        return "SECRET_KEY is not set"
+    if key.startswith(WEAK_PREFIX):
+        return "SECRET_KEY is the development key"
+    if len(key) < 50 or len(set(key)) < 5:
+        return "SECRET_KEY is weak (use at least 50 random characters)"
+    return None
+
+
+def production_problems() -> list[tuple[str, str]]:
+    """(check id, reason) for every reason this configuration must not serve."""
+    if settings.DEBUG:
+        return []
+    problems = []
+    if (reason := secret_key_problem(settings.SECRET_KEY)) is not None:
+        problems.append(("kith.E001", reason))
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    if backend.endswith("InMemoryChannelLayer"):
+        problems.append(
+            (
+                "kith.E002",
+                "REDIS_URL is not set: the in-memory channel layer reaches one process only",
+            )
+        )
+    return problems
+
+
+@register("kith")
+def check_production(app_configs=None, **kwargs):
+    hint = "Set it in the environment (README, Configuration), or DEBUG=1 for development."
+    return [Error(reason, hint=hint, id=check_id) for check_id, reason in production_problems()]

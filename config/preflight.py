@@ -1,0 +1,47 @@
+"""Startup checks that stop the server with one line instead of a traceback.
+
+daphne imports ``config.asgi`` and runs no system checks, so the ASGI module calls
+``run()`` before it serves. ``manage.py`` calls it for the commands that need the
+services (migrate, seed_demo).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+
+from config.checks import production_problems
+
+
+def problems(*, services: bool = True) -> list[str]:
+    found = [reason for _id, reason in production_problems()]
+    if found or not services:
+        return found
+    try:
+        connections["default"].ensure_connection()
+    except DatabaseError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        name = "DATABASE_URL" if settings.DATABASE_URL else "the SQLite database"
+        found.append(f"{name}: cannot connect ({reason})")
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=3
+        )
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            found.append(f"REDIS_URL: cannot reach Redis ({exc})")
+        finally:
+            client.close()
+    return found
+
+
+def run(*, services: bool = True) -> None:
+    found = problems(services=services)
+    if found:
+        print(f"Kith cannot start: {'; '.join(found)}", file=sys.stderr)
+        raise SystemExit(2)

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+import config.checks  # noqa: F401  (registers the production checks)
+
+api_v1 = [
+    path("", include("teams.urls")),
+    path("", include("coordination.urls")),
+    path("schema", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("ops/admin/", admin.site.urls),
+    path("", include("frontend.urls")),
+]

@@ -1,0 +1,145 @@
+"""The durable event log: the one way events leave a service.
+
+``publish(event, streams=[...])`` appends the event to each stream with the next
+sequence number, in the caller's transaction, and after commit rings the channel
+group of each stream. The channel layer is the doorbell; the log is the truth: a
+consumer that misses a delivery reads the gap back from here.
+
+This package is a leaf: it imports Django and nothing of Kith's apps, so every app
+may publish through it (an import-linter contract keeps it so).
+
+Sequence numbers are gap-free and commit in order: the stream's counter row is
+incremented with an UPDATE that holds its row lock until the transaction ends, so a
+second publisher on the same stream waits, and a rollback takes the number back
+with everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from django.db import connection, transaction
+
+from coordination.events.models import EventRecord, Stream
+
+logger = logging.getLogger("kith.events")
+
+__all__ = [
+    "Event",
+    "EventRecord",
+    "Stream",
+    "group_for_stream",
+    "head",
+    "heads",
+    "notify_access_changed",
+    "person_group",
+    "publish",
+    "read",
+]
+
+MESSAGE_TYPE = "stream.event"
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened: a dotted type and its data (ids and changed fields only)."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    actor: int | None = None
+
+
+def group_for_stream(stream: str) -> str:
+    # Channel group names allow letters, digits, '-', '_' and '.': stream names are
+    # built from those ("team.12", "client.7").
+    return f"s.{stream}"
+
+
+def person_group(person_id: int) -> str:
+    return f"p.{person_id}"
+
+
+def _next_seq(stream: str) -> int:
+    table = connection.ops.quote_name(Stream._meta.db_table)
+    sql = f"UPDATE {table} SET last_seq = last_seq + 1 WHERE name = %s RETURNING last_seq"  # noqa: S608
+    with connection.cursor() as cursor:
+        # One statement increments and returns: the row lock it takes is held until
+        # commit, which serialises publishers per stream and keeps numbers gap-free.
+        cursor.execute(sql, [stream])
+        row = cursor.fetchone()
+        if row is None:  # a new stream: create its counter (racing creators are fine)
+            Stream.objects.bulk_create([Stream(name=stream)], ignore_conflicts=True)
+            cursor.execute(sql, [stream])
+            row = cursor.fetchone()
+    return row[0]
+
+
+def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
+    """Append ``event`` to each stream and ring their groups once the caller commits.
+
+    Call it from services, inside the transaction of the write that caused the event.
+    """
+    if not streams:
+        raise ValueError("publish needs at least one stream")
+    records = []
+    with transaction.atomic():
+        # Lock counters in a fixed order so two publishers never wait on each other.
+        for stream in sorted(set(streams)):
+            seq = _next_seq(stream)
+            records.append(
+                EventRecord.objects.create(
+                    stream=stream, seq=seq, type=event.type, data=event.data, actor_id=event.actor
+                )
+            )
+    for record in records:
+        transaction.on_commit(partial(_ring, record.as_message()), robust=True)
+    return records
+
+
+def _send(group: str, message: dict) -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, message)
+
+
+def _ring(message: dict) -> None:
+    try:
+        _send(group_for_stream(message["stream"]), {**message, "type": MESSAGE_TYPE})
+    except Exception:
+        # The event is already in the log; consumers heal the gap from there.
+        logger.warning("live delivery failed for %s#%s", message["stream"], message["seq"])
+
+
+def notify_access_changed(person_id: int) -> None:
+    """After commit, tell the person's open sockets to check what they may still see."""
+
+    def ring() -> None:
+        try:
+            _send(person_group(person_id), {"type": "access.changed"})
+        except Exception:
+            logger.warning("access change not delivered to person %s", person_id)
+
+    transaction.on_commit(ring, robust=True)
+
+
+def read(stream: str, *, after: int = 0, limit: int = 500) -> list[EventRecord]:
+    """Events of ``stream`` with seq > ``after``, oldest first, at most ``limit``."""
+    return list(
+        EventRecord.objects.filter(stream=stream, seq__gt=after).order_by("seq")[:limit]
+    )
+
+
+def head(stream: str) -> int:
+    """The last sequence number of ``stream`` (0 when nothing was published)."""
+    return heads([stream]).get(stream, 0)
+
+
+def heads(streams: list[str]) -> dict[str, int]:
+    found = dict(Stream.objects.filter(name__in=streams).values_list("name", "last_seq"))
+    return {stream: found.get(stream, 0) for stream in streams}

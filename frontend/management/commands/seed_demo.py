@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from teams import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo network (idempotent: a second run changes nothing)."
+
+    def handle(self, *args, **options):
+        made = demo.seed()
+        summary = ", ".join(f"{n} {what}" for what, n in made.items())
+        self.stdout.write(f"Demo network ready ({summary} added).")
+        self.stdout.write(f"Sign in with any of these (password '{demo.DEMO_PASSWORD}'):")
+        for username, role in demo.accounts():
+            self.stdout.write(f"  {username:<10} {role}")

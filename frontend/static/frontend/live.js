@@ -1,0 +1,138 @@
+// The one owner of the live socket.
+//
+// The page renders a snapshot and, beside it, the stream heads it was read at
+// (<script id="kith-live" type="application/json">{"streams": {"team.3": 41}}</script>).
+// This module connects with those heads, so the server replays anything published
+// after the snapshot, then forwards live events. It reconnects with exponential
+// backoff and full jitter, resumes from the last sequence number it applied, and
+// treats a jump in sequence numbers as a lost message: it reconnects to have the
+// server replay the gap from its log.
+//
+// Every applied event is dispatched on `document` as a "kith:event" CustomEvent;
+// "kith:reset" asks the page to reload its state (too much was missed to replay).
+
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 20000;
+
+export class LiveSocket {
+  constructor(streams, { url = "/ws/live/", statusElement = null } = {}) {
+    this.last = { ...streams };
+    this.url = url;
+    this.statusElement = statusElement;
+    this.attempt = 0;
+    this.socket = null;
+    this.stopped = false;
+  }
+
+  start() {
+    this.stopped = false;
+    this.connect();
+    window.addEventListener("online", () => this.reconnectSoon(0));
+    return this;
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.socket) this.socket.close();
+  }
+
+  connect() {
+    const since = Object.entries(this.last).map(([s, n]) => `${s}:${n}`).join(",");
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}${this.url}?since=${encodeURIComponent(since)}`);
+    this.socket = socket;
+    this.setStatus("connecting");
+    socket.addEventListener("message", (m) => this.onMessage(JSON.parse(m.data)));
+    socket.addEventListener("close", (e) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (e.code === 4401 || e.code === 4403) {
+        this.setStatus("closed");
+        return; // signed out or no longer allowed: retrying will not help
+      }
+      this.reconnectSoon();
+    });
+  }
+
+  reconnectSoon(delay) {
+    if (this.stopped || this.timer) return;
+    if (this.socket) {
+      const old = this.socket;
+      this.socket = null;
+      old.close();
+    }
+    const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** this.attempt);
+    const wait = delay ?? Math.random() * ceiling; // full jitter: spread a reconnect storm
+    this.attempt += 1;
+    this.setStatus("reconnecting");
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect();
+    }, wait);
+  }
+
+  onMessage(message) {
+    switch (message.type) {
+      case "ready":
+        this.attempt = 0;
+        this.setStatus("live");
+        break;
+      case "event": {
+        const last = this.last[message.stream];
+        if (last === undefined || message.seq <= last) return; // seen already
+        if (message.seq !== last + 1) {
+          this.reconnectSoon(0); // a gap: the server replays it from the log
+          return;
+        }
+        this.last[message.stream] = message.seq;
+        document.dispatchEvent(new CustomEvent("kith:event", { detail: message }));
+        break;
+      }
+      case "reset":
+        this.last[message.stream] = message.head;
+        document.dispatchEvent(new CustomEvent("kith:reset", { detail: message }));
+        break;
+      case "revoked":
+        for (const stream of message.streams) delete this.last[stream];
+        document.dispatchEvent(new CustomEvent("kith:revoked", { detail: message }));
+        break;
+    }
+  }
+
+  setStatus(state) {
+    document.documentElement.dataset.live = state;
+    const el = this.statusElement;
+    if (!el) return;
+    const words = { connecting: "Connecting…", reconnecting: "Offline, reconnecting…", live: "Live", closed: "Not live" };
+    el.hidden = false;
+    el.textContent = words[state] ?? "";
+    el.dataset.state = state;
+  }
+}
+
+function boot() {
+  const config = document.getElementById("kith-live");
+  if (!config) return;
+  const { streams } = JSON.parse(config.textContent);
+  window.kithLive = new LiveSocket(streams, {
+    statusElement: document.getElementById("live-status"),
+  }).start();
+}
+
+// Sections that show live state carry hx-trigger="kith:refresh"; they re-fetch
+// themselves from the server when an event arrives, unless someone is editing them.
+function refreshLiveSections() {
+  for (const el of document.querySelectorAll('[hx-trigger~="kith:refresh"]')) {
+    if (el.hasAttribute("data-editing")) continue;
+    window.htmx?.trigger(el, "kith:refresh");
+  }
+}
+
+document.addEventListener("kith:event", refreshLiveSections);
+document.addEventListener("kith:reset", () => location.reload());
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", boot);
+} else {
+  boot();
+}

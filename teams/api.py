@@ -1,0 +1,124 @@
+"""Thin API views over teams services and selectors."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from teams import selectors, services
+from teams.errors import PreconditionRequired
+from teams.models import Person, Team
+
+
+def if_match_version(request) -> int:
+    """The version the client saw, from If-Match ("3" or W/"3") or a "version" field."""
+    raw = request.headers.get("If-Match")
+    if raw is None and isinstance(request.data, dict):
+        raw = request.data.get("version")
+    if raw is None:
+        raise PreconditionRequired()
+    text = str(raw).strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise serializers.ValidationError({"version": ["Must be the version number you saw."]})
+    return int(text)
+
+
+class PersonOut(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+
+    class Meta:
+        model = Person
+        fields = ["id", "username", "name", "kind"]
+
+
+class MeOut(PersonOut):
+    teams = serializers.SerializerMethodField()
+
+    class Meta(PersonOut.Meta):
+        fields = [*PersonOut.Meta.fields, "teams"]
+
+    def get_teams(self, person) -> list[dict]:
+        return [{"id": t.pk, "slug": t.slug, "name": t.name} for t in selectors.teams_of(person)]
+
+
+class TeamOut(serializers.ModelSerializer):
+    stream = serializers.CharField()
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Team
+        fields = [
+            "id", "slug", "name", "town", "patch", "postcodes", "phone", "email",
+            "version", "stream", "members",
+        ]
+
+    def get_members(self, team) -> list[dict]:
+        memberships = getattr(team, "current_memberships", None)
+        if memberships is None:
+            memberships = selectors.current_members(team)
+        return [
+            {"id": m.person_id, "name": m.person.display_name, "joined": m.joined.isoformat()}
+            for m in memberships
+        ]
+
+
+class TeamDetailsIn(serializers.Serializer):
+    phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    email = serializers.EmailField(allow_blank=True, required=False)
+    patch = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    postcodes = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
+
+
+class MeView(APIView):
+    @extend_schema(summary="Who am I", responses=MeOut)
+    def get(self, request):
+        return Response(MeOut(request.user).data)
+
+
+class TeamListView(APIView):
+    @extend_schema(summary="The teams I belong to", responses=TeamOut(many=True))
+    def get(self, request):
+        teams = selectors.teams_with_members(request.user)
+        return Response(TeamOut(teams, many=True).data)
+
+
+class TeamDetailView(APIView):
+    def get_team(self, request, pk: int) -> Team:
+        team = selectors.team_for(request.user, pk=pk)
+        if team is None:
+            raise NotFound("No such team among yours.")
+        return team
+
+    @extend_schema(summary="A team I belong to", responses=TeamOut)
+    def get(self, request, pk: int):
+        team = self.get_team(request, pk)
+        return Response(TeamOut(team).data, headers={"ETag": f'"{team.version}"'})
+
+    @extend_schema(
+        summary="Change the team's contact details and patch",
+        request=TeamDetailsIn,
+        responses=TeamOut,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+    )
+    def patch(self, request, pk: int):
+        team = self.get_team(request, pk)
+        body = TeamDetailsIn(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        version = if_match_version(request)
+        changes = {k: v for k, v in body.validated_data.items() if k != "version"}
+        team = services.team_update_details(
+            actor=request.user, team=team, version=version, **changes
+        )
+        return Response(TeamOut(team).data, headers={"ETag": f'"{team.version}"'})
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    permission_classes = [AllowAny]

@@ -1,0 +1,77 @@
+"""Every write to teams: keyword-only, actor first, one transaction, audited, published."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from coordination.events import Event, publish
+from teams import access
+from teams.errors import Conflict
+from teams.models import AuditEntry, Person, Team
+
+TEAM_DETAIL_FIELDS = ("phone", "email", "patch", "postcodes")
+
+
+def audit(*, actor: Person | None, action: str, target, data: dict | None = None) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor,
+        action=action,
+        target=f"{target._meta.label_lower}:{target.pk}",
+        data=data or {},
+    )
+
+
+def team_state(team: Team) -> dict:
+    return {"id": team.pk, "version": team.version} | {
+        field: getattr(team, field) for field in TEAM_DETAIL_FIELDS
+    }
+
+
+def team_update_details(*, actor: Person, team: Team, version: int, **changes) -> Team:
+    """Change a team's contact details and patch. Any member may; no decision needed."""
+    unknown = set(changes) - set(TEAM_DETAIL_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    errors = {}
+    if "email" in changes and changes["email"]:
+        try:
+            validate_email(changes["email"])
+        except ValidationError:
+            errors["email"] = ["Enter a valid email address."]
+    limits = {"phone": 40, "email": 254, "postcodes": 200, "patch": 2000}
+    for name, value in changes.items():
+        if not isinstance(value, str):
+            errors.setdefault(name, []).append("Must be text.")
+        elif len(value) > limits[name]:
+            errors.setdefault(name, []).append(f"At most {limits[name]} characters.")
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        if not access.can_edit_team_details(actor, locked):
+            raise PermissionDenied("Only members of this team can change its details.")
+        if locked.version != version:
+            raise Conflict(
+                "Someone changed these details since you opened them.",
+                current=team_state(locked),
+            )
+        changed = {k: v.strip() for k, v in changes.items() if getattr(locked, k) != v.strip()}
+        if not changed:
+            return locked
+        for name, value in changed.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        locked.save(update_fields=[*changed, "version"])
+        audit(actor=actor, action="team.details_changed", target=locked, data=changed)
+        publish(
+            Event(
+                "team.details_changed",
+                {"team": locked.pk, "version": locked.version, "changed": changed},
+                actor=actor.pk,
+            ),
+            streams=[locked.stream],
+        )
+    return locked

@@ -1,0 +1,111 @@
+"""Shared fixtures: personas, service requirements, captured events.
+
+Personas (DESIGN.md): ana and ben in team Noord, cas in team Zuid, coach, inspector,
+client mrs_jansen and her daughter. Every permission test asks whether the outsider
+(cas, for Noord) is refused.
+
+Tests that need PostgreSQL or Redis use the ``postgres`` / ``redis_url`` fixtures:
+they skip with a reason when the service is not configured, except under
+KITH_REQUIRE_SERVICES=1 (CI), where any skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from teams.models import Person
+from tests.factories import PersonFactory, TeamFactory, member
+
+REQUIRE_SERVICES = os.environ.get("KITH_REQUIRE_SERVICES") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped:
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under KITH_REQUIRE_SERVICES=1, which counts as a failure: {reason}"
+
+
+def need(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    # Production settings redirect to HTTPS (TLS ends at the proxy); tests speak HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+    # A deliberately slow password hash costs 2 s per persona set; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def postgres(db):
+    if connection.vendor != "postgresql":
+        need("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    return connection
+
+
+@pytest.fixture
+def redis_url():
+    if not settings.REDIS_URL:
+        need("needs Redis: set REDIS_URL=redis://...")
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        need(f"Redis at REDIS_URL is not reachable: {exc}")
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def personas(db):
+    noord = TeamFactory(name="Noord", slug="noord")
+    zuid = TeamFactory(name="Zuid", slug="zuid")
+    return SimpleNamespace(
+        noord=noord,
+        zuid=zuid,
+        ana=member("ana", noord, first_name="Ana", last_name="de Vries"),
+        ben=member("ben", noord, first_name="Ben", last_name="Mulder"),
+        cas=member("cas", zuid, first_name="Cas", last_name="Bakker"),
+        coach=PersonFactory(username="coach", kind=Person.Kind.COACH),
+        inspector=PersonFactory(username="inspector", kind=Person.Kind.INSPECTOR),
+        mrs_jansen=PersonFactory(
+            username="mrs_jansen", first_name="Wilma", last_name="Jansen", kind=Person.Kind.PORTAL
+        ),
+        daughter=PersonFactory(
+            username="daughter", first_name="Petra", last_name="Jansen", kind=Person.Kind.PORTAL
+        ),
+    )
+
+
+@pytest.fixture
+def outsiders(personas):
+    """Everyone who is not a member of team Noord, by name."""
+    return {
+        "outsider": personas.cas,
+        "coach": personas.coach,
+        "inspector": personas.inspector,
+        "client": personas.mrs_jansen,
+        "family": personas.daughter,
+    }
+
+
+@pytest.fixture
+def captured_sends(monkeypatch):
+    """Every group_send publish() makes after commit, as (group, message)."""
+    from coordination import events
+
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr(events, "_send", lambda group, message: sent.append((group, message)))
+    return sent

@@ -1,0 +1,51 @@
+"""factory_boy factories and the shared personas of DESIGN.md."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+
+from teams.models import Membership, Person, Team
+
+PASSWORD = "correct horse battery staple"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"person{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda p: f"{p.username}@kith.test")
+    kind = Person.Kind.MEMBER
+    password = factory.django.Password(PASSWORD)
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+    town = "Deventer"
+    patch = "Keizerslanden"
+    postcodes = "7413"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    team = factory.SubFactory(TeamFactory)
+    person = factory.SubFactory(PersonFactory)
+    joined = datetime.date(2024, 1, 8)
+
+
+def member(username: str, team: Team, **fields) -> Person:
+    person = PersonFactory(username=username, **fields)
+    MembershipFactory(team=team, person=person)
+    return person

@@ -1,6 +1,6 @@
 """System checks that refuse an unsafe production configuration.
 
-Registered on import by ``config.urls``; ``config.preflight`` runs the same rules when
+Registered by ``config.apps``; ``config.preflight`` runs the same rules when
 the server starts, because daphne runs no system checks of its own.
 """
 

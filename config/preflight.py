@@ -19,10 +19,7 @@ def problems(*, services: bool = True) -> list[str]:
     found = [reason for _id, reason in production_problems()]
     if found or not services:
         return found
-    try:
-        connections["default"].ensure_connection()
-    except DatabaseError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if (reason := _database_problem()) is not None:
         name = "DATABASE_URL" if settings.DATABASE_URL else "the SQLite database"
         found.append(f"{name}: cannot connect ({reason})")
     if settings.REDIS_URL:
@@ -38,6 +35,35 @@ def problems(*, services: bool = True) -> list[str]:
         finally:
             client.close()
     return found
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _database_problem() -> str | None:
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        try:
+            connection.ensure_connection()
+        except DatabaseError as exc:
+            return _first_line(exc)
+        return None
+    # One direct connection with a short timeout: the pool would retry for its whole
+    # timeout and log every attempt.
+    import psycopg
+
+    params = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key in {"dbname", "user", "password", "host", "port", "sslmode"}
+    }
+    try:
+        psycopg.connect(**params, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return _first_line(exc)
+    return None
 
 
 def run(*, services: bool = True) -> None:

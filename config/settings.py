@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "care",
     "coordination",
     "frontend",
+    "config.apps.WiringConfig",
 ]
 
 MIDDLEWARE = [

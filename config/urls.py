@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-import config.checks  # noqa: F401  (registers the production checks)
-
 api_v1 = [
     path("", include("teams.urls")),
     path("", include("coordination.urls")),

@@ -1,0 +1,158 @@
+"""Configuration: parsing, one-line failures, production checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import env
+from config.checks import secret_key_problem
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "k" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def run_manage(*args: str, **environ: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **environ},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+class TestDatabaseUrl:
+    def test_unset_means_sqlite_in_the_project(self, tmp_path):
+        config = env.database_config("", base_dir=tmp_path, pool_min=1, pool_max=5)
+        assert config["ENGINE"] == "django.db.backends.sqlite3"
+        assert config["NAME"] == tmp_path / "kith.sqlite3"
+
+    def test_postgres_uses_the_pool_and_no_persistent_connections(self, tmp_path):
+        config = env.database_config(
+            "postgres://kith:pw@db.local:5433/kith", base_dir=tmp_path, pool_min=2, pool_max=9
+        )
+        assert config["ENGINE"] == "django.db.backends.postgresql"
+        assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.local", 5433, "kith")
+        assert config["CONN_MAX_AGE"] == 0
+        assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 9, "timeout": 10}
+
+    @pytest.mark.parametrize(
+        "url, words",
+        [
+            ("mysql://x@y/z", "scheme 'mysql'"),
+            ("localhost:5432", "scheme"),
+            ("postgres://u@host:notaport/db", "malformed"),
+            ("postgres://u@host:5432", "names no database"),
+        ],
+    )
+    def test_malformed_urls_are_refused_with_the_variable_named(self, tmp_path, url, words):
+        with pytest.raises(env.ConfigError) as err:
+            env.database_config(url, base_dir=tmp_path, pool_min=1, pool_max=5)
+        assert "DATABASE_URL" in str(err.value)
+        assert words in str(err.value)
+
+
+class TestRedisUrl:
+    def test_unset_means_the_in_memory_layer(self):
+        layer = env.channel_layers("", max_connections=10)["default"]
+        assert layer["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+
+    def test_set_means_the_pubsub_layer_with_many_connections(self):
+        layer = env.channel_layers("redis://r:6379/1", max_connections=4000)["default"]
+        assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+        assert layer["CONFIG"]["hosts"] == [{"address": "redis://r:6379/1", "max_connections": 4000}]
+
+    @pytest.mark.parametrize("url", ["http://r:6379", "redis://:abc", "redis://r:port/0"])
+    def test_malformed_urls_are_refused(self, url):
+        with pytest.raises(env.ConfigError, match="REDIS_URL"):
+            env.channel_layers(url, max_connections=10)
+
+
+@pytest.mark.parametrize(
+    "name, value, words",
+    [("DEBUG", "maybe", "DEBUG='maybe'"), ("DB_POOL_MAX_SIZE", "lots", "DB_POOL_MAX_SIZE")],
+)
+def test_malformed_values_are_named(monkeypatch, name, value, words):
+    monkeypatch.setenv(name, value)
+    reader = env.env_bool if name == "DEBUG" else env.env_int
+    with pytest.raises(env.ConfigError, match=words):
+        reader(name, 1) if reader is env.env_int else reader(name)
+
+
+def test_pool_size_must_be_positive(monkeypatch):
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "0")
+    with pytest.raises(env.ConfigError, match="out of range"):
+        env.env_int("DB_POOL_MAX_SIZE", 20, minimum=1)
+
+
+@pytest.mark.parametrize(
+    "key, ok",
+    [
+        ("", False),
+        ("django-insecure-" + "x" * 60, False),
+        ("short", False),
+        ("a" * 60, False),
+        (STRONG_KEY, True),
+    ],
+)
+def test_secret_key_strength(key, ok):
+    assert (secret_key_problem(key) is None) is ok
+
+
+class TestStartupStopsWithOneLine:
+    """A wrong setting or a service that is down: one line naming it, no traceback."""
+
+    def assert_one_line(self, result, *words):
+        assert result.returncode != 0
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        for word in words:
+            assert word in lines[0]
+
+    def test_invalid_database_url(self):
+        self.assert_one_line(run_manage("check", DATABASE_URL="mysql://a@b/c"), "DATABASE_URL")
+
+    def test_malformed_boolean(self):
+        self.assert_one_line(run_manage("check", DEBUG="sometimes"), "DEBUG")
+
+    def test_invalid_redis_url(self):
+        self.assert_one_line(run_manage("check", REDIS_URL="http://x"), "REDIS_URL")
+
+    def test_unreachable_redis(self):
+        result = run_manage("migrate", DEBUG="1", REDIS_URL="redis://127.0.0.1:1/0")
+        self.assert_one_line(result, "REDIS_URL", "cannot reach Redis")
+
+    def test_unreachable_database(self):
+        result = run_manage("migrate", DEBUG="1", DATABASE_URL="postgres://u@127.0.0.1:1/kith")
+        self.assert_one_line(result, "DATABASE_URL", "cannot connect")
+
+    def test_asgi_server_refuses_weak_secret_and_in_memory_layer(self):
+        clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL"}}
+        result = subprocess.run(
+            [sys.executable, "-c", "import config.asgi"],
+            cwd=ROOT,
+            env=clean,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assert_one_line(result, "SECRET_KEY", "REDIS_URL")
+
+
+def test_system_check_refuses_production_without_redis_or_secret():
+    result = run_manage("check")
+    assert result.returncode != 0
+    assert "kith.E001" in result.stderr and "kith.E002" in result.stderr
+
+
+def test_system_check_passes_in_development():
+    result = run_manage("check", DEBUG="1")
+    assert result.returncode == 0, result.stderr

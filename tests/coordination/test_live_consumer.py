@@ -1,0 +1,183 @@
+"""The live socket: who may connect, replay from the log, then live events."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+
+from coordination.events import Event, notify_access_changed, publish
+from coordination.routing import websocket_urlpatterns
+from teams.models import Membership
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def app():
+    return AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
+
+
+def connect(person, query: str = "", headers=(ORIGIN,)):
+    communicator = WebsocketCommunicator(app(), f"/ws/live/{query}", headers=list(headers))
+    communicator.scope["user"] = person
+    return communicator
+
+
+@database_sync_to_async
+def emit(stream: str, kind: str, **data):
+    with transaction.atomic():
+        return publish(Event(kind, data), streams=[stream])[0].seq
+
+
+async def receive_until_ready(communicator) -> list[dict]:
+    messages = []
+    while True:
+        message = await communicator.receive_json_from(timeout=3)
+        if message["type"] == "ready":
+            return messages
+        messages.append(message)
+
+
+async def test_member_gets_missed_events_in_order_then_live_ones(personas):
+    stream = personas.noord.stream
+    for i in range(1, 6):
+        await emit(stream, "n", i=i)
+    socket = connect(personas.ana, f"?since={stream}:2")
+    connected, _ = await socket.connect()
+    assert connected
+    replayed = await receive_until_ready(socket)
+    assert [(m["seq"], m["data"]["i"]) for m in replayed] == [(3, 3), (4, 4), (5, 5)]
+    await emit(stream, "n", i=6)
+    live = await socket.receive_json_from(timeout=3)
+    assert (live["type"], live["stream"], live["seq"], live["event"]) == ("event", stream, 6, "n")
+    await socket.disconnect()
+
+
+async def test_without_since_it_follows_all_its_streams_from_now(personas):
+    stream = personas.noord.stream
+    await emit(stream, "old")
+    socket = connect(personas.ana)
+    assert (await socket.connect())[0]
+    assert await receive_until_ready(socket) == []
+    await emit(stream, "new")
+    assert (await socket.receive_json_from(timeout=3))["event"] == "new"
+    await socket.disconnect()
+
+
+async def test_a_lost_live_delivery_is_healed_from_the_log(personas, monkeypatch):
+    from coordination import events
+
+    stream = personas.noord.stream
+    socket = connect(personas.ana, f"?since={stream}:0")
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    real_send = events._send
+    dropped = []
+
+    def lossy(group, message):
+        if message.get("seq") == 1:
+            dropped.append(message)  # the channel layer loses this one
+            return
+        real_send(group, message)
+
+    monkeypatch.setattr(events, "_send", lossy)
+    await emit(stream, "first")
+    await emit(stream, "second")
+    got = [await socket.receive_json_from(timeout=3) for _ in range(2)]
+    assert dropped and [m["seq"] for m in got] == [1, 2]
+    assert [m["event"] for m in got] == ["first", "second"]
+    await socket.disconnect()
+
+
+async def test_replaying_too_much_says_reset(personas, settings):
+    settings.EVENT_REPLAY_LIMIT = 3
+    stream = personas.noord.stream
+    for _ in range(5):
+        await emit(stream, "n")
+    socket = connect(personas.ana, f"?since={stream}:0")
+    assert (await socket.connect())[0]
+    messages = await receive_until_ready(socket)
+    assert messages == [{"type": "reset", "stream": stream, "head": 5}]
+    await emit(stream, "after")
+    assert (await socket.receive_json_from(timeout=3))["seq"] == 6
+    await socket.disconnect()
+
+
+async def test_anonymous_is_refused(personas):
+    from django.contrib.auth.models import AnonymousUser
+
+    socket = connect(AnonymousUser())
+    connected, _ = await socket.connect()
+    assert not connected
+
+
+@pytest.mark.parametrize("who", ["outsider", "coach", "inspector", "client", "family"])
+async def test_everyone_else_is_refused_and_hears_nothing(personas, outsiders, who):
+    stream = personas.noord.stream
+    await emit(stream, "secret")
+    socket = connect(outsiders[who], f"?since={stream}:0")
+    connected, code = await socket.connect()
+    assert not connected
+    if who == "outsider":
+        # cas may follow his own team's stream, and hears nothing of Noord's.
+        own = connect(outsiders[who])
+        assert (await own.connect())[0]
+        await receive_until_ready(own)
+        await emit(stream, "secret again")
+        assert await own.receive_nothing(timeout=0.3)
+        await own.disconnect()
+
+
+async def test_a_foreign_origin_is_refused(personas):
+    socket = connect(personas.ana, headers=[(b"origin", b"http://evil.example")])
+    connected, _ = await socket.connect()
+    assert not connected
+
+
+async def test_malformed_since_is_refused(personas):
+    socket = connect(personas.ana, "?since=team.1:abc")
+    connected, code = await socket.connect()
+    assert not connected
+
+
+async def test_leaving_the_team_stops_delivery_on_an_open_socket(personas):
+    stream = personas.noord.stream
+    socket = connect(personas.ben, f"?since={stream}:0")
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+
+    @database_sync_to_async
+    def leave():
+        from django.utils import timezone
+
+        with transaction.atomic():
+            Membership.objects.filter(person=personas.ben, team=personas.noord).update(
+                left=timezone.localdate()
+            )
+            notify_access_changed(personas.ben.pk)
+
+    await leave()
+    assert await socket.receive_json_from(timeout=3) == {"type": "revoked", "streams": [stream]}
+    closed = await socket.receive_output(timeout=3)
+    assert closed == {"type": "websocket.close", "code": 4403}
+    await emit(stream, "after leaving")
+
+
+async def test_many_events_arrive_in_order_without_loss(personas):
+    stream = personas.noord.stream
+    socket = connect(personas.ana, f"?since={stream}:0")
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    for i in range(40):
+        await emit(stream, "n", i=i)
+    got = [await socket.receive_json_from(timeout=3) for _ in range(40)]
+    assert [m["seq"] for m in got] == list(range(1, 41))
+    await asyncio.sleep(0)
+    await socket.disconnect()

@@ -1,0 +1,80 @@
+"""Real headless Chromium (Debian's package) driven by Playwright, at phone size.
+
+Browsers cannot be downloaded here: Playwright launches /usr/bin/chromium through
+``executable_path``, with Chromium's own network chatter switched off and every host
+but the loopback unreachable (FIELD-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+from tests.factories import PASSWORD
+from tests.live_server import daphne
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + the ORM
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+            "--proxy-server=http://127.0.0.1:9",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": PHONE, "device_scale_factor": 2, "has_touch": True}
+
+
+@pytest.fixture
+def server(transactional_db):
+    """A daphne process serving Kith against this test's database."""
+    with daphne() as (base_url, _process):
+        yield base_url
+
+
+@pytest.fixture
+def can_log_in():
+    """Give people a password the server process can check (tests hash with MD5)."""
+
+    def give(*people):
+        hasher = PBKDF2PasswordHasher()
+        for person in people:
+            person.password = hasher.encode(PASSWORD, hasher.salt(), iterations=1000)
+            person.save(update_fields=["password"])
+
+    return give
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()

@@ -18,7 +18,9 @@ from teams.errors import Conflict, PreconditionRequired
 
 def _fields_from_drf(detail) -> dict:
     if isinstance(detail, dict):
-        return {key: [str(m) for m in (v if isinstance(v, list) else [v])] for key, v in detail.items()}
+        return {
+            key: [str(m) for m in (v if isinstance(v, list) else [v])] for key, v in detail.items()
+        }
     return {}
 
 

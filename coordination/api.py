@@ -38,7 +38,9 @@ class StreamEventsView(APIView):
     @extend_schema(
         summary="Events of a stream after a sequence number",
         parameters=[
-            OpenApiParameter("after", int, description="Last sequence number seen (0: from the start)."),
+            OpenApiParameter(
+                "after", int, description="Last sequence number seen (0: from the start)."
+            ),
             OpenApiParameter("limit", int, description="At most this many events (1 to 1000)."),
         ],
         responses=StreamEventsOut,

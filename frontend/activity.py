@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-FIELD_NAMES = {"phone": "phone number", "email": "email", "patch": "patch", "postcodes": "postcodes"}
+FIELD_NAMES = {
+    "phone": "phone number",
+    "email": "email",
+    "patch": "patch",
+    "postcodes": "postcodes",
+}
 
 
 def _join(words: list[str]) -> str:
@@ -21,7 +26,4 @@ def describe(record, people: dict[int, str]) -> str:
 
 
 def lines(records: Iterable, people: dict[int, str]) -> list[dict]:
-    return [
-        {"seq": r.seq, "at": r.at, "text": describe(r, people)}
-        for r in records
-    ]
+    return [{"seq": r.seq, "at": r.at, "text": describe(r, people)} for r in records]

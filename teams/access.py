@@ -17,9 +17,7 @@ def is_member(person: Person, team: Team | int) -> bool:
 def member_team_ids(person: Person) -> set[int]:
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return set()
-    return set(
-        Membership.objects.current().filter(person=person).values_list("team_id", flat=True)
-    )
+    return set(Membership.objects.current().filter(person=person).values_list("team_id", flat=True))
 
 
 def can_view_team(person: Person, team: Team) -> bool:

@@ -53,8 +53,17 @@ class TeamOut(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = [
-            "id", "slug", "name", "town", "patch", "postcodes", "phone", "email",
-            "version", "stream", "members",
+            "id",
+            "slug",
+            "name",
+            "town",
+            "patch",
+            "postcodes",
+            "phone",
+            "email",
+            "version",
+            "stream",
+            "members",
         ]
 
     def get_members(self, team) -> list[dict]:

@@ -8,9 +8,9 @@ from teams.models import Membership, Person, Team
 
 
 def teams_of(person: Person) -> QuerySet[Team]:
-    return Team.objects.filter(
-        memberships__person=person, memberships__left__isnull=True
-    ).order_by("name")
+    return Team.objects.filter(memberships__person=person, memberships__left__isnull=True).order_by(
+        "name"
+    )
 
 
 def team_for(person: Person, *, slug: str | None = None, pk: int | None = None) -> Team | None:

@@ -33,7 +33,7 @@ def team_update_details(*, actor: Person, team: Team, version: int, **changes) -
     """Change a team's contact details and patch. Any member may; no decision needed."""
     unknown = set(changes) - set(TEAM_DETAIL_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
     errors = {}
     if "email" in changes and changes["email"]:
         try:

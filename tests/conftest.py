@@ -31,7 +31,9 @@ def pytest_runtest_makereport(item, call):
     if REQUIRE_SERVICES and report.skipped:
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
-        report.longrepr = f"skipped under KITH_REQUIRE_SERVICES=1, which counts as a failure: {reason}"
+        report.longrepr = (
+            f"skipped under KITH_REQUIRE_SERVICES=1, which counts as a failure: {reason}"
+        )
 
 
 def need(reason: str):

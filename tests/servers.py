@@ -94,7 +94,8 @@ class Daphne:
         return f"ws://127.0.0.1:{self.port}"
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def wait_ready(self, timeout: float = 20) -> None:

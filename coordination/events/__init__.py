@@ -130,9 +130,7 @@ def notify_access_changed(person_id: int) -> None:
 
 def read(stream: str, *, after: int = 0, limit: int = 500) -> list[EventRecord]:
     """Events of ``stream`` with seq > ``after``, oldest first, at most ``limit``."""
-    return list(
-        EventRecord.objects.filter(stream=stream, seq__gt=after).order_by("seq")[:limit]
-    )
+    return list(EventRecord.objects.filter(stream=stream, seq__gt=after).order_by("seq")[:limit])
 
 
 def head(stream: str) -> int:

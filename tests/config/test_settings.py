@@ -67,7 +67,9 @@ class TestRedisUrl:
     def test_set_means_the_pubsub_layer_with_many_connections(self):
         layer = env.channel_layers("redis://r:6379/1", max_connections=4000)["default"]
         assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
-        assert layer["CONFIG"]["hosts"] == [{"address": "redis://r:6379/1", "max_connections": 4000}]
+        assert layer["CONFIG"]["hosts"] == [
+            {"address": "redis://r:6379/1", "max_connections": 4000}
+        ]
 
     @pytest.mark.parametrize("url", ["http://r:6379", "redis://:abc", "redis://r:port/0"])
     def test_malformed_urls_are_refused(self, url):
@@ -135,7 +137,9 @@ class TestStartupStopsWithOneLine:
         self.assert_one_line(result, "DATABASE_URL", "cannot connect")
 
     def test_asgi_server_refuses_weak_secret_and_in_memory_layer(self):
-        clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL"}}
+        clean = {
+            k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL"}
+        }
         result = subprocess.run(
             [sys.executable, "-c", "import config.asgi"],
             cwd=ROOT,

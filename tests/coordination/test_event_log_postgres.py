@@ -187,9 +187,7 @@ def test_events_become_visible_in_sequence_order(postgres, captured_sends):
     assert len({len(s) for _, s in snapshots}) > 2, "the reader never saw writes in progress"
 
 
-def test_publishing_to_two_streams_in_opposite_orders_does_not_deadlock(
-    postgres, captured_sends
-):
+def test_publishing_to_two_streams_in_opposite_orders_does_not_deadlock(postgres, captured_sends):
     first, second = "team.9004", "team.9005"
     with transaction.atomic():
         publish(Event("seed"), streams=[first, second])

@@ -22,7 +22,9 @@ def api(person=None) -> APIClient:
 
 
 class TestService:
-    def test_a_member_changes_details_audited_and_published(self, personas, django_capture_on_commit_callbacks):
+    def test_a_member_changes_details_audited_and_published(
+        self, personas, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=False):
             team = services.team_update_details(
                 actor=personas.ana, team=personas.noord, version=1, phone=" 0570 111 222 "
@@ -50,7 +52,9 @@ class TestService:
     def test_a_stale_version_is_a_conflict_with_the_current_state(self, personas):
         services.team_update_details(actor=personas.ana, team=personas.noord, version=1, phone="1")
         with pytest.raises(Conflict) as err:
-            services.team_update_details(actor=personas.ben, team=personas.noord, version=1, phone="2")
+            services.team_update_details(
+                actor=personas.ben, team=personas.noord, version=1, phone="2"
+            )
         assert err.value.current["phone"] == "1"
         assert err.value.current["version"] == 2
         assert Team.objects.get(pk=personas.noord.pk).phone == "1"
@@ -71,7 +75,9 @@ class TestService:
             )
         assert set(err.value.message_dict) == {"email"}
         with pytest.raises(ValidationError) as err:
-            services.team_update_details(actor=personas.ana, team=personas.noord, version=1, name="X")
+            services.team_update_details(
+                actor=personas.ana, team=personas.noord, version=1, name="X"
+            )
         assert set(err.value.message_dict) == {"name"}
         team = Team.objects.get(pk=personas.noord.pk)
         assert (team.phone, team.name, team.version) == ("", "Noord", 1)
@@ -98,7 +104,7 @@ class TestApi:
         client.get("/api/v1/teams/")  # warm: session, content types
         with django_assert_max_num_queries(3) as few:
             client.get("/api/v1/teams/")
-        for i in range(6):
+        for _i in range(6):
             team = TeamFactory()
             MembershipFactory(team=team, person=personas.ana)
             for _ in range(3):
@@ -149,7 +155,9 @@ class TestApi:
 
     def test_bad_version_is_400(self, personas):
         response = api(personas.ana).patch(
-            f"/api/v1/teams/{personas.noord.pk}", {"phone": "1"}, format="json",
+            f"/api/v1/teams/{personas.noord.pk}",
+            {"phone": "1"},
+            format="json",
             headers={"If-Match": "banana"},
         )
         assert response.status_code == 400

@@ -22,9 +22,14 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 
 
+HERE = os.path.dirname(__file__)
+
+
 def pytest_collection_modifyitems(items):
+    # A conftest hook sees every collected item: mark only the ones in this folder.
     for item in items:
-        item.add_marker(pytest.mark.browser)
+        if str(item.path).startswith(HERE):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

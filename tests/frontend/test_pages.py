@@ -1,0 +1,120 @@
+"""Server-rendered pages: who may open them, and what they do with bad input."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from coordination.events import EventRecord
+from teams.models import Team
+
+pytestmark = pytest.mark.django_db
+
+
+def browser_as(person=None) -> Client:
+    client = Client()
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+def test_pages_need_a_login(personas):
+    for url in ["/", "/teams/noord/", "/teams/noord/details/", "/teams/noord/activity/"]:
+        response = browser_as().get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login/")
+
+
+def test_login_page_renders_without_inline_script(personas):
+    response = browser_as().get("/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sign in to Kith" in html
+    assert "<script>" not in html
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_member_with_one_team_lands_on_it(personas):
+    response = browser_as(personas.ana).get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/teams/noord/"
+
+
+def test_team_page_shows_members_and_the_live_heads(personas, django_assert_max_num_queries):
+    client = browser_as(personas.ana)
+    client.get("/teams/noord/")
+    with django_assert_max_num_queries(12):
+        response = client.get("/teams/noord/")
+    html = response.content.decode()
+    assert "Team Noord" in html and "Ana de Vries" in html and "Ben Mulder" in html
+    assert f'"{personas.noord.stream}": 0' in html  # the socket resumes from here
+    assert "Cas" not in html
+
+
+@pytest.mark.parametrize("who", ["outsider", "coach", "inspector", "client", "family"])
+def test_everyone_else_gets_404_on_every_team_page(personas, outsiders, who):
+    client = browser_as(outsiders[who])
+    for url in ["/teams/noord/", "/teams/noord/details/", "/teams/noord/activity/"]:
+        assert client.get(url).status_code == 404
+    response = client.post("/teams/noord/details/", {"phone": "999", "version": "1"})
+    assert response.status_code == 404
+    assert Team.objects.get(pk=personas.noord.pk).phone == ""
+
+
+@pytest.mark.parametrize(
+    "who, words",
+    [
+        ("coach", "Teams that invite you"),
+        ("inspector", "published quality data"),
+        ("client", "Your care record"),
+    ],
+)
+def test_home_says_what_each_person_will_find(personas, outsiders, who, words):
+    response = browser_as(outsiders[who]).get("/")
+    assert words in response.content.decode()
+
+
+def test_saving_details_without_javascript_redirects_back(personas):
+    client = browser_as(personas.ana)
+    response = client.post("/teams/noord/details/", {"phone": "0570 1", "version": "1"})
+    assert response.status_code == 302
+    assert Team.objects.get(pk=personas.noord.pk).phone == "0570 1"
+    assert EventRecord.objects.filter(type="team.details_changed").count() == 1
+
+
+def test_bad_input_shows_the_field_and_keeps_what_was_typed(personas):
+    client = browser_as(personas.ana)
+    response = client.post(
+        "/teams/noord/details/", {"email": "nope", "phone": "0570 2", "version": "1"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter a valid email address." in html
+    assert 'value="0570 2"' in html
+    assert Team.objects.get(pk=personas.noord.pk).phone == ""
+
+
+def test_a_stale_form_is_409_and_keeps_what_was_typed(personas):
+    browser_as(personas.ben).post("/teams/noord/details/", {"phone": "ben's", "version": "1"})
+    response = browser_as(personas.ana).post(
+        "/teams/noord/details/", {"phone": "ana's", "version": "1"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone changed these details" in html
+    assert "ben&#x27;s" in html and 'value="ana&#x27;s"' in html
+    assert Team.objects.get(pk=personas.noord.pk).phone == "ben's"
+
+
+def test_a_missing_version_is_refused(personas):
+    response = browser_as(personas.ana).post("/teams/noord/details/", {"phone": "1"})
+    assert response.status_code == 400
+    assert Team.objects.get(pk=personas.noord.pk).phone == ""
+
+
+def test_logout_is_a_post(personas):
+    client = browser_as(personas.ana)
+    assert client.get("/logout/").status_code == 405
+    response = client.post("/logout/")
+    assert response.status_code == 302
+    assert client.get("/teams/noord/").status_code == 302

@@ -1,0 +1,41 @@
+"""The demo network: believable, idempotent, and runs with no superuser at all."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from teams import demo
+from teams.models import Membership, Person, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_builds_three_teams_of_six_to_twelve_and_is_idempotent():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counts = (Person.objects.count(), Team.objects.count(), Membership.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (Person.objects.count(), Team.objects.count(), Membership.objects.count()) == counts
+    assert Team.objects.count() == 3
+    for team in Team.objects.all():
+        assert 6 <= Membership.objects.current().filter(team=team).count() <= 12
+    assert Person.objects.filter(kind=Person.Kind.COACH).exists()
+    assert Person.objects.filter(kind=Person.Kind.INSPECTOR).exists()
+    assert not Person.objects.filter(is_superuser=True).exists()
+    assert not Person.objects.filter(is_staff=True).exists()
+
+
+def test_the_printed_accounts_exist_and_log_in_with_the_printed_password(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    demo.seed()
+    for username, _what in demo.accounts():
+        assert Client().login(username=username, password=demo.DEMO_PASSWORD), username
+
+
+def test_ana_and_ben_share_noord_and_cas_is_in_zuid():
+    demo.seed()
+    assert set(
+        Membership.objects.filter(team__slug="noord").values_list("person__username", flat=True)
+    ) >= {"ana", "ben"}
+    assert Membership.objects.filter(team__slug="zuid", person__username="cas").exists()

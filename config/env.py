@@ -98,7 +98,7 @@ def database_config(url: str, *, base_dir: Path, pool_min: int, pool_max: int) -
     return config
 
 
-def channel_layers(url: str, *, max_connections: int) -> dict:
+def channel_layers(url: str, *, max_connections: int, prefix: str = "kith") -> dict:
     """CHANNEL_LAYERS from REDIS_URL (empty: the in-memory layer, one process only)."""
     if not url:
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -113,11 +113,57 @@ def channel_layers(url: str, *, max_connections: int) -> dict:
         raise ConfigError(f"REDIS_URL is malformed: {exc}") from None
     if parts.scheme != "unix" and not parts.hostname:
         raise ConfigError("REDIS_URL names no host (expected redis://host:port/db)")
+    if not prefix or not all(c.isalnum() or c in "-_." for c in prefix):
+        raise ConfigError(
+            f"KITH_CHANNEL_PREFIX={prefix!r} must be letters, digits, '-', '_' or '.'"
+        )
     return {
         "default": {
             # The pub/sub layer delivered every message at 80,000/s where the default
             # layer silently dropped 36% at 1,500/s (README, "Configuration").
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": url, "max_connections": max_connections}]},
+            # Redis pub/sub ignores the db number: the prefix keeps deployments that
+            # share a Redis server from hearing each other's events.
+            "CONFIG": {
+                "hosts": [{"address": url, "max_connections": max_connections}],
+                "prefix": prefix,
+            },
         }
     }
+
+
+def mailers(url: str, *, debug: bool) -> dict:
+    """MAILERS from EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://... (TLS).
+
+    Unset: the console (development) or SMTP on localhost:25 (production).
+    """
+    console = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    if not url:
+        if debug:
+            return {"default": console}
+        return {"default": {"BACKEND": smtp, "OPTIONS": {"host": "localhost", "port": 25}}}
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"default": console}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ConfigError(
+            f"EMAIL_URL has scheme {parts.scheme or '(none)'!r}; "
+            "expected smtp://user:password@host:587, smtps://... or console://"
+        )
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"EMAIL_URL is malformed: {exc}") from None
+    if not parts.hostname:
+        raise ConfigError("EMAIL_URL names no host")
+    from urllib.parse import unquote
+
+    options: dict = {"host": parts.hostname, "timeout": 10}
+    if parts.scheme == "smtps":
+        options |= {"port": port or 465, "use_ssl": True}
+    else:
+        options |= {"port": port or 587, "use_tls": (port or 587) != 25}
+    if parts.username:
+        options |= {"username": unquote(parts.username), "password": unquote(parts.password or "")}
+    return {"default": {"BACKEND": smtp, "OPTIONS": options}}

@@ -18,6 +18,7 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    mailers,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,10 +45,14 @@ try:
         )
     }
     CHANNEL_LAYERS = channel_layers(
-        REDIS_URL, max_connections=env_int("REDIS_MAX_CONNECTIONS", 5000, minimum=1)
+        REDIS_URL,
+        max_connections=env_int("REDIS_MAX_CONNECTIONS", 5000, minimum=1),
+        prefix=env_str("KITH_CHANNEL_PREFIX", "kith"),
     )
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)
+    MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
 except ConfigError as exc:
     raise SystemExit(f"Kith cannot start: {exc}") from None
 
@@ -146,6 +151,7 @@ if HTTPS:
     # TLS ends at the proxy in front (docker-compose.yml), which sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks speak plain HTTP inside
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
@@ -176,8 +182,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Email (digests, later issues) goes to the console unless a mailer is configured.
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 LOGGING = {
     "version": 1,

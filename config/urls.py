@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from config.health import healthz
+
 api_v1 = [
     path("", include("teams.urls")),
     path("", include("coordination.urls")),
@@ -9,6 +11,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("ops/admin/", admin.site.urls),
     path("", include("frontend.urls")),

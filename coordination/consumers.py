@@ -6,9 +6,12 @@ Protocol (JSON messages, server to client):
   {"type": "reset", "stream", "head"}             too much was missed: reload state
   {"type": "revoked", "streams": [...]}           access to these streams ended
 
-The client connects to ``/ws/live/?since=team.3:41,team.9:0``. A stream it names
-that it may not read refuses the whole connection (close code 4403); an anonymous
-socket is refused (4401). Without ``since`` it follows all its streams from now.
+The client connects to ``/ws/live/?since=team.3:41,team.9:0``. Without ``since`` it
+follows all its streams from now. A refused socket is accepted only to be closed at
+once with a code the client can act on, and is sent nothing: 4401 not signed in,
+4403 a named stream it may not read (or none at all), 4400 a malformed ``since``.
+(A socket closed before accept reaches a browser as a bare 1006, indistinguishable
+from a network failure, so the client would retry forever.)
 """
 
 from __future__ import annotations
@@ -58,12 +61,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.last: dict[str, int] = {}
         self.person = self.scope.get("user")
         if self.person is None or not self.person.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         try:
             since = parse_since(self.scope.get("query_string", b""))
         except ValueError:
-            await self.close(code=CLOSE_BAD_REQUEST)
+            await self.refuse(CLOSE_BAD_REQUEST)
             return
         allowed = await database_sync_to_async(access.readable_streams)(self.person)
         if since is None:
@@ -72,10 +75,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         else:
             wanted = sorted(since)
             if not set(wanted) <= set(allowed):
-                await self.close(code=CLOSE_FORBIDDEN)
+                await self.refuse(CLOSE_FORBIDDEN)
                 return
         if not wanted:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN)
             return
         # Join the groups first, then read the log: an event committed in between
         # arrives both ways and is dropped the second time by its sequence number.
@@ -91,6 +94,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             else:
                 self.last[stream] = heads[stream]
         await self.send_json({"type": "ready", "heads": dict(self.last)})
+
+    async def refuse(self, code: int) -> None:
+        await self.accept()
+        await self.close(code=code)
 
     async def catch_up(self, stream: str, *, upto: int | None = None) -> None:
         """Send the stream's events after what this socket has seen, from the log."""

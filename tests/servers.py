@@ -1,8 +1,10 @@
-"""Real daphne processes for cross-process tests, started and stopped with bounded waits.
+"""Real daphne processes for browser and cross-process tests, with bounded waits.
 
-Each server is ``.venv/bin/daphne config.asgi:application`` on a free loopback port,
-pointed at the test database and the test run's Redis, with its output in a log file
-that a failing test prints.
+pytest-django's live server speaks WSGI only, and Kith's pages need websockets, so
+these tests start daphne itself: ``.venv/bin/daphne config.asgi:application`` on a
+loopback port, pointed at the test database (the test must use ``transactional_db``
+so the server sees committed rows) and the test run's Redis, with its output in a
+log file that a failing test prints.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ def free_port() -> int:
 
 
 def database_url(settings_dict: dict) -> str:
-    """A postgres:// URL for the database a Django connection's settings name."""
+    """A DATABASE_URL for the database a Django connection's settings name."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
     user = quote(settings_dict.get("USER") or "", safe="")
     password = settings_dict.get("PASSWORD") or ""
     auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
@@ -71,9 +75,9 @@ def http(method: str, url: str, *, headers=None, body=None, timeout: float = 10)
 
 
 class Daphne:
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path):
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, port: int | None = None):
         self.name = name
-        self.port = free_port()
+        self.port = port or free_port()
         self.log_path = log_dir / f"daphne-{name}-{self.port}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -141,9 +145,12 @@ class Servers:
         self.log_dir = log_dir
         self.started: list[Daphne] = []
 
-    def start(self, *names: str, timeout: float = 20) -> list[Daphne]:
+    def start(self, *names: str, timeout: float = 20, port: int | None = None) -> list[Daphne]:
+        """Start one server per name (``port`` only with a single name)."""
+        if port is not None and len(names) != 1:
+            raise ValueError("a fixed port is for one server")
         # Start them all, then wait: the processes boot side by side.
-        servers = [Daphne(name, self.env, self.log_dir) for name in names]
+        servers = [Daphne(name, self.env, self.log_dir, port) for name in names]
         self.started.extend(servers)
         for server in servers:
             server.wait_ready(timeout)
@@ -167,8 +174,10 @@ def server_env(*, database_url: str, redis_url: str, secret_key: str) -> dict[st
     env = {
         key: value
         for key, value in os.environ.items()
-        # The test run's own switches must not leak into the servers.
+        # The test run's own switches must not leak into the servers (the channel
+        # prefix must: the test process and the servers share live events).
         if not key.startswith(("KITH_", "DJANGO_", "PYTEST_"))
+        or key == "KITH_CHANNEL_PREFIX"
         and key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
     }
     env.update(

@@ -77,6 +77,32 @@ class TestRedisUrl:
             env.channel_layers(url, max_connections=10)
 
 
+class TestEmailUrl:
+    def test_development_prints_mail_and_production_defaults_to_local_smtp(self):
+        assert env.mailers("", debug=True)["default"]["BACKEND"].endswith("console.EmailBackend")
+        production = env.mailers("", debug=False)["default"]
+        assert production["BACKEND"].endswith("smtp.EmailBackend")
+        assert production["OPTIONS"] == {"host": "localhost", "port": 25}
+
+    def test_smtp_url_with_credentials(self):
+        options = env.mailers("smtp://kith%40x.org:p%2Fw@mail.x.org:587", debug=False)["default"][
+            "OPTIONS"
+        ]
+        assert options == {
+            "host": "mail.x.org",
+            "port": 587,
+            "use_tls": True,
+            "username": "kith@x.org",
+            "password": "p/w",
+            "timeout": 10,
+        }
+
+    @pytest.mark.parametrize("url", ["http://mail", "smtp://host:port", "smtp://"])
+    def test_malformed_is_refused(self, url):
+        with pytest.raises(env.ConfigError, match="EMAIL_URL"):
+            env.mailers(url, debug=False)
+
+
 @pytest.mark.parametrize(
     "name, value, words",
     [("DEBUG", "maybe", "DEBUG='maybe'"), ("DB_POOL_MAX_SIZE", "lots", "DB_POOL_MAX_SIZE")],

@@ -36,6 +36,14 @@ def emit(stream: str, kind: str, **data):
         return publish(Event(kind, data), streams=[stream])[0].seq
 
 
+async def assert_refused(socket, code: int) -> None:
+    """Accepted only to be closed at once with ``code``; nothing else is sent."""
+    connected, _ = await socket.connect()
+    assert connected
+    assert await socket.receive_output(timeout=3) == {"type": "websocket.close", "code": code}
+    assert await socket.receive_nothing(timeout=0.2)
+
+
 async def receive_until_ready(communicator) -> list[dict]:
     messages = []
     while True:
@@ -113,18 +121,14 @@ async def test_replaying_too_much_says_reset(personas, settings):
 async def test_anonymous_is_refused(personas):
     from django.contrib.auth.models import AnonymousUser
 
-    socket = connect(AnonymousUser())
-    connected, _ = await socket.connect()
-    assert not connected
+    await assert_refused(connect(AnonymousUser()), 4401)
 
 
 @pytest.mark.parametrize("who", ["outsider", "coach", "inspector", "client", "family"])
 async def test_everyone_else_is_refused_and_hears_nothing(personas, outsiders, who):
     stream = personas.noord.stream
     await emit(stream, "secret")
-    socket = connect(outsiders[who], f"?since={stream}:0")
-    connected, code = await socket.connect()
-    assert not connected
+    await assert_refused(connect(outsiders[who], f"?since={stream}:0"), 4403)
     if who == "outsider":
         # cas may follow his own team's stream, and hears nothing of Noord's.
         own = connect(outsiders[who])
@@ -142,9 +146,7 @@ async def test_a_foreign_origin_is_refused(personas):
 
 
 async def test_malformed_since_is_refused(personas):
-    socket = connect(personas.ana, "?since=team.1:abc")
-    connected, code = await socket.connect()
-    assert not connected
+    await assert_refused(connect(personas.ana, "?since=team.1:abc"), 4400)
 
 
 async def test_leaving_the_team_stops_delivery_on_an_open_socket(personas):

@@ -12,9 +12,10 @@ import shutil
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
 
 from tests.factories import PASSWORD
-from tests.live_server import daphne
+from tests.servers import Servers, database_url, server_env
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + the ORM
 
@@ -59,10 +60,24 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def server(transactional_db):
-    """A daphne process serving Kith against this test's database."""
-    with daphne() as (base_url, _process):
-        yield base_url
+def servers(transactional_db, settings, tmp_path):
+    """Starts daphne processes serving Kith against this test's database."""
+    started = Servers(
+        server_env(
+            database_url=database_url(connection.settings_dict),
+            redis_url=settings.REDIS_URL,
+            secret_key=settings.SECRET_KEY,
+        ),
+        tmp_path,
+    )
+    yield started
+    started.stop_all()
+
+
+@pytest.fixture
+def server(servers) -> str:
+    """The base URL of one daphne process."""
+    return servers.start("web")[0].url
 
 
 @pytest.fixture

@@ -71,3 +71,26 @@ def test_an_outsider_cannot_open_the_team_page(personas, server, can_log_in, pag
     expect(page).to_have_url(re.compile(r"/teams/zuid/$"))
     response = page.goto(f"{server}/teams/noord/")
     assert response.status == 404
+
+
+def test_a_page_that_lost_its_server_resumes_and_catches_up(personas, can_log_in, browser, servers):
+    """The socket reconnects with backoff and replays what was published meanwhile."""
+    from teams import services
+
+    can_log_in(personas.ana)
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    (first,) = servers.start("first")
+    log_in(page, first.url, "ana")
+    expect(page.locator("#live-status")).to_have_text("Live")
+    first.stop()
+    # The server is gone: the page says so and keeps trying.
+    expect(page.locator("#live-status")).to_have_text("Offline, reconnecting…", timeout=5000)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "team-offline-ana.png"))
+    # Meanwhile ben changes the phone number (straight through the service).
+    services.team_update_details(
+        actor=personas.ben, team=personas.noord, version=1, phone="0570 999 000"
+    )
+    servers.start("second", port=first.port)  # back on the address the page knows
+    expect(page.locator("#live-status")).to_have_text("Live", timeout=30000)
+    expect(page.locator('[data-field="phone"]')).to_have_text("0570 999 000", timeout=5000)

@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# Kith's production image: daphne serving config.asgi. docker-compose.yml runs it as
+# the migrate and static one-shots and as the web processes behind nginx.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+WORKDIR /app
+
+# The hashed lock alone first, so a code change does not reinstall the dependencies.
+# --require-hashes also refuses any package the lock does not pin.
+COPY requirements.txt ./
+RUN pip install --require-hashes -r requirements.txt
+
+COPY . .
+
+# collectstatic runs only the staticfiles system checks, not the kith production checks
+# (SECRET_KEY, REDIS_URL), so the build needs no secret. Files stay owned by root:
+# the server only reads them.
+RUN python manage.py collectstatic --no-input \
+    && groupadd --system kith \
+    && useradd --system --gid kith --no-create-home --home-dir /nonexistent \
+       --shell /usr/sbin/nologin kith
+
+USER kith
+EXPOSE 8000
+# --proxy-headers: log and rate-limit by the client's address from X-Forwarded-For.
+CMD ["daphne", "--proxy-headers", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]

@@ -1,0 +1,196 @@
+"""The production shape (DESIGN.md section 4): docker-compose.yml, deploy/nginx.conf and
+the Dockerfile hold together. No Docker engine is needed: the files are read as text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ("web1", "web2")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    # safe_load resolves the YAML anchors and `<<` merges the file shares settings with.
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+@pytest.fixture(scope="module")
+def nginx() -> str:
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    return re.sub(r"#[^\n]*", "", text)
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> str:
+    return (ROOT / "Dockerfile").read_text()
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def depends(service: dict) -> dict[str, str]:
+    """{dependency: condition} (a plain list means service_started)."""
+    deps = service.get("depends_on") or {}
+    if isinstance(deps, list):
+        return dict.fromkeys(deps, "service_started")
+    return {name: spec.get("condition", "service_started") for name, spec in deps.items()}
+
+
+def block(text: str, opener: str) -> str:
+    """The body of the first `opener { ... }` block (location blocks do not nest here)."""
+    match = re.search(re.escape(opener) + r"\s*\{", text)
+    assert match, f"nginx.conf has no `{opener} {{` block"
+    depth, start = 1, match.end()
+    for index in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[start:index]
+    raise AssertionError(f"`{opener}` block is not closed")
+
+
+def directives(body: str, name: str) -> list[str]:
+    return [value.strip() for value in re.findall(rf"(?m)^\s*{name}\s+([^;]+);", body)]
+
+
+def headers(body: str) -> dict[str, str]:
+    pairs = (value.split(None, 1) for value in directives(body, "proxy_set_header"))
+    return {key.lower(): rest.strip() for key, rest in pairs}
+
+
+def seconds(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([smhd]?)", value).groups()
+    return int(number) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+
+class TestCompose:
+    def test_all_services_are_present(self, services):
+        assert {"postgres", "redis", "migrate", *WEB, "proxy"} <= set(services)
+
+    @pytest.mark.parametrize("name", WEB)
+    def test_web_processes_use_postgres_and_redis(self, services, name):
+        env = environment(services[name])
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert "@postgres:" in env["DATABASE_URL"]
+        assert env["REDIS_URL"].startswith("redis://redis:")
+
+    @pytest.mark.parametrize("name", WEB)
+    def test_web_processes_demand_a_secret_and_stay_out_of_debug(self, services, name):
+        env = environment(services[name])
+        # ${VAR:?message}: Compose refuses to start without it; no default key.
+        assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]+\}", env["SECRET_KEY"])
+        assert env.get("DEBUG", "0").lower() in {"0", "false", "no", "off", ""}
+        assert "localhost" in env["ALLOWED_HOSTS"].split(",")
+        assert "http://localhost:8080" in env["CSRF_TRUSTED_ORIGINS"].split(",")
+
+    def test_web_processes_run_the_same_image_as_migrate(self, services):
+        images = {services[name].get("image") for name in (*WEB, "migrate")}
+        assert len(images) == 1 and None not in images
+
+    @pytest.mark.parametrize("name", WEB)
+    def test_web_processes_start_after_migrations_and_have_a_healthcheck(self, services, name):
+        service = services[name]
+        assert depends(service)["migrate"] == "service_completed_successfully"
+        assert depends(service)["redis"] == "service_healthy"
+        test = service["healthcheck"]["test"]
+        assert "8000" in " ".join(test if isinstance(test, list) else [test])
+
+    def test_migrate_runs_once(self, services):
+        migrate = services["migrate"]
+        command = migrate["command"]
+        command = command if isinstance(command, list) else command.split()
+        assert command[-3:] == ["manage.py", "migrate", "--no-input"]
+        assert migrate["restart"] == "no"
+        assert depends(migrate) == {"postgres": "service_healthy", "redis": "service_healthy"}
+
+    def test_backing_services_have_healthchecks_and_postgres_keeps_its_data(self, compose):
+        services = compose["services"]
+        assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
+        assert "redis-cli" in services["redis"]["healthcheck"]["test"]
+        data = [
+            v.split(":")[0] for v in services["postgres"]["volumes"] if ":/var/lib/postgresql" in v
+        ]
+        assert data and data[0] in compose["volumes"]
+
+    def test_proxy_fronts_both_web_processes_on_8080(self, services):
+        proxy = services["proxy"]
+        assert proxy["image"].startswith("nginx:")
+        deps = depends(proxy)
+        assert deps["web1"] == deps["web2"] == "service_healthy"
+        assert any(str(port).startswith("8080:") for port in proxy["ports"])
+        assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
+
+    def test_proxy_serves_the_static_files_collected_in_the_image(self, compose, nginx):
+        services = compose["services"]
+        static_path = directives(block(nginx, "location /static/"), "alias")[0].rstrip("/")
+        mounts = [v for v in services["proxy"]["volumes"] if f":{static_path}" in v]
+        assert mounts, f"the proxy mounts nothing at {static_path}"
+        volume = mounts[0].split(":")[0]
+        assert volume in compose["volumes"]
+        # Something running the app image fills that volume from /app/staticfiles.
+        fillers = [
+            name
+            for name, service in services.items()
+            if service.get("image") == services["web1"]["image"]
+            and any(v.startswith(f"{volume}:") for v in service.get("volumes", []))
+            and "/app/staticfiles" in " ".join(service.get("command") or [])
+        ]
+        assert fillers
+        assert all(depends(services["proxy"]).get(name) for name in fillers)
+
+
+class TestNginx:
+    def test_upstream_has_both_daphne_processes(self, nginx):
+        upstream = block(nginx, "upstream kith")
+        assert {"web1:8000", "web2:8000"} <= {
+            value.split()[0] for value in directives(upstream, "server")
+        }
+
+    @pytest.mark.parametrize("path", ["/ws/", "/"])
+    def test_locations_proxy_to_the_upstream_with_forwarded_headers(self, nginx, path):
+        body = block(nginx, f"location {path}")
+        assert directives(body, "proxy_pass") == ["http://kith"]
+        sent = headers(body)
+        assert sent["host"] in {"$host", "$http_host"}
+        assert "x-forwarded-for" in sent
+        assert "x-forwarded-proto" in sent
+
+    def test_websockets_are_upgraded_and_kept_open(self, nginx):
+        body = block(nginx, "location /ws/")
+        assert directives(body, "proxy_http_version") == ["1.1"]
+        sent = headers(body)
+        assert sent["upgrade"] == "$http_upgrade"
+        connection = sent["connection"]
+        if connection.startswith("$"):  # a map from $http_upgrade to "upgrade"
+            mapped = block(nginx, f"map $http_upgrade {connection}")
+            assert re.search(r"(?m)^\s*default\s+upgrade;", mapped)
+        else:
+            assert connection.strip("\"'").lower() == "upgrade"
+        assert seconds(directives(body, "proxy_read_timeout")[0]) >= 300
+
+
+class TestDockerfile:
+    def test_installs_the_hashed_lock_and_collects_static_files(self, dockerfile):
+        assert re.search(r"(?m)^FROM python:3\.12-slim", dockerfile)
+        assert re.search(r"pip install --require-hashes -r requirements\.txt", dockerfile)
+        assert "manage.py collectstatic --no-input" in dockerfile
+
+    def test_runs_daphne_as_a_non_root_user(self, dockerfile):
+        users = re.findall(r"(?m)^USER\s+(\S+)", dockerfile)
+        assert users and users[-1] not in {"root", "0"}
+        assert re.search(r'(?m)^CMD \["daphne", .*"config\.asgi:application"\]', dockerfile)
+        assert '"8000"' in dockerfile.split("CMD", 1)[1]

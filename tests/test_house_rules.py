@@ -1,0 +1,82 @@
+"""Rules of the house (DESIGN.md) that a linter cannot see."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ["teams", "care", "coordination", "frontend"]
+
+
+def python_files():
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def test_only_services_publish_events():
+    offenders = []
+    for path in python_files():
+        rel = path.relative_to(ROOT)
+        if rel.parts[:2] == ("coordination", "events"):
+            continue  # the log itself
+        is_service = path.stem == "services" or "services" in rel.parts
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in {"publish", "notify_access_changed"} and not is_service:
+                    offenders.append(f"{rel}:{node.lineno}")
+    assert offenders == []
+
+
+def test_no_product_flow_needs_a_superuser_or_staff_flag():
+    offenders = []
+    for path in python_files():
+        if path.name == "admin.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in {"is_superuser", "is_staff"}:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} reads {node.attr}")
+    assert offenders == []
+
+
+def test_find_python_names_the_version_when_none_is_found(tmp_path):
+    # A PATH with the shell tools the script uses and no Python at all.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("ls", "sort"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    result = subprocess.run(
+        [shutil.which("bash"), str(ROOT / "tools" / "find-python")],
+        env={"PATH": str(bin_dir), "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0
+    assert "Python 3.12 or newer" in result.stderr
+
+
+def test_find_python_finds_one_here():
+    result = subprocess.run(
+        ["bash", str(ROOT / "tools" / "find-python")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ},
+    )
+    assert result.returncode == 0, result.stderr
+    version = subprocess.run(
+        [result.stdout.strip(), "-c", "import sys; print(sys.version_info[:2] >= (3, 12))"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert version.stdout.strip() == "True"

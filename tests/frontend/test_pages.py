@@ -118,3 +118,11 @@ def test_logout_is_a_post(personas):
     response = client.post("/logout/")
     assert response.status_code == 302
     assert client.get("/teams/noord/").status_code == 302
+
+
+def test_a_404_is_a_plain_page_in_production(personas, settings):
+    settings.DEBUG = False
+    response = browser_as(personas.cas).get("/teams/noord/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Not found" in html and "URLconf" not in html

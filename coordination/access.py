@@ -10,7 +10,7 @@ def readable_streams(person: Person) -> list[str]:
     """Every stream the person may follow now, sorted."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return []
-    return sorted(team_access.team_streams(person))
+    return sorted(team_access.team_streams(person) + team_access.shared_streams(person))
 
 
 def can_read_stream(person: Person, stream: str) -> bool:

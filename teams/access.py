@@ -31,3 +31,53 @@ def can_edit_team_details(person: Person, team: Team) -> bool:
 
 def team_streams(person: Person) -> list[str]:
     return [f"{TEAM_STREAM_PREFIX}{team_id}" for team_id in sorted(member_team_ids(person))]
+
+
+def is_current_coach(person: Person, team: Team | int) -> bool:
+    from django.utils import timezone
+
+    from teams.models import CoachTerm
+
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
+        return False
+    if person.kind != Person.Kind.COACH:
+        return False
+    team_id = team if isinstance(team, int) else team.pk
+    today = timezone.localdate()
+    return CoachTerm.objects.filter(
+        team_id=team_id, coach=person, ended__isnull=True, starts__lte=today, ends__gte=today
+    ).exists()
+
+
+def coached_team_ids(person: Person) -> set[int]:
+    from django.utils import timezone
+
+    from teams.models import CoachTerm
+
+    if not getattr(person, "is_authenticated", False) or person.kind != Person.Kind.COACH:
+        return set()
+    today = timezone.localdate()
+    return set(
+        CoachTerm.objects.filter(
+            coach=person, ended__isnull=True, starts__lte=today, ends__gte=today
+        ).values_list("team_id", flat=True)
+    )
+
+
+def can_view_shared(person: Person, team: Team) -> bool:
+    """Proposals, decisions, roles and figures: members, and the coaches they invited."""
+    return is_member(person, team) or is_current_coach(person, team)
+
+
+def can_take_part(person: Person, team: Team) -> bool:
+    """Raise, consent, object, amend, withdraw: members only; never a coach."""
+    return is_member(person, team)
+
+
+def can_comment(person: Person, team: Team) -> bool:
+    return can_view_shared(person, team)
+
+
+def shared_streams(person: Person) -> list[str]:
+    """Coaches follow what their inviting teams share with them, not the team stream."""
+    return [f"shared.{team_id}" for team_id in sorted(coached_team_ids(person))]

@@ -42,6 +42,12 @@ class Team(models.Model):
     postcodes = models.CharField(max_length=200, blank=True, help_text="Postcode areas.")
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    size_norm = models.PositiveSmallIntegerField(
+        default=12, help_text="Kith suggests a split when the team grows past this."
+    )
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="split_into"
+    )
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
 
@@ -54,6 +60,11 @@ class Team(models.Model):
     @property
     def stream(self) -> str:
         return f"team.{self.pk}"
+
+    @property
+    def shared_stream(self) -> str:
+        """What the team shares with its invited coaches: decisions, not care."""
+        return f"shared.{self.pk}"
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -68,6 +79,17 @@ class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     joined = models.DateField(default=timezone.localdate)
     left = models.DateField(null=True, blank=True)
+    left_reason = models.CharField(max_length=200, blank=True)
+    # The membership this one continues (a team split moves people, history intact).
+    continues = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="continued_by"
+    )
+    admitted_by = models.ForeignKey(
+        "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -104,3 +126,210 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target}"
+
+
+class Role(models.Model):
+    """A rotating role in a team. Holding one grants no veto and no extra say."""
+
+    PLANNER, HOUSEKEEPER, INFORMER, DEVELOPER, MENTOR = (
+        "planner",
+        "housekeeper",
+        "informer",
+        "developer",
+        "mentor",
+    )
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="roles")
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=60)
+    description = models.TextField()
+    standard = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-standard", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "key"], name="role_key_unique_in_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.team})"
+
+
+class RoleTerm(models.Model):
+    """One member holding one role for a term. Hands change only by adopted decision."""
+
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="terms")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="role_terms")
+    starts = models.DateField()
+    ends = models.DateField()
+    ended = models.DateField(null=True, blank=True, help_text="When the term actually closed.")
+    handover_notes = models.TextField(blank=True)
+    decision = models.ForeignKey(
+        "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="role_terms"
+    )
+    reminded = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role"], condition=Q(ended__isnull=True), name="one_current_term_per_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends__gte=F("starts")), name="term_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} as {self.role.name} until {self.ends}"
+
+
+class Proposal(models.Model):
+    """A proposal decided by consent: adopted when its objection window closes with no
+    open objection and at least half of the members have responded."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ADOPTED = "adopted", "Adopted"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="proposals")
+    author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="proposals")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=160)
+    purpose = models.TextField()
+    details = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    window = models.DurationField()
+    closes_at = models.DateTimeField(db_index=True)
+    review_date = models.DateField(null=True, blank=True)
+    review_reminded = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    revision = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["team", "status", "-decided_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Response(models.Model):
+    """A member's consent or objection to one revision of a proposal."""
+
+    class Kind(models.TextChoices):
+        CONSENT = "consent", "Consent"
+        OBJECTION = "objection", "Objection"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved by amendment"
+        WITHDRAWN = "withdrawn", "Withdrawn by its author"
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="responses")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "person", "revision"], name="one_response_per_revision"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="objection") | ~Q(reason=""), name="objection_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.person_id} on proposal {self.proposal_id}"
+
+class Comment(models.Model):
+    """A clarifying question or a comment on a proposal, from a member or its coach."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        QUESTION = "question", "Question"
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMMENT)
+    body = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.author_id} on proposal {self.proposal_id}"
+
+class Agreement(models.Model):
+    """A version of the team's agreement text, each adopted by decision."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="agreements")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    decision = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "number"], name="agreement_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Agreement {self.number} of {self.team}"
+
+class CoachTerm(models.Model):
+    """A coach invited by a team, by decision, for a term. Advises; never decides."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="coach_terms")
+    coach = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="coach_terms")
+    starts = models.DateField()
+    ends = models.DateField()
+    ended = models.DateField(null=True, blank=True)
+    invited_by = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+")
+    ended_by = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "coach"],
+                condition=Q(ended__isnull=True),
+                name="one_current_coach_term",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coach} coaching {self.team} until {self.ends}"
+
+class CoachAccess(models.Model):
+    """Every read a coach makes of a team's shared material; the team can see it."""
+
+    coach = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="coach_accesses")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    what = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "coach accesses"
+
+    def __str__(self) -> str:
+        return f"{self.coach} read {self.what} of {self.team}"

@@ -41,3 +41,121 @@ def teams_with_members(person: Person) -> QuerySet[Team]:
             to_attr="current_memberships",
         )
     )
+
+
+# --- decisions, roles, coaches -------------------------------------------------------
+
+
+def log_coach_access(person: Person, team: Team, what: str) -> None:
+    """Coaches' reads of a team's shared material are recorded; the team sees them."""
+    from teams import access
+    from teams.models import CoachAccess
+
+    if access.is_current_coach(person, team) and not access.is_member(person, team):
+        CoachAccess.objects.create(coach=person, team=team, what=what[:200])
+
+
+def shared_team_for(person: Person, *, pk: int | None = None, slug: str | None = None, what: str):
+    """A team whose shared material the person may read (member or invited coach)."""
+    from teams import access
+
+    lookup = {"pk": pk} if pk is not None else {"slug": slug}
+    team = Team.objects.filter(**lookup).first()
+    if team is None or not access.can_view_shared(person, team):
+        return None
+    log_coach_access(person, team, what)
+    return team
+
+
+def _proposal_queryset():
+    from teams.models import Proposal, Response
+
+    return Proposal.objects.select_related("author", "team").prefetch_related(
+        Prefetch("responses", queryset=Response.objects.select_related("person"))
+    )
+
+
+def proposals_of(team: Team, *, status: str | None = None):
+    proposals = _proposal_queryset().filter(team=team)
+    if status:
+        proposals = proposals.filter(status=status)
+    return proposals.order_by("closes_at" if status == "open" else "-created")
+
+
+def proposal_for(person: Person, pk: int):
+    """The proposal with its responses and comments, if the person may see it."""
+    from teams import access
+    from teams.models import Comment
+
+    proposal = (
+        _proposal_queryset()
+        .prefetch_related(Prefetch("comments", queryset=Comment.objects.select_related("author")))
+        .filter(pk=pk)
+        .first()
+    )
+    if proposal is None or not access.can_view_shared(person, proposal.team):
+        return None
+    log_coach_access(person, proposal.team, f"proposal {proposal.pk}")
+    return proposal
+
+
+def decisions_of(team: Team, *, search: str = ""):
+    """The decision log: adopted proposals, newest first, searchable."""
+    from django.db.models import Q
+
+    from teams.models import Proposal
+
+    decisions = (
+        Proposal.objects.filter(team=team, status=Proposal.Status.ADOPTED)
+        .select_related("author")
+        .order_by("-decided_at", "-id")
+    )
+    for word in search.split()[:8]:
+        decisions = decisions.filter(
+            Q(title__icontains=word)
+            | Q(purpose__icontains=word)
+            | Q(details__icontains=word)
+            | Q(kind__icontains=word)
+        )
+    return decisions
+
+
+def roles_of(team: Team):
+    """The team's roles, each with ``current`` (the term now running, or None) and
+    ``history`` (every term, newest first)."""
+    from teams.models import Role, RoleTerm
+
+    roles = list(
+        Role.objects.filter(team=team).prefetch_related(
+            Prefetch("terms", queryset=RoleTerm.objects.select_related("person", "decision"))
+        )
+    )
+    for role in roles:
+        terms = list(role.terms.all())
+        role.history = terms
+        role.current = next((t for t in terms if t.ended is None), None)
+    return roles
+
+
+def coach_terms_of(team: Team):
+    from teams.models import CoachTerm
+
+    return CoachTerm.objects.filter(team=team).select_related("coach").order_by("-starts")
+
+
+def coach_accesses_of(team: Team, *, limit: int = 100):
+    from teams.models import CoachAccess
+
+    return CoachAccess.objects.filter(team=team).select_related("coach")[:limit]
+
+
+def coached_teams(person: Person):
+    from teams import access
+
+    return Team.objects.filter(pk__in=access.coached_team_ids(person)).order_by("name")
+
+
+def agreement_of(team: Team):
+    from teams.models import Agreement
+
+    return Agreement.objects.filter(team=team).select_related("decision").first()

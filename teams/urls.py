@@ -1,10 +1,53 @@
 from django.urls import path
 
-from teams.api import MeView, TeamDetailView, TeamListView, TokenView
+from teams.api import core, decisions
 
 urlpatterns = [
-    path("auth/token", TokenView.as_view(), name="api-token"),
-    path("me", MeView.as_view(), name="api-me"),
-    path("teams/", TeamListView.as_view(), name="api-teams"),
-    path("teams/<int:pk>", TeamDetailView.as_view(), name="api-team"),
+    path("auth/token", core.TokenView.as_view(), name="api-token"),
+    path("me", core.MeView.as_view(), name="api-me"),
+    path("teams/", core.TeamListView.as_view(), name="api-teams"),
+    path("teams/<int:pk>", core.TeamDetailView.as_view(), name="api-team"),
+    path(
+        "teams/<int:pk>/proposals", decisions.TeamProposalsView.as_view(), name="api-team-proposals"
+    ),
+    path(
+        "teams/<int:pk>/decisions", decisions.TeamDecisionsView.as_view(), name="api-team-decisions"
+    ),
+    path("teams/<int:pk>/roles", decisions.TeamRolesView.as_view(), name="api-team-roles"),
+    path(
+        "teams/<int:pk>/coach-accesses",
+        decisions.TeamCoachAccessView.as_view(),
+        name="api-team-coach-accesses",
+    ),
+    path("decision-kinds", decisions.DecisionKindsView.as_view(), name="api-decision-kinds"),
+    path("coaching", decisions.CoachingView.as_view(), name="api-coaching"),
+    path("proposals/<int:pk>", decisions.ProposalView.as_view(), name="api-proposal"),
+    path(
+        "proposals/<int:pk>/comments",
+        decisions.ProposalCommentsView.as_view(),
+        name="api-proposal-comments",
+    ),
+    path(
+        "proposals/<int:pk>/consent",
+        decisions.ProposalConsentView.as_view(),
+        name="api-proposal-consent",
+    ),
+    path(
+        "proposals/<int:pk>/objections",
+        decisions.ProposalObjectView.as_view(),
+        name="api-proposal-object",
+    ),
+    path(
+        "proposals/<int:pk>/amend", decisions.ProposalAmendView.as_view(), name="api-proposal-amend"
+    ),
+    path(
+        "proposals/<int:pk>/withdraw",
+        decisions.ProposalWithdrawView.as_view(),
+        name="api-proposal-withdraw",
+    ),
+    path(
+        "objections/<int:pk>/withdraw",
+        decisions.ObjectionWithdrawView.as_view(),
+        name="api-objection-withdraw",
+    ),
 ]

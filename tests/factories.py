@@ -7,6 +7,7 @@ import datetime
 import factory
 
 from teams.models import Membership, Person, Team
+from teams.services import roles_ensure_standard
 
 PASSWORD = "correct horse battery staple"
 
@@ -28,12 +29,18 @@ class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Team
         django_get_or_create = ["slug"]
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Team {n}")
     slug = factory.Sequence(lambda n: f"team-{n}")
     town = "Deventer"
     patch = "Keizerslanden"
     postcodes = "7413"
+
+    @factory.post_generation
+    def standard_roles(team, create, extracted, **kwargs):
+        if create:
+            roles_ensure_standard(team)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -1,4 +1,4 @@
-"""Every write to teams: keyword-only, actor first, one transaction, audited, published."""
+"""A team's contact details and patch: any member changes them, no decision needed."""
 
 from __future__ import annotations
 
@@ -9,18 +9,10 @@ from django.db import transaction
 from coordination.events import Event, publish
 from teams import access
 from teams.errors import Conflict
-from teams.models import AuditEntry, Person, Team
+from teams.models import Person, Team
+from teams.services.common import audit
 
 TEAM_DETAIL_FIELDS = ("phone", "email", "patch", "postcodes")
-
-
-def audit(*, actor: Person | None, action: str, target, data: dict | None = None) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=actor,
-        action=action,
-        target=f"{target._meta.label_lower}:{target.pk}",
-        data=data or {},
-    )
 
 
 def team_state(team: Team) -> dict:

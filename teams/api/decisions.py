@@ -1,0 +1,357 @@
+"""API of consent decisions, roles and coaches: thin views over services and selectors."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response as ApiResponse
+from rest_framework.views import APIView
+
+from teams import decisions, selectors, services
+from teams.api.core import if_match_version
+from teams.models import Proposal, Response
+
+
+class PersonRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class ResponseOut(serializers.ModelSerializer):
+    person = PersonRef()
+
+    class Meta:
+        model = Response
+        fields = ["id", "person", "revision", "kind", "reason", "state", "at"]
+
+
+class CommentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = PersonRef()
+    kind = serializers.CharField()
+    body = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class TallyOut(serializers.Serializer):
+    members = serializers.IntegerField()
+    needed = serializers.IntegerField()
+    responded = serializers.IntegerField()
+    consents = serializers.IntegerField()
+    open_objections = serializers.IntegerField()
+
+
+class ProposalOut(serializers.ModelSerializer):
+    author = PersonRef()
+    team = serializers.IntegerField(source="team_id")
+    window_hours = serializers.SerializerMethodField()
+    tally = serializers.SerializerMethodField()
+    window_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "team",
+            "kind",
+            "title",
+            "purpose",
+            "details",
+            "payload",
+            "author",
+            "window_hours",
+            "closes_at",
+            "window_open",
+            "review_date",
+            "status",
+            "revision",
+            "version",
+            "created",
+            "decided_at",
+            "outcome",
+            "tally",
+        ]
+
+    def get_window_hours(self, proposal) -> float:
+        return proposal.window.total_seconds() / 3600
+
+    def get_window_open(self, proposal) -> bool:
+        return proposal.status == "open" and timezone.now() < proposal.closes_at
+
+    def get_tally(self, proposal) -> dict:
+        return TallyOut(services.tally(proposal)).data
+
+
+class ProposalDetailOut(ProposalOut):
+    responses = ResponseOut(many=True)
+    comments = CommentOut(many=True)
+
+    class Meta(ProposalOut.Meta):
+        fields = [*ProposalOut.Meta.fields, "responses", "comments"]
+
+
+class ProposalIn(serializers.Serializer):
+    kind = serializers.CharField(max_length=40)
+    title = serializers.CharField(max_length=160, allow_blank=True)
+    purpose = serializers.CharField(max_length=4000, allow_blank=True)
+    details = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
+    payload = serializers.JSONField(required=False, default=dict)
+    window_hours = serializers.FloatField(required=False, help_text="1 to 336; default 72.")
+    review_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class AmendIn(serializers.Serializer):
+    title = serializers.CharField(max_length=160, allow_blank=True, required=False)
+    purpose = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+    details = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    payload = serializers.JSONField(required=False)
+    window_hours = serializers.FloatField(required=False)
+    version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
+
+
+class CommentIn(serializers.Serializer):
+    body = serializers.CharField(max_length=5000, allow_blank=True)
+    kind = serializers.ChoiceField(choices=["comment", "question"], default="comment")
+
+
+class ObjectionIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, allow_blank=True)
+
+
+class RoleTermOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    person = PersonRef()
+    starts = serializers.DateField()
+    ends = serializers.DateField()
+    ended = serializers.DateField(allow_null=True)
+    handover_notes = serializers.CharField()
+    decision = serializers.IntegerField(source="decision_id", allow_null=True)
+
+
+class RoleOut(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    standard = serializers.BooleanField()
+    current = RoleTermOut(allow_null=True)
+    history = RoleTermOut(many=True)
+
+
+class KindOut(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    help = serializers.CharField()
+
+
+class CoachAccessOut(serializers.Serializer):
+    coach = PersonRef()
+    at = serializers.DateTimeField()
+    what = serializers.CharField()
+
+
+class CoachedTeamOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+def _window(hours) -> datetime.timedelta | None:
+    return None if hours is None else datetime.timedelta(hours=hours)
+
+
+def _shared_team(request, pk: int, what: str):
+    team = selectors.shared_team_for(request.user, pk=pk, what=what)
+    if team is None:
+        raise NotFound("No such team among yours.")
+    # Opening the team's decisions also settles any whose window closed meanwhile.
+    services.proposals_close_due(team=team)
+    return team
+
+
+def _proposal(request, pk: int) -> Proposal:
+    proposal = selectors.proposal_for(request.user, pk)
+    if proposal is None:
+        raise NotFound("No such proposal among your teams'.")
+    if services.proposals_close_due(team=proposal.team):
+        proposal = selectors.proposal_for(request.user, pk)
+    return proposal
+
+
+def _detail(request, proposal: Proposal, code=status.HTTP_200_OK) -> ApiResponse:
+    fresh = selectors.proposal_for(request.user, proposal.pk) or proposal
+    return ApiResponse(
+        ProposalDetailOut(fresh).data, status=code, headers={"ETag": f'"{fresh.version}"'}
+    )
+
+
+class DecisionKindsView(APIView):
+    @extend_schema(summary="Kinds of decision a team can take", responses=KindOut(many=True))
+    def get(self, request):
+        return ApiResponse(KindOut(decisions.all_kinds(), many=True).data)
+
+
+class TeamProposalsView(APIView):
+    @extend_schema(
+        summary="A team's proposals",
+        parameters=[OpenApiParameter("status", str, enum=["open", "adopted", "withdrawn"])],
+        responses=ProposalOut(many=True),
+    )
+    def get(self, request, pk: int):
+        team = _shared_team(request, pk, "proposals")
+        wanted = request.query_params.get("status") or None
+        if wanted not in {None, *Proposal.Status.values}:
+            raise serializers.ValidationError({"status": ["open, adopted or withdrawn."]})
+        return ApiResponse(ProposalOut(selectors.proposals_of(team, status=wanted), many=True).data)
+
+    @extend_schema(
+        summary="Raise a proposal", request=ProposalIn, responses={201: ProposalDetailOut}
+    )
+    def post(self, request, pk: int):
+        team = _shared_team(request, pk, "raise a proposal")
+        body = ProposalIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        proposal = services.proposal_raise(
+            actor=request.user,
+            team=team,
+            kind=data["kind"],
+            title=data["title"],
+            purpose=data["purpose"],
+            details=data["details"],
+            payload=data["payload"],
+            window=_window(data.get("window_hours")),
+            review_date=data["review_date"],
+        )
+        return _detail(request, proposal, status.HTTP_201_CREATED)
+
+
+class ProposalView(APIView):
+    @extend_schema(
+        summary="A proposal with its responses and comments", responses=ProposalDetailOut
+    )
+    def get(self, request, pk: int):
+        return _detail(request, _proposal(request, pk))
+
+
+class ProposalCommentsView(APIView):
+    @extend_schema(
+        summary="Ask a question or comment", request=CommentIn, responses={201: ProposalDetailOut}
+    )
+    def post(self, request, pk: int):
+        proposal = _proposal(request, pk)
+        body = CommentIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.proposal_comment(actor=request.user, proposal=proposal, **body.validated_data)
+        return _detail(request, proposal, status.HTTP_201_CREATED)
+
+
+class ProposalConsentView(APIView):
+    @extend_schema(
+        summary="Consent to the current revision", request=None, responses=ProposalDetailOut
+    )
+    def post(self, request, pk: int):
+        arrived = timezone.now()
+        proposal = _proposal(request, pk)
+        services.proposal_consent(actor=request.user, proposal=proposal, at=arrived)
+        return _detail(request, proposal)
+
+
+class ProposalObjectView(APIView):
+    @extend_schema(
+        summary="Object, with a reason", request=ObjectionIn, responses={201: ProposalDetailOut}
+    )
+    def post(self, request, pk: int):
+        arrived = timezone.now()  # an objection counts from when it arrived
+        proposal = _proposal(request, pk)
+        body = ObjectionIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.proposal_object(
+            actor=request.user, proposal=proposal, reason=body.validated_data["reason"], at=arrived
+        )
+        return _detail(request, proposal, status.HTTP_201_CREATED)
+
+
+class ObjectionWithdrawView(APIView):
+    @extend_schema(summary="Withdraw your objection", request=None, responses=ProposalDetailOut)
+    def post(self, request, pk: int):
+        objection = Response.objects.select_related("proposal").filter(pk=pk).first()
+        if objection is None or selectors.proposal_for(request.user, objection.proposal_id) is None:
+            raise NotFound("No such objection.")
+        services.objection_withdraw(actor=request.user, objection=objection)
+        return _detail(request, objection.proposal)
+
+
+class ProposalAmendView(APIView):
+    @extend_schema(
+        summary="Amend (the author): resolves open objections and reopens the window",
+        request=AmendIn,
+        responses=ProposalDetailOut,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+    )
+    def post(self, request, pk: int):
+        proposal = _proposal(request, pk)
+        body = AmendIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = {
+            k: v for k, v in body.validated_data.items() if k not in {"version", "window_hours"}
+        }
+        services.proposal_amend(
+            actor=request.user,
+            proposal=proposal,
+            version=if_match_version(request),
+            window=_window(body.validated_data.get("window_hours")),
+            **data,
+        )
+        return _detail(request, proposal)
+
+
+class ProposalWithdrawView(APIView):
+    @extend_schema(summary="Withdraw (the author)", request=None, responses=ProposalDetailOut)
+    def post(self, request, pk: int):
+        proposal = _proposal(request, pk)
+        services.proposal_withdraw(actor=request.user, proposal=proposal)
+        return _detail(request, proposal)
+
+
+class TeamDecisionsView(APIView):
+    @extend_schema(
+        summary="The decision log, searchable",
+        parameters=[OpenApiParameter("search", str)],
+        responses=ProposalOut(many=True),
+    )
+    def get(self, request, pk: int):
+        team = _shared_team(request, pk, "decision log")
+        search = request.query_params.get("search", "")[:200]
+        return ApiResponse(ProposalOut(selectors.decisions_of(team, search=search), many=True).data)
+
+
+class TeamRolesView(APIView):
+    @extend_schema(
+        summary="Roles, who holds them until when, and their history", responses=RoleOut(many=True)
+    )
+    def get(self, request, pk: int):
+        team = _shared_team(request, pk, "roles")
+        return ApiResponse(RoleOut(selectors.roles_of(team), many=True).data)
+
+
+class TeamCoachAccessView(APIView):
+    @extend_schema(
+        summary="Every read the team's coaches made", responses=CoachAccessOut(many=True)
+    )
+    def get(self, request, pk: int):
+        team = selectors.team_for(request.user, pk=pk)
+        if team is None:
+            raise NotFound("No such team among yours.")
+        return ApiResponse(CoachAccessOut(selectors.coach_accesses_of(team), many=True).data)
+
+
+class CoachingView(APIView):
+    @extend_schema(
+        summary="Teams that invite me as their coach", responses=CoachedTeamOut(many=True)
+    )
+    def get(self, request):
+        return ApiResponse(CoachedTeamOut(selectors.coached_teams(request.user), many=True).data)

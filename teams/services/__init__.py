@@ -1,0 +1,52 @@
+"""Every write to teams: keyword-only, actor first, one transaction, audited, published.
+
+Modules: ``details`` (contact and patch), ``proposals`` (consent decisions),
+``effects`` (what adopted decisions do, one kind each), ``reminders``.
+"""
+
+from teams.services.common import audit
+from teams.services.details import TEAM_DETAIL_FIELDS, team_state, team_update_details
+from teams.services.effects import STANDARD_ROLES, roles_ensure_standard
+from teams.services.proposals import (
+    DEFAULT_WINDOW,
+    MAX_WINDOW,
+    MIN_WINDOW,
+    SETTLE,
+    objection_withdraw,
+    proposal_amend,
+    proposal_comment,
+    proposal_consent,
+    proposal_object,
+    proposal_raise,
+    proposal_state,
+    proposal_withdraw,
+    proposals_close_due,
+    quorum,
+    tally,
+)
+from teams.services.reminders import reminders_due
+
+__all__ = [
+    "DEFAULT_WINDOW",
+    "MAX_WINDOW",
+    "MIN_WINDOW",
+    "SETTLE",
+    "STANDARD_ROLES",
+    "TEAM_DETAIL_FIELDS",
+    "audit",
+    "objection_withdraw",
+    "proposal_amend",
+    "proposal_comment",
+    "proposal_consent",
+    "proposal_object",
+    "proposal_raise",
+    "proposal_state",
+    "proposal_withdraw",
+    "proposals_close_due",
+    "quorum",
+    "reminders_due",
+    "roles_ensure_standard",
+    "tally",
+    "team_state",
+    "team_update_details",
+]

@@ -1,0 +1,544 @@
+"""What adopted decisions do. Nothing here runs except through an adopted proposal:
+no single member can change membership, roles, the agreement, coaches or the
+team's shape on their own.
+
+Each kind has a ``validate`` (raise time, amend time and again at adoption) and an
+``apply`` (inside the adoption's transaction); both raise ValidationError naming
+the payload field, so nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from coordination.events import notify_access_changed
+from teams import decisions
+from teams.models import (
+    Agreement,
+    CoachTerm,
+    Membership,
+    Person,
+    Proposal,
+    Role,
+    RoleTerm,
+    Team,
+)
+from teams.services.common import audit, publish_team
+
+STANDARD_ROLES = [
+    (Role.PLANNER, "Planner", "Keeps the rota: who visits whom and when, cover for absences."),
+    (Role.HOUSEKEEPER, "Housekeeper", "Looks after the office, expenses and the team budget."),
+    (
+        Role.INFORMER,
+        "Informer",
+        "Keeps the team's figures and prepares what the team publishes.",
+    ),
+    (Role.DEVELOPER, "Developer", "Brings learning in from other teams and the wider network."),
+    (Role.MENTOR, "Mentor", "Welcomes new colleagues and offers peer coaching."),
+]
+DEFAULT_TERM_DAYS = 365
+
+
+def roles_ensure_standard(team: Team) -> None:
+    """Every team starts with the five standard roles (idempotent)."""
+    for key, name, description in STANDARD_ROLES:
+        Role.objects.get_or_create(
+            team=team,
+            key=key,
+            defaults={"name": name, "description": description, "standard": True},
+        )
+
+
+# --- payload helpers ---------------------------------------------------------------
+
+
+def _int(payload: dict, field: str) -> int:
+    value = payload.get(field)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise ValidationError({field: ["Required: the id of a person."]})
+    return int(value)
+
+
+def _date(payload: dict, field: str, *, required: bool = True) -> datetime.date | None:
+    value = payload.get(field)
+    if value in (None, ""):
+        if required:
+            raise ValidationError({field: ["Required: a date (YYYY-MM-DD)."]})
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError({field: ["Not a date (YYYY-MM-DD)."]}) from None
+
+
+def _text(payload: dict, field: str, *, limit: int, required: bool = True) -> str:
+    value = payload.get(field, "")
+    if not isinstance(value, str):
+        raise ValidationError({field: ["Must be text."]})
+    value = value.strip()
+    if required and not value:
+        raise ValidationError({field: ["Required."]})
+    if len(value) > limit:
+        raise ValidationError({field: [f"At most {limit} characters."]})
+    return value
+
+
+def _current_member(team: Team, person_id: int, field: str) -> Person:
+    membership = (
+        Membership.objects.current().filter(team=team, person_id=person_id).select_related("person")
+    ).first()
+    if membership is None:
+        raise ValidationError({field: ["Not a current member of this team."]})
+    return membership.person
+
+
+def _membership_changed(team: Team, person: Person, change: str, proposal: Proposal) -> None:
+    publish_team(
+        team,
+        "membership.changed",
+        {"team": team.pk, "person": person.pk, "change": change, "decision": proposal.pk},
+        actor=None,
+        shared=True,
+    )
+    notify_access_changed(person.pk)
+
+
+# --- general -------------------------------------------------------------------------
+
+
+def _validate_general(team: Team, payload: dict) -> dict:
+    return {}
+
+
+def _apply_general(proposal: Proposal) -> dict:
+    return {"summary": "Recorded as the team's decision."}
+
+
+# --- admit / remove a member ------------------------------------------------------------
+
+
+def _validate_admit(team: Team, payload: dict) -> dict:
+    person_id = _int(payload, "person")
+    person = Person.objects.filter(pk=person_id, is_active=True).first()
+    if person is None or person.kind != Person.Kind.MEMBER:
+        raise ValidationError({"person": ["No nurse or carer with this id."]})
+    if Membership.objects.current().filter(team=team, person=person).exists():
+        raise ValidationError({"person": ["Already a member of this team."]})
+    return {"person": person_id}
+
+
+def _apply_admit(proposal: Proposal) -> dict:
+    team = proposal.team
+    person = Person.objects.get(pk=proposal.payload["person"])
+    membership = Membership.objects.create(
+        team=team, person=person, joined=timezone.localdate(), admitted_by=proposal
+    )
+    audit(
+        actor=None, action="membership.admitted", target=membership, data={"decision": proposal.pk}
+    )
+    _membership_changed(team, person, "admitted", proposal)
+    return {
+        "membership": membership.pk,
+        "person": person.pk,
+        "summary": f"{person.display_name} joined",
+    }
+
+
+def _validate_remove(team: Team, payload: dict) -> dict:
+    person_id = _int(payload, "person")
+    _current_member(team, person_id, "person")
+    reason = _text(payload, "reason", limit=200, required=False)
+    return {"person": person_id, "reason": reason}
+
+
+def _end_membership(membership: Membership, *, reason: str, proposal: Proposal) -> None:
+    today = timezone.localdate()
+    membership.left = today
+    membership.left_reason = reason
+    membership.ended_by = proposal
+    membership.save(update_fields=["left", "left_reason", "ended_by"])
+    # Roles a leaving member held end with the membership.
+    RoleTerm.objects.filter(
+        role__team=membership.team, person=membership.person, ended__isnull=True
+    ).update(ended=today)
+
+
+def _apply_remove(proposal: Proposal) -> dict:
+    team = proposal.team
+    payload = proposal.payload
+    membership = Membership.objects.current().get(team=team, person_id=payload["person"])
+    _end_membership(membership, reason=payload.get("reason") or "left the team", proposal=proposal)
+    audit(actor=None, action="membership.ended", target=membership, data={"decision": proposal.pk})
+    _membership_changed(team, membership.person, "left", proposal)
+    return {
+        "membership": membership.pk,
+        "person": membership.person_id,
+        "summary": f"{membership.person.display_name} left the team",
+    }
+
+
+# --- roles ------------------------------------------------------------------------------
+
+
+def _validate_handover(team: Team, payload: dict) -> dict:
+    key = _text(payload, "role", limit=40)
+    if not Role.objects.filter(team=team, key=key).exists():
+        raise ValidationError({"role": ["No such role in this team."]})
+    person_id = _int(payload, "person")
+    _current_member(team, person_id, "person")
+    starts = _date(payload, "starts", required=False) or timezone.localdate()
+    ends = _date(payload, "ends", required=False) or starts + datetime.timedelta(
+        days=DEFAULT_TERM_DAYS
+    )
+    if ends < starts:
+        raise ValidationError({"ends": ["The term ends before it starts."]})
+    if ends > starts + datetime.timedelta(days=3 * 365):
+        raise ValidationError({"ends": ["A term is at most three years; rotate roles."]})
+    notes = _text(payload, "handover_notes", limit=5000, required=False)
+    return {
+        "role": key,
+        "person": person_id,
+        "starts": starts.isoformat(),
+        "ends": ends.isoformat(),
+        "handover_notes": notes,
+    }
+
+
+def _hand_over(role: Role, person: Person, *, starts, ends, notes: str, proposal) -> RoleTerm:
+    today = timezone.localdate()
+    previous = RoleTerm.objects.filter(role=role, ended__isnull=True).first()
+    if previous is not None:
+        previous.ended = today
+        previous.save(update_fields=["ended"])
+        # The notes travel with the role: earlier notes stay readable in the history.
+    return RoleTerm.objects.create(
+        role=role, person=person, starts=starts, ends=ends, handover_notes=notes, decision=proposal
+    )
+
+
+def _apply_handover(proposal: Proposal) -> dict:
+    payload = proposal.payload
+    role = Role.objects.get(team=proposal.team, key=payload["role"])
+    person = Person.objects.get(pk=payload["person"])
+    term = _hand_over(
+        role,
+        person,
+        starts=datetime.date.fromisoformat(payload["starts"]),
+        ends=datetime.date.fromisoformat(payload["ends"]),
+        notes=payload.get("handover_notes", ""),
+        proposal=proposal,
+    )
+    audit(actor=None, action="role.handed_over", target=term, data={"decision": proposal.pk})
+    publish_team(
+        proposal.team,
+        "role.handed_over",
+        {"role": role.key, "term": term.pk, "person": person.pk, "ends": payload["ends"]},
+        actor=None,
+        shared=True,
+    )
+    return {
+        "term": term.pk,
+        "summary": f"{person.display_name} holds {role.name} until {term.ends}",
+    }
+
+
+def _validate_role_create(team: Team, payload: dict) -> dict:
+    name = _text(payload, "name", limit=60)
+    description = _text(payload, "description", limit=1000)
+    key = slugify(payload.get("key") or name)[:40]
+    if not key:
+        raise ValidationError({"name": ["Use letters or digits."]})
+    if Role.objects.filter(team=team, key=key).exists():
+        raise ValidationError({"name": ["The team already has a role with this name."]})
+    return {"key": key, "name": name, "description": description}
+
+
+def _apply_role_create(proposal: Proposal) -> dict:
+    payload = proposal.payload
+    role = Role.objects.create(
+        team=proposal.team,
+        key=payload["key"],
+        name=payload["name"],
+        description=payload["description"],
+        created_by=proposal,
+    )
+    audit(actor=None, action="role.created", target=role, data={"decision": proposal.pk})
+    publish_team(proposal.team, "role.created", {"role": role.key}, actor=None, shared=True)
+    return {"role": role.key, "summary": f"New role: {role.name}"}
+
+
+# --- the team agreement -------------------------------------------------------------------
+
+
+def _validate_agreement(team: Team, payload: dict) -> dict:
+    return {"text": _text(payload, "text", limit=20000)}
+
+
+def _apply_agreement(proposal: Proposal) -> dict:
+    team = proposal.team
+    number = (Agreement.objects.filter(team=team).aggregate(n=Max("number"))["n"] or 0) + 1
+    agreement = Agreement.objects.create(
+        team=team, number=number, text=proposal.payload["text"], decision=proposal
+    )
+    audit(actor=None, action="agreement.adopted", target=agreement, data={"decision": proposal.pk})
+    publish_team(team, "agreement.adopted", {"number": number}, actor=None, shared=True)
+    return {"agreement": number, "summary": f"Team agreement version {number}"}
+
+
+# --- coaches ------------------------------------------------------------------------------
+
+
+def _validate_coach_invite(team: Team, payload: dict) -> dict:
+    coach_id = _int(payload, "coach")
+    coach = Person.objects.filter(pk=coach_id, is_active=True, kind=Person.Kind.COACH).first()
+    if coach is None:
+        raise ValidationError({"coach": ["No coach with this id."]})
+    if CoachTerm.objects.filter(team=team, coach=coach, ended__isnull=True).exists():
+        raise ValidationError({"coach": ["This coach is already invited."]})
+    starts = _date(payload, "starts", required=False) or timezone.localdate()
+    ends = _date(payload, "ends")
+    if ends < starts:
+        raise ValidationError({"ends": ["The term ends before it starts."]})
+    return {"coach": coach_id, "starts": starts.isoformat(), "ends": ends.isoformat()}
+
+
+def _apply_coach_invite(proposal: Proposal) -> dict:
+    payload = proposal.payload
+    term = CoachTerm.objects.create(
+        team=proposal.team,
+        coach_id=payload["coach"],
+        starts=datetime.date.fromisoformat(payload["starts"]),
+        ends=datetime.date.fromisoformat(payload["ends"]),
+        invited_by=proposal,
+    )
+    audit(actor=None, action="coach.invited", target=term, data={"decision": proposal.pk})
+    publish_team(
+        proposal.team,
+        "coach.invited",
+        {"coach": term.coach_id, "ends": payload["ends"]},
+        actor=None,
+        shared=True,
+    )
+    notify_access_changed(term.coach_id)
+    return {
+        "coach_term": term.pk,
+        "summary": f"{term.coach.display_name} coaches the team until {term.ends}",
+    }
+
+
+def _validate_coach_end(team: Team, payload: dict) -> dict:
+    coach_id = _int(payload, "coach")
+    if not CoachTerm.objects.filter(team=team, coach_id=coach_id, ended__isnull=True).exists():
+        raise ValidationError({"coach": ["This coach is not invited by the team."]})
+    return {"coach": coach_id}
+
+
+def _apply_coach_end(proposal: Proposal) -> dict:
+    term = CoachTerm.objects.get(
+        team=proposal.team, coach_id=proposal.payload["coach"], ended__isnull=True
+    )
+    term.ended = timezone.localdate()
+    term.ended_by = proposal
+    term.save(update_fields=["ended", "ended_by"])
+    audit(actor=None, action="coach.ended", target=term, data={"decision": proposal.pk})
+    publish_team(proposal.team, "coach.ended", {"coach": term.coach_id}, actor=None, shared=True)
+    notify_access_changed(term.coach_id)
+    return {
+        "coach_term": term.pk,
+        "summary": f"{term.coach.display_name} no longer coaches the team",
+    }
+
+
+# --- team split -----------------------------------------------------------------------------
+
+
+def _validate_split(team: Team, payload: dict) -> dict:
+    new_name = _text(payload, "new_name", limit=80)
+    stays_name = _text(payload, "stays_name", limit=80, required=False) or team.name
+    new_slug = slugify(payload.get("new_slug") or new_name)[:80]
+    errors: dict[str, list[str]] = {}
+    if not new_slug:
+        errors["new_name"] = ["Use letters or digits."]
+    if (
+        Team.objects.filter(name__iexact=new_name).exists()
+        or new_name.lower() == stays_name.lower()
+    ):
+        errors["new_name"] = ["Another team already has this name."]
+    if Team.objects.filter(slug=new_slug).exists():
+        errors.setdefault("new_name", []).append("Another team already has this address.")
+    if stays_name != team.name and Team.objects.filter(name__iexact=stays_name).exists():
+        errors["stays_name"] = ["Another team already has this name."]
+    moving = payload.get("moving")
+    if not isinstance(moving, list) or not all(str(m).isdigit() for m in moving):
+        errors["moving"] = ["A list of the ids of the members who move."]
+        raise ValidationError(errors)
+    moving = sorted({int(m) for m in moving})
+    members = set(
+        Membership.objects.current().filter(team=team).values_list("person_id", flat=True)
+    )
+    if not set(moving) <= members:
+        errors["moving"] = ["Only current members can move."]
+    elif not moving or set(moving) == members:
+        errors["moving"] = ["Both teams need at least one member."]
+    roles = payload.get("roles") or {}
+    if not isinstance(roles, dict) or not all(v in {"stay", "move", "end"} for v in roles.values()):
+        errors["roles"] = ["For each role: stay, move or end."]
+    elif set(roles) - set(Role.objects.filter(team=team).values_list("key", flat=True)):
+        errors["roles"] = ["Unknown role."]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "new_name": new_name,
+        "new_slug": new_slug,
+        "stays_name": stays_name,
+        "moving": moving,
+        "roles": roles,
+    }
+
+
+def _apply_split(proposal: Proposal) -> dict:
+    old = proposal.team
+    payload = proposal.payload
+    today = timezone.localdate()
+    new = Team.objects.create(
+        name=payload["new_name"],
+        slug=payload["new_slug"],
+        town=old.town,
+        size_norm=old.size_norm,
+        split_from=old,
+    )
+    roles_ensure_standard(new)
+    for role in Role.objects.filter(team=old, standard=False):
+        Role.objects.create(team=new, key=role.key, name=role.name, description=role.description)
+    moving = set(payload["moving"])
+    moved = []
+    for membership in Membership.objects.current().filter(team=old, person_id__in=moving):
+        membership.left = today
+        membership.left_reason = f"moved to {new.name} when the team split"
+        membership.ended_by = proposal
+        membership.save(update_fields=["left", "left_reason", "ended_by"])
+        moved.append(
+            Membership.objects.create(
+                team=new,
+                person=membership.person,
+                joined=today,
+                continues=membership,
+                admitted_by=proposal,
+            )
+        )
+    # Roles: "move" takes the holder's term to the new team; "end" closes it; "stay"
+    # keeps it; a role whose holder moves without saying ends.
+    choices = payload.get("roles", {})
+    for term in RoleTerm.objects.filter(role__team=old, ended__isnull=True).select_related("role"):
+        choice = choices.get(term.role.key, "stay")
+        holder_moves = term.person_id in moving
+        if choice == "stay" and not holder_moves:
+            continue
+        term.ended = today
+        term.save(update_fields=["ended"])
+        if choice == "move" and holder_moves:
+            RoleTerm.objects.create(
+                role=Role.objects.get(team=new, key=term.role.key),
+                person_id=term.person_id,
+                starts=today,
+                ends=max(term.ends, today),
+                handover_notes=term.handover_notes,
+                decision=proposal,
+            )
+    if payload["stays_name"] != old.name:
+        old.name = payload["stays_name"]
+        old.version += 1
+        old.save(update_fields=["name", "version"])
+    outcome: dict[str, Any] = {
+        "new_team": new.pk,
+        "moved": sorted(moving),
+        "summary": f"Split: {len(moving)} members formed {new.name}",
+    }
+    for participant in decisions.split_participants():
+        outcome.update(participant(old, new, sorted(moving), proposal) or {})
+    audit(
+        actor=None,
+        action="team.split",
+        target=old,
+        data={"decision": proposal.pk, "new_team": new.pk},
+    )
+    data = {"team": old.pk, "new_team": new.pk, "moved": sorted(moving), "decision": proposal.pk}
+    publish_team(old, "team.split", data, actor=None, shared=True)
+    publish_team(new, "team.split", data, actor=None, shared=True)
+    for person_id in moving:
+        notify_access_changed(person_id)
+    return outcome
+
+
+for _kind in [
+    decisions.DecisionKind(
+        "general",
+        "A team decision",
+        "Anything the team decides together.",
+        _validate_general,
+        _apply_general,
+    ),
+    decisions.DecisionKind(
+        "admit_member",
+        "Admit a member",
+        "Welcome a nurse or carer into the team.",
+        _validate_admit,
+        _apply_admit,
+    ),
+    decisions.DecisionKind(
+        "remove_member",
+        "A member leaves",
+        "End someone's membership.",
+        _validate_remove,
+        _apply_remove,
+    ),
+    decisions.DecisionKind(
+        "role_handover",
+        "Hand a role over",
+        "Who holds a role next, for which term.",
+        _validate_handover,
+        _apply_handover,
+    ),
+    decisions.DecisionKind(
+        "role_create",
+        "Add a role",
+        "A new rotating role of the team's own.",
+        _validate_role_create,
+        _apply_role_create,
+    ),
+    decisions.DecisionKind(
+        "agreement",
+        "Change the team agreement",
+        "A new version of the team's agreement.",
+        _validate_agreement,
+        _apply_agreement,
+    ),
+    decisions.DecisionKind(
+        "coach_invite",
+        "Invite a coach",
+        "A coach advises the team for a term.",
+        _validate_coach_invite,
+        _apply_coach_invite,
+    ),
+    decisions.DecisionKind(
+        "coach_end",
+        "End a coach's term",
+        "The coach no longer sees what the team shares.",
+        _validate_coach_end,
+        _apply_coach_end,
+    ),
+    decisions.DecisionKind(
+        "team_split",
+        "Split the team",
+        "Two teams from one, with members moving.",
+        _validate_split,
+        _apply_split,
+    ),
+]:
+    decisions.register(_kind)

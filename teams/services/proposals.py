@@ -1,0 +1,445 @@
+"""Consent decisions: raise, ask and comment, consent or object, amend, withdraw, adopt.
+
+A proposal is adopted when its objection window has closed with no open objection
+and at least half of the team's members have responded (consented or objected) to
+its current revision. Until then it stays open, visibly waiting.
+
+Closing happens without anyone looking: ``proposals_close_due`` runs from the
+``tick`` command every few seconds (``make run`` starts it beside daphne;
+docker-compose.yml runs it as its own service) and for a team whenever its pages or
+API are read. An objection counts by the time it arrived: the closer waits
+``SETTLE`` past the window before deciding, and both lock the proposal's row, so an
+objection sent in the window's last second wins over a concurrent close.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from teams import access, decisions
+from teams.errors import Conflict
+from teams.models import Comment, Membership, Person, Proposal, Response, Team
+from teams.services.common import audit, publish_team
+
+logger = logging.getLogger("kith.decisions")
+
+MIN_WINDOW = datetime.timedelta(hours=1)
+MAX_WINDOW = datetime.timedelta(days=14)
+DEFAULT_WINDOW = datetime.timedelta(hours=72)
+SETTLE = datetime.timedelta(seconds=10)
+LIMITS = {"title": 160, "purpose": 4000, "details": 20000}
+
+
+def proposal_state(proposal: Proposal) -> dict:
+    return {
+        "id": proposal.pk,
+        "status": proposal.status,
+        "revision": proposal.revision,
+        "version": proposal.version,
+        "title": proposal.title,
+        "purpose": proposal.purpose,
+        "details": proposal.details,
+        "payload": proposal.payload,
+        "closes_at": proposal.closes_at.isoformat(),
+    }
+
+
+def quorum(member_count: int) -> int:
+    """At least half of the members must respond."""
+    return math.ceil(member_count / 2)
+
+
+def _clean_text(fields: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            errors[name] = ["Must be text."]
+            continue
+        value = value.strip()
+        if name in {"title", "purpose"} and not value:
+            errors[name] = ["Required: say what and why."]
+        elif len(value) > LIMITS[name]:
+            errors[name] = [f"At most {LIMITS[name]} characters."]
+        cleaned[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_window(window) -> datetime.timedelta:
+    if window is None:
+        return DEFAULT_WINDOW
+    if not isinstance(window, datetime.timedelta):
+        raise ValidationError({"window_hours": ["A number of hours, from 1 to 336."]})
+    if not MIN_WINDOW <= window <= MAX_WINDOW:
+        raise ValidationError(
+            {"window_hours": ["The objection window is from 1 hour to 14 days (336 hours)."]}
+        )
+    return window
+
+
+def _clean_payload(team: Team, kind_key: str, payload) -> dict:
+    kind = decisions.get(kind_key)
+    if kind is None:
+        raise ValidationError({"kind": [f"Unknown kind of decision: {kind_key!r}."]})
+    if not isinstance(payload, dict):
+        raise ValidationError({"payload": ["Must be an object."]})
+    try:
+        return kind.validate(team, payload)
+    except ValidationError as exc:
+        # Name payload fields as payload.<field>, so a form can point at them.
+        if hasattr(exc, "error_dict"):
+            raise ValidationError(
+                {f"payload.{k}": v for k, v in exc.message_dict.items()}
+            ) from None
+        raise
+
+
+def _lock(proposal: Proposal) -> Proposal:
+    return Proposal.objects.select_for_update().select_related("team").get(pk=proposal.pk)
+
+
+def _require_member(actor: Person, team: Team, doing: str) -> None:
+    if not access.can_take_part(actor, team):
+        raise PermissionDenied(f"Only members of this team can {doing}.")
+
+
+def _require_open(proposal: Proposal) -> None:
+    if proposal.status == Proposal.Status.WITHDRAWN:
+        raise ValidationError("This proposal was withdrawn.")
+    if proposal.status == Proposal.Status.ADOPTED:
+        raise ValidationError("This proposal was already adopted.")
+
+
+def _check_version(proposal: Proposal, version: int | None) -> None:
+    if version is not None and version != proposal.version:
+        raise Conflict(
+            "The proposal changed since you opened it.", current=proposal_state(proposal)
+        )
+
+
+def _event(proposal: Proposal, kind: str, actor: Person | None, **data) -> None:
+    publish_team(
+        proposal.team,
+        kind,
+        {"proposal": proposal.pk, "revision": proposal.revision, **data},
+        actor=actor,
+        shared=True,
+    )
+
+
+def proposal_raise(
+    *,
+    actor: Person,
+    team: Team,
+    kind: str,
+    title: str,
+    purpose: str,
+    details: str = "",
+    payload: dict | None = None,
+    window: datetime.timedelta | None = None,
+    review_date: datetime.date | None = None,
+) -> Proposal:
+    _require_member(actor, team, "raise proposals")
+    text = _clean_text({"title": title, "purpose": purpose, "details": details})
+    window = _clean_window(window)
+    if review_date is not None and review_date <= timezone.localdate():
+        raise ValidationError({"review_date": ["The review date must be in the future."]})
+    with transaction.atomic():
+        cleaned = _clean_payload(team, kind, payload or {})
+        now = timezone.now()
+        proposal = Proposal.objects.create(
+            team=team,
+            author=actor,
+            kind=kind,
+            payload=cleaned,
+            window=window,
+            closes_at=now + window,
+            review_date=review_date,
+            created=now,
+            **text,
+        )
+        # Raising a proposal is consenting to it.
+        Response.objects.create(
+            proposal=proposal, person=actor, revision=1, kind=Response.Kind.CONSENT, at=now
+        )
+        audit(actor=actor, action="proposal.raised", target=proposal, data={"kind": kind})
+        _event(proposal, "proposal.raised", actor, kind=kind)
+    return proposal
+
+
+def proposal_comment(
+    *, actor: Person, proposal: Proposal, body: str, kind: str = "comment"
+) -> Comment:
+    if not access.can_comment(actor, proposal.team):
+        raise PermissionDenied("Only the team and the coaches it invited can comment.")
+    if kind not in Comment.Kind.values:
+        raise ValidationError({"kind": ["Either comment or question."]})
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": ["Required."]})
+    if len(body) > 5000:
+        raise ValidationError({"body": ["At most 5000 characters."]})
+    with transaction.atomic():
+        proposal = _lock(proposal)
+        if proposal.status == Proposal.Status.WITHDRAWN:
+            raise ValidationError("This proposal was withdrawn.")
+        comment = Comment.objects.create(
+            proposal=proposal, author=actor, kind=kind, body=body.strip()
+        )
+        audit(
+            actor=actor, action="proposal.commented", target=proposal, data={"comment": comment.pk}
+        )
+        _event(proposal, "proposal.commented", actor, comment=comment.pk, kind=kind)
+    return comment
+
+
+def proposal_consent(
+    *, actor: Person, proposal: Proposal, at: datetime.datetime | None = None
+) -> Response:
+    """Consent to the current revision. After the window closes, a proposal still
+    waiting for enough responses takes consents (never new objections)."""
+    at = at or timezone.now()
+    _require_member(actor, proposal.team, "consent")
+    with transaction.atomic():
+        proposal = _lock(proposal)
+        _require_open(proposal)
+        response, _ = Response.objects.update_or_create(
+            proposal=proposal,
+            person=actor,
+            revision=proposal.revision,
+            defaults={
+                "kind": Response.Kind.CONSENT,
+                "reason": "",
+                "state": Response.State.OPEN,
+                "at": at,
+            },
+        )
+        audit(actor=actor, action="proposal.consented", target=proposal)
+        _event(proposal, "proposal.responded", actor, response="consent")
+        # Past the window, this consent may complete the quorum; the settle delay still
+        # applies, so an objection that arrived in time is never overtaken.
+        _decide(proposal, now=at, settle=SETTLE)
+    return response
+
+
+def proposal_object(
+    *, actor: Person, proposal: Proposal, reason: str, at: datetime.datetime | None = None
+) -> Response:
+    """Object with a reason while the window is open. ``at`` is when the objection
+    arrived (the view passes the request's arrival), not when the lock was won."""
+    at = at or timezone.now()
+    _require_member(actor, proposal.team, "object")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError({"reason": ["Say what the objection is, so it can be resolved."]})
+    if len(reason) > 5000:
+        raise ValidationError({"reason": ["At most 5000 characters."]})
+    with transaction.atomic():
+        proposal = _lock(proposal)
+        _require_open(proposal)
+        if at >= proposal.closes_at:
+            raise ValidationError(
+                "The objection window has closed; objections are taken while it is open."
+            )
+        response, _ = Response.objects.update_or_create(
+            proposal=proposal,
+            person=actor,
+            revision=proposal.revision,
+            defaults={
+                "kind": Response.Kind.OBJECTION,
+                "reason": reason.strip(),
+                "state": Response.State.OPEN,
+                "at": at,
+            },
+        )
+        audit(actor=actor, action="proposal.objected", target=proposal)
+        _event(proposal, "proposal.responded", actor, response="objection")
+    return response
+
+
+def objection_withdraw(*, actor: Person, objection: Response) -> Response:
+    with transaction.atomic():
+        proposal = _lock(objection.proposal)
+        objection = Response.objects.select_for_update().get(pk=objection.pk)
+        if objection.person_id != actor.pk:
+            raise PermissionDenied("Only the person who objected can withdraw the objection.")
+        if objection.kind != Response.Kind.OBJECTION or objection.state != Response.State.OPEN:
+            raise ValidationError("This is not an open objection.")
+        _require_open(proposal)
+        objection.state = Response.State.WITHDRAWN
+        objection.save(update_fields=["state"])
+        audit(
+            actor=actor,
+            action="objection.withdrawn",
+            target=proposal,
+            data={"response": objection.pk},
+        )
+        _event(proposal, "proposal.objection_withdrawn", actor, response=objection.pk)
+        _decide(proposal, now=timezone.now(), settle=SETTLE)
+    return objection
+
+
+def proposal_amend(
+    *,
+    actor: Person,
+    proposal: Proposal,
+    version: int,
+    title: str | None = None,
+    purpose: str | None = None,
+    details: str | None = None,
+    payload: dict | None = None,
+    window: datetime.timedelta | None = None,
+) -> Proposal:
+    """The author amends: open objections count as resolved, the window opens again
+    and the members respond to the new revision."""
+    _require_member(actor, proposal.team, "amend proposals")
+    with transaction.atomic():
+        proposal = _lock(proposal)
+        if proposal.author_id != actor.pk:
+            raise PermissionDenied("Only the author can amend a proposal.")
+        _require_open(proposal)
+        _check_version(proposal, version)
+        text = _clean_text(
+            {
+                "title": proposal.title if title is None else title,
+                "purpose": proposal.purpose if purpose is None else purpose,
+                "details": proposal.details if details is None else details,
+            }
+        )
+        cleaned = _clean_payload(
+            proposal.team, proposal.kind, proposal.payload if payload is None else payload
+        )
+        window = _clean_window(proposal.window if window is None else window)
+        now = timezone.now()
+        resolved = proposal.responses.filter(
+            revision=proposal.revision, kind=Response.Kind.OBJECTION, state=Response.State.OPEN
+        ).update(state=Response.State.RESOLVED)
+        for name, value in text.items():
+            setattr(proposal, name, value)
+        proposal.payload = cleaned
+        proposal.window = window
+        proposal.closes_at = now + window
+        proposal.revision += 1
+        proposal.version += 1
+        proposal.outcome = {}
+        proposal.save()
+        Response.objects.create(
+            proposal=proposal,
+            person=actor,
+            revision=proposal.revision,
+            kind=Response.Kind.CONSENT,
+            at=now,
+        )
+        audit(
+            actor=actor,
+            action="proposal.amended",
+            target=proposal,
+            data={"revision": proposal.revision, "resolved_objections": resolved},
+        )
+        _event(proposal, "proposal.amended", actor, resolved_objections=resolved)
+    return proposal
+
+
+def proposal_withdraw(*, actor: Person, proposal: Proposal) -> Proposal:
+    with transaction.atomic():
+        proposal = _lock(proposal)
+        if proposal.author_id != actor.pk:
+            raise PermissionDenied("Only the author can withdraw a proposal.")
+        _require_open(proposal)
+        proposal.status = Proposal.Status.WITHDRAWN
+        proposal.decided_at = timezone.now()
+        proposal.version += 1
+        proposal.save(update_fields=["status", "decided_at", "version"])
+        audit(actor=actor, action="proposal.withdrawn", target=proposal)
+        _event(proposal, "proposal.withdrawn", actor)
+    return proposal
+
+
+def tally(proposal: Proposal) -> dict:
+    """Where a proposal stands: responses of current members to the current revision."""
+    members = set(
+        Membership.objects.current()
+        .filter(team_id=proposal.team_id)
+        .values_list("person_id", flat=True)
+    )
+    responses = [
+        r
+        for r in proposal.responses.all()
+        if r.revision == proposal.revision and r.person_id in members
+    ]
+    consents = sum(r.kind == Response.Kind.CONSENT for r in responses)
+    open_objections = sum(
+        r.kind == Response.Kind.OBJECTION and r.state == Response.State.OPEN for r in responses
+    )
+    responded = sum(
+        r.kind == Response.Kind.CONSENT or r.state == Response.State.OPEN for r in responses
+    )
+    return {
+        "members": len(members),
+        "needed": quorum(len(members)),
+        "responded": responded,
+        "consents": consents,
+        "open_objections": open_objections,
+    }
+
+
+def _decide(proposal: Proposal, *, now: datetime.datetime, settle: datetime.timedelta) -> bool:
+    """Adopt a locked, open proposal if its time has come; True when adopted."""
+    if proposal.status != Proposal.Status.OPEN or now < proposal.closes_at + settle:
+        return False
+    counts = tally(proposal)
+    if counts["open_objections"] or counts["responded"] < counts["needed"]:
+        return False
+    kind = decisions.get(proposal.kind)
+    try:
+        with transaction.atomic():  # a savepoint: a failed apply leaves nothing behind
+            kind.validate(proposal.team, proposal.payload)
+            outcome = kind.apply(proposal)
+    except ValidationError as exc:
+        reason = "; ".join(
+            f"{k}: {' '.join(v)}"
+            for k, v in getattr(exc, "message_dict", {"": exc.messages}).items()
+        )
+        if proposal.outcome.get("not_applied") != reason:
+            proposal.outcome = {"not_applied": reason}
+            proposal.save(update_fields=["outcome"])
+            _event(proposal, "proposal.not_applied", None)
+        logger.info("proposal %s could not be applied: %s", proposal.pk, reason)
+        return False
+    proposal.status = Proposal.Status.ADOPTED
+    proposal.decided_at = now
+    proposal.outcome = outcome
+    proposal.version += 1
+    proposal.save(update_fields=["status", "decided_at", "outcome", "version"])
+    audit(actor=None, action="proposal.adopted", target=proposal, data=outcome)
+    _event(proposal, "proposal.adopted", None, outcome=outcome.get("summary", ""))
+    return True
+
+
+def proposals_close_due(
+    *, team: Team | None = None, now: datetime.datetime | None = None
+) -> list[int]:
+    """Adopt every proposal whose window has closed and that has what it needs.
+
+    Returns the ids adopted. Each proposal is decided in its own transaction under
+    its row lock, so a concurrent objection or consent is never lost.
+    """
+    now = now or timezone.now()
+    due = Proposal.objects.filter(status=Proposal.Status.OPEN, closes_at__lte=now - SETTLE)
+    if team is not None:
+        due = due.filter(team=team)
+    adopted = []
+    for proposal_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            proposal = (
+                Proposal.objects.select_for_update(skip_locked=True).filter(pk=proposal_id).first()
+            )
+            if proposal is not None and _decide(proposal, now=now, settle=SETTLE):
+                adopted.append(proposal_id)
+    return adopted

@@ -75,11 +75,22 @@ def _proposal_queryset():
     )
 
 
-def proposals_of(team: Team, *, status: str | None = None):
+def with_member_ids(proposals: list, team_id: int) -> list:
+    """Give each proposal the team's current member ids (one query for the list)."""
+    from teams.services.proposals import current_member_ids
+
+    member_ids = current_member_ids(team_id)
+    for proposal in proposals:
+        proposal.member_ids = member_ids
+    return proposals
+
+
+def proposals_of(team: Team, *, status: str | None = None, limit: int | None = None) -> list:
     proposals = _proposal_queryset().filter(team=team)
     if status:
         proposals = proposals.filter(status=status)
-    return proposals.order_by("closes_at" if status == "open" else "-created")
+    proposals = proposals.order_by("closes_at" if status == "open" else "-created")
+    return with_member_ids(list(proposals[:limit] if limit else proposals), team.pk)
 
 
 def proposal_for(person: Person, pk: int):
@@ -96,7 +107,7 @@ def proposal_for(person: Person, pk: int):
     if proposal is None or not access.can_view_shared(person, proposal.team):
         return None
     log_coach_access(person, proposal.team, f"proposal {proposal.pk}")
-    return proposal
+    return with_member_ids([proposal], proposal.team_id)[0]
 
 
 def decisions_of(team: Team, *, search: str = ""):
@@ -106,8 +117,8 @@ def decisions_of(team: Team, *, search: str = ""):
     from teams.models import Proposal
 
     decisions = (
-        Proposal.objects.filter(team=team, status=Proposal.Status.ADOPTED)
-        .select_related("author")
+        _proposal_queryset()
+        .filter(team=team, status=Proposal.Status.ADOPTED)
         .order_by("-decided_at", "-id")
     )
     for word in search.split()[:8]:

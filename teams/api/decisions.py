@@ -326,7 +326,8 @@ class TeamDecisionsView(APIView):
     def get(self, request, pk: int):
         team = _shared_team(request, pk, "decision log")
         search = request.query_params.get("search", "")[:200]
-        return ApiResponse(ProposalOut(selectors.decisions_of(team, search=search), many=True).data)
+        found = selectors.with_member_ids(list(selectors.decisions_of(team, search=search)), team.pk)
+        return ApiResponse(ProposalOut(found, many=True).data)
 
 
 class TeamRolesView(APIView):

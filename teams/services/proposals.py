@@ -125,10 +125,10 @@ def _check_version(proposal: Proposal, version: int | None) -> None:
         )
 
 
-def _event(proposal: Proposal, kind: str, actor: Person | None, **data) -> None:
+def _event(proposal: Proposal, event_type: str, actor: Person | None, **data) -> None:
     publish_team(
         proposal.team,
-        kind,
+        event_type,
         {"proposal": proposal.pk, "revision": proposal.revision, **data},
         actor=actor,
         shared=True,
@@ -373,13 +373,12 @@ def tally(proposal: Proposal) -> dict:
         for r in proposal.responses.all()
         if r.revision == proposal.revision and r.person_id in members
     ]
-    consents = sum(r.kind == Response.Kind.CONSENT for r in responses)
     open_objections = sum(
         r.kind == Response.Kind.OBJECTION and r.state == Response.State.OPEN for r in responses
     )
-    responded = sum(
-        r.kind == Response.Kind.CONSENT or r.state == Response.State.OPEN for r in responses
-    )
+    # Withdrawing one's objection is consenting: it counts as a response and a consent.
+    responded = len(responses)
+    consents = responded - open_objections
     return {
         "members": len(members),
         "needed": quorum(len(members)),

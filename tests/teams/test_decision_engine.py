@@ -1,0 +1,490 @@
+"""The consent engine: adoption with nobody looking, objections, amendments, effects."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from coordination.events import EventRecord
+from teams import decisions, services
+from teams.models import CoachTerm, Membership, Proposal, Response, Role, RoleTerm, Team
+from tests.factories import PersonFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def noord(personas):
+    """Team Noord with four members: ana, ben, femke, joris (quorum: 2)."""
+    personas.femke = member("femke", personas.noord, first_name="Femke", last_name="Jansen")
+    personas.joris = member("joris", personas.noord, first_name="Joris", last_name="Bosman")
+    return personas
+
+
+def raise_(who, team, kind="general", payload=None, **extra):
+    return services.proposal_raise(
+        actor=who,
+        team=team,
+        kind=kind,
+        title=extra.pop("title", f"Proposal of kind {kind}"),
+        purpose=extra.pop("purpose", "So that the team can work better."),
+        payload=payload or {},
+        **extra,
+    )
+
+
+def after_window(proposal, extra=datetime.timedelta(seconds=1)):
+    return proposal.closes_at + services.SETTLE + extra
+
+
+def reload(proposal):
+    return Proposal.objects.get(pk=proposal.pk)
+
+
+class TestAdoption:
+    def test_adopted_and_applied_by_the_tick_with_nobody_visiting(self, noord, capsys):
+        newcomer = PersonFactory(username="lotte", first_name="Lotte", last_name="Smit")
+        proposal = raise_(noord.ana, noord.noord, "admit_member", {"person": newcomer.pk})
+        services.proposal_consent(actor=noord.ben, proposal=proposal)
+        assert not Membership.objects.current().filter(person=newcomer).exists()
+        with time_machine.travel(after_window(proposal), tick=False):
+            call_command("tick")
+        proposal = reload(proposal)
+        assert proposal.status == "adopted"
+        assert proposal.outcome["person"] == newcomer.pk
+        membership = Membership.objects.current().get(person=newcomer, team=noord.noord)
+        assert membership.admitted_by == proposal
+        assert "adopted 1 proposal" in capsys.readouterr().out
+        kinds = list(
+            EventRecord.objects.filter(stream=noord.noord.stream).values_list("type", flat=True)
+        )
+        assert kinds[-2:] == ["membership.changed", "proposal.adopted"]
+        assert EventRecord.objects.filter(stream=noord.noord.shared_stream).exists()
+
+    def test_nothing_happens_before_the_window_closes(self, noord):
+        proposal = raise_(noord.ana, noord.noord)
+        for who in (noord.ben, noord.femke, noord.joris):
+            services.proposal_consent(actor=who, proposal=proposal)
+        with time_machine.travel(proposal.closes_at - datetime.timedelta(minutes=1), tick=False):
+            assert services.proposals_close_due() == []
+        assert reload(proposal).status == "open"
+
+    def test_too_few_responses_keeps_it_open_until_enough_consent(self, noord):
+        proposal = raise_(noord.ana, noord.noord)  # 1 of 4 responded; 2 needed
+        with time_machine.travel(after_window(proposal), tick=False):
+            assert services.proposals_close_due() == []
+            assert services.tally(reload(proposal)) | {} == {
+                "members": 4,
+                "needed": 2,
+                "responded": 1,
+                "consents": 1,
+                "open_objections": 0,
+            }
+            # A late consent completes it; the tick adopts it.
+            services.proposal_consent(actor=noord.ben, proposal=proposal)
+        with time_machine.travel(after_window(proposal, datetime.timedelta(minutes=1)), tick=False):
+            services.proposals_close_due()
+        assert reload(proposal).status == "adopted"
+
+    def test_an_open_objection_blocks_until_resolved_by_amendment(self, noord):
+        proposal = raise_(noord.ana, noord.noord)
+        services.proposal_consent(actor=noord.ben, proposal=proposal)
+        objection = services.proposal_object(
+            actor=noord.femke, proposal=proposal, reason="Thursdays clash with the GP round."
+        )
+        with time_machine.travel(after_window(proposal), tick=False):
+            assert services.proposals_close_due() == []
+            assert reload(proposal).status == "open"
+            amended = services.proposal_amend(
+                actor=noord.ana,
+                proposal=proposal,
+                version=proposal.version,
+                details="On Wednesdays instead.",
+            )
+        objection.refresh_from_db()
+        assert objection.state == "resolved"
+        assert amended.revision == 2
+        assert amended.closes_at > proposal.closes_at
+        # Consents to revision 1 do not count for revision 2: only ana's (automatic) does.
+        assert services.tally(amended)["responded"] == 1
+        services.proposal_consent(actor=noord.femke, proposal=amended)
+        with time_machine.travel(after_window(amended), tick=False):
+            assert services.proposals_close_due() == [proposal.pk]
+
+    def test_withdrawing_the_objection_lets_it_through(self, noord):
+        proposal = raise_(noord.ana, noord.noord)
+        objection = services.proposal_object(actor=noord.ben, proposal=proposal, reason="Unclear.")
+        with time_machine.travel(after_window(proposal), tick=False):
+            services.objection_withdraw(actor=noord.ben, objection=objection)
+            services.proposals_close_due()
+        assert reload(proposal).status == "adopted"
+
+    def test_a_changed_mind_replaces_the_response(self, noord):
+        proposal = raise_(noord.ana, noord.noord)
+        services.proposal_consent(actor=noord.ben, proposal=proposal)
+        services.proposal_object(actor=noord.ben, proposal=proposal, reason="On reflection, no.")
+        assert Response.objects.filter(proposal=proposal, person=noord.ben).count() == 1
+        assert services.tally(reload(proposal))["open_objections"] == 1
+
+    def test_an_effect_that_no_longer_applies_leaves_it_open_and_says_why(self, noord):
+        newcomer = PersonFactory(username="lotte")
+        proposal = raise_(noord.ana, noord.noord, "admit_member", {"person": newcomer.pk})
+        other = raise_(noord.ben, noord.noord, "admit_member", {"person": newcomer.pk})
+        # Three of four consent to both: still a quorum once the newcomer makes five.
+        for who in (noord.ben, noord.femke):
+            services.proposal_consent(actor=who, proposal=proposal)
+        for who in (noord.ana, noord.femke):
+            services.proposal_consent(actor=who, proposal=other)
+        with time_machine.travel(after_window(other), tick=False):
+            services.proposals_close_due()
+        assert reload(proposal).status == "open"
+        assert "Already a member" in reload(proposal).outcome["not_applied"]
+        assert Membership.objects.current().filter(person=newcomer).count() == 1
+
+
+class TestWhoMay:
+    def test_only_members_raise_and_respond(self, noord, outsiders):
+        proposal = raise_(noord.ana, noord.noord)
+        for person in outsiders.values():
+            with pytest.raises(PermissionDenied):
+                raise_(person, noord.noord)
+            with pytest.raises(PermissionDenied):
+                services.proposal_consent(actor=person, proposal=proposal)
+            with pytest.raises(PermissionDenied):
+                services.proposal_object(actor=person, proposal=proposal, reason="No.")
+        assert Proposal.objects.count() == 1
+        assert Response.objects.count() == 1
+
+    def test_an_invited_coach_comments_but_never_decides(self, noord):
+        invite = raise_(
+            noord.ana,
+            noord.noord,
+            "coach_invite",
+            {"coach": noord.coach.pk, "ends": "2099-12-31"},
+        )
+        services.proposal_consent(actor=noord.ben, proposal=invite)
+        with time_machine.travel(after_window(invite), tick=False):
+            services.proposals_close_due()
+        assert CoachTerm.objects.filter(coach=noord.coach, ended__isnull=True).exists()
+        proposal = raise_(noord.ana, noord.noord)
+        comment = services.proposal_comment(
+            actor=noord.coach, proposal=proposal, body="Have you asked team Zuid?", kind="question"
+        )
+        assert comment.kind == "question"
+        for act in (
+            lambda: services.proposal_consent(actor=noord.coach, proposal=proposal),
+            lambda: services.proposal_object(actor=noord.coach, proposal=proposal, reason="x"),
+            lambda: raise_(noord.coach, noord.noord),
+            lambda: services.proposal_withdraw(actor=noord.coach, proposal=proposal),
+        ):
+            with pytest.raises(PermissionDenied):
+                act()
+
+    def test_only_the_author_amends_or_withdraws(self, noord):
+        proposal = raise_(noord.ana, noord.noord)
+        with pytest.raises(PermissionDenied):
+            services.proposal_amend(actor=noord.ben, proposal=proposal, version=1, title="Mine")
+        with pytest.raises(PermissionDenied):
+            services.proposal_withdraw(actor=noord.ben, proposal=proposal)
+        assert reload(proposal).title == "Proposal of kind general"
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "extra, field",
+        [
+            ({"purpose": "  "}, "purpose"),
+            ({"title": ""}, "title"),
+            ({"window": datetime.timedelta(minutes=59)}, "window_hours"),
+            ({"window": datetime.timedelta(days=14, seconds=1)}, "window_hours"),
+            ({"review_date": datetime.date(2000, 1, 1)}, "review_date"),
+        ],
+    )
+    def test_refused_with_the_field_named_and_nothing_saved(self, noord, extra, field):
+        with pytest.raises(ValidationError) as err:
+            raise_(noord.ana, noord.noord, **extra)
+        assert field in err.value.message_dict
+        assert not Proposal.objects.exists()
+        assert not EventRecord.objects.exists()
+
+    def test_handover_to_a_non_member_is_refused(self, noord):
+        with pytest.raises(ValidationError) as err:
+            raise_(
+                noord.ana, noord.noord, "role_handover", {"role": "planner", "person": noord.cas.pk}
+            )
+        assert err.value.message_dict == {"payload.person": ["Not a current member of this team."]}
+
+    def test_objection_after_the_window_is_refused(self, noord):
+        proposal = raise_(noord.ana, noord.noord)
+        with pytest.raises(ValidationError, match="window has closed"):
+            services.proposal_object(
+                actor=noord.ben, proposal=proposal, reason="Late", at=proposal.closes_at
+            )
+        assert services.tally(reload(proposal))["open_objections"] == 0
+
+    def test_consent_on_a_withdrawn_proposal_is_refused(self, noord):
+        proposal = raise_(noord.ana, noord.noord)
+        services.proposal_withdraw(actor=noord.ana, proposal=proposal)
+        with pytest.raises(ValidationError, match="withdrawn"):
+            services.proposal_consent(actor=noord.ben, proposal=proposal)
+
+    def test_objection_needs_a_reason(self, noord):
+        proposal = raise_(noord.ana, noord.noord)
+        with pytest.raises(ValidationError) as err:
+            services.proposal_object(actor=noord.ben, proposal=proposal, reason=" ")
+        assert "reason" in err.value.message_dict
+
+
+class TestEffects:
+    def adopt(self, personas, proposal):
+        for who in (personas.ben, personas.femke):
+            if who.pk != proposal.author_id:
+                services.proposal_consent(actor=who, proposal=proposal)
+        with time_machine.travel(after_window(proposal), tick=False):
+            services.proposals_close_due()
+        proposal = reload(proposal)
+        assert proposal.status == "adopted", proposal.outcome
+        return proposal
+
+    def test_role_handover_ends_the_previous_term_and_keeps_its_notes(self, noord):
+        first = self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "role_handover",
+                {
+                    "role": "planner",
+                    "person": noord.ana.pk,
+                    "handover_notes": "Rota in the blue folder.",
+                },
+            ),
+        )
+        second = self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "role_handover",
+                {
+                    "role": "planner",
+                    "person": noord.ben.pk,
+                    "handover_notes": "Now on the shared drive.",
+                },
+            ),
+        )
+        terms = list(
+            RoleTerm.objects.filter(role__key="planner", role__team=noord.noord).order_by("id")
+        )
+        assert [(t.person, t.ended is None) for t in terms] == [
+            (noord.ana, False),
+            (noord.ben, True),
+        ]
+        assert [t.decision for t in terms] == [first, second]
+        assert terms[0].handover_notes == "Rota in the blue folder."
+
+    def test_removing_a_member_ends_their_roles_and_keeps_history(self, noord):
+        self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "role_handover",
+                {"role": "mentor", "person": noord.joris.pk},
+            ),
+        )
+        removal = self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "remove_member",
+                {"person": noord.joris.pk, "reason": "moved away"},
+            ),
+        )
+        on = timezone.localtime(removal.decided_at).date()
+        membership = Membership.objects.get(person=noord.joris, team=noord.noord)
+        assert (membership.left, membership.left_reason, membership.ended_by) == (
+            on,
+            "moved away",
+            removal,
+        )
+        assert RoleTerm.objects.get(person=noord.joris).ended == on
+
+    def test_agreement_versions(self, noord):
+        self.adopt(
+            noord,
+            raise_(noord.ana, noord.noord, "agreement", {"text": "We visit in pairs at night."}),
+        )
+        self.adopt(
+            noord,
+            raise_(noord.ana, noord.noord, "agreement", {"text": "We visit in pairs after 22:00."}),
+        )
+        assert list(noord.noord.agreements.values_list("number", "text")) == [
+            (2, "We visit in pairs after 22:00."),
+            (1, "We visit in pairs at night."),
+        ]
+
+    def test_team_split_moves_members_with_history_and_tells_both_streams(self, noord):
+        self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "role_handover",
+                {"role": "planner", "person": noord.femke.pk},
+            ),
+        )
+        self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "role_handover",
+                {"role": "mentor", "person": noord.joris.pk},
+            ),
+        )
+        self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "role_handover",
+                {"role": "informer", "person": noord.ana.pk},
+            ),
+        )
+        calls = []
+
+        def follow(old, new, moving, decision):  # as care will register for clients
+            calls.append((old.pk, new.pk, moving, decision.pk))
+            return {"clients_moved": 0}
+
+        decisions.register_split_participant(follow)
+        try:
+            split = self.adopt(
+                noord,
+                raise_(
+                    noord.ana,
+                    noord.noord,
+                    "team_split",
+                    {
+                        "new_name": "Noord-Oost",
+                        "stays_name": "Noord-West",
+                        "moving": [noord.femke.pk, noord.joris.pk],
+                        "roles": {"planner": "move", "mentor": "end"},
+                    },
+                ),
+            )
+        finally:
+            decisions._SPLIT_PARTICIPANTS.remove(follow)
+        old = Team.objects.get(pk=noord.noord.pk)
+        new = Team.objects.get(name="Noord-Oost")
+        assert old.name == "Noord-West" and new.split_from == old
+        assert set(
+            Membership.objects.current().filter(team=old).values_list("person__username", flat=True)
+        ) == {"ana", "ben"}
+        assert set(
+            Membership.objects.current().filter(team=new).values_list("person__username", flat=True)
+        ) == {"femke", "joris"}
+        moved = Membership.objects.current().get(team=new, person=noord.femke)
+        assert moved.continues.team == old and moved.continues.joined == datetime.date(2024, 1, 8)
+        # planner moved with femke; mentor ended; informer stayed with ana.
+        assert (
+            RoleTerm.objects.get(role__team=new, role__key="planner", ended__isnull=True).person
+            == noord.femke
+        )
+        assert not RoleTerm.objects.filter(role__key="mentor", ended__isnull=True).exists()
+        assert (
+            RoleTerm.objects.get(role__team=old, role__key="informer", ended__isnull=True).person
+            == noord.ana
+        )
+        assert Role.objects.filter(team=new).count() == 5
+        assert calls == [(old.pk, new.pk, sorted([noord.femke.pk, noord.joris.pk]), split.pk)]
+        assert split.outcome["clients_moved"] == 0
+        for stream in (old.stream, new.stream):
+            assert EventRecord.objects.filter(stream=stream, type="team.split").exists()
+
+
+class TestReminders:
+    def test_a_term_about_to_end_is_reminded_once(self, noord):
+        raise_(noord.ana, noord.noord)  # unrelated noise
+        today = timezone.localdate()
+        term = RoleTerm.objects.create(
+            role=Role.objects.get(team=noord.noord, key="planner"),
+            person=noord.ana,
+            starts=today - datetime.timedelta(days=300),
+            ends=today + datetime.timedelta(days=10),
+        )
+        assert services.reminders_due() == {"role_terms": 1, "reviews": 0}
+        assert services.reminders_due() == {"role_terms": 0, "reviews": 0}
+        event = EventRecord.objects.get(type="reminder.role_term_ending", stream=noord.noord.stream)
+        assert event.data["term"] == term.pk
+
+    def test_a_review_date_comes_back(self, noord):
+        proposal = raise_(
+            noord.ana, noord.noord, review_date=timezone.localdate() + datetime.timedelta(days=30)
+        )
+        services.proposal_consent(actor=noord.ben, proposal=proposal)
+        with time_machine.travel(after_window(proposal), tick=False):
+            services.proposals_close_due()
+        assert services.reminders_due()["reviews"] == 0
+        assert (
+            services.reminders_due(today=timezone.localdate() + datetime.timedelta(days=30))[
+                "reviews"
+            ]
+            == 1
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_objection_in_the_last_second_wins_over_a_concurrent_close(postgres, personas):
+    """Real threads on PostgreSQL: the closer and a last-second objection race."""
+    noord = personas.noord
+    proposal = raise_(personas.ana, noord)
+    services.proposal_consent(actor=personas.ben, proposal=proposal)
+    arrived = proposal.closes_at - datetime.timedelta(milliseconds=500)
+    results: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def object_():
+        try:
+            start.wait(timeout=10)
+            results["objection"] = services.proposal_object(
+                actor=personas.ben, proposal=proposal, reason="Last-second worry", at=arrived
+            )
+        except Exception as exc:  # noqa: BLE001
+            results["objection"] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    def close():
+        try:
+            start.wait(timeout=10)
+            # The closer runs just after the window; the objection arrived just before.
+            results["closed"] = services.proposals_close_due(
+                now=proposal.closes_at + datetime.timedelta(milliseconds=200)
+            )
+            # ...and once more after the settle delay, when it would adopt if it could.
+            results["closed_later"] = services.proposals_close_due(now=after_window(proposal))
+        except Exception as exc:  # noqa: BLE001
+            results["closed"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=object_), threading.Thread(target=close)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert isinstance(results["objection"], Response), results
+    assert results["closed"] == []
+    assert reload(proposal).status == "open"
+    assert results["closed_later"] == []  # the objection holds it open

@@ -33,11 +33,15 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(BIN)/uv pip install -q --python $(PY) -r requirements-dev.txt
 	@touch $(VENV)/.run-installed $@
 
+# daphne serves; beside it, `tick` adopts proposals whose window closed and sends
+# reminders every 15 s, so decisions happen with nobody looking.
 run: $(VENV)/.run-installed
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	@DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Kith is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@DEBUG=1 exec $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	@DEBUG=1 $(PY) manage.py tick --every 15 & tick=$$!; \
+	trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 # Debian's Chromium drives the browser tests; Playwright cannot download browsers here.
 browser:

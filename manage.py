@@ -6,7 +6,7 @@ import sys
 
 # Commands that talk to the database or Redis check them first, so a wrong URL or a
 # service that is down gives one line naming the variable, not a traceback.
-PREFLIGHT_COMMANDS = {"migrate", "seed_demo", "runserver"}
+PREFLIGHT_COMMANDS = {"migrate", "seed_demo", "runserver", "tick"}
 
 
 def main() -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
-from teams.models import Membership, Person, Team
+from teams import services
+from teams.models import Membership, Person, Proposal, Response, Team
 
 DEMO_PASSWORD = "kith-demo"
 
@@ -116,8 +118,154 @@ def seed() -> dict[str, int]:
             made["memberships"] += created
     for username, first, last, kind in NETWORK_PEOPLE:
         _person(username, first, last, kind)
+    for spec in TEAMS:
+        team = Team.objects.get(slug=spec["slug"])
+        services.roles_ensure_standard(team)
+        if not Proposal.objects.filter(team=team).exists():
+            made["decisions"] = made.get("decisions", 0) + _decisions(team, spec)
     made["people"] = Person.objects.count() - before
     return made
+
+
+ROLE_HOLDERS = {
+    "noord": {
+        "planner": "ana",
+        "housekeeper": "femke",
+        "informer": "sanne",
+        "developer": "tom",
+        "mentor": "priya",
+    },
+    "zuid": {
+        "planner": "cas",
+        "housekeeper": "willem",
+        "informer": "eva",
+        "developer": "grace",
+        "mentor": "daan",
+    },
+    "oost": {
+        "planner": "sem",
+        "housekeeper": "maaike",
+        "informer": "mila",
+        "developer": "owen",
+        "mentor": "esther",
+    },
+}
+
+
+def _decided(proposal: Proposal, *, consenting: list[Person], days_ago: int) -> Proposal:
+    """Take a demo proposal through the real consent path, as if it happened days ago."""
+    for person in consenting:
+        if person.pk != proposal.author_id:
+            services.proposal_consent(actor=person, proposal=proposal)
+    raised = timezone.now() - datetime.timedelta(days=days_ago)
+    Proposal.objects.filter(pk=proposal.pk).update(
+        created=raised, closes_at=raised + proposal.window
+    )
+    Response.objects.filter(proposal=proposal).update(at=raised + datetime.timedelta(hours=2))
+    proposal.refresh_from_db()
+    services.proposals_close_due(
+        team=proposal.team,
+        now=proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1),
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+def _decisions(team: Team, spec: dict) -> int:
+    """Roles held, an agreement, a coach for Noord, and proposals still open."""
+    people = {
+        m.person.username: m.person
+        for m in Membership.objects.current().filter(team=team).select_related("person")
+    }
+    names = [username for username, *_ in spec["members"]]
+    first, second = people[names[0]], people[names[1]]
+    everyone = list(people.values())
+    count = 0
+    for days_ago, (role, holder) in zip(
+        (120, 118, 116, 114, 112), ROLE_HOLDERS[team.slug].items(), strict=True
+    ):
+        proposal = services.proposal_raise(
+            actor=first,
+            team=team,
+            kind="role_handover",
+            title=f"{people[holder].display_name} as {role} for a year",
+            purpose="Roles rotate yearly; this one is due.",
+            payload={
+                "role": role,
+                "person": people[holder].pk,
+                "handover_notes": "Folder on the shared drive; ask me anything.",
+            },
+        )
+        _decided(proposal, consenting=everyone, days_ago=days_ago)
+        count += 1
+    agreement = services.proposal_raise(
+        actor=second,
+        team=team,
+        kind="agreement",
+        title="Our team agreement",
+        purpose="So new colleagues know how we work together.",
+        payload={
+            "text": (
+                "We plan the week together on Monday mornings.\n"
+                "We visit in pairs after 22:00.\n"
+                "Anyone can raise a proposal; we decide by consent.\n"
+                "We share what works with other teams."
+            )
+        },
+        review_date=timezone.localdate() + datetime.timedelta(days=120),
+    )
+    _decided(agreement, consenting=everyone, days_ago=60)
+    count += 1
+    if team.slug == "noord":
+        coach = Person.objects.get(username="coach")
+        invite = services.proposal_raise(
+            actor=first,
+            team=team,
+            kind="coach_invite",
+            title="Invite Carla Vos as our coach",
+            purpose="We want an outside view while we take on more clients in Voorstad.",
+            payload={
+                "coach": coach.pk,
+                "ends": (timezone.localdate() + datetime.timedelta(days=180)).isoformat(),
+            },
+        )
+        _decided(invite, consenting=everyone, days_ago=30)
+        lunch = services.proposal_raise(
+            actor=second,
+            team=team,
+            kind="general",
+            title="A shared lunch on Thursdays",
+            purpose="We rarely see each other between visits; an hour together each week.",
+            details="12:30 to 13:30 at the office in Voorstad. Visits planned around it.",
+            window=datetime.timedelta(hours=48),
+        )
+        services.proposal_consent(actor=people["femke"], proposal=lunch)
+        services.proposal_comment(
+            actor=coach,
+            proposal=lunch,
+            kind="question",
+            body="Team Zuid tried this last year; would you like me to ask how it went?",
+        )
+        handover = services.proposal_raise(
+            actor=people["tom"],
+            team=team,
+            kind="role_handover",
+            title="Joris takes over planning from January",
+            purpose="Ana has planned for a year; rotating keeps the rota everyone's.",
+            payload={
+                "role": "planner",
+                "person": people["joris"].pk,
+                "starts": f"{timezone.localdate().year + 1}-01-05",
+                "handover_notes": "Weekly rota template and the cover list.",
+            },
+        )
+        services.proposal_object(
+            actor=people["sanne"],
+            proposal=handover,
+            reason="January is holiday cover; could the handover be in February?",
+        )
+        count += 3
+    return count
 
 
 def accounts() -> list[tuple[str, str]]:

@@ -194,3 +194,11 @@ class TestDockerfile:
         assert users and users[-1] not in {"root", "0"}
         assert re.search(r'(?m)^CMD \["daphne", .*"config\.asgi:application"\]', dockerfile)
         assert '"8000"' in dockerfile.split("CMD", 1)[1]
+
+
+def test_a_tick_service_closes_decision_windows_after_migrations(services):
+    tick = services["tick"]
+    assert tick["command"][:3] == ["python", "manage.py", "tick"]
+    assert "--every" in tick["command"]
+    assert tick["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert tick["environment"]["DATABASE_URL"].startswith("postgres://")

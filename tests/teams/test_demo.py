@@ -39,3 +39,22 @@ def test_ana_and_ben_share_noord_and_cas_is_in_zuid():
         Membership.objects.filter(team__slug="noord").values_list("person__username", flat=True)
     ) >= {"ana", "ben"}
     assert Membership.objects.filter(team__slug="zuid", person__username="cas").exists()
+
+
+def test_the_demo_runs_its_decisions_through_consent_with_no_superuser_at_all():
+    from teams.models import CoachTerm, Proposal, RoleTerm
+
+    assert not Person.objects.filter(is_superuser=True).exists()
+    demo.seed()
+    for team in Team.objects.all():
+        held = RoleTerm.objects.filter(role__team=team, ended__isnull=True)
+        assert held.count() == 5
+        assert all(term.decision.status == "adopted" for term in held)
+        assert team.agreements.count() == 1
+    noord = Team.objects.get(slug="noord")
+    assert CoachTerm.objects.get(team=noord, ended__isnull=True).coach.username == "coach"
+    open_ = Proposal.objects.filter(team=noord, status="open")
+    assert open_.count() == 2
+    assert any(p.responses.filter(kind="objection", state="open").exists() for p in open_)
+    assert not Person.objects.filter(is_superuser=True).exists()
+    assert not Person.objects.filter(is_staff=True).exists()

@@ -61,6 +61,7 @@ class TeamOut(serializers.ModelSerializer):
             "postcodes",
             "phone",
             "email",
+            "size_norm",
             "version",
             "stream",
             "members",

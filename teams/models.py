@@ -256,6 +256,7 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} by {self.person_id} on proposal {self.proposal_id}"
 
+
 class Comment(models.Model):
     """A clarifying question or a comment on a proposal, from a member or its coach."""
 
@@ -275,6 +276,7 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} by {self.author_id} on proposal {self.proposal_id}"
 
+
 class Agreement(models.Model):
     """A version of the team's agreement text, each adopted by decision."""
 
@@ -292,6 +294,7 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"Agreement {self.number} of {self.team}"
+
 
 class CoachTerm(models.Model):
     """A coach invited by a team, by decision, for a term. Advises; never decides."""
@@ -318,6 +321,7 @@ class CoachTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coach} coaching {self.team} until {self.ends}"
+
 
 class CoachAccess(models.Model):
     """Every read a coach makes of a team's shared material; the team can see it."""

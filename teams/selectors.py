@@ -55,15 +55,19 @@ def log_coach_access(person: Person, team: Team, what: str) -> None:
         CoachAccess.objects.create(coach=person, team=team, what=what[:200])
 
 
-def shared_team_for(person: Person, *, pk: int | None = None, slug: str | None = None, what: str):
-    """A team whose shared material the person may read (member or invited coach)."""
+def shared_team_for(
+    person: Person, *, pk: int | None = None, slug: str | None = None, what: str = ""
+):
+    """A team whose shared material the person may read (member or invited coach).
+    ``what`` names the read for the coach access log; empty when nothing is read."""
     from teams import access
 
     lookup = {"pk": pk} if pk is not None else {"slug": slug}
     team = Team.objects.filter(**lookup).first()
     if team is None or not access.can_view_shared(person, team):
         return None
-    log_coach_access(person, team, what)
+    if what:
+        log_coach_access(person, team, what)
     return team
 
 
@@ -93,8 +97,9 @@ def proposals_of(team: Team, *, status: str | None = None, limit: int | None = N
     return with_member_ids(list(proposals[:limit] if limit else proposals), team.pk)
 
 
-def proposal_for(person: Person, pk: int):
-    """The proposal with its responses and comments, if the person may see it."""
+def proposal_for(person: Person, pk: int, *, log: bool = True):
+    """The proposal with its responses and comments, if the person may see it.
+    ``log=False`` re-reads what the same request already logged."""
     from teams import access
     from teams.models import Comment
 
@@ -106,7 +111,8 @@ def proposal_for(person: Person, pk: int):
     )
     if proposal is None or not access.can_view_shared(person, proposal.team):
         return None
-    log_coach_access(person, proposal.team, f"proposal {proposal.pk}")
+    if log:
+        log_coach_access(person, proposal.team, f"proposal {proposal.pk}")
     return with_member_ids([proposal], proposal.team_id)[0]
 
 

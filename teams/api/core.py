@@ -119,6 +119,12 @@ class TeamDetailView(APIView):
     def patch(self, request, pk: int):
         team = self.get_team(request, pk)
         body = TeamDetailsIn(data=request.data, partial=True)
+        unknown = set(request.data) - set(body.fields) if isinstance(request.data, dict) else set()
+        if unknown:
+            # Membership, roles and the team's name change only by decision.
+            raise serializers.ValidationError(
+                {name: ["This cannot be changed here."] for name in sorted(unknown)}
+            )
         body.is_valid(raise_exception=True)
         version = if_match_version(request)
         changes = {k: v for k, v in body.validated_data.items() if k != "version"}

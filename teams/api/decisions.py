@@ -100,7 +100,10 @@ class ProposalIn(serializers.Serializer):
     purpose = serializers.CharField(max_length=4000, allow_blank=True)
     details = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
     payload = serializers.JSONField(required=False, default=dict)
-    window_hours = serializers.FloatField(required=False, help_text="1 to 336; default 72.")
+    # Bounds here only keep the number sane; the service says what the window may be.
+    window_hours = serializers.FloatField(
+        required=False, min_value=0, max_value=100_000, help_text="1 to 336; default 72."
+    )
     review_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -109,7 +112,7 @@ class AmendIn(serializers.Serializer):
     purpose = serializers.CharField(max_length=4000, allow_blank=True, required=False)
     details = serializers.CharField(max_length=20000, allow_blank=True, required=False)
     payload = serializers.JSONField(required=False)
-    window_hours = serializers.FloatField(required=False)
+    window_hours = serializers.FloatField(required=False, min_value=0, max_value=100_000)
     version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
 
 
@@ -163,7 +166,7 @@ def _window(hours) -> datetime.timedelta | None:
     return None if hours is None else datetime.timedelta(hours=hours)
 
 
-def _shared_team(request, pk: int, what: str):
+def _shared_team(request, pk: int, what: str = ""):
     team = selectors.shared_team_for(request.user, pk=pk, what=what)
     if team is None:
         raise NotFound("No such team among yours.")
@@ -177,12 +180,12 @@ def _proposal(request, pk: int) -> Proposal:
     if proposal is None:
         raise NotFound("No such proposal among your teams'.")
     if services.proposals_close_due(team=proposal.team):
-        proposal = selectors.proposal_for(request.user, pk)
+        proposal = selectors.proposal_for(request.user, pk, log=False)
     return proposal
 
 
 def _detail(request, proposal: Proposal, code=status.HTTP_200_OK) -> ApiResponse:
-    fresh = selectors.proposal_for(request.user, proposal.pk) or proposal
+    fresh = selectors.proposal_for(request.user, proposal.pk, log=False) or proposal
     return ApiResponse(
         ProposalDetailOut(fresh).data, status=code, headers={"ETag": f'"{fresh.version}"'}
     )
@@ -211,7 +214,7 @@ class TeamProposalsView(APIView):
         summary="Raise a proposal", request=ProposalIn, responses={201: ProposalDetailOut}
     )
     def post(self, request, pk: int):
-        team = _shared_team(request, pk, "raise a proposal")
+        team = _shared_team(request, pk)  # a write: the service decides who may
         body = ProposalIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -326,7 +329,9 @@ class TeamDecisionsView(APIView):
     def get(self, request, pk: int):
         team = _shared_team(request, pk, "decision log")
         search = request.query_params.get("search", "")[:200]
-        found = selectors.with_member_ids(list(selectors.decisions_of(team, search=search)), team.pk)
+        found = selectors.with_member_ids(
+            list(selectors.decisions_of(team, search=search)), team.pk
+        )
         return ApiResponse(ProposalOut(found, many=True).data)
 
 

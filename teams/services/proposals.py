@@ -102,6 +102,30 @@ def _clean_payload(team: Team, kind_key: str, payload) -> dict:
         raise
 
 
+def _clean_all(team, kind, *, text, window, payload, review_date=None):
+    """Every field checked, every problem reported at once, field by field."""
+    errors: dict[str, list[str]] = {}
+    checks = [
+        lambda: _clean_text(text),
+        lambda: _clean_window(window),
+        lambda: _clean_payload(team, kind, payload),
+    ]
+    results = []
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationError as exc:
+            results.append(None)
+            found = exc.message_dict if hasattr(exc, "error_dict") else {"payload": exc.messages}
+            for name, messages in found.items():
+                errors.setdefault(name, []).extend(messages)
+    if review_date is not None and review_date <= timezone.localdate():
+        errors["review_date"] = ["The review date must be in the future."]
+    if errors:
+        raise ValidationError(errors)
+    return tuple(results)
+
+
 def _lock(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().select_related("team").get(pk=proposal.pk)
 
@@ -148,12 +172,15 @@ def proposal_raise(
     review_date: datetime.date | None = None,
 ) -> Proposal:
     _require_member(actor, team, "raise proposals")
-    text = _clean_text({"title": title, "purpose": purpose, "details": details})
-    window = _clean_window(window)
-    if review_date is not None and review_date <= timezone.localdate():
-        raise ValidationError({"review_date": ["The review date must be in the future."]})
     with transaction.atomic():
-        cleaned = _clean_payload(team, kind, payload or {})
+        text, window, cleaned = _clean_all(
+            team,
+            kind,
+            text={"title": title, "purpose": purpose, "details": details},
+            window=window,
+            payload=payload or {},
+            review_date=review_date,
+        )
         now = timezone.now()
         proposal = Proposal.objects.create(
             team=team,
@@ -305,17 +332,17 @@ def proposal_amend(
             raise PermissionDenied("Only the author can amend a proposal.")
         _require_open(proposal)
         _check_version(proposal, version)
-        text = _clean_text(
-            {
+        text, window, cleaned = _clean_all(
+            proposal.team,
+            proposal.kind,
+            text={
                 "title": proposal.title if title is None else title,
                 "purpose": proposal.purpose if purpose is None else purpose,
                 "details": proposal.details if details is None else details,
-            }
+            },
+            window=proposal.window if window is None else window,
+            payload=proposal.payload if payload is None else payload,
         )
-        cleaned = _clean_payload(
-            proposal.team, proposal.kind, proposal.payload if payload is None else payload
-        )
-        window = _clean_window(proposal.window if window is None else window)
         now = timezone.now()
         resolved = proposal.responses.filter(
             revision=proposal.revision, kind=Response.Kind.OBJECTION, state=Response.State.OPEN
@@ -361,13 +388,21 @@ def proposal_withdraw(*, actor: Person, proposal: Proposal) -> Proposal:
     return proposal
 
 
-def tally(proposal: Proposal) -> dict:
-    """Where a proposal stands: responses of current members to the current revision."""
-    members = set(
-        Membership.objects.current()
-        .filter(team_id=proposal.team_id)
-        .values_list("person_id", flat=True)
+def current_member_ids(team_id: int) -> set[int]:
+    return set(
+        Membership.objects.current().filter(team_id=team_id).values_list("person_id", flat=True)
     )
+
+
+def tally(proposal: Proposal) -> dict:
+    """Where a proposal stands: responses of current members to the current revision.
+
+    Lists set ``proposal.member_ids`` once for the whole team (selectors do), so a
+    page of proposals does not ask for the members once per row.
+    """
+    members = getattr(proposal, "member_ids", None)
+    if members is None:
+        members = current_member_ids(proposal.team_id)
     responses = [
         r
         for r in proposal.responses.all()

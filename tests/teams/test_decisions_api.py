@@ -33,7 +33,6 @@ from teams.models import (
     Team,
 )
 from teams.services import SETTLE
-from teams.services import proposals as proposal_services
 from tests.factories import PersonFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,13 @@
 from teams import selectors
+from teams.models import Person
 
 
 def navigation(request):
-    """The teams a signed-in member belongs to, for the navigation bar."""
+    """The teams a signed-in person belongs to (or coaches), for the navigation bar."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_teams": list(selectors.teams_of(user).only("id", "slug", "name"))}
+    context = {"nav_teams": list(selectors.teams_of(user).only("id", "slug", "name"))}
+    if user.kind == Person.Kind.COACH:
+        context["nav_coached"] = list(selectors.coached_teams(user).only("id", "slug", "name"))
+    return context

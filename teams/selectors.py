@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from teams.models import Membership, Person, Team
 
@@ -46,13 +49,22 @@ def teams_with_members(person: Person) -> QuerySet[Team]:
 # --- decisions, roles, coaches -------------------------------------------------------
 
 
+COACH_READ_MERGE = datetime.timedelta(minutes=10)
+
+
 def log_coach_access(person: Person, team: Team, what: str) -> None:
     """Coaches' reads of a team's shared material are recorded; the team sees them."""
     from teams import access
     from teams.models import CoachAccess
 
     if access.is_current_coach(person, team) and not access.is_member(person, team):
-        CoachAccess.objects.create(coach=person, team=team, what=what[:200])
+        # A page refreshing itself live is one read, not one per refresh.
+        recent = timezone.now() - COACH_READ_MERGE
+        what = what[:200]
+        if not CoachAccess.objects.filter(
+            coach=person, team=team, what=what, at__gte=recent
+        ).exists():
+            CoachAccess.objects.create(coach=person, team=team, what=what)
 
 
 def shared_team_for(
@@ -176,3 +188,21 @@ def agreement_of(team: Team):
     from teams.models import Agreement
 
     return Agreement.objects.filter(team=team).select_related("decision").first()
+
+
+def admission_candidates(team: Team) -> QuerySet[Person]:
+    """Nurses and carers who could join: active member accounts not in this team now."""
+    return (
+        Person.objects.filter(is_active=True, kind=Person.Kind.MEMBER)
+        .exclude(memberships__team=team, memberships__left__isnull=True)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def coach_candidates(team: Team) -> QuerySet[Person]:
+    """Coaches the team could invite: active coaches without a running term here."""
+    return (
+        Person.objects.filter(is_active=True, kind=Person.Kind.COACH)
+        .exclude(coach_terms__team=team, coach_terms__ended__isnull=True)
+        .order_by("first_name", "last_name", "username")
+    )

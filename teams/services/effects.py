@@ -61,7 +61,7 @@ def roles_ensure_standard(team: Team) -> None:
 def _int(payload: dict, field: str) -> int:
     value = payload.get(field)
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise ValidationError({field: ["Required: the id of a person."]})
+        raise ValidationError({field: ["Choose a person."]})
     return int(value)
 
 
@@ -244,7 +244,7 @@ def _apply_handover(proposal: Proposal) -> dict:
     )
     return {
         "term": term.pk,
-        "summary": f"{person.display_name} holds {role.name} until {term.ends}",
+        "summary": f"{person.display_name} holds {role.name} until {term.ends:%-d %b %Y}",
     }
 
 
@@ -328,7 +328,7 @@ def _apply_coach_invite(proposal: Proposal) -> dict:
     notify_access_changed(term.coach_id)
     return {
         "coach_term": term.pk,
-        "summary": f"{term.coach.display_name} coaches the team until {term.ends}",
+        "summary": f"{term.coach.display_name} coaches the team until {term.ends:%-d %b %Y}",
     }
 
 
@@ -376,7 +376,7 @@ def _validate_split(team: Team, payload: dict) -> dict:
         errors["stays_name"] = ["Another team already has this name."]
     moving = payload.get("moving")
     if not isinstance(moving, list) or not all(str(m).isdigit() for m in moving):
-        errors["moving"] = ["A list of the ids of the members who move."]
+        errors["moving"] = ["Choose the members who move to the new team."]
         raise ValidationError(errors)
     moving = sorted({int(m) for m in moving})
     members = set(

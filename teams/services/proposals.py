@@ -153,7 +153,7 @@ def _event(proposal: Proposal, event_type: str, actor: Person | None, **data) ->
     publish_team(
         proposal.team,
         event_type,
-        {"proposal": proposal.pk, "revision": proposal.revision, **data},
+        {"proposal": proposal.pk, "revision": proposal.revision, "title": proposal.title, **data},
         actor=actor,
         shared=True,
     )

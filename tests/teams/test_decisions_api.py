@@ -996,3 +996,15 @@ def test_decision_search_query_count_does_not_grow(personas, django_assert_max_n
     with django_assert_max_num_queries(at_two):
         response = client.get(url)
     assert len(response.json()) == 10
+
+
+def test_a_coach_page_refreshing_itself_is_one_read_not_many(invited):
+    import time_machine
+
+    url = f"{API}/proposals/{invited.proposal.pk}"
+    for _ in range(3):
+        assert api(invited.coach).get(url).status_code == 200
+    assert CoachAccess.objects.count() == 1
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11), tick=False):
+        assert api(invited.coach).get(url).status_code == 200
+    assert CoachAccess.objects.count() == 2

@@ -54,7 +54,12 @@ async def test_members_see_proposals_live(personas):
     proposal = await raise_general(personas)
     event = await socket.receive_json_from(timeout=3)
     assert (event["stream"], event["event"]) == (personas.noord.stream, "proposal.raised")
-    assert event["data"] == {"proposal": proposal.pk, "revision": 1, "kind": "general"}
+    assert event["data"] == {
+        "proposal": proposal.pk,
+        "revision": 1,
+        "title": "Lunch",
+        "kind": "general",
+    }
     await socket.disconnect()
 
 

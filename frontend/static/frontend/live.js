@@ -111,6 +111,7 @@ export class LiveSocket {
 }
 
 function boot() {
+  noteAnnouncements(false);
   const config = document.getElementById("kith-live");
   if (!config) return;
   const { streams } = JSON.parse(config.textContent);
@@ -119,16 +120,56 @@ function boot() {
   }).start();
 }
 
+// Is someone in the middle of something in this section? Then a refresh would throw
+// their work away: a section marked data-editing (a form showing its messages), a
+// field that holds focus or differs from what the server sent, an opened form.
+export function isBeingEdited(el) {
+  if (el.hasAttribute("data-editing")) return true;
+  const active = document.activeElement;
+  if (active && active !== document.body && el.contains(active) && active.matches("input, textarea, select")) {
+    return true;
+  }
+  if (el.querySelector("details[open] form")) return true;
+  for (const field of el.querySelectorAll("input, textarea, select")) {
+    if (field.type === "hidden") continue;
+    if (field.type === "checkbox" || field.type === "radio") {
+      if (field.checked !== field.defaultChecked) return true;
+    } else if (field.tagName === "SELECT") {
+      for (const option of field.options) if (option.selected !== option.defaultSelected) return true;
+    } else if (field.value !== field.defaultValue) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Sections that show live state carry hx-trigger="kith:refresh"; they re-fetch
 // themselves from the server when an event arrives, unless someone is editing them.
 function refreshLiveSections() {
   for (const el of document.querySelectorAll('[hx-trigger~="kith:refresh"]')) {
-    if (el.hasAttribute("data-editing")) continue;
+    if (isBeingEdited(el)) continue;
     window.htmx?.trigger(el, "kith:refresh");
   }
 }
 
+// Elements with data-announce="<key>" (a status line, the newest activity) are read
+// out through the page's one polite live region when their text changes after a swap
+// (or first appears); a refresh that changed nothing says nothing.
+const announced = new Map();
+
+function noteAnnouncements(speak) {
+  const region = document.getElementById("announce");
+  for (const el of document.querySelectorAll("[data-announce]")) {
+    const key = el.dataset.announce;
+    const text = el.textContent.replace(/\s+/g, " ").trim();
+    if (announced.get(key) === text) continue;
+    announced.set(key, text);
+    if (speak && region) region.textContent = text;
+  }
+}
+
 document.addEventListener("kith:event", refreshLiveSections);
+document.addEventListener("htmx:afterSettle", () => noteAnnouncements(true));
 document.addEventListener("kith:reset", () => location.reload());
 
 if (document.readyState === "loading") {

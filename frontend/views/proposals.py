@@ -1,0 +1,290 @@
+"""A proposal's page and its forms.
+
+Every form posts to its own address: without JavaScript the answer is a redirect
+back to the page (or the page again with the messages, status 400/403/409); with
+htmx it is the ``proposal`` partial, swapped in place, with the same status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from frontend import forms, present
+from frontend.views.common import live, stream_for
+from teams import access, selectors, services
+from teams.errors import Conflict
+from teams.models import Proposal
+
+TEMPLATE = "frontend/proposal.html"
+LIVE_PARTS = {"state", "actions"}
+
+
+def _proposal_or_404(request: HttpRequest, pk: int, *, log: bool = True) -> Proposal:
+    """The proposal if the person may see it. A coach's read is logged for the team;
+    ``log=False`` re-reads what this same request already logged."""
+    proposal = selectors.proposal_for(request.user, pk, log=log)
+    if proposal is None:
+        raise Http404("No such proposal among your teams'.")
+    return proposal
+
+
+def _settled(request: HttpRequest, pk: int) -> Proposal:
+    """The proposal, after settling any of its team's proposals whose window closed."""
+    proposal = _proposal_or_404(request, pk)
+    if services.proposals_close_due(team=proposal.team):
+        proposal = _proposal_or_404(request, pk, log=False)
+    return proposal
+
+
+def _amend_form(proposal: Proposal, values: dict, errors: dict, **extra) -> dict:
+    team = proposal.team
+    return {
+        "values": values,
+        "errors": errors,
+        "fields": forms.arrange(
+            forms.common_fields(values, errors, raising=False),
+            forms.kind_fields(team, proposal.kind, values, errors),
+        ),
+        **extra,
+    }
+
+
+def _context(request: HttpRequest, proposal: Proposal, **given) -> dict:
+    user = request.user
+    team = proposal.team
+    member = access.can_take_part(user, team)
+    responses = list(proposal.responses.all())
+    current = [r for r in responses if r.revision == proposal.revision]
+    earlier = sorted(
+        (r for r in responses if r.revision != proposal.revision),
+        key=lambda r: (-r.revision, r.at),
+    )
+    mine = next((r for r in current if r.person_id == user.pk), None)
+    shown = present.status_of(proposal)
+    is_open = proposal.status == Proposal.Status.OPEN
+    is_author = member and proposal.author_id == user.pk
+    names = forms.Names(team)
+    context = {
+        "team": team,
+        "proposal": proposal,
+        "kind_label": present.kind_label(proposal.kind),
+        "shown": shown,
+        "summary": present.payload_summary(proposal.kind, proposal.payload, names),
+        "current_responses": current,
+        "earlier_responses": earlier,
+        "comments": list(proposal.comments.all()),
+        "mine": mine,
+        "member": member,
+        "can_comment": access.can_comment(user, team),
+        "is_author": is_author,
+        "is_open": is_open,
+        "comment_form": {"values": {"body": "", "kind": "comment"}, "errors": {}},
+        # Changing one's objection starts from its words.
+        "object_form": {"values": {"reason": mine.reason if mine else ""}, "errors": {}},
+        "back": reverse("team-home" if member else "shared-team", args=[team.slug]),
+        **given,
+    }
+    if is_author and is_open and "amend_form" not in given:
+        context["amend_form"] = _amend_form(proposal, forms.values_from_proposal(proposal), {})
+    return context
+
+
+def _page(request: HttpRequest, team, pk: int, status: int = 200, **given) -> HttpResponse:
+    # The stream head first, then the state: whatever is published after the head was
+    # read reaches the page through its socket, so nothing in between is missed.
+    with transaction.atomic():
+        heads = live(stream_for(request, team))
+        proposal = _proposal_or_404(request, pk, log=False)
+        context = _context(request, proposal, live=heads, **given)
+    return render(request, TEMPLATE, context, status=status)
+
+
+def _answer(request: HttpRequest, team, pk: int, status: int, given: dict) -> HttpResponse:
+    """After a write that did not redirect: the ``proposal`` partial for htmx, else the
+    whole page, with the write's status and its messages."""
+    if request.htmx:
+        context = _context(request, _proposal_or_404(request, pk, log=False), **given)
+        return render(request, f"{TEMPLATE}#proposal", context, status=status)
+    return _page(request, team, pk, status, **given)
+
+
+@login_required
+@require_GET
+def proposal_page(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _settled(request, pk)
+    return _page(request, proposal.team, pk)
+
+
+@login_required
+@require_GET
+def proposal_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+    """The live sections of the page, for their kith:refresh."""
+    if part not in LIVE_PARTS:
+        raise Http404("No such part.")
+    proposal = _proposal_or_404(request, pk)
+    context = _context(request, proposal)
+    return render(request, f"{TEMPLATE}#{part}", context)
+
+
+def _act(
+    request: HttpRequest,
+    pk: int,
+    do: Callable[[Proposal], object],
+    *,
+    done: str,
+    form: str | None = None,
+    values: dict | None = None,
+) -> HttpResponse:
+    """Run one write; answer with a redirect, or the page/partial and its status."""
+    proposal = _settled(request, pk)
+    given: dict = {}
+    status = 200
+    try:
+        do(proposal)
+    except ValidationError as exc:
+        errors = forms.field_errors(exc)
+        given["error"] = " ".join(errors.pop("__all__", []))
+        if form:
+            given[form] = {"values": values or {}, "errors": errors}
+        status = 400
+    except PermissionDenied as exc:
+        given["error"] = str(exc) or "You cannot do this here."
+        status = 403
+    else:
+        if not request.htmx:
+            messages.success(request, done)
+            return redirect("proposal", pk=pk)
+        given["flash"] = done
+    if form and status != 200:
+        given["editing"] = form  # the live refresh leaves a form with messages alone
+    return _answer(request, proposal.team, pk, status, given)
+
+
+@login_required
+@require_POST
+def proposal_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    values = {"body": request.POST.get("body", ""), "kind": request.POST.get("kind", "comment")}
+
+    def do(proposal):
+        services.proposal_comment(actor=request.user, proposal=proposal, **values)
+
+    done = "Your question is posted." if values["kind"] == "question" else "Your comment is posted."
+    return _act(request, pk, do, done=done, form="comment_form", values=values)
+
+
+@login_required
+@require_POST
+def proposal_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    arrived = timezone.now()
+
+    def do(proposal):
+        services.proposal_consent(actor=request.user, proposal=proposal, at=arrived)
+
+    return _act(request, pk, do, done="Your consent is recorded.")
+
+
+@login_required
+@require_POST
+def proposal_object(request: HttpRequest, pk: int) -> HttpResponse:
+    arrived = timezone.now()  # an objection counts from when it arrived
+    values = {"reason": request.POST.get("reason", "")}
+
+    def do(proposal):
+        services.proposal_object(
+            actor=request.user, proposal=proposal, reason=values["reason"], at=arrived
+        )
+
+    done = "Your objection is recorded. It blocks adoption until it is resolved."
+    return _act(request, pk, do, done=done, form="object_form", values=values)
+
+
+@login_required
+@require_POST
+def objection_withdraw(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
+    def do(proposal):
+        objection = next((r for r in proposal.responses.all() if r.pk == response_pk), None)
+        if objection is None:
+            raise Http404("No such objection.")
+        services.objection_withdraw(actor=request.user, objection=objection)
+
+    return _act(request, pk, do, done="Your objection is withdrawn; it counts as consent.")
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(proposal):
+        services.proposal_withdraw(actor=request.user, proposal=proposal)
+
+    return _act(request, pk, do, done="The proposal is withdrawn.")
+
+
+@login_required
+@require_POST
+def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _settled(request, pk)
+    roles = selectors.roles_of(proposal.team) if proposal.kind == "team_split" else ()
+    values = forms.values_from_post(proposal.kind, request.POST, roles)
+    version = request.POST.get("version", "")
+    values["version"] = version
+    status = 200
+    given: dict = {}
+    try:
+        if not version.isdigit():
+            raise ValidationError({"version": ["The form is out of date: reload the page."]})
+        services.proposal_amend(
+            actor=request.user,
+            proposal=proposal,
+            version=int(version),
+            title=values["title"],
+            purpose=values["purpose"],
+            details=values["details"],
+            payload=forms.payload_from_values(proposal.kind, values),
+            window=forms.window_from(values["window_hours"]),
+        )
+    except ValidationError as exc:
+        errors = forms.field_errors(exc)
+        given["amend_form"] = _amend_form(
+            proposal, values, errors, problem=" ".join(errors.pop("__all__", []))
+        )
+        status = 400
+    except PermissionDenied as exc:
+        given["error"] = str(exc)
+        status = 403
+    except Conflict as exc:
+        # Keep what the author typed and show what the proposal is now; saving again
+        # carries the current version, so it is a deliberate overwrite.
+        current = exc.current
+        given["amend_form"] = _amend_form(
+            proposal,
+            {**values, "version": current["version"]},
+            {},
+            conflict=exc.message,
+            current=current,
+            current_summary=present.payload_summary(
+                proposal.kind, current.get("payload") or {}, forms.Names(proposal.team)
+            ),
+        )
+        status = 409
+    else:
+        done = (
+            "The proposal is amended: open objections count as resolved "
+            "and the window is open again."
+        )
+        if not request.htmx:
+            messages.success(request, done)
+            return redirect("proposal", pk=pk)
+        given["flash"] = done
+    if status != 200:
+        given["editing"] = "amend_form"
+    return _answer(request, proposal.team, pk, status, given)

@@ -1,0 +1,76 @@
+"""Raising a proposal: choose a kind of decision, then its form.
+
+Without JavaScript a raised proposal redirects to its page; with htmx the browser is
+told to go there (HX-Redirect). Refused input comes back with the service's field
+messages and everything typed, status 400.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from frontend import forms
+from frontend.views.common import team_or_404
+from teams import decisions, selectors, services
+
+TEMPLATE = "frontend/proposal_new.html"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
+    team = team_or_404(request, slug)
+    data = request.POST if request.method == "POST" else request.GET
+    key = data.get("kind", "")
+    kind = decisions.get(key)
+    context: dict = {"team": team, "kinds": forms.kind_choices()}
+    if kind is None:
+        status = 400 if request.method == "POST" or key else 200
+        if key:
+            context["error"] = "Choose one of these kinds of decision."
+        return render(request, TEMPLATE, context, status=status)
+    roles = selectors.roles_of(team) if key in {"role_handover", "team_split"} else None
+    errors: dict = {}
+    status = 200
+    if request.method == "GET":
+        values = forms.initial_values(team, key, request.GET)
+    else:
+        values = forms.values_from_post(key, request.POST, roles or ())
+        try:
+            proposal = services.proposal_raise(
+                actor=request.user,
+                team=team,
+                kind=key,
+                title=values["title"],
+                purpose=values["purpose"],
+                details=values["details"],
+                payload=forms.payload_from_values(key, values),
+                window=forms.window_from(values["window_hours"]),
+                review_date=forms.review_date_from(values["review_date"]),
+            )
+        except ValidationError as exc:
+            errors = forms.field_errors(exc)
+            status = 400
+        else:
+            url = reverse("proposal", args=[proposal.pk])
+            messages.success(request, "Your proposal is raised. Raising it is consenting to it.")
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context |= {
+        "kind": kind,
+        "values": values,
+        "problem": " ".join(errors.pop("__all__", [])),
+        "errors": errors,
+        "fields": forms.arrange(
+            forms.common_fields(values, errors), forms.kind_fields(team, key, values, errors, roles)
+        ),
+    }
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#form", context, status=status)
+    return render(request, TEMPLATE, context, status=status)

@@ -42,6 +42,28 @@ def need(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """Close PostgreSQL connections before the test database is dropped: a pooled one,
+    or one still held by a worker thread of an async test, makes DROP DATABASE fail
+    ("being accessed by other users")."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        conn = connections["default"]
+        if conn.vendor != "postgresql":
+            return
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        conn.close()
+        if getattr(conn, "pool", None) is not None:
+            conn.close_pool()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     # Production settings redirect to HTTPS (TLS ends at the proxy); tests speak HTTP.

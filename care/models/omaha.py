@@ -1,4 +1,4 @@
-"""Care records. The Omaha System reference set comes first: care plans are coded in it."""
+"""The Omaha System reference set: care plans are coded in it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,104 @@
+"""Who may see and change what of a client's record. Everyone else asks here.
+
+- Members of the client's team: the whole record, and they keep it.
+- The client (their own account) and the representative they named: their whole
+  record to read, their access log, and they alone decide what the network sees.
+- A network member with an account: exactly the scopes the client granted, while
+  the grant is open and not expired.
+- Coaches, inspectors, other teams: nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from care.models import Client, Grant
+from teams import access as team_access
+from teams.models import Person
+
+ALL_SCOPES = frozenset(Grant.Scope.values)
+
+
+def _active(person) -> bool:
+    return bool(getattr(person, "is_authenticated", False) and person.is_active)
+
+
+def is_care_team(person: Person, client: Client) -> bool:
+    return team_access.is_member(person, client.team_id)
+
+
+def speaks_for(person: Person, client: Client) -> bool:
+    """The client themself, or the representative they named."""
+    if not _active(person):
+        return False
+    return person.pk in {client.account_id, client.representative_id}
+
+
+def granted_scopes(person: Person, client: Client) -> frozenset[str]:
+    if not _active(person):
+        return frozenset()
+    now = timezone.now()
+    return frozenset(
+        Grant.objects.filter(
+            member__client=client,
+            member__account=person,
+            member__active=True,
+            revoked_at__isnull=True,
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("scope", flat=True)
+    )
+
+
+def scopes(person: Person, client: Client) -> frozenset[str]:
+    """The scopes of the record the person may read now (empty: none of it)."""
+    if is_care_team(person, client) or speaks_for(person, client):
+        return ALL_SCOPES
+    return granted_scopes(person, client)
+
+
+def can_read(person: Person, client: Client, scope: str) -> bool:
+    return scope in scopes(person, client)
+
+
+def can_keep_record(person: Person, client: Client) -> bool:
+    """Write the care record: plans, visits, notes, status. The care team only."""
+    return is_care_team(person, client)
+
+
+def can_manage_sharing(person: Person, client: Client) -> bool:
+    """Grant and revoke what the network sees: the client or their representative."""
+    return speaks_for(person, client)
+
+
+def can_read_access_log(person: Person, client: Client) -> bool:
+    return speaks_for(person, client)
+
+
+def can_write_diary(person: Person, client: Client) -> bool:
+    return (
+        is_care_team(person, client)
+        or speaks_for(person, client)
+        or (Grant.Scope.DIARY in granted_scopes(person, client))
+    )
+
+
+def client_streams(person: Person) -> list[str]:
+    """Live streams of the clients' records a portal user may follow, per scope."""
+    if not _active(person):
+        return []
+    streams = set()
+    own = Client.objects.filter(Q(account=person) | Q(representative=person)).values_list(
+        "pk", flat=True
+    )
+    for client_id in own:
+        streams.update(f"client.{client_id}.{scope}" for scope in ALL_SCOPES)
+    now = timezone.now()
+    granted = (
+        Grant.objects.filter(member__account=person, member__active=True, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("member__client_id", "scope")
+    )
+    streams.update(f"client.{client_id}.{scope}" for client_id, scope in granted)
+    return sorted(streams)

@@ -1,0 +1,38 @@
+"""Care records: clients and their support network, Omaha care plans, visits, budgets."""
+
+from care.models.clients import AccessLogEntry, Client, ClientStatusChange, Grant, NetworkMember
+from care.models.omaha import (
+    OmahaAnchor,
+    OmahaCategory,
+    OmahaDomain,
+    OmahaProblem,
+    OmahaScale,
+    OmahaScope,
+    OmahaSeverity,
+    OmahaSign,
+    OmahaTarget,
+)
+from care.models.plans import CarePlan, OutcomeRating, PlanIntervention, PlanProblem
+
+__all__ = [
+    "AccessLogEntry",
+    "CarePlan",
+    "OutcomeRating",
+    "PlanIntervention",
+    "PlanProblem",
+    "Client",
+    "ClientStatusChange",
+    "Grant",
+    "NetworkMember",
+    "OmahaAnchor",
+    "OmahaCategory",
+    "OmahaDomain",
+    "OmahaProblem",
+    "OmahaScale",
+    "OmahaScope",
+    "OmahaSeverity",
+    "OmahaSign",
+    "OmahaTarget",
+]
+
+# Visits and budgets (care/models/visits.py, care/models/budgets.py) are added below.

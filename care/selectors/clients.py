@@ -1,0 +1,72 @@
+"""Reads of clients' records. Every read of a record writes an access-log row."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from care import access
+from care.models import AccessLogEntry, Client, Grant, NetworkMember
+from teams.models import Person, Team
+
+
+def why(person: Person, client: Client) -> str:
+    """The reason a read is allowed, in the words the client reads in their log."""
+    if access.is_care_team(person, client):
+        return "care team"
+    if person.pk == client.account_id:
+        return "own record"
+    if person.pk == client.representative_id:
+        return "representative"
+    granted = sorted(access.granted_scopes(person, client))
+    return f"shared with them: {', '.join(granted)}" if granted else ""
+
+
+def log_read(person: Person, client: Client, what: str, *, channel: str = "page") -> None:
+    AccessLogEntry.objects.create(
+        client=client,
+        person=person,
+        what=what[:200],
+        why=why(person, client)[:200],
+        channel=channel,
+    )
+
+
+def client_for(
+    person: Person, pk: int, *, scope: str, what: str, channel: str = "page"
+) -> Client | None:
+    """The client if the person may read ``scope`` of their record (logged), else None."""
+    client = Client.objects.select_related("team").filter(pk=pk).first()
+    if client is None or not access.can_read(person, client, scope):
+        return None
+    log_read(person, client, what, channel=channel)
+    return client
+
+
+def clients_of(person: Person, team: Team) -> QuerySet[Client]:
+    """The team's clients (names and status only: not a read of their records)."""
+    from teams import access as team_access
+
+    if not team_access.is_member(person, team):
+        return Client.objects.none()
+    return Client.objects.filter(team=team).order_by("last_name", "first_name")
+
+
+def network_of(client: Client) -> QuerySet[NetworkMember]:
+    return (
+        NetworkMember.objects.filter(client=client)
+        .select_related("account")
+        .prefetch_related(
+            Prefetch(
+                "grants",
+                queryset=Grant.objects.filter(revoked_at__isnull=True),
+                to_attr="open_grants",
+            )
+        )
+    )
+
+
+def access_log_of(person: Person, client: Client, *, limit: int = 200):
+    """The client's access log, for the client and their representative only."""
+    if not access.can_read_access_log(person, client):
+        return None
+    return AccessLogEntry.objects.filter(client=client).select_related("person")[:limit]

@@ -1,0 +1,280 @@
+"""Clients and their support network; what the client shares with whom.
+
+Every write: keyword-only, actor first, one transaction, permission from
+``care.access``, an audit row, one event. Events carry ids and changed field names,
+never the values of personal details.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from care import access
+from care.models import Client, ClientStatusChange, Grant, NetworkMember
+from coordination.events import Event, notify_access_changed, publish
+from teams.errors import Conflict
+from teams.models import Person, Team
+from teams.services import audit
+
+CLIENT_FIELDS = {
+    "first_name": 80,
+    "last_name": 80,
+    "preferred_name": 80,
+    "address": 200,
+    "postcode": 12,
+    "phone": 40,
+}
+NETWORK_FIELDS = {
+    "relationship": 80,
+    "name": 120,
+    "organisation": 120,
+    "phone": 40,
+    "email": 254,
+    "takes_on": 2000,
+}
+REQUIRED_CLIENT = ("first_name", "last_name")
+REQUIRED_NETWORK = ("relationship", "name")
+
+
+def _clean(fields: dict, limits: dict, required: tuple) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for name, value in fields.items():
+        if name not in limits:
+            errors[name] = ["This field cannot be set here."]
+            continue
+        if not isinstance(value, str):
+            errors[name] = ["Must be text."]
+            continue
+        value = value.strip()
+        if len(value) > limits[name]:
+            errors[name] = [f"At most {limits[name]} characters."]
+        cleaned[name] = value
+    for name in required:
+        if name in fields and not cleaned.get(name):
+            errors[name] = ["Required."]
+    if cleaned.get("email"):
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError:
+            errors["email"] = ["Enter a valid email address."]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _event(client: Client, kind: str, data: dict, actor: Person | None, scopes=()) -> None:
+    streams = [client.team.stream, *(client.stream(scope) for scope in scopes)]
+    publish(
+        Event(kind, {"client": client.pk, **data}, actor=actor.pk if actor else None),
+        streams=streams,
+    )
+
+
+def client_state(client: Client) -> dict:
+    return {"id": client.pk, "version": client.version, "status": client.status} | {
+        name: getattr(client, name) for name in CLIENT_FIELDS
+    }
+
+
+def client_create(
+    *,
+    actor: Person,
+    team: Team,
+    date_of_birth: datetime.date | None = None,
+    **fields,
+) -> Client:
+    from teams import access as team_access
+
+    if not team_access.is_member(actor, team):
+        raise PermissionDenied("Only members of this team can take on a client.")
+    errors = {name: ["Required."] for name in REQUIRED_CLIENT if name not in fields}
+    if date_of_birth is not None and date_of_birth > timezone.localdate():
+        errors["date_of_birth"] = ["A date of birth cannot be in the future."]
+    try:
+        cleaned = _clean(fields, CLIENT_FIELDS, REQUIRED_CLIENT)
+    except ValidationError as exc:
+        errors = exc.message_dict | errors
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        client = Client.objects.create(team=team, date_of_birth=date_of_birth, **cleaned)
+        ClientStatusChange.objects.create(
+            client=client, status=client.status, on=client.status_since, by=actor, note="referred"
+        )
+        audit(actor=actor, action="client.created", target=client)
+        _event(client, "client.created", {"status": client.status}, actor)
+    return client
+
+
+def client_update(*, actor: Person, client: Client, version: int, **fields) -> Client:
+    cleaned = _clean(fields, CLIENT_FIELDS, REQUIRED_CLIENT)
+    with transaction.atomic():
+        locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
+        if not access.can_keep_record(actor, locked):
+            raise PermissionDenied("Only the client's team can change their details.")
+        if locked.version != version:
+            raise Conflict(
+                "Someone changed these details since you opened them.", current=client_state(locked)
+            )
+        changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
+        if not changed:
+            return locked
+        for name in changed:
+            setattr(locked, name, cleaned[name])
+        locked.version += 1
+        locked.save(update_fields=[*changed, "version"])
+        audit(actor=actor, action="client.updated", target=locked, data={"fields": changed})
+        _event(locked, "client.updated", {"fields": changed, "version": locked.version}, actor)
+    return locked
+
+
+ALLOWED_STATUS_CHANGES = {
+    Client.Status.REFERRAL: {Client.Status.ACTIVE, Client.Status.DISCHARGED},
+    Client.Status.ACTIVE: {Client.Status.PAUSED, Client.Status.DISCHARGED},
+    Client.Status.PAUSED: {Client.Status.ACTIVE, Client.Status.DISCHARGED},
+    Client.Status.DISCHARGED: {Client.Status.REFERRAL},
+}
+
+
+def client_set_status(
+    *, actor: Person, client: Client, status: str, on: datetime.date | None = None, note: str = ""
+) -> Client:
+    on = on or timezone.localdate()
+    if status not in Client.Status.values:
+        raise ValidationError({"status": ["One of referral, active, paused, discharged."]})
+    if len(note) > 300:
+        raise ValidationError({"note": ["At most 300 characters."]})
+    with transaction.atomic():
+        locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
+        if not access.can_keep_record(actor, locked):
+            raise PermissionDenied("Only the client's team can change their status.")
+        if status not in ALLOWED_STATUS_CHANGES[locked.status]:
+            raise ValidationError(
+                {"status": [f"A client who is {locked.status} cannot become {status}."]}
+            )
+        if on < locked.status_since:
+            raise ValidationError({"on": ["The change cannot be dated before the current status."]})
+        locked.status, locked.status_since = status, on
+        locked.version += 1
+        locked.save(update_fields=["status", "status_since", "version"])
+        ClientStatusChange.objects.create(client=locked, status=status, on=on, by=actor, note=note)
+        audit(actor=actor, action="client.status_changed", target=locked, data={"status": status})
+        _event(
+            locked, "client.status_changed", {"status": status, "version": locked.version}, actor
+        )
+    return locked
+
+
+def network_add(
+    *,
+    actor: Person,
+    client: Client,
+    circle: str,
+    account: Person | None = None,
+    **fields,
+) -> NetworkMember:
+    if not (access.can_keep_record(actor, client) or access.speaks_for(actor, client)):
+        raise PermissionDenied(
+            "Only the client, their representative or their team can add to the network."
+        )
+    errors = {}
+    if circle not in NetworkMember.Circle.values:
+        errors["circle"] = ["Either informal or formal."]
+    errors |= {name: ["Required."] for name in REQUIRED_NETWORK if name not in fields}
+    if errors:
+        raise ValidationError(errors)
+    cleaned = _clean(fields, NETWORK_FIELDS, REQUIRED_NETWORK)
+    if (
+        account is not None
+        and NetworkMember.objects.filter(client=client, account=account).exists()
+    ):
+        raise ValidationError({"account": ["This person is already in the client's network."]})
+    with transaction.atomic():
+        member = NetworkMember.objects.create(
+            client=client, circle=circle, account=account, **cleaned
+        )
+        audit(actor=actor, action="network.added", target=member)
+        _event(client, "network.changed", {"member": member.pk, "change": "added"}, actor)
+    return member
+
+
+def grant_scope(
+    *,
+    actor: Person,
+    client: Client,
+    member: NetworkMember,
+    scope: str,
+    expires_at: datetime.datetime | None = None,
+) -> Grant:
+    """The client (or their representative) lets a network member see one scope."""
+    if not access.can_manage_sharing(actor, client):
+        raise PermissionDenied(
+            "Only the client or the representative they named decides who sees what."
+        )
+    if member.client_id != client.pk:
+        raise ValidationError({"member": ["Not in this client's network."]})
+    errors = {}
+    if scope not in Grant.Scope.values:
+        errors["scope"] = [f"One of {', '.join(Grant.Scope.values)}."]
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = ["The expiry must be in the future."]
+    if not member.active:
+        errors["member"] = ["This person is no longer in the client's network."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        open_grant = (
+            Grant.objects.select_for_update()
+            .filter(member=member, scope=scope, revoked_at__isnull=True)
+            .first()
+        )
+        if open_grant is not None:
+            if open_grant.expires_at == expires_at:
+                return open_grant  # already so: granting again changes nothing
+            open_grant.revoked_at, open_grant.revoked_by = timezone.now(), actor
+            open_grant.save(update_fields=["revoked_at", "revoked_by"])
+        grant = Grant.objects.create(
+            member=member, scope=scope, granted_by=actor, expires_at=expires_at
+        )
+        audit(actor=actor, action="grant.given", target=grant, data={"scope": scope})
+        _event(
+            client, "grant.changed", {"member": member.pk, "scope": scope, "change": "given"}, actor
+        )
+        if member.account_id:
+            notify_access_changed(member.account_id)
+    return grant
+
+
+def grant_revoke(*, actor: Person, grant: Grant) -> Grant:
+    """Takes effect at once, on pages, the API and open sockets alike."""
+    with transaction.atomic():
+        grant = (
+            Grant.objects.select_for_update()
+            .select_related("member__client__team")
+            .get(pk=grant.pk)
+        )
+        client = grant.member.client
+        if not access.can_manage_sharing(actor, client):
+            raise PermissionDenied(
+                "Only the client or the representative they named decides who sees what."
+            )
+        if grant.revoked_at is not None:
+            return grant
+        grant.revoked_at, grant.revoked_by = timezone.now(), actor
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        audit(actor=actor, action="grant.revoked", target=grant, data={"scope": grant.scope})
+        _event(
+            client,
+            "grant.changed",
+            {"member": grant.member_id, "scope": grant.scope, "change": "revoked"},
+            actor,
+        )
+        if grant.member.account_id:
+            notify_access_changed(grant.member.account_id)
+    return grant

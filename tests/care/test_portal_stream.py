@@ -1,0 +1,74 @@
+"""A network member's socket follows exactly their granted scopes, and loses one at once."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from care.models import Client
+from care.services import clients as client_services
+from coordination.routing import websocket_urlpatterns
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def connect(person, query=""):
+    socket = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/live/{query}")
+    socket.scope["user"] = person
+    return socket
+
+
+@database_sync_to_async
+def setup(personas):
+    client = client_services.client_create(
+        actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+    )
+    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen)
+    client.refresh_from_db()
+    entry = client_services.network_add(
+        actor=personas.ana,
+        client=client,
+        circle="informal",
+        relationship="daughter",
+        name="Petra Jansen",
+        account=personas.daughter,
+    )
+    grant = client_services.grant_scope(
+        actor=personas.mrs_jansen, client=client, member=entry, scope="visits"
+    )
+    return client, grant
+
+
+async def test_revoking_a_scope_closes_it_on_the_open_socket(personas):
+    client, grant = await setup(personas)
+    socket = connect(personas.daughter)
+    assert (await socket.connect())[0]
+    ready = await socket.receive_json_from(timeout=3)
+    assert ready == {"type": "ready", "heads": {f"client.{client.pk}.visits": 0}}
+
+    # Asking for a scope she was not granted refuses the connection.
+    plan = connect(personas.daughter, f"?since=client.{client.pk}.plan:0")
+    assert (await plan.connect())[0]
+    assert (await plan.receive_output(timeout=3))["code"] == 4403
+
+    await database_sync_to_async(client_services.grant_revoke)(
+        actor=personas.mrs_jansen, grant=grant
+    )
+    assert await socket.receive_json_from(timeout=3) == {
+        "type": "revoked",
+        "streams": [f"client.{client.pk}.visits"],
+    }
+    assert (await socket.receive_output(timeout=3))["code"] == 4403
+
+
+async def test_the_client_follows_every_scope_of_her_own_record(personas):
+    client, _ = await setup(personas)
+    socket = connect(personas.mrs_jansen)
+    assert (await socket.connect())[0]
+    ready = await socket.receive_json_from(timeout=3)
+    assert set(ready["heads"]) == {
+        f"client.{client.pk}.{scope}" for scope in ("visits", "plan", "notes", "budget", "diary")
+    }
+    await socket.disconnect()

@@ -1,0 +1,192 @@
+"""Omaha care plans: add problems, interventions and outcome ratings.
+
+Every change bumps the plan's version; an edit made against an older version gets
+409 with the current plan, never last-write-wins.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from care import access
+from care.models import (
+    CarePlan,
+    Client,
+    OmahaCategory,
+    OmahaProblem,
+    OmahaScope,
+    OmahaSeverity,
+    OmahaSign,
+    OmahaTarget,
+    OutcomeRating,
+    PlanIntervention,
+    PlanProblem,
+)
+from coordination.events import Event, publish
+from teams.errors import Conflict
+from teams.models import Person
+from teams.services import audit
+
+
+def plan_state(plan: CarePlan) -> dict:
+    return {
+        "id": plan.pk,
+        "version": plan.version,
+        "problems": [
+            {"id": p.pk, "problem": p.problem.number, "status": p.status}
+            for p in plan.problems.select_related("problem")
+        ],
+    }
+
+
+def _locked_plan(actor: Person, client: Client, version: int | None) -> CarePlan:
+    if not access.can_keep_record(actor, client):
+        raise PermissionDenied("Only the client's team keeps the care plan.")
+    CarePlan.objects.get_or_create(client=client)
+    plan = CarePlan.objects.select_for_update().select_related("client__team").get(client=client)
+    if version is not None and plan.version != version:
+        raise Conflict("The care plan changed since you opened it.", current=plan_state(plan))
+    return plan
+
+
+def _touch(plan: CarePlan, actor: Person, kind: str, data: dict) -> None:
+    plan.version += 1
+    plan.updated = timezone.now()
+    plan.save(update_fields=["version", "updated"])
+    client = plan.client
+    publish(
+        Event(kind, {"client": client.pk, "plan_version": plan.version, **data}, actor=actor.pk),
+        streams=[client.team.stream, client.stream("plan")],
+    )
+
+
+def _choice(value, choices, field: str, errors: dict) -> None:
+    if value not in choices:
+        errors[field] = [f"One of: {', '.join(choices)}."]
+
+
+def plan_add_problem(
+    *,
+    actor: Person,
+    client: Client,
+    version: int,
+    problem: int,
+    scope: str,
+    severity: str,
+    signs: list[int] | None = None,
+) -> PlanProblem:
+    errors: dict[str, list[str]] = {}
+    found = (
+        OmahaProblem.objects.filter(number=problem).first() if isinstance(problem, int) else None
+    )
+    if found is None:
+        errors["problem"] = ["Not an Omaha System problem number (1 to 42)."]
+    _choice(scope, OmahaScope.values, "scope", errors)
+    _choice(severity, OmahaSeverity.values, "severity", errors)
+    sign_rows = []
+    if signs:
+        if found is None or not all(isinstance(s, int) for s in signs):
+            errors.setdefault("signs", ["Signs of the chosen problem, by id."])
+        else:
+            sign_rows = list(OmahaSign.objects.filter(problem=found, pk__in=signs))
+            if len(sign_rows) != len(set(signs)):
+                errors["signs"] = ["Some of these are not signs of the chosen problem."]
+    if severity == OmahaSeverity.ACTUAL and not signs and "severity" not in errors:
+        errors["signs"] = ["An actual problem needs at least one sign or symptom."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        plan = _locked_plan(actor, client, version)
+        if plan.problems.filter(problem=found, status=PlanProblem.Status.ACTIVE).exists():
+            raise ValidationError({"problem": ["This problem is already in the plan."]})
+        entry = PlanProblem.objects.create(
+            plan=plan, problem=found, scope=scope, severity=severity, added_by=actor
+        )
+        entry.signs.set(sign_rows)
+        audit(actor=actor, action="plan.problem_added", target=entry, data={"problem": problem})
+        _touch(plan, actor, "plan.problem_added", {"plan_problem": entry.pk, "problem": problem})
+    return entry
+
+
+def plan_add_intervention(
+    *,
+    actor: Person,
+    plan_problem: PlanProblem,
+    version: int,
+    category: int,
+    target: int,
+    description: str,
+    frequency: str,
+) -> PlanIntervention:
+    errors: dict[str, list[str]] = {}
+    cat = (
+        OmahaCategory.objects.filter(number=category).first() if isinstance(category, int) else None
+    )
+    tgt = OmahaTarget.objects.filter(number=target).first() if isinstance(target, int) else None
+    if cat is None:
+        errors["category"] = ["Not an Omaha System intervention category (1 to 4)."]
+    if tgt is None:
+        errors["target"] = ["Not an Omaha System intervention target (1 to 76)."]
+    for name, value, limit in (("description", description, 2000), ("frequency", frequency, 80)):
+        if not isinstance(value, str) or not value.strip():
+            errors[name] = ["Required."]
+        elif len(value) > limit:
+            errors[name] = [f"At most {limit} characters."]
+    if errors:
+        raise ValidationError(errors)
+    client = plan_problem.plan.client
+    with transaction.atomic():
+        plan = _locked_plan(actor, client, version)
+        intervention = PlanIntervention.objects.create(
+            plan_problem=plan_problem,
+            category=cat,
+            target=tgt,
+            description=description.strip(),
+            frequency=frequency.strip(),
+        )
+        audit(actor=actor, action="plan.intervention_added", target=intervention)
+        _touch(plan, actor, "plan.intervention_added", {"intervention": intervention.pk})
+    return intervention
+
+
+def plan_rate(
+    *,
+    actor: Person,
+    plan_problem: PlanProblem,
+    knowledge: int,
+    behavior: int,
+    status: int,
+    rated_on: datetime.date | None = None,
+    note: str = "",
+) -> OutcomeRating:
+    """Rate Knowledge, Behavior and Status, 1 to 5. Ratings add up over time; none is edited."""
+    errors: dict[str, list[str]] = {}
+    for name, value in (("knowledge", knowledge), ("behavior", behavior), ("status", status)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            errors[name] = ["A rating from 1 to 5."]
+    rated_on = rated_on or timezone.localdate()
+    if rated_on > timezone.localdate():
+        errors["rated_on"] = ["A rating cannot be dated in the future."]
+    if len(note) > 300:
+        errors["note"] = ["At most 300 characters."]
+    if errors:
+        raise ValidationError(errors)
+    client = plan_problem.plan.client
+    with transaction.atomic():
+        plan = _locked_plan(actor, client, None)  # ratings add; they never overwrite
+        rating = OutcomeRating.objects.create(
+            plan_problem=plan_problem,
+            knowledge=knowledge,
+            behavior=behavior,
+            status=status,
+            rated_on=rated_on,
+            rated_by=actor,
+            note=note,
+        )
+        audit(actor=actor, action="plan.rated", target=rating)
+        _touch(plan, actor, "plan.rated", {"plan_problem": plan_problem.pk, "rating": rating.pk})
+    return rating

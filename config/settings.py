@@ -180,6 +180,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStatusEnum": "teams.models.Proposal.Status",
+        "ClientStatusEnum": "care.models.Client.Status",
+        "PlanProblemStatusEnum": "care.models.PlanProblem.Status",
+    },
 }
 
 

@@ -6,6 +6,7 @@ from config.health import healthz
 
 api_v1 = [
     path("", include("teams.urls")),
+    path("", include("care.urls")),
     path("", include("coordination.urls")),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from care import api
+
+urlpatterns = [
+    path("teams/<int:pk>/clients", api.TeamClientsView.as_view(), name="api-team-clients"),
+    path("clients/<int:pk>", api.ClientView.as_view(), name="api-client"),
+    path("clients/<int:pk>/status", api.ClientStatusView.as_view(), name="api-client-status"),
+    path("clients/<int:pk>/network", api.NetworkView.as_view(), name="api-client-network"),
+    path("clients/<int:pk>/grants", api.GrantsView.as_view(), name="api-client-grants"),
+    path("grants/<int:pk>/revoke", api.GrantRevokeView.as_view(), name="api-grant-revoke"),
+    path("clients/<int:pk>/plan", api.PlanView.as_view(), name="api-client-plan"),
+    path(
+        "clients/<int:pk>/plan/problems", api.PlanProblemsView.as_view(), name="api-plan-problems"
+    ),
+    path(
+        "plan-problems/<int:pk>/interventions",
+        api.InterventionsView.as_view(),
+        name="api-interventions",
+    ),
+    path("plan-problems/<int:pk>/ratings", api.RatingsView.as_view(), name="api-ratings"),
+    path("clients/<int:pk>/access-log", api.AccessLogView.as_view(), name="api-client-access-log"),
+    path("omaha", api.OmahaView.as_view(), name="api-omaha"),
+]

@@ -36,3 +36,7 @@ __all__ = [
 ]
 
 # Visits and budgets (care/models/visits.py, care/models/budgets.py) are added below.
+from care.models.budgets import Budget, LedgerEntry  # noqa: E402
+from care.models.visits import Visit, VisitSeries, VisitSeriesException  # noqa: E402
+
+__all__ += ["Visit", "VisitSeries", "VisitSeriesException", "Budget", "LedgerEntry"]

@@ -443,6 +443,16 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-proposal-amend", "post"),
         ("api-proposal-withdraw", "post"),
         ("api-objection-withdraw", "post"),
+        # Care records (care/urls.py): none of them touches memberships or roles.
+        ("api-team-clients", "post"),
+        ("api-client", "patch"),
+        ("api-client-status", "post"),
+        ("api-client-network", "post"),
+        ("api-client-grants", "post"),
+        ("api-grant-revoke", "post"),
+        ("api-plan-problems", "post"),
+        ("api-interventions", "post"),
+        ("api-ratings", "post"),
     }
 
 

@@ -1,0 +1,288 @@
+"""Personal budgets: set one up, and add to its append-only ledger.
+
+Money is ``Decimal`` to the penny everywhere; a float is refused rather than guessed
+at. Amounts keep the ledger's sign (``care.models.budgets``): negative is money out
+of the budget, positive is money back in. Visit debits are not added here: recording
+a visit (``visit_finish``) makes its debit, through ``debit_visit``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from care.models import Budget, Client, LedgerEntry, Visit
+from care.services.common import (
+    Errors,
+    clean_date,
+    clean_text,
+    client_streams,
+    require_care_team,
+)
+from coordination.events import Event, publish
+from teams.models import Person
+from teams.services.common import audit
+
+LIMITS = {"funder": 120, "reason": 2000, "idempotency_key": 100}
+MAX_ALLOCATION = Decimal("99999999.99")  # Decimal(10, 2)
+MAX_RATE = Decimal("999999.99")  # Decimal(8, 2)
+SPENDING_KINDS = {LedgerEntry.Kind.VISIT_DEBIT, LedgerEntry.Kind.PURCHASE}
+
+
+def clean_money(errors: Errors, name: str, value, *, maximum: Decimal) -> Decimal | None:
+    """A Decimal (or an int, or a numeric string) with at most two decimal places."""
+    if isinstance(value, float):
+        errors.setdefault(name, []).append(
+            "Give money as a decimal (e.g. '12.50'), never a floating-point number."
+        )
+        return None
+    if value is None or isinstance(value, bool):
+        errors.setdefault(name, []).append("Required: an amount in pounds, e.g. 12.50.")
+        return None
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        errors.setdefault(name, []).append("An amount in pounds, e.g. 12.50.")
+        return None
+    if not amount.is_finite():
+        errors.setdefault(name, []).append("An amount in pounds, e.g. 12.50.")
+        return None
+    if amount != amount.quantize(Decimal("0.01")):
+        errors.setdefault(name, []).append("At most two decimal places (whole pence).")
+        return None
+    if abs(amount) > maximum:
+        errors.setdefault(name, []).append(f"At most £{maximum:,}.")
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def budget_state(budget: Budget) -> dict:
+    return {
+        "id": budget.pk,
+        "client": budget.client_id,
+        "kind": budget.kind,
+        "funder": budget.funder,
+        "period": budget.period,
+        "allocation": str(budget.allocation),
+        "hourly_rate": str(budget.hourly_rate),
+        "starts": budget.starts.isoformat(),
+        "active": budget.active,
+        "version": budget.version,
+    }
+
+
+def _publish(client: Client, verb: str, actor: Person | None, data: dict) -> None:
+    publish(
+        Event(f"budget.{verb}", data, actor=actor.pk if actor else None),
+        streams=client_streams(client, "budget"),
+    )
+
+
+def budget_create(
+    *,
+    actor: Person,
+    client: Client,
+    kind: str,
+    period: str,
+    allocation,
+    hourly_rate,
+    starts: datetime.date,
+    funder: str = "",
+) -> Budget:
+    """The client's budget from ``starts``. It replaces the active one, if any (a new
+    assessment, a change of funder): the old one stays, inactive, with its ledger."""
+    require_care_team(actor, client, "set up budgets")
+    errors: Errors = {}
+    if kind not in Budget.Kind.values:
+        errors["kind"] = [f"One of: {', '.join(Budget.Kind.values)}."]
+    if period not in Budget.Period.values:
+        errors["period"] = [f"One of: {', '.join(Budget.Period.values)}."]
+    allocation = clean_money(errors, "allocation", allocation, maximum=MAX_ALLOCATION)
+    if allocation is not None and allocation < 0:
+        errors.setdefault("allocation", []).append("Cannot be negative.")
+    hourly_rate = clean_money(errors, "hourly_rate", hourly_rate, maximum=MAX_RATE)
+    if hourly_rate is not None and hourly_rate < 0:
+        errors.setdefault("hourly_rate", []).append("Cannot be negative.")
+    starts = clean_date(errors, "starts", starts)
+    funder = clean_text(errors, "funder", funder, limit=LIMITS["funder"])
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        previous = Budget.objects.select_for_update().filter(client=client, active=True).first()
+        if previous is not None:
+            previous.active = False
+            previous.version += 1
+            previous.save(update_fields=["active", "version"])
+        budget = Budget.objects.create(
+            client=client,
+            kind=kind,
+            period=period,
+            allocation=allocation,
+            hourly_rate=hourly_rate,
+            starts=starts,
+            funder=funder,
+        )
+        data = {
+            "budget": budget.pk,
+            "client": client.pk,
+            "version": budget.version,
+            "replaces": previous.pk if previous else None,
+        }
+        audit(actor=actor, action="budget.created", target=budget, data=data)
+        _publish(client, "created", actor, data)
+    return budget
+
+
+def visit_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
+    """Time delivered, to the nearest whole minute (half a minute rounds up)."""
+    return int((end - start).total_seconds() + 30) // 60
+
+
+def debit_visit(
+    *, visit: Visit, by: Person | None, idempotency_key: str | None = None
+) -> LedgerEntry | None:
+    """The debit of a visit just recorded done, on the client's active budget (None
+    when the client has none). Called by ``visit_finish`` inside its transaction,
+    which has checked permission and will audit and publish; nothing else calls it."""
+    budget = Budget.objects.filter(client_id=visit.client_id, active=True).first()
+    if budget is None:
+        return None
+    minutes = visit_minutes(visit.actual_start, visit.actual_end)
+    return LedgerEntry.objects.create(
+        budget=budget,
+        kind=LedgerEntry.Kind.VISIT_DEBIT,
+        amount=-budget.cost(minutes),
+        visit=visit,
+        on=timezone.localdate(visit.actual_start),
+        by=by,
+        idempotency_key=idempotency_key,
+        reason=f"{minutes} minutes at £{budget.hourly_rate} an hour",
+    )
+
+
+def _clean_correction(
+    errors: Errors, budget: Budget, kind: str, corrects, amount: Decimal | None
+) -> LedgerEntry | None:
+    if kind != LedgerEntry.Kind.CORRECTION:
+        if corrects is not None:
+            errors.setdefault("corrects", []).append("Only a correction points at another entry.")
+        return None
+    if corrects is None:
+        errors.setdefault("corrects", []).append("Say which entry this corrects.")
+        return None
+    original = LedgerEntry.objects.filter(
+        pk=getattr(corrects, "pk", corrects), budget=budget
+    ).first()
+    if original is None:
+        errors.setdefault("corrects", []).append("Not an entry of this budget.")
+        return None
+    if original.kind == LedgerEntry.Kind.CORRECTION:
+        errors.setdefault("corrects", []).append(
+            "Correct the original entry, not a correction of it."
+        )
+        return None
+    if amount is not None:
+        # What the original comes to once corrected: a correction can shrink an entry,
+        # grow it or cancel it, but never turn spending into money back (or back round).
+        corrected = original.amount + amount + sum(c.amount for c in original.corrections.all())
+        spending = original.kind in SPENDING_KINDS or original.amount < 0
+        if (spending and corrected > 0) or (not spending and corrected < 0):
+            errors.setdefault("amount", []).append(
+                f"The corrected entry would come to £{corrected}: a correction can at most"
+                " cancel the entry it corrects."
+            )
+    return original
+
+
+def ledger_add(
+    *,
+    actor: Person,
+    budget: Budget,
+    kind: str,
+    amount,
+    reason: str,
+    corrects: LedgerEntry | int | None = None,
+    on: datetime.date | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """Add a purchase, an adjustment or a correction. Each needs a reason.
+
+    ``amount`` keeps the ledger's sign: a purchase is negative (money out); an
+    adjustment is either; a correction carries the difference it makes to the entry
+    it ``corrects``, which stays as it was. ``on`` is the day the money belongs to
+    (default today). With an ``idempotency_key`` already used on this budget, the
+    entry made then is returned and nothing changes.
+    """
+    require_care_team(actor, budget.client, "keep budget records")
+    errors: Errors = {}
+    if kind not in LedgerEntry.Kind.values:
+        errors["kind"] = ["One of: purchase, adjustment, correction."]
+    elif kind == LedgerEntry.Kind.VISIT_DEBIT:
+        errors["kind"] = ["Visit debits are made by recording the visit as done."]
+    amount = clean_money(errors, "amount", amount, maximum=MAX_ALLOCATION)
+    if amount is not None:
+        if amount == 0:
+            errors.setdefault("amount", []).append("An entry moves money: not zero.")
+        elif kind == LedgerEntry.Kind.PURCHASE and amount > 0:
+            errors.setdefault("amount", []).append(
+                "A purchase spends from the budget: give it as a negative amount, e.g. -12.50."
+            )
+    reason = clean_text(errors, "reason", reason, limit=LIMITS["reason"], required=True)
+    today = timezone.localdate()
+    on = today if on is None else clean_date(errors, "on", on)
+    if on is not None and on < budget.starts:
+        errors.setdefault("on", []).append("Before the budget started.")
+    elif on is not None and on > today:
+        errors.setdefault("on", []).append("Cannot be in the future.")
+    if idempotency_key is not None and (
+        not isinstance(idempotency_key, str)
+        or not idempotency_key.strip()
+        or len(idempotency_key) > LIMITS["idempotency_key"]
+    ):
+        errors["idempotency_key"] = ["Non-empty text of at most 100 characters."]
+        idempotency_key = None
+    with transaction.atomic():
+        # The budget's row lock serialises entries, so two corrections of one entry
+        # are checked one after the other, and a retried key finds its first entry.
+        budget = (
+            Budget.objects.select_for_update(of=("self",))
+            .select_related("client__team")
+            .get(pk=budget.pk)
+        )
+        if idempotency_key is not None:
+            done = LedgerEntry.objects.filter(budget=budget, idempotency_key=idempotency_key)
+            if first := done.first():
+                return first
+        if not budget.active and kind != LedgerEntry.Kind.CORRECTION:
+            errors.setdefault("budget", []).append(
+                "This budget has been replaced: only corrections can be added to it."
+            )
+        original = _clean_correction(errors, budget, kind, corrects, amount)
+        if errors:
+            raise ValidationError(errors)
+        entry = LedgerEntry.objects.create(
+            budget=budget,
+            kind=kind,
+            amount=amount,
+            reason=reason,
+            corrects=original,
+            on=on,
+            by=actor,
+            idempotency_key=idempotency_key,
+        )
+        data = {
+            "budget": budget.pk,
+            "client": budget.client_id,
+            "entry": entry.pk,
+            "kind": kind,
+            "amount": str(amount),
+            "on": on.isoformat(),
+            "corrects": original.pk if original else None,
+        }
+        audit(actor=actor, action="budget.entry_added", target=budget, data=data)
+        _publish(budget.client, "entry_added", actor, data)
+    return entry

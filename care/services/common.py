@@ -1,0 +1,84 @@
+"""Pieces the care services share: the care-team check, field cleaning, streams, state."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+
+from care import access
+from care.models import Client
+from teams.errors import PreconditionRequired
+from teams.models import Person
+
+# Phones' clocks drift: a time a little ahead of the server's is not "the future".
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+Errors = dict[str, list[str]]
+
+
+def require_care_team(actor: Person, client: Client, doing: str) -> None:
+    if not access.can_keep_record(actor, client):
+        raise PermissionDenied(f"Only the client's care team can {doing}.")
+
+
+def require_version(version) -> int:
+    if version is None:
+        raise PreconditionRequired()
+    return version
+
+
+def client_streams(client: Client, scope: str) -> list[str]:
+    """The team's stream and the client's own stream of one scope of their record."""
+    return [client.team.stream, client.stream(scope)]
+
+
+def clean_text(errors: Errors, name: str, value, *, limit: int, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.setdefault(name, []).append("Must be text.")
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors.setdefault(name, []).append("Required.")
+    elif len(value) > limit:
+        errors.setdefault(name, []).append(f"At most {limit} characters.")
+    return value
+
+
+def clean_moment(errors: Errors, name: str, value, *, required: bool = True):
+    """A timezone-aware datetime, or None (with the problem noted) when it is not one."""
+    if value is None:
+        if required:
+            errors.setdefault(name, []).append("Required.")
+        return None
+    if not isinstance(value, datetime.datetime):
+        errors.setdefault(name, []).append("A date and time.")
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        errors.setdefault(name, []).append("Give the time zone with the time.")
+        return None
+    return value
+
+
+def clean_date(errors: Errors, name: str, value, *, required: bool = True):
+    if value is None:
+        if required:
+            errors.setdefault(name, []).append("Required.")
+        return None
+    # A datetime is a date too; a day is meant here, so say so rather than truncate.
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        errors.setdefault(name, []).append("A date (a day, without a time).")
+        return None
+    return value
+
+
+def clean_int(errors: Errors, name: str, value, *, low: int, high: int, unit: str):
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.setdefault(name, []).append(f"A whole number of {unit}.")
+        return None
+    if not low <= value <= high:
+        errors.setdefault(name, []).append(f"From {low} to {high} {unit}.")
+        return None
+    return value

@@ -1,0 +1,694 @@
+"""Visits: plan one, repeat a series, assign, start, finish, cancel, mark missed.
+
+Every write is the care team's (``care.access.can_keep_record``), runs in one
+transaction under the visit's row lock, checks the version the caller saw (a stale
+one is a ``Conflict`` carrying the current state), writes an audit row and publishes
+one event, ``visit.<verb>``, on the team's stream and the client's visits stream.
+Events carry ids and changed fields, never names or notes.
+
+Finishing a visit records it done and debits the client's active budget for the time
+delivered, exactly once: a retry with the same idempotency key returns the first
+result and changes nothing; any other second recording is refused, and the ledger's
+one-debit-per-visit constraint backs that even if two recordings race.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from care.models import Client, PlanIntervention, Visit, VisitSeries, VisitSeriesException
+from care.services.budgets import debit_visit
+from care.services.common import (
+    CLOCK_SKEW,
+    Errors,
+    clean_date,
+    clean_int,
+    clean_moment,
+    clean_text,
+    client_streams,
+    require_care_team,
+    require_version,
+)
+from coordination.events import Event, publish
+from teams import access as team_access
+from teams.errors import Conflict
+from teams.models import Membership, Person
+from teams.services.common import audit
+
+MAX_EXPECTED_MINUTES = 12 * 60
+# A recording longer than this is a typo in the times, not a visit.
+MAX_VISIT = datetime.timedelta(hours=24)
+# How far ahead a series may be turned into visits in one go.
+MAX_AHEAD = datetime.timedelta(days=366)
+LIMITS = {"tasks": 5000, "note": 5000, "reason": 300, "idempotency_key": 100}
+ALREADY_RECORDED = "This visit is already recorded as done."
+FREE_TEXT = {"cancel_reason", "done_note", "tasks"}
+
+
+def visit_state(visit: Visit) -> dict:
+    """What a client of the API needs to redraw a visit (also the 409 body)."""
+
+    def iso(moment):
+        return moment.isoformat() if moment else None
+
+    return {
+        "id": visit.pk,
+        "client": visit.client_id,
+        "series": visit.series_id,
+        "status": visit.status,
+        "version": visit.version,
+        "assignee": visit.assignee_id,
+        "window_start": iso(visit.window_start),
+        "window_end": iso(visit.window_end),
+        "expected_minutes": visit.expected_minutes,
+        "actual_start": iso(visit.actual_start),
+        "actual_end": iso(visit.actual_end),
+        "done_note": visit.done_note,
+        "cancel_reason": visit.cancel_reason,
+    }
+
+
+# --- cleaning ---------------------------------------------------------------------------
+
+
+def _ids(values) -> list:
+    return [getattr(v, "pk", v) for v in values or ()]
+
+
+def _clean_carers(errors: Errors, client: Client, carers) -> list[int]:
+    ids = _ids(carers)
+    members = set(
+        Membership.objects.current()
+        .filter(team_id=client.team_id, person_id__in=ids)
+        .values_list("person_id", flat=True)
+    )
+    if set(ids) - members:
+        errors.setdefault("preferred_carers", []).append(
+            "Preferred carers must be current members of the client's team."
+        )
+    return sorted(members)
+
+
+def _clean_interventions(errors: Errors, client: Client, interventions) -> list[int]:
+    ids = _ids(interventions)
+    found = set(
+        PlanIntervention.objects.filter(
+            pk__in=ids, plan_problem__plan__client=client, active=True
+        ).values_list("pk", flat=True)
+    )
+    if set(ids) - found:
+        errors.setdefault("interventions", []).append(
+            "Only active interventions of this client's care plan."
+        )
+    return sorted(found)
+
+
+def _clean_assignee(errors: Errors, client: Client, person: Person | None) -> None:
+    if person is not None and not team_access.is_member(person, client.team_id):
+        errors.setdefault("assignee", []).append(
+            "Only a current member of the client's team can take this visit."
+        )
+
+
+def _clean_minutes(errors: Errors, minutes) -> int | None:
+    return clean_int(
+        errors, "expected_minutes", minutes, low=1, high=MAX_EXPECTED_MINUTES, unit="minutes"
+    )
+
+
+def _clean_key(errors: Errors, key) -> str | None:
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key.strip():
+        errors.setdefault("idempotency_key", []).append("Must be non-empty text.")
+        return None
+    if len(key) > LIMITS["idempotency_key"]:
+        errors.setdefault("idempotency_key", []).append(
+            f"At most {LIMITS['idempotency_key']} characters."
+        )
+    return key
+
+
+def _not_in_future(errors: Errors, name: str, moment, now) -> None:
+    if moment is not None and moment > now + CLOCK_SKEW:
+        errors.setdefault(name, []).append("Cannot be in the future.")
+
+
+def _raise(errors: Errors) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require_open_client(errors: Errors, client: Client) -> None:
+    if client.status == Client.Status.DISCHARGED:
+        errors.setdefault("client", []).append("This client was discharged: no new visits.")
+
+
+def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
+    """A day and a wall-clock time in the team's time zone."""
+    return datetime.datetime.combine(day, at, tzinfo=timezone.get_default_timezone())
+
+
+# --- locking, versions, events ----------------------------------------------------------
+
+
+def _lock(visit: Visit) -> Visit:
+    return (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("client__team")
+        .get(pk=visit.pk)
+    )
+
+
+def _check_version(visit: Visit, version: int) -> None:
+    if version != visit.version:
+        raise Conflict("The visit changed since you opened it.", current=visit_state(visit))
+
+
+def _publish(client: Client, verb: str, actor: Person | None, data: dict) -> None:
+    publish(
+        Event(f"visit.{verb}", data, actor=actor.pk if actor else None),
+        streams=client_streams(client, "visits"),
+    )
+
+
+def _changed(visit: Visit, verb: str, actor: Person, **changed) -> None:
+    """Save a visit's state change, audit it and publish its one event."""
+    visit.version += 1
+    visit.save(update_fields=[*changed.keys(), "version"])
+    data = {
+        "visit": visit.pk,
+        "client": visit.client_id,
+        "version": visit.version,
+        **{k: v.isoformat() if isinstance(v, datetime.datetime) else v for k, v in changed.items()},
+    }
+    audit(actor=actor, action=f"visit.{verb}", target=visit, data=data)
+    # Free text may name people: the event says it changed, the record says what to.
+    _publish(visit.client, verb, actor, {k: v for k, v in data.items() if k not in FREE_TEXT})
+
+
+def _refuse_closed(visit: Visit, doing: str) -> None:
+    """Planned and assigned visits can change; say plainly why any other cannot."""
+    if visit.status in Visit.OPEN_STATUSES:
+        return
+    if visit.status == Visit.Status.DONE:
+        raise ValidationError(f"{ALREADY_RECORDED} It cannot {doing}.")
+    if visit.status == Visit.Status.IN_PROGRESS:
+        raise ValidationError(f"This visit has started. It cannot {doing}.")
+    status = visit.get_status_display().lower()
+    raise ValidationError(f"This visit was {status}. It cannot {doing}.")
+
+
+# --- one visit --------------------------------------------------------------------------
+
+
+def visit_plan(
+    *,
+    actor: Person,
+    client: Client,
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    expected_minutes: int,
+    tasks: str = "",
+    interventions=(),
+    preferred_carers=(),
+    assignee: Person | None = None,
+) -> Visit:
+    """Plan one visit (outside any series). With an assignee it is planned as assigned."""
+    require_care_team(actor, client, "plan visits")
+    errors: Errors = {}
+    start = clean_moment(errors, "window_start", window_start)
+    end = clean_moment(errors, "window_end", window_end)
+    if start and end and end <= start:
+        errors.setdefault("window_end", []).append("The window must end after it starts.")
+    minutes = _clean_minutes(errors, expected_minutes)
+    tasks = clean_text(errors, "tasks", tasks, limit=LIMITS["tasks"])
+    intervention_ids = _clean_interventions(errors, client, interventions)
+    carer_ids = _clean_carers(errors, client, preferred_carers)
+    _clean_assignee(errors, client, assignee)
+    _require_open_client(errors, client)
+    _raise(errors)
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            client=client,
+            window_start=start,
+            window_end=end,
+            expected_minutes=minutes,
+            tasks=tasks,
+            assignee=assignee,
+            status=Visit.Status.ASSIGNED if assignee else Visit.Status.PLANNED,
+        )
+        visit.interventions.set(intervention_ids)
+        visit.preferred_carers.set(carer_ids)
+        data = {
+            "visit": visit.pk,
+            "client": client.pk,
+            "version": visit.version,
+            "status": visit.status,
+            "assignee": visit.assignee_id,
+            "window_start": start.isoformat(),
+            "window_end": end.isoformat(),
+        }
+        audit(actor=actor, action="visit.planned", target=visit, data=data)
+        _publish(client, "planned", actor, data)
+    return visit
+
+
+def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version: int) -> Visit:
+    """Give a planned visit to a member of the client's team (None: nobody yet)."""
+    require_care_team(actor, visit.client, "assign visits")
+    version = require_version(version)
+    with transaction.atomic():
+        visit = _lock(visit)
+        _check_version(visit, version)
+        _refuse_closed(visit, "be reassigned")
+        errors: Errors = {}
+        _clean_assignee(errors, visit.client, person)
+        _raise(errors)
+        visit.assignee = person
+        visit.status = Visit.Status.ASSIGNED if person else Visit.Status.PLANNED
+        _changed(
+            visit,
+            "assigned" if person else "unassigned",
+            actor,
+            assignee=visit.assignee_id,
+            status=visit.status,
+        )
+    return visit
+
+
+def visit_start(
+    *, actor: Person, visit: Visit, version: int, at: datetime.datetime | None = None
+) -> Visit:
+    """The carer arrives. Whoever starts an unassigned visit takes it."""
+    require_care_team(actor, visit.client, "start visits")
+    version = require_version(version)
+    now = timezone.now()
+    with transaction.atomic():
+        visit = _lock(visit)
+        _check_version(visit, version)
+        _refuse_closed(visit, "start again")
+        errors: Errors = {}
+        at = now if at is None else clean_moment(errors, "actual_start", at)
+        _not_in_future(errors, "actual_start", at, now)
+        _raise(errors)
+        visit.actual_start = at
+        visit.status = Visit.Status.IN_PROGRESS
+        visit.assignee_id = visit.assignee_id or actor.pk
+        _changed(
+            visit,
+            "started",
+            actor,
+            actual_start=at,
+            assignee=visit.assignee_id,
+            status=visit.status,
+        )
+    return visit
+
+
+def visit_finish(
+    *,
+    actor: Person,
+    visit: Visit,
+    version: int,
+    actual_start: datetime.datetime | None = None,
+    actual_end: datetime.datetime | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> Visit:
+    """Record a started visit done and debit the client's active budget, exactly once.
+
+    ``actual_start`` corrects the recorded start (default: when it was started);
+    ``actual_end`` defaults to now. The debit is the time delivered, to the nearest
+    minute, at the budget's hourly rate, rounded half up to the penny.
+    """
+    require_care_team(actor, visit.client, "record visits")
+    errors: Errors = {}
+    key = _clean_key(errors, idempotency_key)  # reported with the other fields below
+    now = timezone.now()
+    with transaction.atomic():
+        visit = _lock(visit)
+        if visit.status == Visit.Status.DONE:
+            if key is not None and not errors and visit.finish_key == key:
+                return visit  # a retry of the same recording: the first result, unchanged
+            raise ValidationError(ALREADY_RECORDED)
+        _check_version(visit, require_version(version))
+        if visit.status in Visit.OPEN_STATUSES:
+            raise ValidationError("This visit was never started: record its start first.")
+        if visit.status != Visit.Status.IN_PROGRESS:
+            _refuse_closed(visit, "be recorded as done")
+        start = visit.actual_start if actual_start is None else actual_start
+        start = clean_moment(errors, "actual_start", start)
+        end = now if actual_end is None else clean_moment(errors, "actual_end", actual_end)
+        _not_in_future(errors, "actual_start", start, now)
+        _not_in_future(errors, "actual_end", end, now)
+        if start and end:
+            if end <= start:
+                errors.setdefault("actual_end", []).append("The visit cannot end before it starts.")
+            elif end - start > MAX_VISIT:
+                errors.setdefault("actual_end", []).append(
+                    "That is more than 24 hours after the start: check the times."
+                )
+        note = clean_text(errors, "note", note, limit=LIMITS["note"])
+        _raise(errors)
+        visit.status = Visit.Status.DONE
+        visit.actual_start = start
+        visit.actual_end = end
+        visit.done_note = note
+        visit.finish_key = key
+        visit.version += 1
+        try:
+            with transaction.atomic():
+                visit.save(
+                    update_fields=[
+                        "status",
+                        "actual_start",
+                        "actual_end",
+                        "done_note",
+                        "finish_key",
+                        "version",
+                    ]
+                )
+                debit = debit_visit(visit=visit, by=actor, idempotency_key=key)
+        except IntegrityError:
+            # Only a recording that raced past the row lock gets here (SQLite has no
+            # row locks): the ledger's constraints held, so answer as if it had waited.
+            current = Visit.objects.get(pk=visit.pk)
+            if current.status == Visit.Status.DONE:
+                if key is not None and current.finish_key == key:
+                    return current
+                raise ValidationError(ALREADY_RECORDED) from None
+            raise ValidationError(
+                {"idempotency_key": ["This key was already used for another entry."]}
+            ) from None
+        data = {
+            "visit": visit.pk,
+            "client": visit.client_id,
+            "version": visit.version,
+            "status": visit.status,
+            "actual_start": start.isoformat(),
+            "actual_end": end.isoformat(),
+            "debit": debit.pk if debit else None,
+            "amount": str(debit.amount) if debit else None,
+        }
+        audit(actor=actor, action="visit.finished", target=visit, data=data)
+        _publish(visit.client, "finished", actor, data)
+    return visit
+
+
+def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
+    require_care_team(actor, visit.client, "cancel visits")
+    version = require_version(version)
+    with transaction.atomic():
+        visit = _lock(visit)
+        _check_version(visit, version)
+        _refuse_closed(visit, "be cancelled")
+        errors: Errors = {}
+        reason = clean_text(errors, "reason", reason, limit=LIMITS["reason"])
+        _raise(errors)
+        visit.status = Visit.Status.CANCELLED
+        visit.cancel_reason = reason
+        _changed(visit, "cancelled", actor, status=visit.status, cancel_reason=reason)
+    return visit
+
+
+def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
+    """Nobody came. Only once the visit's window has begun; a missed visit costs nothing."""
+    require_care_team(actor, visit.client, "mark visits missed")
+    version = require_version(version)
+    with transaction.atomic():
+        visit = _lock(visit)
+        _check_version(visit, version)
+        _refuse_closed(visit, "be marked missed")
+        if timezone.now() < visit.window_start:
+            raise ValidationError("A visit can be marked missed only once its window has begun.")
+        errors: Errors = {}
+        reason = clean_text(errors, "reason", reason, limit=LIMITS["reason"])
+        _raise(errors)
+        visit.status = Visit.Status.MISSED
+        visit.cancel_reason = reason
+        _changed(visit, "missed", actor, status=visit.status, cancel_reason=reason)
+    return visit
+
+
+# --- series -----------------------------------------------------------------------------
+
+
+def _clean_weekdays(errors: Errors, weekdays) -> list[int]:
+    if (
+        not isinstance(weekdays, list | tuple | set | frozenset)
+        or not weekdays
+        or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays)
+    ):
+        errors.setdefault("weekdays", []).append("One or more weekdays, 0 (Monday) to 6 (Sunday).")
+        return []
+    return sorted(set(weekdays))
+
+
+def _clean_times(errors: Errors, start, end, prefix: str = "window") -> None:
+    for name, value in ((f"{prefix}_start", start), (f"{prefix}_end", end)):
+        if not isinstance(value, datetime.time):
+            errors.setdefault(name, []).append("A time of day.")
+    if isinstance(start, datetime.time) and isinstance(end, datetime.time) and end <= start:
+        errors.setdefault(f"{prefix}_end", []).append("The window must end after it starts.")
+
+
+def series_state(series: VisitSeries) -> dict:
+    return {
+        "id": series.pk,
+        "client": series.client_id,
+        "weekdays": series.days,
+        "window_start": series.window_start.isoformat(),
+        "window_end": series.window_end.isoformat(),
+        "expected_minutes": series.expected_minutes,
+        "starts": series.starts.isoformat(),
+        "ends": series.ends.isoformat() if series.ends else None,
+        "active": series.active,
+        "version": series.version,
+    }
+
+
+def _publish_series(series: VisitSeries, verb: str, actor: Person | None, data: dict) -> None:
+    publish(
+        Event(f"visit_series.{verb}", data, actor=actor.pk if actor else None),
+        streams=client_streams(series.client, "visits"),
+    )
+
+
+def series_create(
+    *,
+    actor: Person,
+    client: Client,
+    weekdays,
+    window_start: datetime.time,
+    window_end: datetime.time,
+    expected_minutes: int,
+    starts: datetime.date,
+    ends: datetime.date | None = None,
+    tasks: str = "",
+    preferred_carers=(),
+) -> VisitSeries:
+    """A repeating visit. Visits appear when the series is generated (``series_generate``)."""
+    require_care_team(actor, client, "plan visits")
+    errors: Errors = {}
+    days = _clean_weekdays(errors, weekdays)
+    _clean_times(errors, window_start, window_end)
+    minutes = _clean_minutes(errors, expected_minutes)
+    starts = clean_date(errors, "starts", starts)
+    ends = clean_date(errors, "ends", ends, required=False)
+    if starts and ends and ends < starts:
+        errors.setdefault("ends", []).append("The series cannot end before it starts.")
+    tasks = clean_text(errors, "tasks", tasks, limit=LIMITS["tasks"])
+    carer_ids = _clean_carers(errors, client, preferred_carers)
+    _require_open_client(errors, client)
+    _raise(errors)
+    with transaction.atomic():
+        series = VisitSeries.objects.create(
+            client=client,
+            weekdays=sum(1 << d for d in days),
+            window_start=window_start,
+            window_end=window_end,
+            expected_minutes=minutes,
+            starts=starts,
+            ends=ends,
+            tasks=tasks,
+        )
+        series.preferred_carers.set(carer_ids)
+        data = {"series": series.pk, "client": client.pk, "version": series.version}
+        audit(actor=actor, action="visit_series.created", target=series, data=data)
+        _publish_series(series, "created", actor, data)
+    return series
+
+
+def series_exception_add(
+    *,
+    actor: Person,
+    series: VisitSeries,
+    date: datetime.date,
+    cancelled: bool = False,
+    window_start: datetime.time | None = None,
+    window_end: datetime.time | None = None,
+    note: str = "",
+) -> VisitSeriesException:
+    """No visit on one date of a series, or a moved window that day.
+
+    A visit already generated for that date and not yet started follows the exception
+    (cancelled, or moved) in the same transaction.
+    """
+    require_care_team(actor, series.client, "change visit series")
+    errors: Errors = {}
+    date = clean_date(errors, "date", date)
+    if cancelled:
+        if window_start is not None or window_end is not None:
+            errors.setdefault("window_start", []).append("A cancelled day has no window.")
+    else:
+        _clean_times(errors, window_start, window_end)
+    note = clean_text(errors, "note", note, limit=LIMITS["reason"])
+    if date and (date < series.starts or (series.ends and date > series.ends)):
+        errors.setdefault("date", []).append("The date is outside the series.")
+    elif date and date.weekday() not in series.days:
+        errors.setdefault("date", []).append("The series has no visit on that weekday.")
+    _raise(errors)
+    with transaction.atomic():
+        series = (
+            VisitSeries.objects.select_for_update(of=("self",))
+            .select_related("client__team")
+            .get(pk=series.pk)
+        )
+        try:
+            with transaction.atomic():
+                exception = VisitSeriesException.objects.create(
+                    series=series,
+                    date=date,
+                    cancelled=cancelled,
+                    window_start=window_start,
+                    window_end=window_end,
+                    note=note,
+                )
+        except IntegrityError:
+            raise ValidationError({"date": ["This date of the series already differs."]}) from None
+        visit = (
+            Visit.objects.select_for_update(of=("self",))
+            .filter(series=series, series_date=date)
+            .first()
+        )
+        if visit is not None:
+            if visit.status not in Visit.OPEN_STATUSES:
+                raise ValidationError(
+                    {
+                        "date": [
+                            f"The visit that day is already {visit.get_status_display().lower()}:"
+                            " change that visit instead."
+                        ]
+                    }
+                )
+            if cancelled:
+                visit.status = Visit.Status.CANCELLED
+                visit.cancel_reason = note or "No visit on this date of the series."
+                fields = ["status", "cancel_reason"]
+            else:
+                visit.window_start = _local(date, window_start)
+                visit.window_end = _local(date, window_end)
+                fields = ["window_start", "window_end"]
+            visit.version += 1
+            visit.save(update_fields=[*fields, "version"])
+        data = {
+            "series": series.pk,
+            "client": series.client_id,
+            "exception": exception.pk,
+            "date": date.isoformat(),
+            "cancelled": cancelled,
+            "visit": visit.pk if visit else None,
+            "visit_version": visit.version if visit else None,
+        }
+        audit(actor=actor, action="visit_series.exception_added", target=series, data=data)
+        _publish_series(series, "exception_added", actor, data)
+    return exception
+
+
+def series_generate(
+    *, series: VisitSeries, until: datetime.date, actor: Person | None = None
+) -> list[Visit]:
+    """Create the series' visits from today (or its start) through ``until``.
+
+    Idempotent: a day that already has its visit is skipped (a unique constraint
+    backs this), so running it again, or from a nightly tick (``actor=None``), adds
+    only what is missing. Cancelled exception days get no visit; moved ones get the
+    moved window. Returns the visits created.
+    """
+    if actor is not None:
+        require_care_team(actor, series.client, "plan visits")
+    errors: Errors = {}
+    until = clean_date(errors, "until", until)
+    today = timezone.localdate()
+    if until and until > today + MAX_AHEAD:
+        errors.setdefault("until", []).append("At most a year ahead.")
+    _raise(errors)
+    with transaction.atomic():
+        # The series' row lock serialises generators, so two never race for a day.
+        series = (
+            VisitSeries.objects.select_for_update(of=("self",))
+            .select_related("client__team")
+            .get(pk=series.pk)
+        )
+        if not series.active or series.client.status == Client.Status.DISCHARGED:
+            return []
+        first = max(series.starts, today)
+        last = min(until, series.ends) if series.ends else until
+        if first > last:
+            return []
+        exceptions = {e.date: e for e in series.exceptions.filter(date__range=(first, last))}
+        existing = set(
+            series.visits.filter(series_date__range=(first, last)).values_list(
+                "series_date", flat=True
+            )
+        )
+        days = set(series.days)
+        new = []
+        day = first
+        while day <= last:
+            exception = exceptions.get(day)
+            if (
+                day.weekday() in days
+                and day not in existing
+                and not (exception and exception.cancelled)
+            ):
+                window = (
+                    (exception.window_start, exception.window_end)
+                    if exception
+                    else (series.window_start, series.window_end)
+                )
+                new.append(
+                    Visit(
+                        client_id=series.client_id,
+                        series=series,
+                        series_date=day,
+                        window_start=_local(day, window[0]),
+                        window_end=_local(day, window[1]),
+                        expected_minutes=series.expected_minutes,
+                        tasks=series.tasks,
+                    )
+                )
+            day += datetime.timedelta(days=1)
+        if not new:
+            return []
+        created = Visit.objects.bulk_create(new)
+        carers = list(series.preferred_carers.values_list("pk", flat=True))
+        Through = Visit.preferred_carers.through
+        Through.objects.bulk_create(
+            [Through(visit_id=v.pk, person_id=c) for v in created for c in carers]
+        )
+        data = {
+            "series": series.pk,
+            "client": series.client_id,
+            "visits": [v.pk for v in created],
+            "first": created[0].series_date.isoformat(),
+            "last": created[-1].series_date.isoformat(),
+        }
+        audit(actor=actor, action="visit.generated", target=series, data=data)
+        _publish(series.client, "generated", actor, data)
+    return created

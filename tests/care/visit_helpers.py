@@ -1,0 +1,98 @@
+"""Shared set-up for the visit and budget tests: Mrs Jansen's record in team Noord.
+
+Her daughter is in her network and may read her visits and budget (the grants are
+open), which is exactly why the tests check she still cannot change them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from care import services
+from care.models import (
+    CarePlan,
+    Client,
+    Grant,
+    NetworkMember,
+    OmahaCategory,
+    OmahaProblem,
+    OmahaTarget,
+    PlanIntervention,
+    PlanProblem,
+    Visit,
+)
+
+TZ = ZoneInfo("Europe/London")
+# A Monday evening: the tests' "now" (time_machine travels here).
+NOW = datetime.datetime(2026, 12, 7, 18, 0, tzinfo=TZ)
+
+
+def at(day: str, clock: str) -> datetime.datetime:
+    """A London wall-clock moment: at("2026-12-02", "08:15")."""
+    return datetime.datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=TZ)
+
+
+def jansen_client(personas) -> Client:
+    client = Client.objects.create(
+        team=personas.noord,
+        first_name="Wilma",
+        last_name="Jansen",
+        account=personas.mrs_jansen,
+        status=Client.Status.ACTIVE,
+    )
+    daughter = NetworkMember.objects.create(
+        client=client,
+        circle=NetworkMember.Circle.INFORMAL,
+        relationship="daughter",
+        name="Petra Jansen",
+        account=personas.daughter,
+    )
+    for scope in (Grant.Scope.VISITS, Grant.Scope.BUDGET):
+        Grant.objects.create(member=daughter, scope=scope, granted_by=personas.mrs_jansen)
+    return client
+
+
+def intervention(client: Client, author) -> PlanIntervention:
+    plan = CarePlan.objects.create(client=client)
+    problem = PlanProblem.objects.create(
+        plan=plan,
+        problem=OmahaProblem.objects.get(number=42),
+        scope="individual",
+        severity="actual",
+        added_by=author,
+    )
+    return PlanIntervention.objects.create(
+        plan_problem=problem,
+        category=OmahaCategory.objects.order_by("number").first(),
+        target=OmahaTarget.objects.order_by("number").first(),
+        description="Set out the week's tablets in the dosette box.",
+        frequency="weekly",
+    )
+
+
+def plan(actor, client, start: datetime.datetime, minutes: int = 45, **extra) -> Visit:
+    return services.visit_plan(
+        actor=actor,
+        client=client,
+        window_start=start,
+        window_end=start + datetime.timedelta(hours=1),
+        expected_minutes=minutes,
+        tasks="Help with washing and breakfast.",
+        **extra,
+    )
+
+
+def deliver(actor, client, start: datetime.datetime, minutes: int, **finish) -> Visit:
+    """Plan, start and finish a visit that took ``minutes`` from ``start``."""
+    visit = plan(actor, client, start, minutes)
+    visit = services.visit_start(actor=actor, visit=visit, version=visit.version, at=start)
+    return services.visit_finish(
+        actor=actor,
+        visit=visit,
+        version=visit.version,
+        actual_start=start,
+        actual_end=start + datetime.timedelta(minutes=minutes),
+        note="All well.",
+        **finish,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from care import api
+from care import api, api_visits
 
 urlpatterns = [
     path("teams/<int:pk>/clients", api.TeamClientsView.as_view(), name="api-team-clients"),
@@ -21,4 +21,17 @@ urlpatterns = [
     path("plan-problems/<int:pk>/ratings", api.RatingsView.as_view(), name="api-ratings"),
     path("clients/<int:pk>/access-log", api.AccessLogView.as_view(), name="api-client-access-log"),
     path("omaha", api.OmahaView.as_view(), name="api-omaha"),
+    path(
+        "clients/<int:pk>/visits", api_visits.ClientVisitsView.as_view(), name="api-client-visits"
+    ),
+    path("visits/<int:pk>/assign", api_visits.VisitAssignView.as_view(), name="api-visit-assign"),
+    path("visits/<int:pk>/start", api_visits.VisitStartView.as_view(), name="api-visit-start"),
+    path("visits/<int:pk>/finish", api_visits.VisitFinishView.as_view(), name="api-visit-finish"),
+    path("visits/<int:pk>/cancel", api_visits.VisitCancelView.as_view(), name="api-visit-cancel"),
+    path("clients/<int:pk>/budget", api_visits.BudgetView.as_view(), name="api-client-budget"),
+    path(
+        "budgets/<int:pk>/entries",
+        api_visits.BudgetEntriesView.as_view(),
+        name="api-budget-entries",
+    ),
 ]

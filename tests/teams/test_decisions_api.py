@@ -453,6 +453,13 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-plan-problems", "post"),
         ("api-interventions", "post"),
         ("api-ratings", "post"),
+        ("api-client-visits", "post"),
+        ("api-visit-assign", "post"),
+        ("api-visit-start", "post"),
+        ("api-visit-finish", "post"),
+        ("api-visit-cancel", "post"),
+        ("api-client-budget", "post"),
+        ("api-budget-entries", "post"),
     }
 
 

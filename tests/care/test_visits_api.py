@@ -1,0 +1,186 @@
+"""The visits and budget API: who reaches what; a retried recording debits once."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from rest_framework.test import APIClient
+
+from care import services
+from care.models import Budget, LedgerEntry, Visit
+from tests.care.visit_helpers import NOW, at, jansen_client, plan
+
+pytestmark = pytest.mark.django_db
+
+
+def api(person=None) -> APIClient:
+    client = APIClient()
+    if person is not None:
+        client.force_authenticate(person)
+    return client
+
+
+@pytest.fixture
+def world(personas):
+    with time_machine.travel(NOW, tick=False):
+        personas.client = jansen_client(personas)
+        personas.budget = services.budget_create(
+            actor=personas.ana,
+            client=personas.client,
+            kind="direct_payment",
+            period="four_weekly",
+            allocation=Decimal("480.00"),
+            hourly_rate=Decimal("24.00"),
+            starts=datetime.date(2026, 11, 30),
+        )
+        personas.visit = plan(personas.ana, personas.client, at("2026-12-07", "08:00"))
+    yield personas
+
+
+def endpoints(w):
+    c, v, b = w.client.pk, w.visit.pk, w.budget.pk
+    return [
+        ("get", f"/api/v1/clients/{c}/visits", None),
+        (
+            "post",
+            f"/api/v1/clients/{c}/visits",
+            {
+                "window_start": "2026-12-08T08:00:00Z",
+                "window_end": "2026-12-08T09:00:00Z",
+                "expected_minutes": 30,
+            },
+        ),
+        ("post", f"/api/v1/visits/{v}/assign", {"person": w.ana.pk, "version": 1}),
+        ("post", f"/api/v1/visits/{v}/start", {"version": 1}),
+        ("post", f"/api/v1/visits/{v}/finish", {"version": 1}),
+        ("post", f"/api/v1/visits/{v}/cancel", {"version": 1}),
+        ("get", f"/api/v1/clients/{c}/budget", None),
+        (
+            "post",
+            f"/api/v1/clients/{c}/budget",
+            {
+                "kind": "isf",
+                "period": "weekly",
+                "allocation": "100.00",
+                "hourly_rate": "20.00",
+                "starts": "2026-12-07",
+            },
+        ),
+        (
+            "post",
+            f"/api/v1/budgets/{b}/entries",
+            {"kind": "purchase", "amount": "-10.00", "reason": "taxi"},
+        ),
+    ]
+
+
+def state():
+    return (
+        list(Visit.objects.values_list("status", "assignee", "version")),
+        LedgerEntry.objects.count(),
+        Budget.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("who", ["cas", "coach", "inspector"])
+def test_outsiders_reach_nothing(world, who):
+    before = state()
+    with time_machine.travel(NOW, tick=False):
+        for method, path, body in endpoints(world):
+            response = getattr(api(getattr(world, who)), method)(path, body, format="json")
+            assert response.status_code == 404, (who, method, path)
+    assert state() == before
+
+
+def test_family_with_visits_and_budget_scopes_reads_but_never_writes(world):
+    before = state()
+    daughter = api(world.daughter)
+    with time_machine.travel(NOW, tick=False):
+        assert daughter.get(f"/api/v1/clients/{world.client.pk}/visits").status_code == 200
+        statement = daughter.get(f"/api/v1/clients/{world.client.pk}/budget")
+        assert statement.status_code == 200
+        assert statement.json()["allocated"] == "480.00"
+        assert "£" in statement.json()["in_words"]
+        for method, path, body in endpoints(world):
+            if method == "post":
+                assert getattr(daughter, method)(path, body, format="json").status_code in (
+                    403,
+                    404,
+                )
+    assert state() == before
+
+
+def test_a_retried_recording_debits_exactly_once(world):
+    client = api(world.ana)
+    url = f"/api/v1/visits/{world.visit.pk}/finish"
+    body = {
+        "actual_start": "2026-12-07T08:05:00Z",
+        "actual_end": "2026-12-07T08:50:00Z",
+        "note": "ok",
+    }
+    with time_machine.travel(NOW, tick=False):
+        started = client.post(
+            f"/api/v1/visits/{world.visit.pk}/start", format="json", headers={"If-Match": "1"}
+        )
+        assert started.status_code == 200, started.json()
+        first = client.post(
+            url, body, format="json", headers={"If-Match": '"2"', "Idempotency-Key": "k-1"}
+        )
+        again = client.post(
+            url, body, format="json", headers={"If-Match": '"2"', "Idempotency-Key": "k-1"}
+        )
+    assert first.status_code == 200, first.json()
+    assert again.status_code == 200 and again.json() == first.json()
+    debits = LedgerEntry.objects.filter(kind="visit_debit")
+    assert debits.count() == 1
+    assert debits.get().amount == Decimal("-18.00")  # 45 minutes at £24.00 an hour
+
+
+def test_a_stale_version_is_409_and_a_visit_that_ends_first_is_400(world):
+    client = api(world.ana)
+    with time_machine.travel(NOW, tick=False):
+        client.post(
+            f"/api/v1/visits/{world.visit.pk}/assign",
+            {"person": world.ben.pk},
+            format="json",
+            headers={"If-Match": "1"},
+        )
+        stale = client.post(
+            f"/api/v1/visits/{world.visit.pk}/assign",
+            {"person": world.ana.pk},
+            format="json",
+            headers={"If-Match": "1"},
+        )
+        backwards = client.post(
+            f"/api/v1/clients/{world.client.pk}/visits",
+            {
+                "window_start": "2026-12-08T09:00:00Z",
+                "window_end": "2026-12-08T08:00:00Z",
+                "expected_minutes": 30,
+            },
+            format="json",
+        )
+    assert stale.status_code == 409
+    assert stale.json()["extra"]["current"]["assignee"] == world.ben.pk
+    assert backwards.status_code == 400
+    assert "window_end" in backwards.json()["extra"]["fields"]
+
+
+def test_a_negative_allocation_is_400_naming_the_field(world):
+    response = api(world.ana).post(
+        f"/api/v1/clients/{world.client.pk}/budget",
+        {
+            "kind": "isf",
+            "period": "weekly",
+            "allocation": "-1.00",
+            "hourly_rate": "20.00",
+            "starts": "2026-12-07",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "allocation" in response.json()["extra"]["fields"]
+    assert Budget.objects.count() == 1

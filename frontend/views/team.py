@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from frontend import present
+from frontend import present, records
 from frontend.views.common import (
     ACTIVITY_LENGTH,
     activity_lines,
@@ -33,7 +33,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(teams) == 1:
         return redirect("team-home", slug=teams[0].slug)
     coached = list(selectors.coached_teams(request.user)) if not teams else []
-    return render(request, "frontend/home.html", {"teams": teams, "coached": coached})
+    # Clients, their representatives and their network: the records they may open.
+    care_records = records.records_of(request.user) if not teams else []
+    context = {"teams": teams, "coached": coached, "records": care_records}
+    return render(request, "frontend/home.html", context)
 
 
 # --- the sections of the team home, each also served alone for its live refresh ----------

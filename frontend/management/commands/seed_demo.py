@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from care import demo as care_demo
 from teams import demo
 
 
@@ -10,6 +11,9 @@ class Command(BaseCommand):
         made = demo.seed()
         summary = ", ".join(f"{n} {what}" for what, n in made.items())
         self.stdout.write(f"Demo network ready ({summary} added).")
+        care_made = care_demo.seed()  # needs the teams and their members
+        summary = ", ".join(f"{n} {what}" for what, n in care_made.items())
+        self.stdout.write(f"Demo care records ready ({summary} added).")
         self.stdout.write(f"Sign in with any of these (password '{demo.DEMO_PASSWORD}'):")
-        for username, role in demo.accounts():
+        for username, role in [*demo.accounts(), *care_demo.accounts()]:
             self.stdout.write(f"  {username:<10} {role}")

@@ -143,12 +143,43 @@ export function isBeingEdited(el) {
   return false;
 }
 
+// Does this event concern the section? A section may narrow what it listens to:
+// data-stream="client.7.plan" (that stream's events only), data-live-client="7"
+// (events about client 7 only) and data-live-types="plan. client." (event types
+// starting with one of these words).
+export function concerns(el, message) {
+  const stream = el.dataset.stream;
+  if (stream && message?.stream !== stream) return false;
+  const client = el.dataset.liveClient;
+  if (client && String(message?.data?.client) !== client) return false;
+  const types = el.dataset.liveTypes;
+  if (types && !types.split(/\s+/).some((t) => t && (message?.event ?? "").startsWith(t))) return false;
+  return true;
+}
+
 // Sections that show live state carry hx-trigger="kith:refresh"; they re-fetch
 // themselves from the server when an event arrives, unless someone is editing them.
-function refreshLiveSections() {
+function refreshLiveSections(event) {
+  const message = event?.detail;
   for (const el of document.querySelectorAll('[hx-trigger~="kith:refresh"]')) {
+    if (message && !concerns(el, message)) continue;
     if (isBeingEdited(el)) continue;
     window.htmx?.trigger(el, "kith:refresh");
+  }
+}
+
+// Access to some streams ended (the client revoked a scope): what the page shows of
+// them goes at once; the server refuses them from now on. Elements carry the stream
+// they show in data-stream; a container marked data-live-empty reveals its
+// [data-empty-note] when nothing of any stream is left in it.
+function dropRevoked(event) {
+  const gone = new Set(event.detail?.streams ?? []);
+  for (const el of document.querySelectorAll("[data-stream]")) {
+    if (gone.has(el.dataset.stream)) el.remove();
+  }
+  for (const box of document.querySelectorAll("[data-live-empty]")) {
+    const note = box.querySelector("[data-empty-note]");
+    if (note && !box.querySelector("[data-stream]")) note.hidden = false;
   }
 }
 
@@ -169,6 +200,7 @@ function noteAnnouncements(speak) {
 }
 
 document.addEventListener("kith:event", refreshLiveSections);
+document.addEventListener("kith:revoked", dropRevoked);
 document.addEventListener("htmx:afterSettle", () => noteAnnouncements(true));
 document.addEventListener("kith:reset", () => location.reload());
 

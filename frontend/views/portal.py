@@ -1,0 +1,248 @@
+"""The portal: a client's record as the client, their representative and the people
+they share it with see it.
+
+The page is made of one section per scope of the record (``SECTIONS``): a person
+sees the sections of the scopes they may read now, each read through
+``care.selectors.clients.client_for`` (so each is logged for the client to see), and
+each refreshed live from the scope's own stream. A revoked scope disappears from an
+open page at once (live.js drops the sections of a revoked stream) and the server
+refuses it from then on. The client and their representative also see who can see
+what, and decide it, and who read the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from care import access
+from care.models import Client, Grant, NetworkMember
+from care.selectors import clients as client_selectors
+from care.services import clients as client_services
+from coordination import events as log
+from frontend import client_forms as cf
+from frontend import records
+from frontend.forms import field_errors
+from frontend.views.clients import plan_context
+
+TEMPLATE = "frontend/portal.html"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One scope of the record on the portal page.
+
+    ``partial`` renders it (its outer element carries ``data-stream`` and refreshes
+    itself on ``kith:refresh``); ``build`` gives the partial its context from the
+    client, read already (and logged) as ``what``."""
+
+    what: str
+    partial: str
+    build: Callable[[Client], dict]
+
+
+# The sections in page order, by scope. Visits, budget statement and diary join here
+# with their own partials when their pages exist; a scope with no section shows
+# nothing (the page only names what is shared).
+SECTIONS: dict[str, Section] = {
+    Grant.Scope.PLAN: Section(
+        what="care plan (portal)",
+        partial=f"{TEMPLATE}#scope-plan",
+        build=lambda client: plan_context(client, keeper=False),
+    ),
+}
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    """404. To a live refresh, an empty one: htmx swaps the section away with it."""
+    if request.htmx:
+        return HttpResponseNotFound("")
+    raise Http404("No such record among yours.")
+
+
+def _scope_labels(scopes) -> list[dict]:
+    labels = dict(Grant.Scope.choices)
+    return [{"scope": s, "label": labels[s]} for s in Grant.Scope.values if s in scopes]
+
+
+# --- who can see what ------------------------------------------------------------------------
+
+
+def _sharing(client: Client, forms: dict | None = None) -> dict:
+    """The network, each member with a checkbox per scope (ticked: may see it now)."""
+    forms = forms or {}
+    now = timezone.now()
+    circles: dict[str, list] = {NetworkMember.Circle.INFORMAL: [], NetworkMember.Circle.FORMAL: []}
+    for member in client_selectors.network_of(client):
+        if not member.active:
+            continue
+        open_now = {
+            g.scope: g for g in member.open_grants if g.expires_at is None or g.expires_at > now
+        }
+        ends = {g.expires_at for g in open_now.values()}
+        form = forms.get(member.pk)
+        if form is None:
+            # One date for the member's grants when they share it; else each row says.
+            until = cf.last_day(ends.pop()) if len(ends) == 1 else None
+            form = {
+                "values": {"scopes": list(open_now), "until": until.isoformat() if until else ""},
+                "errors": {},
+            }
+        chosen = set(form["values"]["scopes"])
+        member.sharing_form = form
+        member.scope_rows = [
+            {
+                "scope": scope,
+                "label": label,
+                "checked": scope in chosen,
+                "until": cf.last_day(open_now[scope].expires_at) if scope in open_now else None,
+            }
+            for scope, label in cf.SCOPES
+        ]
+        member.sees_now = [label for scope, label in cf.SCOPES if scope in open_now]
+        circles[member.circle].append(member)
+    return {
+        "informal": circles[NetworkMember.Circle.INFORMAL],
+        "formal": circles[NetworkMember.Circle.FORMAL],
+    }
+
+
+def _apply_sharing(actor, client: Client, member: NetworkMember, scopes, expires_at) -> list:
+    """Grant the ticked scopes (until ``expires_at``) and revoke the others."""
+    now = timezone.now()
+    open_grants = {g.scope: g for g in member.open_grants}
+    changed = []
+    for scope in Grant.Scope.values:
+        grant = open_grants.get(scope)
+        in_force = grant is not None and (grant.expires_at is None or grant.expires_at > now)
+        if scope in scopes:
+            if not in_force or grant.expires_at != expires_at:
+                client_services.grant_scope(
+                    actor=actor, client=client, member=member, scope=scope, expires_at=expires_at
+                )
+                changed.append(scope)
+        elif grant is not None:
+            client_services.grant_revoke(actor=actor, grant=grant)
+            if in_force:
+                changed.append(scope)
+    return changed
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def _page_context(request: HttpRequest, pk: int, **given) -> dict:
+    """Everything the person may see of the record, each section's read logged."""
+    user = request.user
+    client, scopes = records.readable_scopes(user, pk)
+    if client is None or not scopes:
+        raise Http404("No such record among yours.")
+    streams = [client.stream(scope) for scope in Grant.Scope.values if scope in scopes]
+    context: dict = {
+        "client": client,
+        "live": {"streams": log.heads(streams)},
+        "shared": _scope_labels(scopes),
+        "sections": [],
+        "own": user.pk == client.account_id,
+        "speaks_for": access.speaks_for(user, client),
+    }
+    for scope in Grant.Scope.values:
+        section = SECTIONS.get(scope)
+        if section is None or scope not in scopes:
+            continue
+        read = client_selectors.client_for(user, pk, scope=scope, what=section.what)
+        if read is not None:
+            context["sections"].append(section.partial)
+            context |= section.build(read)
+    if context["speaks_for"]:
+        read = client_selectors.client_for(user, pk, scope="notes", what="who can see what")
+        if read is not None:
+            context |= _sharing(read, given.pop("sharing_forms", None))
+            context["access_log"] = list(
+                client_selectors.access_log_of(user, read, limit=100) or []
+            )
+    if not context["sections"] and not context["speaks_for"]:
+        # Nothing of it can be shown yet, but its name is: that is a read too.
+        first = next(s for s in Grant.Scope.values if s in scopes)
+        client_selectors.client_for(user, pk, scope=first, what="portal page")
+    return context | given
+
+
+@login_required
+@require_GET
+def portal_page(request: HttpRequest, pk: int) -> HttpResponse:
+    # The heads first, then the state, in one transaction: whatever is published after
+    # this read reaches the page through its socket.
+    with transaction.atomic():
+        context = _page_context(request, pk)
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_GET
+def portal_section(request: HttpRequest, pk: int, scope: str) -> HttpResponse:
+    """One scope's section, for its live refresh; 404 once the scope is not shared."""
+    section = SECTIONS.get(scope)
+    if section is None:
+        raise Http404("No such section.")
+    client = client_selectors.client_for(
+        request.user, pk, scope=scope, what=f"{section.what} (live update)"
+    )
+    if client is None:
+        return _gone(request)
+    return render(request, section.partial, {"client": client, **section.build(client)})
+
+
+@login_required
+@require_POST
+def portal_sharing(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+    """The client (or representative) sets what one network member may see."""
+    user = request.user
+    client, _ = records.readable_scopes(user, pk)
+    if client is None or not access.can_manage_sharing(user, client):
+        raise Http404("No such record among yours.")
+    client = client_selectors.client_for(
+        user, pk, scope="notes", what="who can see what (to change it)"
+    )
+    entry = client_selectors.network_of(client).filter(pk=member).first() if client else None
+    if entry is None:
+        raise Http404("No such person in your network.")
+    values = cf.sharing_values(request.POST)
+    try:
+        expires_at = cf.end_of_day(cf.date_or_none(values["until"], "until"))
+        with transaction.atomic():
+            changed = _apply_sharing(user, client, entry, set(values["scopes"]), expires_at)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        errors["until"] = errors.pop("expires_at", []) + errors.get("until", [])
+        errors["scopes"] = errors.pop("scope", [])
+        form = {"values": values, "errors": errors, "open": True}
+        return _sharing_answer(request, client, 400, {"sharing_forms": {entry.pk: form}})
+    except PermissionDenied as exc:
+        raise Http404("No such record among yours.") from exc
+    words = f"Saved: what {entry.name} can see is updated." if changed else "Nothing changed."
+    if not request.htmx:
+        messages.success(request, words)
+        return redirect(reverse("portal-client", args=[pk]) + "#sharing")
+    return _sharing_answer(request, client, 200, {"sharing_flash": words})
+
+
+def _sharing_answer(request: HttpRequest, client: Client, status: int, given: dict):
+    """The sharing section for htmx; else the whole page, with its messages."""
+    if request.htmx:
+        context = {"client": client, "speaks_for": True, **given}
+        context |= _sharing(client, given.get("sharing_forms"))
+        return render(request, f"{TEMPLATE}#sharing", context, status=status)
+    with transaction.atomic():
+        context = _page_context(request, client.pk, **given)
+    return render(request, TEMPLATE, context, status=status)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -13,17 +12,16 @@ from rest_framework.views import APIView
 
 from care import access
 from care.models import (
-    CarePlan,
     Client,
     Grant,
     NetworkMember,
     OmahaCategory,
     OmahaDomain,
     OmahaTarget,
-    PlanIntervention,
     PlanProblem,
 )
 from care.selectors import clients as selectors
+from care.selectors import records
 from care.services import clients as client_services
 from care.services import plans as plan_services
 from teams import selectors as team_selectors
@@ -219,20 +217,9 @@ def _care_team_client(request, pk: int, what: str) -> Client:
     return client
 
 
-def _plan(client: Client) -> CarePlan:
-    """The plan with everything it shows, in a fixed number of queries."""
-    CarePlan.objects.get_or_create(client=client)
-    problems = PlanProblem.objects.select_related("problem__domain").prefetch_related(
-        "signs",
-        "ratings",
-        Prefetch(
-            "interventions",
-            queryset=PlanIntervention.objects.select_related("category", "target"),
-        ),
-    )
-    return CarePlan.objects.prefetch_related(Prefetch("problems", queryset=problems)).get(
-        client=client
-    )
+def _plan(client: Client):
+    """The plan as it stands (read-only: reading creates no plan)."""
+    return records.plan_of(client)
 
 
 class TeamClientsView(APIView):

@@ -280,10 +280,8 @@ def _jansen(team: Team, keepers: list[Person], made: dict) -> None:
     petra = _portal_person(*PORTAL_PEOPLE[1])
     client = client_services.client_create(actor=ana, team=team, **JANSEN)
     made["clients"] += 1
-    # No service links a client's own login to their record yet (the team would do it
-    # when the client asks for portal access): set directly.
-    Client.objects.filter(pk=client.pk).update(account=wilma)
-    client.refresh_from_db()
+    # The team gives her portal access when she asks for it.
+    client = client_services.client_link_account(actor=ana, client=client, account=wilma)
     client = _activate(ana, client, Client.Status.ACTIVE, days_ago=100)
 
     network = [

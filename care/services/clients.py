@@ -278,3 +278,53 @@ def grant_revoke(*, actor: Person, grant: Grant) -> Grant:
         if grant.member.account_id:
             notify_access_changed(grant.member.account_id)
     return grant
+
+
+def client_link_account(*, actor: Person, client: Client, account: Person) -> Client:
+    """Give the client their own login to the portal (the care team does this)."""
+    with transaction.atomic():
+        locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
+        if not access.can_keep_record(actor, locked):
+            raise PermissionDenied("Only the client's team can link their account.")
+        if account.kind != Person.Kind.PORTAL or not account.is_active:
+            raise ValidationError({"account": ["A portal account is needed."]})
+        if Client.objects.filter(account=account).exclude(pk=locked.pk).exists():
+            raise ValidationError({"account": ["This account belongs to another client."]})
+        if locked.account_id == account.pk:
+            return locked
+        locked.account = account
+        locked.version += 1
+        locked.save(update_fields=["account", "version"])
+        audit(actor=actor, action="client.account_linked", target=locked)
+        _event(locked, "client.updated", {"fields": ["account"], "version": locked.version}, actor)
+        notify_access_changed(account.pk)
+    return locked
+
+
+def client_set_representative(*, actor: Person, client: Client, person: Person | None) -> Client:
+    """The client names (or stops naming) the person who acts for them; the care team
+    may record it on the client's behalf."""
+    with transaction.atomic():
+        locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
+        if not (access.can_keep_record(actor, locked) or actor.pk == locked.account_id):
+            raise PermissionDenied(
+                "Only the client, or their team for them, names a representative."
+            )
+        if person is not None and (person.kind != Person.Kind.PORTAL or not person.is_active):
+            raise ValidationError({"person": ["A portal account is needed."]})
+        previous = locked.representative_id
+        if previous == (person.pk if person else None):
+            return locked
+        locked.representative = person
+        locked.version += 1
+        locked.save(update_fields=["representative", "version"])
+        audit(actor=actor, action="client.representative_set", target=locked)
+        _event(
+            locked,
+            "client.updated",
+            {"fields": ["representative"], "version": locked.version},
+            actor,
+        )
+        for person_id in {previous, person.pk if person else None} - {None}:
+            notify_access_changed(person_id)
+    return locked

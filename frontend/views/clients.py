@@ -28,9 +28,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from care.models import Client, Grant, NetworkMember, OmahaScope, OmahaSeverity
 from care.selectors import clients as client_selectors
+from care.selectors import records
 from care.services import clients as client_services
 from care.services import plans as plan_services
-from frontend import charts, records
+from frontend import charts
 from frontend import client_forms as cf
 from frontend.forms import field_errors
 from frontend.views.common import live, team_or_404

@@ -28,10 +28,10 @@ from django.views.decorators.http import require_GET, require_POST
 from care import access
 from care.models import Client, Grant, NetworkMember
 from care.selectors import clients as client_selectors
+from care.selectors import records
 from care.services import clients as client_services
 from coordination import events as log
 from frontend import client_forms as cf
-from frontend import records
 from frontend.forms import field_errors
 from frontend.views.clients import plan_context
 

@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from frontend import present, records
+from care.selectors import records
+from frontend import present
 from frontend.views.common import (
     ACTIVITY_LENGTH,
     activity_lines,

@@ -282,3 +282,45 @@ class TestAccessLog:
             entry.save()
         with pytest.raises(ValueError):
             entry.delete()
+
+
+class TestAccountAndRepresentative:
+    def test_the_team_links_the_clients_own_account_once(self, personas):
+        client = client_services.client_create(
+            actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+        )
+        for who in ("cas", "coach", "inspector", "daughter"):
+            with pytest.raises(PermissionDenied):
+                client_services.client_link_account(
+                    actor=getattr(personas, who), client=client, account=personas.mrs_jansen
+                )
+        client = client_services.client_link_account(
+            actor=personas.ana, client=client, account=personas.mrs_jansen
+        )
+        assert access.speaks_for(personas.mrs_jansen, client)
+        other = client_services.client_create(
+            actor=personas.ana, team=personas.noord, first_name="Jan", last_name="Bos"
+        )
+        with pytest.raises(ValidationError) as err:
+            client_services.client_link_account(
+                actor=personas.ana, client=other, account=personas.mrs_jansen
+            )
+        assert "account" in err.value.message_dict
+        with pytest.raises(ValidationError):
+            client_services.client_link_account(
+                actor=personas.ana, client=other, account=personas.ben
+            )
+
+    def test_the_client_names_her_representative(self, jansen):
+        client = client_services.client_set_representative(
+            actor=jansen.mrs_jansen, client=jansen.client, person=jansen.daughter
+        )
+        assert access.can_manage_sharing(jansen.daughter, client)
+        with pytest.raises(PermissionDenied):
+            client_services.client_set_representative(
+                actor=jansen.daughter, client=client, person=None
+            )
+        client = client_services.client_set_representative(
+            actor=jansen.mrs_jansen, client=client, person=None
+        )
+        assert not access.can_manage_sharing(jansen.daughter, client)

@@ -1,9 +1,7 @@
-"""Reads of care records the pages need and no care selector offers yet.
+"""Reads of care records for pages and the API, each in a fixed number of queries.
 
-Each is read-only and small; access is decided by ``care.access`` and reads of a
-record are logged by ``care.selectors.clients.client_for`` before any of these run.
-They belong in ``care.selectors`` (see the notes beside each); until they are there,
-the pages read through here so the query count stays flat as records grow.
+Access is decided by ``care.access``; a read of a record is logged by
+``care.selectors.clients.client_for`` before any of these run (they log nothing).
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ def client_kept_by(person: Person, pk: int) -> bool:
     """Is the person in the team that keeps this client's record? Asked before the
     logged read of a team-side page, so a refused visit (the client herself, a family
     member granted "notes") is neither shown the page nor written in the log as a read.
-    (Wanted: ``care.selectors.clients.client_for(..., keeper=True)``.)"""
+    """
     client = Client.objects.only("id", "team_id").filter(pk=pk).first()
     return client is not None and access.can_keep_record(person, client)
 
@@ -67,8 +65,7 @@ class Plan:
 
 def plan_of(client: Client) -> Plan:
     """The plan with its problems, signs, interventions and ratings in a fixed number
-    of queries, however many there are. Read-only: no plan is created by reading.
-    (Wanted: ``care.selectors.plans.plan_of(client)``; care.api has the same shape.)"""
+    of queries, however many there are. Read-only: no plan is created by reading."""
     problems = PlanProblem.objects.select_related("problem__domain").prefetch_related(
         "signs",
         Prefetch("ratings", queryset=OutcomeRating.objects.select_related("rated_by")),
@@ -148,7 +145,7 @@ def records_of(person: Person) -> list[Record]:
     """The clients whose record the person may open in the portal: their own, the one
     they represent, and those shared with them, from the streams ``care.access`` lets
     them follow (names only: not a read of the record).
-    (Wanted: ``care.selectors.clients.records_of(person)``.)"""
+    """
     scopes_by_client: dict[int, set[str]] = {}
     for stream in access.client_streams(person):
         _, client_id, scope = stream.split(".", 2)

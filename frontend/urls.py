@@ -23,6 +23,7 @@ urlpatterns = [
     path("clients/<int:pk>/details/", views.client_details, name="client-details"),
     path("clients/<int:pk>/status/", views.client_status, name="client-status"),
     path("clients/<int:pk>/network/", views.client_network, name="client-network"),
+    path("clients/<int:pk>/diary/", views.client_diary, name="client-diary"),
     path("clients/<int:pk>/plan/problems/", views.plan_problem_add, name="plan-problem-add"),
     path(
         "clients/<int:pk>/plan/<int:plan_problem>/interventions/",
@@ -38,6 +39,7 @@ urlpatterns = [
         views.portal_section,
         name="portal-section",
     ),
+    path("portal/clients/<int:pk>/diary/", views.portal_diary, name="portal-diary"),
     path(
         "portal/clients/<int:pk>/sharing/<int:member>/",
         views.portal_sharing,

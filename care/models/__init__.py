@@ -40,3 +40,8 @@ from care.models.budgets import Budget, LedgerEntry  # noqa: E402
 from care.models.visits import Visit, VisitSeries, VisitSeriesException  # noqa: E402
 
 __all__ += ["Visit", "VisitSeries", "VisitSeriesException", "Budget", "LedgerEntry"]
+
+# The shared diary (care/models/diary.py).
+from care.models.diary import DiaryNote  # noqa: E402
+
+__all__ += ["DiaryNote"]

@@ -153,3 +153,9 @@ def _in_words(period, period_start, period_end, today, figures) -> str:
             f" your budget by {end}."
         )
     return f"{now} {later}"
+
+
+def client_statement(client_id: int, today: datetime.date | None = None) -> Statement | None:
+    """The current statement of the client's active budget; None when they have none."""
+    budget = Budget.objects.filter(client_id=client_id, active=True).first()
+    return current_statement(budget, today) if budget else None

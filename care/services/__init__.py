@@ -39,3 +39,8 @@ __all__ = [
     "visit_start",
     "visit_state",
 ]
+
+# The shared diary (care/services/diary.py).
+from care.services.diary import diary_add  # noqa: E402
+
+__all__ += ["diary_add"]

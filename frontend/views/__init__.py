@@ -2,6 +2,7 @@
 
 from frontend.views.clients import (
     client_details,
+    client_diary,
     client_list,
     client_network,
     client_page,
@@ -14,7 +15,7 @@ from frontend.views.clients import (
     plan_rate,
 )
 from frontend.views.coach import shared_section, shared_team
-from frontend.views.portal import portal_page, portal_section, portal_sharing
+from frontend.views.portal import portal_diary, portal_page, portal_section, portal_sharing
 from frontend.views.proposals import (
     objection_withdraw,
     proposal_amend,
@@ -39,6 +40,7 @@ from frontend.views.team import (
 
 __all__ = [
     "client_details",
+    "client_diary",
     "client_list",
     "client_network",
     "client_page",
@@ -49,6 +51,7 @@ __all__ = [
     "plan_intervention_add",
     "plan_problem_add",
     "plan_rate",
+    "portal_diary",
     "portal_page",
     "portal_section",
     "portal_sharing",

@@ -28,8 +28,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from care.models import Client, Grant, NetworkMember, OmahaScope, OmahaSeverity
 from care.selectors import clients as client_selectors
-from care.selectors import records
+from care.selectors import diary_of, records
 from care.services import clients as client_services
+from care.services import diary_add
 from care.services import plans as plan_services
 from frontend import charts
 from frontend import client_forms as cf
@@ -181,7 +182,25 @@ def plan_context(client: Client, *, keeper: bool, forms: dict | None = None) -> 
     return context
 
 
-FORMS = {"details_form", "editing_details", "status_form", "network_form", "plan_forms"}
+FORMS = {
+    "details_form",
+    "editing_details",
+    "status_form",
+    "network_form",
+    "plan_forms",
+    "diary_form",
+}
+
+
+def _diary(client: Client, form: dict | None = None) -> dict:
+    """The shared diary; the team may always write in it."""
+    return {
+        "diary_notes": list(diary_of(client)),
+        "diary_form": form or {"values": {"body": ""}, "errors": {}},
+        "diary_writable": True,
+        "diary_url": reverse("client-diary", args=[client.pk]),
+        "diary_target": "diary",
+    }
 
 
 def _section(client: Client, name: str, given: dict) -> dict:
@@ -192,10 +211,12 @@ def _section(client: Client, name: str, given: dict) -> dict:
         return _status(client, given.get("status_form"))
     if name == "network":
         return _network(client, given.get("network_form"))
+    if name == "diary":
+        return _diary(client, given.get("diary_form"))
     return plan_context(client, keeper=True, forms=given.get("plan_forms"))
 
 
-def _context(client: Client, sections=("details", "status", "network", "plan"), **given):
+def _context(client: Client, sections=("details", "status", "network", "plan", "diary"), **given):
     context = {"client": client, "team": client.team}
     for name in sections:
         context |= _section(client, name, given)
@@ -226,7 +247,7 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def client_section(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """One section of the client page, for its live refresh."""
-    if name not in {"details", "status", "network", "plan"}:
+    if name not in {"details", "status", "network", "plan", "diary"}:
         raise Http404("No such section.")
     client = team_client_or_404(request, pk, "client page (live update)")
     return render(request, f"{TEMPLATE}#{name}", _context(client, (name,)))
@@ -340,6 +361,24 @@ def client_network(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such client among your team's.") from exc
     words = f"{member.name} is added to the {member.circle} circle."
     return _done(request, client, "network", words, {})
+
+
+# --- the shared diary -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def client_diary(request: HttpRequest, pk: int) -> HttpResponse:
+    client = team_client_or_404(request, pk, "shared diary (to add to it)")
+    values = {"body": request.POST.get("body", "")}
+    try:
+        diary_add(actor=request.user, client=client, body=values["body"])
+    except ValidationError as exc:
+        given = {"diary_form": {"values": values, "errors": field_errors(exc)}}
+        return _answer(request, client, "diary", 400, given)
+    except PermissionDenied as exc:
+        raise Http404("No such client among your team's.") from exc
+    return _done(request, client, "diary", "The note is in the diary.", {})
 
 
 # --- the care plan ---------------------------------------------------------------------------

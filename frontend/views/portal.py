@@ -27,13 +27,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from care import access
 from care.models import Client, Grant, NetworkMember
+from care.selectors import client_statement, diary_of, records, upcoming_visits
 from care.selectors import clients as client_selectors
-from care.selectors import records
+from care.selectors.visits import UPCOMING_DAYS
 from care.services import clients as client_services
+from care.services import diary_add
 from coordination import events as log
 from frontend import client_forms as cf
 from frontend.forms import field_errors
 from frontend.views.clients import plan_context
+from teams.models import Person
 
 TEMPLATE = "frontend/portal.html"
 
@@ -44,21 +47,47 @@ class Section:
 
     ``partial`` renders it (its outer element carries ``data-stream`` and refreshes
     itself on ``kith:refresh``); ``build`` gives the partial its context from the
-    client, read already (and logged) as ``what``."""
+    client, read already (and logged) as ``what``, and the person reading it."""
 
     what: str
     partial: str
-    build: Callable[[Client], dict]
+    build: Callable[[Client, Person], dict]
 
 
-# The sections in page order, by scope. Visits, budget statement and diary join here
-# with their own partials when their pages exist; a scope with no section shows
-# nothing (the page only names what is shared).
+def _visits(client: Client, person: Person) -> dict:
+    return {"upcoming_visits": list(upcoming_visits(client)), "upcoming_days": UPCOMING_DAYS}
+
+
+def _budget(client: Client, person: Person) -> dict:
+    return {"statement": client_statement(client.pk)}
+
+
+def _diary(client: Client, person: Person, form: dict | None = None) -> dict:
+    return {
+        "diary_notes": list(diary_of(client)),
+        "diary_form": form or {"values": {"body": ""}, "errors": {}},
+        "diary_writable": access.can_write_diary(person, client),
+        "diary_url": reverse("portal-diary", args=[client.pk]),
+        "diary_target": "scope-diary",
+    }
+
+
+# The sections in page order, by scope; a scope with no section (notes) shows nothing
+# (the page only names what is shared).
 SECTIONS: dict[str, Section] = {
+    Grant.Scope.VISITS: Section(
+        what="visits (portal)", partial=f"{TEMPLATE}#scope-visits", build=_visits
+    ),
     Grant.Scope.PLAN: Section(
         what="care plan (portal)",
         partial=f"{TEMPLATE}#scope-plan",
-        build=lambda client: plan_context(client, keeper=False),
+        build=lambda client, person: plan_context(client, keeper=False),
+    ),
+    Grant.Scope.BUDGET: Section(
+        what="budget statement (portal)", partial=f"{TEMPLATE}#scope-budget", build=_budget
+    ),
+    Grant.Scope.DIARY: Section(
+        what="shared diary (portal)", partial=f"{TEMPLATE}#scope-diary", build=_diary
     ),
 }
 
@@ -163,7 +192,7 @@ def _page_context(request: HttpRequest, pk: int, **given) -> dict:
         read = client_selectors.client_for(user, pk, scope=scope, what=section.what)
         if read is not None:
             context["sections"].append(section.partial)
-            context |= section.build(read)
+            context |= section.build(read, user)
     if context["speaks_for"]:
         read = client_selectors.client_for(user, pk, scope="notes", what="who can see what")
         if read is not None:
@@ -200,7 +229,8 @@ def portal_section(request: HttpRequest, pk: int, scope: str) -> HttpResponse:
     )
     if client is None:
         return _gone(request)
-    return render(request, section.partial, {"client": client, **section.build(client)})
+    context = {"client": client, **section.build(client, request.user)}
+    return render(request, section.partial, context)
 
 
 @login_required
@@ -246,3 +276,37 @@ def _sharing_answer(request: HttpRequest, client: Client, status: int, given: di
     with transaction.atomic():
         context = _page_context(request, client.pk, **given)
     return render(request, TEMPLATE, context, status=status)
+
+
+# --- the shared diary -----------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def portal_diary(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a note to the shared diary: whoever reads the diary here may write in it."""
+    user = request.user
+    client = client_selectors.client_for(
+        user, pk, scope=Grant.Scope.DIARY, what="shared diary (to add to it)"
+    )
+    if client is None or not access.can_write_diary(user, client):
+        raise Http404("No such record among yours.")
+    values = {"body": request.POST.get("body", "")}
+    try:
+        diary_add(actor=user, client=client, body=values["body"])
+    except ValidationError as exc:
+        form = {"values": values, "errors": field_errors(exc)}
+        if request.htmx:
+            context = {"client": client, **_diary(client, user, form)}
+            return render(request, SECTIONS[Grant.Scope.DIARY].partial, context, status=400)
+        with transaction.atomic():
+            context = _page_context(request, pk, diary_form=form)
+        return render(request, TEMPLATE, context, status=400)
+    except PermissionDenied as exc:
+        raise Http404("No such record among yours.") from exc
+    words = "Your note is in the diary."
+    if not request.htmx:
+        messages.success(request, words)
+        return redirect(reverse("portal-client", args=[pk]) + "#scope-diary")
+    context = {"client": client, **_diary(client, user), "diary_flash": words}
+    return render(request, SECTIONS[Grant.Scope.DIARY].partial, context)

@@ -1,5 +1,9 @@
 """System checks that refuse an unsafe production configuration.
 
+They are deploy checks (`manage.py check --deploy`, which CI runs), so development
+commands such as makemigrations are not refused; the server itself enforces them at
+startup through ``config.preflight``.
+
 Registered by ``config.apps``; ``config.preflight`` runs the same rules when
 the server starts, because daphne runs no system checks of its own.
 """
@@ -40,7 +44,7 @@ def production_problems() -> list[tuple[str, str]]:
     return problems
 
 
-@register("kith")
+@register("kith", deploy=True)
 def check_production(app_configs=None, **kwargs):
     hint = "Set it in the environment (README, Configuration), or DEBUG=1 for development."
     return [Error(reason, hint=hint, id=check_id) for check_id, reason in production_problems()]

@@ -203,17 +203,22 @@ class AccessLogOut(serializers.Serializer):
     channel = serializers.CharField()
 
 
-def _client(request, pk: int, *, scope: str, what: str) -> Client:
+def client_or_404(request, pk: int, *, scope: str, what: str) -> Client:
     client = selectors.client_for(request.user, pk, scope=scope, what=what, channel="api")
     if client is None:
         raise NotFound("No such client among yours.")
     return client
 
 
-def _care_team_client(request, pk: int, what: str) -> Client:
-    client = _client(request, pk, scope="notes", what=what)
+def kept_client_or_404(request, pk: int, what: str) -> Client:
+    """A client whose record the person keeps (the care team), the read logged; a
+    refused write logs nothing, since nothing was read."""
+    client = Client.objects.select_related("team").filter(pk=pk).first()
+    if client is None or not access.can_read(request.user, client, "notes"):
+        raise NotFound("No such client among yours.")
     if not access.can_keep_record(request.user, client):
         raise PermissionDenied("Only the client's team keeps the record.")
+    selectors.log_read(request.user, client, what, channel="api")
     return client
 
 
@@ -248,7 +253,7 @@ class TeamClientsView(APIView):
 class ClientView(APIView):
     @extend_schema(summary="A client's details", responses=ClientOut)
     def get(self, request, pk: int):
-        client = _client(request, pk, scope="notes", what="details")
+        client = client_or_404(request, pk, scope="notes", what="details")
         return Response(ClientOut(client).data, headers={"ETag": f'"{client.version}"'})
 
     @extend_schema(
@@ -258,7 +263,7 @@ class ClientView(APIView):
         parameters=[IF_MATCH],
     )
     def patch(self, request, pk: int):
-        client = _care_team_client(request, pk, "details (to change them)")
+        client = kept_client_or_404(request, pk, "details (to change them)")
         body = ClientPatchIn(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         fields = {k: v for k, v in body.validated_data.items() if k != "version"}
@@ -273,7 +278,7 @@ class ClientStatusView(APIView):
         summary="Referral, active, paused or discharged", request=StatusIn, responses=ClientOut
     )
     def post(self, request, pk: int):
-        client = _care_team_client(request, pk, "status (to change it)")
+        client = kept_client_or_404(request, pk, "status (to change it)")
         body = StatusIn(data=request.data)
         body.is_valid(raise_exception=True)
         client = client_services.client_set_status(
@@ -283,8 +288,8 @@ class ClientStatusView(APIView):
 
 
 class NetworkView(APIView):
-    def _client(self, request, pk):
-        client = _client(request, pk, scope="notes", what="support network")
+    def _network_client(self, request, pk):
+        client = client_or_404(request, pk, scope="notes", what="support network")
         if not (
             access.can_keep_record(request.user, client) or access.speaks_for(request.user, client)
         ):
@@ -298,7 +303,7 @@ class NetworkView(APIView):
         responses=NetworkMemberOut(many=True),
     )
     def get(self, request, pk: int):
-        client = self._client(request, pk)
+        client = self._network_client(request, pk)
         return Response(NetworkMemberOut(selectors.network_of(client), many=True).data)
 
     @extend_schema(
@@ -307,7 +312,7 @@ class NetworkView(APIView):
         responses={201: NetworkMemberOut},
     )
     def post(self, request, pk: int):
-        client = self._client(request, pk)
+        client = self._network_client(request, pk)
         body = NetworkMemberIn(data=request.data)
         body.is_valid(raise_exception=True)
         member = client_services.network_add(
@@ -325,7 +330,7 @@ class GrantsView(APIView):
         responses={201: GrantOut},
     )
     def post(self, request, pk: int):
-        client = _client(request, pk, scope="notes", what="sharing")
+        client = client_or_404(request, pk, scope="notes", what="sharing")
         body = GrantIn(data=request.data)
         body.is_valid(raise_exception=True)
         member = NetworkMember.objects.filter(pk=body.validated_data["member"]).first()
@@ -355,7 +360,7 @@ class GrantRevokeView(APIView):
 class PlanView(APIView):
     @extend_schema(summary="The care plan, with ratings over time", responses=PlanOut)
     def get(self, request, pk: int):
-        client = _client(request, pk, scope="plan", what="care plan")
+        client = client_or_404(request, pk, scope="plan", what="care plan")
         plan = _plan(client)
         return Response(PlanOut(plan).data, headers={"ETag": f'"{plan.version}"'})
 
@@ -368,7 +373,7 @@ class PlanProblemsView(APIView):
         parameters=[IF_MATCH],
     )
     def post(self, request, pk: int):
-        client = _care_team_client(request, pk, "care plan (to change it)")
+        client = kept_client_or_404(request, pk, "care plan (to change it)")
         body = PlanProblemIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = {k: v for k, v in body.validated_data.items() if k != "version"}
@@ -382,7 +387,7 @@ def _plan_problem(request, pk: int, what: str) -> PlanProblem:
     entry = PlanProblem.objects.select_related("plan__client").filter(pk=pk).first()
     if entry is None:
         raise NotFound("No such problem in your clients' plans.")
-    _care_team_client(request, entry.plan.client_id, what)
+    kept_client_or_404(request, entry.plan.client_id, what)
     return entry
 
 

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care import access, services
-from care.api import IF_MATCH, _care_team_client, _client
+from care.api import IF_MATCH, client_or_404, kept_client_or_404
 from care.models import Budget, Visit
 from care.selectors import budgets as budget_selectors
 from teams.api.core import if_match_version
@@ -116,9 +116,9 @@ def _visit(request, pk: int, what: str, *, keep: bool) -> Visit:
     if visit is None:
         raise NotFound("No such visit among yours.")
     if keep:
-        _care_team_client(request, visit.client_id, what)
+        kept_client_or_404(request, visit.client_id, what)
     else:
-        _client(request, visit.client_id, scope="visits", what=what)
+        client_or_404(request, visit.client_id, scope="visits", what=what)
     return visit
 
 
@@ -127,13 +127,13 @@ class ClientVisitsView(APIView):
         summary="A client's visits: who is coming and when", responses=VisitOut(many=True)
     )
     def get(self, request, pk: int):
-        client = _client(request, pk, scope="visits", what="visits")
+        client = client_or_404(request, pk, scope="visits", what="visits")
         visits = client.visits.select_related("assignee").order_by("window_start")
         return Response(VisitOut(visits, many=True).data)
 
     @extend_schema(summary="Plan a visit", request=VisitIn, responses={201: VisitOut})
     def post(self, request, pk: int):
-        client = _care_team_client(request, pk, "visits (to plan one)")
+        client = kept_client_or_404(request, pk, "visits (to plan one)")
         body = VisitIn(data=request.data)
         body.is_valid(raise_exception=True)
         visit = services.visit_plan(actor=request.user, client=client, **body.validated_data)
@@ -215,7 +215,7 @@ class BudgetView(APIView):
         summary="The budget statement, in figures and plain words", responses=StatementOut
     )
     def get(self, request, pk: int):
-        client = _client(request, pk, scope="budget", what="budget statement")
+        client = client_or_404(request, pk, scope="budget", what="budget statement")
         budget = Budget.objects.filter(client=client, active=True).first()
         if budget is None:
             raise NotFound("No budget is set up for this client.")
@@ -229,7 +229,7 @@ class BudgetView(APIView):
         responses={201: StatementOut},
     )
     def post(self, request, pk: int):
-        client = _care_team_client(request, pk, "budget (to set it up)")
+        client = kept_client_or_404(request, pk, "budget (to set it up)")
         body = BudgetIn(data=request.data)
         body.is_valid(raise_exception=True)
         budget = services.budget_create(actor=request.user, client=client, **body.validated_data)

@@ -289,3 +289,12 @@ def test_lists_keep_a_constant_query_count(world, django_assert_max_num_queries)
         assert len(client.get(team_url).json()) == 9
     with django_assert_max_num_queries(len(small_plan.captured_queries)):
         assert len(client.get(plan_url).json()["problems"]) == 2
+
+
+def test_a_refused_write_by_the_client_is_not_logged_as_a_read(world):
+    before = AccessLogEntry.objects.count()
+    response = api(world.mrs_jansen).post(
+        f"/api/v1/clients/{world.client.pk}/status", {"status": "active"}, format="json"
+    )
+    assert response.status_code == 403
+    assert AccessLogEntry.objects.count() == before

@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from care.models import Client, OmahaSign
-from care.services import clients as client_services
+from care.models import OmahaSign
 from care.services import plans
+from tests.care.jansen import jansen_with_family
 from tests.frontend.browser.conftest import PHONE, log_in
 from tests.frontend.omaha import ensure_omaha_reference
 
@@ -28,38 +28,7 @@ def _omaha(transactional_db):
 def jansen(personas):
     """Mrs Jansen of Noord with her own account; Petra sees her visits, diary and plan;
     mobility in her plan, rated twice."""
-    client = client_services.client_create(
-        actor=personas.ana,
-        team=personas.noord,
-        first_name="Wilma",
-        last_name="Jansen",
-        postcode="7413 EW",
-        address="Ceintuurbaan 118",
-        phone="0570 622 480",
-    )
-    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen)
-    client.refresh_from_db()
-    petra = client_services.network_add(
-        actor=personas.ana,
-        client=client,
-        circle="informal",
-        relationship="daughter",
-        name="Petra Jansen",
-        takes_on="Shopping on Saturdays",
-        account=personas.daughter,
-    )
-    client_services.network_add(
-        actor=personas.ana,
-        client=client,
-        circle="formal",
-        relationship="GP",
-        name="Dr. Anneke Brinkman",
-        organisation="Huisartsenpraktijk Voorstad",
-    )
-    for scope in ("visits", "diary", "plan"):
-        client_services.grant_scope(
-            actor=personas.mrs_jansen, client=client, member=petra, scope=scope
-        )
+    client, _petra = jansen_with_family(personas, phone="0570 622 480")
     entry = plans.plan_add_problem(
         actor=personas.ana,
         client=client,

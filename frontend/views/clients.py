@@ -28,7 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from care.models import Client, Grant, NetworkMember, OmahaScope, OmahaSeverity
 from care.selectors import clients as client_selectors
-from care.selectors import diary_of, records
+from care.selectors import continuity, diary_of, records
 from care.services import clients as client_services
 from care.services import diary_add
 from care.services import plans as plan_services
@@ -56,9 +56,13 @@ def team_client_or_404(request: HttpRequest, pk: int, what: str) -> Client:
 
 
 def _list_context(request: HttpRequest, team, values: dict, errors: dict) -> dict:
+    clients = list(client_selectors.clients_of(request.user, team))
+    figures = continuity.continuity_of(clients)
+    for client in clients:
+        client.continuity = figures[client.pk]
     return {
         "team": team,
-        "clients": list(client_selectors.clients_of(request.user, team)),
+        "clients": clients,
         "values": values,
         "problem": " ".join(errors.pop("__all__", [])),
         "errors": errors,

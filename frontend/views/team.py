@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from care.selectors import records
+from care.selectors import continuity, records
 from frontend import present
 from frontend.views.common import (
     ACTIVITY_LENGTH,
@@ -74,6 +74,10 @@ def section_members(team: Team) -> dict:
     return {"members": _members(team)}
 
 
+def section_clients(team: Team) -> dict:
+    return {"continuity": continuity.team_continuity(team)}
+
+
 def section_coaches(team: Team) -> dict:
     return {"coach_terms": [t for t in selectors.coach_terms_of(team) if t.ended is None]}
 
@@ -84,6 +88,7 @@ SECTIONS = {
     "decisions": section_decisions,
     "members": section_members,
     "coaches": section_coaches,
+    "clients": section_clients,
 }
 
 
@@ -102,6 +107,7 @@ def _team_page(request: HttpRequest, team: Team, status: int = 200, **extra) -> 
             **section_roles(team),
             **section_decisions(team),
             **section_coaches(team),
+            **section_clients(team),
         }
         recent = selectors.proposals_of(team, limit=ACTIVITY_LENGTH)
         names = activity_names(

@@ -1,0 +1,48 @@
+"""The clock of Kith: what happens with nobody looking.
+
+Each pass adopts proposals whose objection window has closed and sends due reminders
+(teams); once a day it also generates the coming weeks of every repeating visit
+(care). It lives in the wiring because it drives every app. Runs once, or every N
+seconds with ``--every N`` (``make run`` and docker-compose do).
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from care.services.schedule import series_generate_due
+from teams import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Adopt proposals whose objection window has closed, send due reminders and, once a "
+        "day, generate the coming weeks of repeating visits. Runs once, or every N seconds "
+        "with --every N."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=float, default=0, help="repeat every N seconds")
+
+    def handle(self, *args, every: float = 0, **options):
+        generated_on = None
+        while True:
+            adopted = services.proposals_close_due()
+            sent = services.reminders_due()
+            today = timezone.localdate()
+            visits = None
+            if today != generated_on:
+                visits = series_generate_due(today=today)
+                generated_on = today
+            if adopted or any(sent.values()) or visits or not every:
+                line = (
+                    f"adopted {len(adopted)} proposal(s); reminders: "
+                    f"{sent['role_terms']} role term(s), {sent['reviews']} review(s)"
+                )
+                if visits is not None:
+                    line += f"; {visits} visit(s) generated from series"
+                self.stdout.write(line)
+            if not every:
+                return
+            time.sleep(every)

@@ -5,6 +5,8 @@ Protocol (JSON messages, server to client):
   {"type": "ready", "heads": {stream: seq}}       after the replay, once per connect
   {"type": "reset", "stream", "head"}             too much was missed: reload state
   {"type": "revoked", "streams": [...]}           access to these streams ended
+  {"type": "presence", "stream", "person", "online"}   a teammate came online or left
+                                                  (only with ``presence=1`` in the query)
 
 The client connects to ``/ws/live/?since=team.3:41,team.9:0``. Without ``since`` it
 follows all its streams from now. A refused socket is accepted only to be closed at
@@ -16,13 +18,15 @@ from a network failure, so the client would retry forever.)
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from coordination import access
+from coordination import access, presence
 from coordination import events as log
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -94,6 +98,52 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             else:
                 self.last[stream] = heads[stream]
         await self.send_json({"type": "ready", "heads": dict(self.last)})
+        await self.arrive()
+
+    # --- presence: a member's sockets keep them online for their teams ------------------
+
+    def team_streams(self) -> list[str]:
+        return [s for s in self.last if s.startswith("team.")]
+
+    def presence_group(self, stream: str) -> str:
+        return f"{log.group_for_stream(stream)}.presence"
+
+    async def arrive(self) -> None:
+        self.heartbeat = None
+        if not self.team_streams():
+            return  # only team members appear online, and only to their teams
+        # Any socket of a member counts them online; only pages that show presence
+        # ask to hear about it (presence=1), so other clients get events alone.
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        self.hears_presence = query.get("presence") == ["1"]
+        if self.hears_presence:
+            for stream in self.team_streams():
+                await self.channel_layer.group_add(self.presence_group(stream), self.channel_name)
+        first = await presence.store().arrive(self.person.pk, self.channel_name)
+        self.heartbeat = asyncio.ensure_future(self.beat())
+        if first:
+            await self.announce(online=True)
+
+    async def beat(self) -> None:
+        while True:
+            await asyncio.sleep(presence.HEARTBEAT)
+            await presence.store().refresh(self.person.pk, self.channel_name)
+
+    async def announce(self, *, online: bool) -> None:
+        for stream in self.team_streams():
+            await self.channel_layer.group_send(
+                self.presence_group(stream),
+                {
+                    "type": "presence.changed",
+                    "stream": stream,
+                    "person": self.person.pk,
+                    "online": online,
+                },
+            )
+
+    async def presence_changed(self, message):
+        if message["stream"] in self.last:
+            await self.send_json({**message, "type": "presence"})
 
     async def refuse(self, code: int) -> None:
         await self.accept()
@@ -134,13 +184,31 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         lost = sorted(set(self.last) - allowed)
         for stream in lost:
             await self.channel_layer.group_discard(log.group_for_stream(stream), self.channel_name)
+            await self.channel_layer.group_discard(self.presence_group(stream), self.channel_name)
             del self.last[stream]
         if lost:
             await self.send_json({"type": "revoked", "streams": lost})
+        if getattr(self, "heartbeat", None) is not None and not self.team_streams():
+            # No longer a member of any team this socket follows: not online for them.
+            self.heartbeat.cancel()
+            self.heartbeat = None
+            await presence.store().leave(self.person.pk, self.channel_name)
         if not self.last:
             await self.close(code=CLOSE_FORBIDDEN)
 
     async def disconnect(self, code):
+        heartbeat = getattr(self, "heartbeat", None)
+        if heartbeat is not None:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            if await presence.store().leave(self.person.pk, self.channel_name):
+                await self.announce(online=False)
+            if getattr(self, "hears_presence", False):
+                for stream in self.team_streams():
+                    await self.channel_layer.group_discard(
+                        self.presence_group(stream), self.channel_name
+                    )
         if getattr(self, "person", None) is not None and self.person.is_authenticated:
             await self.channel_layer.group_discard(
                 log.person_group(self.person.pk), self.channel_name

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from care.selectors import continuity, records
+from coordination import presence
 from frontend import present
 from frontend.views.common import (
     ACTIVITY_LENGTH,
@@ -74,6 +75,11 @@ def section_members(team: Team) -> dict:
     return {"members": _members(team)}
 
 
+def section_around(team: Team, members=None) -> dict:
+    rows = presence.who_is_around(team, _members(team) if members is None else members)
+    return {"around": rows, "around_online": sum(1 for r in rows if r["online"])}
+
+
 def section_clients(team: Team) -> dict:
     return {"continuity": continuity.team_continuity(team)}
 
@@ -89,6 +95,7 @@ SECTIONS = {
     "members": section_members,
     "coaches": section_coaches,
     "clients": section_clients,
+    "around": section_around,
 }
 
 
@@ -108,6 +115,7 @@ def _team_page(request: HttpRequest, team: Team, status: int = 200, **extra) -> 
             **section_decisions(team),
             **section_coaches(team),
             **section_clients(team),
+            **section_around(team, members),
         }
         recent = selectors.proposals_of(team, limit=ACTIVITY_LENGTH)
         names = activity_names(

@@ -43,8 +43,9 @@ def test_a_member_with_one_team_lands_on_it(personas):
 def test_team_page_shows_members_and_the_live_heads(personas, django_assert_max_num_queries):
     client = browser_as(personas.ana)
     client.get("/teams/noord/")
-    # Sections: proposals, roles, decisions, members, coaches, details, activity.
-    with django_assert_max_num_queries(20):
+    # Sections: proposals, roles, decisions, members, coaches, details, activity,
+    # clients (continuity of carer), who is around.
+    with django_assert_max_num_queries(22):
         response = client.get("/teams/noord/")
     html = response.content.decode()
     assert "Team Noord" in html and "Ana de Vries" in html and "Ben Mulder" in html

@@ -39,7 +39,9 @@ export class LiveSocket {
   connect() {
     const since = Object.entries(this.last).map(([s, n]) => `${s}:${n}`).join(",");
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}${this.url}?since=${encodeURIComponent(since)}`);
+    // Pages that show who is online ask to hear when teammates come and go.
+    const presence = document.querySelector("[data-live-presence]") ? "&presence=1" : "";
+    const socket = new WebSocket(`${scheme}://${location.host}${this.url}?since=${encodeURIComponent(since)}${presence}`);
     this.socket = socket;
     this.setStatus("connecting");
     socket.addEventListener("message", (m) => this.onMessage(JSON.parse(m.data)));
@@ -95,6 +97,10 @@ export class LiveSocket {
       case "revoked":
         for (const stream of message.streams) delete this.last[stream];
         document.dispatchEvent(new CustomEvent("kith:revoked", { detail: message }));
+        break;
+      case "presence":
+        // Ephemeral (not in the log, no sequence number): a teammate came or went.
+        document.dispatchEvent(new CustomEvent("kith:presence", { detail: message }));
         break;
     }
   }
@@ -199,7 +205,16 @@ function noteAnnouncements(speak) {
   }
 }
 
+// Sections showing who is online (data-live-presence) re-read it when someone
+// comes or goes; nothing else listens to presence.
+function refreshPresence() {
+  for (const el of document.querySelectorAll("[data-live-presence]")) {
+    if (!isBeingEdited(el)) window.htmx?.trigger(el, "kith:refresh");
+  }
+}
+
 document.addEventListener("kith:event", refreshLiveSections);
+document.addEventListener("kith:presence", refreshPresence);
 document.addEventListener("kith:revoked", dropRevoked);
 document.addEventListener("htmx:afterSettle", () => noteAnnouncements(true));
 document.addEventListener("kith:reset", () => location.reload());

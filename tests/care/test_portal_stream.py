@@ -72,3 +72,47 @@ async def test_the_client_follows_every_scope_of_her_own_record(personas):
         f"client.{client.pk}.{scope}" for scope in ("visits", "plan", "notes", "budget", "diary")
     }
     await socket.disconnect()
+
+
+SCOPES = ("visits", "plan", "notes", "budget", "diary")
+
+
+@pytest.mark.parametrize("revoked", SCOPES)
+async def test_each_scope_revoked_leaves_the_open_socket_and_the_others_stay(personas, revoked):
+    client, visits_grant = await setup(personas)
+
+    @database_sync_to_async
+    def grant_the_rest():
+        from care.models import Grant
+
+        member = visits_grant.member
+        grants = {"visits": visits_grant}
+        for scope in SCOPES[1:]:
+            grants[scope] = client_services.grant_scope(
+                actor=personas.mrs_jansen, client=client, member=member, scope=scope
+            )
+        assert set(Grant.objects.filter(member=member).values_list("scope", flat=True)) == set(
+            SCOPES
+        )
+        return grants
+
+    grants = await grant_the_rest()
+    socket = connect(personas.daughter)
+    assert (await socket.connect())[0]
+    ready = await socket.receive_json_from(timeout=3)
+    assert set(ready["heads"]) == {f"client.{client.pk}.{scope}" for scope in SCOPES}
+
+    await database_sync_to_async(client_services.grant_revoke)(
+        actor=personas.mrs_jansen, grant=grants[revoked]
+    )
+    assert await socket.receive_json_from(timeout=3) == {
+        "type": "revoked",
+        "streams": [f"client.{client.pk}.{revoked}"],
+    }
+    # The other four stay open: the socket is not closed.
+    assert await socket.receive_nothing(timeout=0.3)
+    # A new socket may follow the rest, and is refused the revoked one.
+    again = connect(personas.daughter, f"?since=client.{client.pk}.{revoked}:0")
+    assert (await again.connect())[0]
+    assert (await again.receive_output(timeout=3))["code"] == 4403
+    await socket.disconnect()

@@ -44,10 +44,11 @@ try:
             pool_max=env_int("DB_POOL_MAX_SIZE", 20, minimum=1),
         )
     }
+    KITH_CHANNEL_PREFIX = env_str("KITH_CHANNEL_PREFIX", "kith")
     CHANNEL_LAYERS = channel_layers(
         REDIS_URL,
         max_connections=env_int("REDIS_MAX_CONNECTIONS", 5000, minimum=1),
-        prefix=env_str("KITH_CHANNEL_PREFIX", "kith"),
+        prefix=KITH_CHANNEL_PREFIX,
     )
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)

@@ -1,16 +1,34 @@
-"""Read API of the event log: a stream's events after a sequence number."""
+"""API of the live intranet: the event log's streams, and the team board.
+
+The board (``teams/<pk>/board``) is for the team's members: everyone else, coaches,
+inspectors and the client's own portal included, gets 404 from it and from every
+board action (claim, running late, handover and swap offers and their answers). Every
+write carries the version it saw: If-Match, or a ``version`` field.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coordination import access
+from care import access as care_access
+from care import services as care_services
+from care.models import Visit
+from coordination import access, selectors, services
 from coordination import events as log
+from coordination.models import HandoverOffer
+from teams import selectors as team_selectors
+from teams.api.core import if_match_version
+from teams.models import Person
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, description="The version you saw (or send version)."
+)
 
 
 class StreamQuery(serializers.Serializer):
@@ -60,3 +78,300 @@ class StreamEventsView(APIView):
             "more": len(records) > limit,
         }
         return Response(StreamEventsOut(body).data)
+
+
+# --- the team board ---------------------------------------------------------------------
+
+
+class PersonRefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class OfferOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="handover or swap.")
+    visit = serializers.IntegerField(source="visit_id")
+    swap_visit = serializers.IntegerField(source="swap_visit_id", allow_null=True)
+    from_person = PersonRefOut()
+    to_person = PersonRefOut()
+    visit_version = serializers.IntegerField(help_text="The visit's version when offered.")
+    swap_visit_version = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+    reason = serializers.CharField(help_text="Why it was declined.")
+    status = serializers.CharField(
+        help_text="offered, accepted, declined, withdrawn or expired (lapsed)."
+    )
+    version = serializers.IntegerField()
+    created = serializers.DateTimeField()
+    answered = serializers.DateTimeField(allow_null=True)
+
+
+class BoardVisitOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = serializers.IntegerField(source="client_id")
+    client_name = serializers.CharField(source="client.display_name")
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    expected_minutes = serializers.IntegerField()
+    status = serializers.CharField(
+        help_text="planned, assigned, in_progress, done, cancelled or missed."
+    )
+    assignee = PersonRefOut(allow_null=True)
+    late = serializers.SerializerMethodField(help_text="Running late and not started yet.")
+    late_until = serializers.DateTimeField(allow_null=True)
+    late_note = serializers.CharField()
+    actual_start = serializers.DateTimeField(allow_null=True)
+    actual_end = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField()
+    offers = OfferOut(source="open_offers", many=True, help_text="Open handover/swap offers.")
+
+    def get_late(self, visit) -> bool:
+        return visit.late_until is not None and visit.status in Visit.OPEN_STATUSES
+
+
+class BoardOut(serializers.Serializer):
+    team = serializers.IntegerField(source="team.pk")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    stream = serializers.CharField(help_text="Subscribe with /ws/live/?since=<stream>:<seq>.")
+    seq = serializers.IntegerField(help_text="The stream's head, read before the visits.")
+    visits = BoardVisitOut(many=True)
+
+
+class BoardQuery(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="The first day (default today).")
+    days = serializers.IntegerField(min_value=1, max_value=selectors.MAX_DAYS, default=1)
+
+
+class VersionIn(serializers.Serializer):
+    version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
+
+
+class LateIn(VersionIn):
+    until = serializers.DateTimeField(
+        allow_null=True, help_text="When you now expect to arrive; null: on time after all."
+    )
+    note = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class HandoverIn(VersionIn):
+    to = serializers.IntegerField(help_text="The colleague (a person id) offered the visit.")
+    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class SwapIn(VersionIn):
+    swap_visit = serializers.IntegerField(help_text="The colleague's visit you would take.")
+    swap_version = serializers.IntegerField(help_text="The version of that visit you saw.")
+    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class DeclineIn(VersionIn):
+    reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class ConflictOut(serializers.Serializer):
+    message = serializers.CharField(help_text="What happened, e.g. who has the visit now.")
+    extra = serializers.DictField(help_text='{"current": the state now}.')
+
+
+CONFLICT = OpenApiResponse(
+    ConflictOut, description="Changed meanwhile (or already taken): extra.current is the state now."
+)
+
+
+def _team_visit(request, pk: int) -> Visit:
+    """A visit of one of the asker's teams' clients; 404 for everyone else."""
+    visit = Visit.objects.select_related("client__team", "assignee").filter(pk=pk).first()
+    if visit is None or not care_access.can_keep_record(request.user, visit.client):
+        raise NotFound("No such visit among yours.")
+    return visit
+
+
+def _team_offer(request, pk: int) -> HandoverOffer:
+    offer = (
+        HandoverOffer.objects.select_related(
+            "visit__client__team", "swap_visit", "from_person", "to_person"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if offer is None or not care_access.can_keep_record(request.user, offer.visit.client):
+        raise NotFound("No such offer among yours.")
+    return offer
+
+
+def _body(serializer_class, request) -> dict:
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+def _visit_response(visit: Visit) -> Response:
+    fresh = selectors.board_visit(visit.pk)
+    return Response(BoardVisitOut(fresh).data, headers={"ETag": f'"{fresh.version}"'})
+
+
+def _offer_response(offer: HandoverOffer, code: int = status.HTTP_200_OK) -> Response:
+    return Response(OfferOut(offer).data, status=code, headers={"ETag": f'"{offer.version}"'})
+
+
+class TeamBoardView(APIView):
+    @extend_schema(
+        summary="The team board: visits by day, carer and status, with open offers",
+        description=(
+            "Take the snapshot, then subscribe with /ws/live/?since=<stream>:<seq>; apply a"
+            " visit.* event only when its data.version is newer than the visit's version you"
+            " hold, a handover.* event only when its data.version is newer than the offer's."
+        ),
+        parameters=[
+            OpenApiParameter("date", str, description="First day, YYYY-MM-DD (default today)."),
+            OpenApiParameter("days", int, description="How many days, 1 to 7 (default 1)."),
+        ],
+        responses=BoardOut,
+    )
+    def get(self, request, pk: int):
+        team = team_selectors.team_for(request.user, pk=pk)
+        if team is None:
+            raise NotFound("No such team among yours.")
+        query = BoardQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start = query.validated_data.get("date") or timezone.localdate()
+        snapshot = selectors.board(team, start, query.validated_data["days"])
+        return Response(BoardOut(snapshot).data)
+
+
+class VisitClaimView(APIView):
+    @extend_schema(
+        summary="Take an unassigned visit yourself",
+        request=VersionIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        visit = care_services.visit_claim(
+            actor=request.user, visit=visit, version=if_match_version(request)
+        )
+        return _visit_response(visit)
+
+
+class VisitLateView(APIView):
+    @extend_schema(
+        summary="Say you are running late, and when you expect to arrive",
+        request=LateIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = _body(LateIn, request)
+        visit = care_services.visit_running_late(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            until=data["until"],
+            note=data["note"],
+        )
+        return _visit_response(visit)
+
+
+class VisitHandoversView(APIView):
+    @extend_schema(
+        summary="Offer your visit to a colleague",
+        request=HandoverIn,
+        responses={201: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = _body(HandoverIn, request)
+        to = Person.objects.filter(pk=data["to"]).first()
+        offer = services.handover_offer(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            to=to,
+            note=data["note"],
+        )
+        return _offer_response(offer, status.HTTP_201_CREATED)
+
+
+class VisitSwapsView(APIView):
+    @extend_schema(
+        summary="Offer a colleague to swap your visit for one of theirs",
+        request=SwapIn,
+        responses={201: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = _body(SwapIn, request)
+        other = (
+            Visit.objects.select_related("client__team", "assignee")
+            .filter(pk=data["swap_visit"])
+            .first()
+        )
+        if other is None:
+            raise serializers.ValidationError(
+                {"swap_visit": ["Choose a visit of the same team that a colleague has."]}
+            )
+        offer = services.handover_offer_swap(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            swap_visit=other,
+            swap_version=data["swap_version"],
+            note=data["note"],
+        )
+        return _offer_response(offer, status.HTTP_201_CREATED)
+
+
+class HandoverAcceptView(APIView):
+    @extend_schema(
+        summary="Accept an offer made to you: the visit (or the swap) is yours",
+        request=VersionIn,
+        responses={200: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = _team_offer(request, pk)
+        offer = services.handover_accept(
+            actor=request.user, offer=offer, version=if_match_version(request)
+        )
+        return _offer_response(offer)
+
+
+class HandoverDeclineView(APIView):
+    @extend_schema(
+        summary="Decline an offer made to you",
+        request=DeclineIn,
+        responses={200: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = _team_offer(request, pk)
+        data = _body(DeclineIn, request)
+        offer = services.handover_decline(
+            actor=request.user,
+            offer=offer,
+            version=if_match_version(request),
+            reason=data["reason"],
+        )
+        return _offer_response(offer)
+
+
+class HandoverWithdrawView(APIView):
+    @extend_schema(
+        summary="Withdraw an offer you made",
+        request=VersionIn,
+        responses={200: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = _team_offer(request, pk)
+        offer = services.handover_withdraw(
+            actor=request.user, offer=offer, version=if_match_version(request)
+        )
+        return _offer_response(offer)

@@ -1,5 +1,91 @@
 # The event log's tables live beside its code (coordination/events/), which must stay
 # a leaf; importing them here registers them with the app.
-from coordination.events.models import EventRecord, Stream
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 
-__all__ = ["EventRecord", "Stream"]
+from care.models import Visit
+from coordination.events.models import EventRecord, Stream
+from teams.models import Person
+
+__all__ = ["EventRecord", "HandoverOffer", "Stream"]
+
+
+class HandoverOffer(models.Model):
+    """A carer offers their visit to a colleague, who accepts or declines it.
+
+    ``kind`` handover: the colleague takes the visit. ``kind`` swap: the colleague
+    takes ``visit`` and gives their own ``swap_visit`` in exchange. The offer remembers
+    the versions of the visits it was made on: accepting checks they are unchanged (a
+    visit that moved, started or changed hands since makes the offer lapse, status
+    ``expired``), so nobody accepts a visit that is not the one they were offered.
+
+    At most one open offer per visit, whichever side of an offer it is on: the
+    constraints hold it per column, the services across the two (under both visits'
+    row locks).
+    """
+
+    class Kind(models.TextChoices):
+        HANDOVER = "handover", "Handover"
+        SWAP = "swap", "Swap"
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Lapsed"
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="handover_offers")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HANDOVER)
+    swap_visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="swap_offers"
+    )
+    from_person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    to_person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # The versions of the visits the offer was made on.
+    visit_version = models.PositiveIntegerField()
+    swap_visit_version = models.PositiveIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True, help_text="Why it was declined.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFERED)
+    version = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(default=timezone.now)
+    answered = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit"],
+                condition=Q(status="offered"),
+                name="one_open_offer_per_visit",
+            ),
+            models.UniqueConstraint(
+                fields=["swap_visit"],
+                condition=Q(status="offered", swap_visit__isnull=False),
+                name="one_open_swap_offer_per_visit",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind="handover", swap_visit__isnull=True, swap_visit_version__isnull=True
+                )
+                | Q(kind="swap", swap_visit__isnull=False, swap_visit_version__isnull=False),
+                name="offer_swap_has_swap_visit",
+            ),
+            models.CheckConstraint(
+                condition=~Q(swap_visit=F("visit")), name="offer_swaps_two_visits"
+            ),
+            models.CheckConstraint(
+                condition=~Q(to_person=F("from_person")), name="offer_to_someone_else"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="offered", answered__isnull=True)
+                | (~Q(status="offered") & Q(answered__isnull=False)),
+                name="offer_answered_once_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["to_person", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of visit {self.visit_id} to {self.to_person_id}"

@@ -10,12 +10,16 @@ the service's own message names the field.
 from __future__ import annotations
 
 import datetime
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
-from care.models import Client, Grant, NetworkMember, OmahaScale
+from care.models import Budget, Client, Grant, LedgerEntry, NetworkMember, OmahaScale
+from care.models.visits import WEEKDAY_NAMES
 from care.services import clients as client_services
 from frontend.forms import Field
 
@@ -247,3 +251,404 @@ def sharing_values(post: QueryDict) -> dict:
         "scopes": [s for s in post.getlist("scopes") if s in Grant.Scope.values],
         "until": post.get("until", ""),
     }
+
+
+# --- visits -----------------------------------------------------------------------------------
+
+NOT_A_TIME = "Not a time (HH:MM)."
+NOT_A_MOMENT = "Not a date and time."
+WEEKDAYS = [(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)]
+GENERATE_AHEAD = datetime.timedelta(weeks=4)  # how far a new series is planned at once
+
+
+@dataclass
+class FormField(Field):
+    """A field of one of several forms of a kind on the page (one per visit, one per
+    series): its id carries the form's own prefix, so labels and messages stay paired."""
+
+    form: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.form}-{self.name.replace('_', '-')}"
+
+
+def _values(names, post: QueryDict | None, defaults: dict | None = None) -> dict:
+    if post is None:
+        return dict.fromkeys(names, "") | (defaults or {})
+    return {name: post.get(name, "") for name in names}
+
+
+def _with_errors(fields: list[Field], errors: dict) -> list[Field]:
+    for f in fields:
+        f.errors = errors.get(f.name, [])
+    return fields
+
+
+def time_or_none(raw: str, field: str) -> datetime.time | None:
+    """A time typed as HH:MM (what <input type=time> sends), or None when empty."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.time.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({field: [NOT_A_TIME]}) from None
+
+
+def moment_or_none(raw: str, field: str) -> datetime.datetime | None:
+    """A local date and time as <input type=datetime-local> sends it, made aware in
+    the team's time zone; None when empty."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({field: [NOT_A_MOMENT]}) from None
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=timezone.get_default_timezone())
+    return moment
+
+
+def local_input(moment: datetime.datetime | None) -> str:
+    """A moment as a datetime-local field shows it (local time, to the minute)."""
+    if moment is None:
+        return ""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def on_day(day: datetime.date | None, at: datetime.time | None) -> datetime.datetime | None:
+    """A day and a wall-clock time in the team's time zone (as the services build a
+    series' visits), or None when either is missing (the service names the field)."""
+    if day is None or at is None:
+        return None
+    return datetime.datetime.combine(day, at, tzinfo=timezone.get_default_timezone())
+
+
+def numbers_or_raw(raws) -> list:
+    return [number_or_raw(raw) for raw in raws]
+
+
+# A one-off visit.
+
+PLAN_VISIT = ("date", "window_start", "window_end", "expected_minutes", "tasks", "assignee")
+
+
+def plan_visit_values(post: QueryDict | None = None) -> dict:
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return _values(PLAN_VISIT, post, {"date": tomorrow.isoformat()})
+
+
+def visit_window(values: dict) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """The window typed as a day and two times."""
+    day = date_or_none(values["date"], "date")
+    if day is None:
+        raise ValidationError({"date": ["Required: the day of the visit."]})
+    start = time_or_none(values["window_start"], "window_start")
+    end = time_or_none(values["window_end"], "window_end")
+    return on_day(day, start), on_day(day, end)
+
+
+def _minutes_field(form: str, value) -> FormField:
+    return FormField(
+        "expected_minutes",
+        "Expected minutes",
+        "number",
+        value=value,
+        form=form,
+        help="How long the visit takes: what it costs the budget.",
+        attrs={"min": 1, "max": 720, "step": 1, "inputmode": "numeric"},
+    )
+
+
+def _tasks_field(form: str, value) -> FormField:
+    return FormField(
+        "tasks",
+        "Tasks (optional)",
+        "textarea",
+        value=value,
+        form=form,
+        rows=2,
+        help="e.g. help with washing and breakfast; set out the tablets",
+    )
+
+
+def plan_visit_fields(values: dict, errors: dict, members: list) -> dict:
+    """The plan form's fields, by name (the template lays the two times side by side)."""
+    form = "plan"
+    fields = [
+        FormField("date", "Day", "date", value=values["date"], form=form),
+        FormField("window_start", "Arriving from", "time", value=values["window_start"], form=form),
+        FormField("window_end", "Arriving by", "time", value=values["window_end"], form=form),
+        _minutes_field(form, values["expected_minutes"]),
+        _tasks_field(form, values["tasks"]),
+        FormField(
+            "assignee",
+            "Who is going (optional)",
+            "select",
+            value=values["assignee"],
+            choices=members,
+            form=form,
+            help="Leave it open for anyone in the team to take.",
+        ),
+    ]
+    return {f.name: f for f in _with_errors(fields, errors)}
+
+
+# A repeating series, and one day of it that differs.
+
+SERIES = ("window_start", "window_end", "expected_minutes", "tasks", "starts", "ends")
+
+
+def series_values(post: QueryDict | None = None) -> dict:
+    values = _values(SERIES, post, {"starts": timezone.localdate().isoformat()})
+    values["weekdays"] = post.getlist("weekdays") if post is not None else []
+    values["preferred_carers"] = post.getlist("preferred_carers") if post is not None else []
+    return values
+
+
+def series_fields(values: dict, errors: dict, members: list) -> dict:
+    form = "series"
+    chosen = set(values["preferred_carers"])
+    fields = [
+        FormField("window_start", "Arriving from", "time", value=values["window_start"], form=form),
+        FormField("window_end", "Arriving by", "time", value=values["window_end"], form=form),
+        _minutes_field(form, values["expected_minutes"]),
+        _tasks_field(form, values["tasks"]),
+        FormField("starts", "From", "date", value=values["starts"], form=form),
+        FormField("ends", "Until (optional)", "date", value=values["ends"], form=form),
+        FormField(
+            "preferred_carers",
+            "Preferred carers (optional)",
+            "checkboxes",
+            choices=[(pk, name, pk in chosen) for pk, name in members],
+            form=form,
+            help="Who the client knows best: the team gives them these visits first.",
+        ),
+    ]
+    return {f.name: f for f in _with_errors(fields, errors)}
+
+
+def weekday_choices(values: dict) -> list[tuple[str, str, bool]]:
+    chosen = set(values["weekdays"])
+    return [(value, name, value in chosen) for value, name in WEEKDAYS]
+
+
+EXCEPTION = ("date", "change", "window_start", "window_end", "note")
+
+
+def exception_values(post: QueryDict | None = None) -> dict:
+    return _values(EXCEPTION, post, {"change": "cancel"})
+
+
+def exception_fields(series_pk: int, values: dict, errors: dict) -> dict:
+    form = f"series-{series_pk}"
+    fields = [
+        FormField("date", "Which day", "date", value=values["date"], form=form),
+        FormField("window_start", "Arriving from", "time", value=values["window_start"], form=form),
+        FormField("window_end", "Arriving by", "time", value=values["window_end"], form=form),
+        FormField(
+            "note",
+            "Why (optional)",
+            value=values["note"],
+            form=form,
+            attrs={"maxlength": 300},
+        ),
+    ]
+    return {f.name: f for f in _with_errors(fields, errors)}
+
+
+# What is done to one visit.
+
+
+def visit_reason_values(post: QueryDict | None = None) -> dict:
+    return _values(("reason",), post)
+
+
+def assign_values(post: QueryDict | None = None, assignee_id: int | None = None) -> dict:
+    if post is None:
+        return {"person": str(assignee_id or "")}
+    return {"person": post.get("person", "")}
+
+
+FINISH = ("actual_start", "actual_end", "done", "note", "idempotency_key")
+
+
+def finish_values(post: QueryDict | None = None, *, start=None, end=None) -> dict:
+    """A fresh record-done form carries a new idempotency key: submitting it twice
+    (a double tap, a retry) records and debits once."""
+    if post is not None:
+        return _values(FINISH, post)
+    return {
+        "actual_start": local_input(start),
+        "actual_end": local_input(end),
+        "done": "",
+        "note": "",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+def finish_note(values: dict) -> str:
+    """What was done and the note, as the one note a visit keeps."""
+    parts = [values["done"].strip(), values["note"].strip()]
+    return "\n\n".join(part for part in parts if part)
+
+
+def finish_fields(visit_pk: int, values: dict, errors: dict) -> list[FormField]:
+    form = f"finish-{visit_pk}"
+    fields = [
+        FormField(
+            "actual_start", "Arrived", "datetime-local", value=values["actual_start"], form=form
+        ),
+        FormField("actual_end", "Left", "datetime-local", value=values["actual_end"], form=form),
+        FormField("done", "What was done", "textarea", value=values["done"], form=form, rows=2),
+        FormField(
+            "note",
+            "Anything to note (optional)",
+            "textarea",
+            value=values["note"],
+            form=form,
+            rows=2,
+            help="What the next carer or the family should know.",
+        ),
+    ]
+    return _with_errors(fields, errors)
+
+
+# --- the personal budget ----------------------------------------------------------------------
+
+BUDGET = ("kind", "funder", "period", "allocation", "hourly_rate", "starts")
+BUDGET_KINDS = list(Budget.Kind.choices)
+BUDGET_PERIODS = list(Budget.Period.choices)
+
+
+def money(amount: Decimal) -> str:
+    """£1,234.50; money owed shows its minus sign: −£12.50."""
+    sign = "−" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
+
+
+def signed_money(amount: Decimal) -> str:
+    """A ledger amount: −£12.50 out of the budget, +£10.00 back into it."""
+    return money(amount) if amount < 0 else f"+{money(amount)}"
+
+
+def budget_values(post: QueryDict | None = None) -> dict:
+    return _values(BUDGET, post, {"period": "four_weekly", "starts": _today_iso()})
+
+
+def _today_iso() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _money_attrs() -> dict:
+    return {"inputmode": "decimal", "autocomplete": "off", "maxlength": 14}
+
+
+def budget_fields(values: dict, errors: dict) -> list[FormField]:
+    form = "budget"
+    fields = [
+        FormField("kind", "Kind of budget", "select", value=values["kind"], choices=BUDGET_KINDS),
+        FormField(
+            "funder",
+            "Funder (optional)",
+            value=values["funder"],
+            help="The council, the trust, or the client.",
+            attrs={"maxlength": 120},
+        ),
+        FormField("period", "Per", "select", value=values["period"], choices=BUDGET_PERIODS),
+        FormField(
+            "allocation",
+            "Allocation per period (£)",
+            value=values["allocation"],
+            help="e.g. 1250.00",
+            attrs=_money_attrs(),
+        ),
+        FormField(
+            "hourly_rate",
+            "Hourly rate of care (£)",
+            value=values["hourly_rate"],
+            help="What an hour of a visit costs the budget, e.g. 32.50",
+            attrs=_money_attrs(),
+        ),
+        FormField("starts", "From", "date", value=values["starts"]),
+    ]
+    for f in fields:
+        f.form = form
+    return _with_errors(fields, errors)
+
+
+ENTRY = ("kind", "direction", "amount", "reason", "on", "corrects", "idempotency_key")
+ENTRY_KINDS = [
+    (LedgerEntry.Kind.PURCHASE.value, "Purchase: something bought from the budget"),
+    (LedgerEntry.Kind.ADJUSTMENT.value, "Adjustment: a top-up, a refund, a charge"),
+    (LedgerEntry.Kind.CORRECTION.value, "Correction of an entry below"),
+]
+DIRECTIONS = [("out", "Money out of the budget"), ("in", "Money back into it")]
+
+
+def entry_values(post: QueryDict | None = None) -> dict:
+    if post is not None:
+        return _values(ENTRY, post)
+    return {
+        "kind": LedgerEntry.Kind.PURCHASE.value,
+        "direction": "out",
+        "amount": "",
+        "reason": "",
+        "on": _today_iso(),
+        "corrects": "",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+def money_text(raw: str) -> str:
+    """A sum as people type it ("£1,250.00") as the services read it ("1250.00")."""
+    return (raw or "").strip().removeprefix("£").replace(",", "")
+
+
+def signed_amount(values: dict):
+    """The ledger's signed amount from what was typed: a positive sum and which way it
+    goes (a purchase is always money out). Text that is not a sum is passed on as it
+    is, for the service to refuse at ``amount``."""
+    raw = money_text(values["amount"])
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        return values["amount"]
+    if not amount.is_finite():
+        return values["amount"]
+    out = values["kind"] == LedgerEntry.Kind.PURCHASE or values["direction"] != "in"
+    return -abs(amount) if out else abs(amount)
+
+
+def entry_fields(values: dict, errors: dict, correctable: list) -> list[FormField]:
+    form = "entry"
+    fields = [
+        FormField(
+            "amount",
+            "Amount (£)",
+            value=values["amount"],
+            help="e.g. 12.50",
+            attrs=_money_attrs(),
+        ),
+        FormField(
+            "reason",
+            "Reason",
+            "textarea",
+            value=values["reason"],
+            rows=2,
+            help="What it was for: the client reads it in their statement.",
+        ),
+        FormField("on", "Day", "date", value=values["on"]),
+        FormField(
+            "corrects",
+            "The entry it corrects (for a correction)",
+            "select",
+            value=values["corrects"],
+            choices=correctable,
+        ),
+    ]
+    for f in fields:
+        f.form = form
+    return _with_errors(fields, errors)

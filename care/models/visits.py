@@ -117,6 +117,7 @@ class Visit(models.Model):
 
     ``window_start``/``window_end`` is the agreed arrival window; ``expected_minutes``
     how long the visit takes (it is what a planned visit costs the budget).
+    ``late_until`` is set while the carer is running late (see ``visit_running_late``).
     ``finish_key`` is the idempotency key the visit was recorded with, so a retry of
     the same recording returns the first result instead of recording twice.
     """
@@ -152,6 +153,10 @@ class Visit(models.Model):
     actual_end = models.DateTimeField(null=True, blank=True)
     done_note = models.TextField(blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    # Running late: when the carer now expects to arrive (after the window starts) and
+    # why; the family sees it. Cleared when the visit starts.
+    late_until = models.DateTimeField(null=True, blank=True)
+    late_note = models.CharField(max_length=200, blank=True)
     finish_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)

@@ -14,11 +14,14 @@ from care.services.visits import (
     series_state,
     visit_assign,
     visit_cancel,
+    visit_claim,
     visit_finish,
     visit_mark_missed,
     visit_plan,
+    visit_running_late,
     visit_start,
     visit_state,
+    visit_swap,
 )
 
 __all__ = [
@@ -33,11 +36,14 @@ __all__ = [
     "series_state",
     "visit_assign",
     "visit_cancel",
+    "visit_claim",
     "visit_finish",
     "visit_mark_missed",
     "visit_plan",
+    "visit_running_late",
     "visit_start",
     "visit_state",
+    "visit_swap",
 ]
 
 # The shared diary (care/services/diary.py).

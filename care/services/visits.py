@@ -1,10 +1,12 @@
-"""Visits: plan one, repeat a series, assign, start, finish, cancel, mark missed.
+"""Visits: plan one, repeat a series, assign, claim, swap, run late, start, finish,
+cancel, mark missed.
 
 Every write is the care team's (``care.access.can_keep_record``), runs in one
-transaction under the visit's row lock, checks the version the caller saw (a stale
-one is a ``Conflict`` carrying the current state), writes an audit row and publishes
-one event, ``visit.<verb>``, on the team's stream and the client's visits stream.
-Events carry ids and changed fields, never names or notes.
+transaction under the visit's row lock (a swap locks both visits, in id order),
+checks the version the caller saw (a stale one is a ``Conflict`` carrying the current
+state), writes an audit row and publishes one event per visit changed,
+``visit.<verb>``, on the team's stream and the client's visits stream. Events carry
+ids and changed fields, never names or notes.
 
 Finishing a visit records it done and debits the client's active budget for the time
 delivered, exactly once: a retry with the same idempotency key returns the first
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,9 +46,11 @@ MAX_EXPECTED_MINUTES = 12 * 60
 MAX_VISIT = datetime.timedelta(hours=24)
 # How far ahead a series may be turned into visits in one go.
 MAX_AHEAD = datetime.timedelta(days=366)
-LIMITS = {"tasks": 5000, "note": 5000, "reason": 300, "idempotency_key": 100}
+LIMITS = {"tasks": 5000, "note": 5000, "reason": 300, "idempotency_key": 100, "late_note": 200}
 ALREADY_RECORDED = "This visit is already recorded as done."
-FREE_TEXT = {"cancel_reason", "done_note", "tasks"}
+FREE_TEXT = {"cancel_reason", "done_note", "late_note", "tasks"}
+# Running late by more than this is a visit to move or hand over, not a late one.
+MAX_LATE = datetime.timedelta(hours=12)
 
 
 def visit_state(visit: Visit) -> dict:
@@ -69,6 +73,8 @@ def visit_state(visit: Visit) -> dict:
         "actual_end": iso(visit.actual_end),
         "done_note": visit.done_note,
         "cancel_reason": visit.cancel_reason,
+        "late_until": iso(visit.late_until),
+        "late_note": visit.late_note,
     }
 
 
@@ -281,6 +287,137 @@ def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version:
     return visit
 
 
+def _holder_name(visit: Visit) -> str:
+    return Person.objects.get(pk=visit.assignee_id).display_name
+
+
+def visit_claim(*, actor: Person, visit: Visit, version: int) -> Visit:
+    """A member of the client's team takes an unassigned visit for themself.
+
+    Two members claiming at once: the row lock queues the second behind the first, who
+    wins; the second is told who has the visit (a ``Conflict`` naming them, with the
+    visit's current state), whatever version it sent. Claiming a visit one already
+    holds changes nothing and answers with it, so a retried claim is harmless.
+    """
+    require_care_team(actor, visit.client, "take visits")
+    version = require_version(version)
+    with transaction.atomic():
+        visit = _lock(visit)
+        if visit.assignee_id == actor.pk and visit.status == Visit.Status.ASSIGNED:
+            return visit
+        if visit.assignee_id not in (None, actor.pk) and visit.status in Visit.UNDONE_STATUSES:
+            raise Conflict(
+                f"{_holder_name(visit)} has already taken this visit.", current=visit_state(visit)
+            )
+        _refuse_closed(visit, "be taken")
+        _check_version(visit, version)
+        visit.assignee = actor
+        visit.status = Visit.Status.ASSIGNED
+        _changed(visit, "claimed", actor, assignee=visit.assignee_id, status=visit.status)
+    return visit
+
+
+def visit_running_late(
+    *,
+    actor: Person,
+    visit: Visit,
+    version: int,
+    until: datetime.datetime | None,
+    note: str = "",
+) -> Visit:
+    """The carer will arrive after the window starts: say when, and the family sees it.
+
+    The visit's carer says so; while nobody has the visit yet, any member of the team
+    may (someone has to tell the client). Only a visit not yet started. ``until`` is
+    after the window starts, in the future and at most 12 hours ahead: later than that
+    the visit should be handed over or moved. ``until=None`` takes it back (on time
+    after all). Starting the visit clears it.
+    """
+    require_care_team(actor, visit.client, "say a visit runs late")
+    version = require_version(version)
+    now = timezone.now()
+    with transaction.atomic():
+        visit = _lock(visit)
+        if visit.assignee_id not in (None, actor.pk):
+            raise PermissionDenied(
+                f"{_holder_name(visit)} has this visit: only they can say they are running late."
+            )
+        _check_version(visit, version)
+        _refuse_closed(visit, "run late")
+        errors: Errors = {}
+        if until is None:
+            if visit.late_until is None:
+                errors.setdefault("until", []).append("Required: when you expect to arrive.")
+        else:
+            until = clean_moment(errors, "until", until)
+        if until is not None:
+            window = timezone.localtime(visit.window_start)
+            if until <= now:
+                errors.setdefault("until", []).append("Must be in the future.")
+            elif until > now + MAX_LATE:
+                errors.setdefault("until", []).append(
+                    "At most 12 hours from now: hand the visit over or move it instead."
+                )
+            elif until <= visit.window_start:
+                errors.setdefault("until", []).append(
+                    f"The window starts at {window:%H:%M}: arriving by then is not late."
+                )
+        note = clean_text(errors, "note", note, limit=LIMITS["late_note"])
+        _raise(errors)
+        visit.late_until = until
+        visit.late_note = note if until else ""
+        _changed(
+            visit, "running_late", actor, late_until=visit.late_until, late_note=visit.late_note
+        )
+    return visit
+
+
+def visit_swap(
+    *, actor: Person, first: Visit, first_version: int, second: Visit, second_version: int
+) -> tuple[Visit, Visit]:
+    """Two colleagues exchange two assigned visits: each takes the other's.
+
+    The actor holds one of the two. The other holder's agreement is the caller's to
+    obtain: the team board's swap offer (``coordination``) calls this only when the
+    other holder accepts it, so nobody is given a visit they did not agree to. Both
+    visits belong to the same team and are assigned, not started, to two different
+    current members. Both rows are locked in id order (two swaps of the same pair never
+    deadlock), both versions are checked, and each visit publishes its own
+    ``visit.swapped``.
+    """
+    require_care_team(actor, first.client, "swap visits")
+    require_care_team(actor, second.client, "swap visits")
+    first_version = require_version(first_version)
+    second_version = require_version(second_version)
+    if first.pk == second.pk:
+        raise ValidationError("A visit cannot be swapped with itself.")
+    with transaction.atomic():
+        locked = {v.pk: _lock(v) for v in sorted((first, second), key=lambda v: v.pk)}
+        first, second = locked[first.pk], locked[second.pk]
+        _check_version(first, first_version)
+        _check_version(second, second_version)
+        if first.client.team_id != second.client.team_id:
+            raise ValidationError("Only two visits of the same team can be swapped.")
+        for visit in (first, second):
+            _refuse_closed(visit, "be swapped")
+            if visit.assignee_id is None:
+                raise ValidationError(
+                    "Nobody has one of these visits yet: claim it instead of swapping."
+                )
+        if actor.pk not in (first.assignee_id, second.assignee_id):
+            raise PermissionDenied("Only a carer who has one of the two visits can swap them.")
+        if first.assignee_id == second.assignee_id:
+            raise ValidationError("Both visits are already with the same carer.")
+        errors: Errors = {}
+        _clean_assignee(errors, first.client, second.assignee)
+        _clean_assignee(errors, second.client, first.assignee)
+        _raise(errors)
+        first.assignee_id, second.assignee_id = second.assignee_id, first.assignee_id
+        _changed(first, "swapped", actor, assignee=first.assignee_id)
+        _changed(second, "swapped", actor, assignee=second.assignee_id)
+    return first, second
+
+
 def visit_start(
     *, actor: Person, visit: Visit, version: int, at: datetime.datetime | None = None
 ) -> Visit:
@@ -299,6 +436,9 @@ def visit_start(
         visit.actual_start = at
         visit.status = Visit.Status.IN_PROGRESS
         visit.assignee_id = visit.assignee_id or actor.pk
+        # The carer has arrived: whatever lateness was announced is over.
+        late = {"late_until": None, "late_note": ""} if visit.late_until else {}
+        visit.late_until, visit.late_note = None, ""
         _changed(
             visit,
             "started",
@@ -306,6 +446,7 @@ def visit_start(
             actual_start=at,
             assignee=visit.assignee_id,
             status=visit.status,
+            **late,
         )
     return visit
 

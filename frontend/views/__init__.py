@@ -1,5 +1,14 @@
 """Pages: read through selectors, write through services, decide through access."""
 
+from frontend.views.board import board_offer_action, board_page, board_visit_action
+from frontend.views.client_care import (
+    budget_setup,
+    ledger_entry,
+    series_exception,
+    visit_action,
+    visit_plan,
+    visit_series,
+)
 from frontend.views.clients import (
     client_details,
     client_diary,
@@ -39,6 +48,15 @@ from frontend.views.team import (
 )
 
 __all__ = [
+    "board_offer_action",
+    "board_page",
+    "board_visit_action",
+    "budget_setup",
+    "ledger_entry",
+    "series_exception",
+    "visit_action",
+    "visit_plan",
+    "visit_series",
     "client_details",
     "client_diary",
     "client_list",

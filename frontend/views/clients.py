@@ -193,6 +193,8 @@ FORMS = {
     "network_form",
     "plan_forms",
     "diary_form",
+    "visits_forms",
+    "budget_forms",
 }
 
 
@@ -217,10 +219,19 @@ def _section(client: Client, name: str, given: dict) -> dict:
         return _network(client, given.get("network_form"))
     if name == "diary":
         return _diary(client, given.get("diary_form"))
+    if name in CARE_SECTIONS:
+        # Those views build on this module, so it is imported when first asked for.
+        from frontend.views import client_care
+
+        return client_care.section(client, name, given)
     return plan_context(client, keeper=True, forms=given.get("plan_forms"))
 
 
-def _context(client: Client, sections=("details", "status", "network", "plan", "diary"), **given):
+CARE_SECTIONS = ("visits", "budget")  # frontend.views.client_care
+SECTIONS = ("details", "status", "visits", "budget", "network", "plan", "diary")
+
+
+def _context(client: Client, sections=SECTIONS, **given):
     context = {"client": client, "team": client.team}
     for name in sections:
         context |= _section(client, name, given)
@@ -251,7 +262,7 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def client_section(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """One section of the client page, for its live refresh."""
-    if name not in {"details", "status", "network", "plan", "diary"}:
+    if name not in SECTIONS:
         raise Http404("No such section.")
     client = team_client_or_404(request, pk, "client page (live update)")
     return render(request, f"{TEMPLATE}#{name}", _context(client, (name,)))

@@ -460,6 +460,14 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-visit-cancel", "post"),
         ("api-client-budget", "post"),
         ("api-budget-entries", "post"),
+        # The team board (coordination/urls.py): visits change hands, never memberships.
+        ("api-visit-claim", "post"),
+        ("api-visit-late", "post"),
+        ("api-visit-handovers", "post"),
+        ("api-visit-swaps", "post"),
+        ("api-handover-accept", "post"),
+        ("api-handover-decline", "post"),
+        ("api-handover-withdraw", "post"),
     }
 
 

@@ -141,7 +141,12 @@ export function isBeingEdited(el) {
     if (field.type === "checkbox" || field.type === "radio") {
       if (field.checked !== field.defaultChecked) return true;
     } else if (field.tagName === "SELECT") {
-      for (const option of field.options) if (option.selected !== option.defaultSelected) return true;
+      // With no option marked selected, a drop-down shows its first: that is its default.
+      const marked = [...field.options].some((o) => o.defaultSelected);
+      const first = !marked && !field.multiple && field.size <= 1;
+      for (const [i, option] of [...field.options].entries()) {
+        if (option.selected !== (marked ? option.defaultSelected : first && i === 0)) return true;
+      }
     } else if (field.value !== field.defaultValue) {
       return true;
     }
@@ -170,6 +175,8 @@ function refreshLiveSections(event) {
   for (const el of document.querySelectorAll('[hx-trigger~="kith:refresh"]')) {
     if (message && !concerns(el, message)) continue;
     if (isBeingEdited(el)) continue;
+    // An action from inside the section is on its way: its answer is the fresh state.
+    if (el.classList.contains("htmx-request") || el.querySelector(".htmx-request")) continue;
     window.htmx?.trigger(el, "kith:refresh");
   }
 }

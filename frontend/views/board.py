@@ -1,0 +1,324 @@
+"""The team board: today's (or the week's) visits by member and time, what nobody has
+taken yet, who is running late, what is done; and the actions on it.
+
+The page is a snapshot read together with the team stream's head (one transaction);
+its socket resumes from that head, so every change after the snapshot arrives, and
+the board section re-reads itself from the server on each ``visit.*`` or
+``handover.*`` event (a re-read is idempotent: an event can never be applied twice).
+
+Actions post to small views that call the services and answer with the board
+section (htmx) or redirect back to the page (no JavaScript). A lost race or a stale
+board is a 409 whose message says what happened ("Ben Mulder has already taken this
+visit") above the current board.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from care import services as care_services
+from care.models import Visit
+from coordination import presence
+from coordination import selectors as board_selectors
+from coordination import services as board_services
+from coordination.models import HandoverOffer
+from frontend.forms import field_errors
+from frontend.views.common import live, team_or_404
+from teams import selectors as team_selectors
+from teams.errors import Conflict
+from teams.models import Team
+
+TEMPLATE = "frontend/board.html"
+LATE_CHOICES = (10, 20, 30, 45, 60, 90)
+
+
+def _day(request: HttpRequest) -> datetime.date:
+    raw = request.GET.get("date") or request.POST.get("date") or ""
+    try:
+        return datetime.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _week(request: HttpRequest) -> bool:
+    return (request.GET.get("view") or request.POST.get("view")) == "week"
+
+
+def _board_context(request: HttpRequest, team: Team, day: datetime.date, week: bool) -> dict:
+    start = day - datetime.timedelta(days=day.weekday()) if week else day
+    members = list(team_selectors.current_members(team))
+    snapshot = board_selectors.board(team, start, 7 if week else 1)
+    me = request.user.pk
+    now = timezone.now()
+    unassigned, late, done, offers_to_me = [], [], [], []
+    by_member: dict[int, list[Visit]] = {m.person_id: [] for m in members}
+    for visit in snapshot.visits:
+        visit.mine = visit.assignee_id == me
+        visit.offer_out = next((o for o in visit.open_offers if o.from_person_id == me), None)
+        for offer in visit.open_offers:
+            if (
+                offer.to_person_id == me
+                and offer.visit_id == visit.pk
+                and offer not in offers_to_me
+            ):
+                offers_to_me.append(offer)
+        if visit.status == Visit.Status.DONE:
+            done.append(visit)
+        elif visit.status in (Visit.Status.CANCELLED, Visit.Status.MISSED):
+            continue
+        elif visit.assignee_id is None:
+            unassigned.append(visit)
+        if visit.late_until and visit.status in Visit.OPEN_STATUSES:
+            late.append(visit)
+        if visit.assignee_id in by_member:
+            by_member[visit.assignee_id].append(visit)
+    # Offers name visits on this board; the visit each swap would give back is there too.
+    visits = {v.pk: v for v in snapshot.visits}
+    for offer in offers_to_me:
+        offer.the_visit = visits.get(offer.visit_id)
+        offer.the_swap = visits.get(offer.swap_visit_id) if offer.swap_visit_id else None
+    my_open = [v for v in by_member.get(me, []) if v.status == Visit.Status.ASSIGNED]
+    swappable = [
+        v
+        for v in snapshot.visits
+        if v.status == Visit.Status.ASSIGNED and v.assignee_id not in (None, me)
+    ]
+    colleagues = [m.person for m in members if m.person_id != me]
+    days = []
+    if week:
+        for offset in range(7):
+            date = start + datetime.timedelta(days=offset)
+            days.append(
+                {
+                    "date": date,
+                    "visits": [
+                        v for v in snapshot.visits if timezone.localdate(v.window_start) == date
+                    ],
+                }
+            )
+    return {
+        "team": team,
+        "board": snapshot,
+        "day": day,
+        "week": week,
+        "today": timezone.localdate(),
+        "previous": (start - datetime.timedelta(days=7 if week else 1)).isoformat(),
+        "next": (start + datetime.timedelta(days=7 if week else 1)).isoformat(),
+        "now": now,
+        "unassigned": unassigned,
+        "late": late,
+        "done": done,
+        "offers_to_me": offers_to_me,
+        # Your own visits first, then each colleague's.
+        "lanes": sorted(
+            (
+                {"person": m.person, "visits": by_member[m.person_id], "me": m.person_id == me}
+                for m in members
+            ),
+            key=lambda lane: not lane["me"],
+        ),
+        "days": days,
+        "my_open": my_open,
+        "swappable": swappable,
+        "colleagues": colleagues,
+        "late_choices": LATE_CHOICES,
+        "members": members,
+    }
+
+
+def _around(team: Team, members) -> dict:
+    rows = presence.who_is_around(team, members)
+    return {"around": rows, "around_online": sum(1 for r in rows if r["online"])}
+
+
+@login_required
+@require_GET
+def board_page(request: HttpRequest, slug: str) -> HttpResponse:
+    team = team_or_404(request, slug)
+    day, week = _day(request), _week(request)
+    if request.htmx and request.GET.get("part") == "board":
+        return render(request, f"{TEMPLATE}#board", _board_context(request, team, day, week))
+    if request.htmx and request.GET.get("part") == "around":
+        members = list(team_selectors.current_members(team))
+        return render(request, f"{TEMPLATE}#around", {"team": team, **_around(team, members)})
+    with transaction.atomic():
+        # The head is read first, inside the snapshot's transaction (see the module).
+        heads = live(team.stream)
+        context = _board_context(request, team, day, week)
+    context.update(_around(team, context["members"]), live=heads)
+    return render(request, TEMPLATE, context)
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def _visit_or_404(team: Team, pk: int) -> Visit:
+    visit = Visit.objects.select_related("client").filter(pk=pk, client__team=team).first()
+    if visit is None:
+        raise Http404("No such visit on this team's board.")
+    return visit
+
+
+def _version(request: HttpRequest, name: str = "version") -> int:
+    raw = request.POST.get(name, "")
+    if not raw.isdigit():
+        raise ValidationError({name: ["The board is out of date: reload it."]})
+    return int(raw)
+
+
+def _answer(request: HttpRequest, team: Team, do, done: str, about: str = "") -> HttpResponse:
+    """Run an action; answer with the board section (htmx) or go back to the page.
+    ``about`` names the visit in a refusal, so a lost race says which visit it was."""
+    status, flash, problem = 200, None, None
+    try:
+        do()
+    except Conflict as exc:
+        status, problem = 409, f"{about}{exc.message}"
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        status = 400
+        problem = " ".join(m for messages_ in errors.values() for m in messages_)
+    except PermissionDenied as exc:
+        status, problem = 403, str(exc) or "Only members of the team can do that."
+    else:
+        flash = done
+    day, week = _day(request), _week(request)
+    if not request.htmx:
+        if problem:
+            messages.error(request, problem)
+        else:
+            messages.success(request, flash)
+        url = reverse("team-board", args=[team.slug]) + f"?date={day.isoformat()}"
+        return redirect(url + ("&view=week" if week else ""))
+    context = _board_context(request, team, day, week)
+    context.update(flash=flash, problem=problem)
+    return render(request, f"{TEMPLATE}#board", context, status=status)
+
+
+@login_required
+@require_POST
+def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    team = team_or_404(request, slug)
+    visit = _visit_or_404(team, pk)
+    me = request.user
+    name = visit.client.display_name
+    when = f"{timezone.localtime(visit.window_start):%H:%M}"
+
+    def run(call):
+        return lambda: call(version=_version(request))
+
+    if action == "claim":
+        do = run(lambda version: care_services.visit_claim(actor=me, visit=visit, version=version))
+        done = f"You have the visit to {name} at {when}."
+    elif action == "start":
+        do = run(lambda version: care_services.visit_start(actor=me, visit=visit, version=version))
+        done = f"Visit to {name} started."
+    elif action == "finish":
+        note = request.POST.get("note", "")
+
+        def finish(version):
+            return care_services.visit_finish(
+                actor=me,
+                visit=visit,
+                version=version,
+                note=note,
+                idempotency_key=request.POST.get("key") or None,
+            )
+
+        do = run(finish)
+        done = f"Visit to {name} recorded as done."
+    elif action == "late":
+        minutes = request.POST.get("minutes", "")
+
+        def late(version):
+            if not minutes.isdigit() or int(minutes) not in LATE_CHOICES:
+                raise ValidationError({"minutes": ["Choose how late you expect to be."]})
+            until = max(timezone.now(), visit.window_start) + datetime.timedelta(
+                minutes=int(minutes)
+            )
+            return care_services.visit_running_late(
+                actor=me,
+                visit=visit,
+                version=version,
+                until=until,
+                note=request.POST.get("note", ""),
+            )
+
+        do = run(late)
+        done = f"The team knows you will be late for {name}."
+    elif action == "offer":
+        to_raw = request.POST.get("to", "")
+
+        def offer(version):
+            if not to_raw.isdigit():
+                raise ValidationError({"to": ["Choose a colleague to offer the visit to."]})
+            to = next(
+                (
+                    m.person
+                    for m in team_selectors.current_members(team)
+                    if m.person_id == int(to_raw)
+                ),
+                None,
+            )
+            if to is None:
+                raise ValidationError({"to": ["Only a current member of the team."]})
+            return board_services.handover_offer(
+                actor=me, visit=visit, version=version, to=to, note=request.POST.get("note", "")
+            )
+
+        do = run(offer)
+        done = f"Visit to {name} offered."
+    elif action == "swap":
+        other_raw = request.POST.get("swap", "")
+
+        def swap(version):
+            other_pk, _, other_version = other_raw.partition(":")
+            if not other_pk.isdigit() or not other_version.isdigit():
+                raise ValidationError({"swap": ["Choose the visit to swap with."]})
+            other = _visit_or_404(team, int(other_pk))
+            return board_services.handover_offer_swap(
+                actor=me,
+                visit=visit,
+                version=version,
+                swap_visit=other,
+                swap_version=int(other_version),
+            )
+
+        do = run(swap)
+        done = "Swap offered: your colleague accepts or declines it."
+    else:
+        raise Http404("No such action.")
+    return _answer(request, team, do, done, about=f"{name}, {when}: ")
+
+
+@login_required
+@require_POST
+def board_offer_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    team = team_or_404(request, slug)
+    offer = HandoverOffer.objects.filter(pk=pk, visit__client__team=team).first()
+    if offer is None:
+        raise Http404("No such offer on this team's board.")
+    calls = {
+        "accept": (board_services.handover_accept, "You have taken the visit."),
+        "decline": (board_services.handover_decline, "Offer declined."),
+        "withdraw": (board_services.handover_withdraw, "Offer withdrawn."),
+    }
+    if action not in calls:
+        raise Http404("No such action.")
+    call, done = calls[action]
+    return _answer(
+        request,
+        team,
+        lambda: call(actor=request.user, offer=offer, version=_version(request)),
+        done,
+    )

@@ -111,3 +111,21 @@ def test_a_series_that_fails_does_not_stop_the_others(personas, client, monkeypa
     assert not first.visits.exists()
     assert f"Could not generate the visits of series {first.pk}" in caplog.text
     assert Visit.objects.filter(series=second).count() == created
+
+
+def test_the_daily_pass_also_forgets_old_idempotency_keys(personas):
+    from config.models import IdempotentRequest
+
+    old = IdempotentRequest.objects.create(
+        person=personas.ana, key="k-old", fingerprint="f", status_code=201, body=b"{}"
+    )
+    IdempotentRequest.objects.filter(pk=old.pk).update(created=MORNING - datetime.timedelta(days=2))
+    young = IdempotentRequest.objects.create(
+        person=personas.ana, key="k-young", fingerprint="f", status_code=201, body=b"{}"
+    )
+    IdempotentRequest.objects.filter(pk=young.pk).update(
+        created=MORNING - datetime.timedelta(hours=1)
+    )
+    with time_machine.travel(MORNING, tick=False):
+        call_command("tick", stdout=StringIO())
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["k-young"]

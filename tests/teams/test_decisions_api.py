@@ -14,7 +14,6 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -33,6 +32,7 @@ from teams.models import (
     Team,
 )
 from teams.services import SETTLE
+from tests.api_walk import api_endpoints
 from tests.factories import PersonFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -135,23 +135,6 @@ def team_scoped_endpoints() -> list[tuple[str, str, str]]:
         if "<int:pk>" in str(pattern.pattern)
         for method in _methods(pattern.callback.view_class)
     ]
-
-
-def api_endpoints(patterns=None, prefix: str = "") -> list[tuple[str, str, str]]:
-    """(url name, route, method) of every endpoint under /api/v1/."""
-    if patterns is None:
-        from config.urls import api_v1 as patterns
-    found = []
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            found += api_endpoints(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            view_class = getattr(entry.callback, "view_class", None) or getattr(
-                entry.callback, "cls", None
-            )
-            methods = _methods(view_class) if view_class else ["get", "post"]
-            found += [(entry.name, prefix + str(entry.pattern), m) for m in methods]
-    return found
 
 
 ENDPOINTS = team_scoped_endpoints()

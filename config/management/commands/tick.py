@@ -2,8 +2,9 @@
 
 Each pass adopts proposals whose objection window has closed and sends due reminders
 (teams); once a day it also generates the coming weeks of every repeating visit
-(care). It lives in the wiring because it drives every app. Runs once, or every N
-seconds with ``--every N`` (``make run`` and docker-compose do).
+(care) and forgets idempotency keys older than a day (the wiring's own table). It
+lives in the wiring because it drives every app. Runs once, or every N seconds with
+``--every N`` (``make run`` and docker-compose do).
 """
 
 import time
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from care.services.schedule import series_generate_due
+from config.idempotency import purge_idempotency_keys
 from teams import services
 
 
@@ -34,6 +36,8 @@ class Command(BaseCommand):
             visits = None
             if today != generated_on:
                 visits = series_generate_due(today=today)
+                # Idempotency keys answer retries for 24 hours; older ones go daily.
+                purge_idempotency_keys()
                 generated_on = today
             if adopted or any(sent.values()) or visits or not every:
                 line = (

@@ -1,0 +1,226 @@
+"""Idempotency-Key for every write under /api/: a retry gets the first answer and
+changes nothing.
+
+A phone on a bad connection cannot tell a lost request from a lost answer, so it
+sends the same ``Idempotency-Key`` on every retry of one write (the offline queue
+does). This middleware keeps the first answer per (person, key) for 24 hours:
+
+- the same request again (same method, path, query string, If-Match and body) gets
+  the stored status, body and content type back, with ``Idempotent-Replayed: true``,
+  and the view does not run;
+- a different request under a used key is refused with 422;
+- the view and the stored answer commit in one transaction: an answer of 5xx, or a
+  crash, rolls both back and stores nothing, so the retry runs afresh. On
+  PostgreSQL a second request with the same key waits on the unique index until the
+  first commits, then replays it.
+
+Callers are identified as DRF would (the REST_FRAMEWORK authentication classes);
+an unauthenticated request, and any request to an endpoint open to anonymous
+callers (signing in), passes through untouched. Services that guard money keep
+their own keys as well (visit recording, ledger entries): those hold "exactly
+once" even across different keys.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+from config.models import IdempotentRequest
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API_PREFIX = "/api/"
+MAX_KEY_LENGTH = 255
+KEY_LIFETIME = datetime.timedelta(hours=24)
+# Headers of the first answer a retry needs too (the version to send next, a new row).
+KEPT_HEADERS = ("ETag", "Location")
+
+KEY_RULE = f"Send 1 to {MAX_KEY_LENGTH} printable ASCII characters, the same on every retry."
+REUSED_MESSAGE = "This Idempotency-Key was already used for a different request."
+REUSED_HINT = (
+    "A key stands for one request: retry with the same method, address, If-Match and"
+    " body, or send a new key for a new request."
+)
+
+
+def open_to_anonymous(view_class) -> bool:
+    """Whether the view lets anonymous callers in (signing in): such writes have no
+    person to keep a key for, so they are not keyed."""
+    classes = getattr(view_class, "permission_classes", None) or ()
+    return any(isinstance(p, type) and issubclass(p, AllowAny) for p in classes)
+
+
+def valid_key(key: str) -> bool:
+    return 1 <= len(key) <= MAX_KEY_LENGTH and all(" " <= ch <= "~" for ch in key)
+
+
+def fingerprint(request, body: bytes) -> str:
+    """What makes two requests the same request (the person is part of the row)."""
+    parts = [
+        request.method,
+        request.path,
+        request.META.get("QUERY_STRING", ""),
+        request.headers.get("If-Match", ""),
+        hashlib.sha256(body).hexdigest(),
+    ]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def purge_idempotency_keys(now: datetime.datetime | None = None) -> int:
+    """Forget the answers kept longer than 24 hours; returns how many went. Run from
+    the periodic tick. (A key older than that is treated as unused even before it is
+    purged, so the tick's rhythm only affects the table's size.)"""
+    now = timezone.now() if now is None else now
+    deleted, _ = IdempotentRequest.objects.filter(created__lte=now - KEY_LIFETIME).delete()
+    return deleted
+
+
+def _error(status: int, message: str, fields: dict | None = None) -> JsonResponse:
+    extra = {"fields": fields} if fields is not None else {}
+    return JsonResponse({"message": message, "extra": extra}, status=status)
+
+
+def _route(request) -> tuple[bool, type | None]:
+    """(whether writes to this address are keyed, the view class if it has one)."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False, None  # the 404 needs no key
+    view_class = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
+    return not open_to_anonymous(view_class), view_class
+
+
+def _caller(request, view_class):
+    """The person the view will see, found as DRF finds it (the view's authentication
+    classes; session callers must pass the CSRF check, which reads the parsed body),
+    or None. Nothing of the request is changed: DRF sets ``request.user`` as it
+    authenticates, so the original is put back."""
+    authenticators = getattr(
+        view_class, "authentication_classes", api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    )
+    parsers = getattr(view_class, "parser_classes", api_settings.DEFAULT_PARSER_CLASSES)
+    drf_request = Request(
+        request,
+        parsers=[parser() for parser in parsers],
+        authenticators=[auth() for auth in authenticators],
+    )
+    original = request.__dict__.get("user")
+    try:
+        user = drf_request.user
+    except APIException:
+        # A bad token, a missing CSRF token, a body that does not parse: the view
+        # gives its own 4xx.
+        user = None
+    finally:
+        if original is None:
+            request.__dict__.pop("user", None)
+        else:
+            request.user = original
+    return user if user is not None and user.is_authenticated else None
+
+
+def _replay(row: IdempotentRequest) -> HttpResponse:
+    response = HttpResponse(
+        bytes(row.body), status=row.status_code, content_type=row.content_type or None
+    )
+    for name, value in row.headers.items():
+        response[name] = value
+    response[REPLAYED] = "true"
+    return response
+
+
+def _claim(person, key: str, fingerprint: str) -> IdempotentRequest | HttpResponse:
+    """The new row that reserves the key for this request, or the answer to give
+    instead (a replay, or a refusal)."""
+    now = timezone.now()
+    rows = IdempotentRequest.objects.filter(person=person, key=key)
+    for _attempt in range(3):
+        existing = rows.first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    return IdempotentRequest.objects.create(
+                        person=person, key=key, fingerprint=fingerprint, created=now
+                    )
+            except IntegrityError:
+                # On PostgreSQL the insert waited for a request holding the same key
+                # to commit; what it committed is now readable.
+                existing = rows.first()
+        if existing is None:
+            continue  # purged in between: the key is free
+        if existing.created <= now - KEY_LIFETIME:
+            IdempotentRequest.objects.filter(pk=existing.pk).delete()
+            continue  # expired, not yet purged: the key is free again
+        if existing.fingerprint != fingerprint:
+            return _error(422, REUSED_MESSAGE, {HEADER: [REUSED_HINT]})
+        if existing.completed is None or existing.status_code is None:
+            break
+        return _replay(existing)
+    # A row without its answer is never committed by this middleware (the two commit
+    # together), nor does a key keep vanishing; kept so neither case runs a request twice.
+    return _error(409, "A request with this Idempotency-Key is still in progress: retry shortly.")
+
+
+def _store(row: IdempotentRequest, response: HttpResponse) -> None:
+    row.status_code = response.status_code
+    row.body = response.content
+    row.content_type = response.get("Content-Type", "")
+    row.headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    row.completed = timezone.now()
+    row.save(update_fields=["status_code", "body", "content_type", "headers", "completed"])
+
+
+class IdempotencyMiddleware:
+    """Place after AuthenticationMiddleware: session callers are read from it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = request.headers.get(HEADER)
+        if (
+            key is None
+            or request.method not in WRITE_METHODS
+            or not request.path_info.startswith(API_PREFIX)
+        ):
+            return self.get_response(request)
+        keyed, view_class = _route(request)
+        if not keyed:
+            return self.get_response(request)
+        try:
+            # Read first: the body is then cached for the view, whatever reads it.
+            body = request.body
+        except RequestDataTooBig:
+            return _error(413, "The request body is too large.")
+        person = _caller(request, view_class)
+        if person is None:
+            return self.get_response(request)
+        if not valid_key(key):
+            return _error(400, f"{HEADER}: {KEY_RULE}", {HEADER: [KEY_RULE]})
+        with transaction.atomic():
+            claim = _claim(person, key, fingerprint(request, body))
+            if isinstance(claim, HttpResponse):
+                return claim
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                # Nothing of the failed attempt stays, so the retry runs afresh.
+                transaction.set_rollback(True)
+            elif response.streaming:
+                # A stream cannot be kept to replay: the work stands, the key is freed.
+                claim.delete()
+            else:
+                _store(claim, response)
+        return response

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CareConfig(AppConfig):
     name = "care"
     verbose_name = "Care"
+
+    def ready(self) -> None:
+        # Clients follow a team split (teams never imports care: care registers).
+        from care import split
+
+        split.register()

@@ -5,7 +5,8 @@ No rules live here: the services validate (and name the field in their
 ValidationError); this module only lays fields out, keeps what was typed and turns
 strings into the shapes the services expect. The only ORM reads are the choice lists
 no selector offers yet (nurses who could join, coaches who could be invited); each
-is a clearly named, read-only function below.
+is a clearly named, read-only function below. A split's clients, with the suggestion
+and its reasons, come from ``care.split``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
+from care import split as care_split
 from teams import decisions, selectors, services
 from teams.models import Team
 
@@ -140,7 +142,9 @@ def initial_values(team: Team, kind: str, query: QueryDict | None = None) -> dic
         current = selectors.agreement_of(team)
         values["text"] = current.text if current else ""
     elif kind == "team_split":
-        values |= {"stays_name": team.name, "moving": [], "roles": {}}
+        # clients None: not chosen yet, the form shows the suggestion.
+        values |= {"stays_name": team.name, "moving": [], "roles": {}, "clients": None}
+        values["clients_for"] = moving_key([])
     if query is not None:
         for name in ("title", "role", "person", "coach"):
             if query.get(name):
@@ -156,6 +160,11 @@ def values_from_post(kind: str, post: QueryDict, roles=()) -> dict:
     if kind == "team_split":
         values["moving"] = post.getlist("moving")
         values["roles"] = {r.key: post.get(f"roles.{r.key}", "stay") for r in roles}
+        # The clients as ticked, and for which members they were shown; a form that
+        # never showed them leaves the choice to the suggestion.
+        shown = "clients_for" in post
+        values["clients"] = post.getlist("clients") if shown else None
+        values["clients_for"] = post.get("clients_for", "")
     return values
 
 
@@ -176,6 +185,9 @@ def values_from_proposal(proposal) -> dict:
     if proposal.kind == "team_split":
         values["moving"] = [str(pk) for pk in payload.get("moving", [])]
         values["roles"] = dict(payload.get("roles", {}))
+        clients = payload.get(care_split.KEY)
+        values["clients"] = None if clients is None else [str(pk) for pk in clients]
+        values["clients_for"] = moving_key(values["moving"])
     return values
 
 
@@ -201,7 +213,81 @@ def payload_from_values(kind: str, values: dict) -> dict:
     if kind == "team_split":
         payload["moving"] = list(values.get("moving", []))
         payload["roles"] = dict(values.get("roles", {}))
+        if values.get("clients") is not None:
+            payload[care_split.KEY] = list(values["clients"])
     return payload
+
+
+# --- the clients who follow a split ---------------------------------------------------------
+
+
+def moving_key(moving) -> str:
+    """Who moves, as the form remembers it beside the clients it showed for them."""
+    return ",".join(str(pk) for pk in sorted({int(m) for m in moving if str(m).isdigit()}))
+
+
+def split_clients_stale(values: dict) -> bool:
+    """The members ticked are not those the clients were suggested for."""
+    return values.get("clients") is not None and values.get("clients_for", "") != moving_key(
+        values.get("moving", [])
+    )
+
+
+def split_clients_suggested(team: Team, values: dict) -> dict:
+    """The values with the clients suggested afresh for the members ticked."""
+    moving = values.get("moving", [])
+    suggested = care_split.suggest(team, moving)
+    return values | {"clients": [str(pk) for pk in suggested], "clients_for": moving_key(moving)}
+
+
+def split_refresh(team: Team, kind: str, values: dict, post: QueryDict) -> tuple[dict, str]:
+    """For a split form that asked for a suggestion (its "Suggest clients" button), or
+    whose ticked members changed since its clients were suggested: the values with a
+    fresh suggestion and what to tell the person. Otherwise the values as they are and
+    "" (go ahead and save)."""
+    if kind != "team_split":
+        return values, ""
+    if "suggest" in post:
+        notice = "Clients suggested for the members ticked. Check them, then save."
+        return split_clients_suggested(team, values), notice
+    if not split_clients_stale(values):
+        return values, ""
+    fresh = split_clients_suggested(team, values)
+    if _ids(fresh["clients"]) == _ids(values["clients"]):
+        return fresh, ""  # the suggestion for them is what is ticked: nothing to look at
+    notice = (
+        "Who moves changed since the clients were suggested, so here is the suggestion "
+        "for the members ticked now. Check it, then save."
+    )
+    return fresh, notice
+
+
+def _ids(values) -> set[int]:
+    return {int(v) for v in values or () if str(v).isdigit()}
+
+
+def split_client_groups(team: Team, moving, chosen) -> list[dict]:
+    """The team's clients by postcode sector, each with the suggestion's reason and
+    whether it is ticked (``chosen`` None: as suggested). Discharged clients are
+    listed only when chosen (through the API, say), so nothing chosen is hidden."""
+    rows = care_split.explain_partition(team, moving, also=chosen or ())
+    ticked = None if chosen is None else {str(pk) for pk in chosen}
+    groups: list[dict] = []
+    for row in rows:
+        label = row.sector or "No postcode (each decided alone)"
+        if not groups or groups[-1]["label"] != label:
+            groups.append({"label": label, "rows": []})
+        checked = row.moves if ticked is None else str(row.id) in ticked
+        groups[-1]["rows"].append(
+            {
+                "id": row.id,
+                "name": row.client.display_name,
+                "reason": row.reason,
+                "checked": checked,
+                "suggested": row.moves,
+            }
+        )
+    return groups
 
 
 def window_from(raw: str):
@@ -386,6 +472,23 @@ def kind_fields(team: Team, kind: str, values: dict, errors: dict, roles=None) -
                 help="A role whose holder moves, and is not moved with them, ends.",
             ),
         ]
+        groups = split_client_groups(team, v("moving", []), v("clients"))
+        fields.insert(
+            3,
+            Field(
+                "clients",
+                "Clients who move to the new team",
+                "clients",
+                # The members these clients are shown for (see split_clients_stale).
+                value=moving_key(v("moving", [])),
+                choices=groups,
+                help=(
+                    "Ticked clients move with their whole record. Suggested: each client "
+                    "goes with the members who visited them most in the last 12 weeks, "
+                    "neighbours (same postcode sector) together; a tie stays."
+                ),
+            ),
+        )
     for f in fields:
         f.errors = errors.get(f.name, [])
     return fields

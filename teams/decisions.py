@@ -45,16 +45,50 @@ def all_kinds() -> list[DecisionKind]:
     return list(_KINDS.values())
 
 
-# Other apps that must follow a team split (clients with their records, in care)
-# register a participant: (old team, new team, ids of the people moving, decision).
-SplitParticipant = Callable[[Team, Team, list[int], Proposal], dict[str, Any]]
-_SPLIT_PARTICIPANTS: list[SplitParticipant] = []
+# --- what follows a team split ----------------------------------------------------------
+
+# The split's own payload fields: a participant's key may not take one of them.
+SPLIT_FIELDS = frozenset({"new_name", "new_slug", "stays_name", "moving", "roles"})
 
 
-def register_split_participant(participant: SplitParticipant) -> None:
-    if participant not in _SPLIT_PARTICIPANTS:
-        _SPLIT_PARTICIPANTS.append(participant)
+@dataclass(frozen=True)
+class SplitParticipant:
+    """Another app's share of a team split (care: the clients and their records).
+
+    Its part of the proposal is ``payload[key]``. When a proposal leaves it out, the
+    split uses ``suggest`` at validation time, so the payload the team adopts always
+    states it explicitly. ``validate`` runs when the proposal is raised or amended and
+    again at adoption (the team may have changed); ``apply`` runs inside the
+    adoption's transaction, after the members have moved.
+    """
+
+    key: str
+    label: str
+    # (team, ids of the people moving, value) -> the cleaned value; raises
+    # ValidationError naming ``key``.
+    validate: Callable[[Team, list[int], Any], Any]
+    # (team, ids of the people moving) -> the value to propose.
+    suggest: Callable[[Team, list[int]], Any]
+    # (old team, new team, ids of the people moving, cleaned value, decision) -> outcome.
+    apply: Callable[[Team, Team, list[int], Any, Proposal], dict[str, Any]]
+
+
+_SPLIT_PARTICIPANTS: dict[str, SplitParticipant] = {}
+
+
+def register_split_participant(participant: SplitParticipant) -> SplitParticipant:
+    if participant.key in SPLIT_FIELDS:
+        raise ValueError(f"{participant.key!r} is a field of the split itself")
+    known = _SPLIT_PARTICIPANTS.get(participant.key)
+    if known is not None and known is not participant:
+        raise ValueError(f"split participant {participant.key!r} is registered twice")
+    _SPLIT_PARTICIPANTS[participant.key] = participant
+    return participant
+
+
+def unregister_split_participant(key: str) -> None:
+    _SPLIT_PARTICIPANTS.pop(key, None)
 
 
 def split_participants() -> list[SplitParticipant]:
-    return list(_SPLIT_PARTICIPANTS)
+    return list(_SPLIT_PARTICIPANTS.values())

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from care import split as care_split
 from frontend import forms, present
 from frontend.views.common import live, stream_for
 from teams import access, selectors, services
@@ -94,9 +95,21 @@ def _context(request: HttpRequest, proposal: Proposal, **given) -> dict:
         "back": reverse("team-home" if member else "shared-team", args=[team.slug]),
         **given,
     }
+    if proposal.kind == "team_split":
+        context |= _split_clients(proposal, member)
     if is_author and is_open and "amend_form" not in given:
         context["amend_form"] = _amend_form(proposal, forms.values_from_proposal(proposal), {})
     return context
+
+
+def _split_clients(proposal: Proposal, member: bool) -> dict:
+    """Which clients a split moves: named for the team's members, counted for coaches
+    (who never see client records)."""
+    ids = (proposal.payload or {}).get(care_split.KEY)
+    if ids is None:  # raised before clients followed a split
+        return {}
+    named = care_split.clients_named(proposal.team, ids) if member else []
+    return {"split_client_count": len(ids), "split_clients": named}
 
 
 def _page(request: HttpRequest, team, pk: int, status: int = 200, **given) -> HttpResponse:
@@ -239,6 +252,21 @@ def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
     values["version"] = version
     status = 200
     given: dict = {}
+    # A split's clients are suggested again first when asked, or when who moves
+    # changed since they were shown: nothing is saved until the author saw them.
+    values, notice = forms.split_refresh(proposal.team, proposal.kind, values, request.POST)
+    if notice:
+        # The suggestion names clients: only for the author, who may amend.
+        if not (
+            access.can_take_part(request.user, proposal.team)
+            and proposal.author_id == request.user.pk
+            and proposal.status == Proposal.Status.OPEN
+        ):
+            refused = {"error": "Only the author can amend an open proposal."}
+            return _answer(request, proposal.team, pk, 403, refused)
+        given["amend_form"] = _amend_form(proposal, values, {}, notice=notice)
+        given["editing"] = "amend_form"
+        return _answer(request, proposal.team, pk, 200, given)
     try:
         if not version.isdigit():
             raise ValidationError({"version": ["The form is out of date: reload the page."]})

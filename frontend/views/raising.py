@@ -39,10 +39,17 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
     roles = selectors.roles_of(team) if key in {"role_handover", "team_split"} else None
     errors: dict = {}
     status = 200
+    notice = ""
     if request.method == "GET":
         values = forms.initial_values(team, key, request.GET)
     else:
         values = forms.values_from_post(key, request.POST, roles or ())
+        # A split's clients are suggested again first when asked, or when who moves
+        # changed since they were shown: nothing is raised until the person saw them.
+        values, notice = forms.split_refresh(team, key, values, request.POST)
+    if notice:
+        context["notice"] = notice
+    elif request.method == "POST":
         try:
             proposal = services.proposal_raise(
                 actor=request.user,

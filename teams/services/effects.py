@@ -391,21 +391,55 @@ def _validate_split(team: Team, payload: dict) -> dict:
         errors["roles"] = ["For each role: stay, move or end."]
     elif set(roles) - set(Role.objects.filter(team=team).values_list("key", flat=True)):
         errors["roles"] = ["Unknown role."]
-    if errors:
-        raise ValidationError(errors)
-    return {
+    cleaned: dict[str, Any] = {
         "new_name": new_name,
         "new_slug": new_slug,
         "stays_name": stays_name,
         "moving": moving,
         "roles": roles,
     }
+    for participant in decisions.split_participants():
+        if participant.key not in payload and errors:
+            continue  # no suggestion for a split that cannot stand as it is
+        try:
+            cleaned[participant.key] = _participant_value(participant, team, moving, payload)
+        except ValidationError as exc:
+            for name, messages in _named(exc, participant.key).items():
+                errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _participant_value(
+    participant: decisions.SplitParticipant, team: Team, moving: list[int], payload: dict
+) -> Any:
+    """The participant's part, checked; its suggestion when the payload leaves it out, so
+    what the team adopts always says it explicitly."""
+    if participant.key in payload:
+        value = payload[participant.key]
+    else:
+        value = participant.suggest(team, moving)
+    return participant.validate(team, moving, value)
+
+
+def _named(exc: ValidationError, field: str) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {field: list(exc.messages)}
 
 
 def _apply_split(proposal: Proposal) -> dict:
     old = proposal.team
     payload = proposal.payload
     today = timezone.localdate()
+    # Checked again before anything changes: the team may have changed since the
+    # proposal was raised (a client named in it may no longer be the team's).
+    moving_ids = sorted(payload["moving"])
+    parts = [
+        (participant, _participant_value(participant, old, moving_ids, payload))
+        for participant in decisions.split_participants()
+    ]
     new = Team.objects.create(
         name=payload["new_name"],
         slug=payload["new_slug"],
@@ -460,8 +494,13 @@ def _apply_split(proposal: Proposal) -> dict:
         "moved": sorted(moving),
         "summary": f"Split: {len(moving)} members formed {new.name}",
     }
-    for participant in decisions.split_participants():
-        outcome.update(participant(old, new, sorted(moving), proposal) or {})
+    for participant, value in parts:
+        part = dict(participant.apply(old, new, moving_ids, value, proposal) or {})
+        # A participant's summary adds to the split's, it does not replace it.
+        summary = part.pop("summary", "")
+        if summary:
+            outcome["summary"] += f"; {summary}"
+        outcome.update(part)
     audit(
         actor=None,
         action="team.split",

@@ -362,28 +362,36 @@ class TestEffects:
         )
         calls = []
 
-        def follow(old, new, moving, decision):  # as care will register for clients
-            calls.append((old.pk, new.pk, moving, decision.pk))
-            return {"clients_moved": 0}
+        def apply(old, new, moving, value, decision):  # as care registers for clients
+            calls.append((old.pk, new.pk, moving, value, decision.pk))
+            return {"lockers_moved": value, "summary": "the lockers went along"}
 
-        decisions.register_split_participant(follow)
+        lockers = decisions.SplitParticipant(
+            key="lockers",
+            label="Lockers that move",
+            validate=lambda team, moving, value: sorted(value),
+            suggest=lambda team, moving: [f"locker of {pk}" for pk in moving],
+            apply=apply,
+        )
+        decisions.register_split_participant(lockers)
         try:
-            split = self.adopt(
-                noord,
-                raise_(
-                    noord.ana,
-                    noord.noord,
-                    "team_split",
-                    {
-                        "new_name": "Noord-Oost",
-                        "stays_name": "Noord-West",
-                        "moving": [noord.femke.pk, noord.joris.pk],
-                        "roles": {"planner": "move", "mentor": "end"},
-                    },
-                ),
+            proposal = raise_(
+                noord.ana,
+                noord.noord,
+                "team_split",
+                {
+                    "new_name": "Noord-Oost",
+                    "stays_name": "Noord-West",
+                    "moving": [noord.femke.pk, noord.joris.pk],
+                    "roles": {"planner": "move", "mentor": "end"},
+                },
             )
+            moving = sorted([noord.femke.pk, noord.joris.pk])
+            # Left out, the participant's part is its suggestion, stated in the payload.
+            assert proposal.payload["lockers"] == [f"locker of {pk}" for pk in moving]
+            split = self.adopt(noord, proposal)
         finally:
-            decisions._SPLIT_PARTICIPANTS.remove(follow)
+            decisions.unregister_split_participant("lockers")
         old = Team.objects.get(pk=noord.noord.pk)
         new = Team.objects.get(name="Noord-Oost")
         assert old.name == "Noord-West" and new.split_from == old
@@ -406,8 +414,9 @@ class TestEffects:
             == noord.ana
         )
         assert Role.objects.filter(team=new).count() == 5
-        assert calls == [(old.pk, new.pk, sorted([noord.femke.pk, noord.joris.pk]), split.pk)]
-        assert split.outcome["clients_moved"] == 0
+        assert calls == [(old.pk, new.pk, moving, proposal.payload["lockers"], split.pk)]
+        assert split.outcome["lockers_moved"] == proposal.payload["lockers"]
+        assert split.outcome["summary"].endswith("; the lockers went along")
         for stream in (old.stream, new.stream):
             assert EventRecord.objects.filter(stream=stream, type="team.split").exists()
 

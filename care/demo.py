@@ -14,6 +14,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from care import demo_visits
 from care.models import CarePlan, Client, ClientStatusChange, OmahaSign
 from care.services import clients as client_services
 from care.services import plans
@@ -390,4 +391,6 @@ def seed() -> dict[str, int]:
         first = {"noord": 21, "zuid": 31, "oost": 51}[slug]
         for index, spec in enumerate(_rows(table), start=first):
             _simple_client(team, keepers, spec, index, made)
+        for what, count in demo_visits.seed_team(team, keepers[0]).items():
+            made[what] = made.get(what, 0) + count
     return made

@@ -101,6 +101,24 @@ def describe(record, names: Names | dict[int, str]) -> str:
     if kind == "team.split":
         moved = len(data.get("moved") or [])
         return f"The team split: {moved} member{'s' if moved != 1 else ''} formed a new team"
+    if kind.startswith("visit."):
+        return _visit_line(kind, who, data, names)
+    if kind.startswith("handover."):
+        giver = names.person(data.get("from_person"), "Someone")
+        taker = names.person(data.get("to_person"), "a colleague")
+        thing = "a swap of visits" if data.get("kind") == "swap" else "a visit"
+        verb = kind.removeprefix("handover.")
+        return {
+            "offered": f"{giver} offered {taker} {thing}",
+            "accepted": f"{taker} accepted {thing} from {giver}",
+            "declined": f"{taker} declined {thing} from {giver}",
+            "withdrawn": f"{giver} withdrew the offer of {thing} to {taker}",
+            "expired": f"The offer of {thing} to {taker} lapsed: the visit had changed",
+        }.get(verb, f"{who}: {kind.replace('.', ' ')}")
+    if kind == "client.moved":
+        return "A client moved to the new team with their whole record"
+    if kind == "client.carers_moved":
+        return "A client's visits lost carers who moved to the new team"
     if kind == "reminder.role_term_ending":
         person = names.person(data.get("person"))
         role = names.role(data.get("role"))
@@ -108,6 +126,33 @@ def describe(record, names: Names | dict[int, str]) -> str:
     if kind == "reminder.review_due":
         return f"Reminder: {what} is due for review ({_date(data.get('review_date'))})"
     return f"{who}: {kind.replace('.', ' ').replace('_', ' ')}"
+
+
+VISIT_VERBS = {
+    "planned": "planned a visit",
+    "claimed": "took a visit",
+    "unassigned": "left a visit open for someone to take",
+    "started": "started a visit",
+    "finished": "recorded a visit done",
+    "cancelled": "cancelled a visit",
+    "missed": "marked a visit missed",
+    "running_late": "is running late for a visit",
+    "swapped": "swapped a visit",
+    "generated": "generated visits from a repeating series",
+}
+
+
+def _visit_line(kind: str, who: str, data: dict, names: Names) -> str:
+    """Visit events name no client (they carry ids only); the board and the client's
+    page say which visit."""
+    verb = kind.removeprefix("visit.")
+    if verb == "assigned":
+        return f"{who} gave a visit to {names.person(data.get('assignee'), 'a colleague')}"
+    if verb == "running_late" and not data.get("late_until"):
+        return f"{who} is no longer running late for a visit"
+    if verb == "generated" and who == "Someone":
+        return "Repeating visits were planned ahead"
+    return f"{who} {VISIT_VERBS.get(verb, verb.replace('_', ' ') + ' a visit')}"
 
 
 def lines(records: Iterable, names: Names | dict[int, str]) -> list[dict]:

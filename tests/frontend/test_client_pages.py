@@ -710,3 +710,45 @@ def test_the_demo_mrs_jansen_and_her_daughter_open_their_portal(settings):
     ratings = list(mobility.ratings.all())
     assert len(ratings) == 4
     assert ratings[-1].knowledge > ratings[0].knowledge
+
+
+def test_the_demo_has_a_live_board_budgets_and_continuity(settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from care import demo as care_demo
+    from care.models import Budget, LedgerEntry, Visit
+    from care.selectors import current_statement
+    from care.selectors.continuity import team_continuity
+    from teams import demo
+    from teams.models import Person, Team
+
+    demo.seed()
+    care_demo.seed()
+    today = timezone.localdate()
+    noord = Team.objects.get(slug="noord")
+    todays = Visit.objects.filter(client__team=noord, series_date=today)
+    # Today's board has visits someone took and visits nobody has yet.
+    assert todays.filter(status="assigned").exists()
+    assert todays.filter(status="planned", assignee__isnull=True).exists()
+    # Four weeks of history, each done visit of a budget holder debited once.
+    done = Visit.objects.filter(client__team=noord, status="done")
+    assert done.exists() and not done.filter(actual_start__date__gte=today).exists()
+    wilma_budget = Budget.objects.get(client__first_name="Wilma", active=True)
+    debits = LedgerEntry.objects.filter(budget=wilma_budget, kind="visit_debit")
+    assert debits.count() == Visit.objects.filter(client=wilma_budget.client, status="done").count()
+    statement = current_statement(wilma_budget, today)
+    assert statement is not None
+    # Continuity: mostly the same two carers.
+    figure = team_continuity(noord)
+    assert figure.visits > 20 and figure.top_two_share >= 80
+    # Four weeks ahead are generated; the seed is idempotent.
+    assert Visit.objects.filter(series_date=today + datetime.timedelta(days=27)).exists()
+    count = Visit.objects.count()
+    care_demo.seed()
+    assert Visit.objects.count() == count
+    html = (
+        browser_as(Person.objects.get(username="ana")).get("/teams/noord/board/").content.decode()
+    )
+    assert 'data-action="claim"' in html and "Your visits" in html

@@ -395,6 +395,40 @@ def record(kind, data, actor=None):
             None,
             "Reminder: “Rota” is due for review (1 Feb 2027)",
         ),
+        ("visit.claimed", {"visit": 5, "assignee": 2}, 2, "Ben took a visit"),
+        ("visit.assigned", {"visit": 5, "assignee": 3}, 1, "Ana de Vries gave a visit to Dirk"),
+        ("visit.finished", {"visit": 5}, 2, "Ben recorded a visit done"),
+        (
+            "visit.running_late",
+            {"late_until": "2026-12-08T09:30"},
+            2,
+            "Ben is running late for a visit",
+        ),
+        (
+            "visit.running_late",
+            {"late_until": None},
+            2,
+            "Ben is no longer running late for a visit",
+        ),
+        ("visit.generated", {"series": 1}, None, "Repeating visits were planned ahead"),
+        (
+            "handover.offered",
+            {"kind": "handover", "from_person": 1, "to_person": 2},
+            1,
+            "Ana de Vries offered Ben a visit",
+        ),
+        (
+            "handover.accepted",
+            {"kind": "swap", "from_person": 1, "to_person": 2},
+            2,
+            "Ben accepted a swap of visits from Ana de Vries",
+        ),
+        (
+            "client.moved",
+            {"client": 9},
+            None,
+            "A client moved to the new team with their whole record",
+        ),
     ],
 )
 def test_each_event_reads_as_a_sentence(kind, data, actor, words):

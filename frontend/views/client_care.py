@@ -146,6 +146,9 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
         under_way = visit.status == Visit.Status.IN_PROGRESS
         (upcoming if visit.window_end > now or under_way else recent).append(visit)
     recent.reverse()  # the latest first
+    # Past visits nobody recorded yet stay in sight; the rest of the fortnight folds away.
+    to_record = [v for v in recent if v.status in Visit.OPEN_STATUSES]
+    recent = [v for v in recent if v.status not in Visit.OPEN_STATUSES]
     shown = {visit.pk for visit in [*upcoming, *recent]}
     # A refused form of a visit no longer in view (moved away meanwhile) says so on top.
     elsewhere = [
@@ -170,6 +173,8 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
     return {
         "upcoming": upcoming,
         "recent": recent,
+        "to_record": to_record,
+        "recent_notice": any(v.notice for v in recent),
         "visits_elsewhere": elsewhere,
         "visit_members": members,
         "continuity": continuity_of([client], now=now)[client.pk],

@@ -108,7 +108,7 @@ def test_the_daughter_sees_visits_and_diary_not_the_budget(world):
     assert shown(html) == {"scope-visits", "scope-diary"}
     assert "Budget statement" not in html and "£" not in html
     # The coming visit: its day, window, who comes (first name only) and status.
-    assert world.soon.strftime("%A") in html and "09:00–09:30" in html
+    assert world.soon.strftime("%a %-d %b") in html and "09:00–09:30" in html
     assert "Ben" in html and "Mulder" not in html and "Assigned" in html
     # The visit three weeks ahead is outside the 14 days.
     assert html.count("data-visit=") == 1

@@ -103,6 +103,12 @@ def describe(record, names: Names | dict[int, str]) -> str:
         return f"The team split: {moved} member{'s' if moved != 1 else ''} formed a new team"
     if kind.startswith("visit."):
         return _visit_line(kind, who, data, names)
+    if kind == "visit_series.created":
+        return f"{who} set up a repeating visit"
+    if kind == "visit_series.exception_added":
+        if data.get("cancelled"):
+            return f"{who} cancelled one day of a repeating visit"
+        return f"{who} moved one day of a repeating visit"
     if kind.startswith("handover."):
         giver = names.person(data.get("from_person"), "Someone")
         taker = names.person(data.get("to_person"), "a colleague")

@@ -411,6 +411,13 @@ def record(kind, data, actor=None):
             "Ben is no longer running late for a visit",
         ),
         ("visit.generated", {"series": 1}, None, "Repeating visits were planned ahead"),
+        ("visit_series.created", {"series": 1}, 1, "Ana de Vries set up a repeating visit"),
+        (
+            "visit_series.exception_added",
+            {"series": 1, "cancelled": True},
+            2,
+            "Ben cancelled one day of a repeating visit",
+        ),
         (
             "handover.offered",
             {"kind": "handover", "from_person": 1, "to_person": 2},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from teams.models import Membership, Person, Team
 
 TEAM_STREAM_PREFIX = "team."
@@ -18,6 +20,16 @@ def member_team_ids(person: Person) -> set[int]:
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return set()
     return set(Membership.objects.current().filter(person=person).values_list("team_id", flat=True))
+
+
+def teams_visible_to(person: Person) -> QuerySet[Team]:
+    """The teams whose own pages and API the person may use (``can_view_team``), as a
+    queryset, so a lookup and its permission check are one query."""
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
+        return Team.objects.none()
+    return Team.objects.filter(
+        Exists(Membership.objects.current().filter(person=person, team=OuterRef("pk")))
+    )
 
 
 def can_view_team(person: Person, team: Team) -> bool:

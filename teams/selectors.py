@@ -21,10 +21,8 @@ def team_for(person: Person, *, slug: str | None = None, pk: int | None = None) 
     from teams import access
 
     lookup = {"slug": slug} if slug is not None else {"pk": pk}
-    team = Team.objects.filter(**lookup).first()
-    if team is None or not access.can_view_team(person, team):
-        return None
-    return team
+    # One query: the team, only if the person may view it.
+    return access.teams_visible_to(person).filter(**lookup).first()
 
 
 def current_members(team: Team) -> QuerySet[Membership]:

@@ -5,6 +5,10 @@
   record to read, their access log, and they alone decide what the network sees.
 - A network member with an account: exactly the scopes the client granted, while
   the grant is open and not expired.
+- A carer of another team who helps with one visit (a live ``VisitGrant``): that
+  visit and what it needs of the client (name, address, phone, the visit's tasks and
+  its plan interventions), and starting and finishing it. Nothing else of the record,
+  and nothing once the visit is done or the grant has ended or expired.
 - Coaches, inspectors, other teams: nothing.
 """
 
@@ -13,7 +17,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
-from care.models import Client, Grant
+from care.models import Client, Grant, Visit, VisitGrant
 from teams import access as team_access
 from teams.models import Person
 
@@ -102,3 +106,21 @@ def client_streams(person: Person) -> list[str]:
     )
     streams.update(f"client.{client_id}.{scope}" for client_id, scope in granted)
     return sorted(streams)
+
+
+def live_visit_grant(person: Person, visit: Visit | int) -> VisitGrant | None:
+    """The grant that lets a helper from another team into this visit now, if any."""
+    if not _active(person):
+        return None
+    visit_id = getattr(visit, "pk", visit)
+    return VisitGrant.objects.live().filter(person=person, visit_id=visit_id).first()
+
+
+def can_help_with_visit(person: Person, visit: Visit | int) -> bool:
+    """Read the visit's needs, start it and finish it, as a helper from another team."""
+    return live_visit_grant(person, visit) is not None
+
+
+def can_work_visit(person: Person, visit: Visit) -> bool:
+    """Start and finish a visit: the client's care team, or the helper it was lent to."""
+    return is_care_team(person, visit.client) or can_help_with_visit(person, visit)

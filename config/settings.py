@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context_processors.navigation",
+                "frontend.views.notifications.bell_context",
             ],
         },
     },
@@ -187,6 +188,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "teams.models.Proposal.Status",
         "ClientStatusEnum": "care.models.Client.Status",
         "PlanProblemStatusEnum": "care.models.PlanProblem.Status",
+        "NotificationKindEnum": "coordination.notifications.models.Notification.Kind",
     },
 }
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CoordinationConfig(AppConfig):
     name = "coordination"
     verbose_name = "Coordination"
+
+    def ready(self) -> None:
+        # Notifications follow the event log: every publish passes the rules.
+        from coordination.notifications import rules
+
+        rules.register()

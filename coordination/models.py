@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from care.models import Visit
 from coordination.events.models import EventRecord, Stream
-from teams.models import Person
+from teams.models import Person, Team
 
-__all__ = ["EventRecord", "HandoverOffer", "Stream"]
+__all__ = ["EventRecord", "HandoverOffer", "HelpOffer", "HelpRequest", "Stream"]
 
 
 class HandoverOffer(models.Model):
@@ -89,3 +89,89 @@ class HandoverOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of visit {self.visit_id} to {self.to_person_id}"
+
+
+class HelpRequest(models.Model):
+    """A team asks the network for help with visits nobody in it can cover.
+
+    Other teams' members see when, how long, the area and the skills needed, never
+    who the client is; one of them offers (``HelpOffer``), and any current member of
+    the asking team accepts an offer: the visits are lent to the helper
+    (``care.services.visit_lend``) and the request is filled. ``note`` is for the
+    asking team (why it asked); other teams do not see it.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        FILLED = "filled", "Filled"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Lapsed"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="help_requests")
+    raised_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    visits = models.ManyToManyField(Visit, related_name="help_requests")
+    note = models.CharField(max_length=300, blank=True)
+    skills = models.CharField(max_length=200, blank=True, help_text="e.g. insulin, hoist.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    version = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(default=timezone.now)
+    closed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["status", "created"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", closed__isnull=True)
+                | (~Q(status="open") & Q(closed__isnull=False)),
+                name="help_request_closed_once_not_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Help request {self.pk} of {self.team_id} ({self.status})"
+
+
+class HelpOffer(models.Model):
+    """A member of another team offers to take a help request's visits."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    request = models.ForeignKey(HelpRequest, on_delete=models.PROTECT, related_name="offers")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="help_offers")
+    note = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True, help_text="Why it was declined.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFERED)
+    version = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "person"],
+                condition=Q(status="offered"),
+                name="one_open_help_offer_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status="accepted"),
+                name="one_accepted_help_offer",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="offered", answered_at__isnull=True)
+                | (~Q(status="offered") & Q(answered_at__isnull=False)),
+                name="help_offer_answered_once_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Help offer {self.pk} by {self.person_id} on request {self.request_id}"
+
+
+from coordination.notifications.models import Notification, NotificationPreference  # noqa: E402,F401

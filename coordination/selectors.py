@@ -1,20 +1,24 @@
 """Reads of the team board. Permission is the caller's (members of the team only:
 ``teams.access.can_view_team``); the board shows scheduling, not care records (names,
 windows, who goes, status), like the team's client list, so no access-log rows.
+
+Below the board: the network's requests for help (``help_board``), which show other
+teams when, how long, the area and the skills, never who the client is.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from care.models import Visit
-from coordination import events
-from coordination.models import HandoverOffer
-from teams.models import Team
+from coordination import access, events
+from coordination.models import HandoverOffer, HelpOffer, HelpRequest
+from teams.models import Person, Team
 
 MAX_DAYS = 7
 
@@ -105,3 +109,186 @@ def board_visit(pk: int) -> Visit:
         .order_by("created", "id")
     )
     return visit
+
+
+# --- help across teams ------------------------------------------------------------------
+
+# Km per radian of a great circle on the earth (mean radius).
+EARTH_RADIUS_KM = 6371.0088
+ASK_AHEAD_DAYS = 7
+
+
+def distance_km(a: Team, b: Team) -> float | None:
+    """Great-circle distance between two teams' locations; None if either is unknown."""
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return None
+    lat1, lon1, lat2, lon2 = (
+        math.radians(float(x)) for x in (a.latitude, a.longitude, b.latitude, b.longitude)
+    )
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def district(postcode: str) -> str:
+    """The outward part of a postcode ("7413 EW" -> "7413", "DA1 2AB" -> "DA1"): an area,
+    not an address."""
+    parts = (postcode or "").split()
+    return parts[0].upper() if parts else ""
+
+
+def _help_visits() -> QuerySet[Visit]:
+    # Times and the postcode's area only: the help board never loads who the client is.
+    return (
+        Visit.objects.annotate(client_postcode=F("client__postcode"))
+        .only("id", "window_start", "window_end", "expected_minutes", "status", "assignee_id")
+        .order_by("window_start", "id")
+    )
+
+
+def _dress(request: HelpRequest, reader_teams: list[Team], reader_id: int) -> HelpRequest:
+    """What one reader sees of a request: the distance from their nearest team, the
+    area, and the offers (all of them for the asking team, their own for anyone else)."""
+    visits = request.visit_list
+    mine = any(t.pk == request.team_id for t in reader_teams)
+    distances = [d for d in (distance_km(t, request.team) for t in reader_teams) if d is not None]
+    request.mine = mine
+    request.distance_km = min(distances) if distances else None
+    districts = sorted({district(v.client_postcode) for v in visits} - {""})
+    request.area = ", ".join([request.team.town, *districts] if request.team.town else districts)
+    request.first_start = visits[0].window_start if visits else None
+    request.minutes = sum(v.expected_minutes for v in visits)
+    request.visible_offers = request.open_offers if mine else []
+    request.my_offer = next((o for o in request.open_offers if o.person_id == reader_id), None)
+    request.visible_note = request.note if mine else ""
+    return request
+
+
+def help_board(person: Person, *, now: datetime.datetime | None = None) -> list[HelpRequest]:
+    """The network's open requests for help a member of any team sees, nearest first
+    (great-circle distance from the nearest of the reader's teams; teams with no
+    location last), then soonest. Four queries however many requests, visits and
+    offers: the reader's teams, the requests, their visits, their open offers.
+
+    Requests whose first visit's window has ended are left out (the clock lapses them).
+    Nobody but a current member of some team gets anything: an empty list.
+    """
+    now = now or timezone.now()
+    reader_teams = list(
+        Team.objects.filter(memberships__person=person, memberships__left__isnull=True)
+        if getattr(person, "is_authenticated", False) and person.is_active
+        else Team.objects.none()
+    )
+    if not reader_teams:
+        return []
+    requests = (
+        HelpRequest.objects.filter(status=HelpRequest.Status.OPEN)
+        .select_related("team")
+        .prefetch_related(
+            Prefetch("visits", queryset=_help_visits(), to_attr="visit_list"),
+            Prefetch(
+                "offers",
+                queryset=HelpOffer.objects.filter(status=HelpOffer.Status.OFFERED)
+                .select_related("person")
+                .order_by("created", "id"),
+                to_attr="open_offers",
+            ),
+        )
+    )
+    shown = [
+        _dress(r, reader_teams, person.pk)
+        for r in requests
+        if r.visit_list and min(v.window_end for v in r.visit_list) > now
+    ]
+    return sorted(
+        shown,
+        key=lambda r: (
+            r.distance_km is None,
+            r.distance_km or 0.0,
+            r.first_start,
+            r.pk,
+        ),
+    )
+
+
+def help_request_for(person: Person, pk: int) -> HelpRequest | None:
+    """A request a member of any team may see (to offer on it, or, for the asking
+    team, to withdraw it); None for everyone else."""
+    if not access.is_network_member(person):
+        return None
+    return HelpRequest.objects.select_related("team").filter(pk=pk).first()
+
+
+def help_offer_for(person: Person, pk: int) -> HelpOffer | None:
+    """An offer its helper or a member of the asking team may act on; None otherwise."""
+    offer = HelpOffer.objects.select_related("request__team", "person").filter(pk=pk).first()
+    if offer is None:
+        return None
+    if offer.person_id == person.pk and access.is_network_member(person):
+        return offer
+    return offer if access.can_ask_for_help(person, offer.request.team_id) else None
+
+
+@dataclass
+class TeamHelp:
+    """The board's help section: what the team asked and what it may still ask for."""
+
+    team: Team
+    requests: list[HelpRequest] = field(default_factory=list)
+    askable: list[Visit] = field(default_factory=list)
+
+
+def team_help(team: Team, *, now: datetime.datetime | None = None) -> TeamHelp:
+    """For the team's own members (the caller checks): its requests still open, and
+    those filled whose visits are still to come, each with its visits (and clients:
+    the team's own) and offers; and the visits of the coming week nobody has taken
+    and no open request asks for. Four queries, however many rows."""
+    now = now or timezone.now()
+    requests = list(
+        HelpRequest.objects.filter(team=team)
+        .filter(
+            Q(status=HelpRequest.Status.OPEN)
+            | Q(status=HelpRequest.Status.FILLED, visits__window_end__gt=now)
+        )
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "visits",
+                queryset=Visit.objects.select_related("client", "assignee").order_by(
+                    "window_start", "id"
+                ),
+                to_attr="visit_list",
+            ),
+            Prefetch(
+                "offers",
+                queryset=HelpOffer.objects.filter(
+                    status__in=[HelpOffer.Status.OFFERED, HelpOffer.Status.ACCEPTED]
+                )
+                .select_related("person")
+                .order_by("created", "id"),
+                to_attr="live_offers",
+            ),
+        )
+        .order_by("created", "id")
+    )
+    for request in requests:
+        request.team = team
+        request.accepted = next(
+            (o for o in request.live_offers if o.status == HelpOffer.Status.ACCEPTED), None
+        )
+        request.open_offers = [o for o in request.live_offers if o.status == "offered"]
+    askable = list(
+        Visit.objects.filter(
+            client__team=team,
+            status=Visit.Status.PLANNED,
+            assignee__isnull=True,
+            window_end__gt=now,
+            window_start__lt=now + datetime.timedelta(days=ASK_AHEAD_DAYS),
+        )
+        .exclude(help_requests__status=HelpRequest.Status.OPEN)
+        .select_related("client")
+        .order_by("window_start", "id")
+    )
+    return TeamHelp(team=team, requests=requests, askable=askable)

@@ -1,4 +1,5 @@
-"""Writes of the team board: handing a visit over to a colleague, or swapping two.
+"""Writes of the team board: handing a visit over to a colleague, or swapping two; and
+asking other teams for help with visits nobody in the team can cover (below).
 
 A carer who cannot make a visit offers it to a colleague (``handover_offer``), or
 offers to exchange it for one of the colleague's (``handover_offer_swap``). The
@@ -19,20 +20,23 @@ order), then the offer, so an accept never deadlocks with a claim or another off
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from care import access as care_access
 from care import services as care_services
 from care.models import Visit
 from care.services.common import require_version
+from coordination import access
 from coordination.events import Event, publish
-from coordination.models import HandoverOffer
+from coordination.models import HandoverOffer, HelpOffer, HelpRequest
 from teams import access as team_access
 from teams.errors import Conflict
-from teams.models import Person
+from teams.models import Person, Team
 from teams.services.common import audit
 
 NOTE_LIMIT = 300
@@ -352,4 +356,413 @@ def handover_withdraw(*, actor: Person, offer: HandoverOffer, version: int) -> H
         _check_open(offer, version)
         _close(offer, HandoverOffer.Status.WITHDRAWN)
         _publish(offer, "withdrawn", actor, visit.client.team.stream)
+    return offer
+
+
+# --- help across teams ------------------------------------------------------------------
+#
+# A team asks the network for help with visits nobody in it can cover
+# (``help_request_raise``); members of other teams see the request live on the "help"
+# stream (when, how long, the area, the skills: never who the client is) and offer
+# (``help_offer_make``); any current member of the asking team accepts one offer
+# (``help_offer_accept``): the visits are lent to the helper through
+# ``care.services.visit_lend``, each with a grant expiring four hours after its window
+# ends, the request is filled and the other offers are declined, all in one
+# transaction. Events (ids only) go to the "help" stream and the asking team's stream:
+# ``help.requested``, ``help.withdrawn``, ``help.expired``, ``help.offered``,
+# ``help.offer_withdrawn``, ``help.offer_declined``, ``help.offer_accepted``,
+# ``help.filled``. Locks: visits (id order), then the request, then the offer.
+
+MAX_HELP_VISITS = 20
+SKILLS_LIMIT = 200
+# The helper keeps access this long after the visit's window ends (a late finish, notes).
+GRANT_AFTER_WINDOW = datetime.timedelta(hours=4)
+OWN_REQUEST = "Your team asked for this help: take its visits on your board instead."
+
+
+def help_request_state(request: HelpRequest) -> dict:
+    """What a client of the API needs to redraw a request (also the 409 body). Ids and
+    times only: the note is the asking team's."""
+    return {
+        "id": request.pk,
+        "team": request.team_id,
+        "status": request.status,
+        "version": request.version,
+        "visits": sorted(request.visits.values_list("pk", flat=True)),
+        "created": request.created.isoformat(),
+        "closed": request.closed.isoformat() if request.closed else None,
+    }
+
+
+def help_offer_state(offer: HelpOffer) -> dict:
+    return {
+        "id": offer.pk,
+        "request": offer.request_id,
+        "person": offer.person_id,
+        "status": offer.status,
+        "version": offer.version,
+        "created": offer.created.isoformat(),
+        "answered_at": offer.answered_at.isoformat() if offer.answered_at else None,
+    }
+
+
+def _help_publish(
+    request: HelpRequest, verb: str, actor: Person | None, data: dict, *, target=None
+) -> None:
+    audit(actor=actor, action=f"help.{verb}", target=target or request, data=data)
+    publish(
+        Event(f"help.{verb}", data, actor=actor.pk if actor else None),
+        streams=[access.HELP_STREAM, request.team.stream],
+    )
+
+
+def _lock_request(request: HelpRequest) -> HelpRequest:
+    return (
+        HelpRequest.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=request.pk)
+    )
+
+
+def _lock_help_offer(offer: HelpOffer) -> HelpOffer:
+    return (
+        HelpOffer.objects.select_for_update(of=("self",))
+        .select_related("person", "request__team")
+        .get(pk=offer.pk)
+    )
+
+
+def _check_request_open(request: HelpRequest, version: int | None = None) -> None:
+    if request.status != HelpRequest.Status.OPEN:
+        word = request.get_status_display().lower()
+        raise Conflict(
+            f"This request for help was already {word}.", current=help_request_state(request)
+        )
+    if version is not None and version != request.version:
+        raise Conflict(
+            "The request for help changed since you opened it.",
+            current=help_request_state(request),
+        )
+
+
+def _check_help_offer_open(offer: HelpOffer, version: int) -> None:
+    if offer.status != HelpOffer.Status.OFFERED:
+        word = offer.get_status_display().lower()
+        raise Conflict(f"This offer was already {word}.", current=help_offer_state(offer))
+    if version != offer.version:
+        raise Conflict("The offer changed since you opened it.", current=help_offer_state(offer))
+
+
+def _close_help_offer(offer: HelpOffer, status: str, **fields) -> None:
+    offer.status = status
+    offer.answered_at = timezone.now()
+    offer.version += 1
+    for name, value in fields.items():
+        setattr(offer, name, value)
+    offer.save(update_fields=["status", "answered_at", "version", *fields])
+
+
+def _close_request(request: HelpRequest, status: str) -> None:
+    request.status = status
+    request.closed = timezone.now()
+    request.version += 1
+    request.save(update_fields=["status", "closed", "version"])
+
+
+def _decline_open_offers(request: HelpRequest, reason: str, *, keep: int | None = None) -> list:
+    """Close the request's other open offers (no event of their own: the request's
+    event carries their ids)."""
+    offers = HelpOffer.objects.filter(request=request, status=HelpOffer.Status.OFFERED)
+    if keep is not None:
+        offers = offers.exclude(pk=keep)
+    ids = sorted(offers.values_list("pk", flat=True))
+    if ids:
+        HelpOffer.objects.filter(pk__in=ids).update(
+            status=HelpOffer.Status.DECLINED,
+            answered_at=timezone.now(),
+            reason=reason,
+            version=F("version") + 1,
+        )
+    return ids
+
+
+def _when(visit: Visit) -> str:
+    return f"{timezone.localtime(visit.window_start):%a %-d %b %H:%M}"
+
+
+def _visit_ids(value) -> list[int] | None:
+    if not isinstance(value, list | tuple | set | frozenset):
+        return None
+    ids = [getattr(v, "pk", v) for v in value]
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+        return None
+    return sorted(set(ids))
+
+
+def _text(errors: dict, name: str, value, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.setdefault(name, []).append("Must be text.")
+        return ""
+    value = value.strip()
+    if len(value) > limit:
+        errors.setdefault(name, []).append(f"At most {limit} characters.")
+    return value
+
+
+def _require_asking_team(actor: Person, offer: HelpOffer, doing: str) -> None:
+    team = offer.request.team
+    if actor.pk == offer.person_id:
+        raise ValidationError(
+            f"You made this offer: a member of team {team.name}, who asked for help,"
+            f" can {doing} it."
+        )
+    if not access.can_ask_for_help(actor, team.pk):
+        raise PermissionDenied(f"Only members of team {team.name}, who asked, can {doing} offers.")
+
+
+def _help_offer_data(offer: HelpOffer) -> dict:
+    return {
+        "request": offer.request_id,
+        "offer": offer.pk,
+        "person": offer.person_id,
+        "status": offer.status,
+        "version": offer.version,
+    }
+
+
+def help_request_raise(
+    *, actor: Person, team: Team, visits, skills: str = "", note: str = ""
+) -> HelpRequest:
+    """Ask the network for help with some of the team's visits that nobody in it can
+    cover: planned, nobody's yet, not over, and not in another open request."""
+    if not access.can_ask_for_help(actor, team.pk):
+        raise PermissionDenied(f"Only members of team {team.name} can ask for help for it.")
+    errors: dict[str, list[str]] = {}
+    ids = _visit_ids(visits)
+    if not ids:
+        errors["visits"] = ["Choose the visits you need help with."]
+    elif len(ids) > MAX_HELP_VISITS:
+        errors["visits"] = [f"At most {MAX_HELP_VISITS} visits in one request."]
+    skills = _text(errors, "skills", skills, SKILLS_LIMIT)
+    note = _text(errors, "note", note, NOTE_LIMIT)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = list(
+            Visit.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids, client__team=team)
+            .order_by("pk")
+        )
+        problems = []
+        if len(locked) != len(ids):
+            problems.append("Only visits of your team's clients.")
+        for visit in locked:
+            if visit.window_end <= now:
+                problems.append(f"The visit of {_when(visit)} is over.")
+            elif visit.status != Visit.Status.PLANNED or visit.assignee_id is not None:
+                problems.append(
+                    f"The visit of {_when(visit)} is {visit.get_status_display().lower()}:"
+                    " ask only for visits nobody has."
+                )
+        asked = (
+            HelpRequest.objects.filter(status=HelpRequest.Status.OPEN, visits__in=ids)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if asked is not None:
+            problems.append(f"Some of these visits are in open request {asked} already.")
+        if problems:
+            raise ValidationError({"visits": problems})
+        request = HelpRequest.objects.create(team=team, raised_by=actor, skills=skills, note=note)
+        request.visits.set(ids)
+        data = {"request": request.pk, "team": team.pk, "visits": ids, "version": request.version}
+        _help_publish(request, "requested", actor, data)
+    return request
+
+
+def help_request_withdraw(*, actor: Person, request: HelpRequest, version: int) -> HelpRequest:
+    """The team found cover after all: the request closes, its open offers are declined."""
+    version = require_version(version)
+    with transaction.atomic():
+        request = _lock_request(request)
+        if not access.can_ask_for_help(actor, request.team_id):
+            raise PermissionDenied(
+                f"Only members of team {request.team.name}, who asked, can withdraw this request."
+            )
+        _check_request_open(request, version)
+        _close_request(request, HelpRequest.Status.WITHDRAWN)
+        declined = _decline_open_offers(request, "The team withdrew its request.")
+        data = {
+            "request": request.pk,
+            "status": request.status,
+            "version": request.version,
+            "declined": declined,
+        }
+        _help_publish(request, "withdrawn", actor, data)
+    return request
+
+
+def help_requests_expire_due(*, now: datetime.datetime | None = None) -> list[int]:
+    """Open requests with a visit whose window has ended lapse (status ``expired``),
+    their open offers declined. For the clock (``manage.py tick``); returns their ids."""
+    now = now or timezone.now()
+    due = sorted(
+        set(
+            HelpRequest.objects.filter(
+                status=HelpRequest.Status.OPEN, visits__window_end__lte=now
+            ).values_list("pk", flat=True)
+        )
+    )
+    expired = []
+    for pk in due:
+        with transaction.atomic():
+            request = _lock_request(HelpRequest(pk=pk))
+            if request.status != HelpRequest.Status.OPEN:
+                continue
+            _close_request(request, HelpRequest.Status.EXPIRED)
+            declined = _decline_open_offers(request, "The visits' time has passed.")
+            data = {
+                "request": request.pk,
+                "status": request.status,
+                "version": request.version,
+                "declined": declined,
+            }
+            _help_publish(request, "expired", None, data)
+            expired.append(pk)
+    return expired
+
+
+def help_offer_make(
+    *, actor: Person, request: HelpRequest, version: int, note: str = ""
+) -> HelpOffer:
+    """A member of another team offers to take the request's visits. ``version`` is the
+    request's, as the offerer saw it."""
+    version = require_version(version)
+    note = _note("note", note)
+    if not access.is_network_member(actor):
+        raise PermissionDenied("Only members of a team can offer help.")
+    if not access.can_offer_help(actor, request.team_id):
+        raise ValidationError(OWN_REQUEST)
+    now = timezone.now()
+    with transaction.atomic():
+        request = _lock_request(request)
+        _check_request_open(request, version)
+        if request.visits.filter(window_end__lte=now).exists():
+            raise Conflict(
+                "The time of this request's visits has passed.",
+                current=help_request_state(request),
+            )
+        if HelpOffer.objects.filter(
+            request=request, person=actor, status=HelpOffer.Status.OFFERED
+        ).exists():
+            raise ValidationError(
+                "You have offered already: wait for the team's answer, or withdraw that offer."
+            )
+        offer = HelpOffer.objects.create(request=request, person=actor, note=note)
+        data = {
+            "request": request.pk,
+            "offer": offer.pk,
+            "person": actor.pk,
+            "version": offer.version,
+        }
+        _help_publish(request, "offered", actor, data, target=offer)
+    return offer
+
+
+def help_offer_withdraw(*, actor: Person, offer: HelpOffer, version: int) -> HelpOffer:
+    """The helper takes their offer back while it is open."""
+    version = require_version(version)
+    with transaction.atomic():
+        offer = _lock_help_offer(offer)
+        if actor.pk != offer.person_id:
+            raise PermissionDenied(
+                f"Only {offer.person.display_name}, who made this offer, can withdraw it."
+            )
+        _check_help_offer_open(offer, version)
+        _close_help_offer(offer, HelpOffer.Status.WITHDRAWN)
+        _help_publish(
+            offer.request, "offer_withdrawn", actor, _help_offer_data(offer), target=offer
+        )
+    return offer
+
+
+def help_offer_decline(
+    *, actor: Person, offer: HelpOffer, version: int, reason: str = ""
+) -> HelpOffer:
+    """A member of the asking team says no to one offer (with a reason if they like)."""
+    version = require_version(version)
+    reason = _note("reason", reason)
+    with transaction.atomic():
+        offer = _lock_help_offer(offer)
+        _require_asking_team(actor, offer, "decline")
+        _check_help_offer_open(offer, version)
+        _close_help_offer(offer, HelpOffer.Status.DECLINED, reason=reason)
+        _help_publish(offer.request, "offer_declined", actor, _help_offer_data(offer), target=offer)
+    return offer
+
+
+def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpOffer:
+    """A member of the asking team accepts one offer: each of the request's visits is
+    lent to the helper (``care.services.visit_lend``) with a grant that expires four
+    hours after the visit's window ends, the request is filled and every other open
+    offer declined, in one transaction. If a visit was taken or its time has passed,
+    nothing changes: a ``Conflict`` says which, with the current state."""
+    version = require_version(version)
+    visit_ids = list(offer.request.visits.values_list("pk", flat=True))
+    now = timezone.now()
+    with transaction.atomic():
+        visits = list(
+            Visit.objects.select_for_update(of=("self",))
+            .select_related("client__team")
+            .filter(pk__in=visit_ids)
+            .order_by("pk")
+        )
+        request = _lock_request(offer.request)
+        offer = _lock_help_offer(offer)
+        _require_asking_team(actor, offer, "accept")
+        if team_access.is_member(offer.person, request.team_id):
+            raise ValidationError(
+                f"{offer.person.display_name} is a member of team {request.team.name} now:"
+                " they take the visits on the board, not as help from another team."
+            )
+        _check_help_offer_open(offer, version)
+        _check_request_open(request)
+        for visit in visits:
+            taken = visit.status != Visit.Status.PLANNED or visit.assignee_id is not None
+            if taken or visit.window_end <= now:
+                state = f"is {visit.get_status_display().lower()}" if taken else "is over"
+                raise Conflict(
+                    f"The visit of {_when(visit)} {state} now: withdraw this request,"
+                    " or ask again for the visits still open.",
+                    current={
+                        "request": help_request_state(request),
+                        "visits": [care_services.visit_state(v) for v in visits],
+                    },
+                )
+        for visit in visits:
+            care_services.visit_lend(
+                actor=actor,
+                visit=visit,
+                helper=offer.person,
+                version=visit.version,
+                expires_at=visit.window_end + GRANT_AFTER_WINDOW,
+                reason=f"help request {request.pk}",
+            )
+        _close_help_offer(offer, HelpOffer.Status.ACCEPTED)
+        data = {"request": request.pk, "offer": offer.pk, "person": offer.person_id}
+        _help_publish(request, "offer_accepted", actor, data, target=offer)
+        _close_request(request, HelpRequest.Status.FILLED)
+        declined = _decline_open_offers(request, "Another offer was accepted.", keep=offer.pk)
+        data = {
+            "request": request.pk,
+            "status": request.status,
+            "version": request.version,
+            "offer": offer.pk,
+            "person": offer.person_id,
+            "declined": declined,
+        }
+        _help_publish(request, "filled", actor, data)
     return offer

@@ -7,6 +7,7 @@ usernames and slugs, so running it again changes nothing).
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,9 @@ TEAMS = [
         "town": "Deventer",
         "patch": "Keizerslanden, Voorstad, Zandweerd",
         "postcodes": "7413, 7414, 7415",
+        # Roughly the middle of the patch: requests for help are listed nearest first.
+        "latitude": Decimal("52.268600"),
+        "longitude": Decimal("6.170700"),
         "phone": "0570 612 401",
         "email": "noord@kith.example",
         "members": [
@@ -42,6 +46,8 @@ TEAMS = [
         "town": "Deventer",
         "patch": "Rivierenwijk, Borgele, Platvoet",
         "postcodes": "7416, 7417, 7418",
+        "latitude": Decimal("52.244300"),
+        "longitude": Decimal("6.164000"),
         "phone": "0570 612 402",
         "email": "zuid@kith.example",
         "members": [
@@ -60,6 +66,8 @@ TEAMS = [
         "town": "Deventer",
         "patch": "Colmschate, Schalkhaar, De Vijfhoek",
         "postcodes": "7421, 7422, 7433",
+        "latitude": Decimal("52.248000"),
+        "longitude": Decimal("6.227000"),
         "phone": "0570 612 403",
         "email": "oost@kith.example",
         "members": [
@@ -107,6 +115,10 @@ def seed() -> dict[str, int]:
         fields = {k: v for k, v in spec.items() if k not in {"slug", "members"}}
         team, created = Team.objects.get_or_create(slug=spec["slug"], defaults=fields)
         made["teams"] += created
+        if team.latitude is None:  # seeded before teams had a location
+            Team.objects.filter(pk=team.pk).update(
+                latitude=spec["latitude"], longitude=spec["longitude"]
+            )
         for username, first, last, joined in spec["members"]:
             person = _person(username, first, last, Person.Kind.MEMBER)
             _, created = Membership.objects.get_or_create(

@@ -45,6 +45,10 @@ class Team(models.Model):
     size_norm = models.PositiveSmallIntegerField(
         default=12, help_text="Kith suggests a split when the team grows past this."
     )
+    # Where the team is based (its office or the middle of its patch), so other teams'
+    # requests for help can be listed nearest first. Unknown: listed after the rest.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     split_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="split_into"
     )
@@ -53,6 +57,18 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="team_location_whole_and_on_earth",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

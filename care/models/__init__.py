@@ -45,3 +45,8 @@ __all__ += ["Visit", "VisitSeries", "VisitSeriesException", "Budget", "LedgerEnt
 from care.models.diary import DiaryNote  # noqa: E402
 
 __all__ += ["DiaryNote"]
+
+# A carer of another team let into one visit (care/models/grants.py).
+from care.models.grants import VisitGrant  # noqa: E402
+
+__all__ += ["VisitGrant"]

@@ -22,7 +22,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from care.models import Client, PlanIntervention, Visit, VisitSeries, VisitSeriesException
+from care import access
+from care.models import (
+    Client,
+    PlanIntervention,
+    Visit,
+    VisitGrant,
+    VisitSeries,
+    VisitSeriesException,
+)
 from care.services.budgets import debit_visit
 from care.services.common import (
     CLOCK_SKEW,
@@ -197,6 +205,24 @@ def _changed(visit: Visit, verb: str, actor: Person, **changed) -> None:
     _publish(visit.client, verb, actor, {k: v for k, v in data.items() if k not in FREE_TEXT})
 
 
+def _require_worker(actor: Person, visit: Visit, doing: str) -> None:
+    """The care team, or the helper from another team the visit was lent to."""
+    if not access.can_work_visit(actor, visit):
+        raise PermissionDenied(f"Only the client's care team can {doing}.")
+
+
+def _end_grants(visit: Visit, *, keep: int | None = None) -> list[int]:
+    """End the visit's open grants (all but ``keep``'s): the helper's access goes with
+    the visit. Inside the caller's transaction; returns the ids ended."""
+    grants = VisitGrant.objects.filter(visit=visit, ended_at__isnull=True)
+    if keep is not None:
+        grants = grants.exclude(person_id=keep)
+    ended = list(grants.values_list("pk", flat=True))
+    if ended:
+        VisitGrant.objects.filter(pk__in=ended).update(ended_at=timezone.now())
+    return ended
+
+
 def _refuse_closed(visit: Visit, doing: str) -> None:
     """Planned and assigned visits can change; say plainly why any other cannot."""
     if visit.status in Visit.OPEN_STATUSES:
@@ -277,6 +303,7 @@ def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version:
         _raise(errors)
         visit.assignee = person
         visit.status = Visit.Status.ASSIGNED if person else Visit.Status.PLANNED
+        _end_grants(visit, keep=person.pk if person else None)
         _changed(
             visit,
             "assigned" if person else "unassigned",
@@ -421,8 +448,9 @@ def visit_swap(
 def visit_start(
     *, actor: Person, visit: Visit, version: int, at: datetime.datetime | None = None
 ) -> Visit:
-    """The carer arrives. Whoever starts an unassigned visit takes it."""
-    require_care_team(actor, visit.client, "start visits")
+    """The carer arrives. Whoever starts an unassigned visit takes it. A helper from
+    another team starts the visit lent to them (``visit_lend``)."""
+    _require_worker(actor, visit, "start visits")
     version = require_version(version)
     now = timezone.now()
     with transaction.atomic():
@@ -465,9 +493,10 @@ def visit_finish(
 
     ``actual_start`` corrects the recorded start (default: when it was started);
     ``actual_end`` defaults to now. The debit is the time delivered, to the nearest
-    minute, at the budget's hourly rate, rounded half up to the penny.
+    minute, at the budget's hourly rate, rounded half up to the penny. A helper from
+    another team records the visit lent to them; recording it ends their grant.
     """
-    require_care_team(actor, visit.client, "record visits")
+    _require_worker(actor, visit, "record visits")
     errors: Errors = {}
     key = _clean_key(errors, idempotency_key)  # reported with the other fields below
     now = timezone.now()
@@ -515,6 +544,8 @@ def visit_finish(
                     ]
                 )
                 debit = debit_visit(visit=visit, by=actor, idempotency_key=key)
+                # Done: whoever helped from another team sees no more of it.
+                _end_grants(visit)
         except IntegrityError:
             # Only a recording that raced past the row lock gets here (SQLite has no
             # row locks): the ledger's constraints held, so answer as if it had waited.
@@ -553,6 +584,7 @@ def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "")
         _raise(errors)
         visit.status = Visit.Status.CANCELLED
         visit.cancel_reason = reason
+        _end_grants(visit)
         _changed(visit, "cancelled", actor, status=visit.status, cancel_reason=reason)
     return visit
 
@@ -572,8 +604,72 @@ def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str 
         _raise(errors)
         visit.status = Visit.Status.MISSED
         visit.cancel_reason = reason
+        _end_grants(visit)
         _changed(visit, "missed", actor, status=visit.status, cancel_reason=reason)
     return visit
+
+
+def visit_lend(
+    *,
+    actor: Person,
+    visit: Visit,
+    helper: Person,
+    version: int,
+    expires_at: datetime.datetime,
+    reason: str,
+) -> VisitGrant:
+    """Lend an open visit to a carer of another team, who then sees it and only what it
+    needs (``care.access``) and may start and finish it, until it is done or the grant
+    expires at ``expires_at``.
+
+    The team's own member decides (the caller checked the helper offered: the help
+    requests of ``coordination``). The visit must be planned and nobody's yet; the
+    helper a current member of some team, not of the client's (a member takes the visit
+    on the board instead). The visit and its grant change in one transaction, under
+    the visit's row lock; the event is ``visit.lent``.
+    """
+    require_care_team(actor, visit.client, "ask other teams for help")
+    version = require_version(version)
+    now = timezone.now()
+    errors: Errors = {}
+    reason = clean_text(errors, "reason", reason, limit=200, required=True)
+    expires_at = clean_moment(errors, "expires_at", expires_at)
+    if expires_at is not None and expires_at <= now:
+        errors.setdefault("expires_at", []).append("Must be in the future.")
+    if not team_access.member_team_ids(helper):
+        errors.setdefault("helper", []).append("Only a current member of a team can help.")
+    elif team_access.is_member(helper, visit.client.team_id):
+        errors.setdefault("helper", []).append(
+            f"{helper.display_name} is in the client's team: they take the visit on the board."
+        )
+    _raise(errors)
+    with transaction.atomic():
+        visit = _lock(visit)
+        if visit.assignee_id is not None and visit.status in Visit.UNDONE_STATUSES:
+            raise Conflict(
+                f"{_holder_name(visit)} has already taken this visit.", current=visit_state(visit)
+            )
+        _refuse_closed(visit, "be lent to another team")
+        _check_version(visit, version)
+        visit.assignee = helper
+        visit.status = Visit.Status.ASSIGNED
+        visit.version += 1
+        visit.save(update_fields=["assignee", "status", "version"])
+        grant = VisitGrant.objects.create(
+            visit=visit, person=helper, granted_by=actor, expires_at=expires_at, reason=reason
+        )
+        data = {
+            "visit": visit.pk,
+            "client": visit.client_id,
+            "version": visit.version,
+            "assignee": helper.pk,
+            "status": visit.status,
+            "grant": grant.pk,
+            "expires_at": expires_at.isoformat(),
+        }
+        audit(actor=actor, action="visit.lent", target=visit, data=data)
+        _publish(visit.client, "lent", actor, data)
+    return grant
 
 
 # --- series -----------------------------------------------------------------------------

@@ -12,11 +12,17 @@ Sequence numbers are gap-free and commit in order: the stream's counter row is
 incremented with an UPDATE that holds its row lock until the transaction ends, so a
 second publisher on the same stream waits, and a rollback takes the number back
 with everything else.
+
+Other parts of Kith may react to every publish without this package knowing them:
+``on_publish(handler)`` registers a callable that ``publish`` calls with the event and
+its records, inside the writer's transaction, right after appending (the
+notifications are made this way). The registry holds callables only.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -35,12 +41,16 @@ __all__ = [
     "head",
     "heads",
     "notify_access_changed",
+    "on_publish",
     "person_group",
     "publish",
     "read",
 ]
 
 MESSAGE_TYPE = "stream.event"
+
+Handler = Callable[["Event", list[EventRecord]], None]
+_handlers: list[Handler] = []
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,19 @@ def group_for_stream(stream: str) -> str:
 
 def person_group(person_id: int) -> str:
     return f"p.{person_id}"
+
+
+def on_publish(handler: Handler) -> Handler:
+    """Call ``handler(event, records)`` on every publish, in the writer's transaction,
+    after the event is appended (once per publish, with the records of all its streams).
+
+    What a handler writes commits or rolls back with the write that caused the event;
+    an exception it lets out fails that write, so a handler guards its own work.
+    Registering the same handler again changes nothing.
+    """
+    if handler not in _handlers:
+        _handlers.append(handler)
+    return handler
 
 
 def _next_seq(stream: str) -> int:
@@ -94,8 +117,11 @@ def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
                     stream=stream, seq=seq, type=event.type, data=event.data, actor_id=event.actor
                 )
             )
-    for record in records:
-        transaction.on_commit(partial(_ring, record.as_message()), robust=True)
+        for record in records:
+            transaction.on_commit(partial(_ring, record.as_message()), robust=True)
+        # After the rings are queued, so what handlers publish rings after its cause.
+        for handler in list(_handlers):
+            handler(event, records)
     return records
 
 

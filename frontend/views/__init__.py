@@ -24,6 +24,22 @@ from frontend.views.clients import (
     plan_rate,
 )
 from frontend.views.coach import shared_section, shared_team
+from frontend.views.help import (
+    granted_visit_action,
+    granted_visit_page,
+    help_offer,
+    help_offer_action,
+    help_page,
+    help_request_withdraw,
+    team_help,
+)
+from frontend.views.notifications import (
+    notification_preferences,
+    notification_read,
+    notifications_bell,
+    notifications_page,
+    notifications_read_all,
+)
 from frontend.views.portal import portal_diary, portal_page, portal_section, portal_sharing
 from frontend.views.proposals import (
     objection_withdraw,
@@ -69,6 +85,11 @@ __all__ = [
     "plan_intervention_add",
     "plan_problem_add",
     "plan_rate",
+    "notification_preferences",
+    "notification_read",
+    "notifications_bell",
+    "notifications_page",
+    "notifications_read_all",
     "portal_diary",
     "portal_page",
     "portal_section",
@@ -92,4 +113,11 @@ __all__ = [
     "team_details",
     "team_home",
     "team_section",
+    "granted_visit_action",
+    "granted_visit_page",
+    "help_offer",
+    "help_offer_action",
+    "help_page",
+    "help_request_withdraw",
+    "team_help",
 ]

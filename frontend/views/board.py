@@ -34,6 +34,7 @@ from coordination import services as board_services
 from coordination.models import HandoverOffer
 from frontend.forms import field_errors
 from frontend.views.common import live, team_or_404
+from frontend.views.help import help_board_context
 from teams import selectors as team_selectors
 from teams.errors import Conflict
 from teams.models import Team
@@ -106,6 +107,13 @@ def _board_context(request: HttpRequest, team: Team, day: datetime.date, week: b
                     ],
                 }
             )
+    lanes = sorted(
+        (
+            {"person": m.person, "visits": by_member[m.person_id], "me": m.person_id == me}
+            for m in members
+        ),
+        key=lambda lane: not lane["me"],  # your own visits first
+    )
     return {
         "team": team,
         "board": snapshot,
@@ -119,14 +127,8 @@ def _board_context(request: HttpRequest, team: Team, day: datetime.date, week: b
         "late": late,
         "done": done,
         "offers_to_me": offers_to_me,
-        # Your own visits first, then each colleague's.
-        "lanes": sorted(
-            (
-                {"person": m.person, "visits": by_member[m.person_id], "me": m.person_id == me}
-                for m in members
-            ),
-            key=lambda lane: not lane["me"],
-        ),
+        "lanes": lanes,
+        "free_lanes": [lane for lane in lanes if not lane["visits"] and not lane["me"]],
         "days": days,
         "my_open": my_open,
         "swappable": swappable,
@@ -138,7 +140,11 @@ def _board_context(request: HttpRequest, team: Team, day: datetime.date, week: b
 
 def _around(team: Team, members) -> dict:
     rows = presence.who_is_around(team, members)
-    return {"around": rows, "around_online": sum(1 for r in rows if r["online"])}
+    return {
+        "around": rows,
+        "around_online": sum(1 for r in rows if r["online"]),
+        "around_offline": [r for r in rows if not r["online"] and not r["visit"]],
+    }
 
 
 @login_required
@@ -156,6 +162,7 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         heads = live(team.stream)
         context = _board_context(request, team, day, week)
     context.update(_around(team, context["members"]), live=heads)
+    context.update(help_board_context(request, team))
     return render(request, TEMPLATE, context)
 
 

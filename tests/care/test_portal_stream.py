@@ -43,7 +43,7 @@ def setup(personas):
 
 async def test_revoking_a_scope_closes_it_on_the_open_socket(personas):
     client, grant = await setup(personas)
-    socket = connect(personas.daughter)
+    socket = connect(personas.daughter, f"?since=client.{client.pk}.visits:0")
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
     assert ready == {"type": "ready", "heads": {f"client.{client.pk}.visits": 0}}
@@ -70,7 +70,7 @@ async def test_the_client_follows_every_scope_of_her_own_record(personas):
     ready = await socket.receive_json_from(timeout=3)
     assert set(ready["heads"]) == {
         f"client.{client.pk}.{scope}" for scope in ("visits", "plan", "notes", "budget", "diary")
-    }
+    } | {f"person.{personas.mrs_jansen.pk}"}  # and her own notifications
     await socket.disconnect()
 
 
@@ -100,7 +100,9 @@ async def test_each_scope_revoked_leaves_the_open_socket_and_the_others_stay(per
     socket = connect(personas.daughter)
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
-    assert set(ready["heads"]) == {f"client.{client.pk}.{scope}" for scope in SCOPES}
+    assert set(ready["heads"]) == {f"client.{client.pk}.{scope}" for scope in SCOPES} | {
+        f"person.{personas.daughter.pk}"  # and her own notifications
+    }
 
     await database_sync_to_async(client_services.grant_revoke)(
         actor=personas.mrs_jansen, grant=grants[revoked]

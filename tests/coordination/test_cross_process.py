@@ -162,7 +162,10 @@ def test_an_outsider_is_refused_and_hears_nothing(servers, personas):
     # never reaches cas's socket.
     with open_socket(b, "", outsider) as socket:
         _, ready = until_ready(socket)
-        assert ready["heads"] == {personas.zuid.stream: 0}
+        # Zuid's stream and cas's own notifications stream; nothing of Noord.
+        assert ready["heads"][personas.zuid.stream] == 0
+        assert ready["heads"][f"person.{personas.cas.pk}"] == 0
+        assert not {personas.noord.stream, personas.noord.shared_stream} & set(ready["heads"])
         token = Token.objects.create(user=personas.ana)
         response = patch_team(a, personas.noord, token, version=1, phone="0570 000 000")
         assert response.status == 200, response.body

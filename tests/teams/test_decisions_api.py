@@ -451,6 +451,19 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-handover-accept", "post"),
         ("api-handover-decline", "post"),
         ("api-handover-withdraw", "post"),
+        # Help across teams (coordination/urls.py): visits are lent, never memberships.
+        ("api-team-help-requests", "post"),
+        ("api-help-request-withdraw", "post"),
+        ("api-help-offers", "post"),
+        ("api-help-offer-accept", "post"),
+        ("api-help-offer-decline", "post"),
+        ("api-help-offer-withdraw", "post"),
+        ("api-granted-visit-start", "post"),
+        ("api-granted-visit-finish", "post"),
+        # Notifications (coordination/urls.py): the person's own, never memberships.
+        ("api-notification-read", "post"),
+        ("api-notifications-read-all", "post"),
+        ("api-notification-preferences", "patch"),
     }
 
 

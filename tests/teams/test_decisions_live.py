@@ -64,12 +64,21 @@ async def test_members_see_proposals_live(personas):
 
 
 async def test_a_coach_hears_shared_decisions_only_while_invited(personas):
-    uninvited = connect(personas.coach)
+    shared = f"?since={personas.noord.shared_stream}:0"
+    uninvited = connect(personas.coach, shared)
     assert (await uninvited.connect())[0]
-    assert (await uninvited.receive_output(timeout=3))["code"] == 4403  # nothing to follow
+    assert (await uninvited.receive_output(timeout=3))["code"] == 4403  # not invited yet
     await adopted(personas, "coach_invite", {"coach": personas.coach.pk, "ends": "2099-01-01"})
 
-    coach = connect(personas.coach)
+    # Without since a socket also follows the person's own stream (notifications);
+    # this one follows the shared stream alone, so it closes when that ends.
+    everything = connect(personas.coach)
+    assert (await ready(everything))["heads"].keys() == {
+        personas.noord.shared_stream,
+        f"person.{personas.coach.pk}",
+    }
+    await everything.disconnect()
+    coach = connect(personas.coach, shared)
     hello = await ready(coach)
     assert hello["heads"].keys() == {personas.noord.shared_stream}
     # The team stream (where care events go) stays closed to the coach.
@@ -90,7 +99,7 @@ async def test_a_coach_hears_shared_decisions_only_while_invited(personas):
 
 
 async def test_a_removed_member_stops_hearing_the_team_at_once(personas):
-    socket = connect(personas.ben)
+    socket = connect(personas.ben, f"?since={personas.noord.stream}:0")
     await ready(socket)
     await adopted(personas, "remove_member", {"person": personas.ben.pk})
     while (message := await socket.receive_json_from(timeout=3))["type"] != "revoked":

@@ -1,12 +1,15 @@
 """The clock of Kith: what happens with nobody looking.
 
 Each pass adopts proposals whose objection window has closed and sends due reminders
-(teams); once a day it also generates the coming weeks of every repeating visit
-(care) and forgets idempotency keys older than a day (the wiring's own table). It
-lives in the wiring because it drives every app. Runs once, or every N seconds with
-``--every N`` (``make run`` and docker-compose do).
+(teams) and lets help requests whose visits have passed lapse (coordination); every
+ten minutes it sends the daily notification digests that are due; once a day it
+generates the coming weeks of every repeating visit (care) and forgets idempotency
+keys older than a day (the wiring's own table). It lives in the wiring because it
+drives every app. Runs once, or every N seconds with ``--every N`` (``make run`` and
+docker-compose do).
 """
 
+import datetime
 import time
 
 from django.core.management.base import BaseCommand
@@ -14,14 +17,16 @@ from django.utils import timezone
 
 from care.services.schedule import series_generate_due
 from config.idempotency import purge_idempotency_keys
+from coordination.notifications.digest import send_digests
+from coordination.services import help_requests_expire_due
 from teams import services
 
 
 class Command(BaseCommand):
     help = (
-        "Adopt proposals whose objection window has closed, send due reminders and, once a "
-        "day, generate the coming weeks of repeating visits. Runs once, or every N seconds "
-        "with --every N."
+        "Adopt proposals whose objection window has closed, send due reminders and digests, "
+        "let lapsed help requests go and, once a day, generate the coming weeks of repeating "
+        "visits. Runs once, or every N seconds with --every N."
     )
 
     def add_arguments(self, parser):
@@ -29,6 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, every: float = 0, **options):
         generated_on = None
+        digests_at = None
         while True:
             adopted = services.proposals_close_due()
             sent = services.reminders_due()
@@ -39,11 +45,21 @@ class Command(BaseCommand):
                 # Idempotency keys answer retries for 24 hours; older ones go daily.
                 purge_idempotency_keys()
                 generated_on = today
-            if adopted or any(sent.values()) or visits or not every:
+            now = timezone.now()
+            # Help requests whose visits' time has passed stop asking other teams.
+            expired = help_requests_expire_due(now=now)
+            if digests_at is None or now - digests_at >= datetime.timedelta(minutes=10):
+                # Daily digests (each person's own day, hours and quiet hours): checked
+                # at most every ten minutes.
+                send_digests(now)
+                digests_at = now
+            if adopted or any(sent.values()) or visits or expired or not every:
                 line = (
                     f"adopted {len(adopted)} proposal(s); reminders: "
                     f"{sent['role_terms']} role term(s), {sent['reviews']} review(s)"
                 )
+                if expired:
+                    line += f"; {len(expired)} help request(s) lapsed"
                 if visits is not None:
                     line += f"; {visits} visit(s) generated from series"
                 self.stdout.write(line)

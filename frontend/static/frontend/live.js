@@ -118,9 +118,11 @@ export class LiveSocket {
 
 function boot() {
   noteAnnouncements(false);
-  const config = document.getElementById("kith-live");
-  if (!config) return;
-  const { streams } = JSON.parse(config.textContent);
+  // The page's streams (kith-live) and the person's own stream, which the header's
+  // notifications bell follows on every signed-in page (kith-person).
+  const configs = ["kith-live", "kith-person"].map((id) => document.getElementById(id)).filter(Boolean);
+  if (!configs.length) return;
+  const streams = Object.assign({}, ...configs.map((c) => JSON.parse(c.textContent).streams));
   window.kithLive = new LiveSocket(streams, {
     statusElement: document.getElementById("live-status"),
   }).start();
@@ -161,6 +163,8 @@ export function isBeingEdited(el) {
 export function concerns(el, message) {
   const stream = el.dataset.stream;
   if (stream && message?.stream !== stream) return false;
+  // A person's own stream (notifications) concerns only the sections that name it.
+  if (!stream && (message?.stream ?? "").startsWith("person.")) return false;
   const client = el.dataset.liveClient;
   if (client && String(message?.data?.client) !== client) return false;
   const types = el.dataset.liveTypes;

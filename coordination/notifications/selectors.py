@@ -1,0 +1,112 @@
+"""Reads of notifications, always the reader's own, in a constant number of queries."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from coordination.access import person_stream
+from coordination.events import Stream
+from coordination.notifications.models import Notification, NotificationPreference
+from teams.models import Person
+
+PAGE_SIZE = 50
+BAD_CURSOR = "Not a cursor this list gave out: start again without one."
+
+
+@dataclass
+class Page:
+    """One page of a person's notifications, newest first, and where the next starts."""
+
+    items: list[Notification]
+    next: str | None
+
+
+def encode_cursor(notification: Notification) -> str:
+    raw = f"{notification.created.isoformat()}|{notification.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, _, pk = raw.partition("|")
+        moment = datetime.datetime.fromisoformat(created)
+        if moment.tzinfo is None or not pk.isdigit():
+            raise ValueError(raw)
+        return moment, int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+
+
+def notifications_of(person: Person, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """The person's notifications, newest first, ``limit`` at a time (keyset: one query
+    whatever the page, no OFFSET)."""
+    rows = Notification.objects.filter(person=person).order_by("-created", "-id")
+    if cursor:
+        created, pk = decode_cursor(cursor)
+        rows = rows.filter(Q(created__lt=created) | Q(created=created, id__lt=pk))
+    items = list(rows[: limit + 1])
+    more = len(items) > limit
+    items = items[:limit]
+    return Page(items=items, next=encode_cursor(items[-1]) if more else None)
+
+
+def notification_of(person: Person, pk: int) -> Notification | None:
+    """One of the person's own notifications; someone else's is None, like a missing one."""
+    return Notification.objects.filter(person=person, pk=pk).first()
+
+
+def unread_count(person: Person) -> int:
+    return Notification.objects.filter(person=person, read_at__isnull=True).count()
+
+
+def bell(person: Person) -> dict:
+    """The unread count and the person's stream head, in one query (one snapshot): the
+    header's bell shows the count and its socket resumes from the head."""
+    stream = person_stream(person.pk)
+    unread = (
+        Notification.objects.filter(person=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("person")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    head = Stream.objects.filter(name=stream).values("last_seq")
+    row = (
+        Person.objects.filter(pk=person.pk)
+        .annotate(
+            unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+            head=Coalesce(Subquery(head), Value(0)),
+        )
+        .values("unread", "head")
+        .first()
+    ) or {"unread": 0, "head": 0}
+    return {"unread": row["unread"], "stream": stream, "live": {"streams": {stream: row["head"]}}}
+
+
+def preference_of(person: Person) -> NotificationPreference:
+    """The person's preferences; the defaults (unsaved) when they never changed them."""
+    found = NotificationPreference.objects.filter(person=person).first()
+    return found if found is not None else NotificationPreference(person=person)
+
+
+def preference_state(preference: NotificationPreference) -> dict:
+    """What a client needs to redraw the preferences (also the 409 body)."""
+
+    def clock(value: datetime.time | None) -> str | None:
+        return value.strftime("%H:%M") if value is not None else None
+
+    return {
+        "muted": list(preference.muted),
+        "digest": preference.digest,
+        "quiet_start": clock(preference.quiet_start),
+        "quiet_end": clock(preference.quiet_end),
+        "version": preference.version,
+    }

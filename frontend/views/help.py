@@ -1,0 +1,269 @@
+"""Help across teams: the network's requests for help (/help/), the team's own requests
+and its form to ask on the board, and the helper's view of a visit lent to them.
+
+The help page is a snapshot read with the "help" stream's head (one transaction); its
+socket resumes from that head and the list re-reads itself on each ``help.*`` event.
+Other teams see when, how long, the area and the skills of a request, never who the
+client is; the helper sees the client's name, address and what the visit needs only
+through the granted view, and every read of it is in the client's access log.
+
+Actions post to small views that call the services and answer with the section they
+came from (htmx) or go back to its page (no JavaScript), with what happened or why
+not: a lost race is a 409 naming it, bad input a 400, a refusal a 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from care import access as care_access
+from care import services as care_services
+from care.models import Visit
+from care.selectors import grants as care_grants
+from coordination import access
+from coordination import selectors as help_selectors
+from coordination import services as help_services
+from frontend.forms import field_errors
+from frontend.views.common import live, team_or_404
+from teams.errors import Conflict
+from teams.models import Team
+
+PAGE = "frontend/help.html"
+BOARD_PART = "frontend/_help_board.html"
+VISIT_PAGE = "frontend/help_visit.html"
+
+
+def _version(request: HttpRequest) -> int:
+    raw = request.POST.get("version", "")
+    if not raw.isdigit():
+        raise ValidationError({"version": ["The page is out of date: reload it."]})
+    return int(raw)
+
+
+def _attempt(do, done: str) -> tuple[int, str | None, str | None]:
+    """Run an action: (status, what happened, why it could not)."""
+    try:
+        do()
+    except Conflict as exc:
+        return 409, None, exc.message
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        return 400, None, " ".join(m for found in errors.values() for m in found)
+    except PermissionDenied as exc:
+        return 403, None, str(exc) or "Only members of the team can do that."
+    return 200, done, None
+
+
+def _network_member_or_404(request: HttpRequest) -> None:
+    if not access.is_network_member(request.user):
+        raise Http404("The requests for help are for members of a team.")
+
+
+# --- the network's requests -------------------------------------------------------------
+
+
+def _list_context(request: HttpRequest) -> dict:
+    return {"requests": help_selectors.help_board(request.user)}
+
+
+@login_required
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    _network_member_or_404(request)
+    if request.htmx and request.GET.get("part") == "list":
+        return render(request, f"{PAGE}#list", _list_context(request))
+    with transaction.atomic():
+        # The head first, inside the snapshot's transaction: nothing is missed or doubled.
+        heads = live(access.HELP_STREAM)
+        context = _list_context(request)
+    context.update(live=heads, helping=care_grants.visits_helped_by(request.user))
+    return render(request, PAGE, context)
+
+
+def _answer_list(request: HttpRequest, status: int, flash, problem) -> HttpResponse:
+    if not request.htmx:
+        if problem:
+            messages.error(request, problem)
+        else:
+            messages.success(request, flash)
+        return redirect("help")
+    context = _list_context(request) | {"flash": flash, "problem": problem}
+    return render(request, f"{PAGE}#list", context, status=status)
+
+
+@login_required
+@require_POST
+def help_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Offer to take another team's visits."""
+    found = help_selectors.help_request_for(request.user, pk)
+    if found is None:
+        raise Http404("No such request for help.")
+    status, flash, problem = _attempt(
+        lambda: help_services.help_offer_make(
+            actor=request.user,
+            request=found,
+            version=_version(request),
+            note=request.POST.get("note", ""),
+        ),
+        f"You offered to help team {found.team.name}: they will answer here.",
+    )
+    return _answer_list(request, status, flash, problem)
+
+
+# --- the team's own requests, on its board ----------------------------------------------
+
+
+def help_board_context(request: HttpRequest, team: Team) -> dict:
+    """What the board's help section needs: the team's requests and what it may still
+    ask for, and the visits the person helps other teams with."""
+    return {
+        "help": help_selectors.team_help(team),
+        "helping": care_grants.visits_helped_by(request.user),
+    }
+
+
+def _answer_board(request: HttpRequest, team: Team, status: int, flash, problem) -> HttpResponse:
+    if not request.htmx:
+        if problem:
+            messages.error(request, problem)
+        else:
+            messages.success(request, flash)
+        return redirect("team-board", slug=team.slug)
+    context = {"team": team, **help_board_context(request, team)}
+    context.update(help_flash=flash, help_problem=problem)
+    return render(request, BOARD_PART, context, status=status)
+
+
+def _chosen_visits(request: HttpRequest) -> list[int]:
+    raw = request.POST.getlist("visits")
+    if not raw or not all(v.isdigit() for v in raw):
+        raise ValidationError({"visits": ["Choose the visits you need help with."]})
+    return [int(v) for v in raw]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_help(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET: the board's help section alone (its live refresh). POST: ask for help."""
+    team = team_or_404(request, slug)
+    if request.method == "GET":
+        context = {"team": team, **help_board_context(request, team)}
+        return render(request, BOARD_PART, context)
+    status, flash, problem = _attempt(
+        lambda: help_services.help_request_raise(
+            actor=request.user,
+            team=team,
+            visits=_chosen_visits(request),
+            skills=request.POST.get("skills", ""),
+            note=request.POST.get("note", ""),
+        ),
+        "Other teams can see your request now.",
+    )
+    return _answer_board(request, team, status, flash, problem)
+
+
+@login_required
+@require_POST
+def help_request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    found = help_selectors.help_request_for(request.user, pk)
+    if found is None or not access.can_ask_for_help(request.user, found.team_id):
+        raise Http404("No such request among your team's.")
+    status, flash, problem = _attempt(
+        lambda: help_services.help_request_withdraw(
+            actor=request.user, request=found, version=_version(request)
+        ),
+        "Request withdrawn.",
+    )
+    return _answer_board(request, found.team, status, flash, problem)
+
+
+@login_required
+@require_POST
+def help_offer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Accept or decline an offer (the asking team, on its board); withdraw one's own
+    offer (the helper, on the help page)."""
+    offer = help_selectors.help_offer_for(request.user, pk)
+    if offer is None or action not in {"accept", "decline", "withdraw"}:
+        raise Http404("No such offer among yours.")
+    if action == "withdraw":
+        status, flash, problem = _attempt(
+            lambda: help_services.help_offer_withdraw(
+                actor=request.user, offer=offer, version=_version(request)
+            ),
+            "Offer withdrawn.",
+        )
+        return _answer_list(request, status, flash, problem)
+    helper = offer.person.display_name
+    if action == "accept":
+        status, flash, problem = _attempt(
+            lambda: help_services.help_offer_accept(
+                actor=request.user, offer=offer, version=_version(request)
+            ),
+            f"{helper} has the visits now and sees what they need.",
+        )
+    else:
+        status, flash, problem = _attempt(
+            lambda: help_services.help_offer_decline(
+                actor=request.user,
+                offer=offer,
+                version=_version(request),
+                reason=request.POST.get("reason", ""),
+            ),
+            f"You declined {helper}'s offer.",
+        )
+    return _answer_board(request, offer.request.team, status, flash, problem)
+
+
+# --- the helper's view of a visit lent to them --------------------------------------------
+
+
+@login_required
+@require_GET
+def granted_visit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    granted = care_grants.granted_visit(request.user, pk)
+    if granted is None:
+        raise Http404("No such visit among those you help with.")
+    return render(request, VISIT_PAGE, {"granted": granted, "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def granted_visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in {"start", "finish"} or care_access.live_visit_grant(request.user, pk) is None:
+        raise Http404("No such visit among those you help with.")
+    visit = Visit.objects.select_related("client__team").get(pk=pk)
+    team = visit.client.team.name
+    if action == "start":
+        status, flash, problem = _attempt(
+            lambda: care_services.visit_start(
+                actor=request.user, visit=visit, version=_version(request)
+            ),
+            "Visit started.",
+        )
+        target = reverse("help-visit", args=[pk])
+    else:
+        status, flash, problem = _attempt(
+            lambda: care_services.visit_finish(
+                actor=request.user,
+                visit=visit,
+                version=_version(request),
+                note=request.POST.get("note", ""),
+                idempotency_key=request.POST.get("key") or None,
+            ),
+            f"Visit recorded as done. Thank you for helping team {team}.",
+        )
+        # Done: the visit is no longer the helper's to see.
+        target = reverse("help") if status == 200 else reverse("help-visit", args=[pk])
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, flash)
+    return redirect(target)

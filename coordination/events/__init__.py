@@ -108,7 +108,9 @@ def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
     if not streams:
         raise ValueError("publish needs at least one stream")
     records = []
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed (a failure fails the
+    # write that caused the event anyway); alone, this is the event's own transaction.
+    with transaction.atomic(savepoint=False):
         # Lock counters in a fixed order so two publishers never wait on each other.
         for stream in sorted(set(streams)):
             seq = _next_seq(stream)

@@ -683,3 +683,18 @@ def heads(streams: list[str]) -> dict[str, int]:
     from coordination.events import heads as log_heads
 
     return log_heads(streams)
+
+
+def run_one(doc: str, add_arguments, run) -> None:
+    """The command line of one figure's script: parse, set up, seed, measure, print."""
+    p = parser(doc.split("\n\n")[0])
+    add_arguments(p)
+    args = p.parse_args()
+    bench = Bench.from_args(args)
+    bench.setup()
+    try:
+        plan = bench.ensure_seeded(args)
+        run(args, bench, plan).print()
+    finally:
+        if args.drop:
+            bench.drop()

@@ -207,17 +207,7 @@ def measure(args, bench, side: str, teams) -> dict:
 
 
 def main() -> None:
-    p = harness.parser(__doc__.split("\n\n")[0])
-    add_arguments(p)
-    args = p.parse_args()
-    bench = harness.Bench.from_args(args)
-    bench.setup()
-    try:
-        plan = bench.ensure_seeded(args)
-        run(args, bench, plan).print()
-    finally:
-        if args.drop:
-            bench.drop()
+    harness.run_one(__doc__, add_arguments, run)
 
 
 if __name__ == "__main__":

@@ -188,21 +188,15 @@ CONFLICT = OpenApiResponse(
 
 def _team_visit(request, pk: int) -> Visit:
     """A visit of one of the asker's teams' clients; 404 for everyone else."""
-    visit = Visit.objects.select_related("client__team", "assignee").filter(pk=pk).first()
-    if visit is None or not care_access.can_keep_record(request.user, visit.client):
+    visit = selectors.team_visit_for(request.user, pk)
+    if visit is None:
         raise NotFound("No such visit among yours.")
     return visit
 
 
 def _team_offer(request, pk: int) -> HandoverOffer:
-    offer = (
-        HandoverOffer.objects.select_related(
-            "visit__client__team", "swap_visit", "from_person", "to_person"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if offer is None or not care_access.can_keep_record(request.user, offer.visit.client):
+    offer = selectors.handover_offer_for(request.user, pk)
+    if offer is None:
         raise NotFound("No such offer among yours.")
     return offer
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from care import access as care_access
 from care.models import Visit
 from coordination import access, events
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
@@ -211,6 +212,29 @@ def help_board(person: Person, *, now: datetime.datetime | None = None) -> list[
             r.pk,
         ),
     )
+
+
+def team_visit_for(person: Person, pk: int) -> Visit | None:
+    """A visit of a client the person's team looks after (the board's visits); None
+    for everyone else, so the caller answers 404."""
+    visit = Visit.objects.select_related("client__team", "assignee").filter(pk=pk).first()
+    if visit is None or not care_access.can_keep_record(person, visit.client):
+        return None
+    return visit
+
+
+def handover_offer_for(person: Person, pk: int) -> HandoverOffer | None:
+    """A handover or swap offer on a visit of the person's team; None otherwise."""
+    offer = (
+        HandoverOffer.objects.select_related(
+            "visit__client__team", "swap_visit", "from_person", "to_person"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if offer is None or not care_access.can_keep_record(person, offer.visit.client):
+        return None
+    return offer
 
 
 def help_request_for(person: Person, pk: int) -> HelpRequest | None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from care.models import Budget, LedgerEntry, Visit
+from care.models import Budget, Client, LedgerEntry, Visit
 from care.models.budgets import to_penny
 
 ZERO = Decimal("0.00")
@@ -159,3 +159,16 @@ def client_statement(client_id: int, today: datetime.date | None = None) -> Stat
     """The current statement of the client's active budget; None when they have none."""
     budget = Budget.objects.filter(client_id=client_id, active=True).first()
     return current_statement(budget, today) if budget else None
+
+
+def active_budget(client: Client) -> Budget | None:
+    return Budget.objects.filter(client=client, active=True).first()
+
+
+def ledger_entries(budget: Budget, first: datetime.date, last: datetime.date):
+    """The budget's entries dated in [first, last], oldest first, in one query."""
+    return (
+        LedgerEntry.objects.filter(budget=budget, on__range=(first, last))
+        .select_related("by", "corrects")
+        .order_by("on", "at", "id")
+    )

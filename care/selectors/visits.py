@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from care.models import Client, Visit
+from care.models import Client, Visit, VisitSeries
 
 UPCOMING_DAYS = 14
+# The team's view of a client's visits: this far back and ahead.
+AROUND = datetime.timedelta(days=14)
 
 
 def upcoming_visits(client: Client, *, days: int = UPCOMING_DAYS, now=None) -> QuerySet[Visit]:
@@ -24,3 +26,28 @@ def upcoming_visits(client: Client, *, days: int = UPCOMING_DAYS, now=None) -> Q
         window_end__gt=now,
         window_start__lt=now + datetime.timedelta(days=days),
     ).select_related("assignee")
+
+
+def visits_around(client: Client, now: datetime.datetime) -> QuerySet[Visit]:
+    """The team's view: visits of the last and the next 14 days, and any still under
+    way however long ago (it waits to be recorded), with who goes, in one query."""
+    return (
+        Visit.objects.filter(client=client)
+        .filter(
+            Q(window_start__gte=now - AROUND, window_start__lt=now + AROUND)
+            | Q(window_end__gt=now, window_start__lt=now + AROUND)
+            | Q(status=Visit.Status.IN_PROGRESS)
+        )
+        .select_related("assignee")
+        .order_by("window_start", "id")
+    )
+
+
+def active_series(client: Client) -> QuerySet[VisitSeries]:
+    return VisitSeries.objects.filter(client=client, active=True).order_by("window_start", "id")
+
+
+def visit_recorded_with(visit: Visit, key: str) -> Visit | None:
+    """The visit if it was recorded done with this idempotency key (the other of two
+    sends of one form got there first)."""
+    return Visit.objects.filter(pk=visit.pk, status=Visit.Status.DONE, finish_key=key).first()

@@ -31,7 +31,6 @@ from care.models import Visit
 from coordination import presence
 from coordination import selectors as board_selectors
 from coordination import services as board_services
-from coordination.models import HandoverOffer
 from frontend.forms import field_errors
 from frontend.views.common import live, team_or_404
 from frontend.views.help import help_board_context
@@ -169,9 +168,9 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
 # --- actions ----------------------------------------------------------------------------------
 
 
-def _visit_or_404(team: Team, pk: int) -> Visit:
-    visit = Visit.objects.select_related("client").filter(pk=pk, client__team=team).first()
-    if visit is None:
+def _visit_or_404(request: HttpRequest, team: Team, pk: int) -> Visit:
+    visit = board_selectors.team_visit_for(request.user, pk)
+    if visit is None or visit.client.team_id != team.pk:
         raise Http404("No such visit on this team's board.")
     return visit
 
@@ -216,7 +215,7 @@ def _answer(request: HttpRequest, team: Team, do, done: str, about: str = "") ->
 @require_POST
 def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
     team = team_or_404(request, slug)
-    visit = _visit_or_404(team, pk)
+    visit = _visit_or_404(request, team, pk)
     me = request.user
     name = visit.client.display_name
     when = f"{timezone.localtime(visit.window_start):%H:%M}"
@@ -292,7 +291,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
             other_pk, _, other_version = other_raw.partition(":")
             if not other_pk.isdigit() or not other_version.isdigit():
                 raise ValidationError({"swap": ["Choose the visit to swap with."]})
-            other = _visit_or_404(team, int(other_pk))
+            other = _visit_or_404(request, team, int(other_pk))
             return board_services.handover_offer_swap(
                 actor=me,
                 visit=visit,
@@ -312,8 +311,8 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
 @require_POST
 def board_offer_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
     team = team_or_404(request, slug)
-    offer = HandoverOffer.objects.filter(pk=pk, visit__client__team=team).first()
-    if offer is None:
+    offer = board_selectors.handover_offer_for(request.user, pk)
+    if offer is None or offer.visit.client.team_id != team.pk:
         raise Http404("No such offer on this team's board.")
     calls = {
         "accept": (board_services.handover_accept, "You have taken the visit."),

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -35,8 +34,9 @@ from django.views.decorators.http import require_POST
 from care import services
 from care.models import Budget, Client, LedgerEntry, Visit, VisitSeries
 from care.models.visits import WEEKDAY_NAMES
-from care.selectors.budgets import current_statement
+from care.selectors.budgets import active_budget, current_statement, ledger_entries
 from care.selectors.continuity import continuity_of
+from care.selectors.visits import active_series, visit_recorded_with, visits_around
 from care.services.budgets import visit_minutes
 from frontend import client_forms as cf
 from frontend.views import clients as page
@@ -44,42 +44,10 @@ from teams import selectors as team_selectors
 from teams.errors import Conflict
 from teams.models import Person
 
-AROUND = datetime.timedelta(days=14)  # the visits shown: this far back and ahead
 NOT_HERE = "No such client among your team's."
 
 
 # --- reads (each one query, however many rows) ------------------------------------------------
-
-
-def _visits_around(client: Client, now: datetime.datetime):
-    """The visits of the next 14 days (and any still under way), and of the last 14."""
-    return (
-        Visit.objects.filter(client=client)
-        .filter(
-            Q(window_start__gte=now - AROUND, window_start__lt=now + AROUND)
-            | Q(window_end__gt=now, window_start__lt=now + AROUND)
-            # Under way however long ago: it still waits to be recorded.
-            | Q(status=Visit.Status.IN_PROGRESS)
-        )
-        .select_related("assignee")
-        .order_by("window_start", "id")
-    )
-
-
-def _active_series(client: Client):
-    return VisitSeries.objects.filter(client=client, active=True).order_by("window_start", "id")
-
-
-def _active_budget(client: Client) -> Budget | None:
-    return Budget.objects.filter(client=client, active=True).first()
-
-
-def _entries_of(budget: Budget, first: datetime.date, last: datetime.date):
-    return (
-        LedgerEntry.objects.filter(budget=budget, on__range=(first, last))
-        .select_related("by", "corrects")
-        .order_by("on", "at", "id")
-    )
 
 
 def _member_choices(client: Client) -> list[tuple[str, str]]:
@@ -141,7 +109,7 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
     now = timezone.now()
     members = _member_choices(client)
     upcoming, recent = [], []
-    for visit in _visits_around(client, now):
+    for visit in visits_around(client, now):
         _visit_forms(visit, forms, now)
         under_way = visit.status == Visit.Status.IN_PROGRESS
         (upcoming if visit.window_end > now or under_way else recent).append(visit)
@@ -157,7 +125,7 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
         if isinstance(key, tuple) and key[0] in ACTIONS and key[1] not in shown
     ]
 
-    series = list(_active_series(client))
+    series = list(active_series(client))
     for one in series:
         one.day_names = ", ".join(WEEKDAY_NAMES[day][:3] for day in one.days)
         form = forms.get(("exception", one.pk)) or {"values": cf.exception_values(), "errors": {}}
@@ -193,12 +161,12 @@ def budget_context(client: Client, forms: dict | None = None) -> dict:
     forms = forms or {}
     setup = forms.get("budget") or {"values": cf.budget_values(), "errors": {}}
     setup["fields"] = cf.budget_fields(setup["values"], setup["errors"])
-    budget = _active_budget(client)
+    budget = active_budget(client)
     context = {"budget": budget, "budget_form": setup, "budget_editing": bool(forms)}
     if budget is None:
         return context
     statement = current_statement(budget)
-    entries = list(_entries_of(budget, statement.period_start, statement.period_end))
+    entries = list(ledger_entries(budget, statement.period_start, statement.period_end))
     for entry in entries:
         entry.shown = cf.signed_money(entry.amount)
     correctable = [
@@ -479,10 +447,8 @@ def _finish(user: Person, visit: Visit, values: dict, raw_version: str) -> Visit
             )
     except Conflict:
         # Two sends of the same form at once: the other one recorded it, with this key.
-        if key is not None:
-            done = Visit.objects.filter(pk=visit.pk, status=Visit.Status.DONE, finish_key=key)
-            if first := done.first():
-                return first
+        if key is not None and (first := visit_recorded_with(visit, key)):
+            return first
         raise
 
 

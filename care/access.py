@@ -108,6 +108,36 @@ def client_streams(person: Person) -> list[str]:
     return sorted(streams)
 
 
+def stream_sources(person: Person) -> list:
+    """What the person's client streams rest on, as queries of rows (kind, client id,
+    scope) that ``coordination.access.readable_streams`` reads in one statement with
+    the other apps': "client" with scope "*" for a client's own account and
+    representative (every scope), and one row per live grant (``client_streams``)."""
+    from django.db.models import CharField, Value
+
+    if not _active(person):
+        return []
+
+    def text(value: str):
+        return Value(value, output_field=CharField())
+
+    own = (
+        Client.objects.filter(Q(account=person) | Q(representative=person))
+        .order_by()
+        .annotate(kind=text("client"), every=text("*"))
+        .values_list("kind", "pk", "every")
+    )
+    now = timezone.now()
+    granted = (
+        Grant.objects.filter(member__account=person, member__active=True, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by()
+        .annotate(kind=text("client"))
+        .values_list("kind", "member__client_id", "scope")
+    )
+    return [own, granted]
+
+
 def live_visit_grant(person: Person, visit: Visit | int) -> VisitGrant | None:
     """The grant that lets a helper from another team into this visit now, if any."""
     if not _active(person):

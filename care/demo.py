@@ -393,4 +393,23 @@ def seed() -> dict[str, int]:
             _simple_client(team, keepers, spec, index, made)
         for what, count in demo_visits.seed_team(team, keepers[0]).items():
             made[what] = made.get(what, 0) + count
+    made["shared figures"] = _share_last_month()
     return made
+
+
+def _share_last_month() -> int:
+    """Each demo team's informer shares last month's figures with the network, once."""
+    from care.indicators import access as figures_access
+    from care.indicators.periods import previous_month
+    from care.models import SharedFigures
+    from care.services.figures import share_figures
+
+    period = previous_month(timezone.localdate())
+    shared = 0
+    for team in Team.objects.filter(slug__in=CLIENTS).order_by("name"):
+        term = figures_access.current_informer_term(team)
+        if term is None or SharedFigures.objects.filter(team=team, period=period.label).exists():
+            continue
+        share_figures(actor=term.person, team=team, period=period)
+        shared += 1
+    return shared

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from care import api, api_visits
+from care import api, api_figures, api_visits
 
 urlpatterns = [
     path("teams/<int:pk>/clients", api.TeamClientsView.as_view(), name="api-team-clients"),
@@ -34,4 +34,11 @@ urlpatterns = [
         api_visits.BudgetEntriesView.as_view(),
         name="api-budget-entries",
     ),
+    path(
+        "teams/<int:pk>/indicators",
+        api_figures.TeamIndicatorsView.as_view(),
+        name="api-team-indicators",
+    ),
+    path("teams/<int:pk>/figures", api_figures.TeamFiguresView.as_view(), name="api-team-figures"),
+    path("figures", api_figures.NetworkFiguresView.as_view(), name="api-network-figures"),
 ]

@@ -52,6 +52,10 @@ try:
     )
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)
+    # Sockets of one process opening at once (their database trips), and how long
+    # a socket waits for a slot before it is told to try again later (close 4503).
+    LIVE_OPEN_SLOTS = env_int("KITH_LIVE_OPEN_SLOTS", 8, minimum=1)
+    LIVE_OPEN_WAIT = env_int("KITH_LIVE_OPEN_WAIT", 3, minimum=1)
     MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
 except ConfigError as exc:
@@ -65,6 +69,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Full-text search of practice notes (SearchVectorField, GinIndex) on PostgreSQL;
+    # harmless on SQLite, where the notes are searched by a simpler fallback.
+    "django.contrib.postgres",
     "channels",
     "rest_framework",
     "rest_framework.authtoken",

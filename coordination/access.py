@@ -35,18 +35,27 @@ def can_offer_help(person: Person, team_id: int) -> bool:
 
 
 def readable_streams(person: Person) -> list[str]:
-    """Every stream the person may follow now, sorted."""
+    """Every stream the person may follow now, sorted.
+
+    One query: each app says what its streams rest on (``stream_sources``: rows of
+    kind, id and scope) and they are read together in one UNION ALL, since every
+    socket that opens asks this first."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return []
-    teams = team_access.team_streams(person)
-    return sorted(
-        teams
+    first, *rest = team_access.stream_sources(person) + care_access.stream_sources(person)
+    streams = {person_stream(person.pk)}
+    # (ordered by nothing: a union would otherwise take the first model's ordering)
+    for kind, pk, scope in first.union(*rest, all=True).order_by():
+        if kind == "client":
+            scopes = care_access.ALL_SCOPES if scope == "*" else [scope]
+            streams.update(f"client.{pk}.{one}" for one in scopes)
+        else:
+            streams.add(f"{kind}.{pk}")
+    member = any(s.startswith(team_access.TEAM_STREAM_PREFIX) for s in streams)
+    if member:
         # Members of any team follow the network's requests for help.
-        + ([HELP_STREAM] if teams else [])
-        + team_access.shared_streams(person)
-        + care_access.client_streams(person)
-        + [person_stream(person.pk)]
-    )
+        streams.add(HELP_STREAM)
+    return sorted(streams)
 
 
 def can_read_stream(person: Person, stream: str) -> bool:

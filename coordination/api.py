@@ -231,7 +231,7 @@ class TeamBoardView(APIView):
         responses=BoardOut,
     )
     def get(self, request, pk: int):
-        team = team_selectors.team_for(request.user, pk=pk)
+        team = selectors.board_team(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
         query = BoardQuery(data=request.query_params)

@@ -11,27 +11,105 @@ Protocol (JSON messages, server to client):
 The client connects to ``/ws/live/?since=team.3:41,team.9:0``. Without ``since`` it
 follows all its streams from now. A refused socket is accepted only to be closed at
 once with a code the client can act on, and is sent nothing: 4401 not signed in,
-4403 a named stream it may not read (or none at all), 4400 a malformed ``since``.
-(A socket closed before accept reaches a browser as a bare 1006, indistinguishable
-from a network failure, so the client would retry forever.)
+4403 a named stream it may not read (or none at all), 4400 a malformed ``since``,
+4503 the server is too busy opening other sockets just now: try again after a
+backoff. (A socket closed before accept reaches a browser as a bare 1006,
+indistinguishable from a network failure, so the client would retry forever.)
+
+Opening a socket costs two trips to the database, on a small pool of threads of its
+own (not Channels' one shared database thread, which would queue every connect of a
+reconnect storm behind the others): who is asking and what they may read (the
+session, the user and their streams), then, once the socket has joined its groups,
+the stream heads and everything to replay in one more trip. At most
+``LIVE_OPEN_SLOTS`` sockets per process do that at once; one that waits longer than
+``LIVE_OPEN_WAIT`` seconds for a slot is closed with 4503 rather than left queueing
+past the point where its client has given up, so a storm drains instead of piling up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 
 from coordination import access, presence
 from coordination import events as log
 
+logger = logging.getLogger("kith.live")
+
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
+CLOSE_TRY_AGAIN = 4503  # busy: try again after a backoff (1013 is not ours to send)
+
+# One gate per event loop (a daphne process has one; tests make one per test).
+_gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+# The opening trips run on a few threads of their own: enough to overlap database
+# round trips, few enough that they do not starve the event loop of the interpreter
+# lock while thousands of sockets open at once.
+_opening_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-open")
+
+
+def _on_opening_thread(func):
+    return database_sync_to_async(func, thread_sensitive=False, executor=_opening_threads)
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(settings.LIVE_OPEN_SLOTS)
+    return gate
+
+
+def who_may_read(scope) -> tuple[object, list[str]]:
+    """First trip: the person asking (from the session, unless the scope names them)
+    and every stream they may read now."""
+    person = scope.get("user")
+    if person is None:
+        session = scope.get("session")
+        if session is None:
+            return AnonymousUser(), []
+        # Django's own session check (hash, fallbacks), on this worker thread.
+        person = auth.get_user(SimpleNamespace(session=session))
+    if not person.is_authenticated:
+        return person, []
+    return person, access.readable_streams(person)
+
+
+def heads_and_missed(
+    streams: list[str], since: dict[str, int], limit: int
+) -> tuple[dict[str, int], dict[str, list[dict]]]:
+    """Second trip: each stream's head, and the events each resuming stream missed
+    (when no more than ``limit``), oldest first, in two queries."""
+    heads = log.heads(streams)
+    wanted = {
+        stream: after
+        for stream, after in since.items()
+        if stream in heads and after < heads[stream] and heads[stream] - after <= limit
+    }
+    missed: dict[str, list[dict]] = {stream: [] for stream in wanted}
+    if wanted:
+        match = Q()
+        for stream, after in wanted.items():
+            match |= Q(stream=stream, seq__gt=after, seq__lte=heads[stream])
+        for record in log.EventRecord.objects.filter(match).order_by("stream", "seq"):
+            missed[record.stream].append(record.as_message())
+    return heads, missed
 
 
 def parse_since(query_string: bytes) -> dict[str, int] | None:
@@ -52,27 +130,44 @@ def parse_since(query_string: bytes) -> dict[str, int] | None:
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message):
-        # Forwarding a live event touches no database; Channels would otherwise hop to
-        # the sync thread (aclose_old_connections) before every message, which costs a
-        # third of the server's CPU under fan-out. Handlers that need the database use
-        # database_sync_to_async, which closes stale connections itself.
+        # Channels would hop to its one shared database thread (aclose_old_connections)
+        # before every message: a third of the server's CPU under fan-out, and in a
+        # reconnect storm every connect and disconnect queued on that one thread. No
+        # handler here touches the database but through database_sync_to_async, which
+        # closes stale connections itself, so none needs the hop.
         if message["type"] == log.MESSAGE_TYPE:
             await self.stream_event(message)
-        else:
-            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         self.last: dict[str, int] = {}
-        self.person = self.scope.get("user")
-        if self.person is None or not self.person.is_authenticated:
-            await self.refuse(CLOSE_UNAUTHENTICATED)
-            return
+        self.person = None
         try:
             since = parse_since(self.scope.get("query_string", b""))
         except ValueError:
             await self.refuse(CLOSE_BAD_REQUEST)
             return
-        allowed = await database_sync_to_async(access.readable_streams)(self.person)
+        gate = _gate()
+        try:
+            await asyncio.wait_for(gate.acquire(), timeout=settings.LIVE_OPEN_WAIT)
+        except TimeoutError:
+            await self.refuse(CLOSE_TRY_AGAIN)
+            return
+        try:
+            await self.open(since)
+        finally:
+            gate.release()
+
+    async def open(self, since: dict[str, int] | None) -> None:
+        person, allowed = await _on_opening_thread(who_may_read)(self.scope)
+        if not person.is_authenticated:
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
+        self.person = self.scope["user"] = person
         if since is None:
             since = {}
             wanted = allowed
@@ -86,17 +181,28 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         # Join the groups first, then read the log: an event committed in between
         # arrives both ways and is dropped the second time by its sequence number.
-        await self.channel_layer.group_add(log.person_group(self.person.pk), self.channel_name)
-        for stream in wanted:
-            await self.channel_layer.group_add(log.group_for_stream(stream), self.channel_name)
+        groups = {log.person_group(person.pk)} | {log.group_for_stream(s) for s in wanted}
+        for group in sorted(groups):
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        heads = await database_sync_to_async(log.heads)(wanted)
+        limit = settings.EVENT_REPLAY_LIMIT
+        heads, missed = await _on_opening_thread(heads_and_missed)(wanted, since, limit)
         for stream in wanted:
-            if stream in since:
-                self.last[stream] = since[stream]
-                await self.catch_up(stream, upto=heads[stream])
-            else:
-                self.last[stream] = heads[stream]
+            head = heads[stream]
+            if stream not in since:
+                self.last[stream] = head
+                continue
+            after = since[stream]
+            self.last[stream] = after
+            if after > head or head - after > limit:
+                # The client's position is unknown to us or too far behind to replay.
+                self.last[stream] = head
+                await self.send_json({"type": "reset", "stream": stream, "head": head})
+                continue
+            for message in missed.get(stream, ()):
+                if message["seq"] == self.last[stream] + 1:
+                    self.last[stream] = message["seq"]
+                    await self.send_json(message)
         await self.send_json({"type": "ready", "heads": dict(self.last)})
         await self.arrive()
 
@@ -119,7 +225,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.hears_presence:
             for stream in self.team_streams():
                 await self.channel_layer.group_add(self.presence_group(stream), self.channel_name)
-        first = await presence.store().arrive(self.person.pk, self.channel_name)
+        # Presence is a courtesy: when Redis cannot record it just now the socket still
+        # carries events, and the next heartbeat records it.
+        try:
+            first = await presence.store().arrive(self.person.pk, self.channel_name)
+        except Exception:
+            logger.warning("presence not recorded for person %s", self.person.pk, exc_info=True)
+            first = False
         self.heartbeat = asyncio.ensure_future(self.beat())
         if first:
             await self.announce(online=True)
@@ -127,7 +239,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def beat(self) -> None:
         while True:
             await asyncio.sleep(presence.HEARTBEAT)
-            await presence.store().refresh(self.person.pk, self.channel_name)
+            try:
+                await presence.store().refresh(self.person.pk, self.channel_name)
+            except Exception:
+                logger.warning("presence heartbeat failed for person %s", self.person.pk)
 
     async def announce(self, *, online: bool) -> None:
         for stream in self.team_streams():
@@ -160,7 +275,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.last[stream] = upto if upto is not None else after
             await self.send_json({"type": "reset", "stream": stream, "head": self.last[stream]})
             return
-        records = await database_sync_to_async(log.read)(stream, after=after, limit=limit)
+        records = await _on_opening_thread(log.read)(stream, after=after, limit=limit)
         for record in records:
             if record.seq == self.last[stream] + 1:
                 self.last[stream] = record.seq
@@ -175,12 +290,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.catch_up(stream, upto=seq)  # a delivery was lost: heal from the log
             return
         self.last[stream] = seq
-        message = dict(message)
-        message["type"] = "event"
-        await self.send_json(message)
+        await self.send(text_data=message["text"])  # serialised once, at publish
 
     async def access_changed(self, message):
-        allowed = set(await database_sync_to_async(access.readable_streams)(self.person))
+        allowed = set(await _on_opening_thread(access.readable_streams)(self.person))
         lost = sorted(set(self.last) - allowed)
         for stream in lost:
             await self.channel_layer.group_discard(log.group_for_stream(stream), self.channel_name)
@@ -202,14 +315,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-            if await presence.store().leave(self.person.pk, self.channel_name):
+            try:
+                gone = await presence.store().leave(self.person.pk, self.channel_name)
+            except Exception:  # the entry expires by itself (presence.TTL)
+                logger.warning("presence not cleared for person %s", self.person.pk)
+                gone = False
+            if gone:
                 await self.announce(online=False)
             if getattr(self, "hears_presence", False):
                 for stream in self.team_streams():
                     await self.channel_layer.group_discard(
                         self.presence_group(stream), self.channel_name
                     )
-        if getattr(self, "person", None) is not None and self.person.is_authenticated:
+        if getattr(self, "person", None) is not None:
             await self.channel_layer.group_discard(
                 log.person_group(self.person.pk), self.channel_name
             )

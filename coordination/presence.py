@@ -26,6 +26,8 @@ from django.conf import settings
 
 TTL = 150.0  # seconds an entry lives without a heartbeat
 HEARTBEAT = 60.0  # seconds between heartbeats of an open socket
+POOL_SIZE = 50  # Redis connections per process for presence
+POOL_WAIT = 20.0  # seconds a presence call waits for one before it fails
 
 
 class LocalPresence:
@@ -88,7 +90,12 @@ class RedisPresence:
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
-            client = redis.asyncio.Redis.from_url(self.url)
+            # A blocking pool: when every connection is busy (a reconnect storm brings
+            # thousands of sockets at once) a caller waits its turn instead of failing.
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                self.url, max_connections=POOL_SIZE, timeout=POOL_WAIT
+            )
+            client = redis.asyncio.Redis(connection_pool=pool)
             self._async[loop] = client
         return client
 

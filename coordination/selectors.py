@@ -12,13 +12,15 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from care import access as care_access
 from care.models import Visit
 from coordination import access, events
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
+from teams import access as team_access
 from teams.models import Person, Team
 
 MAX_DAYS = 7
@@ -45,11 +47,27 @@ def _midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_default_timezone())
 
 
+def board_team(person: Person, *, pk: int | None = None, slug: str | None = None) -> Team | None:
+    """The team whose board the person asks for, if they may see it, with the head of
+    its stream read in the same query (``team.board_head``): the first read of
+    ``board`` (see there), so the board costs one query fewer."""
+    lookup = {"slug": slug} if slug is not None else {"pk": pk}
+    name = Concat(Value("team."), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+    head = events.Stream.objects.filter(name=name).values("last_seq")[:1]
+    return (
+        team_access.teams_visible_to(person)
+        .filter(**lookup)
+        .annotate(board_head=Coalesce(Subquery(head), 0))
+        .first()
+    )
+
+
 def board(team: Team, start_date: datetime.date, days: int = 1) -> Board:
     """The team's visits whose window starts on ``start_date`` or the ``days - 1`` days
     after (team's clock), each with its client, carer, status, lateness and the open
-    handover offers it is part of (``visit.open_offers``). Three queries, however many
-    visits: the stream head, the visits, the offers.
+    handover offers it is part of (``visit.open_offers``). Two queries however many
+    visits when the team came from ``board_team`` (the head came with it) and no
+    visit of the day has an open offer, one more for the offers when some do.
 
     The snapshot-then-subscribe handshake, which loses no event and applies none twice:
 
@@ -70,23 +88,29 @@ def board(team: Team, start_date: datetime.date, days: int = 1) -> Board:
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be 1 to {MAX_DAYS}")
     stream = team.stream
-    seq = events.head(stream)  # first: see the docstring
+    seq = getattr(team, "board_head", None)
+    if seq is None:
+        seq = events.head(stream)  # first: see the docstring
+    open_offers = HandoverOffer.objects.filter(status=HandoverOffer.Status.OFFERED)
     visits = list(
         Visit.objects.filter(
             client__team=team,
             window_start__gte=_midnight(start_date),
             window_start__lt=_midnight(start_date + datetime.timedelta(days=days)),
         )
+        .annotate(
+            has_open_offers=Exists(
+                open_offers.filter(Q(visit=OuterRef("pk")) | Q(swap_visit=OuterRef("pk")))
+            )
+        )
         .select_related("client", "assignee")
         .order_by("window_start", "id")
     )
     by_visit: dict[int, list[HandoverOffer]] = {v.pk: [] for v in visits}
-    if visits:
+    offered = [v.pk for v in visits if v.has_open_offers]
+    if offered:
         offers = (
-            HandoverOffer.objects.filter(
-                Q(visit__in=by_visit) | Q(swap_visit__in=by_visit),
-                status=HandoverOffer.Status.OFFERED,
-            )
+            open_offers.filter(Q(visit__in=offered) | Q(swap_visit__in=offered))
             .select_related("from_person", "to_person")
             .order_by("created", "id")
         )

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
+from frontend.views import figures
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -39,6 +40,9 @@ urlpatterns = [
         name="notification-preferences",
     ),
     path("teams/<slug:slug>/help/", views.team_help, name="team-help"),
+    path("teams/<slug:slug>/figures/", figures.figures_page, name="team-figures"),
+    path("teams/<slug:slug>/figures/share/", figures.figures_share, name="team-figures-share"),
+    path("teams/<slug:slug>/figures/chart.svg", figures.figures_chart, name="team-figures-chart"),
     path("help/", views.help_page, name="help"),
     path("help/requests/<int:pk>/offer/", views.help_offer, name="help-offer"),
     path(

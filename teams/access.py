@@ -90,6 +90,42 @@ def can_comment(person: Person, team: Team) -> bool:
     return can_view_shared(person, team)
 
 
+def stream_sources(person: Person) -> list[QuerySet]:
+    """What the person's live streams rest on in this app, as queries of rows
+    (kind, team id, scope) that ``coordination.access.readable_streams`` reads in one
+    statement with the other apps': "team" for each current membership, "shared" for
+    each team the person coaches now (``team_streams`` and ``shared_streams``)."""
+    from django.db.models import CharField, Value
+    from django.utils import timezone
+
+    from teams.models import CoachTerm
+
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
+        return []
+
+    def kind(name: str):
+        return Value(name, output_field=CharField())
+
+    sources = [
+        Membership.objects.current()
+        .filter(person=person)
+        .order_by()
+        .annotate(kind=kind(TEAM_STREAM_PREFIX[:-1]), scope=kind(""))
+        .values_list("kind", "team_id", "scope")
+    ]
+    if person.kind == Person.Kind.COACH:
+        today = timezone.localdate()
+        sources.append(
+            CoachTerm.objects.filter(
+                coach=person, ended__isnull=True, starts__lte=today, ends__gte=today
+            )
+            .order_by()
+            .annotate(kind=kind("shared"), scope=kind(""))
+            .values_list("kind", "team_id", "scope")
+        )
+    return sources
+
+
 def shared_streams(person: Person) -> list[str]:
     """Coaches follow what their inviting teams share with them, not the team stream."""
     return [f"shared.{team_id}" for team_id in sorted(coached_team_ids(person))]

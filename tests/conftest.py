@@ -11,6 +11,7 @@ KITH_REQUIRE_SERVICES=1 (CI), where any skip is a failure.
 
 from __future__ import annotations
 
+import json
 import os
 from types import SimpleNamespace
 
@@ -131,5 +132,11 @@ def captured_sends(monkeypatch):
     from coordination import events
 
     sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr(events, "_send", lambda group, message: sent.append((group, message)))
+
+    def capture(group: str, message: dict) -> None:
+        if "text" in message:  # a stream event: the client's JSON, written once
+            message = {**json.loads(message["text"]), "type": message["type"]}
+        sent.append((group, message))
+
+    monkeypatch.setattr(events, "_send", capture)
     return sent

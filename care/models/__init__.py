@@ -50,3 +50,8 @@ __all__ += ["DiaryNote"]
 from care.models.grants import VisitGrant  # noqa: E402
 
 __all__ += ["VisitGrant"]
+
+# Figures a team shared with the network (care/models/figures.py).
+from care.models.figures import SharedFigures  # noqa: E402
+
+__all__ += ["SharedFigures"]

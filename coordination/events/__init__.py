@@ -21,19 +21,23 @@ notifications are made this way). The registry holds callables only.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.utils import timezone
 
 from coordination.events.models import EventRecord, Stream
 
 logger = logging.getLogger("kith.events")
 
 __all__ = [
+    "NETWORK_STREAM",
     "Event",
     "EventRecord",
     "Stream",
@@ -48,6 +52,10 @@ __all__ = [
 ]
 
 MESSAGE_TYPE = "stream.event"
+
+# The network's practice stream: new practice notes, answers and shared team figures,
+# read by every team member and coach. Named here so any app may publish to it.
+NETWORK_STREAM = "network"
 
 Handler = Callable[["Event", list[EventRecord]], None]
 _handlers: list[Handler] = []
@@ -69,7 +77,10 @@ def group_for_stream(stream: str) -> str:
 
 
 def person_group(person_id: int) -> str:
-    return f"p.{person_id}"
+    """Where "access changed" reaches a person's open sockets: the group of their own
+    stream (``person.<id>``), which every socket of theirs joins, so a socket costs
+    one subscription fewer."""
+    return group_for_stream(f"person.{person_id}")
 
 
 def on_publish(handler: Handler) -> Handler:
@@ -100,6 +111,34 @@ def _next_seq(stream: str) -> int:
     return row[0]
 
 
+def _next_seqs(streams: list[str]) -> dict[str, int]:
+    """The next number of each stream (sorted, distinct), locking their counters in
+    name order so two publishers never wait on each other.
+
+    On PostgreSQL one statement does it for any number of streams: the CTE locks the
+    rows in order (FOR UPDATE), the UPDATE increments them and returns the numbers.
+    Elsewhere (SQLite, which serialises writers anyway) one statement per stream.
+    """
+    if len(streams) == 1 or connection.vendor != "postgresql":
+        return {stream: _next_seq(stream) for stream in streams}
+    table = connection.ops.quote_name(Stream._meta.db_table)
+    sql = (
+        f"WITH locked AS (SELECT name FROM {table} WHERE name = ANY(%s)"  # noqa: S608
+        f" ORDER BY name FOR UPDATE)"
+        f" UPDATE {table} AS s SET last_seq = s.last_seq + 1 FROM locked"
+        f" WHERE s.name = locked.name RETURNING s.name, s.last_seq"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [streams])
+        seqs = dict(cursor.fetchall())
+    missing = [stream for stream in streams if stream not in seqs]
+    if missing:  # new streams: create their counters, then number them in order
+        Stream.objects.bulk_create([Stream(name=name) for name in missing], ignore_conflicts=True)
+        for stream in missing:
+            seqs[stream] = _next_seq(stream)
+    return seqs
+
+
 def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
     """Append ``event`` to each stream and ring their groups once the caller commits.
 
@@ -107,20 +146,26 @@ def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
     """
     if not streams:
         raise ValueError("publish needs at least one stream")
-    records = []
     # Inside the caller's transaction no savepoint is needed (a failure fails the
     # write that caused the event anyway); alone, this is the event's own transaction.
     with transaction.atomic(savepoint=False):
-        # Lock counters in a fixed order so two publishers never wait on each other.
-        for stream in sorted(set(streams)):
-            seq = _next_seq(stream)
-            records.append(
-                EventRecord.objects.create(
-                    stream=stream, seq=seq, type=event.type, data=event.data, actor_id=event.actor
+        seqs = _next_seqs(sorted(set(streams)))
+        now = timezone.now()
+        records = EventRecord.objects.bulk_create(
+            [
+                EventRecord(
+                    stream=stream,
+                    seq=seq,
+                    type=event.type,
+                    data=event.data,
+                    actor_id=event.actor,
+                    at=now,
                 )
-            )
+                for stream, seq in seqs.items()
+            ]
+        )
         for record in records:
-            transaction.on_commit(partial(_ring, record.as_message()), robust=True)
+            transaction.on_commit(partial(_ring, record), robust=True)
         # After the rings are queued, so what handlers publish rings after its cause.
         for handler in list(_handlers):
             handler(event, records)
@@ -136,12 +181,24 @@ def _send(group: str, message: dict) -> None:
         async_to_sync(layer.group_send)(group, message)
 
 
-def _ring(message: dict) -> None:
+def live_message(record: EventRecord) -> dict:
+    """What the channel layer carries to each socket of a stream: the position (to
+    order, drop repeats and find gaps) and the client's message as JSON text, written
+    once here rather than once per socket."""
+    return {
+        "type": MESSAGE_TYPE,
+        "stream": record.stream,
+        "seq": record.seq,
+        "text": json.dumps(record.as_message(), cls=DjangoJSONEncoder),
+    }
+
+
+def _ring(record: EventRecord) -> None:
     try:
-        _send(group_for_stream(message["stream"]), {**message, "type": MESSAGE_TYPE})
+        _send(group_for_stream(record.stream), live_message(record))
     except Exception:
         # The event is already in the log; consumers heal the gap from there.
-        logger.warning("live delivery failed for %s#%s", message["stream"], message["seq"])
+        logger.warning("live delivery failed for %s#%s", record.stream, record.seq)
 
 
 def notify_access_changed(person_id: int) -> None:

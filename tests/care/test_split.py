@@ -418,7 +418,7 @@ def test_adoption_audits_and_tells_both_teams_once_per_client(
     ).exists()
     # The members who stay are told to check what they may still see.
     rung = {group for group, message in captured_sends if message["type"] == "access.changed"}
-    assert {f"p.{w.ana.pk}", f"p.{w.ben.pk}"} <= rung
+    assert {f"s.person.{w.ana.pk}", f"s.person.{w.ben.pk}"} <= rung
 
 
 def test_adoption_checks_the_clients_again(noord, records):

@@ -14,6 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern
 from rest_framework.test import APIClient
 
 from care import services as care_services
@@ -123,6 +124,8 @@ def board_endpoints() -> list[tuple[str, str, str]]:
     return [
         (pattern.name, str(pattern.pattern), method)
         for pattern in coordination_urls.urlpatterns
+        # Included URL sets (practice notes) are the network's, walked on their own.
+        if isinstance(pattern, URLPattern)
         if "<int:pk>" in str(pattern.pattern) and pattern.name not in HELP_NAMES
         # A person's own notifications are not the board's (test_notifications.py).
         if not str(pattern.pattern).startswith("notifications/")
@@ -325,6 +328,26 @@ def test_the_board_reads_in_three_queries_however_many_visits(w):
         assert len(response.json()["visits"]) == total
         counts.append((len(selector_queries), len(api_queries)))
     assert counts[0] == counts[1], counts
+
+
+def test_the_team_with_its_head_then_the_visits_two_queries_when_no_offer_is_open(w):
+    w_head = EventRecord.objects.filter(stream=w.noord.stream).count()
+    for total in (5, 50):
+        HandoverOffer.objects.all().delete()
+        Visit.objects.filter(window_start__lt=at(DAY, "08:00")).delete()
+        _many_visits(w, total - 4)
+        HandoverOffer.objects.all().delete()  # _many_visits offers some: none open here
+        with CaptureQueriesContext(connection) as queries:
+            team = selectors.board_team(w.ana, pk=w.noord.pk)
+            snapshot_ = selectors.board(team, datetime.date(2026, 12, 8), 1)
+            shown = [(v.client.display_name, v.assignee, v.open_offers) for v in snapshot_.visits]
+        assert len(shown) == total
+        assert all(offers == [] for _client, _carer, offers in shown)
+        assert snapshot_.seq == w_head  # the head came with the team
+        assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+    # Someone else's team, or a team that does not exist: nothing, in one query.
+    assert selectors.board_team(w.cas, pk=w.noord.pk) is None
+    assert selectors.board_team(w.ana, pk=999_999) is None
 
 
 # --- claiming -----------------------------------------------------------------------------
@@ -712,17 +735,17 @@ async def test_a_claim_after_the_snapshot_arrives_exactly_once(live):
 async def test_a_claim_between_the_head_and_the_rows_is_replayed_and_skipped_by_version(
     live, monkeypatch
 ):
-    real_head = selectors.events.head
+    real_board_team = selectors.board_team
 
-    def head_then_someone_claims(stream):
-        found = real_head(stream)
+    def head_then_someone_claims(person, **lookup):
+        found = real_board_team(person, **lookup)  # the team, with its stream's head
         # Committed after the head was read and before the visits are: in both.
         care_services.visit_claim(actor=live.ben, visit=live.open, version=1)
         return found
 
-    monkeypatch.setattr(selectors.events, "head", head_then_someone_claims)
+    monkeypatch.setattr(selectors, "board_team", head_then_someone_claims)
     seq, rows = await database_sync_to_async(board_rows)(live.ana, live.noord)
-    monkeypatch.setattr(selectors.events, "head", real_head)
+    monkeypatch.setattr(selectors, "board_team", real_board_team)
     assert rows[live.open.pk] == {"version": 2, "assignee": live.ben.pk}  # in the rows
 
     socket = socket_for(live.ana, f"?since={live.noord.stream}:{seq}")

@@ -146,3 +146,29 @@ class TestReadApi:
         response = client.get(f"/api/v1/streams/{personas.noord.stream}/events", {"after": "x"})
         assert response.status_code == 400
         assert "after" in response.json()["extra"]["fields"]
+
+
+def test_the_live_message_carries_the_clients_json_written_once(monkeypatch):
+    """The channel layer carries the position and the text each socket sends as is."""
+    import json
+
+    raw = []
+    monkeypatch.setattr(events, "_send", lambda group, message: raw.append((group, message)))
+    with transaction.atomic():
+        publish(Event("x", {"id": 7}, actor=3), streams=["team.4", "team.2"])
+    assert [(group, sorted(m)) for group, m in raw] == [
+        ("s.team.2", ["seq", "stream", "text", "type"]),
+        ("s.team.4", ["seq", "stream", "text", "type"]),
+    ]
+    for group, message in raw:
+        sent = json.loads(message["text"])
+        assert sent == {
+            "type": "event",
+            "stream": message["stream"],
+            "seq": 1,
+            "event": "x",
+            "data": {"id": 7},
+            "actor": 3,
+            "at": sent["at"],
+        }
+        assert group == f"s.{message['stream']}"

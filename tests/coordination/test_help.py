@@ -152,7 +152,7 @@ def help_endpoints() -> list[tuple[str, str, str]]:
     return [
         (pattern.name, str(pattern.pattern), method)
         for pattern in coordination_urls.urlpatterns
-        if pattern.name in HELP_NAMES
+        if getattr(pattern, "name", None) in HELP_NAMES
         for method in ("get", "post", "put", "patch", "delete")
         if hasattr(pattern.callback.view_class, method)
     ]

@@ -183,3 +183,152 @@ async def test_many_events_arrive_in_order_without_loss(personas):
     assert [m["seq"] for m in got] == list(range(1, 41))
     await asyncio.sleep(0)
     await socket.disconnect()
+
+
+# --- opening a socket: the session, the gate, two trips to the database -------------------
+
+
+@database_sync_to_async
+def session_cookie(person) -> bytes:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(person)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def through_the_wiring(query: str = "", cookie: bytes | None = None):
+    """The socket as daphne serves it: config.asgi's stack, user from the session."""
+    import os
+    from unittest import mock
+
+    # The preflight (a production check of settings and services) is not under test.
+    with mock.patch.dict(os.environ, {"KITH_SKIP_PREFLIGHT": "1"}):
+        from config.asgi import application
+
+    headers = [ORIGIN] + ([(b"cookie", cookie)] if cookie else [])
+    return WebsocketCommunicator(application, f"/ws/live/{query}", headers=headers)
+
+
+async def test_the_session_cookie_signs_the_socket_in(personas):
+    stream = personas.noord.stream
+    socket = through_the_wiring(cookie=await session_cookie(personas.ana))
+    assert (await socket.connect())[0]
+    assert await receive_until_ready(socket) == []
+    await emit(stream, "after")
+    assert (await socket.receive_json_from(timeout=3))["event"] == "after"
+    await socket.disconnect()
+
+
+async def test_no_session_or_a_stale_one_is_refused_as_signed_out(personas):
+    await assert_refused(through_the_wiring(), 4401)
+    await assert_refused(through_the_wiring(cookie=b"sessionid=not-a-session"), 4401)
+    cookie = await session_cookie(personas.ana)
+
+    @database_sync_to_async
+    def change_password():
+        personas.ana.set_password("a new one")
+        personas.ana.save()
+
+    # A password change ends every session signed in with the old one (Django's hash).
+    await change_password()
+    await assert_refused(through_the_wiring(cookie=cookie), 4401)
+
+
+async def test_a_socket_that_waits_too_long_to_open_is_told_to_try_again(personas, settings):
+    from coordination import consumers
+
+    settings.LIVE_OPEN_SLOTS = 1
+    settings.LIVE_OPEN_WAIT = 0.2
+    consumers._gates.clear()
+    gate = consumers._gate()
+    await gate.acquire()  # another socket is opening and holds the only slot
+    try:
+        await assert_refused(connect(personas.ana), consumers.CLOSE_TRY_AGAIN)
+    finally:
+        gate.release()
+    socket = connect(personas.ana)  # the slot is free again: it opens
+    assert (await socket.connect())[0]
+    assert await receive_until_ready(socket) == []
+    await socket.disconnect()
+    consumers._gates.clear()
+
+
+async def test_many_sockets_opening_at_once_all_open(personas, settings):
+    from coordination import consumers
+
+    settings.LIVE_OPEN_SLOTS = 2
+    consumers._gates.clear()
+    sockets = [connect(personas.ana) for _ in range(8)]
+    results = await asyncio.gather(*(s.connect() for s in sockets))
+    assert all(connected for connected, _ in results)
+    for socket in sockets:
+        assert await receive_until_ready(socket) == []
+        await socket.disconnect()
+    consumers._gates.clear()
+
+
+@pytest.mark.parametrize("streams", [1, 3, 6])
+def test_heads_and_everything_missed_take_two_queries_for_any_number_of_streams(
+    streams, django_assert_num_queries
+):
+    from coordination.consumers import heads_and_missed
+
+    names = [f"team.{900 + i}" for i in range(streams)]
+    with transaction.atomic():
+        for name in names:
+            for i in range(4):
+                publish(Event("n", {"i": i}), streams=[name])
+    since = dict.fromkeys(names, 1)
+    with django_assert_num_queries(2):
+        heads, missed = heads_and_missed(names, since, limit=10)
+    assert heads == dict.fromkeys(names, 4)
+    assert {name: [m["seq"] for m in missed[name]] for name in names} == {
+        name: [2, 3, 4] for name in names
+    }
+    # Too far behind to replay: no rows read for it (the consumer sends "reset").
+    heads, missed = heads_and_missed(names, since, limit=2)
+    assert missed == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["ana", "cas", "coach", "inspector", "mrs_jansen", "daughter"])
+def test_what_a_socket_may_read_is_one_query_and_matches_each_apps_rules(
+    personas, who, django_assert_num_queries
+):
+    from care import access as care_access
+    from care.models import Client
+    from care.services import clients as client_services
+    from coordination import access
+    from teams import access as team_access
+
+    # The client and her daughter (one scope granted).
+    client = client_services.client_create(
+        actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+    )
+    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen)
+    client.refresh_from_db()
+    entry = client_services.network_add(
+        actor=personas.ana,
+        client=client,
+        circle="informal",
+        relationship="daughter",
+        name="Petra Jansen",
+        account=personas.daughter,
+    )
+    client_services.grant_scope(
+        actor=personas.mrs_jansen, client=client, member=entry, scope="visits"
+    )
+    # (An invited coach's "shared" streams: tests/teams/test_decisions_live.py.)
+    person = getattr(personas, who)
+    with django_assert_num_queries(1):
+        streams = access.readable_streams(person)
+    teams = team_access.team_streams(person)
+    expected = set(teams) | set(team_access.shared_streams(person))
+    expected |= set(care_access.client_streams(person)) | {access.person_stream(person.pk)}
+    if teams:
+        expected.add(access.HELP_STREAM)
+    assert streams == sorted(expected)
+    # Beyond their own stream: members, clients and family follow their teams' or
+    # clients' streams (a coach with no team inviting them, an inspector: nothing live).
+    assert len(streams) > 1 or who in {"inspector", "coach"}

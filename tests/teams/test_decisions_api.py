@@ -443,6 +443,8 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-visit-cancel", "post"),
         ("api-client-budget", "post"),
         ("api-budget-entries", "post"),
+        # Shared figures (care/urls.py): the informer shares a month's figures.
+        ("api-team-figures", "post"),
         # The team board (coordination/urls.py): visits change hands, never memberships.
         ("api-visit-claim", "post"),
         ("api-visit-late", "post"),

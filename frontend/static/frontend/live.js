@@ -185,6 +185,16 @@ function refreshLiveSections(event) {
   }
 }
 
+// A refresh already on its way when someone acted inside the section must not land
+// over the action: it would replace the form whose answer is still coming, and that
+// answer (the fresh state, and any "someone else has it" message it carries out of
+// band) would find nothing left to land in. The action's answer is the fresher.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { requestConfig, target } = event.detail;
+  if (requestConfig?.triggeringEvent?.type !== "kith:refresh") return;
+  if (target?.querySelector?.(".htmx-request")) event.detail.shouldSwap = false;
+});
+
 // Access to some streams ended (the client revoked a scope): what the page shows of
 // them goes at once; the server refuses them from now on. Elements carry the stream
 // they show in data-stream; a container marked data-live-empty reveals its

@@ -1,0 +1,249 @@
+"""API of team indicators and the figures teams share with the network.
+
+- ``GET teams/{id}/indicators?period=``: the team's own indicators (its members).
+- ``GET teams/{id}/figures``: the team's shares, every version (its members).
+- ``POST teams/{id}/figures``: share a month's figures (the team's informer).
+- ``GET figures?period=``: every team's shared figures for a month, side by side with
+  the network median, and the asker's own teams' figures (team members and coaches).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from care.indicators import DEFINITIONS, METHOD_VERSION, SHARED_KEYS, parse_period
+from care.indicators import access as figures_access
+from care.selectors import figures as selectors
+from care.services import figures as services
+from teams import selectors as team_selectors
+from teams.models import Team
+
+PERIOD = OpenApiParameter(
+    "period",
+    str,
+    OpenApiParameter.QUERY,
+    required=True,
+    description='A month "YYYY-MM" or a quarter "YYYY-Qn"; not one in the future.',
+)
+MONTH = OpenApiParameter(
+    "period",
+    str,
+    OpenApiParameter.QUERY,
+    required=True,
+    description='A month "YYYY-MM"; not one in the future.',
+)
+NUMBER = {"oneOf": [{"type": "string", "format": "decimal"}, {"type": "integer"}], "nullable": True}
+
+
+@extend_schema_field(NUMBER)
+class NumberField(serializers.Field):
+    """A count (integer), or a decimal figure as a string, or null."""
+
+    def to_representation(self, value):
+        return value
+
+
+class FigureValueOut(serializers.Serializer):
+    value = NumberField(help_text="null when there is nothing to divide by")
+    numerator = NumberField()
+    denominator = NumberField()
+    clients = serializers.IntegerField(
+        allow_null=True, help_text="Clients the figure rests on (null: none, e.g. stability)."
+    )
+
+
+class IndicatorFigureOut(FigureValueOut):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+
+
+class IndicatorProblemOut(serializers.Serializer):
+    problem = serializers.IntegerField(help_text="The Omaha problem's number.")
+    problems = serializers.IntegerField()
+    clients = serializers.IntegerField()
+    knowledge_change = serializers.DecimalField(max_digits=6, decimal_places=2)
+    behavior_change = serializers.DecimalField(max_digits=6, decimal_places=2)
+    status_change = serializers.DecimalField(max_digits=6, decimal_places=2)
+    improved = serializers.IntegerField()
+
+
+class TeamIndicatorsOut(serializers.Serializer):
+    team = serializers.IntegerField()
+    period = serializers.CharField()
+    method_version = serializers.CharField()
+    indicators = IndicatorFigureOut(many=True)
+    outcomes_by_problem = IndicatorProblemOut(many=True)
+
+
+class FiguresPersonOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class FiguresShareOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    team = serializers.IntegerField()
+    team_name = serializers.CharField()
+    period = serializers.CharField()
+    version = serializers.IntegerField()
+    current = serializers.BooleanField()
+    supersedes = serializers.IntegerField(allow_null=True)
+    method_version = serializers.CharField()
+    shared_by = FiguresPersonOut()
+    shared_at = serializers.DateTimeField()
+    figures = serializers.DictField(child=FigureValueOut())
+
+
+class FiguresShareIn(serializers.Serializer):
+    # Checked by the service, which says what a period looks like when it is missing.
+    period = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20,
+        help_text='The month to share, "YYYY-MM"; it must have ended.',
+    )
+
+
+class FiguresOwnTeamOut(serializers.Serializer):
+    team = serializers.IntegerField()
+    team_name = serializers.CharField()
+    shared = serializers.BooleanField()
+    changed_since_shared = serializers.BooleanField()
+    informer = FiguresPersonOut(allow_null=True)
+    figures = serializers.DictField(child=FigureValueOut())
+
+
+class NetworkFiguresOut(serializers.Serializer):
+    period = serializers.CharField()
+    method_version = serializers.CharField()
+    keys = serializers.ListField(child=serializers.CharField())
+    teams = FiguresShareOut(many=True)
+    median = serializers.DictField(child=NumberField())
+    median_of = serializers.DictField(
+        child=serializers.IntegerField(), help_text="How many teams' values each median is over."
+    )
+    own = FiguresOwnTeamOut(many=True, help_text="Your own teams' figures now, shared or not.")
+
+
+def _person(person) -> dict | None:
+    return {"id": person.pk, "name": person.display_name} if person else None
+
+
+def share_data(share) -> dict:
+    return {
+        "id": share.pk,
+        "team": share.team_id,
+        "team_name": share.team.name,
+        "period": share.period,
+        "version": share.version,
+        "current": share.current,
+        "supersedes": share.supersedes_id,
+        "method_version": share.method_version,
+        "shared_by": _person(share.shared_by),
+        "shared_at": share.shared_at,
+        "figures": share.figures,
+    }
+
+
+def _period(request, *, months_only: bool = False):
+    return parse_period(request.query_params.get("period"), months_only=months_only)
+
+
+def _team(request, pk: int) -> Team:
+    team = team_selectors.team_for(request.user, pk=pk)
+    if team is None:
+        raise NotFound("No such team among yours.")
+    return team
+
+
+class TeamIndicatorsView(APIView):
+    @extend_schema(
+        summary="The team's indicators for a month or quarter (its members)",
+        parameters=[PERIOD],
+        responses=TeamIndicatorsOut,
+    )
+    def get(self, request, pk: int):
+        team = _team(request, pk)
+        period = _period(request)
+        own = selectors.own_figures([team], period)[0]
+        data = own.indicators.as_json()
+        data["indicators"] = [
+            {"key": key, "label": DEFINITIONS[key].label, "unit": DEFINITIONS[key].unit, **figure}
+            for key, figure in data["indicators"].items()
+        ]
+        return Response(TeamIndicatorsOut(data).data)
+
+
+class TeamFiguresView(APIView):
+    @extend_schema(
+        summary="What the team shared with the network, every version (its members)",
+        responses=FiguresShareOut(many=True),
+    )
+    def get(self, request, pk: int):
+        team = _team(request, pk)
+        shares = [share_data(s) for s in selectors.shares_of(team)]
+        return Response(FiguresShareOut(shares, many=True).data)
+
+    @extend_schema(
+        summary="Share a month's figures with the network (the team's informer)",
+        request=FiguresShareIn,
+        responses={201: FiguresShareOut},
+    )
+    def post(self, request, pk: int):
+        team = _team(request, pk)
+        if not figures_access.can_share_figures(request.user, team):
+            raise PermissionDenied(services.refusal(team))
+        body = FiguresShareIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        share = services.share_figures(
+            actor=request.user, team=team, period=body.validated_data["period"]
+        )
+        return Response(FiguresShareOut(share_data(share)).data, status=status.HTTP_201_CREATED)
+
+
+class NetworkFiguresView(APIView):
+    @extend_schema(
+        summary="Every team's shared figures for a month, with the network median",
+        parameters=[MONTH],
+        responses=NetworkFiguresOut,
+    )
+    def get(self, request):
+        if not figures_access.can_read_network_figures(request.user):
+            raise PermissionDenied(
+                "Shared figures are for the network's teams and coaches. Inspectors read"
+                " published snapshots."
+            )
+        period = _period(request, months_only=True)
+        network = selectors.network_figures(period)
+        own = selectors.own_figures(list(team_selectors.teams_of(request.user)), period)
+        data = {
+            "period": period.label,
+            "method_version": METHOD_VERSION,
+            "keys": list(SHARED_KEYS),
+            "teams": [share_data(row.share) for row in network.rows],
+            "median": {key: _plain(value) for key, value in network.median.items()},
+            "median_of": network.counted,
+            "own": [
+                {
+                    "team": o.team.pk,
+                    "team_name": o.team.name,
+                    "shared": o.share is not None,
+                    "changed_since_shared": o.changed_since_shared,
+                    "informer": _person(o.informer.person if o.informer else None),
+                    "figures": {key: o.indicators[key].as_json() for key in SHARED_KEYS},
+                }
+                for o in own
+            ],
+        }
+        return Response(NetworkFiguresOut(data).data)
+
+
+def _plain(value):
+    return None if value is None else str(value)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from care import access as care_access
+from coordination.events import NETWORK_STREAM
+from coordination.practice import access as practice_access
 from teams import access as team_access
 from teams.models import Person
 
@@ -55,6 +57,10 @@ def readable_streams(person: Person) -> list[str]:
     if member:
         # Members of any team follow the network's requests for help.
         streams.add(HELP_STREAM)
+    if member or practice_access.is_coach(person):
+        # Team members and coaches follow the network's practice: new notes, answers
+        # and shared team figures (inspectors and clients read public notes, not live).
+        streams.add(NETWORK_STREAM)
     return sorted(streams)
 
 

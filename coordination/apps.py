@@ -10,3 +10,7 @@ class CoordinationConfig(AppConfig):
         from coordination.notifications import rules
 
         rules.register()
+        # The network feed hears of shared team figures from the event log.
+        from coordination.practice import feed
+
+        feed.register()

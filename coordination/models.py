@@ -175,3 +175,14 @@ class HelpOffer(models.Model):
 
 
 from coordination.notifications.models import Notification, NotificationPreference  # noqa: E402,F401
+from coordination.practice.models import (  # noqa: E402,F401
+    Answer,
+    Comment,
+    FeedItem,
+    Follow,
+    Note,
+    NoteVersion,
+    Pointer,
+    Tag,
+    Useful,
+)

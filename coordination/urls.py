@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from coordination import api
 from coordination.notifications import api as notifications
@@ -81,4 +81,6 @@ urlpatterns = [
         notifications.NotificationReadView.as_view(),
         name="api-notification-read",
     ),
+    # Practice across the network (coordination/practice/urls.py).
+    path("practice/", include("coordination.practice.urls")),
 ]

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
-from frontend.views import figures
+from frontend.views import figures, practice
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -43,6 +43,22 @@ urlpatterns = [
     path("teams/<slug:slug>/figures/", figures.figures_page, name="team-figures"),
     path("teams/<slug:slug>/figures/share/", figures.figures_share, name="team-figures-share"),
     path("teams/<slug:slug>/figures/chart.svg", figures.figures_chart, name="team-figures-chart"),
+    path("practice/", practice.practice_page, name="practice"),
+    path("practice/search/", practice.practice_search, name="practice-search"),
+    path("practice/follows/", practice.practice_follows, name="practice-follows"),
+    path("practice/notes/new/", practice.practice_note_new, name="practice-note-new"),
+    path("practice/notes/<int:pk>/", practice.practice_note, name="practice-note"),
+    path("practice/notes/<int:pk>/edit/", practice.practice_note_edit, name="practice-note-edit"),
+    path(
+        "practice/notes/<int:pk>/<slug:action>/",
+        practice.practice_note_action,
+        name="practice-note-action",
+    ),
+    path(
+        "practice/answers/<int:pk>/accept/",
+        practice.practice_answer_accept,
+        name="practice-answer-accept",
+    ),
     path("help/", views.help_page, name="help"),
     path("help/requests/<int:pk>/offer/", views.help_offer, name="help-offer"),
     path(

@@ -300,6 +300,8 @@ def test_what_a_socket_may_read_is_one_query_and_matches_each_apps_rules(
     from care.models import Client
     from care.services import clients as client_services
     from coordination import access
+    from coordination.events import NETWORK_STREAM
+    from coordination.practice import access as practice_access
     from teams import access as team_access
 
     # The client and her daughter (one scope granted).
@@ -328,6 +330,8 @@ def test_what_a_socket_may_read_is_one_query_and_matches_each_apps_rules(
     expected |= set(care_access.client_streams(person)) | {access.person_stream(person.pk)}
     if teams:
         expected.add(access.HELP_STREAM)
+    if teams or practice_access.is_coach(person):
+        expected.add(NETWORK_STREAM)
     assert streams == sorted(expected)
     # Beyond their own stream: members, clients and family follow their teams' or
     # clients' streams (a coach with no team inviting them, an inspector: nothing live).

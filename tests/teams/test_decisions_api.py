@@ -466,6 +466,19 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-notification-read", "post"),
         ("api-notifications-read-all", "post"),
         ("api-notification-preferences", "patch"),
+        # Practice across the network (coordination/practice/urls.py): notes, answers,
+        # comments, marks, follows, pointers and tags; never memberships or roles.
+        ("api-practice-notes", "post"),
+        ("api-practice-note", "patch"),
+        ("api-practice-answers", "post"),
+        ("api-practice-accept", "post"),
+        ("api-practice-useful", "post"),
+        ("api-practice-useful", "delete"),
+        ("api-practice-comments", "post"),
+        ("api-practice-pointers", "post"),
+        ("api-practice-follows", "post"),
+        ("api-practice-follow", "delete"),
+        ("api-practice-tags", "post"),
     }
 
 

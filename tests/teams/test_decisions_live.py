@@ -70,12 +70,14 @@ async def test_a_coach_hears_shared_decisions_only_while_invited(personas):
     assert (await uninvited.receive_output(timeout=3))["code"] == 4403  # not invited yet
     await adopted(personas, "coach_invite", {"coach": personas.coach.pk, "ends": "2099-01-01"})
 
-    # Without since a socket also follows the person's own stream (notifications);
-    # this one follows the shared stream alone, so it closes when that ends.
+    # Without since a socket also follows the person's own stream (notifications) and,
+    # for a coach, the network's practice; this one follows the shared stream alone,
+    # so it closes when that ends.
     everything = connect(personas.coach)
     assert (await ready(everything))["heads"].keys() == {
         personas.noord.shared_stream,
         f"person.{personas.coach.pk}",
+        "network",
     }
     await everything.disconnect()
     coach = connect(personas.coach, shared)

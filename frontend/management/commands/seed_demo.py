@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from care import demo as care_demo
 from coordination import demo as coordination_demo
+from coordination.practice import demo as practice_demo
 from teams import demo
 
 
@@ -15,6 +16,9 @@ class Command(BaseCommand):
         care_made = care_demo.seed()  # needs the teams and their members
         summary = ", ".join(f"{n} {what}" for what, n in care_made.items())
         self.stdout.write(f"Demo care records ready ({summary} added).")
+        practice_made = practice_demo.seed()  # needs the people of the teams
+        summary = ", ".join(f"{n} {what}" for what, n in practice_made.items())
+        self.stdout.write(f"Demo practice notes ready ({summary} added).")
         live_made = coordination_demo.seed()  # needs the visits
         summary = ", ".join(f"{n} {what}" for what, n in live_made.items())
         self.stdout.write(f"Demo coordination ready ({summary} added).")

@@ -1,0 +1,366 @@
+"""Searching practice notes, and keeping their search vectors.
+
+On PostgreSQL each note carries a stored ``tsvector`` (``Note.search``): the title at
+weight A, its tags and Omaha problem and target names at B, the body at C, in the
+'english' configuration. ``index_note`` writes it in the transaction of every write
+(the services call it); a GIN index (``practice_note_search``) serves the match.
+
+A query is parsed like a web search box (``websearch_to_tsquery``: words, "quoted
+phrases", ``or``, ``-excluded``), matched with ``@@`` (the filter, never ``rank > 0``),
+ordered by ``ts_rank`` and paged by (rank, id). Ordering by rank keeps the plan on the
+GIN index: every match has to be ranked, so the planner gathers them through the
+index first (a Bitmap Index Scan), then sorts the few it found. Ordering a match by
+date with a LIMIT instead lets PostgreSQL walk the date index and test every row
+until it has enough, 2,000x slower for a rare word (FIELD-NOTES.md); a PostgreSQL test
+checks the plan. Highlighted snippets come from ``ts_headline``, for the page of
+results only (a second query), with sentinels that become ``<mark>`` after
+everything else is escaped.
+
+Without a query, or on SQLite, results are the newest first, paged by (created, id);
+SQLite matches each word with ``icontains`` on the title and body and marks the words
+in a snippet itself. Both give the same shape: a ``Page`` of notes, each with
+``title_html`` and ``snippet`` (safe HTML: escaped text and ``<mark>`` only) and
+``rank`` (None without a ranked query).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from care.models import OmahaProblem
+from coordination.practice import access
+from coordination.practice.models import Note, Tag
+from teams.models import Person, Team
+
+CONFIG = "english"
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+QUERY_LIMIT = 200
+SNIPPET_CHARS = 220
+START, STOP = "\x02", "\x03"  # never in a note: the services strip control characters
+BAD_CURSOR = "Not a cursor this search gave out: start again without one."
+
+
+def postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- the vector -----------------------------------------------------------------------
+
+
+def vector(tag_text: str):
+    """The expression of a note's vector, given the text of its tags and Omaha links."""
+    return (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector(Value(tag_text), weight="B", config=CONFIG)
+        + SearchVector("body", weight="C", config=CONFIG)
+    )
+
+
+def index_note(note: Note) -> None:
+    """Write the note's search vector (PostgreSQL; nothing to do on SQLite)."""
+    if not postgres():
+        return
+    words = [
+        *(f"{t.name} {t.slug.replace('-', ' ')}" for t in note.tags.all()),
+        *(p.name for p in note.problems.all()),
+        *(t.name for t in note.targets.all()),
+    ]
+    Note.objects.filter(pk=note.pk).update(search=vector(" ".join(words)))
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    q: str = ""
+    kind: str | None = None
+    tag: Tag | None = None
+    problem: OmahaProblem | None = None
+    team: Team | None = None
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+    cursor: str | None = None
+    limit: int = PAGE_SIZE
+    given: dict = field(default_factory=dict)  # as received, for links to the next page
+
+
+def _date(errors: dict, name: str, raw: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = ["A date like 2026-12-08."]
+        return None
+
+
+def parse_filters(params) -> Filters:
+    """Filters from query parameters (q, kind, tag, problem, team, from, to, cursor,
+    limit), each checked: anything unknown is a 400 naming the parameter."""
+    errors: dict[str, list[str]] = {}
+    given = {k: params.get(k, "").strip() for k in PARAMS if params.get(k, "").strip()}
+    found = Filters(given=given)
+    found.q = given.get("q", "")
+    if len(found.q) > QUERY_LIMIT:
+        errors["q"] = [f"At most {QUERY_LIMIT} characters."]
+    if "kind" in given:
+        if given["kind"] in Note.Kind.values:
+            found.kind = given["kind"]
+        else:
+            errors["kind"] = [f"One of {', '.join(Note.Kind.values)}."]
+    if "tag" in given:
+        found.tag = Tag.objects.filter(slug=given["tag"]).first()
+        if found.tag is None:
+            errors["tag"] = [f"No tag “{given['tag']}”: the tags are listed under practice/tags."]
+    if "problem" in given:
+        number = given["problem"]
+        found.problem = (
+            OmahaProblem.objects.filter(number=int(number)).first() if number.isdigit() else None
+        )
+        if found.problem is None:
+            errors["problem"] = ["An Omaha problem's number, 1 to 42."]
+    if "team" in given:
+        raw = given["team"]
+        found.team = Team.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if found.team is None:
+            errors["team"] = ["No such team."]
+    if "from" in given:
+        found.since = _date(errors, "from", given["from"])
+    if "to" in given:
+        found.until = _date(errors, "to", given["to"])
+    if found.since and found.until and found.since > found.until:
+        errors["to"] = ["On or after the from date."]
+    found.cursor = given.get("cursor")
+    if "limit" in given:
+        raw = given["limit"]
+        if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
+            found.limit = int(raw)
+        else:
+            errors["limit"] = [f"From 1 to {MAX_PAGE_SIZE}."]
+    if errors:
+        raise ValidationError(errors)
+    return found
+
+
+PARAMS = ("q", "kind", "tag", "problem", "team", "from", "to", "cursor", "limit")
+
+
+# --- cursors ----------------------------------------------------------------------------
+
+
+def _encode(mode: str, key, pk: int) -> str:
+    raw = f"{mode}|{key}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, mode: str) -> tuple[str, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        found_mode, key, pk = raw.split("|")
+        if found_mode != mode or not pk.isdigit():
+            raise ValueError(raw)
+        return key, int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+
+
+def _newest_after(rows, cursor: str):
+    key, pk = _decode(cursor, "date")
+    try:
+        moment = datetime.datetime.fromisoformat(key)
+    except ValueError:
+        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+    if moment.tzinfo is None:
+        raise ValidationError({"cursor": [BAD_CURSOR]})
+    return rows.filter(Q(created__lt=moment) | Q(created=moment, id__lt=pk))
+
+
+def _ranked_after(rows, cursor: str):
+    key, pk = _decode(cursor, "rank")
+    try:
+        rank = float(key)
+    except ValueError:
+        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+    return rows.filter(Q(rank__lt=rank) | Q(rank=rank, id__lt=pk))
+
+
+# --- snippets ---------------------------------------------------------------------------
+
+_MARKUP = re.compile(r"\*\*|__|`+|^\s{0,3}#{1,6}\s+|^\s{0,3}>\s?", re.MULTILINE)
+
+
+def _plain(text: str) -> str:
+    """Markdown source as a line of text for a snippet (its markup mostly gone)."""
+    return " ".join(_MARKUP.sub("", text).split())
+
+
+def marked(text: str) -> SafeString:
+    """Text with START/STOP sentinels as safe HTML: all escaped, then the sentinels
+    become <mark> and </mark> (unbalanced ones are dropped)."""
+    out, open_ = [], False
+    for part in re.split(f"([{START}{STOP}])", text):
+        if part == START and not open_:
+            out.append("<mark>")
+            open_ = True
+        elif part == STOP and open_:
+            out.append("</mark>")
+            open_ = False
+        elif part not in (START, STOP):
+            out.append(str(escape(part)))
+    if open_:
+        out.append("</mark>")
+    return mark_safe("".join(out))  # noqa: S308 -- every piece of text was escaped above
+
+
+def _mark_terms(text: str, terms: list[str]) -> str:
+    if not terms:
+        return text
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    return pattern.sub(lambda m: f"{START}{m.group()}{STOP}", text)
+
+
+def _window(text: str, terms: list[str]) -> str:
+    """About SNIPPET_CHARS of ``text`` around the first term found (or its start)."""
+    lowered = text.lower()
+    hits = [lowered.find(t.lower()) for t in terms if t and lowered.find(t.lower()) >= 0]
+    start = max(0, min(hits) - SNIPPET_CHARS // 3) if hits else 0
+    piece = text[start : start + SNIPPET_CHARS]
+    if start > 0:
+        piece = "… " + piece.split(" ", 1)[-1]
+    if start + SNIPPET_CHARS < len(text):
+        piece = piece.rsplit(" ", 1)[0] + " …"
+    return piece
+
+
+# --- searching --------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list[Note]
+    next: str | None
+    ranked: bool = False
+
+
+def _base(person: Person, filters: Filters):
+    rows = access.notes_for(person).select_related("author", "team").prefetch_related("tags")
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    if filters.tag is not None:
+        rows = rows.filter(tags=filters.tag)
+    if filters.problem is not None:
+        rows = rows.filter(problems=filters.problem)
+    if filters.team is not None:
+        rows = rows.filter(team=filters.team)
+    if filters.since is not None:
+        rows = rows.filter(created__gte=_midnight(filters.since))
+    if filters.until is not None:
+        rows = rows.filter(created__lt=_midnight(filters.until + datetime.timedelta(days=1)))
+    return rows
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def words_of(q: str) -> tuple[list[str], list[str]]:
+    """The words to find and the words to leave out ("-word"), for the fallback."""
+    wanted, unwanted = [], []
+    for token in re.findall(r"-?\w+", q):
+        if token.lower() == "or":
+            continue
+        (unwanted if token.startswith("-") else wanted).append(token.lstrip("-"))
+    return wanted, unwanted
+
+
+def ranked_rows(person: Person, filters: Filters, query: SearchQuery):
+    """The ranked match on PostgreSQL, before the cursor and the LIMIT (the EXPLAIN
+    test reads its plan)."""
+    return (
+        _base(person, filters)
+        .filter(search=query)
+        # As double precision: ts_rank's real would come back rounded, and the next
+        # page's "rank below this one" would then miss or repeat ties.
+        .annotate(rank=Cast(SearchRank(F("search"), query), FloatField()))
+        .order_by("-rank", "-id")
+    )
+
+
+def web_query(q: str) -> SearchQuery:
+    return SearchQuery(q, search_type="websearch", config=CONFIG)
+
+
+def search(person: Person, filters: Filters) -> Page:
+    """One page of the notes the person may read that match (see the module)."""
+    limit = filters.limit
+    if filters.q and postgres():
+        query = web_query(filters.q)
+        rows = ranked_rows(person, filters, query)
+        if filters.cursor:
+            rows = _ranked_after(rows, filters.cursor)
+        items = list(rows[: limit + 1])
+        more = len(items) > limit
+        items = items[:limit]
+        _headlines(items, query)
+        following = _encode("rank", repr(items[-1].rank), items[-1].pk) if more else None
+        return Page(items=items, next=following, ranked=True)
+    rows = _base(person, filters).order_by("-created", "-id")
+    wanted, unwanted = words_of(filters.q)
+    for word in wanted:
+        rows = rows.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    for word in unwanted:
+        rows = rows.exclude(Q(title__icontains=word) | Q(body__icontains=word))
+    if filters.q and not wanted:
+        rows = rows.none()  # only exclusions, or nothing to look for
+    if filters.cursor:
+        rows = _newest_after(rows, filters.cursor)
+    items = list(rows[: limit + 1])
+    more = len(items) > limit
+    items = items[:limit]
+    for note in items:
+        note.rank = None
+        note.title_html = marked(_mark_terms(note.title, wanted))
+        note.snippet = marked(_mark_terms(_window(_plain(note.body), wanted), wanted))
+    following = _encode("date", items[-1].created.isoformat(), items[-1].pk) if more else None
+    return Page(items=items, next=following)
+
+
+def _headlines(items: list[Note], query: SearchQuery) -> None:
+    """Highlighted title and body of the page's notes: one query, whatever the page."""
+    if not items:
+        return
+    options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
+    rows = (
+        Note.objects.filter(pk__in=[n.pk for n in items])
+        .annotate(
+            title_marked=SearchHeadline("title", query, highlight_all=True, **options),
+            body_marked=SearchHeadline(
+                "body",
+                query,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+                **options,
+            ),
+        )
+        .values_list("pk", "title_marked", "body_marked")
+    )
+    found = {pk: (title, body) for pk, title, body in rows}
+    for note in items:
+        title, body = found.get(note.pk, (note.title, note.body[:SNIPPET_CHARS]))
+        note.title_html = marked(title)
+        note.snippet = marked(_plain(body))

@@ -1,0 +1,569 @@
+"""Practice across the network: the feed (/practice/), search, a note's page (answers,
+the asker's mark, useful, comments, versions, editing, coaches' pointers), the new note
+form and what the person follows.
+
+Team members and coaches read everything and write; inspectors, clients and their
+network read public notes (a note that is not public is 404 for them, as if it did not
+exist) and write nothing. The feed and the note page are snapshots read with the
+network stream's head (one transaction); their sections re-read themselves on the
+stream's events (``kith:refresh``), for members and coaches only: nobody else follows
+that stream.
+
+Writes go through ``coordination.practice.services``: refused input comes back with
+the service's field messages and everything typed (400), a refusal is a 403 saying
+why, an edit made stale by someone else's a 409 showing the note as it is now beside
+what was typed. A note that seems to name a client of the author's team comes back
+with the warning and a box to tick to publish it anyway.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coordination.events import NETWORK_STREAM
+from coordination.practice import access, feed, search, selectors, services
+from coordination.practice.models import BODY_LIMIT, TITLE_LIMIT, Note
+from frontend.forms import Field
+from frontend.views.common import live
+from teams import selectors as team_selectors
+from teams.errors import Conflict
+
+FEED_PAGE = "frontend/practice.html"
+SEARCH_PAGE = "frontend/practice_search.html"
+NOTE_PAGE = "frontend/practice_note.html"
+FORM_PAGE = "frontend/practice_form.html"
+FOLLOWS_PAGE = "frontend/practice_follows.html"
+LIVE_TYPES = " ".join(feed.LIVE_TYPES)
+
+
+def _reader_or_404(request: HttpRequest) -> None:
+    if not access.can_read_public(request.user):
+        raise Http404("Nothing here.")
+
+
+def _live(request: HttpRequest) -> dict | None:
+    """The network stream's head, for members and coaches (call inside the snapshot's
+    transaction); None for everyone else, whose pages are not live."""
+    return live(NETWORK_STREAM) if access.reads_live(request.user) else None
+
+
+def _figures_url(request: HttpRequest) -> str:
+    """Where a feed entry of shared figures leads: the reader's own team's figures,
+    which show every team's shared figures beside the network median."""
+    teams = list(team_selectors.teams_of(request.user)[:1])
+    if not teams:
+        return ""
+    try:
+        return reverse("team-figures", args=[teams[0].slug])
+    except NoReverseMatch:  # figures not installed
+        return ""
+
+
+def _period_label(period: str) -> str:
+    """ "2026-11" as "November 2026" (as it came, if it is not a month)."""
+    try:
+        return datetime.date.fromisoformat(f"{period}-01").strftime("%B %Y")
+    except ValueError:
+        return period
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    """A service's ValidationError by field (``__all__``: for no field)."""
+    if not hasattr(exc, "error_dict"):
+        return {"__all__": list(exc.messages)}
+    return {name: list(found) for name, found in exc.message_dict.items()}
+
+
+def _problem_of(exc: ValidationError) -> str:
+    return " ".join(m for found in _errors(exc).values() for m in found)
+
+
+# --- the feed ---------------------------------------------------------------------------
+
+
+def _feed_context(request: HttpRequest) -> tuple[dict, int]:
+    following = request.GET.get("following") == "1"
+    cursor = request.GET.get("cursor", "")
+    problem = None
+    try:
+        page = feed.feed(request.user, cursor=cursor or None, following=following)
+    except ValidationError as exc:
+        problem, cursor = _problem_of(exc), ""
+        page = feed.feed(request.user, following=following)
+    for item in page.items:
+        if item.kind == "figures":
+            item.period_label = _period_label(item.data.get("period", ""))
+    context = {
+        "page": page,
+        "cursor": cursor,
+        "following": following,
+        "problem": problem,
+        "figures_url": _figures_url(request),
+        "live_types": LIVE_TYPES,
+        "participant": access.is_participant(request.user),
+    }
+    return context, 400 if problem else 200
+
+
+@login_required
+@require_GET
+def practice_page(request: HttpRequest) -> HttpResponse:
+    _reader_or_404(request)
+    if request.htmx and request.GET.get("part") == "feed":
+        context, status = _feed_context(request)
+        return render(request, f"{FEED_PAGE}#feed", context, status=status)
+    with transaction.atomic():
+        heads = _live(request)
+        context, status = _feed_context(request)
+    context["live"] = heads
+    return render(request, FEED_PAGE, context, status=status)
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def _choices(request: HttpRequest) -> dict:
+    return {
+        "kinds": Note.Kind.choices,
+        "all_tags": list(selectors.tags(request.user)),
+        "all_problems": list(selectors.problems()),
+        "all_teams": list(selectors.teams()),
+    }
+
+
+@login_required
+@require_GET
+def practice_search(request: HttpRequest) -> HttpResponse:
+    _reader_or_404(request)
+    errors: dict = {}
+    page = None
+    status = 200
+    try:
+        filters = search.parse_filters(request.GET)
+    except ValidationError as exc:
+        errors, status, filters = _errors(exc), 400, None
+    if filters is not None:
+        try:
+            page = search.search(request.user, filters)
+        except ValidationError as exc:
+            errors, status = _errors(exc), 400
+    given = {k: request.GET.get(k, "") for k in search.PARAMS if k not in {"cursor", "limit"}}
+    more = None
+    if page is not None and page.next:
+        query = QueryDict(mutable=True)
+        query.update({k: v for k, v in given.items() if v})
+        query["cursor"] = page.next
+        more = query.urlencode()
+    searched = any(given.values())
+    context = {
+        "page": page,
+        "given": given,
+        "errors": errors,
+        "more": more,
+        "searched": searched,
+        "participant": access.is_participant(request.user),
+        **_choices(request),
+    }
+    return render(request, SEARCH_PAGE, context, status=status)
+
+
+# --- a note -----------------------------------------------------------------------------
+
+
+def _note_or_404(request: HttpRequest, pk: int) -> Note:
+    note = selectors.note_for(request.user, pk)
+    if note is None:
+        raise Http404("No such note among those you can read.")
+    return note
+
+
+def _note_context(request: HttpRequest, note: Note) -> dict:
+    user = request.user
+    answers = list(selectors.answers_of(note))
+    versions = selectors.versions_of(note)
+    if not access.is_participant(user):
+        versions = versions.filter(public=True)
+    follows = selectors.followed(user) if access.can_write(user) else None
+    return {
+        "note": note,
+        "answers": answers,
+        "comments": list(selectors.comments_of(note)),
+        "versions": list(versions),
+        "can_write": access.can_write(user),
+        "can_edit": access.can_edit_note(user, note),
+        "can_accept": access.can_accept_answer(user, note) and note.is_question,
+        "can_point": access.can_point(user) and note.is_question,
+        "point_teams": [t for t in selectors.teams() if t.pk != note.team_id]
+        if access.can_point(user) and note.is_question
+        else [],
+        "follows": follows,
+        "live_types": "answer. note.revised note.pointed",
+    }
+
+
+NOTE_PARTS = {"answers", "comments", "head"}
+
+
+@login_required
+@require_GET
+def practice_note(request: HttpRequest, pk: int) -> HttpResponse:
+    _reader_or_404(request)
+    part = request.GET.get("part")
+    if request.htmx and part in NOTE_PARTS:
+        note = _note_or_404(request, pk)
+        return render(request, f"{NOTE_PAGE}#{part}", _note_context(request, note))
+    with transaction.atomic():
+        heads = _live(request)
+        note = _note_or_404(request, pk)
+        context = _note_context(request, note)
+    context["live"] = heads
+    return render(request, NOTE_PAGE, context)
+
+
+def _attempt(do, done: str) -> tuple[int, str | None, str | None]:
+    """Run an action: (status, what happened, why it could not)."""
+    try:
+        do()
+    except Conflict as exc:
+        return 409, None, exc.message
+    except ValidationError as exc:
+        return 400, None, _problem_of(exc)
+    except PermissionDenied as exc:
+        return 403, None, str(exc) or "You may not do that."
+    return 200, done, None
+
+
+def _answer_note(request: HttpRequest, note: Note, part: str, status: int, flash, problem):
+    """The section the action came from (htmx) or the note's page (no JavaScript)."""
+    if not request.htmx:
+        if problem:
+            messages.error(request, problem)
+        else:
+            messages.success(request, flash)
+        return redirect(reverse("practice-note", args=[note.pk]) + f"#{part}")
+    fresh = _note_or_404(request, note.pk)
+    context = _note_context(request, fresh) | {"flash": flash, "problem": problem}
+    return render(request, f"{NOTE_PAGE}#{part}", context, status=status)
+
+
+@login_required
+@require_POST
+def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """answer, comment, useful, unuseful, point: each through its service."""
+    note = _note_or_404(request, pk)
+    user = request.user
+    body = request.POST.get("body", "")
+    if action == "answer":
+        status, flash, problem = _attempt(
+            lambda: services.answer_post(actor=user, note=note, body=body), "Your answer is posted."
+        )
+        part = "answers"
+    elif action == "comment":
+        status, flash, problem = _attempt(
+            lambda: services.comment_add(actor=user, note=note, body=body), "Comment added."
+        )
+        part = "comments"
+    elif action in {"useful", "unuseful"}:
+        service = services.note_mark_useful if action == "useful" else services.note_unmark_useful
+        done = "Marked useful." if action == "useful" else "Your useful mark is taken back."
+        status, flash, problem = _attempt(lambda: service(actor=user, note=note), done)
+        part = "head"
+    elif action == "point":
+        raw = request.POST.get("team", "")
+        team = selectors.team_by_id(int(raw)) if raw.isdigit() else None
+        status, flash, problem = _attempt(
+            lambda: services.note_point(
+                actor=user, note=note, team=team, note_text=request.POST.get("note", "")
+            ),
+            f"Pointed to team {team.name}: the team hears of it." if team else "",
+        )
+        part = "head"
+    else:
+        raise Http404("No such action.")
+    return _answer_note(request, note, part, status, flash, problem)
+
+
+@login_required
+@require_POST
+def practice_answer_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = selectors.answer_for(request.user, pk)
+    if answer is None:
+        raise Http404("No such answer among those you can read.")
+    accepted = request.POST.get("accepted", "1") == "1"
+    done = "Marked as the answer that helped." if accepted else "Mark taken back."
+    status, flash, problem = _attempt(
+        lambda: services.answer_accept(actor=request.user, answer=answer, accepted=accepted), done
+    )
+    return _answer_note(request, answer.note, "answers", status, flash, problem)
+
+
+# --- writing and editing a note ---------------------------------------------------------
+
+
+def _values(note: Note | None = None, post: QueryDict | None = None) -> dict:
+    """The form's values: what was typed, or the note as it is, or a fresh form."""
+    if post is not None:
+        return {
+            "kind": post.get("kind", ""),
+            "title": post.get("title", ""),
+            "body": post.get("body", ""),
+            "tags": post.getlist("tags"),
+            "problems": post.getlist("problems"),
+            "targets": post.getlist("targets"),
+            "team": post.get("team", ""),
+            "team_owned": post.get("team_owned") == "on",
+            "public": post.get("public") == "on",
+            "version": post.get("version", ""),
+        }
+    if note is not None:
+        return {
+            "kind": note.kind,
+            "title": note.title,
+            "body": note.body,
+            "tags": [t.slug for t in note.tags.all()],
+            "problems": [str(p.number) for p in note.problems.all()],
+            "targets": [str(t.number) for t in note.targets.all()],
+            "team": str(note.team_id or ""),
+            "team_owned": note.team_owned,
+            "public": note.public,
+            "version": str(note.version),
+        }
+    return {
+        "kind": "practice",
+        "title": "",
+        "body": "",
+        "tags": [],
+        "problems": [],
+        "targets": [],
+        "team": "",
+        "team_owned": False,
+        "public": False,
+        "version": "",
+    }
+
+
+def _numbers(raw: list[str]) -> list:
+    # Digits become numbers; anything else goes on as typed, for the service to refuse.
+    return [int(v) if v.isdigit() else v for v in raw]
+
+
+def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) -> dict:
+    """The form's fields (frontend.forms.Field) and its choice lists."""
+    choices = _choices(request)
+    my_teams = [t for t in choices["all_teams"] if t.pk in access.writing_teams(request.user)]
+    fields = {
+        "kind": Field(
+            "kind",
+            "Kind",
+            widget="select",
+            value=values["kind"],
+            choices=Note.Kind.choices,
+            errors=errors.get("kind", []),
+        ),
+        "title": Field(
+            "title",
+            "Title",
+            value=values["title"],
+            errors=errors.get("title", []),
+            attrs={"maxlength": TITLE_LIMIT, "required": "required"},
+        ),
+        "body": Field(
+            "body",
+            "Text",
+            widget="textarea",
+            value=values["body"],
+            rows=12,
+            errors=errors.get("body", []),
+            help=f"Markdown: **bold**, *italic*, lists, links. At most {BODY_LIMIT:,} characters."
+            " Write about practice, not about clients: every team and coach reads it.",
+            attrs={"maxlength": BODY_LIMIT},
+        ),
+        "tags": Field(
+            "tags",
+            "Tags",
+            widget="checkboxes",
+            errors=errors.get("tags", []),
+            choices=[(t.slug, t.name, t.slug in values["tags"]) for t in choices["all_tags"]],
+        ),
+        "problems": Field(
+            "problems",
+            "Omaha problems",
+            widget="checkboxes",
+            errors=errors.get("problems", []),
+            choices=[
+                (str(p.number), f"{p.number:02d} {p.name}", str(p.number) in values["problems"])
+                for p in choices["all_problems"]
+            ],
+        ),
+        "targets": Field(
+            "targets",
+            "Omaha intervention targets",
+            widget="checkboxes",
+            errors=errors.get("targets", []),
+            choices=[
+                (str(t.number), f"{t.number:02d} {t.name}", str(t.number) in values["targets"])
+                for t in selectors.targets()
+            ],
+        ),
+    }
+    if not editing and len(my_teams) > 1:
+        fields["team"] = Field(
+            "team",
+            "For which of your teams",
+            widget="select",
+            value=values["team"],
+            choices=[(str(t.pk), t.name) for t in my_teams],
+            errors=errors.get("team", []),
+        )
+    return {"fields": fields, "my_teams": my_teams}
+
+
+def _form_response(request, *, note, values, errors, status, warnings=(), conflict=None):
+    problem = " ".join(errors.pop("__all__", []))
+    context = {
+        "note": note,
+        "values": values,
+        "errors": errors,
+        "problem": problem,
+        "warnings": warnings,
+        "conflict": conflict,
+        **_fields(request, values, errors, editing=note is not None),
+    }
+    return render(request, FORM_PAGE, context, status=status)
+
+
+def _arguments(values: dict, request: HttpRequest) -> dict:
+    return {
+        "kind": values["kind"],
+        "title": values["title"],
+        "body": values["body"],
+        "tags": values["tags"],
+        "problems": _numbers(values["problems"]),
+        "targets": _numbers(values["targets"]),
+        "team_owned": values["team_owned"],
+        "public": values["public"],
+        "confirm_no_client_data": request.POST.get("confirm_no_client_data") == "on",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice_note_new(request: HttpRequest) -> HttpResponse:
+    if not access.can_write(request.user):
+        raise PermissionDenied("Only members of a team and coaches write practice notes.")
+    if request.method == "GET":
+        values = _values()
+        if request.GET.get("kind") in Note.Kind.values:
+            values["kind"] = request.GET["kind"]
+        return _form_response(request, note=None, values=values, errors={}, status=200)
+    values = _values(post=request.POST)
+    team = int(values["team"]) if values["team"].isdigit() else None
+    try:
+        note = services.note_publish(actor=request.user, team=team, **_arguments(values, request))
+    except services.ClientDataWarning as exc:
+        return _form_response(
+            request, note=None, values=values, errors={}, status=400, warnings=exc.warnings
+        )
+    except ValidationError as exc:
+        errors = _errors(exc)
+        return _form_response(request, note=None, values=values, errors=errors, status=400)
+    messages.success(request, "Your note is published: every team and coach can read it now.")
+    return redirect("practice-note", pk=note.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _note_or_404(request, pk)
+    if not access.can_edit_note(request.user, note):
+        raise PermissionDenied(
+            "Only its author can edit this note."
+            if not note.team_owned
+            else f"Only members of team {note.team.name} can edit this note."
+        )
+    if request.method == "GET":
+        return _form_response(request, note=note, values=_values(note), errors={}, status=200)
+    values = _values(post=request.POST)
+    version = int(values["version"]) if values["version"].isdigit() else None
+    arguments = _arguments(values, request)
+    try:
+        services.note_revise(actor=request.user, note=note, version=version, **arguments)
+    except Conflict as exc:
+        fresh = _note_or_404(request, pk)
+        # What was typed stays in the form, now against the version there is: sending it
+        # again is a deliberate choice to replace the other edit.
+        values["version"] = str(exc.current["version"])
+        return _form_response(
+            request, note=fresh, values=values, errors={}, status=409, conflict=exc.message
+        )
+    except services.ClientDataWarning as exc:
+        return _form_response(
+            request, note=note, values=values, errors={}, status=400, warnings=exc.warnings
+        )
+    except ValidationError as exc:
+        errors = _errors(exc)
+        if "version" in (exc.message_dict if hasattr(exc, "error_dict") else {}):
+            errors.setdefault("__all__", []).append("The form is out of date: reload it.")
+        return _form_response(request, note=note, values=values, errors=errors, status=400)
+    messages.success(request, "Your edit is saved as a new version.")
+    return redirect("practice-note", pk=note.pk)
+
+
+# --- follows ----------------------------------------------------------------------------
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("practice-follows")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice_follows(request: HttpRequest) -> HttpResponse:
+    """What I follow; POST follows a tag, problem or team, or stops following one."""
+    _reader_or_404(request)
+    if request.method == "POST":
+        user = request.user
+        if not access.can_write(user):
+            raise PermissionDenied("Only members of a team and coaches follow practice.")
+        if "unfollow" in request.POST:
+            raw = request.POST["unfollow"]
+            follow = selectors.follow_of(user, int(raw)) if raw.isdigit() else None
+            if follow is None:
+                raise Http404("No such follow among yours.")
+            status, flash, problem = _attempt(
+                lambda: services.follow_remove(actor=user, follow=follow), "No longer followed."
+            )
+        else:
+            found = {}
+            tag, problem_no, team = (request.POST.get(k, "") for k in ("tag", "problem", "team"))
+            if tag:
+                found["tag"] = selectors.tag_by_slug(tag)
+            if problem_no.isdigit():
+                found["problem"] = selectors.problem_by_number(int(problem_no))
+            if team.isdigit():
+                found["team"] = selectors.team_by_id(int(team))
+            status, flash, problem = _attempt(
+                lambda: services.follow_add(actor=user, **found),
+                "Followed: see it under Following.",
+            )
+        if problem:
+            messages.error(request, problem)
+        else:
+            messages.success(request, flash)
+        return redirect(_back(request))
+    context = {"follows": list(selectors.follows_of(request.user)), **_choices(request)}
+    context["can_write"] = access.can_write(request.user)
+    return render(request, FOLLOWS_PAGE, context)

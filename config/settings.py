@@ -53,9 +53,10 @@ try:
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)
     # Sockets of one process opening at once (their database trips), and how long
-    # a socket waits for a slot before it is told to try again later (close 4503).
+    # an accepted socket waits for a slot before it is told to try again later
+    # (close 4503).
     LIVE_OPEN_SLOTS = env_int("KITH_LIVE_OPEN_SLOTS", 8, minimum=1)
-    LIVE_OPEN_WAIT = env_int("KITH_LIVE_OPEN_WAIT", 3, minimum=1)
+    LIVE_OPEN_WAIT = env_int("KITH_LIVE_OPEN_WAIT", 60, minimum=1)
     MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
 except ConfigError as exc:

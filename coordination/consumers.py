@@ -20,10 +20,11 @@ Opening a socket costs two trips to the database, on a small pool of threads of 
 own (not Channels' one shared database thread, which would queue every connect of a
 reconnect storm behind the others): who is asking and what they may read (the
 session, the user and their streams), then, once the socket has joined its groups,
-the stream heads and everything to replay in one more trip. At most
-``LIVE_OPEN_SLOTS`` sockets per process do that at once; one that waits longer than
-``LIVE_OPEN_WAIT`` seconds for a slot is closed with 4503 rather than left queueing
-past the point where its client has given up, so a storm drains instead of piling up.
+the stream heads and everything to replay in one more trip. The socket is accepted
+before either (the client counts itself live at "ready", not at the handshake), and
+at most ``LIVE_OPEN_SLOTS`` sockets per process make their trips at once; one that
+waits longer than ``LIVE_OPEN_WAIT`` seconds for a slot is closed with 4503 and
+tries again after a backoff, so a storm drains instead of piling up.
 """
 
 from __future__ import annotations
@@ -151,6 +152,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             await self.refuse(CLOSE_BAD_REQUEST)
             return
+        # Accept at once: the handshake never waits on the database, so a client
+        # queued behind a reconnect storm waits on an open socket for its "ready"
+        # instead of timing out its handshake and trying again (work done for a
+        # client that has gone is what turns a storm into a collapse).
+        await self.accept()
         gate = _gate()
         try:
             await asyncio.wait_for(gate.acquire(), timeout=settings.LIVE_OPEN_WAIT)
@@ -184,7 +190,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         groups = {log.person_group(person.pk)} | {log.group_for_stream(s) for s in wanted}
         for group in sorted(groups):
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
         limit = settings.EVENT_REPLAY_LIMIT
         heads, missed = await _on_opening_thread(heads_and_missed)(wanted, since, limit)
         for stream in wanted:
@@ -261,8 +266,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({**message, "type": "presence"})
 
     async def refuse(self, code: int) -> None:
-        await self.accept()
+        if not getattr(self, "accepted", False):
+            await self.accept()
         await self.close(code=code)
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        self.accepted = True
 
     async def catch_up(self, stream: str, *, upto: int | None = None) -> None:
         """Send the stream's events after what this socket has seen, from the log."""
@@ -290,7 +300,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.catch_up(stream, upto=seq)  # a delivery was lost: heal from the log
             return
         self.last[stream] = seq
-        await self.send(text_data=message["text"])  # serialised once, at publish
+        try:
+            await self.send(text_data=message["text"])  # serialised once, at publish
+        except Exception:
+            # The socket closed under us (its disconnect is on its way): nothing to do.
+            logger.debug("live event not sent: socket closed")
 
     async def access_changed(self, message):
         allowed = set(await _on_opening_thread(access.readable_streams)(self.person))

@@ -394,6 +394,8 @@ def seed() -> dict[str, int]:
         for what, count in demo_visits.seed_team(team, keepers[0]).items():
             made[what] = made.get(what, 0) + count
     made["shared figures"] = _share_last_month()
+    made["survey answers"] = _answer_last_quarter()
+    made["published snapshots"] = _publish_last_quarter()
     return made
 
 
@@ -413,3 +415,91 @@ def _share_last_month() -> int:
         share_figures(actor=term.person, team=team, period=period)
         shared += 1
     return shared
+
+
+# Last quarter's "How are we doing?" answers, each by the client on the portal:
+# (first name, would recommend 0-10, listen, informed, say 1-5). Noord has enough
+# answers for its experience figures to be published; Zuid and Oost show "fewer than 5".
+SURVEY_ANSWERS = {
+    "noord": [
+        ("Wilma", 9, 5, 4, 4),
+        ("Gerrit", 10, 5, 5, 4),
+        ("Johanna", 8, 4, 3, 4),
+        ("Hendrik", 9, 4, 4, 5),
+        ("Ahmet", 6, 3, 3, 3),
+        ("Cornelia", 10, 5, 4, 5),
+    ],
+    "zuid": [("Aaltje", 9, 4, 4, 4), ("Frans", 7, 4, 3, 4)],
+    "oost": [("Dirk", 10, 5, 5, 5)],
+}
+
+
+def _last_quarter():
+    from care.quality.services import open_quarters
+
+    return open_quarters(timezone.localdate())[1]
+
+
+def _answer_last_quarter() -> int:
+    """A few clients answer last quarter's survey on the portal (their team gives them a
+    portal account first, as it does when a client asks for one)."""
+    from care.models import ExperienceSurvey
+    from care.quality.services import survey_answer
+
+    period = _last_quarter()
+    answered = 0
+    for slug, answers in SURVEY_ANSWERS.items():
+        team = Team.objects.filter(slug=slug).first()
+        keepers = _keepers(team) if team else []
+        if not keepers:
+            continue
+        for first, recommend, listen, informed, say in answers:
+            client = Client.objects.filter(team=team, first_name=first).first()
+            if (
+                client is None
+                or ExperienceSurvey.objects.filter(client=client, period=period.label).exists()
+            ):
+                continue
+            if client.account_id is None:
+                username = f"{first}.{client.last_name}".lower().replace(" ", "")
+                account = _portal_person(username, first, client.last_name)
+                client = client_services.client_link_account(
+                    actor=keepers[0], client=client, account=account
+                )
+            survey_answer(
+                actor=client.account,
+                client=client,
+                period=period.label,
+                recommend=recommend,
+                listen=listen,
+                informed=informed,
+                say=say,
+            )
+            answered += 1
+    return answered
+
+
+def _publish_last_quarter() -> int:
+    """Each demo team's informer prepares last quarter's snapshot and proposes it; the
+    team adopts it by consent through the decision engine, as teams.demo runs its
+    decisions (raised four days ago, everyone consenting, the window closed)."""
+    from care.indicators import access as figures_access
+    from care.models import Snapshot
+    from care.quality import services as quality
+    from teams.demo import _decided
+
+    period = _last_quarter()
+    published = 0
+    for team in Team.objects.filter(slug__in=CLIENTS).order_by("name"):
+        term = figures_access.current_informer_term(team)
+        if term is None or Snapshot.objects.filter(team=team, period=period.label).exists():
+            continue
+        draft = quality.snapshot_prepare(actor=term.person, team=team, period=period)
+        proposal = quality.snapshot_propose(actor=term.person, snapshot=draft)
+        everyone = [
+            m.person
+            for m in Membership.objects.current().filter(team=team).select_related("person")
+        ]
+        if _decided(proposal, consenting=everyone, days_ago=4).status == "adopted":
+            published += 1
+    return published

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from care import api, api_figures, api_visits
 
@@ -41,4 +41,6 @@ urlpatterns = [
     ),
     path("teams/<int:pk>/figures", api_figures.TeamFiguresView.as_view(), name="api-team-figures"),
     path("figures", api_figures.NetworkFiguresView.as_view(), name="api-network-figures"),
+    # Published quality data: the experience survey and snapshots (care/quality/urls.py).
+    path("", include("care.quality.urls")),
 ]

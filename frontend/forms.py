@@ -20,6 +20,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from care import split as care_split
+from care.quality import selectors as quality_selectors
 from teams import decisions, selectors, services
 from teams.models import Team
 
@@ -69,6 +70,17 @@ def invited_coach_choices(team: Team) -> list[tuple[str, str]]:
         (str(t.coach_id), f"{t.coach.display_name} (until {t.ends:%-d %b %Y})")
         for t in selectors.coach_terms_of(team)
         if t.ended is None
+    ]
+
+
+def snapshot_choices(team: Team) -> list[tuple[str, str]]:
+    """The team's draft snapshots (prepared by its informer), to propose one."""
+    return [
+        (
+            str(d.pk),
+            f"{d.period}, prepared by {d.prepared_by.display_name} {d.prepared_at:%-d %b %Y}",
+        )
+        for d in quality_selectors.drafts_of(team)
     ]
 
 
@@ -146,7 +158,7 @@ def initial_values(team: Team, kind: str, query: QueryDict | None = None) -> dic
         values |= {"stays_name": team.name, "moving": [], "roles": {}, "clients": None}
         values["clients_for"] = moving_key([])
     if query is not None:
-        for name in ("title", "role", "person", "coach"):
+        for name in ("title", "role", "person", "coach", "snapshot"):
             if query.get(name):
                 values[name] = query[name]
     return values
@@ -201,6 +213,7 @@ PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {
     "coach_invite": ("coach", "ends"),
     "coach_end": ("coach",),
     "team_split": ("new_name", "stays_name"),
+    "quality_publication": ("snapshot",),
 }
 
 
@@ -434,6 +447,17 @@ def kind_fields(team: Team, kind: str, values: dict, errors: dict, roles=None) -
     elif kind == "coach_end":
         fields = [
             Field("coach", "Coach", "select", v("coach", ""), invited_coach_choices(team)),
+        ]
+    elif kind == "quality_publication":
+        fields = [
+            Field(
+                "snapshot",
+                "Snapshot to publish",
+                "select",
+                v("snapshot", ""),
+                choices=snapshot_choices(team),
+                help="The team's informer prepares a snapshot of a period that has ended.",
+            )
         ]
     elif kind == "team_split":
         roles = selectors.roles_of(team) if roles is None else roles

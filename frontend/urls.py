@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
-from frontend.views import figures, practice
+from frontend.views import figures, portal, practice
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -113,6 +113,7 @@ urlpatterns = [
         name="portal-section",
     ),
     path("portal/clients/<int:pk>/diary/", views.portal_diary, name="portal-diary"),
+    path("portal/clients/<int:pk>/survey/", portal.portal_survey, name="portal-survey"),
     path(
         "portal/clients/<int:pk>/sharing/<int:member>/",
         views.portal_sharing,

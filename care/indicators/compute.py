@@ -39,12 +39,12 @@ from django.db.models.functions import Coalesce, FirstValue, Greatest, Least, Ro
 from django.utils import timezone
 
 from care.indicators.periods import Period
-from care.models import Budget, LedgerEntry, OutcomeRating, Visit
+from care.models import Budget, ExperienceSurvey, LedgerEntry, OutcomeRating, Visit
 from teams.models import Membership, Team
 
 # Raise it whenever a definition below (or in docs/indicators.md) changes, so figures
 # shared or published under an older method are never compared as if they were alike.
-METHOD_VERSION = "1"
+METHOD_VERSION = "2"
 
 PERCENT = Decimal("0.1")
 TENTH = Decimal("0.1")
@@ -65,9 +65,8 @@ class Definition:
     family: str
 
 
-# In the order pages show them. The client-reported experience survey (issue 7's
-# "would you recommend" 0 to 10 and three experience items) joins here as
-# "experience_recommend" and "experience_items" once the survey exists.
+# In the order pages show them. The client-reported experience (the survey of
+# ``care.models.ExperienceSurvey``) is asked per quarter, so a month leaves it empty.
 DEFINITIONS: dict[str, Definition] = {
     "clients_served": Definition("Clients served", "clients", "visits"),
     "visits_delivered": Definition("Visits delivered against planned", "%", "visits"),
@@ -84,6 +83,20 @@ DEFINITIONS: dict[str, Definition] = {
     "budget_use": Definition("Budget delivered against allocated", "%", "budget"),
     "members_joined": Definition("Members who joined", "members", "stability"),
     "members_left": Definition("Members who left", "members", "stability"),
+    "experience_recommend": Definition(
+        "Would recommend the team (promoters minus detractors)", "points", "experience"
+    ),
+    "experience_listen": Definition('"The carers listen to me" (1 to 5)', "points", "experience"),
+    "experience_informed": Definition(
+        '"I know who is coming and when" (1 to 5)', "points", "experience"
+    ),
+    "experience_say": Definition('"I have a say in my care" (1 to 5)', "points", "experience"),
+}
+# The experience items, by their indicator key: the survey's field for each.
+EXPERIENCE_ITEMS = {
+    "experience_listen": "listen",
+    "experience_informed": "informed",
+    "experience_say": "say",
 }
 
 # What a team shares with the network (issue 6): visits, hours of direct care per
@@ -144,6 +157,11 @@ class ProblemOutcome:
     behavior_change: Decimal
     status_change: Decimal
     improved: int
+    # The sums of (latest - first) the means are worked out from: disclosure control
+    # of published snapshots reckons with what a reader can add up exactly.
+    knowledge_total: int = 0
+    behavior_total: int = 0
+    status_total: int = 0
 
     def as_json(self) -> dict:
         return {
@@ -468,6 +486,29 @@ def _membership_figures(period: Period, team_ids) -> dict[int, dict]:
     return {row["team_id"]: row for row in rows}
 
 
+def _experience_figures(period: Period, team_ids) -> dict[int, dict]:
+    """Per team: the clients who answered the experience survey for the quarter, the
+    promoters (9 or 10 to "would you recommend") and detractors (0 to 6) among them,
+    and the sum of each experience item. One query; none for a month, which has no
+    survey of its own."""
+    if period.kind != "quarter":
+        return {}
+    rows = (
+        _team_filter(
+            ExperienceSurvey.objects.filter(period=period.label), "client__team_id", team_ids
+        )
+        .values(team=F("client__team_id"))
+        .annotate(
+            respondents=Count("id"),
+            promoters=Count("id", filter=Q(recommend__gte=9)),
+            detractors=Count("id", filter=Q(recommend__lte=6)),
+            **{field: Sum(field) for field in EXPERIENCE_ITEMS.values()},
+        )
+        .order_by()
+    )
+    return {row["team"]: row for row in rows}
+
+
 # --- putting a team's figures together ------------------------------------------------
 
 
@@ -494,6 +535,9 @@ def _assemble(team_id: int, period: Period, found: dict) -> TeamIndicators:
     delivered = b.get("delivered", Decimal(0)).quantize(PENNY)
     allocated = b.get("allocated", Decimal(0)).quantize(PENNY, rounding=ROUND_HALF_UP)
     at_start = m.get("at_start", 0)
+    e = found["experience"].get(team_id, {})
+    respondents = e.get("respondents", 0)
+    net_promoters = e.get("promoters", 0) - e.get("detractors", 0)
 
     def outcome(key: str, column: str) -> Indicator:
         total = int(o.get(column) or 0)
@@ -543,6 +587,24 @@ def _assemble(team_id: int, period: Period, found: dict) -> TeamIndicators:
         ),
         Indicator("members_joined", m.get("joined_in", 0), m.get("joined_in", 0), at_start, None),
         Indicator("members_left", m.get("left_in", 0), m.get("left_in", 0), at_start, None),
+        # Promoters minus detractors, as points out of 100 (a net promoter score).
+        Indicator(
+            "experience_recommend",
+            _percent(net_promoters, respondents),
+            net_promoters,
+            respondents,
+            respondents,
+        ),
+        *(
+            Indicator(
+                key,
+                _ratio(int(e.get(field) or 0), respondents, HUNDREDTH),
+                int(e.get(field) or 0),
+                respondents,
+                respondents,
+            )
+            for key, field in EXPERIENCE_ITEMS.items()
+        ),
     ]
     by_problem = [
         ProblemOutcome(
@@ -553,6 +615,9 @@ def _assemble(team_id: int, period: Period, found: dict) -> TeamIndicators:
             behavior_change=_ratio(row["behavior"], row["problems"], HUNDREDTH),
             status_change=_ratio(row["status"], row["problems"], HUNDREDTH),
             improved=int(row["improved"]),
+            knowledge_total=int(row["knowledge"]),
+            behavior_total=int(row["behavior"]),
+            status_total=int(row["status"]),
         )
         for row in found["by_problem"].get(team_id, [])
     ]
@@ -568,6 +633,7 @@ def _gather(period: Period, team_ids: list[int] | None, now: datetime.datetime) 
         "by_problem": by_problem,
         "budgets": _budget_figures(period, team_ids),
         "members": _membership_figures(period, team_ids),
+        "experience": _experience_figures(period, team_ids),
     }
 
 
@@ -575,7 +641,8 @@ def network_indicators(
     period: Period, *, teams=None, now: datetime.datetime | None = None
 ) -> dict[int, TeamIndicators]:
     """Every team's indicators for ``period`` (or those of ``teams``: Team objects or
-    ids), by team id, in eight queries however many teams there are."""
+    ids), by team id, in eight queries however many teams there are (nine for a
+    quarter: the experience survey is asked per quarter)."""
     now = now or timezone.now()
     if teams is None:
         team_ids = None
@@ -590,6 +657,6 @@ def network_indicators(
 def team_indicators(
     team: Team | int, period: Period, *, now: datetime.datetime | None = None
 ) -> TeamIndicators:
-    """One team's indicators for ``period`` (seven queries)."""
+    """One team's indicators for ``period`` (seven queries; eight for a quarter)."""
     team_id = getattr(team, "pk", team)
     return network_indicators(period, teams=[team_id], now=now)[team_id]

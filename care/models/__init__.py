@@ -55,3 +55,8 @@ __all__ += ["VisitGrant"]
 from care.models.figures import SharedFigures  # noqa: E402
 
 __all__ += ["SharedFigures"]
+
+# Published quality data: the experience survey and snapshots (care/models/quality.py).
+from care.models.quality import ExperienceSurvey, Snapshot, SnapshotRead  # noqa: E402
+
+__all__ += ["ExperienceSurvey", "Snapshot", "SnapshotRead"]

@@ -27,6 +27,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from care import access
 from care.models import Client, Grant, NetworkMember
+from care.models.quality import ITEM_CHOICES
+from care.quality import access as quality_access
+from care.quality import selectors as quality_selectors
+from care.quality import services as quality_services
 from care.selectors import client_statement, diary_of, records, upcoming_visits
 from care.selectors import clients as client_selectors
 from care.selectors.visits import UPCOMING_DAYS
@@ -36,6 +40,7 @@ from coordination import events as log
 from frontend import client_forms as cf
 from frontend.forms import field_errors
 from frontend.views.clients import plan_context
+from teams.errors import Conflict
 from teams.models import Person
 
 TEMPLATE = "frontend/portal.html"
@@ -200,6 +205,7 @@ def _page_context(request: HttpRequest, pk: int, **given) -> dict:
             context["access_log"] = list(
                 client_selectors.access_log_of(user, read, limit=100) or []
             )
+            context |= survey_context(read)
     if not context["sections"] and not context["speaks_for"]:
         # Nothing of it can be shown yet, but its name is: that is a read too.
         first = next(s for s in Grant.Scope.values if s in scopes)
@@ -310,3 +316,92 @@ def portal_diary(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("portal-client", args=[pk]) + "#scope-diary")
     context = {"client": client, **_diary(client, user), "diary_flash": words}
     return render(request, SECTIONS[Grant.Scope.DIARY].partial, context)
+
+
+# --- "How are we doing?": the experience survey -------------------------------------------
+
+SURVEY_FIELDS = ("period", "recommend", "listen", "informed", "say", "comment")
+SURVEY_ITEMS = [
+    ("listen", "The carers listen to me"),
+    ("informed", "I know who is coming and when"),
+    ("say", "I have a say in my care"),
+]
+RECOMMEND_WORDS = {0: "not at all likely", 10: "extremely likely"}
+
+
+def survey_context(
+    client: Client, *, values: dict | None = None, errors: dict | None = None, flash: str = ""
+) -> dict:
+    """This quarter's survey: the answer given, or the form (as typed, with its errors)."""
+    invitation = quality_selectors.survey_invitation(client)
+    values = values or dict.fromkeys(SURVEY_FIELDS, "")
+    errors = errors or {}
+    current = quality_services.quarter_of(timezone.localdate())
+    return {
+        "survey": {
+            "period": invitation.period,
+            "title": invitation.title,
+            "answered": invitation.answered,
+            "next_opens": current.after,
+            "flash": flash,
+            "form": {"values": values, "errors": errors},
+            "items": [
+                {
+                    "name": name,
+                    "question": question,
+                    "value": values.get(name, ""),
+                    "errors": errors.get(name, []),
+                }
+                for name, question in SURVEY_ITEMS
+            ],
+            "recommend_choices": [
+                (str(n), f"{n} – {RECOMMEND_WORDS[n]}" if n in RECOMMEND_WORDS else str(n))
+                for n in range(11)
+            ],
+            "item_choices": [(str(value), label) for value, label in ITEM_CHOICES],
+        }
+    }
+
+
+def _survey_answer(request: HttpRequest, client: Client, status: int, **given) -> HttpResponse:
+    """The survey section for htmx; else the whole page, with the write's status."""
+    survey = survey_context(client, **given)
+    if request.htmx:
+        context = {"client": client, "own": request.user.pk == client.account_id, **survey}
+        return render(request, "frontend/_survey.html", context, status=status)
+    with transaction.atomic():
+        context = _page_context(request, client.pk, **survey)
+    return render(request, TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def portal_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client, or their representative, answers this quarter's survey."""
+    user = request.user
+    client, _ = records.readable_scopes(user, pk)
+    if client is None or not quality_access.can_answer_survey(user, client):
+        raise Http404("No such record among yours.")
+    values = {name: request.POST.get(name, "") for name in SURVEY_FIELDS}
+    try:
+        quality_services.survey_answer(
+            actor=user,
+            client=client,
+            period=values["period"] or None,
+            recommend=values["recommend"],
+            listen=values["listen"],
+            informed=values["informed"],
+            say=values["say"],
+            comment=values["comment"],
+        )
+    except ValidationError as exc:
+        return _survey_answer(request, client, 400, values=values, errors=field_errors(exc))
+    except Conflict as exc:
+        return _survey_answer(request, client, 409, flash=exc.message)
+    except PermissionDenied as exc:
+        raise Http404("No such record among yours.") from exc
+    words = "Thank you: your answers are with the team."
+    if not request.htmx:
+        messages.success(request, words)
+        return redirect(reverse("portal-client", args=[pk]) + "#survey")
+    return _survey_answer(request, client, 200, flash=words)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import URLResolver
 from rest_framework.test import APIClient
 
 from care.models import AccessLogEntry, Client, Grant, OmahaSign, PlanProblem
@@ -109,8 +110,25 @@ def test_every_care_endpoint_is_covered_here_or_in_the_visits_tests(world):
     }  # tests/care/test_visits_api.py
     figures = {"api-team-indicators", "api-team-figures", "api-network-figures"}
     # tests/care/test_figures.py
+    quality = {
+        "api-client-surveys",
+        "api-team-snapshot-drafts",
+        "api-team-snapshots",
+        "api-team-snapshot-reads",
+        "api-snapshots",
+        "api-snapshots-median",
+        "api-snapshot",
+        "api-snapshot-export",
+        "api-snapshot-propose",
+    }  # tests/care/test_quality_api.py (included from care/quality/urls.py)
     for pattern in urlpatterns:
-        if pattern.name in visits_and_budgets | figures | {"api-omaha", "api-grant-revoke"}:
+        if isinstance(pattern, URLResolver):  # care/quality/urls.py
+            assert {p.name for p in pattern.url_patterns} == quality
+            continue
+        if pattern.name in visits_and_budgets | figures | quality | {
+            "api-omaha",
+            "api-grant-revoke",
+        }:
             continue
         assert str(pattern.pattern) in covered_routes, pattern.name
 

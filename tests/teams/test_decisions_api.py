@@ -445,6 +445,11 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-budget-entries", "post"),
         # Shared figures (care/urls.py): the informer shares a month's figures.
         ("api-team-figures", "post"),
+        # Published quality data (care/quality/urls.py): a client's survey answers, a
+        # draft snapshot, and a proposal raised through proposal_raise (the engine).
+        ("api-client-surveys", "post"),
+        ("api-team-snapshot-drafts", "post"),
+        ("api-snapshot-propose", "post"),
         # The team board (coordination/urls.py): visits change hands, never memberships.
         ("api-visit-claim", "post"),
         ("api-visit-late", "post"),

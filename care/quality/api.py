@@ -1,0 +1,517 @@
+"""API of published quality data: the experience survey, snapshots and their reads.
+
+- ``GET|POST clients/{id}/surveys``: the client's survey answers (the client, their
+  representative and the care team read; the client or representative answers).
+- ``GET|POST teams/{id}/snapshot-drafts``: the team's drafts (members); prepare one
+  for a period that has ended (the informer).
+- ``POST snapshots/{id}/propose``: raise the proposal to publish a draft (members).
+- ``GET teams/{id}/snapshots``: one team's published snapshots over time, every
+  version, corrections marked.
+- ``GET snapshots``: published snapshots across the network (several teams, a period).
+- ``GET snapshots/median``: per indicator, the median over each team's latest one.
+- ``GET snapshots/{id}``, ``GET snapshots/{id}/export``: one snapshot; its export
+  (JSON with the content hash, for anyone to verify).
+- ``GET teams/{id}/snapshot-reads``: the inspectors' reads of the team's snapshots.
+
+Published snapshots are read by inspectors, coaches and the network's members; every
+read by an inspector is logged. Drafts are the team's own.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from care.api_figures import NumberField
+from care.indicators import parse_period
+from care.models import Client, Snapshot
+from care.quality import access, services
+from care.quality import selectors as quality_selectors
+from care.quality.content import CANONICAL_FORM, HASH_ALGORITHM
+from care.selectors.clients import log_read
+from teams import selectors as team_selectors
+from teams.api.decisions import ProposalDetailOut
+from teams.models import Team
+
+NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
+
+# --- serializers ------------------------------------------------------------------------------
+
+
+class QualityPersonRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SurveyOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = serializers.IntegerField()
+    period = serializers.CharField()
+    recommend = serializers.IntegerField()
+    listen = serializers.IntegerField()
+    informed = serializers.IntegerField()
+    say = serializers.IntegerField()
+    comment = serializers.CharField(help_text="For the team; never published.")
+    answered_by = QualityPersonRef()
+    answered_at = serializers.DateTimeField()
+
+
+class SurveyIn(serializers.Serializer):
+    # Types only: the service says what each answer may be, field by field.
+    period = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text='The quarter, "YYYY-Qn": this one (the default) or the one just ended.',
+    )
+    recommend = serializers.IntegerField(help_text="Would you recommend the team? 0 to 10.")
+    listen = serializers.IntegerField(help_text='"The carers listen to me": 1 to 5.')
+    informed = serializers.IntegerField(help_text='"I know who is coming and when": 1 to 5.')
+    say = serializers.IntegerField(help_text='"I have a say in my care": 1 to 5.')
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+
+
+class FigureOut(serializers.Serializer):
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    family = serializers.CharField()
+    value = NumberField(help_text='null when hidden ("suppressed") or nothing to divide by')
+    numerator = NumberField()
+    denominator = NumberField()
+    clients = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.CharField(
+        allow_null=True, help_text='"fewer than 5" when the figure is hidden, else null'
+    )
+
+
+class ProblemRowOut(serializers.Serializer):
+    problem = serializers.IntegerField(help_text="The Omaha problem's number.")
+    name = serializers.CharField()
+    problems = serializers.IntegerField(allow_null=True)
+    clients = serializers.IntegerField(allow_null=True)
+    improved = serializers.IntegerField(allow_null=True)
+    knowledge_change = serializers.CharField(allow_null=True)
+    behavior_change = serializers.CharField(allow_null=True)
+    status_change = serializers.CharField(allow_null=True)
+    suppressed = serializers.CharField(allow_null=True)
+
+
+class ContentOut(serializers.Serializer):
+    team = serializers.IntegerField()
+    team_name = serializers.CharField()
+    period = serializers.CharField()
+    period_kind = serializers.ChoiceField(choices=["month", "quarter"])
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    method_version = serializers.CharField()
+    threshold = serializers.IntegerField()
+    legend = serializers.CharField()
+    indicators = serializers.DictField(child=FigureOut())
+    outcomes_by_problem = ProblemRowOut(many=True)
+
+
+@extend_schema_field(ContentOut)
+class ContentField(serializers.Field):
+    """The snapshot's content exactly as stored and hashed."""
+
+    def to_representation(self, value):
+        return value
+
+
+class SnapshotOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    team = serializers.IntegerField()
+    team_name = serializers.CharField()
+    period = serializers.CharField()
+    status = serializers.ChoiceField(choices=Snapshot.Status.choices)
+    version = serializers.IntegerField(allow_null=True)
+    method_version = serializers.CharField()
+    prepared_at = serializers.DateTimeField()
+    prepared_by = QualityPersonRef(allow_null=True, help_text="Drafts only (to the team).")
+    published_at = serializers.DateTimeField(allow_null=True)
+    decision = serializers.IntegerField(allow_null=True, help_text="The adopted proposal.")
+    corrects = serializers.IntegerField(allow_null=True)
+    corrects_version = serializers.IntegerField(allow_null=True)
+    corrected_by = serializers.IntegerField(allow_null=True)
+    corrected_by_version = serializers.IntegerField(allow_null=True)
+    marked = serializers.CharField(help_text='"corrected by v2" when a later version corrects it.')
+    open_proposal = serializers.IntegerField(
+        allow_null=True, help_text="Drafts: the open proposal to publish it."
+    )
+    content_hash = serializers.CharField(help_text="SHA-256 of the canonical JSON of content.")
+    content = ContentField()
+
+
+class SnapshotExportOut(serializers.Serializer):
+    format = serializers.CharField()
+    snapshot = SnapshotOut()
+    hash_algorithm = serializers.CharField()
+    canonical_form = serializers.CharField()
+
+
+class PrepareIn(serializers.Serializer):
+    # Checked by the service, which says what a period looks like when it is missing.
+    period = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20,
+        help_text='A month "YYYY-MM" or a quarter "YYYY-Qn" that has ended.',
+    )
+
+
+class ProposeIn(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=160)
+    purpose = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    details = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    window_hours = serializers.FloatField(
+        required=False, min_value=0, max_value=100_000, help_text="1 to 336; default 72."
+    )
+
+
+class MedianSnapshotOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    team = serializers.IntegerField()
+    team_name = serializers.CharField()
+    period = serializers.CharField()
+    version = serializers.IntegerField()
+    method_version = serializers.CharField()
+
+
+class NetworkMedianOut(serializers.Serializer):
+    period = serializers.CharField(allow_null=True)
+    method_version = serializers.CharField()
+    median = serializers.DictField(child=NumberField())
+    median_of = serializers.DictField(
+        child=serializers.IntegerField(), help_text="How many teams' figures each median is of."
+    )
+    snapshots = MedianSnapshotOut(many=True)
+    left_out = MedianSnapshotOut(many=True, help_text="Under another method: not counted.")
+
+
+class SnapshotReadOut(serializers.Serializer):
+    snapshot = serializers.IntegerField()
+    period = serializers.CharField()
+    version = serializers.IntegerField()
+    inspector = QualityPersonRef()
+    at = serializers.DateTimeField()
+    what = serializers.CharField()
+
+
+# --- shaping ----------------------------------------------------------------------------------
+
+
+def _person(person) -> dict | None:
+    return {"id": person.pk, "name": person.display_name} if person else None
+
+
+def survey_data(survey) -> dict:
+    return {
+        "id": survey.pk,
+        "client": survey.client_id,
+        "period": survey.period,
+        "recommend": survey.recommend,
+        "listen": survey.listen,
+        "informed": survey.informed,
+        "say": survey.say,
+        "comment": survey.comment,
+        "answered_by": _person(survey.answered_by),
+        "answered_at": survey.answered_at,
+    }
+
+
+def _corrected_by(snapshot: Snapshot) -> Snapshot | None:
+    """The published version that corrects this one (a draft correction is not one)."""
+    try:
+        later = snapshot.corrected_by
+    except Snapshot.DoesNotExist:
+        return None
+    return later if later.is_published else None
+
+
+def snapshot_data(snapshot: Snapshot) -> dict:
+    """A snapshot for the API. Published: no person's name (inspectors read it)."""
+    later = _corrected_by(snapshot) if snapshot.is_published else None
+    return {
+        "id": snapshot.pk,
+        "team": snapshot.team_id,
+        "team_name": snapshot.team.name,
+        "period": snapshot.period,
+        "status": snapshot.status,
+        "version": snapshot.version,
+        "method_version": snapshot.method_version,
+        "prepared_at": snapshot.prepared_at,
+        "prepared_by": None if snapshot.is_published else _person(snapshot.prepared_by),
+        "published_at": snapshot.published_at,
+        "decision": snapshot.decision_id,
+        "corrects": snapshot.corrects_id,
+        "corrects_version": snapshot.corrects.version if snapshot.corrects else None,
+        "corrected_by": later.pk if later else None,
+        "corrected_by_version": later.version if later else None,
+        "marked": f"corrected by v{later.version}" if later else "",
+        "open_proposal": getattr(getattr(snapshot, "open_proposal", None), "pk", None),
+        "content_hash": snapshot.content_hash,
+        "content": snapshot.content,
+    }
+
+
+def _snapshots_out(snapshots) -> list:
+    return SnapshotOut([snapshot_data(s) for s in snapshots], many=True).data
+
+
+def _reader(request) -> None:
+    if not access.can_read_published(request.user):
+        raise PermissionDenied(NOT_FOR_YOU)
+
+
+def _period_param(request, *, required: bool = False) -> str | None:
+    raw = request.query_params.get("period")
+    if not raw and not required:
+        return None
+    return parse_period(raw).label
+
+
+def _client(request, pk: int) -> Client:
+    client = Client.objects.select_related("team").filter(pk=pk).first()
+    if client is None or not access.can_read_surveys(request.user, client):
+        raise NotFound("No such record among yours.")
+    return client
+
+
+def _member_team(request, pk: int) -> Team:
+    team = team_selectors.team_for(request.user, pk=pk)
+    if team is None:
+        raise NotFound("No such team among yours.")
+    return team
+
+
+PERIOD = OpenApiParameter(
+    "period", str, description='A month "YYYY-MM" or a quarter "YYYY-Qn"; all when left out.'
+)
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+class ClientSurveysView(APIView):
+    @extend_schema(
+        summary="The client's experience survey answers (client, representative, care team)",
+        responses=SurveyOut(many=True),
+    )
+    def get(self, request, pk: int):
+        client = _client(request, pk)
+        log_read(request.user, client, "experience survey answers", channel="api")
+        surveys = quality_selectors.surveys_of(client)
+        return Response(SurveyOut([survey_data(s) for s in surveys], many=True).data)
+
+    @extend_schema(
+        summary="Answer the experience survey for a quarter (the client or representative)",
+        request=SurveyIn,
+        responses={201: SurveyOut},
+    )
+    def post(self, request, pk: int):
+        client = _client(request, pk)
+        if not access.can_answer_survey(request.user, client):
+            raise PermissionDenied("Only the client, or the representative they named, answers.")
+        body = SurveyIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        survey = services.survey_answer(actor=request.user, client=client, **body.validated_data)
+        return Response(SurveyOut(survey_data(survey)).data, status=status.HTTP_201_CREATED)
+
+
+class TeamDraftsView(APIView):
+    @extend_schema(
+        summary="The team's draft snapshots (its members)", responses=SnapshotOut(many=True)
+    )
+    def get(self, request, pk: int):
+        team = _member_team(request, pk)
+        return Response(_snapshots_out(quality_selectors.drafts_of(team)))
+
+    @extend_schema(
+        summary="Prepare a draft snapshot of a period that has ended (the team's informer)",
+        request=PrepareIn,
+        responses={201: SnapshotOut},
+    )
+    def post(self, request, pk: int):
+        team = _member_team(request, pk)
+        if not access.can_prepare_snapshot(request.user, team):
+            raise PermissionDenied(services.prepare_refusal(team))
+        body = PrepareIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        draft = services.snapshot_prepare(
+            actor=request.user, team=team, period=body.validated_data["period"]
+        )
+        fresh = quality_selectors.snapshot_by_id(draft.pk)
+        return Response(SnapshotOut(snapshot_data(fresh)).data, status=status.HTTP_201_CREATED)
+
+
+def _readable(request, pk: int) -> Snapshot:
+    snapshot = quality_selectors.snapshot_by_id(pk)
+    if snapshot is None or not access.can_read_snapshot(request.user, snapshot):
+        raise NotFound("No such snapshot among those you may read.")
+    return snapshot
+
+
+class SnapshotView(APIView):
+    @extend_schema(
+        summary="One snapshot (published: the network; drafts: the team)", responses=SnapshotOut
+    )
+    def get(self, request, pk: int):
+        snapshot = _readable(request, pk)
+        if not snapshot.is_published:
+            snapshot.open_proposal = services.open_proposal_for(snapshot)
+        quality_selectors.log_reads(request.user, [snapshot], "snapshot", "api")
+        return Response(SnapshotOut(snapshot_data(snapshot)).data)
+
+
+class SnapshotExportView(APIView):
+    @extend_schema(
+        summary="Export a published snapshot as JSON, with its content hash",
+        responses=SnapshotExportOut,
+    )
+    def get(self, request, pk: int):
+        snapshot = _readable(request, pk)
+        if not snapshot.is_published:
+            raise NotFound("Only published snapshots are exported.")
+        quality_selectors.log_reads(request.user, [snapshot], "export (JSON)", "api")
+        data = {
+            "format": "kith-quality-snapshot/1",
+            "snapshot": snapshot_data(snapshot),
+            "hash_algorithm": HASH_ALGORITHM,
+            "canonical_form": CANONICAL_FORM,
+        }
+        name = f"kith-{snapshot.team.slug}-{snapshot.period}-v{snapshot.version}.json"
+        return Response(
+            SnapshotExportOut(data).data,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+class SnapshotProposeView(APIView):
+    @extend_schema(
+        summary="Propose a draft for publication (a member): the team decides by consent",
+        request=ProposeIn,
+        responses={201: ProposalDetailOut},
+    )
+    def post(self, request, pk: int):
+        snapshot = quality_selectors.snapshot_by_id(pk)
+        if snapshot is None or not access.can_read_drafts(request.user, snapshot.team_id):
+            raise NotFound("No such snapshot among your team's.")
+        body = ProposeIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        hours = data.pop("window_hours", None)
+        proposal = services.snapshot_propose(
+            actor=request.user,
+            snapshot=snapshot,
+            window=None if hours is None else datetime.timedelta(hours=hours),
+            **data,
+        )
+        fresh = team_selectors.proposal_for(request.user, proposal.pk, log=False) or proposal
+        return Response(
+            ProposalDetailOut(fresh).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": f'"{fresh.version}"'},
+        )
+
+
+class TeamSnapshotsView(APIView):
+    @extend_schema(
+        summary="One team's published snapshots over time, every version",
+        responses=SnapshotOut(many=True),
+    )
+    def get(self, request, pk: int):
+        _reader(request)
+        if not Team.objects.filter(pk=pk).exists():
+            raise NotFound("No such team.")
+        snapshots = list(quality_selectors.published_of(pk))
+        quality_selectors.log_reads(request.user, snapshots, "team's snapshots", "api")
+        return Response(_snapshots_out(snapshots))
+
+
+class NetworkSnapshotsView(APIView):
+    @extend_schema(
+        summary="Published snapshots across the network: several teams side by side",
+        parameters=[
+            OpenApiParameter("team", int, many=True, description="Teams to show (all if none)."),
+            PERIOD,
+            OpenApiParameter(
+                "every_version", bool, description="Also the versions later ones corrected."
+            ),
+        ],
+        responses=SnapshotOut(many=True),
+    )
+    def get(self, request):
+        _reader(request)
+        raw = [t for value in request.query_params.getlist("team") for t in value.split(",")]
+        if any(not t.strip().isdigit() for t in raw):
+            raise serializers.ValidationError({"team": ["Team ids, e.g. team=3&team=7."]})
+        every = request.query_params.get("every_version", "").lower() in {"1", "true", "yes"}
+        snapshots = list(
+            quality_selectors.network_published(
+                teams=[int(t) for t in raw] if raw else None,
+                period=_period_param(request),
+                every_version=every,
+            )
+        )
+        quality_selectors.log_reads(request.user, snapshots, "network snapshots", "api")
+        return Response(_snapshots_out(snapshots))
+
+
+class NetworkMedianView(APIView):
+    @extend_schema(
+        summary="Per indicator, the network median over each team's latest published snapshot",
+        parameters=[PERIOD],
+        responses=NetworkMedianOut,
+    )
+    def get(self, request):
+        _reader(request)
+        found = quality_selectors.network_median(_period_param(request))
+        quality_selectors.log_reads(request.user, found.snapshots, "network median", "api")
+
+        def ref(s: Snapshot) -> dict:
+            return {
+                "id": s.pk,
+                "team": s.team_id,
+                "team_name": s.team.name,
+                "period": s.period,
+                "version": s.version,
+                "method_version": s.method_version,
+            }
+
+        data = {
+            "period": found.period,
+            "method_version": found.method_version,
+            "median": {k: None if v is None else str(v) for k, v in found.median.items()},
+            "median_of": found.counted,
+            "snapshots": [ref(s) for s in found.snapshots],
+            "left_out": [ref(s) for s in found.left_out],
+        }
+        return Response(NetworkMedianOut(data).data)
+
+
+class TeamSnapshotReadsView(APIView):
+    @extend_schema(
+        summary="Inspectors' reads of the team's published snapshots (its members)",
+        responses=SnapshotReadOut(many=True),
+    )
+    def get(self, request, pk: int):
+        team = _member_team(request, pk)
+        reads = [
+            {
+                "snapshot": r.snapshot_id,
+                "period": r.snapshot.period,
+                "version": r.snapshot.version,
+                "inspector": _person(r.person),
+                "at": r.at,
+                "what": r.what,
+            }
+            for r in quality_selectors.reads_of(team)
+        ]
+        return Response(SnapshotReadOut(reads, many=True).data)

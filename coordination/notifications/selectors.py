@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from coordination import cursors
 from coordination.access import person_stream
 from coordination.events import Stream
 from coordination.notifications.models import Notification, NotificationPreference
@@ -29,20 +27,11 @@ class Page:
 
 
 def encode_cursor(notification: Notification) -> str:
-    raw = f"{notification.created.isoformat()}|{notification.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(notification.created, notification.pk)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, _, pk = raw.partition("|")
-        moment = datetime.datetime.fromisoformat(created)
-        if moment.tzinfo is None or not pk.isdigit():
-            raise ValueError(raw)
-        return moment, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+    return cursors.decode(cursor, bad=BAD_CURSOR)
 
 
 def notifications_of(person: Person, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:

@@ -21,17 +21,15 @@ number of queries stays the same however many rows there are.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 import logging
 import re
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from coordination import cursors
 from coordination.events import NETWORK_STREAM, Event, EventRecord, on_publish
 from coordination.practice import access, selectors, services
 from coordination.practice.models import FeedItem
@@ -55,20 +53,11 @@ class Page:
 
 
 def encode_cursor(item: FeedItem) -> str:
-    raw = f"{item.created.isoformat()}|{item.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(item.created, item.pk)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, _, pk = raw.partition("|")
-        moment = datetime.datetime.fromisoformat(created)
-        if moment.tzinfo is None or not pk.isdigit():
-            raise ValueError(raw)
-        return moment, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+    return cursors.decode(cursor, bad=BAD_CURSOR)
 
 
 def _visible(person: Person):

@@ -81,3 +81,53 @@ def ratings_svg(ratings: Sequence, *, title: str = "") -> bytes:
                 parent.remove(child)
     ElementTree.register_namespace("", SVG[1:-1])
     return ElementTree.tostring(tree, encoding="utf-8")
+
+
+# --- published quality: one indicator of one team over its published periods ----------------
+
+# Printed values sit just above their bars, in the page's ink (pygal centres them on
+# the bar's end, by rules set on the chart's id: only !important outranks those).
+QUALITY_CSS = "inline:.text-overlay text.value{fill:#1d2328!important;transform:translateY(-8px)}"
+
+
+def _scriptless(chart) -> bytes:
+    tree = chart.render_tree()
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if child.tag in (f"{SVG}script", "script"):
+                parent.remove(child)
+    ElementTree.register_namespace("", SVG[1:-1])
+    return ElementTree.tostring(tree, encoding="utf-8")
+
+
+def quality_svg(points: Sequence[tuple[str, float | None, bool]], *, title: str, fmt) -> bytes:
+    """A bar per published period (label, value, hidden), oldest first. A hidden
+    ("fewer than 5") period gets no bar: its label is starred and the chart says why,
+    so a gap is never read as zero. ``fmt`` writes a value as the page does."""
+    hidden = any(h for _label, _value, h in points)
+    values = [v for _label, v, _h in points if v is not None]
+    low, high = min([*values, 0.0]), max([*values, 0.0])
+    chart = pygal.Bar(
+        style=STYLE,
+        js=[],
+        css=["file://style.css", "file://graph.css", QUALITY_CSS],
+        disable_xml_declaration=True,
+        width=480,
+        height=320,
+        show_legend=False,
+        print_values=True,
+        print_values_position="top",
+        value_formatter=fmt,
+        range=(low * 1.2 if low < 0 else 0, high * 1.2 if high > 0 else 1),
+        truncate_label=-1,
+        x_label_rotation=30 if len(points) > 4 else 0,
+        margin=10,
+        spacing=10,
+        title=title,
+        x_title="* fewer than 5: hidden, not plotted" if hidden else None,
+        no_data_text="Nothing published yet",
+    )
+    if points:
+        chart.x_labels = [f"{label}*" if h else label for label, _v, h in points]
+        chart.add(title, [v for _label, v, _h in points])
+    return _scriptless(chart)

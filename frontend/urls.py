@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
-from frontend.views import figures, portal, practice
+from frontend.views import figures, portal, practice, quality
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -58,6 +58,20 @@ urlpatterns = [
         "practice/answers/<int:pk>/accept/",
         practice.practice_answer_accept,
         name="practice-answer-accept",
+    ),
+    path("quality/", quality.quality_home, name="quality"),
+    path("quality/export.csv", quality.quality_export_csv, name="quality-export-csv"),
+    path("quality/teams/<slug:slug>/", quality.quality_team, name="quality-team"),
+    path(
+        "quality/teams/<slug:slug>/chart.svg",
+        quality.quality_team_chart,
+        name="quality-team-chart",
+    ),
+    path("quality/snapshots/<int:pk>/", quality.quality_snapshot, name="quality-snapshot"),
+    path(
+        "quality/snapshots/<int:pk>.csv",
+        quality.quality_snapshot_csv,
+        name="quality-snapshot-csv",
     ),
     path("help/", views.help_page, name="help"),
     path("help/requests/<int:pk>/offer/", views.help_offer, name="help-offer"),

@@ -166,3 +166,23 @@ def reads_of(team: Team | int, *, limit: int = 200) -> QuerySet[SnapshotRead]:
         .select_related("person", "snapshot")
         .order_by("-at", "-id")[:limit]
     )
+
+
+# --- for the inspector portal's pages ------------------------------------------------------
+
+
+def published_periods() -> list[tuple[str, str]]:
+    """Every period some team has published, newest first, as (label, last day) (one
+    query): the portal's period chooser."""
+    rows = (
+        Snapshot.objects.published()
+        .values_list("period", "last_day")
+        .distinct()
+        .order_by("-last_day", "-period")
+    )
+    return [(period, last_day.isoformat()) for period, last_day in rows]
+
+
+def team_by_slug(slug: str) -> Team | None:
+    """Any team of the network, by its slug (published snapshots are the network's)."""
+    return Team.objects.filter(slug=slug).first()

@@ -56,6 +56,12 @@ ALLOWED = {
     "api-snapshots-median": "the network median of published snapshots",
     "api-snapshot": "one published snapshot (a draft is 404)",
     "api-snapshot-export": "the export of a published snapshot (a draft is 404)",
+    "quality": "the portal: each team's latest published snapshot and the median",
+    "quality-export-csv": "the portal's export of published snapshots side by side",
+    "quality-team": "the portal: one team's published snapshots over time",
+    "quality-team-chart": "the portal: a chart of one team's published snapshots",
+    "quality-snapshot": "the portal: one published snapshot (a draft is 404)",
+    "quality-snapshot-csv": "the portal: a published snapshot's CSV (a draft is 404)",
     # Their own account, notifications and session.
     "home": "their own home page",
     "login": "the login page (it sends a signed-in person home)",

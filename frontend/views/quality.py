@@ -1,0 +1,314 @@
+"""The quality portal: the teams' published snapshots, for inspectors, coaches and the
+network's members (``care.quality.access.can_read_published``).
+
+- ``/quality/``: each team's latest published snapshot side by side with the network
+  median, per indicator (a period chooser), and its CSV.
+- ``/quality/teams/<slug>/``: one team over its published periods, with a chart.
+- ``/quality/snapshots/<id>/``: one snapshot, its provenance, and its CSV.
+
+Published snapshots only: a draft is never read here, whoever asks. Every page that
+shows a snapshot's figures reads through the same selectors as the API, and an
+inspector's read is logged the same way (``log_reads``, channel "page").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from care.indicators import DEFINITIONS, Period, parse_period
+from care.models import Snapshot
+from care.quality import access
+from care.quality import selectors as quality
+from care.quality.content import CANONICAL_FORM, HASH_ALGORITHM
+from care.quality.disclosure import HIDDEN
+from frontend.charts import quality_svg
+from frontend.forms import field_errors
+from teams import access as team_access
+
+NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
+CHANNEL = "page"
+DEFAULT_FIGURE = "visits_delivered"
+# Changes and the promoter score read with their sign; the rest are plain.
+SIGNED = {"knowledge_change", "behavior_change", "status_change", "experience_recommend"}
+CSV_FIELDS = ("value", "numerator", "denominator", "clients")
+
+
+def _reader(request: HttpRequest) -> None:
+    if not access.can_read_published(request.user):
+        raise PermissionDenied(NOT_FOR_YOU)
+
+
+def shown(key: str, value) -> str:
+    """A figure as people read it: "92.3%", "1.0 h", "+0.67", "—" for none."""
+    if value is None:
+        return "—"
+    unit = DEFINITIONS[key].unit if key in DEFINITIONS else ""
+    if key in SIGNED:
+        number = Decimal(str(value))
+        text = f"+{number}" if number > 0 else f"−{-number}" if number < 0 else f"{number}"
+    else:
+        text = str(value)
+    if unit == "%":
+        return f"{text}%"
+    if unit == "hours":
+        return f"{text} h"
+    return text
+
+
+def cell(snapshot: Snapshot, key: str) -> dict:
+    """One indicator of a snapshot: its text, and whether it is hidden."""
+    figure = snapshot.content.get("indicators", {}).get(key)
+    if figure is None:
+        return {"text": "not measured", "hidden": False, "value": None}
+    if figure.get("suppressed"):
+        return {"text": HIDDEN, "hidden": True, "value": None}
+    return {"text": shown(key, figure.get("value")), "hidden": False, "value": figure.get("value")}
+
+
+def _later(snapshot: Snapshot) -> Snapshot | None:
+    """The published version that corrects this one (a draft correction is none)."""
+    try:
+        later = snapshot.corrected_by
+    except Snapshot.DoesNotExist:
+        return None
+    return later if later.is_published else None
+
+
+def _chosen_period(request: HttpRequest) -> tuple[Period | None, str | None]:
+    """The period asked for (None: each team's latest), or None and why not."""
+    raw = request.GET.get("period", "").strip()
+    if not raw:
+        return None, None
+    try:
+        return parse_period(raw), None
+    except ValidationError as exc:
+        return None, " ".join(m for found in field_errors(exc).values() for m in found)
+
+
+def _side_by_side(period: Period | None):
+    """Each team's latest snapshot (of the period) and the network median."""
+    found = quality.network_median(period.label if period else None)
+    snapshots = sorted([*found.snapshots, *found.left_out], key=lambda s: (s.team.name, s.team_id))
+    rows = [
+        {
+            "key": key,
+            "label": definition.label,
+            "median": shown(key, found.median[key]),
+            "median_of": found.counted[key],
+            "cells": [cell(s, key) for s in snapshots],
+        }
+        for key, definition in DEFINITIONS.items()
+    ]
+    return found, snapshots, rows
+
+
+@login_required
+@require_GET
+def quality_home(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    period, problem = _chosen_period(request)
+    found, snapshots, rows = _side_by_side(period)
+    quality.log_reads(request.user, snapshots, "portal: teams side by side", CHANNEL)
+    context = {
+        "period": period,
+        "problem": problem,
+        "periods": quality.published_periods(),
+        "snapshots": snapshots,
+        "left_out": {s.pk for s in found.left_out},
+        "method_version": found.method_version,
+        "rows": rows,
+        "legend": HIDDEN,
+    }
+    return render(request, "frontend/quality.html", context, status=400 if problem else 200)
+
+
+def _team_or_404(slug: str):
+    team = quality.team_by_slug(slug)
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def _over_time(team) -> tuple[list[Snapshot], list[Snapshot]]:
+    """Every published version of the team's snapshots (newest first), and the current
+    version of each period, oldest period first."""
+    versions = list(quality.published_of(team))
+    for snapshot in versions:
+        snapshot.later = _later(snapshot)
+    current = [s for s in versions if s.later is None]
+    current.sort(key=lambda s: (s.last_day, s.period))
+    return versions, current
+
+
+@login_required
+@require_GET
+def quality_team(request: HttpRequest, slug: str) -> HttpResponse:
+    _reader(request)
+    team = _team_or_404(slug)
+    versions, current = _over_time(team)
+    quality.log_reads(request.user, versions, "portal: team over time", CHANNEL)
+    figure = request.GET.get("figure", DEFAULT_FIGURE)
+    if figure not in DEFINITIONS:
+        figure = DEFAULT_FIGURE
+    rows = [
+        {"key": key, "label": d.label, "cells": [cell(s, key) for s in current]}
+        for key, d in DEFINITIONS.items()
+    ]
+    context = {
+        "team": team,
+        "versions": versions,
+        "current": current,
+        "rows": rows,
+        "figure": figure,
+        "figure_label": DEFINITIONS[figure].label,
+        "definitions": DEFINITIONS,
+        "hidden_in_chart": [s.period for s in current if cell(s, figure)["hidden"]],
+        "is_member": team_access.is_member(request.user, team.pk),
+    }
+    return render(request, "frontend/quality_team.html", context)
+
+
+@login_required
+@require_GET
+def quality_team_chart(request: HttpRequest, slug: str) -> HttpResponse:
+    """One indicator of the team over its published periods, as an SVG without script."""
+    _reader(request)
+    team = _team_or_404(slug)
+    figure = request.GET.get("figure", DEFAULT_FIGURE)
+    if figure not in DEFINITIONS:
+        raise Http404("No such indicator.")
+    versions, current = _over_time(team)
+    quality.log_reads(request.user, current, f"portal: chart of {figure}", CHANNEL)
+    points = []
+    for snapshot in current:
+        found = cell(snapshot, figure)
+        value = None if found["value"] is None else float(Decimal(str(found["value"])))
+        points.append((snapshot.period, value, found["hidden"]))
+    svg = quality_svg(
+        points,
+        title=f"{DEFINITIONS[figure].label}, team {team.name}",
+        fmt=lambda v: shown(figure, f"{v:.2f}".rstrip("0").rstrip(".")),
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _published_or_404(pk: int) -> Snapshot:
+    snapshot = quality.snapshot_by_id(pk)
+    if snapshot is None or not snapshot.is_published:
+        raise Http404("No such published snapshot.")
+    return snapshot
+
+
+@login_required
+@require_GET
+def quality_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
+    _reader(request)
+    snapshot = _published_or_404(pk)
+    quality.log_reads(request.user, [snapshot], "portal: snapshot", CHANNEL)
+    content = snapshot.content
+    rows = [
+        {
+            "key": key,
+            "label": d.label,
+            "cell": cell(snapshot, key),
+            "figure": content.get("indicators", {}).get(key) or {},
+        }
+        for key, d in DEFINITIONS.items()
+    ]
+    context = {
+        "snapshot": snapshot,
+        "team": snapshot.team,
+        "later": _later(snapshot),
+        "content": content,
+        "rows": rows,
+        "problems": content.get("outcomes_by_problem", []),
+        "hash_algorithm": HASH_ALGORITHM,
+        "canonical_form": CANONICAL_FORM,
+        "hidden": HIDDEN,
+        "is_member": team_access.is_member(request.user, snapshot.team_id),
+    }
+    return render(request, "frontend/quality_snapshot.html", context)
+
+
+def _csv(name: str, header: list[str], rows: list[list]) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _raw(figure: dict, field: str):
+    """A figure's field for a spreadsheet: the marker for a hidden one, blank for none."""
+    if figure.get("suppressed"):
+        return figure["suppressed"]
+    value = figure.get(field)
+    return "" if value is None else value
+
+
+@login_required
+@require_GET
+def quality_snapshot_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """One row per indicator of one snapshot; a hidden figure keeps its marker."""
+    _reader(request)
+    snapshot = _published_or_404(pk)
+    quality.log_reads(request.user, [snapshot], "portal: export (CSV)", CHANNEL)
+    head = [snapshot.team.name, snapshot.period, snapshot.version, snapshot.method_version]
+    rows = []
+    for key, d in DEFINITIONS.items():
+        figure = snapshot.content.get("indicators", {}).get(key)
+        if figure is None:
+            continue
+        rows.append([*head, key, d.label, d.unit, *(_raw(figure, f) for f in CSV_FIELDS)])
+    header = ["team", "period", "version", "method_version", "indicator", "label", "unit"]
+    name = f"kith-{snapshot.team.slug}-{snapshot.period}-v{snapshot.version}.csv"
+    return _csv(name, [*header, *CSV_FIELDS], rows)
+
+
+@login_required
+@require_GET
+def quality_export_csv(request: HttpRequest) -> HttpResponse:
+    """Every team's latest snapshot (of ``period``) side by side, and the median: one
+    row per indicator, one column per team."""
+    _reader(request)
+    period, problem = _chosen_period(request)
+    if problem:
+        return HttpResponse(f"period: {problem}", status=400, content_type="text/plain")
+    found, snapshots, rows = _side_by_side(period)
+    quality.log_reads(request.user, snapshots, "portal: export (CSV)", CHANNEL)
+    header = [
+        "indicator",
+        "label",
+        "unit",
+        f"network median (method {found.method_version})",
+        *(f"{s.team.name} ({s.period} v{s.version}, method {s.method_version})" for s in snapshots),
+    ]
+    lines = []
+    for row in rows:
+        key = row["key"]
+        median = found.median[key]
+        figures = [s.content.get("indicators", {}).get(key) for s in snapshots]
+        lines.append(
+            [
+                key,
+                row["label"],
+                DEFINITIONS[key].unit,
+                "" if median is None else median,
+                *("" if f is None else _raw(f, "value") for f in figures),
+            ]
+        )
+    name = f"kith-quality-{period.label if period else 'latest'}.csv"
+    return _csv(name, header, lines)

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from care.models import SnapshotRead
 from tests.care.test_quality import NOW, build, published
 from tests.frontend.browser.conftest import PHONE, log_in
+from tests.frontend.omaha import ensure_omaha_reference
 
 SHOTS = Path(__file__).resolve().parents[3] / ".screenshots"
 
@@ -23,6 +24,8 @@ def fits(page) -> bool:
 def test_an_inspector_reads_the_portal_and_a_team_chart_on_a_phone(
     personas, server, can_log_in, browser
 ):
+    # Browser tests flush the database between them: put the Omaha reference back.
+    ensure_omaha_reference()
     with time_machine.travel(NOW, tick=False):
         w = build(personas)
         published(w)

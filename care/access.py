@@ -89,22 +89,13 @@ def can_write_diary(person: Person, client: Client) -> bool:
 
 
 def client_streams(person: Person) -> list[str]:
-    """Live streams of the clients' records a portal user may follow, per scope."""
-    if not _active(person):
-        return []
+    """Live streams of the clients' records a portal user may follow, per scope (read
+    from ``stream_sources``, the one statement of who follows what)."""
     streams = set()
-    own = Client.objects.filter(Q(account=person) | Q(representative=person)).values_list(
-        "pk", flat=True
-    )
-    for client_id in own:
-        streams.update(f"client.{client_id}.{scope}" for scope in ALL_SCOPES)
-    now = timezone.now()
-    granted = (
-        Grant.objects.filter(member__account=person, member__active=True, revoked_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .values_list("member__client_id", "scope")
-    )
-    streams.update(f"client.{client_id}.{scope}" for client_id, scope in granted)
+    for source in stream_sources(person):
+        for _kind, client_id, scope in source:
+            scopes = ALL_SCOPES if scope == "*" else [scope]
+            streams.update(f"client.{client_id}.{one}" for one in scopes)
     return sorted(streams)
 
 

@@ -73,6 +73,11 @@ urlpatterns = [
         quality.quality_snapshot_csv,
         name="quality-snapshot-csv",
     ),
+    path(
+        "quality/snapshots/<int:pk>/outcomes.csv",
+        quality.quality_snapshot_outcomes_csv,
+        name="quality-snapshot-outcomes-csv",
+    ),
     path("help/", views.help_page, name="help"),
     path("help/requests/<int:pk>/offer/", views.help_offer, name="help-offer"),
     path(

@@ -160,7 +160,11 @@ class LedgerEntry(models.Model):
     class Meta:
         ordering = ["on", "at", "id"]
         verbose_name_plural = "ledger entries"
-        indexes = [models.Index(fields=["budget", "on"])]
+        indexes = [
+            models.Index(fields=["budget", "on"]),
+            # A period's entries, for the budget indicator of every team at once.
+            models.Index(fields=["on"], name="ledger_on"),
+        ]
         constraints = [
             # A delivered visit debits exactly once, however often it is recorded.
             models.UniqueConstraint(

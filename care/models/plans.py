@@ -93,6 +93,8 @@ class OutcomeRating(models.Model):
 
     class Meta:
         ordering = ["rated_on", "at", "id"]
+        # A period's ratings, for the outcome indicators of every team at once.
+        indexes = [models.Index(fields=["rated_on"], name="rating_rated_on")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(knowledge__gte=1, knowledge__lte=5)

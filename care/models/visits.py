@@ -166,6 +166,8 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["client", "window_start"]),
             models.Index(fields=["assignee", "window_start"]),
+            # A period's visits, for the indicators of every team at once.
+            models.Index(fields=["window_start"], name="visit_window_start"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -98,6 +98,13 @@ class PracticeSearchPageOut(serializers.Serializer):
     results = PracticeSearchHitOut(many=True)
     next = serializers.CharField(allow_null=True, help_text="Send as ?cursor= for the next page.")
     ranked = serializers.BooleanField(help_text="Ordered by relevance (else newest first).")
+    bounded = serializers.BooleanField(
+        help_text=(
+            f"More notes matched than a search ranks: these are the best of the newest"
+            f" {search.CANDIDATES:,} matches. Narrow the search (from, to, team, kind) to"
+            " reach older ones."
+        )
+    )
 
 
 class PracticePointerOut(serializers.Serializer):
@@ -565,14 +572,20 @@ class SearchView(APIView):
         description=(
             'q is read like a web search box: words, "a phrase", or, -leave-out. On'
             " PostgreSQL the results are ranked (title, then tags and Omaha names, then"
-            " body); without q, or on the embedded database, newest first."
+            " body) among the newest matches (see bounded); without q, or on the embedded"
+            " database, newest first."
         ),
         parameters=[OpenApiParameter("q", str, description="What to look for."), *FILTERS],
         responses=PracticeSearchPageOut,
     )
     def get(self, request):
         page = search.search(request.user, search.parse_filters(request.query_params))
-        body = {"results": page.items, "next": page.next, "ranked": page.ranked}
+        body = {
+            "results": page.items,
+            "next": page.next,
+            "ranked": page.ranked,
+            "bounded": page.bounded,
+        }
         return Response(PracticeSearchPageOut(body).data)
 
 

@@ -7,14 +7,25 @@ weight A, its tags and Omaha problem and target names at B, the body at C, in th
 
 A query is parsed like a web search box (``websearch_to_tsquery``: words, "quoted
 phrases", ``or``, ``-excluded``), matched with ``@@`` (the filter, never ``rank > 0``),
-ordered by ``ts_rank`` and paged by (rank, id). Ordering by rank keeps the plan on the
-GIN index: every match has to be ranked, so the planner gathers them through the
-index first (a Bitmap Index Scan), then sorts the few it found. Ordering a match by
-date with a LIMIT instead lets PostgreSQL walk the date index and test every row
-until it has enough, 2,000x slower for a rare word (FIELD-NOTES.md); a PostgreSQL test
-checks the plan. Highlighted snippets come from ``ts_headline``, for the page of
-results only (a second query), with sentinels that become ``<mark>`` after
-everything else is escaped.
+ordered by ``ts_rank`` and paged by (rank, id).
+
+Ranking is bounded: the candidates are the newest ``CANDIDATES`` matches, and only
+those are ranked. A rare word has fewer matches than that, so every one is ranked:
+the planner, which estimates a word's matches from the column's statistics, gathers
+them through the GIN index (a Bitmap Index Scan) and sorts the few it found; the
+trap of walking the date index and testing every row until enough match (2,000x
+slower for a rare word, FIELD-NOTES.md) costs more than the LIMIT saves when the
+LIMIT is larger than the matches, and a PostgreSQL test checks that plan. A common
+word ("visit", in most notes) would otherwise rank hundreds of thousands of notes
+per search (seconds); its newest matches are dense along the date index, so
+reading them that way stops after a few thousand rows. A search whose candidates
+filled up says so (``Page.bounded``): older matches are reached by narrowing it
+(a date range, a team, a kind), which the pages suggest.
+
+Authors, teams and the highlighted snippets (``ts_headline``) are read for the page
+of results only, by primary key, after the LIMIT: joining them in the ranked query
+made the planner hash every person and team to join twenty rows. Snippets carry
+sentinels that become ``<mark>`` after everything else is escaped.
 
 Without a query, or on SQLite, results are the newest first, paged by (created, id);
 SQLite matches each word with ``icontains`` on the title and body and marks the words
@@ -34,7 +45,7 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import Count, F, FloatField, Q, Value, Window
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.html import escape
@@ -49,6 +60,9 @@ CONFIG = "english"
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 QUERY_LIMIT = 200
+# The newest matches a search ranks (see the module): enough that a narrowed search
+# (a kind, a team, a month) ranks all of its matches.
+CANDIDATES = 2000
 SNIPPET_CHARS = 220
 START, STOP = "\x02", "\x03"  # never in a note: the services strip control characters
 BAD_CURSOR = "Not a cursor this search gave out: start again without one."
@@ -166,19 +180,20 @@ def _encode(mode: str, key, pk: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, mode: str) -> tuple[str, int]:
+def _decode(cursor: str, *modes: str) -> tuple[str, str, int]:
+    """(mode, key, pk) of a cursor made in one of ``modes``; else a 400 on "cursor"."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        found_mode, key, pk = raw.split("|")
-        if found_mode != mode or not pk.isdigit():
+        mode, key, pk = raw.split("|")
+        if mode not in modes or not pk.isdigit():
             raise ValueError(raw)
-        return key, int(pk)
+        return mode, key, int(pk)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise ValidationError({"cursor": [BAD_CURSOR]}) from None
 
 
 def _newest_after(rows, cursor: str):
-    key, pk = _decode(cursor, "date")
+    _, key, pk = _decode(cursor, "date")
     try:
         moment = datetime.datetime.fromisoformat(key)
     except ValueError:
@@ -188,13 +203,19 @@ def _newest_after(rows, cursor: str):
     return rows.filter(Q(created__lt=moment) | Q(created=moment, id__lt=pk))
 
 
-def _ranked_after(rows, cursor: str):
-    key, pk = _decode(cursor, "rank")
+# A ranked page's cursor: "rank", or "rank+" when the first page found its
+# candidates full (the later pages say so too).
+RANKED, RANKED_BOUNDED = "rank", "rank+"
+
+
+def _ranked_after(rows, cursor: str) -> tuple[object, bool]:
+    """The rows after the cursor, and whether the search was bounded."""
+    mode, key, pk = _decode(cursor, RANKED, RANKED_BOUNDED)
     try:
         rank = float(key)
     except ValueError:
         raise ValidationError({"cursor": [BAD_CURSOR]}) from None
-    return rows.filter(Q(rank__lt=rank) | Q(rank=rank, id__lt=pk))
+    return rows.filter(Q(rank__lt=rank) | Q(rank=rank, id__lt=pk)), mode == RANKED_BOUNDED
 
 
 # --- snippets ---------------------------------------------------------------------------
@@ -253,10 +274,13 @@ class Page:
     items: list[Note]
     next: str | None
     ranked: bool = False
+    # More notes matched than a search ranks: these are the best of the newest
+    # CANDIDATES; narrowing the search (dates, team, kind) reaches older ones.
+    bounded: bool = False
 
 
 def _base(person: Person, filters: Filters):
-    rows = access.notes_for(person).select_related("author", "team").prefetch_related("tags")
+    rows = access.notes_for(person)
     if filters.kind:
         rows = rows.filter(kind=filters.kind)
     if filters.tag is not None:
@@ -288,10 +312,15 @@ def words_of(q: str) -> tuple[list[str], list[str]]:
 
 def ranked_rows(person: Person, filters: Filters, query: SearchQuery):
     """The ranked match on PostgreSQL, before the cursor and the LIMIT (the EXPLAIN
-    test reads its plan)."""
-    return (
+    test reads its plan): the newest CANDIDATES matches, each with its rank."""
+    newest = (
         _base(person, filters)
         .filter(search=query)
+        .order_by("-created", "-id")
+        .values("pk")[:CANDIDATES]
+    )
+    return (
+        Note.objects.filter(pk__in=newest)
         # As double precision: ts_rank's real would come back rounded, and the next
         # page's "rank below this one" would then miss or repeat ties.
         .annotate(rank=Cast(SearchRank(F("search"), query), FloatField()))
@@ -303,49 +332,15 @@ def web_query(q: str) -> SearchQuery:
     return SearchQuery(q, search_type="websearch", config=CONFIG)
 
 
-def search(person: Person, filters: Filters) -> Page:
-    """One page of the notes the person may read that match (see the module)."""
-    limit = filters.limit
-    if filters.q and postgres():
-        query = web_query(filters.q)
-        rows = ranked_rows(person, filters, query)
-        if filters.cursor:
-            rows = _ranked_after(rows, filters.cursor)
-        items = list(rows[: limit + 1])
-        more = len(items) > limit
-        items = items[:limit]
-        _headlines(items, query)
-        following = _encode("rank", repr(items[-1].rank), items[-1].pk) if more else None
-        return Page(items=items, next=following, ranked=True)
-    rows = _base(person, filters).order_by("-created", "-id")
-    wanted, unwanted = words_of(filters.q)
-    for word in wanted:
-        rows = rows.filter(Q(title__icontains=word) | Q(body__icontains=word))
-    for word in unwanted:
-        rows = rows.exclude(Q(title__icontains=word) | Q(body__icontains=word))
-    if filters.q and not wanted:
-        rows = rows.none()  # only exclusions, or nothing to look for
-    if filters.cursor:
-        rows = _newest_after(rows, filters.cursor)
-    items = list(rows[: limit + 1])
-    more = len(items) > limit
-    items = items[:limit]
-    for note in items:
-        note.rank = None
-        note.title_html = marked(_mark_terms(note.title, wanted))
-        note.snippet = marked(_mark_terms(_window(_plain(note.body), wanted), wanted))
-    following = _encode("date", items[-1].created.isoformat(), items[-1].pk) if more else None
-    return Page(items=items, next=following)
-
-
-def _headlines(items: list[Note], query: SearchQuery) -> None:
-    """Highlighted title and body of the page's notes: one query, whatever the page."""
-    if not items:
-        return
-    options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
-    rows = (
-        Note.objects.filter(pk__in=[n.pk for n in items])
-        .annotate(
+def _page_of(pks: list[int], query: SearchQuery | None = None) -> list[Note]:
+    """The notes of a page in the order given, with author, team and tags; with a
+    query, their highlighted title and snippet in the same query."""
+    rows = Note.objects.filter(pk__in=pks).select_related("author", "team")
+    rows = rows.prefetch_related("tags")
+    if query is not None:
+        rows = rows.defer("body", "body_html", "search")  # ts_headline reads them in SQL
+        options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
+        rows = rows.annotate(
             title_marked=SearchHeadline("title", query, highlight_all=True, **options),
             body_marked=SearchHeadline(
                 "body",
@@ -357,10 +352,51 @@ def _headlines(items: list[Note], query: SearchQuery) -> None:
                 **options,
             ),
         )
-        .values_list("pk", "title_marked", "body_marked")
-    )
-    found = {pk: (title, body) for pk, title, body in rows}
+    found = {note.pk: note for note in rows}
+    return [found[pk] for pk in pks if pk in found]
+
+
+def search(person: Person, filters: Filters) -> Page:
+    """One page of the notes the person may read that match (see the module)."""
+    limit = filters.limit
+    if filters.q and postgres():
+        query = web_query(filters.q)
+        rows = ranked_rows(person, filters, query)
+        if filters.cursor:
+            rows, bounded = _ranked_after(rows, filters.cursor)
+            top = list(rows.values_list("pk", "rank")[: limit + 1])
+        else:
+            # How many candidates there were, counted over them before the LIMIT.
+            rows = rows.annotate(found=Window(Count("id")))
+            top = list(rows.values_list("pk", "rank", "found")[: limit + 1])
+            bounded = bool(top) and top[0][2] >= CANDIDATES
+        more = len(top) > limit
+        top = top[:limit]
+        items = _page_of([row[0] for row in top], query)
+        ranks = {row[0]: row[1] for row in top}
+        for note in items:
+            note.rank = ranks[note.pk]
+            note.title_html = marked(note.title_marked)
+            note.snippet = marked(_plain(note.body_marked))
+        mode = RANKED_BOUNDED if bounded else RANKED
+        following = _encode(mode, repr(top[-1][1]), top[-1][0]) if more else None
+        return Page(items=items, next=following, ranked=True, bounded=bounded)
+    rows = _base(person, filters).order_by("-created", "-id")
+    wanted, unwanted = words_of(filters.q)
+    for word in wanted:
+        rows = rows.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    for word in unwanted:
+        rows = rows.exclude(Q(title__icontains=word) | Q(body__icontains=word))
+    if filters.q and not wanted:
+        rows = rows.none()  # only exclusions, or nothing to look for
+    if filters.cursor:
+        rows = _newest_after(rows, filters.cursor)
+    items = list(rows.select_related("author", "team").prefetch_related("tags")[: limit + 1])
+    more = len(items) > limit
+    items = items[:limit]
     for note in items:
-        title, body = found.get(note.pk, (note.title, note.body[:SNIPPET_CHARS]))
-        note.title_html = marked(title)
-        note.snippet = marked(_plain(body))
+        note.rank = None
+        note.title_html = marked(_mark_terms(note.title, wanted))
+        note.snippet = marked(_mark_terms(_window(_plain(note.body), wanted), wanted))
+    following = _encode("date", items[-1].created.isoformat(), items[-1].pk) if more else None
+    return Page(items=items, next=following)

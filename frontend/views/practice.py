@@ -171,6 +171,7 @@ def practice_search(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "more": more,
         "searched": searched,
+        "candidates": f"{search.CANDIDATES:,}",
         "participant": access.is_participant(request.user),
         **_choices(request),
     }

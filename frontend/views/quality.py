@@ -278,6 +278,34 @@ def quality_snapshot_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return _csv(name, [*header, *CSV_FIELDS], rows)
 
 
+PROBLEM_CSV_FIELDS = (
+    "problems",
+    "clients",
+    "improved",
+    "knowledge_change",
+    "behavior_change",
+    "status_change",
+)
+
+
+@login_required
+@require_GET
+def quality_snapshot_outcomes_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """One row per Omaha problem of one snapshot's outcomes; a hidden row keeps its
+    marker in every figure."""
+    _reader(request)
+    snapshot = _published_or_404(pk)
+    quality.log_reads(request.user, [snapshot], "portal: outcomes export (CSV)", CHANNEL)
+    head = [snapshot.team.name, snapshot.period, snapshot.version, snapshot.method_version]
+    rows = [
+        [*head, row["problem"], row.get("name", ""), *(_raw(row, f) for f in PROBLEM_CSV_FIELDS)]
+        for row in snapshot.content.get("outcomes_by_problem", [])
+    ]
+    header = ["team", "period", "version", "method_version", "omaha_problem", "name"]
+    name = f"kith-{snapshot.team.slug}-{snapshot.period}-v{snapshot.version}-outcomes.csv"
+    return _csv(name, [*header, *PROBLEM_CSV_FIELDS], rows)
+
+
 @login_required
 @require_GET
 def quality_export_csv(request: HttpRequest) -> HttpResponse:

@@ -62,6 +62,7 @@ ALLOWED = {
     "quality-team-chart": "the portal: a chart of one team's published snapshots",
     "quality-snapshot": "the portal: one published snapshot (a draft is 404)",
     "quality-snapshot-csv": "the portal: a published snapshot's CSV (a draft is 404)",
+    "quality-snapshot-outcomes-csv": "the portal: a published snapshot's outcome rows (CSV)",
     # Their own account, notifications and session.
     "home": "their own home page",
     "login": "the login page (it sends a signed-in person home)",

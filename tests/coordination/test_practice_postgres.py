@@ -216,3 +216,34 @@ def test_a_rare_word_is_found_through_the_gin_index_even_among_20000_notes(w):
     public = search.ranked_rows(w.inspector, search.Filters(q="zeppelin"), query)
     assert f'"Index Name": "{GIN}"' in _plan(public[:21])
     assert FeedItem.objects.filter(ref_id=rare.pk).exists()
+
+
+def test_a_word_in_more_notes_than_a_search_ranks_ranks_the_newest_and_says_so(w, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    now = timezone.now()
+    made = []
+    for age in (5, 4, 3, 2, 1):  # days old: the oldest has the word in its title
+        note = write(
+            w.ana,
+            title="Falls clinic" if age == 5 else f"Round {age}",
+            body="We talked about falls.",
+        )
+        Note.objects.filter(pk=note.pk).update(created=now - datetime.timedelta(days=age))
+        made.append(note)
+    first = found(w.ben, "q=falls&limit=2")
+    assert first["ranked"] and first["bounded"]
+    second = found(w.ben, f"q=falls&limit=2&cursor={first['next']}")
+    assert second["bounded"] and second["next"] is None
+    # Only the three newest matches were ranked: the title match is older than those.
+    seen = [h["id"] for h in first["results"] + second["results"]]
+    assert sorted(seen) == sorted(n.pk for n in made[2:])
+    # Narrowing the search by date reaches it, and ranks it first.
+    day = (now - datetime.timedelta(days=5)).date().isoformat()
+    narrowed = found(w.ben, f"q=falls&to={day}")
+    assert not narrowed["bounded"]
+    assert [h["id"] for h in narrowed["results"]] == [made[0].pk]
+    # Under the bound nothing is said.
+    monkeypatch.setattr(search, "CANDIDATES", 50)
+    whole = found(w.ben, "q=falls")
+    assert not whole["bounded"] and whole["results"][0]["id"] == made[0].pk
+    assert len(whole["results"]) == 5

@@ -63,6 +63,7 @@ def pages(w) -> list[str]:
         "/quality/teams/noord/chart.svg?figure=visits_delivered",
         f"/quality/snapshots/{w.noord_q1.pk}/",
         f"/quality/snapshots/{w.noord_q1.pk}.csv",
+        f"/quality/snapshots/{w.noord_q1.pk}/outcomes.csv",
     ]
 
 
@@ -205,6 +206,37 @@ def test_the_snapshot_csv_is_the_snapshot_cell_by_cell(world):
     assert zuid_by_key["members_joined"][7:] == ["0", "0", "1", ""]
 
 
+def test_the_outcomes_csv_has_a_row_per_omaha_problem(world):
+    s = world.noord_q1
+    response = browser(world.inspector).get(f"/quality/snapshots/{s.pk}/outcomes.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert f"kith-noord-2026-Q1-v{s.version}-outcomes.csv" in response["Content-Disposition"]
+    rows = rows_of(response)
+    assert rows[0] == [
+        "team", "period", "version", "method_version", "omaha_problem", "name",
+        "problems", "clients", "improved", "knowledge_change", "behavior_change",
+        "status_change",
+    ]  # fmt: skip
+    content_rows = s.content["outcomes_by_problem"]
+    assert [int(r[4]) for r in rows[1:]] == [r["problem"] for r in content_rows]
+    assert content_rows, "Noord rated problems in 2026-Q1"
+    for line, row in zip(rows[1:], content_rows, strict=True):
+        assert line[:4] == ["Noord", "2026-Q1", str(s.version), s.method_version]
+        assert line[5] == row["name"]
+        if row["suppressed"]:
+            assert line[6:] == [HIDDEN] * 6
+        else:
+            expected = [row[f] for f in ("problems", "clients", "improved")]
+            expected += [row[f] for f in ("knowledge_change", "behavior_change", "status_change")]
+            assert line[6:] == [str(v) for v in expected]
+    page = browser(world.inspector).get(f"/quality/snapshots/{s.pk}/").content.decode()
+    assert f'href="/quality/snapshots/{s.pk}/outcomes.csv"' in page
+    # A draft is nobody's to export.
+    draft = browser(world.inspector).get(f"/quality/snapshots/{world.draft.pk}/outcomes.csv")
+    assert draft.status_code == 404
+
+
 def test_the_network_csv_sets_the_teams_side_by_side(world):
     response = browser(world.inspector).get("/quality/export.csv?period=2026-Q1")
     assert response.status_code == 200
@@ -236,6 +268,11 @@ def test_every_page_read_of_an_inspector_is_logged(world):
         ("/quality/teams/noord/chart.svg", 1, "portal: chart of visits_delivered"),
         (f"/quality/snapshots/{world.noord_q1.pk}/", 1, "portal: snapshot"),
         (f"/quality/snapshots/{world.noord_q1.pk}.csv", 1, "portal: export (CSV)"),
+        (
+            f"/quality/snapshots/{world.noord_q1.pk}/outcomes.csv",
+            1,
+            "portal: outcomes export (CSV)",
+        ),
     ]
     for path, count, what in expected:
         before = SnapshotRead.objects.count()

@@ -241,7 +241,7 @@ def _publish_snapshots(period: str, teams: int) -> list[int]:
 def open_snapshot(period: str, budget: float = 60.0) -> dict:
     """Opening a published snapshot as an inspector does, through Django's whole
     request path (middleware, session, the inspector's check, the read, the read log,
-    the response): the API's ``GET /api/v1/quality/snapshots/<id>`` and the portal's
+    the response): the API's ``GET /api/v1/snapshots/<id>`` and the portal's
     page, each beside the bare read of the row (one ``SELECT content``). p50 and p95
     over SNAPSHOT_OPENS opens of random snapshots per side, alternating."""
     import random
@@ -264,7 +264,7 @@ def open_snapshot(period: str, budget: float = 60.0) -> dict:
 
     def api(pk):
         def call():
-            answer = client.get(f"/api/v1/quality/snapshots/{pk}")
+            answer = client.get(f"/api/v1/snapshots/{pk}")
             assert answer.status_code == 200, answer.status_code
 
         return call

@@ -347,8 +347,7 @@ def search_figure(args) -> Figure:
         ("common term + kind", common[0], {"kind": "practice"}),
     ):
         filters = search.parse_filters({"q": term, **values})
-        rows = search.ranked_rows(person, filters, search.web_query(term))[: PAGE + 1]
-        sql, params = rows.query.sql_with_params()
+        sql, params = search.ranked_sql(person, filters, search.web_query(term), limit=PAGE + 1)
         summary = plan_summary(sql, params)
         if label.startswith("rare"):
             uses_gin = any("practice_note_search" in line for line in summary)

@@ -43,9 +43,9 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
-from django.db.models import Count, F, FloatField, Q, Value, Window
+from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.html import escape
@@ -62,7 +62,7 @@ MAX_PAGE_SIZE = 50
 QUERY_LIMIT = 200
 # The newest matches a search ranks (see the module): enough that a narrowed search
 # (a kind, a team, a month) ranks all of its matches.
-CANDIDATES = 2000
+CANDIDATES = 1000
 SNIPPET_CHARS = 220
 START, STOP = "\x02", "\x03"  # never in a note: the services strip control characters
 BAD_CURSOR = "Not a cursor this search gave out: start again without one."
@@ -208,14 +208,17 @@ def _newest_after(rows, cursor: str):
 RANKED, RANKED_BOUNDED = "rank", "rank+"
 
 
-def _ranked_after(rows, cursor: str) -> tuple[object, bool]:
-    """The rows after the cursor, and whether the search was bounded."""
+def _ranked_after(cursor: str) -> tuple[tuple[float, int], bool]:
+    """The (rank, id) a ranked page's cursor carries, and whether the search was
+    bounded."""
     mode, key, pk = _decode(cursor, RANKED, RANKED_BOUNDED)
     try:
         rank = float(key)
     except ValueError:
         raise ValidationError({"cursor": [BAD_CURSOR]}) from None
-    return rows.filter(Q(rank__lt=rank) | Q(rank=rank, id__lt=pk)), mode == RANKED_BOUNDED
+    if rank != rank or rank in (float("inf"), float("-inf")):  # NaN or infinite
+        raise ValidationError({"cursor": [BAD_CURSOR]})
+    return (rank, pk), mode == RANKED_BOUNDED
 
 
 # --- snippets ---------------------------------------------------------------------------
@@ -310,22 +313,50 @@ def words_of(q: str) -> tuple[list[str], list[str]]:
     return wanted, unwanted
 
 
-def ranked_rows(person: Person, filters: Filters, query: SearchQuery):
-    """The ranked match on PostgreSQL, before the cursor and the LIMIT (the EXPLAIN
-    test reads its plan): the newest CANDIDATES matches, each with its rank."""
-    newest = (
+def candidates(person: Person, filters: Filters, query: SearchQuery):
+    """The newest CANDIDATES matches the person may read, each with its rank: the
+    ORM builds the filters; ``ranked_sql`` orders them by rank around it."""
+    return (
         _base(person, filters)
         .filter(search=query)
-        .order_by("-created", "-id")
-        .values("pk")[:CANDIDATES]
-    )
-    return (
-        Note.objects.filter(pk__in=newest)
         # As double precision: ts_rank's real would come back rounded, and the next
         # page's "rank below this one" would then miss or repeat ties.
-        .annotate(rank=Cast(SearchRank(F("search"), query), FloatField()))
-        .order_by("-rank", "-id")
+        .annotate(c_id=F("id"), c_rank=Cast(SearchRank(F("search"), query), FloatField()))
+        .order_by("-created", "-id")
+        .values_list("c_id", "c_rank")[:CANDIDATES]
     )
+
+
+def ranked_sql(
+    person: Person,
+    filters: Filters,
+    query: SearchQuery,
+    *,
+    after: tuple[float, int] | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[str, list]:
+    """The ranked page on PostgreSQL as SQL and parameters (the EXPLAIN test reads its
+    plan): the candidates, ranked, after the cursor's (rank, id), ``limit`` of them,
+    each row (id, rank, number of candidates after the cursor). Ranking the
+    candidates as the subquery's rows, rather than fetching each again by id, costs
+    nothing per candidate but its rank."""
+    rows = candidates(person, filters, query)
+    try:
+        inner, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # the person may read no note at all
+        return "SELECT 1, 0.0, 0 WHERE false", []
+    where, extra = "", []
+    if after is not None:
+        where = ' WHERE c."c_rank" < %s OR (c."c_rank" = %s AND c."c_id" < %s)'
+        extra = [after[0], after[0], after[1]]
+    sql = (
+        'SELECT c."c_id", c."c_rank", COUNT(*) OVER () FROM ('  # noqa: S608 -- the ORM's SQL
+        + inner
+        + ") c"
+        + where
+        + ' ORDER BY c."c_rank" DESC, c."c_id" DESC LIMIT %s'
+    )
+    return sql, [*params, *extra, limit]
 
 
 def web_query(q: str) -> SearchQuery:
@@ -361,14 +392,15 @@ def search(person: Person, filters: Filters) -> Page:
     limit = filters.limit
     if filters.q and postgres():
         query = web_query(filters.q)
-        rows = ranked_rows(person, filters, query)
+        after, bounded = None, False
         if filters.cursor:
-            rows, bounded = _ranked_after(rows, filters.cursor)
-            top = list(rows.values_list("pk", "rank")[: limit + 1])
-        else:
-            # How many candidates there were, counted over them before the LIMIT.
-            rows = rows.annotate(found=Window(Count("id")))
-            top = list(rows.values_list("pk", "rank", "found")[: limit + 1])
+            after, bounded = _ranked_after(filters.cursor)
+        sql, params = ranked_sql(person, filters, query, after=after, limit=limit + 1)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            top = cursor.fetchall()
+        if not filters.cursor:
+            # Counted over the candidates before the LIMIT (no cursor: all of them).
             bounded = bool(top) and top[0][2] >= CANDIDATES
         more = len(top) > limit
         top = top[:limit]

@@ -257,6 +257,36 @@ def test_the_board_shows_the_teams_day_with_carers_lateness_and_open_offers(w):
     assert w.zuid_visit.pk not in rows
 
 
+def test_the_written_out_board_row_is_what_the_declared_fields_give(w):
+    """BoardVisitOut.to_representation is written out for speed: for visits in every
+    state (unassigned, assigned, late, started, done, with an offer, with none) it
+    gives exactly what DRF's walk over the declared fields gives."""
+    from rest_framework import serializers
+
+    from coordination.api import BoardVisitOut
+
+    care_services.visit_running_late(
+        actor=w.ben, visit=w.bens, version=1, until=at(DAY, "14:20"), note="Dentist"
+    )
+    with time_machine.travel(at(DAY, "17:00"), tick=False):
+        started = care_services.visit_start(
+            actor=w.ana, visit=w.spare, version=1, at=at(DAY, "16:05")
+        )
+        care_services.visit_finish(
+            actor=w.ana, visit=started, version=started.version, actual_end=at(DAY, "16:50")
+        )
+    board = selectors.board(w.noord, datetime.date.fromisoformat(DAY))
+    statuses = {v.status for v in board.visits}
+    assert {"planned", "assigned", "done"} <= statuses
+    assert any(v.open_offers for v in board.visits)
+    assert any(not v.open_offers for v in board.visits)
+    assert any(v.late_until for v in board.visits)
+    out = BoardVisitOut()
+    for visit in board.visits:
+        walked = serializers.Serializer.to_representation(out, visit)
+        assert out.to_representation(visit) == dict(walked), visit.pk
+
+
 def test_the_board_takes_up_to_a_week_from_today_by_default(w):
     plan(w.ana, w.client, at("2026-12-14", "09:00"))  # the 7th day from the 8th
     plan(w.ana, w.client, at("2026-12-15", "09:00"))  # the 8th: not shown

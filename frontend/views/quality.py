@@ -32,6 +32,7 @@ from care.quality.disclosure import HIDDEN
 from frontend.charts import quality_svg
 from frontend.forms import field_errors
 from teams import access as team_access
+from teams.models import Person
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
 CHANNEL = "page"
@@ -239,7 +240,9 @@ def quality_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
         "hash_algorithm": HASH_ALGORITHM,
         "canonical_form": CANONICAL_FORM,
         "hidden": HIDDEN,
-        "is_member": team_access.is_member(request.user, snapshot.team_id),
+        # (Only team members join teams: an inspector's page asks nothing more.)
+        "is_member": request.user.kind == Person.Kind.MEMBER
+        and team_access.is_member(request.user, snapshot.team_id),
     }
     return render(request, "frontend/quality_snapshot.html", context)
 

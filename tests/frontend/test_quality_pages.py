@@ -83,6 +83,11 @@ def test_the_inspector_sees_the_teams_side_by_side_with_the_median(world):
     # Knowledge change +0.67 (Noord), and the nav links the portal.
     assert "+0.67" in text
     assert 'href="/quality/"' in text
+    # Above the table, each team in view links to its page over time (on a phone the
+    # table's team columns are off to the side).
+    teams = text.split('id="quality-teams"')[1].split("</ul>")[0]
+    assert 'href="/quality/teams/noord/"' in teams and 'href="/quality/teams/zuid/"' in teams
+    assert f"2026-Q1, version {world.noord_q1.version}" in teams
     # No person's name, no client's.
     for secret in ("Ana", "de Vries", "Mulder", "C1 Noord", "Private words"):
         assert secret not in text

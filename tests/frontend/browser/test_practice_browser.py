@@ -60,3 +60,28 @@ def test_a_new_note_appears_on_another_members_feed_without_a_reload(
     assert cas.evaluate("window.stillTheSamePage === true")
     assert fits(cas)
     cas.screenshot(path=str(SHOTS / "practice-feed-cas.png"), full_page=True)
+
+    # The search page at phone width: the words box takes the row beside its
+    # button (it once shrank to nothing, the button pushed past the card).
+    cas.goto(f"{server}/practice/search/?q=night")
+    expect(cas.locator("#results-h")).to_be_visible()
+    assert fits(cas)
+    assert controls_fit(cas), "a form control is squeezed or sticks out of its card"
+    words = cas.get_by_label("Words").bounding_box()
+    assert words["width"] >= 150, words
+    cas.screenshot(path=str(SHOTS / "practice-search-cas.png"), full_page=True)
+
+
+def controls_fit(page) -> bool:
+    """Every visible input, select and button of the page is at least 44 px wide and
+    ends inside the card it sits in."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main input, main select, main button')]
+        .filter(el => el.offsetParent !== null && el.type !== 'checkbox' && el.type !== 'radio')
+        .every(el => {
+          const box = el.getBoundingClientRect();
+          const card = el.closest('.card');
+          const edge = card ? card.getBoundingClientRect().right : window.innerWidth;
+          return box.width >= 44 && box.right <= edge + 0.5;
+        })"""
+    )

@@ -702,3 +702,9 @@ def test_the_demo_writes_a_living_feed_once(w):
     newest = [i.kind for i in feed.feed(w.ana, limit=50).items]
     assert "note" in newest and "answer" in newest
     assert demo.seed() == {"notes": 0, "answers": 0}
+
+
+def test_every_kind_of_note_has_its_newest_first_index():
+    # One partial index per kind (coordination/practice/models.py): a new kind needs one.
+    names = {index.name for index in Note._meta.indexes}
+    assert {f"practice_note_newest_{kind}" for kind in Note.Kind.values} <= names

@@ -479,27 +479,40 @@ def _answer_last_quarter() -> int:
     return answered
 
 
+def demo_publication_periods() -> list:
+    """What the demo teams publish: last quarter (its experience survey) and last
+    month (the demo's visits are recent), unless last month lies inside last quarter
+    (a team publishes a quarter or its months, never both)."""
+    from care.indicators.periods import previous_month
+    from care.quality.disclosure import overlaps
+
+    quarter = _last_quarter()
+    month = previous_month(timezone.localdate())
+    return [quarter] if overlaps(month.label, quarter.label) else [quarter, month]
+
+
 def _publish_last_quarter() -> int:
-    """Each demo team's informer prepares last quarter's snapshot and proposes it; the
-    team adopts it by consent through the decision engine, as teams.demo runs its
-    decisions (raised four days ago, everyone consenting, the window closed)."""
+    """Each demo team's informer prepares the snapshots of ``demo_publication_periods``
+    and proposes them; the team adopts each by consent through the decision engine, as
+    teams.demo runs its decisions (raised four days ago, everyone consenting, the
+    window closed)."""
     from care.indicators import access as figures_access
     from care.models import Snapshot
     from care.quality import services as quality
     from teams.demo import _decided
 
-    period = _last_quarter()
     published = 0
-    for team in Team.objects.filter(slug__in=CLIENTS).order_by("name"):
-        term = figures_access.current_informer_term(team)
-        if term is None or Snapshot.objects.filter(team=team, period=period.label).exists():
-            continue
-        draft = quality.snapshot_prepare(actor=term.person, team=team, period=period)
-        proposal = quality.snapshot_propose(actor=term.person, snapshot=draft)
-        everyone = [
-            m.person
-            for m in Membership.objects.current().filter(team=team).select_related("person")
-        ]
-        if _decided(proposal, consenting=everyone, days_ago=4).status == "adopted":
-            published += 1
+    for period in demo_publication_periods():
+        for team in Team.objects.filter(slug__in=CLIENTS).order_by("name"):
+            term = figures_access.current_informer_term(team)
+            if term is None or Snapshot.objects.filter(team=team, period=period.label).exists():
+                continue
+            draft = quality.snapshot_prepare(actor=term.person, team=team, period=period)
+            proposal = quality.snapshot_propose(actor=term.person, snapshot=draft)
+            everyone = [
+                m.person
+                for m in Membership.objects.current().filter(team=team).select_related("person")
+            ]
+            if _decided(proposal, consenting=everyone, days_ago=4).status == "adopted":
+                published += 1
     return published

@@ -752,20 +752,21 @@ def test_the_demo_publishes_last_quarter_for_every_team_by_consent(settings):
 
     demo.seed()
     made = care_demo.seed()
-    assert made["published snapshots"] == 3
-    assert made["survey answers"] == 9
+    # Last quarter, and last month unless it lies inside last quarter.
+    periods = [p.label for p in care_demo.demo_publication_periods()]
     last = services.open_quarters()[1].label
+    assert periods[0] == last and len(periods) in (1, 2)
+    assert made["published snapshots"] == 3 * len(periods)
+    assert made["survey answers"] == 9
     snapshots = Snapshot.objects.published().select_related("team", "decision")
-    assert sorted((s.team.slug, s.period, s.version) for s in snapshots) == [
-        ("noord", last, 1),
-        ("oost", last, 1),
-        ("zuid", last, 1),
-    ]
+    assert sorted((s.team.slug, s.period, s.version) for s in snapshots) == sorted(
+        (slug, period, 1) for slug in ("noord", "oost", "zuid") for period in periods
+    )
     for snapshot in snapshots:
         assert snapshot.decision.kind == services.KIND
         assert snapshot.decision.status == "adopted"
         assert snapshot.content_hash == content_hash(snapshot.content)
-    by_team = {s.team.slug: s.content for s in snapshots}
+    by_team = {s.team.slug: s.content for s in snapshots if s.period == last}
     # Noord: six answers, enough to publish; Zuid two, Oost one: "fewer than 5".
     assert by_team["noord"]["indicators"]["experience_recommend"]["clients"] == 6
     assert by_team["zuid"]["indicators"]["experience_recommend"]["suppressed"] == HIDDEN
@@ -773,4 +774,19 @@ def test_the_demo_publishes_last_quarter_for_every_team_by_consent(settings):
     # A second run adds nothing.
     again = care_demo.seed()
     assert (again["published snapshots"], again["survey answers"]) == (0, 0)
-    assert Snapshot.objects.count() == 3
+    assert Snapshot.objects.count() == 3 * len(periods)
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        ("2026-12-02", ["2026-Q3", "2026-11"]),  # November is in the open quarter
+        ("2027-01-10", ["2026-Q4"]),  # December lies inside last quarter: not both
+        ("2027-02-03", ["2026-Q4", "2027-01"]),
+    ],
+)
+def test_the_demo_publishes_last_month_only_outside_last_quarter(today, expected):
+    from care import demo as care_demo
+
+    with time_machine.travel(datetime.datetime.fromisoformat(f"{today}T12:00:00+00:00")):
+        assert [p.label for p in care_demo.demo_publication_periods()] == expected

@@ -61,16 +61,22 @@ def test_a_claim_appears_on_the_other_board_and_the_loser_of_a_race_is_told(
     buttons = f'[data-visit="{second.pk}"] [data-action="claim"]'
     expect(ana.locator(buttons)).to_be_visible()
     expect(ben.locator(buttons)).to_be_visible()
-    for page in (ana, ben):
-        page.evaluate(f"() => document.querySelector('{buttons}').click()")
-    winner = loser = None
-    deadline = time.monotonic() + 15  # both answers; generous for a loaded machine
-    while time.monotonic() < deadline and winner is None:
-        for me, other in ((ana, ben), (ben, ana)):
-            if me.locator("#board-message [role=alert]").count():
-                winner, loser = other, me
-        time.sleep(0.05)
-    assert loser is not None, "neither page was told it lost the race"
+
+    def claim_of(response) -> bool:
+        return response.request.method == "POST" and response.url.endswith(f"/{second.pk}/claim/")
+
+    with (
+        ana.expect_response(claim_of, timeout=30000) as ana_answer,
+        ben.expect_response(claim_of, timeout=30000) as ben_answer,
+    ):
+        for page in (ana, ben):
+            page.evaluate(f"() => document.querySelector('{buttons}').click()")
+    answers = {ana: ana_answer.value.status, ben: ben_answer.value.status}
+    # Exactly one claim won; the other was told who has it (409).
+    assert sorted(answers.values()) == [200, 409], answers
+    winner = next(page for page, code in answers.items() if code == 200)
+    loser = ben if winner is ana else ana
+    expect(loser.locator("#board-message [role=alert]")).to_be_visible(timeout=10000)
     second.refresh_from_db()
     winner_name = "Ana de Vries" if winner is ana else "Ben Mulder"
     assert second.assignee.display_name == winner_name

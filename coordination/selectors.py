@@ -51,15 +51,21 @@ def board_team(person: Person, *, pk: int | None = None, slug: str | None = None
     """The team whose board the person asks for, if they may see it, with the head of
     its stream read in the same query (``team.board_head``): the first read of
     ``board`` (see there), so the board costs one query fewer."""
-    lookup = {"slug": slug} if slug is not None else {"pk": pk}
-    name = Concat(Value("team."), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+    if slug is not None:
+        lookup = {"slug": slug}
+        name = Concat(Value("team."), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+    else:
+        # The stream's name is known: a plain comparison (cheaper to build than the
+        # expression, and the board is read at every change on every phone).
+        lookup, name = {"pk": pk}, f"team.{pk}"
     head = events.Stream.objects.filter(name=name).values("last_seq")[:1]
-    return (
+    found = list(
         team_access.teams_visible_to(person)
         .filter(**lookup)
         .annotate(board_head=Coalesce(Subquery(head), 0))
-        .first()
+        .order_by()[:1]
     )
+    return found[0] if found else None
 
 
 def board(team: Team, start_date: datetime.date, days: int = 1) -> Board:

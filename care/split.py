@@ -115,7 +115,7 @@ def _reason(row: Row, group_moving: int, group_staying: int) -> str:
 
 
 def _moving_ids(moving) -> set[int]:
-    return {int(pk) for pk in moving if str(pk).isdigit()}
+    return {int(pk) for pk in moving if str(pk).isdecimal()}
 
 
 def explain_partition(team: Team, moving, *, also=()) -> list[Row]:
@@ -187,7 +187,7 @@ def _is_id(value) -> bool:
         return False
     if isinstance(value, int):
         return value > 0
-    return isinstance(value, str) and value.isdigit() and int(value) > 0
+    return isinstance(value, str) and value.isdecimal() and int(value) > 0
 
 
 def validate(team: Team, moving, value) -> list[int]:

@@ -123,7 +123,7 @@ def parse_since(query_string: bytes) -> dict[str, int] | None:
         if not item:
             continue
         stream, sep, seq = item.rpartition(":")
-        if not sep or not stream or not seq.isdigit():
+        if not sep or not stream or not seq.isdecimal():
             raise ValueError(item)
         since[stream] = int(seq)
     return since

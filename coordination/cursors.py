@@ -22,7 +22,7 @@ def decode(cursor: str, *, bad: str) -> tuple[datetime.datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, _, pk = raw.partition("|")
         moment = datetime.datetime.fromisoformat(created)
-        if moment.tzinfo is None or not pk.isdigit():
+        if moment.tzinfo is None or not pk.isdecimal():
             raise ValueError(raw)
         return moment, int(pk)
     except (ValueError, UnicodeDecodeError, binascii.Error):

@@ -107,11 +107,11 @@ def number_or_raw(raw: str):
     """An int when the text is one; else the text itself, for the service to refuse
     with its own words (it names the field)."""
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else raw
+    return int(raw) if raw.isdecimal() else raw
 
 
 def version_of(raw: str) -> int:
-    if not (raw or "").isdigit():
+    if not (raw or "").isdecimal():
         raise ValidationError({"version": [OUT_OF_DATE]})
     return int(raw)
 

@@ -1,4 +1,4 @@
-from teams import selectors
+from teams import access, selectors
 from teams.models import Person
 
 
@@ -7,10 +7,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    if user.kind in (Person.Kind.INSPECTOR, Person.Kind.PORTAL):
-        # Only team members join teams (teams.services refuses anyone else): no query.
-        return {"nav_teams": []}
-    context = {"nav_teams": list(selectors.teams_of(user).only("id", "slug", "name"))}
+    teams = selectors.teams_of(user).only("id", "slug", "name")
+    context = {"nav_teams": list(teams) if access.may_join_teams(user) else []}
     if user.kind == Person.Kind.COACH:
         context["nav_coached"] = list(selectors.coached_teams(user).only("id", "slug", "name"))
     return context

@@ -236,7 +236,7 @@ def payload_from_values(kind: str, values: dict) -> dict:
 
 def moving_key(moving) -> str:
     """Who moves, as the form remembers it beside the clients it showed for them."""
-    return ",".join(str(pk) for pk in sorted({int(m) for m in moving if str(m).isdigit()}))
+    return ",".join(str(pk) for pk in sorted({int(m) for m in moving if str(m).isdecimal()}))
 
 
 def split_clients_stale(values: dict) -> bool:
@@ -276,7 +276,7 @@ def split_refresh(team: Team, kind: str, values: dict, post: QueryDict) -> tuple
 
 
 def _ids(values) -> set[int]:
-    return {int(v) for v in values or () if str(v).isdigit()}
+    return {int(v) for v in values or () if str(v).isdecimal()}
 
 
 def split_client_groups(team: Team, moving, chosen) -> list[dict]:

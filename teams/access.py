@@ -9,6 +9,12 @@ from teams.models import Membership, Person, Team
 TEAM_STREAM_PREFIX = "team."
 
 
+def may_join_teams(person: Person) -> bool:
+    """Only nurses and carers join teams (admission refuses every other kind of
+    person): for anyone else a membership lookup can be skipped."""
+    return getattr(person, "kind", None) == Person.Kind.MEMBER
+
+
 def is_member(person: Person, team: Team | int) -> bool:
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return False

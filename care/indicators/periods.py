@@ -18,6 +18,8 @@ from django.utils import timezone
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# The last year a date can end (a period of 9999 would end in 10000).
+LAST_YEAR = 9998
 FIRST_YEAR = 2000
 MONTH_HELP = 'A month as "YYYY-MM", e.g. "2026-03".'
 FORMAT_HELP = 'A month as "YYYY-MM" (e.g. "2026-03") or a quarter as "YYYY-Qn" (e.g. "2026-Q1").'
@@ -86,10 +88,11 @@ def quarter(year: int, number: int) -> Period:
 def _period(text: str) -> Period | None:
     if found := MONTH.match(text):
         year, number = int(found.group(1)), int(found.group(2))
-        return month(year, number) if 1 <= number <= 12 and year >= FIRST_YEAR else None
+        known = 1 <= number <= 12 and FIRST_YEAR <= year <= LAST_YEAR
+        return month(year, number) if known else None
     if found := QUARTER.match(text):
         year, number = int(found.group(1)), int(found.group(2))
-        return quarter(year, number) if year >= FIRST_YEAR else None
+        return quarter(year, number) if FIRST_YEAR <= year <= LAST_YEAR else None
     return None
 
 

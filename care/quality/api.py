@@ -226,18 +226,9 @@ def survey_data(survey) -> dict:
     }
 
 
-def _corrected_by(snapshot: Snapshot) -> Snapshot | None:
-    """The published version that corrects this one (a draft correction is not one)."""
-    try:
-        later = snapshot.corrected_by
-    except Snapshot.DoesNotExist:
-        return None
-    return later if later.is_published else None
-
-
 def snapshot_data(snapshot: Snapshot) -> dict:
     """A snapshot for the API. Published: no person's name (inspectors read it)."""
-    later = _corrected_by(snapshot) if snapshot.is_published else None
+    later = quality_selectors.published_correction(snapshot) if snapshot.is_published else None
     return {
         "id": snapshot.pk,
         "team": snapshot.team_id,
@@ -284,9 +275,11 @@ def _client(request, pk: int) -> Client:
     return client
 
 
-def _member_team(request, pk: int) -> Team:
+def _member_team(request, pk: int, may=access.can_read_drafts) -> Team:
+    """The team, when the asker may see it and ``may`` (an access rule) lets them;
+    404 for everyone else (seeing a team is not reading its drafts)."""
     team = team_selectors.team_for(request.user, pk=pk)
-    if team is None:
+    if team is None or not may(request.user, team):
         raise NotFound("No such team among yours.")
     return team
 
@@ -450,7 +443,7 @@ class NetworkSnapshotsView(APIView):
     def get(self, request):
         _reader(request)
         raw = [t for value in request.query_params.getlist("team") for t in value.split(",")]
-        if any(not t.strip().isdigit() for t in raw):
+        if any(not t.strip().isdecimal() for t in raw):
             raise serializers.ValidationError({"team": ["Team ids, e.g. team=3&team=7."]})
         every = request.query_params.get("every_version", "").lower() in {"1", "true", "yes"}
         snapshots = list(
@@ -502,7 +495,7 @@ class TeamSnapshotReadsView(APIView):
         responses=SnapshotReadOut(many=True),
     )
     def get(self, request, pk: int):
-        team = _member_team(request, pk)
+        team = _member_team(request, pk, may=access.can_read_snapshot_reads)
         reads = [
             {
                 "snapshot": r.snapshot_id,

@@ -74,6 +74,15 @@ def drafts_of(team: Team | int) -> list[Snapshot]:
     return drafts
 
 
+def published_correction(snapshot: Snapshot) -> Snapshot | None:
+    """The published version that corrects this one (a draft correction is none)."""
+    try:
+        later = snapshot.corrected_by
+    except Snapshot.DoesNotExist:
+        return None
+    return later if later.is_published else None
+
+
 def snapshot_by_id(pk: int) -> Snapshot | None:
     return _snapshots().filter(pk=pk).first()
 

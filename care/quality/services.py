@@ -17,6 +17,7 @@ version pointing to the one it corrects, which stays readable, marked as correct
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from typing import Any
 
@@ -83,8 +84,9 @@ def _survey_period(value, today: datetime.date) -> Period:
 
 def _score(errors: Errors, name: str, value, bounds: tuple[int, int]) -> int | None:
     low, high = bounds
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # "--5", "x": not a number, said below
+            value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         errors.setdefault(name, []).append(f"Required: a whole number from {low} to {high}.")
         return None
@@ -283,32 +285,42 @@ def snapshot_propose(
     team = snapshot.team
     if not access.can_propose_snapshot(actor, team):
         raise PermissionDenied("Only members of the team propose what it publishes.")
-    if snapshot.is_published:
-        raise ValidationError({"snapshot": [f"Already published as version {snapshot.version}."]})
-    proposal = open_proposal_for(snapshot)
-    if proposal is not None:
-        raise Conflict(
-            f"This draft is proposed already ({proposal.title!r}).",
-            current=snapshot_state(snapshot) | {"proposal": proposal.pk},
+    # The draft is locked while it is checked and proposed: two members proposing it
+    # at the same moment raise one proposal, and the other is told (409).
+    with transaction.atomic():
+        snapshot = (
+            Snapshot.objects.select_for_update(of=("self",))
+            .select_related("corrects")
+            .get(pk=snapshot.pk)
         )
-    period = parse_period(snapshot.period)
-    correction = (
-        f" It corrects version {snapshot.corrects.version}." if snapshot.corrects_id else ""
-    )
-    return proposal_raise(
-        actor=actor,
-        team=team,
-        kind=KIND,
-        title=title or f"Publish our quality figures for {period.title}",
-        purpose=purpose
-        or (
-            f"Inspectors and the network see our figures for {period.title} once we"
-            f" publish them. Figures resting on fewer than 5 clients are hidden.{correction}"
-        ),
-        details=details or describe(snapshot.content),
-        payload={"snapshot": snapshot.pk},
-        window=window,
-    )
+        if snapshot.is_published:
+            raise ValidationError(
+                {"snapshot": [f"Already published as version {snapshot.version}."]}
+            )
+        proposal = open_proposal_for(snapshot)
+        if proposal is not None:
+            raise Conflict(
+                f"This draft is proposed already ({proposal.title!r}).",
+                current=snapshot_state(snapshot) | {"proposal": proposal.pk},
+            )
+        period = parse_period(snapshot.period)
+        correction = (
+            f" It corrects version {snapshot.corrects.version}." if snapshot.corrects_id else ""
+        )
+        return proposal_raise(
+            actor=actor,
+            team=team,
+            kind=KIND,
+            title=title or f"Publish our quality figures for {period.title}",
+            purpose=purpose
+            or (
+                f"Inspectors and the network see our figures for {period.title} once we"
+                f" publish them. Figures resting on fewer than 5 clients are hidden.{correction}"
+            ),
+            details=details or describe(snapshot.content),
+            payload={"snapshot": snapshot.pk},
+            window=window,
+        )
 
 
 def describe(content: dict) -> str:
@@ -335,7 +347,7 @@ def describe(content: dict) -> str:
 
 def _snapshot_id(payload: dict) -> int:
     value = (payload or {}).get("snapshot")
-    if isinstance(value, bool) or not str(value).isdigit():
+    if isinstance(value, bool) or not str(value).isdecimal():
         raise ValidationError(
             {
                 "snapshot": [

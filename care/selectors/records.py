@@ -110,7 +110,7 @@ def problem_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 
 def signs_of(number) -> list[OmahaSign]:
     """The signs and symptoms of one problem, by its number (none for anything else)."""
-    if not str(number).isdigit():
+    if not str(number).isdecimal():
         return []
     return list(OmahaSign.objects.filter(problem__number=int(number)).order_by("position"))
 

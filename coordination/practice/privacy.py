@@ -54,7 +54,7 @@ def _words(text: str) -> str:
 
 def nhs_number_valid(digits: str) -> bool:
     """The NHS number's modulus 11 check digit."""
-    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+    if len(digits) != 10 or not digits.isdecimal() or len(set(digits)) == 1:
         return False
     total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
     check = 11 - total % 11

@@ -142,13 +142,13 @@ def parse_filters(params) -> Filters:
     if "problem" in given:
         number = given["problem"]
         found.problem = (
-            OmahaProblem.objects.filter(number=int(number)).first() if number.isdigit() else None
+            OmahaProblem.objects.filter(number=int(number)).first() if number.isdecimal() else None
         )
         if found.problem is None:
             errors["problem"] = ["An Omaha problem's number, 1 to 42."]
     if "team" in given:
         raw = given["team"]
-        found.team = Team.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        found.team = Team.objects.filter(pk=int(raw)).first() if raw.isdecimal() else None
         if found.team is None:
             errors["team"] = ["No such team."]
     if "from" in given:
@@ -160,7 +160,7 @@ def parse_filters(params) -> Filters:
     found.cursor = given.get("cursor")
     if "limit" in given:
         raw = given["limit"]
-        if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
+        if raw.isdecimal() and 1 <= int(raw) <= MAX_PAGE_SIZE:
             found.limit = int(raw)
         else:
             errors["limit"] = [f"From 1 to {MAX_PAGE_SIZE}."]
@@ -185,7 +185,7 @@ def _decode(cursor: str, *modes: str) -> tuple[str, str, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         mode, key, pk = raw.split("|")
-        if mode not in modes or not pk.isdigit():
+        if mode not in modes or not pk.isdecimal():
             raise ValueError(raw)
         return mode, key, int(pk)
     except (ValueError, UnicodeDecodeError, binascii.Error):

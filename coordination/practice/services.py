@@ -488,8 +488,6 @@ def note_revise(
 def answer_post(*, actor: Person, note: Note, body: str) -> Answer:
     """Answer a question (any team member or coach)."""
     _require_writer(actor, "answer questions")
-    if note.kind != Note.Kind.QUESTION:
-        raise ValidationError("Only questions take answers: comment on this note instead.")
     errors: Errors = {}
     body = _text(errors, "body", body, limit=ANSWER_LIMIT)
     if errors:
@@ -497,6 +495,11 @@ def answer_post(*, actor: Person, note: Note, body: str) -> Answer:
     mine = sorted(access.writing_teams(actor))
     team_id = note.team_id if note.team_id in mine else (mine[0] if mine else None)
     with transaction.atomic():
+        # Locked as note_revise locks it: an edit turning the question into another
+        # kind cannot slip in between this check and the answer.
+        note = _lock_note(note)
+        if note.kind != Note.Kind.QUESTION:
+            raise ValidationError("Only questions take answers: comment on this note instead.")
         answer = Answer.objects.create(
             note=note, author=actor, team_id=team_id, body=body, body_html=render.render(body)
         )

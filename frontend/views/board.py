@@ -177,7 +177,7 @@ def _visit_or_404(request: HttpRequest, team: Team, pk: int) -> Visit:
 
 def _version(request: HttpRequest, name: str = "version") -> int:
     raw = request.POST.get(name, "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise ValidationError({name: ["The board is out of date: reload it."]})
     return int(raw)
 
@@ -247,7 +247,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
         minutes = request.POST.get("minutes", "")
 
         def late(version):
-            if not minutes.isdigit() or int(minutes) not in LATE_CHOICES:
+            if not minutes.isdecimal() or int(minutes) not in LATE_CHOICES:
                 raise ValidationError({"minutes": ["Choose how late you expect to be."]})
             until = max(timezone.now(), visit.window_start) + datetime.timedelta(
                 minutes=int(minutes)
@@ -266,7 +266,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
         to_raw = request.POST.get("to", "")
 
         def offer(version):
-            if not to_raw.isdigit():
+            if not to_raw.isdecimal():
                 raise ValidationError({"to": ["Choose a colleague to offer the visit to."]})
             to = next(
                 (
@@ -289,7 +289,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
 
         def swap(version):
             other_pk, _, other_version = other_raw.partition(":")
-            if not other_pk.isdigit() or not other_version.isdigit():
+            if not other_pk.isdecimal() or not other_version.isdecimal():
                 raise ValidationError({"swap": ["Choose the visit to swap with."]})
             other = _visit_or_404(request, team, int(other_pk))
             return board_services.handover_offer_swap(

@@ -251,7 +251,7 @@ def _person(raw: str) -> Person | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    person = Person.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    person = Person.objects.filter(pk=int(raw)).first() if raw.isdecimal() else None
     if person is None:
         raise ValidationError({"assignee": ["No such person."]})
     return person
@@ -301,7 +301,7 @@ def visit_series(request: HttpRequest, pk: int) -> HttpResponse:
                 starts=cf.date_or_none(values["starts"], "starts"),
                 ends=cf.date_or_none(values["ends"], "ends"),
                 tasks=values["tasks"],
-                preferred_carers=[int(v) for v in values["preferred_carers"] if v.isdigit()],
+                preferred_carers=[int(v) for v in values["preferred_carers"] if v.isdecimal()],
             )
             until = timezone.localdate() + cf.GENERATE_AHEAD
             return services.series_generate(series=series, until=until, actor=request.user)
@@ -501,7 +501,7 @@ def ledger_entry(request: HttpRequest, pk: int, budget: int) -> HttpResponse:
             kind=values["kind"],
             amount=cf.signed_amount(values),
             reason=values["reason"],
-            corrects=int(corrects) if corrects.isdigit() else None,
+            corrects=int(corrects) if corrects.isdecimal() else None,
             on=cf.date_or_none(values["on"], "on"),
             idempotency_key=values["idempotency_key"].strip() or None,
         )

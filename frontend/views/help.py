@@ -43,7 +43,7 @@ VISIT_PAGE = "frontend/help_visit.html"
 
 def _version(request: HttpRequest) -> int:
     raw = request.POST.get("version", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise ValidationError({"version": ["The page is out of date: reload it."]})
     return int(raw)
 
@@ -144,7 +144,7 @@ def _answer_board(request: HttpRequest, team: Team, status: int, flash, problem)
 
 def _chosen_visits(request: HttpRequest) -> list[int]:
     raw = request.POST.getlist("visits")
-    if not raw or not all(v.isdigit() for v in raw):
+    if not raw or not all(v.isdecimal() for v in raw):
         raise ValidationError({"visits": ["Choose the visits you need help with."]})
     return [int(v) for v in raw]
 

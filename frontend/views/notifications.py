@@ -190,7 +190,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         try:
             services.preference_update(
                 actor=request.user,
-                version=int(raw_version) if raw_version.isdigit() else None,
+                version=int(raw_version) if raw_version.isdecimal() else None,
                 **values,
             )
         except Conflict as exc:

@@ -36,7 +36,7 @@ from coordination.practice.models import BODY_LIMIT, TITLE_LIMIT, Note
 from frontend.forms import Field
 from frontend.views.common import live
 from teams import selectors as team_selectors
-from teams.errors import Conflict
+from teams.errors import Conflict, PreconditionRequired
 
 FEED_PAGE = "frontend/practice.html"
 SEARCH_PAGE = "frontend/practice_search.html"
@@ -281,7 +281,7 @@ def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResp
         part = "head"
     elif action == "point":
         raw = request.POST.get("team", "")
-        team = selectors.team_by_id(int(raw)) if raw.isdigit() else None
+        team = selectors.team_by_id(int(raw)) if raw.isdecimal() else None
         status, flash, problem = _attempt(
             lambda: services.note_point(
                 actor=user, note=note, team=team, note_text=request.POST.get("note", "")
@@ -355,7 +355,7 @@ def _values(note: Note | None = None, post: QueryDict | None = None) -> dict:
 
 def _numbers(raw: list[str]) -> list:
     # Digits become numbers; anything else goes on as typed, for the service to refuse.
-    return [int(v) if v.isdigit() else v for v in raw]
+    return [int(v) if v.isdecimal() else v for v in raw]
 
 
 def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) -> dict:
@@ -468,7 +468,7 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
             values["kind"] = request.GET["kind"]
         return _form_response(request, note=None, values=values, errors={}, status=200)
     values = _values(post=request.POST)
-    team = int(values["team"]) if values["team"].isdigit() else None
+    team = int(values["team"]) if values["team"].isdecimal() else None
     try:
         note = services.note_publish(actor=request.user, team=team, **_arguments(values, request))
     except services.ClientDataWarning as exc:
@@ -495,7 +495,7 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _form_response(request, note=note, values=_values(note), errors={}, status=200)
     values = _values(post=request.POST)
-    version = int(values["version"]) if values["version"].isdigit() else None
+    version = int(values["version"]) if values["version"].isdecimal() else None
     arguments = _arguments(values, request)
     try:
         services.note_revise(actor=request.user, note=note, version=version, **arguments)
@@ -511,6 +511,9 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_response(
             request, note=note, values=values, errors={}, status=400, warnings=exc.warnings
         )
+    except PreconditionRequired:  # no version (or not a number): the form is not ours
+        errors = {"__all__": ["The form is out of date: reload it."]}
+        return _form_response(request, note=note, values=values, errors=errors, status=400)
     except ValidationError as exc:
         errors = _errors(exc)
         if "version" in (exc.message_dict if hasattr(exc, "error_dict") else {}):
@@ -541,7 +544,7 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied("Only members of a team and coaches follow practice.")
         if "unfollow" in request.POST:
             raw = request.POST["unfollow"]
-            follow = selectors.follow_of(user, int(raw)) if raw.isdigit() else None
+            follow = selectors.follow_of(user, int(raw)) if raw.isdecimal() else None
             if follow is None:
                 raise Http404("No such follow among yours.")
             status, flash, problem = _attempt(
@@ -552,9 +555,9 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
             tag, problem_no, team = (request.POST.get(k, "") for k in ("tag", "problem", "team"))
             if tag:
                 found["tag"] = selectors.tag_by_slug(tag)
-            if problem_no.isdigit():
+            if problem_no.isdecimal():
                 found["problem"] = selectors.problem_by_number(int(problem_no))
-            if team.isdigit():
+            if team.isdecimal():
                 found["team"] = selectors.team_by_id(int(team))
             status, flash, problem = _attempt(
                 lambda: services.follow_add(actor=user, **found),

@@ -268,7 +268,7 @@ def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
         given["editing"] = "amend_form"
         return _answer(request, proposal.team, pk, 200, given)
     try:
-        if not version.isdigit():
+        if not version.isdecimal():
             raise ValidationError({"version": ["The form is out of date: reload the page."]})
         services.proposal_amend(
             actor=request.user,

@@ -32,7 +32,6 @@ from care.quality.disclosure import HIDDEN
 from frontend.charts import quality_svg
 from frontend.forms import field_errors
 from teams import access as team_access
-from teams.models import Person
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
 CHANNEL = "page"
@@ -72,15 +71,6 @@ def cell(snapshot: Snapshot, key: str) -> dict:
     if figure.get("suppressed"):
         return {"text": HIDDEN, "hidden": True, "value": None}
     return {"text": shown(key, figure.get("value")), "hidden": False, "value": figure.get("value")}
-
-
-def _later(snapshot: Snapshot) -> Snapshot | None:
-    """The published version that corrects this one (a draft correction is none)."""
-    try:
-        later = snapshot.corrected_by
-    except Snapshot.DoesNotExist:
-        return None
-    return later if later.is_published else None
 
 
 def _chosen_period(request: HttpRequest) -> tuple[Period | None, str | None]:
@@ -143,7 +133,7 @@ def _over_time(team) -> tuple[list[Snapshot], list[Snapshot]]:
     version of each period, oldest period first."""
     versions = list(quality.published_of(team))
     for snapshot in versions:
-        snapshot.later = _later(snapshot)
+        snapshot.later = quality.published_correction(snapshot)
     current = [s for s in versions if s.later is None]
     current.sort(key=lambda s: (s.last_day, s.period))
     return versions, current
@@ -233,15 +223,14 @@ def quality_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "snapshot": snapshot,
         "team": snapshot.team,
-        "later": _later(snapshot),
+        "later": quality.published_correction(snapshot),
         "content": content,
         "rows": rows,
         "problems": content.get("outcomes_by_problem", []),
         "hash_algorithm": HASH_ALGORITHM,
         "canonical_form": CANONICAL_FORM,
         "hidden": HIDDEN,
-        # (Only team members join teams: an inspector's page asks nothing more.)
-        "is_member": request.user.kind == Person.Kind.MEMBER
+        "is_member": team_access.may_join_teams(request.user)
         and team_access.is_member(request.user, snapshot.team_id),
     }
     return render(request, "frontend/quality_snapshot.html", context)

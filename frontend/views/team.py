@@ -168,7 +168,7 @@ def team_details(request: HttpRequest, slug: str) -> HttpResponse:
     form = {"values": {**values, "version": version_raw}, "errors": {}}
     status = 200
     try:
-        if not version_raw.isdigit():
+        if not version_raw.isdecimal():
             raise ValidationError({"version": ["The form is out of date: reload the page."]})
         team = services.team_update_details(
             actor=request.user, team=team, version=int(version_raw), **values

@@ -23,7 +23,7 @@ def if_match_version(request) -> int:
     if raw is None:
         raise PreconditionRequired()
     text = str(raw).strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not text.isdecimal():
         raise serializers.ValidationError({"version": ["Must be the version number you saw."]})
     return int(text)
 

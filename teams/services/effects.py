@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coordination.events import notify_access_changed
-from teams import decisions
+from teams import access, decisions
 from teams.models import (
     Agreement,
     CoachTerm,
@@ -60,7 +60,7 @@ def roles_ensure_standard(team: Team) -> None:
 
 def _int(payload: dict, field: str) -> int:
     value = payload.get(field)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdecimal():
         raise ValidationError({field: ["Choose a person."]})
     return int(value)
 
@@ -126,7 +126,7 @@ def _apply_general(proposal: Proposal) -> dict:
 def _validate_admit(team: Team, payload: dict) -> dict:
     person_id = _int(payload, "person")
     person = Person.objects.filter(pk=person_id, is_active=True).first()
-    if person is None or person.kind != Person.Kind.MEMBER:
+    if person is None or not access.may_join_teams(person):
         raise ValidationError({"person": ["No nurse or carer with this id."]})
     if Membership.objects.current().filter(team=team, person=person).exists():
         raise ValidationError({"person": ["Already a member of this team."]})
@@ -375,7 +375,7 @@ def _validate_split(team: Team, payload: dict) -> dict:
     if stays_name != team.name and Team.objects.filter(name__iexact=stays_name).exists():
         errors["stays_name"] = ["Another team already has this name."]
     moving = payload.get("moving")
-    if not isinstance(moving, list) or not all(str(m).isdigit() for m in moving):
+    if not isinstance(moving, list) or not all(str(m).isdecimal() for m in moving):
         errors["moving"] = ["Choose the members who move to the new team."]
         raise ValidationError(errors)
     moving = sorted({int(m) for m in moving})

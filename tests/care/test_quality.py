@@ -790,3 +790,19 @@ def test_the_demo_publishes_last_month_only_outside_last_quarter(today, expected
 
     with time_machine.travel(datetime.datetime.fromisoformat(f"{today}T12:00:00+00:00")):
         assert [p.label for p in care_demo.demo_publication_periods()] == expected
+
+
+@pytest.mark.parametrize("raw", ["--5", "²", "5x", ""])
+def test_a_survey_answer_typed_on_the_portal_that_is_no_number_is_refused(jansen, raw):
+    # The portal form hands the service what was typed: never a 500, nothing saved.
+    with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as refused:
+        services.survey_answer(
+            actor=jansen.mrs_jansen,
+            client=jansen.jansen,
+            recommend=raw,
+            listen="4",
+            informed="4",
+            say="4",
+        )
+    assert "recommend" in refused.value.message_dict
+    assert not ExperienceSurvey.objects.filter(client=jansen.jansen).exists()

@@ -250,6 +250,9 @@ def test_several_teams_side_by_side_and_one_over_time(world):
         ("team=noord", "team", "Team ids"),
         ("period=2026-13", "period", "Not a period"),
         ("period=2027-Q1", "period", "has not begun yet"),
+        ("period=9999-12", "period", "Not a period"),  # it would end in the year 10000
+        ("period=9999-Q4", "period", "Not a period"),
+        ("team=%C2%B2", "team", "Team ids"),
     ],
 )
 def test_bad_filters_are_400(world, query, field, words):

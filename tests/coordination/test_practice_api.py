@@ -483,6 +483,10 @@ def test_search_filters_by_kind_tag_problem_team_and_date(w):
         ("from=2026-03-02&to=2026-03-01", "to"),
         ("limit=0", "limit"),
         ("cursor=zzz", "cursor"),
+        # Digits that are not decimal ("²" passes str.isdigit, int() refuses it).
+        ("problem=%C2%B2", "problem"),
+        ("team=%C2%B2", "team"),
+        ("limit=%C2%B2", "limit"),
     ]:
         response = api(w.ana).get(f"{API}/search?{query}")
         assert response.status_code == 400, query

@@ -290,6 +290,19 @@ def test_editing_saves_a_version_and_a_stale_form_is_a_409_keeping_the_text(w):
     assert 'data-version="3"' in versions and 'data-version="1"' in versions
 
 
+@pytest.mark.parametrize("version", ["", "²", "one"])
+def test_an_edit_without_a_readable_version_is_a_400_keeping_the_text(w, version):
+    response = browser(w.ana).post(
+        f"/practice/notes/{w.question.pk}/edit/",
+        form(kind="question", title="Typed, not lost", version=version),
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The form is out of date: reload it." in html
+    assert 'value="Typed, not lost"' in html
+    assert NoteVersion.objects.filter(note=w.question).count() == 1
+
+
 # --- follows ----------------------------------------------------------------------------
 
 

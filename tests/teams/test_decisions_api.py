@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from coordination.events import EventRecord
+from teams import access as team_access
 from teams import services
 from teams import urls as team_urls
 from teams.models import (
@@ -685,6 +686,9 @@ def test_only_nurses_and_carers_can_be_admitted(world, outsiders, who):
         world.ana, world.noord, kind="admit_member", payload={"person": outsiders[who].pk}
     )
     refused(response, 400, "payload.person", before)
+    # The same rule lets pages skip membership lookups for such a person.
+    assert not team_access.may_join_teams(outsiders[who])
+    assert team_access.may_join_teams(world.ana)
 
 
 def test_role_handover_to_a_non_member_names_the_person(world):

@@ -12,16 +12,24 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from care import access as care_access
 from care.models import Visit
+from care.models.clients import client_display_name
 from coordination import access, events
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
 from teams import access as team_access
-from teams.models import Person, Team
+from teams.models import Person, Team, person_display_name
 
 MAX_DAYS = 7
 
@@ -35,12 +43,141 @@ class Board:
     days: int
     stream: str
     seq: int
-    visits: list[Visit] = field(default_factory=list)
+    visits: list[BoardVisit] = field(default_factory=list)
 
     @property
     def end(self) -> datetime.date:
         """The last day shown."""
         return self.start + datetime.timedelta(days=self.days - 1)
+
+
+@dataclass(eq=False)
+class BoardVisit:
+    """A visit as the board shows it: what a row of the board needs, read as values.
+
+    Every phone on the team reads the board at every change, and making a model
+    instance for each visit, its client and its carer was the larger part of reading
+    it; a visit read this way costs a tuple's worth. The attributes are the model's
+    (``pk``, ``client_id``, ``client.display_name``, ``assignee.display_name``,
+    ``get_status_display``, ...), so pages and serializers read either alike.
+    """
+
+    COLUMNS = (
+        "id",
+        "window_start",
+        "window_end",
+        "expected_minutes",
+        "tasks",
+        "status",
+        "late_until",
+        "late_note",
+        "actual_start",
+        "actual_end",
+        "version",
+        "client_id",
+        "client__preferred_name",
+        "client__first_name",
+        "client__last_name",
+        "assignee_id",
+        "assignee__preferred_name",
+        "assignee__first_name",
+        "assignee__last_name",
+        "assignee__username",
+        "has_open_offers",
+    )
+
+    pk: int
+    window_start: datetime.datetime
+    window_end: datetime.datetime
+    expected_minutes: int
+    tasks: list
+    status: str
+    late_until: datetime.datetime | None
+    late_note: str
+    actual_start: datetime.datetime | None
+    actual_end: datetime.datetime | None
+    version: int
+    client: Named
+    assignee: Named | None
+    has_open_offers: bool
+    open_offers: list[HandoverOffer] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: dict) -> BoardVisit:
+        assignee_id = row["assignee_id"]
+        return cls(
+            pk=row["id"],
+            window_start=row["window_start"],
+            window_end=row["window_end"],
+            expected_minutes=row["expected_minutes"],
+            tasks=row["tasks"],
+            status=row["status"],
+            late_until=row["late_until"],
+            late_note=row["late_note"],
+            actual_start=row["actual_start"],
+            actual_end=row["actual_end"],
+            version=row["version"],
+            client=Named(
+                row["client_id"],
+                client_display_name(
+                    row["client__preferred_name"],
+                    row["client__first_name"],
+                    row["client__last_name"],
+                ),
+            ),
+            assignee=None
+            if assignee_id is None
+            else Named(
+                assignee_id,
+                person_display_name(
+                    row["assignee__preferred_name"],
+                    row["assignee__first_name"],
+                    row["assignee__last_name"],
+                    row["assignee__username"],
+                ),
+            ),
+            has_open_offers=row["has_open_offers"],
+        )
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def client_id(self) -> int:
+        return self.client.pk
+
+    @property
+    def assignee_id(self) -> int | None:
+        return None if self.assignee is None else self.assignee.pk
+
+    def get_status_display(self) -> str:
+        return Visit.Status(self.status).label
+
+
+@dataclass(frozen=True)
+class Named:
+    """A client or person on the board: who, and what the team calls them."""
+
+    pk: int
+    display_name: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+def _has_open_offers() -> RawSQL:
+    """Whether a visit is part of an open handover or swap offer, as a plain SQL
+    EXISTS (read with every board; the ORM's Exists cost more to build than to run)."""
+    offers = HandoverOffer._meta.db_table
+    visit = f"{Visit._meta.db_table}.id"  # the board's base table keeps its own name
+    return RawSQL(  # noqa: S611 -- table names from the models, the status a parameter
+        f"EXISTS (SELECT 1 FROM {offers} o WHERE o.status = %s"  # noqa: S608
+        f" AND (o.visit_id = {visit} OR o.swap_visit_id = {visit}))",
+        (HandoverOffer.Status.OFFERED.value,),
+        output_field=BooleanField(),
+    )
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:
@@ -51,20 +188,29 @@ def board_team(person: Person, *, pk: int | None = None, slug: str | None = None
     """The team whose board the person asks for, if they may see it, with the head of
     its stream read in the same query (``team.board_head``): the first read of
     ``board`` (see there), so the board costs one query fewer."""
+    streams = events.Stream._meta.db_table
     if slug is not None:
         lookup = {"slug": slug}
-        name = Concat(Value("team."), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+        team = f"{Team._meta.db_table}.id"
+        name, params = f"'{team_access.TEAM_STREAM_PREFIX}' || CAST({team} AS TEXT)", ()
     else:
-        # The stream's name is known: a plain comparison (cheaper to build than the
-        # expression, and the board is read at every change on every phone).
-        lookup, name = {"pk": pk}, f"team.{pk}"
-    head = events.Stream.objects.filter(name=name).values("last_seq")[:1]
+        # The stream's name is known: a parameter.
+        lookup, name, params = {"pk": pk}, "%s", (f"{team_access.TEAM_STREAM_PREFIX}{pk}",)
+    # Plain SQL, not the ORM's Subquery: the board is read at every change on every
+    # phone, and building that expression cost more than running it.
+    head = RawSQL(  # noqa: S611 -- table and column names from the models
+        f"SELECT last_seq FROM {streams} WHERE name = {name}",  # noqa: S608
+        params,
+        output_field=BigIntegerField(),
+    )
     found = list(
         team_access.teams_visible_to(person)
         .filter(**lookup)
-        .annotate(board_head=Coalesce(Subquery(head), 0))
+        .annotate(board_head=head)
         .order_by()[:1]
     )
+    if found:
+        found[0].board_head = found[0].board_head or 0  # no event yet: no stream row
     return found[0] if found else None
 
 
@@ -97,26 +243,23 @@ def board(team: Team, start_date: datetime.date, days: int = 1) -> Board:
     seq = getattr(team, "board_head", None)
     if seq is None:
         seq = events.head(stream)  # first: see the docstring
-    open_offers = HandoverOffer.objects.filter(status=HandoverOffer.Status.OFFERED)
-    visits = list(
-        Visit.objects.filter(
+    visits = [
+        BoardVisit.from_row(row)
+        for row in Visit.objects.filter(
             client__team=team,
             window_start__gte=_midnight(start_date),
             window_start__lt=_midnight(start_date + datetime.timedelta(days=days)),
         )
-        .annotate(
-            has_open_offers=Exists(
-                open_offers.filter(Q(visit=OuterRef("pk")) | Q(swap_visit=OuterRef("pk")))
-            )
-        )
-        .select_related("client", "assignee")
+        .annotate(has_open_offers=_has_open_offers())
         .order_by("window_start", "id")
-    )
+        .values(*BoardVisit.COLUMNS)
+    ]
     by_visit: dict[int, list[HandoverOffer]] = {v.pk: [] for v in visits}
     offered = [v.pk for v in visits if v.has_open_offers]
     if offered:
         offers = (
-            open_offers.filter(Q(visit__in=offered) | Q(swap_visit__in=offered))
+            HandoverOffer.objects.filter(status=HandoverOffer.Status.OFFERED)
+            .filter(Q(visit__in=offered) | Q(swap_visit__in=offered))
             .select_related("from_person", "to_person")
             .order_by("created", "id")
         )

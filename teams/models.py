@@ -29,7 +29,16 @@ class Person(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.preferred_name or self.get_full_name() or self.username
+        return person_display_name(
+            self.preferred_name, self.first_name, self.last_name, self.username
+        )
+
+
+def person_display_name(preferred_name: str, first_name: str, last_name: str, username: str) -> str:
+    """How a person is named to others: what they prefer, else their full name, else
+    their username. A function of the columns, so rows read as values name people the
+    same way as ``Person.display_name``."""
+    return preferred_name or f"{first_name} {last_name}".strip() or username
 
 
 class Team(models.Model):
@@ -85,11 +94,13 @@ class Team(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def current(self):
-        return self.filter(left__isnull=True)
+        return self.filter(**Membership.CURRENT)
 
 
 class Membership(models.Model):
     """A person's time in a team. Leaving closes the row; history is never deleted."""
+
+    CURRENT = {"left__isnull": True}  # the lookup of a membership not yet ended
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")

@@ -9,6 +9,12 @@ from django.utils import timezone
 from teams.models import Person, Team
 
 
+def client_display_name(preferred_name: str, first_name: str, last_name: str) -> str:
+    """How a client is named: the name they go by, then their family name. A function
+    of the columns, so rows read as values name clients as ``Client.display_name`` does."""
+    return f"{preferred_name or first_name} {last_name}".strip()
+
+
 class Client(models.Model):
     """A person the team looks after. Personal details kept to what care needs."""
 
@@ -47,8 +53,7 @@ class Client(models.Model):
 
     @property
     def display_name(self) -> str:
-        first = self.preferred_name or self.first_name
-        return f"{first} {self.last_name}".strip()
+        return client_display_name(self.preferred_name, self.first_name, self.last_name)
 
     def stream(self, scope: str) -> str:
         """The live stream of one scope of this client's record (portal users)."""

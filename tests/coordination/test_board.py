@@ -287,6 +287,38 @@ def test_the_written_out_board_row_is_what_the_declared_fields_give(w):
         assert out.to_representation(visit) == dict(walked), visit.pk
 
 
+def test_the_board_reads_rows_that_show_as_the_visits_do(w):
+    """The board reads its visits as values, not model instances (``BoardVisit``): each
+    row says and names exactly what the visit read as a model says, whatever names a
+    person or client has (preferred, full, only a username)."""
+    from coordination.api import BoardVisitOut
+
+    w.ana.preferred_name, w.ana.first_name, w.ana.last_name = "", "", ""
+    w.ana.save()  # named by username alone
+    w.ben.preferred_name = "Benny"
+    w.ben.save()
+    w.client.preferred_name = "Mies"
+    w.client.save()
+    board = selectors.board(w.noord, datetime.date.fromisoformat(DAY))
+    assert {v.pk for v in board.visits} == {w.open.pk, w.anas.pk, w.bens.pk, w.spare.pk}
+    out = BoardVisitOut()
+    for row in board.visits:
+        model = selectors.board_visit(row.pk)
+        assert out.to_representation(row) == out.to_representation(model), row.pk
+        assert row.get_status_display() == model.get_status_display()
+        assert (row.id, row.client_id, row.assignee_id) == (
+            model.id,
+            model.client_id,
+            model.assignee_id,
+        )
+        assert row.tasks == model.tasks
+    names = {v.pk: v.assignee and v.assignee.display_name for v in board.visits}
+    assert names[w.anas.pk] == w.ana.username
+    assert names[w.bens.pk] == "Benny"
+    assert names[w.open.pk] is None
+    assert board.visits[0].client.display_name == "Mies " + w.client.last_name
+
+
 def test_the_board_takes_up_to_a_week_from_today_by_default(w):
     plan(w.ana, w.client, at("2026-12-14", "09:00"))  # the 7th day from the 8th
     plan(w.ana, w.client, at("2026-12-15", "09:00"))  # the 8th: not shown

@@ -133,10 +133,11 @@ def captured_sends(monkeypatch):
 
     sent: list[tuple[str, dict]] = []
 
-    def capture(group: str, message: dict) -> None:
-        if "text" in message:  # a stream event: the client's JSON, written once
-            message = {**json.loads(message["text"]), "type": message["type"]}
-        sent.append((group, message))
+    def capture(messages: list[tuple[str, dict]]) -> None:
+        for group, message in messages:
+            if "text" in message:  # a stream event: the client's JSON, written once
+                message = {**json.loads(message["text"]), "type": message["type"]}
+            sent.append((group, message))
 
-    monkeypatch.setattr(events, "_send", capture)
+    monkeypatch.setattr(events, "_send_all", capture)
     return sent

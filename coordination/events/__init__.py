@@ -21,6 +21,7 @@ notifications are made this way). The registry holds callables only.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -164,8 +165,7 @@ def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
                 for stream, seq in seqs.items()
             ]
         )
-        for record in records:
-            transaction.on_commit(partial(_ring, record), robust=True)
+        transaction.on_commit(partial(_ring, records), robust=True)
         # After the rings are queued, so what handlers publish rings after its cause.
         for handler in list(_handlers):
             handler(event, records)
@@ -173,12 +173,31 @@ def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
 
 
 def _send(group: str, message: dict) -> None:
+    _send_all([(group, message)])
+
+
+def _send_all(messages: list[tuple[str, dict]]) -> None:
+    """``group_send`` each (group, message), all in one hop to the event loop: a
+    service runs on a request's one worker thread, which waits for the hop, so an
+    event in two streams (the team's and the client's) costs one wait, not two.
+    Raises the first failure once every message was tried."""
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, message)
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        results = await asyncio.gather(
+            *(layer.group_send(group, message) for group, message in messages),
+            return_exceptions=True,
+        )
+        failures = [result for result in results if isinstance(result, BaseException)]
+        if failures:
+            raise failures[0]
+
+    async_to_sync(send_all)()
 
 
 def live_message(record: EventRecord) -> dict:
@@ -193,12 +212,14 @@ def live_message(record: EventRecord) -> dict:
     }
 
 
-def _ring(record: EventRecord) -> None:
+def _ring(records: list[EventRecord]) -> None:
     try:
-        _send(group_for_stream(record.stream), live_message(record))
+        _send_all([(group_for_stream(r.stream), live_message(r)) for r in records])
     except Exception:
-        # The event is already in the log; consumers heal the gap from there.
-        logger.warning("live delivery failed for %s#%s", record.stream, record.seq)
+        # The events are already in the log; consumers heal the gap from there.
+        logger.warning(
+            "live delivery failed for %s", ", ".join(f"{r.stream}#{r.seq}" for r in records)
+        )
 
 
 def notify_access_changed(person_id: int) -> None:

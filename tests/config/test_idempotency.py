@@ -581,6 +581,25 @@ def test_a_token_caller_is_keyed_by_their_token(world):
     assert IdempotentRequest.objects.get().person == world.ana
 
 
+def test_a_keyed_write_reads_the_callers_token_once(world):
+    """The middleware finds the caller before the view does; the token is read once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = Token.objects.create(user=world.ana)
+    client = APIClient(headers={"Authorization": f"Token {token.key}"})
+    url = f"{API}/teams/{world.noord.pk}/proposals"
+    with CaptureQueriesContext(connection) as queries:
+        first = client.post(url, proposal_body(), format="json", headers={KEY: "k-1"})
+    assert first.status_code == 201
+    table = Token._meta.db_table
+    assert sum(table in q["sql"] for q in queries.captured_queries) == 1
+    # A refused token is refused by the view as well (nothing kept of it).
+    bad = APIClient(headers={"Authorization": "Token nonsense"})
+    refused = bad.post(url, proposal_body(), format="json", headers={KEY: "k-2"})
+    assert refused.status_code == 401
+
+
 def test_under_asgi_a_retry_is_replayed_too(world):
     # daphne serves the API: Django runs this sync middleware and the view in one thread,
     # so the view's work and the stored answer share the one transaction there as well.

@@ -76,10 +76,10 @@ def test_nothing_is_sent_before_commit(captured_sends):
 
 
 def test_a_failing_channel_layer_loses_nothing_from_the_log(monkeypatch):
-    def broken(group, message):
+    def broken(messages):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(events, "_send", broken)
+    monkeypatch.setattr(events, "_send_all", broken)
     with transaction.atomic():
         publish(Event("still.logged"), streams=["team.1"])
     assert events.read("team.1", after=0)[0].type == "still.logged"
@@ -153,7 +153,7 @@ def test_the_live_message_carries_the_clients_json_written_once(monkeypatch):
     import json
 
     raw = []
-    monkeypatch.setattr(events, "_send", lambda group, message: raw.append((group, message)))
+    monkeypatch.setattr(events, "_send_all", raw.extend)
     with transaction.atomic():
         publish(Event("x", {"id": 7}, actor=3), streams=["team.4", "team.2"])
     assert [(group, sorted(m)) for group, m in raw] == [
@@ -172,3 +172,34 @@ def test_the_live_message_carries_the_clients_json_written_once(monkeypatch):
             "at": sent["at"],
         }
         assert group == f"s.{message['stream']}"
+
+
+def test_an_event_in_two_streams_rings_both_in_one_hop(monkeypatch):
+    """A service's worker thread waits for each hop to the event loop: the event of
+    a write (the team's stream and the client's) rings its groups in one."""
+    calls = []
+    monkeypatch.setattr(events, "_send_all", lambda messages: calls.append(list(messages)))
+    with transaction.atomic():
+        publish(Event("x"), streams=["team.4", "client.9.visits"])
+        publish(Event("y"), streams=["team.4"])
+    assert [[group for group, _ in call] for call in calls] == [
+        ["s.client.9.visits", "s.team.4"],
+        ["s.team.4"],
+    ]
+
+
+def test_one_failing_group_send_still_sends_the_others_then_raises(monkeypatch):
+    import channels.layers
+
+    sent = []
+
+    class Layer:
+        async def group_send(self, group, message):
+            if group == "down":
+                raise ConnectionError("redis is down")
+            sent.append(group)
+
+    monkeypatch.setattr(channels.layers, "get_channel_layer", lambda: Layer())
+    with pytest.raises(ConnectionError):
+        events._send_all([("down", {}), ("up", {})])
+    assert sent == ["up"]

@@ -86,16 +86,17 @@ async def test_a_lost_live_delivery_is_healed_from_the_log(personas, monkeypatch
     socket = connect(personas.ana, f"?since={stream}:0")
     assert (await socket.connect())[0]
     await receive_until_ready(socket)
-    real_send = events._send
+    real_send = events._send_all
     dropped = []
 
-    def lossy(group, message):
-        if message.get("seq") == 1:
-            dropped.append(message)  # the channel layer loses this one
-            return
-        real_send(group, message)
+    def lossy(messages):
+        for group, message in messages:
+            if message.get("seq") == 1:
+                dropped.append(message)  # the channel layer loses this one
+            else:
+                real_send([(group, message)])
 
-    monkeypatch.setattr(events, "_send", lossy)
+    monkeypatch.setattr(events, "_send_all", lossy)
     await emit(stream, "first")
     await emit(stream, "second")
     got = [await socket.receive_json_from(timeout=3) for _ in range(2)]

@@ -214,3 +214,26 @@ def test_publishing_to_two_streams_in_opposite_orders_does_not_deadlock(postgres
         by_event.setdefault((record.data["thread"], record.data["i"]), set()).add(record.stream)
     assert len(by_event) == THREADS * PER_THREAD
     assert all(streams == {first, second} for streams in by_event.values())
+
+
+def test_the_records_publish_returns_are_the_rows_it_wrote(postgres, captured_sends):
+    """On PostgreSQL one statement numbers and writes the records: what publish returns
+    is what the log holds, for streams with a counter and a new one in one event."""
+    with transaction.atomic():
+        publish(Event("first"), streams=["team.71"])
+    with transaction.atomic():
+        records = publish(
+            Event("both", {"visit": 3, "note": "é"}, actor=5),
+            streams=["team.71", "client.9.visits"],
+        )
+    assert [(r.stream, r.seq) for r in records] == [("client.9.visits", 1), ("team.71", 2)]
+    for record in records:
+        stored = EventRecord.objects.get(pk=record.pk)
+        assert stored.as_message() == record.as_message()
+        assert (stored.stream, stored.seq, stored.type, stored.actor_id) == (
+            record.stream,
+            record.seq,
+            "both",
+            5,
+        )
+    assert events.heads(["team.71", "client.9.visits"]) == {"team.71": 2, "client.9.visits": 1}

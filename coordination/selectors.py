@@ -167,6 +167,16 @@ class Named:
         return self.pk
 
 
+def _open_offers(visit_ids: list[int]) -> QuerySet[HandoverOffer]:
+    """The open handover and swap offers of these visits, oldest first."""
+    return (
+        HandoverOffer.objects.filter(status=HandoverOffer.Status.OFFERED)
+        .filter(Q(visit__in=visit_ids) | Q(swap_visit__in=visit_ids))
+        .select_related("from_person", "to_person")
+        .order_by("created", "id")
+    )
+
+
 def _has_open_offers() -> RawSQL:
     """Whether a visit is part of an open handover or swap offer, as a plain SQL
     EXISTS (read with every board; the ORM's Exists cost more to build than to run)."""
@@ -257,13 +267,7 @@ def board(team: Team, start_date: datetime.date, days: int = 1) -> Board:
     by_visit: dict[int, list[HandoverOffer]] = {v.pk: [] for v in visits}
     offered = [v.pk for v in visits if v.has_open_offers]
     if offered:
-        offers = (
-            HandoverOffer.objects.filter(status=HandoverOffer.Status.OFFERED)
-            .filter(Q(visit__in=offered) | Q(swap_visit__in=offered))
-            .select_related("from_person", "to_person")
-            .order_by("created", "id")
-        )
-        for offer in offers:
+        for offer in _open_offers(offered):
             for visit_id in (offer.visit_id, offer.swap_visit_id):
                 if visit_id in by_visit:
                     by_visit[visit_id].append(offer)
@@ -273,15 +277,14 @@ def board(team: Team, start_date: datetime.date, days: int = 1) -> Board:
 
 
 def board_visit(pk: int) -> Visit:
-    """One visit as the board shows it (after a write), in two queries."""
-    visit = Visit.objects.select_related("client", "assignee").get(pk=pk)
-    visit.open_offers = list(
-        HandoverOffer.objects.filter(
-            Q(visit=visit) | Q(swap_visit=visit), status=HandoverOffer.Status.OFFERED
-        )
-        .select_related("from_person", "to_person")
-        .order_by("created", "id")
+    """One visit as the board shows it (after a write): one query, and one more for
+    its open offers when it has any."""
+    visit = (
+        Visit.objects.select_related("client", "assignee")
+        .annotate(has_open_offers=_has_open_offers())
+        .get(pk=pk)
     )
+    visit.open_offers = list(_open_offers([visit.pk])) if visit.has_open_offers else []
     return visit
 
 

@@ -581,6 +581,23 @@ def test_a_token_caller_is_keyed_by_their_token(world):
     assert IdempotentRequest.objects.get().person == world.ana
 
 
+def test_a_first_keyed_write_reserves_its_key_in_one_statement(world):
+    """No read before the insert and no savepoint around it: one INSERT ... ON CONFLICT
+    (every keyed write starts with it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"{API}/teams/{world.noord.pk}/proposals"
+    with CaptureQueriesContext(connection) as queries:
+        first = api(world.ana).post(url, proposal_body(), format="json", headers={KEY: "k-1"})
+    assert first.status_code == 201
+    table = IdempotentRequest._meta.db_table
+    touching = [q["sql"] for q in queries.captured_queries if table in q["sql"]]
+    assert len(touching) == 2, touching  # the reservation, then the answer stored
+    assert touching[0].startswith("INSERT") and "ON CONFLICT DO NOTHING" in touching[0]
+    assert touching[1].startswith("UPDATE")
+
+
 def test_a_keyed_write_reads_the_callers_token_once(world):
     """The middleware finds the caller before the view does; the token is read once."""
     from django.db import connection
@@ -667,8 +684,9 @@ def test_a_replay_costs_the_same_few_queries_however_many_keys_are_kept(world):
         for n in range(200)
     )
     assert replay_queries("second") == few
-    # One read of the key (inside the request's transaction, a savepoint in tests).
-    assert few <= 3
+    # The insert that finds the key taken and one read of it (inside the request's
+    # transaction, a savepoint in tests).
+    assert few <= 4
 
 
 # --- expiry ----------------------------------------------------------------------------------

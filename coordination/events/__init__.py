@@ -112,40 +112,14 @@ def _next_seq(stream: str) -> int:
     return row[0]
 
 
-def _next_seqs(streams: list[str]) -> dict[str, int]:
-    """The next number of each stream (sorted, distinct), locking their counters in
-    name order so two publishers never wait on each other.
-
-    On PostgreSQL one statement does it for any number of streams: the CTE locks the
-    rows in order (FOR UPDATE), the UPDATE increments them and returns the numbers.
-    Elsewhere (SQLite, which serialises writers anyway) one statement per stream.
-    """
-    if len(streams) == 1 or connection.vendor != "postgresql":
-        return {stream: _next_seq(stream) for stream in streams}
-    table = connection.ops.quote_name(Stream._meta.db_table)
-    sql = (
-        f"WITH locked AS (SELECT name FROM {table} WHERE name = ANY(%s)"  # noqa: S608
-        f" ORDER BY name FOR UPDATE)"
-        f" UPDATE {table} AS s SET last_seq = s.last_seq + 1 FROM locked"
-        f" WHERE s.name = locked.name RETURNING s.name, s.last_seq"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [streams])
-        seqs = dict(cursor.fetchall())
-    missing = [stream for stream in streams if stream not in seqs]
-    if missing:  # new streams: create their counters, then number them in order
-        Stream.objects.bulk_create([Stream(name=name) for name in missing], ignore_conflicts=True)
-        for stream in missing:
-            seqs[stream] = _next_seq(stream)
-    return seqs
-
-
 def _append(streams: list[str], event: Event, now) -> list[EventRecord]:
     """PostgreSQL: number the event in each stream and write its records in one
     statement (every publish of every write goes through here: one round trip, not
-    one to number and one to write). The counters are locked in name order, as in
-    ``_next_seqs``; a stream without a counter yet gets one, then the same statement
-    numbers it."""
+    one to number and one to write). The counters are locked in name order (FOR
+    UPDATE in the CTE), so two publishers to the same streams never wait on each
+    other in a cycle; a stream without a counter yet gets one, then the same
+    statement numbers it. Elsewhere (SQLite, which serialises writers anyway)
+    ``publish`` numbers each stream with ``_next_seq``."""
     counters = connection.ops.quote_name(Stream._meta.db_table)
     log = connection.ops.quote_name(EventRecord._meta.db_table)
     sql = (
@@ -199,13 +173,13 @@ def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
                 [
                     EventRecord(
                         stream=stream,
-                        seq=seq,
+                        seq=_next_seq(stream),
                         type=event.type,
                         data=event.data,
                         actor_id=event.actor,
                         at=now,
                     )
-                    for stream, seq in _next_seqs(sorted(set(streams))).items()
+                    for stream in sorted(set(streams))
                 ]
             )
         transaction.on_commit(partial(_ring, records), robust=True)

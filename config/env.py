@@ -58,19 +58,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# Every SQLite database Kith opens, named by DATABASE_URL or not. IMMEDIATE takes the
+# write lock at BEGIN, so two writers queue on the timeout instead of one failing with
+# "database is locked" when both upgrade their read lock mid-transaction.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def database_config(url: str, *, base_dir: Path, pool_min: int, pool_max: int) -> dict:
     """Django DATABASES['default'] from DATABASE_URL (empty: SQLite in the project)."""
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": base_dir / "kith.sqlite3",
-            # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the
-            # timeout instead of failing with "database is locked" mid-transaction.
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
             "TEST": {"NAME": base_dir / "kith-test.sqlite3"},
         }
     scheme = urlsplit(url).scheme
@@ -84,6 +88,8 @@ def database_config(url: str, *, base_dir: Path, pool_min: int, pool_max: int) -
         config = dj_database_url.parse(url, conn_max_age=0)
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"DATABASE_URL is malformed: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if config["ENGINE"] == "django.db.backends.postgresql":
         if not config.get("NAME"):
             raise ConfigError("DATABASE_URL names no database (add /name after the host)")

@@ -34,6 +34,20 @@ class TestDatabaseUrl:
         assert config["ENGINE"] == "django.db.backends.sqlite3"
         assert config["NAME"] == tmp_path / "kith.sqlite3"
 
+    def test_sqlite_named_by_url_queues_its_writers_like_the_default(self, tmp_path):
+        """Two writers at once (a race for the same visit) wait their turn instead of
+        one failing with "database is locked" (a 500): the browser tests' daphne and
+        any deployment that names its SQLite file get the same options as the default."""
+        default = env.database_config("", base_dir=tmp_path, pool_min=1, pool_max=5)
+        named = env.database_config(
+            f"sqlite:///{tmp_path}/other.sqlite3", base_dir=tmp_path, pool_min=1, pool_max=5
+        )
+        assert named["ENGINE"] == "django.db.backends.sqlite3"
+        assert named["NAME"] == f"{tmp_path}/other.sqlite3"
+        assert named["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        assert named["OPTIONS"]["timeout"] >= 5
+        assert named["OPTIONS"] == default["OPTIONS"]
+
     def test_postgres_uses_the_pool_and_no_persistent_connections(self, tmp_path):
         config = env.database_config(
             "postgres://kith:pw@db.local:5433/kith", base_dir=tmp_path, pool_min=2, pool_max=9

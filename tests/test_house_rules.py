@@ -80,3 +80,23 @@ def test_find_python_finds_one_here():
         timeout=30,
     )
     assert version.stdout.strip() == "True"
+
+
+def test_browser_tests_poll_only_functions():
+    """Playwright polls a bare-expression predicate by evaluating it as a string in
+    the page, which Kith's Content-Security-Policy (no 'unsafe-eval') refuses; such a
+    wait passes only when its condition already holds at the first check."""
+    offenders = []
+    for path in (ROOT / "tests" / "frontend" / "browser").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", None) == "wait_for_function"
+                and node.args
+                and not (
+                    isinstance(node.args[0], ast.Constant)
+                    and str(node.args[0].value).lstrip().startswith(("() =>", "function"))
+                )
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

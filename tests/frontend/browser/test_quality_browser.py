@@ -49,8 +49,10 @@ def test_an_inspector_reads_the_portal_and_a_team_chart_on_a_phone(
     chart = page.locator("#quality-chart")
     expect(chart).to_be_visible()
     # The SVG loaded and was drawn (an image that failed has no natural width).
-    page.wait_for_function("document.querySelector('#quality-chart').complete")
-    assert page.evaluate("document.querySelector('#quality-chart').naturalWidth") > 0
+    # (Read through locator assertions: a bare-expression predicate polled by
+    # wait_for_function is evaluated as a string, which the page's CSP refuses.)
+    expect(chart).to_have_js_property("complete", True)
+    expect(chart).not_to_have_js_property("naturalWidth", 0)
     assert chart.bounding_box()["width"] > 200
     assert fits(page)
     page.screenshot(path=str(SHOTS / "quality-team-inspector.png"), full_page=True)

@@ -25,7 +25,7 @@ from care.selectors import records
 from care.services import clients as client_services
 from care.services import plans as plan_services
 from teams import selectors as team_selectors
-from teams.api.core import if_match_version
+from teams.api.core import IdField, WholeNumberField, if_match_version
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)
 
@@ -78,7 +78,7 @@ class ClientPatchIn(serializers.Serializer):
     address = serializers.CharField(max_length=200, allow_blank=True, required=False)
     postcode = serializers.CharField(max_length=12, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
-    version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
+    version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 
 class StatusIn(serializers.Serializer):
@@ -128,7 +128,7 @@ class NetworkMemberIn(serializers.Serializer):
 
 
 class GrantIn(serializers.Serializer):
-    member = serializers.IntegerField()
+    member = IdField()
     scope = serializers.CharField()
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
@@ -172,25 +172,25 @@ class PlanOut(serializers.Serializer):
 
 
 class PlanProblemIn(serializers.Serializer):
-    problem = serializers.IntegerField()
+    problem = IdField()
     scope = serializers.CharField()
     severity = serializers.CharField()
-    signs = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    version = serializers.IntegerField(required=False)
+    signs = serializers.ListField(child=IdField(), required=False, default=list)
+    version = WholeNumberField(required=False)
 
 
 class InterventionIn(serializers.Serializer):
-    category = serializers.IntegerField()
-    target = serializers.IntegerField()
+    category = IdField()
+    target = IdField()
     description = serializers.CharField(max_length=2000, allow_blank=True)
     frequency = serializers.CharField(max_length=80, allow_blank=True)
-    version = serializers.IntegerField(required=False)
+    version = WholeNumberField(required=False)
 
 
 class RatingIn(serializers.Serializer):
-    knowledge = serializers.IntegerField()
-    behavior = serializers.IntegerField()
-    status = serializers.IntegerField()
+    knowledge = WholeNumberField()
+    behavior = WholeNumberField()
+    status = WholeNumberField()
     rated_on = serializers.DateField(required=False)
     note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 

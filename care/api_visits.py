@@ -18,7 +18,7 @@ from care import access, services
 from care.api import IF_MATCH, client_or_404, kept_client_or_404
 from care.models import Budget, Visit
 from care.selectors import budgets as budget_selectors
-from teams.api.core import if_match_version
+from teams.api.core import IdField, WholeNumberField, if_match_version
 from teams.models import Person
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -53,25 +53,25 @@ class VisitOut(serializers.ModelSerializer):
 class VisitIn(serializers.Serializer):
     window_start = serializers.DateTimeField()
     window_end = serializers.DateTimeField()
-    expected_minutes = serializers.IntegerField()
+    expected_minutes = WholeNumberField()
     tasks = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class AssignIn(serializers.Serializer):
-    person = serializers.IntegerField(allow_null=True)
-    version = serializers.IntegerField(required=False)
+    person = IdField(allow_null=True)
+    version = WholeNumberField(required=False)
 
 
 class FinishIn(serializers.Serializer):
     actual_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
     actual_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
-    version = serializers.IntegerField(required=False)
+    version = WholeNumberField(required=False)
 
 
 class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
-    version = serializers.IntegerField(required=False)
+    version = WholeNumberField(required=False)
 
 
 class StatementOut(serializers.Serializer):
@@ -100,7 +100,7 @@ class EntryIn(serializers.Serializer):
     kind = serializers.CharField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     reason = serializers.CharField(max_length=500, allow_blank=True)
-    corrects = serializers.IntegerField(required=False, allow_null=True, default=None)
+    corrects = IdField(required=False, allow_null=True, default=None)
 
 
 class EntryOut(serializers.Serializer):

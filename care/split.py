@@ -31,6 +31,7 @@ from care.models import Client, Visit
 from care.services.split import clients_follow_split
 from teams import decisions
 from teams.models import Membership, Proposal, Team
+from teams.numbers import is_id
 
 KEY = "clients"
 WINDOW = datetime.timedelta(weeks=12)
@@ -185,9 +186,9 @@ def clients_named(team: Team, ids) -> list[Client]:
 def _is_id(value) -> bool:
     if isinstance(value, bool):
         return False
-    if isinstance(value, int):
-        return value > 0
-    return isinstance(value, str) and value.isdecimal() and int(value) > 0
+    if isinstance(value, str) and value.isdecimal():
+        value = int(value)
+    return is_id(value)
 
 
 def validate(team: Team, moving, value) -> list[int]:

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.out_of_range.OutOfRangeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -191,6 +192,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # ``<id:pk>`` (config.converters): an integer of at most 18 digits.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},  # teams.numbers.MAX
+    },
     # Several models have a "status"; name each set of choices after its model.
     "ENUM_NAME_OVERRIDES": {
         "ProposalStatusEnum": "teams.models.Proposal.Status",

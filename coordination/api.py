@@ -28,8 +28,9 @@ from coordination import access, selectors, services
 from coordination import events as log
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
 from teams import selectors as team_selectors
-from teams.api.core import if_match_version
+from teams.api.core import IdField, WholeNumberField, bounded, if_match_version
 from teams.models import Person
+from teams.numbers import MAX
 
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, description="The version you saw (or send version)."
@@ -37,7 +38,7 @@ IF_MATCH = OpenApiParameter(
 
 
 class StreamQuery(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, default=0)
+    after = serializers.IntegerField(min_value=0, max_value=MAX, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=200)
 
 
@@ -62,9 +63,11 @@ class StreamEventsView(APIView):
         summary="Events of a stream after a sequence number",
         parameters=[
             OpenApiParameter(
-                "after", int, description="Last sequence number seen (0: from the start)."
+                "after", bounded(0), description="Last sequence number seen (0: from the start)."
             ),
-            OpenApiParameter("limit", int, description="At most this many events (1 to 1000)."),
+            OpenApiParameter(
+                "limit", bounded(1, 1000), description="At most this many events (1 to 1000)."
+            ),
         ],
         responses=StreamEventsOut,
     )
@@ -179,7 +182,7 @@ class BoardQuery(serializers.Serializer):
 
 
 class VersionIn(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
+    version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 
 class LateIn(VersionIn):
@@ -190,13 +193,13 @@ class LateIn(VersionIn):
 
 
 class HandoverIn(VersionIn):
-    to = serializers.IntegerField(help_text="The colleague (a person id) offered the visit.")
+    to = IdField(help_text="The colleague (a person id) offered the visit.")
     note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
 
 class SwapIn(VersionIn):
-    swap_visit = serializers.IntegerField(help_text="The colleague's visit you would take.")
-    swap_version = serializers.IntegerField(help_text="The version of that visit you saw.")
+    swap_visit = IdField(help_text="The colleague's visit you would take.")
+    swap_version = WholeNumberField(help_text="The version of that visit you saw.")
     note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
 
@@ -254,7 +257,11 @@ class TeamBoardView(APIView):
         ),
         parameters=[
             OpenApiParameter("date", str, description="First day, YYYY-MM-DD (default today)."),
-            OpenApiParameter("days", int, description="How many days, 1 to 7 (default 1)."),
+            OpenApiParameter(
+                "days",
+                bounded(1, selectors.MAX_DAYS),
+                description=f"How many days, 1 to {selectors.MAX_DAYS} (default 1).",
+            ),
         ],
         responses=BoardOut,
     )
@@ -460,7 +467,7 @@ class HelpRequestOut(serializers.Serializer):
 
 class HelpRequestIn(serializers.Serializer):
     visits = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of the team's visits nobody can cover."
+        child=IdField(), help_text="Ids of the team's visits nobody can cover."
     )
     skills = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")

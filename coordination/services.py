@@ -37,6 +37,7 @@ from coordination.models import HandoverOffer, HelpOffer, HelpRequest
 from teams import access as team_access
 from teams.errors import Conflict
 from teams.models import Person, Team
+from teams.numbers import is_id
 from teams.services.common import audit
 
 NOTE_LIMIT = 300
@@ -553,7 +554,7 @@ def help_request_raise(
     with transaction.atomic():
         locked = list(
             Visit.objects.select_for_update(of=("self",))
-            .filter(pk__in=ids, client__team=team)
+            .filter(pk__in=[i for i in ids if is_id(i)], client__team=team)
             .order_by("pk")
         )
         problems = []
@@ -568,7 +569,7 @@ def help_request_raise(
                     " ask only for visits nobody has."
                 )
         asked = (
-            HelpRequest.objects.filter(status=HelpRequest.Status.OPEN, visits__in=ids)
+            HelpRequest.objects.filter(status=HelpRequest.Status.OPEN, visits__in=locked)
             .values_list("pk", flat=True)
             .first()
         )

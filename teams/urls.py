@@ -6,47 +6,47 @@ urlpatterns = [
     path("auth/token", core.TokenView.as_view(), name="api-token"),
     path("me", core.MeView.as_view(), name="api-me"),
     path("teams/", core.TeamListView.as_view(), name="api-teams"),
-    path("teams/<int:pk>", core.TeamDetailView.as_view(), name="api-team"),
+    path("teams/<id:pk>", core.TeamDetailView.as_view(), name="api-team"),
     path(
-        "teams/<int:pk>/proposals", decisions.TeamProposalsView.as_view(), name="api-team-proposals"
+        "teams/<id:pk>/proposals", decisions.TeamProposalsView.as_view(), name="api-team-proposals"
     ),
     path(
-        "teams/<int:pk>/decisions", decisions.TeamDecisionsView.as_view(), name="api-team-decisions"
+        "teams/<id:pk>/decisions", decisions.TeamDecisionsView.as_view(), name="api-team-decisions"
     ),
-    path("teams/<int:pk>/roles", decisions.TeamRolesView.as_view(), name="api-team-roles"),
+    path("teams/<id:pk>/roles", decisions.TeamRolesView.as_view(), name="api-team-roles"),
     path(
-        "teams/<int:pk>/coach-accesses",
+        "teams/<id:pk>/coach-accesses",
         decisions.TeamCoachAccessView.as_view(),
         name="api-team-coach-accesses",
     ),
     path("decision-kinds", decisions.DecisionKindsView.as_view(), name="api-decision-kinds"),
     path("coaching", decisions.CoachingView.as_view(), name="api-coaching"),
-    path("proposals/<int:pk>", decisions.ProposalView.as_view(), name="api-proposal"),
+    path("proposals/<id:pk>", decisions.ProposalView.as_view(), name="api-proposal"),
     path(
-        "proposals/<int:pk>/comments",
+        "proposals/<id:pk>/comments",
         decisions.ProposalCommentsView.as_view(),
         name="api-proposal-comments",
     ),
     path(
-        "proposals/<int:pk>/consent",
+        "proposals/<id:pk>/consent",
         decisions.ProposalConsentView.as_view(),
         name="api-proposal-consent",
     ),
     path(
-        "proposals/<int:pk>/objections",
+        "proposals/<id:pk>/objections",
         decisions.ProposalObjectView.as_view(),
         name="api-proposal-object",
     ),
     path(
-        "proposals/<int:pk>/amend", decisions.ProposalAmendView.as_view(), name="api-proposal-amend"
+        "proposals/<id:pk>/amend", decisions.ProposalAmendView.as_view(), name="api-proposal-amend"
     ),
     path(
-        "proposals/<int:pk>/withdraw",
+        "proposals/<id:pk>/withdraw",
         decisions.ProposalWithdrawView.as_view(),
         name="api-proposal-withdraw",
     ),
     path(
-        "objections/<int:pk>/withdraw",
+        "objections/<id:pk>/withdraw",
         decisions.ObjectionWithdrawView.as_view(),
         name="api-objection-withdraw",
     ),

@@ -39,7 +39,7 @@ def api_endpoints(patterns=None, prefix: str = "") -> list[tuple[str, str, str]]
 
 
 def openapi_path(route: str) -> str:
-    """The schema's path of a route: "teams/<int:pk>" -> "/api/v1/teams/{id}"."""
+    """The schema's path of a route: "teams/<id:pk>" -> "/api/v1/teams/{id}"."""
 
     def name(match: re.Match) -> str:
         return "{id}" if match.group(1) == "pk" else "{" + match.group(1) + "}"

@@ -36,6 +36,7 @@ from care.quality import selectors as quality_selectors
 from care.quality.content import CANONICAL_FORM, HASH_ALGORITHM
 from care.selectors.clients import log_read
 from teams import selectors as team_selectors
+from teams.api.core import WholeNumberField
 from teams.api.decisions import ProposalDetailOut
 from teams.models import Team
 
@@ -70,10 +71,10 @@ class SurveyIn(serializers.Serializer):
         max_length=20,
         help_text='The quarter, "YYYY-Qn": this one (the default) or the one just ended.',
     )
-    recommend = serializers.IntegerField(help_text="Would you recommend the team? 0 to 10.")
-    listen = serializers.IntegerField(help_text='"The carers listen to me": 1 to 5.')
-    informed = serializers.IntegerField(help_text='"I know who is coming and when": 1 to 5.')
-    say = serializers.IntegerField(help_text='"I have a say in my care": 1 to 5.')
+    recommend = WholeNumberField(help_text="Would you recommend the team? 0 to 10.")
+    listen = WholeNumberField(help_text='"The carers listen to me": 1 to 5.')
+    informed = WholeNumberField(help_text='"I know who is coming and when": 1 to 5.')
+    say = WholeNumberField(help_text='"I have a say in my care": 1 to 5.')
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
 
 

@@ -47,6 +47,7 @@ from coordination.events import Event, publish
 from teams import access as team_access
 from teams.errors import Conflict
 from teams.models import Membership, Person
+from teams.numbers import is_id
 from teams.services.common import audit
 
 MAX_EXPECTED_MINUTES = 12 * 60
@@ -97,7 +98,7 @@ def _clean_carers(errors: Errors, client: Client, carers) -> list[int]:
     ids = _ids(carers)
     members = set(
         Membership.objects.current()
-        .filter(team_id=client.team_id, person_id__in=ids)
+        .filter(team_id=client.team_id, person_id__in=[i for i in ids if is_id(i)])
         .values_list("person_id", flat=True)
     )
     if set(ids) - members:
@@ -111,7 +112,7 @@ def _clean_interventions(errors: Errors, client: Client, interventions) -> list[
     ids = _ids(interventions)
     found = set(
         PlanIntervention.objects.filter(
-            pk__in=ids, plan_problem__plan__client=client, active=True
+            pk__in=[i for i in ids if is_id(i)], plan_problem__plan__client=client, active=True
         ).values_list("pk", flat=True)
     )
     if set(ids) - found:

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from coordination.notifications import selectors, services
 from coordination.notifications.models import Notification
-from teams.api.core import if_match_version
+from teams.api.core import WholeNumberField, if_match_version
 
 
 class NotificationOut(serializers.Serializer):
@@ -67,7 +67,7 @@ class PreferencesIn(serializers.Serializer):
     digest = serializers.BooleanField(required=False)
     quiet_start = serializers.CharField(allow_null=True, allow_blank=True, required=False)
     quiet_end = serializers.CharField(allow_null=True, allow_blank=True, required=False)
-    version = serializers.IntegerField(required=False, help_text="Or If-Match; optional.")
+    version = WholeNumberField(required=False, help_text="Or If-Match; optional.")
 
 
 CONFLICT = OpenApiResponse(description="Changed meanwhile: extra.current is the state now.")

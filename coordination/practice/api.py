@@ -29,7 +29,7 @@ from coordination.practice.models import (
     TITLE_LIMIT,
     Note,
 )
-from teams.api.core import if_match_version
+from teams.api.core import IdField, WholeNumberField, bounded, if_match_version
 
 KINDS = ", ".join(Note.Kind.values)
 IF_MATCH = OpenApiParameter(
@@ -239,7 +239,7 @@ class PracticeNoteIn(serializers.Serializer):
     targets = serializers.ListField(
         required=False, default=list, help_text="Omaha intervention target numbers."
     )
-    team = serializers.IntegerField(
+    team = IdField(
         required=False, allow_null=True, help_text="One of your teams (default: your only one)."
     )
     team_owned = serializers.BooleanField(required=False, default=False)
@@ -257,7 +257,7 @@ class PracticeNotePatchIn(serializers.Serializer):
     team_owned = serializers.BooleanField(required=False)
     public = serializers.BooleanField(required=False)
     confirm_no_client_data = serializers.BooleanField(required=False, default=False)
-    version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
+    version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 
 class PracticeAnswerIn(serializers.Serializer):
@@ -275,14 +275,14 @@ class PracticeCommentIn(serializers.Serializer):
 
 
 class PracticePointerIn(serializers.Serializer):
-    team = serializers.IntegerField(help_text="The team that solved it before.")
+    team = IdField(help_text="The team that solved it before.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class PracticeFollowIn(serializers.Serializer):
     tag = serializers.CharField(required=False, help_text="A tag's slug.")
-    problem = serializers.IntegerField(required=False, help_text="An Omaha problem's number.")
-    team = serializers.IntegerField(required=False, help_text="A team's id.")
+    problem = IdField(required=False, help_text="An Omaha problem's number.")
+    team = IdField(required=False, help_text="A team's id.")
 
 
 class PracticeTagIn(serializers.Serializer):
@@ -324,12 +324,16 @@ def _writer(request, doing: str) -> None:
 FILTERS = [
     OpenApiParameter("kind", str, description=KINDS),
     OpenApiParameter("tag", str, description="A tag's slug."),
-    OpenApiParameter("problem", int, description="An Omaha problem's number."),
-    OpenApiParameter("team", int, description="A team's id."),
+    OpenApiParameter("problem", bounded(1), description="An Omaha problem's number."),
+    OpenApiParameter("team", bounded(1), description="A team's id."),
     OpenApiParameter("from", str, description="Written on or after this day (YYYY-MM-DD)."),
     OpenApiParameter("to", str, description="Written on or before this day (YYYY-MM-DD)."),
     OpenApiParameter("cursor", str, description="The previous page's next."),
-    OpenApiParameter("limit", int, description=f"1 to {search.MAX_PAGE_SIZE} (default 20)."),
+    OpenApiParameter(
+        "limit",
+        bounded(1, search.MAX_PAGE_SIZE),
+        description=f"1 to {search.MAX_PAGE_SIZE} (default 20).",
+    ),
 ]
 
 
@@ -603,7 +607,9 @@ class FeedView(APIView):
         parameters=[
             OpenApiParameter("following", bool, description="Only what you follow."),
             OpenApiParameter("cursor", str, description="The previous page's next."),
-            OpenApiParameter("limit", int, description=f"1 to {feed.MAX_PAGE_SIZE}."),
+            OpenApiParameter(
+                "limit", bounded(1, feed.MAX_PAGE_SIZE), description=f"1 to {feed.MAX_PAGE_SIZE}."
+            ),
         ],
         responses=PracticeFeedPageOut,
     )

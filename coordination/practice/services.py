@@ -55,6 +55,7 @@ from coordination.practice.models import (
 )
 from teams.errors import Conflict, PreconditionRequired
 from teams.models import Person, Team
+from teams.numbers import is_id
 from teams.services.common import audit
 
 MAX_TAGS = 8
@@ -175,7 +176,8 @@ def _omaha(errors: Errors, name: str, value, model, what: str) -> list:
     if len(numbers) > MAX_LINKS:
         errors[name] = [f"At most {MAX_LINKS} {what}s."]
         return []
-    found = {row.number: row for row in model.objects.filter(number__in=numbers)}
+    keys = [n for n in numbers if is_id(n)]  # past a key's range: unknown, said below
+    found = {row.number: row for row in model.objects.filter(number__in=keys)}
     unknown = [n for n in numbers if n not in found]
     if unknown:
         highest = model.objects.order_by("-number").values_list("number", flat=True).first() or 0

@@ -13,6 +13,27 @@ from rest_framework.views import APIView
 from teams import selectors, services
 from teams.errors import PreconditionRequired
 from teams.models import Person, Team
+from teams.numbers import MAX
+
+
+class IdField(serializers.IntegerField):
+    """An id in a request body: a whole number a key can hold (teams.numbers)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{"min_value": 1, "max_value": MAX, **kwargs})
+
+
+class WholeNumberField(serializers.IntegerField):
+    """Any other whole number in a request body, bounded as a key is; the service says
+    which values it takes."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{"min_value": -MAX, "max_value": MAX, **kwargs})
+
+
+def bounded(low: int, high: int = MAX) -> dict:
+    """The schema of a whole-number query parameter, from ``low`` to ``high``."""
+    return {"type": "integer", "minimum": low, "maximum": high}
 
 
 def if_match_version(request) -> int:
@@ -82,7 +103,7 @@ class TeamDetailsIn(serializers.Serializer):
     email = serializers.EmailField(allow_blank=True, required=False)
     patch = serializers.CharField(max_length=2000, allow_blank=True, required=False)
     postcodes = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
+    version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 
 class MeView(APIView):

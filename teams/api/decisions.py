@@ -12,7 +12,7 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from teams import decisions, selectors, services
-from teams.api.core import if_match_version
+from teams.api.core import WholeNumberField, if_match_version
 from teams.models import Proposal, Response
 
 
@@ -113,7 +113,7 @@ class AmendIn(serializers.Serializer):
     details = serializers.CharField(max_length=20000, allow_blank=True, required=False)
     payload = serializers.JSONField(required=False)
     window_hours = serializers.FloatField(required=False, min_value=0, max_value=100_000)
-    version = serializers.IntegerField(required=False, help_text="Or send If-Match.")
+    version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 
 class CommentIn(serializers.Serializer):

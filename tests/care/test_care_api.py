@@ -96,7 +96,7 @@ def test_every_care_endpoint_is_covered_here_or_in_the_visits_tests(world):
 
     covered = {path.removeprefix("/api/v1/") for _, path, _ in endpoints(world)}
     covered_routes = {
-        "/".join("<int:pk>" if part.isdigit() else part for part in path.split("/"))
+        "/".join("<id:pk>" if part.isdigit() else part for part in path.split("/"))
         for path in covered
     }
     visits_and_budgets = {

@@ -297,7 +297,7 @@ WORDS = {
 
 
 def fill(route: str, w, anything: list[int]) -> list[tuple[str, str]]:
-    """Concrete paths for a route ("teams/<int:pk>/board"), with the parameter values
+    """Concrete paths for a route ("teams/<id:pk>/board"), with the parameter values
     to try, and the kind of parameter ("named" or "guessed")."""
     parts = re.split(r"(<(?:(\w+):)?(\w+)>)", route)
     # re.split with 3 groups: text, whole, converter, name, text, ...
@@ -519,8 +519,8 @@ def test_the_allowed_reads_are_real_and_show_no_draft(world):
 
 
 def _converter(match: re.Match) -> str:
-    """A schema's path parameter as a route's: {id} is <int:pk>, {stream} <str:stream>."""
-    return "<int:pk>" if match.group(1) == "id" else f"<str:{match.group(1)}>"
+    """A schema's path parameter as a route's: {id} is <id:pk>, {stream} <str:stream>."""
+    return "<id:pk>" if match.group(1) == "id" else f"<str:{match.group(1)}>"
 
 
 def schema_paths(w) -> list[tuple[str, str, str, dict]]:

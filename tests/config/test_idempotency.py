@@ -98,6 +98,10 @@ def proposal_body(**overrides) -> dict:
 
 @pytest.fixture
 def world(personas):
+    return build_world(personas)
+
+
+def build_world(personas):
     """Noord with one of everything a write endpoint can be aimed at."""
     w = personas
     now = timezone.now()
@@ -288,7 +292,7 @@ def _request(w, name: str, route: str, method: str):
         where = TARGETS.get(route.split("/")[0])
         target = seen = _target(w, where) if where else None
         person, body = w.ana, {}
-    url = f"{API}/{route}".replace("<int:pk>", str(target.pk if target else NO_SUCH_ID))
+    url = f"{API}/{route}".replace("<id:pk>", str(target.pk if target else NO_SUCH_ID))
     if seen is not None and hasattr(seen, "version"):
         seen.refresh_from_db()
         return person, url, body, f'"{seen.version}"'
@@ -339,12 +343,12 @@ def test_a_retried_write_gets_the_first_answer_and_changes_nothing(world, name, 
 
 # (name, route, method) -> the count the write adds to, and another body for the 422.
 CASES = {
-    "raise a proposal": ("api-team-proposals", "teams/<int:pk>/proposals", "post", "proposals"),
-    "comment": ("api-proposal-comments", "proposals/<int:pk>/comments", "post", "comments"),
-    "team details": ("api-team", "teams/<int:pk>", "patch", "team versions"),
-    "take on a client": ("api-team-clients", "teams/<int:pk>/clients", "post", "clients"),
-    "plan a visit": ("api-client-visits", "clients/<int:pk>/visits", "post", "visits"),
-    "ledger entry": ("api-budget-entries", "budgets/<int:pk>/entries", "post", "ledger"),
+    "raise a proposal": ("api-team-proposals", "teams/<id:pk>/proposals", "post", "proposals"),
+    "comment": ("api-proposal-comments", "proposals/<id:pk>/comments", "post", "comments"),
+    "team details": ("api-team", "teams/<id:pk>", "patch", "team versions"),
+    "take on a client": ("api-team-clients", "teams/<id:pk>/clients", "post", "clients"),
+    "plan a visit": ("api-client-visits", "clients/<id:pk>/visits", "post", "visits"),
+    "ledger entry": ("api-budget-entries", "budgets/<id:pk>/entries", "post", "ledger"),
 }
 OTHER_BODIES = {
     "raise a proposal": proposal_body(title="Lunch rota on Fridays"),

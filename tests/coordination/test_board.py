@@ -126,7 +126,7 @@ def board_endpoints() -> list[tuple[str, str, str]]:
         for pattern in coordination_urls.urlpatterns
         # Included URL sets (practice notes) are the network's, walked on their own.
         if isinstance(pattern, URLPattern)
-        if "<int:pk>" in str(pattern.pattern) and pattern.name not in HELP_NAMES
+        if "<id:pk>" in str(pattern.pattern) and pattern.name not in HELP_NAMES
         # A person's own notifications are not the board's (test_notifications.py).
         if not str(pattern.pattern).startswith("notifications/")
         for method in ("get", "post", "put", "patch", "delete")

@@ -129,11 +129,11 @@ def _methods(view_class) -> list[str]:
 
 def team_scoped_endpoints() -> list[tuple[str, str, str]]:
     """(url name, route, method) of every teams endpoint about one team, proposal or
-    objection: every route with a <int:pk>."""
+    objection: every route with a <id:pk>."""
     return [
         (pattern.name, str(pattern.pattern), method)
         for pattern in team_urls.urlpatterns
-        if "<int:pk>" in str(pattern.pattern)
+        if "<id:pk>" in str(pattern.pattern)
         for method in _methods(pattern.callback.view_class)
     ]
 
@@ -202,7 +202,7 @@ def call(person, world, name: str, route: str, method: str):
             ("api-proposal-withdraw", "post"),
             ("api-objection-withdraw", "post"),
         }, f"new write endpoint {method.upper()} {route}: give it a request body here"
-    url = f"{API}/{route.replace('<int:pk>', str(pk))}"
+    url = f"{API}/{route.replace('<id:pk>', str(pk))}"
     headers = {"If-Match": f'"{world.proposal.version if "proposal" in name else 1}"'}
     return getattr(api(person) if person else APIClient(), method)(
         url, bodies.get((name, method), {}), format="json", headers=headers

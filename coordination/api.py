@@ -28,7 +28,7 @@ from coordination import access, selectors, services
 from coordination import events as log
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
 from teams import selectors as team_selectors
-from teams.api.core import IdField, WholeNumberField, bounded, if_match_version
+from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
 from teams.models import Person
 from teams.numbers import MAX
 
@@ -91,18 +91,13 @@ class StreamEventsView(APIView):
 # --- the team board ---------------------------------------------------------------------
 
 
-class PersonRefOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
-
-
 class OfferOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField(help_text="handover or swap.")
     visit = serializers.IntegerField(source="visit_id")
     swap_visit = serializers.IntegerField(source="swap_visit_id", allow_null=True)
-    from_person = PersonRefOut()
-    to_person = PersonRefOut()
+    from_person = PersonRef()
+    to_person = PersonRef()
     visit_version = serializers.IntegerField(help_text="The visit's version when offered.")
     swap_visit_version = serializers.IntegerField(allow_null=True)
     note = serializers.CharField()
@@ -125,7 +120,7 @@ class BoardVisitOut(serializers.Serializer):
     status = serializers.CharField(
         help_text="planned, assigned, in_progress, done, cancelled or missed."
     )
-    assignee = PersonRefOut(allow_null=True)
+    assignee = PersonRef(allow_null=True)
     late = serializers.SerializerMethodField(help_text="Running late and not started yet.")
     late_until = serializers.DateTimeField(allow_null=True)
     late_note = serializers.CharField()
@@ -435,7 +430,7 @@ class HelpVisitOut(serializers.Serializer):
 class HelpOfferOut(serializers.Serializer):
     id = serializers.IntegerField()
     request = serializers.IntegerField(source="request_id")
-    person = PersonRefOut()
+    person = PersonRef()
     note = serializers.CharField()
     reason = serializers.CharField(help_text="Why it was declined.")
     status = serializers.CharField(help_text="offered, accepted, declined or withdrawn.")

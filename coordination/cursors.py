@@ -10,20 +10,50 @@ import datetime
 
 from django.core.exceptions import ValidationError
 
+from teams.numbers import is_id
+
+
+def pack(*parts: object) -> str:
+    """A cursor carrying ``parts`` (none of them holds a "|")."""
+    raw = "|".join(str(part) for part in parts).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def unpack(cursor: str, parts: int, *, bad: str) -> list[str]:
+    """The ``parts`` texts a cursor of ``pack`` carries; else a 400 on "cursor"."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ValidationError({"cursor": [bad]}) from None
+    found = raw.split("|")
+    if len(found) != parts:
+        raise ValidationError({"cursor": [bad]})
+    return found
+
+
+def row_id(text: str, *, bad: str) -> int:
+    """The id part of a cursor: a key's whole number (teams.numbers)."""
+    if not text.isdecimal() or not is_id(int(text)):
+        raise ValidationError({"cursor": [bad]})
+    return int(text)
+
+
+def moment(text: str, *, bad: str) -> datetime.datetime:
+    """The time part of a cursor: an ISO moment with its offset."""
+    try:
+        found = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({"cursor": [bad]}) from None
+    if found.tzinfo is None:
+        raise ValidationError({"cursor": [bad]})
+    return found
+
 
 def encode(created: datetime.datetime, pk: int) -> str:
-    raw = f"{created.isoformat()}|{pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pack(created.isoformat(), pk)
 
 
 def decode(cursor: str, *, bad: str) -> tuple[datetime.datetime, int]:
     """(created, id) of the row a cursor names; ``bad`` is the message of the 400."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, _, pk = raw.partition("|")
-        moment = datetime.datetime.fromisoformat(created)
-        if moment.tzinfo is None or not pk.isdecimal():
-            raise ValueError(raw)
-        return moment, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise ValidationError({"cursor": [bad]}) from None
+    created, pk = unpack(cursor, 2, bad=bad)
+    return moment(created, bad=bad), row_id(pk, bad=bad)

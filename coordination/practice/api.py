@@ -29,7 +29,7 @@ from coordination.practice.models import (
     TITLE_LIMIT,
     Note,
 )
-from teams.api.core import IdField, WholeNumberField, bounded, if_match_version
+from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
 
 KINDS = ", ".join(Note.Kind.values)
 IF_MATCH = OpenApiParameter(
@@ -38,11 +38,6 @@ IF_MATCH = OpenApiParameter(
 
 
 # --- what goes out ----------------------------------------------------------------------
-
-
-class PracticePersonRefOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
 
 
 class PracticeTeamRefOut(serializers.Serializer):
@@ -68,7 +63,7 @@ class PracticeNoteListOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField(help_text=KINDS)
     title = serializers.CharField()
-    author = PracticePersonRefOut()
+    author = PersonRef()
     team = PracticeTeamRefOut(allow_null=True)
     tags = PracticeTagOut(many=True)
     public = serializers.BooleanField()
@@ -110,7 +105,7 @@ class PracticeSearchPageOut(serializers.Serializer):
 class PracticePointerOut(serializers.Serializer):
     id = serializers.IntegerField()
     team = PracticeTeamRefOut()
-    by = PracticePersonRefOut()
+    by = PersonRef()
     note = serializers.CharField(source="note_text")
     created = serializers.DateTimeField()
 
@@ -140,14 +135,14 @@ class PracticeVersionOut(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     problems = serializers.ListField(child=serializers.IntegerField())
     targets = serializers.ListField(child=serializers.IntegerField())
-    editor = PracticePersonRefOut()
+    editor = PersonRef()
     created = serializers.DateTimeField()
 
 
 class PracticeAnswerOut(serializers.Serializer):
     id = serializers.IntegerField()
     note = serializers.IntegerField(source="note_id")
-    author = PracticePersonRefOut()
+    author = PersonRef()
     team = PracticeTeamRefOut(allow_null=True)
     body = serializers.CharField(help_text="Markdown.")
     body_html = serializers.CharField()
@@ -161,7 +156,7 @@ class PracticeAnswerOut(serializers.Serializer):
 class PracticeCommentOut(serializers.Serializer):
     id = serializers.IntegerField()
     note = serializers.IntegerField(source="note_id")
-    author = PracticePersonRefOut()
+    author = PersonRef()
     body = serializers.CharField()
     created = serializers.DateTimeField()
 

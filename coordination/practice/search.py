@@ -36,8 +36,6 @@ in a snippet itself. Both give the same shape: a ``Page`` of notes, each with
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -52,6 +50,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from care.models import OmahaProblem
+from coordination import cursors
 from coordination.practice import access
 from coordination.practice.models import Note, Tag
 from teams.models import Person, Team
@@ -176,30 +175,20 @@ PARAMS = ("q", "kind", "tag", "problem", "team", "from", "to", "cursor", "limit"
 
 
 def _encode(mode: str, key, pk: int) -> str:
-    raw = f"{mode}|{key}|{pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.pack(mode, key, pk)
 
 
 def _decode(cursor: str, *modes: str) -> tuple[str, str, int]:
     """(mode, key, pk) of a cursor made in one of ``modes``; else a 400 on "cursor"."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        mode, key, pk = raw.split("|")
-        if mode not in modes or not pk.isdecimal():
-            raise ValueError(raw)
-        return mode, key, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+    mode, key, pk = cursors.unpack(cursor, 3, bad=BAD_CURSOR)
+    if mode not in modes:
+        raise ValidationError({"cursor": [BAD_CURSOR]})
+    return mode, key, cursors.row_id(pk, bad=BAD_CURSOR)
 
 
 def _newest_after(rows, cursor: str):
     _, key, pk = _decode(cursor, "date")
-    try:
-        moment = datetime.datetime.fromisoformat(key)
-    except ValueError:
-        raise ValidationError({"cursor": [BAD_CURSOR]}) from None
-    if moment.tzinfo is None:
-        raise ValidationError({"cursor": [BAD_CURSOR]})
+    moment = cursors.moment(key, bad=BAD_CURSOR)
     return rows.filter(Q(created__lt=moment) | Q(created=moment, id__lt=pk))
 
 

@@ -49,6 +49,13 @@ def if_match_version(request) -> int:
     return int(text)
 
 
+class PersonRef(serializers.Serializer):
+    """A person where another object points at them: their id and the name shown."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
 class PersonOut(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name")
 

@@ -12,13 +12,8 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from teams import decisions, selectors, services
-from teams.api.core import WholeNumberField, if_match_version
+from teams.api.core import PersonRef, WholeNumberField, if_match_version
 from teams.models import Proposal, Response
-
-
-class PersonRef(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
 
 
 class ResponseOut(serializers.ModelSerializer):

@@ -14,6 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from care.models import Visit
+from coordination import cursors
 from coordination import services as coordination_services
 from teams.numbers import MAX
 from tests.api_walk import openapi_path
@@ -251,3 +252,21 @@ def test_a_query_number_past_its_range_is_a_400_naming_it(personas, path, name):
     assert response.status_code == 400, response.content
     _code, _message, fields = error(response)
     assert name in fields, fields
+
+
+@pytest.mark.parametrize(
+    ("path", "cursor"),
+    [
+        ("notifications", cursors.pack("2026-12-01T10:00:00+00:00", TOO_LARGE)),
+        ("practice/feed", cursors.pack("2026-12-01T10:00:00+00:00", TOO_LARGE)),
+        ("practice/notes", cursors.pack("date", "2026-12-01T10:00:00+00:00", TOO_LARGE)),
+        ("practice/search", cursors.pack("rank", "0.5", TOO_LARGE)),
+    ],
+    ids=["notifications", "feed", "notes", "search"],
+)
+def test_a_cursor_naming_a_row_past_a_keys_range_is_a_400_on_the_cursor(personas, path, cursor):
+    query = {"cursor": cursor} | ({"q": "brakes"} if "search" in path else {})
+    response = api(personas.ana).get(f"/api/v1/{path}", query)
+    assert response.status_code == 400, response.content
+    _code, _message, fields = error(response)
+    assert list(fields) == ["cursor"]

@@ -13,7 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from config import out_of_range
+from config import bad_input
 from teams.errors import Conflict, PreconditionRequired
 
 
@@ -45,9 +45,9 @@ def exception_handler(exc, context):
             message = " ".join(exc.messages)
     elif isinstance(exc, (Http404, ObjectDoesNotExist)):
         code, message = status.HTTP_404_NOT_FOUND, "Not found."
-    elif out_of_range.is_out_of_range(exc):
-        out_of_range.log(context["request"], exc)
-        code, message = status.HTTP_400_BAD_REQUEST, out_of_range.MESSAGE
+    elif unstorable := bad_input.unstorable(exc):
+        bad_input.log(context["request"], exc)
+        code, message = status.HTTP_400_BAD_REQUEST, unstorable
     elif isinstance(exc, PermissionDenied):
         code, message = status.HTTP_403_FORBIDDEN, str(exc) or "You may not do that."
     elif isinstance(exc, exceptions.APIException):

@@ -270,3 +270,58 @@ def test_a_cursor_naming_a_row_past_a_keys_range_is_a_400_on_the_cursor(personas
     assert response.status_code == 400, response.content
     _code, _message, fields = error(response)
     assert list(fields) == ["cursor"]
+
+
+# --- NUL characters: PostgreSQL cannot store them, so neither database is given one -----
+
+NUL_TEXT = "Hoist\x00 and two carers"
+
+
+def test_a_nul_in_a_form_field_is_the_400_page_and_nothing_is_asked(personas):
+    w = personas
+    client, _petra = jansen_with_family(w)
+    visit = plan(w.ana, client, timezone.now() + datetime.timedelta(days=1))
+    browser = APIClient()
+    browser.force_login(w.ana)
+    page = browser.post(
+        reverse("team-help", args=["noord"]),
+        {"visits": [str(visit.pk)], "skills": NUL_TEXT},
+        headers={"HX-Request": "true"},
+    )
+    assert page.status_code == 400
+    assert b"holds a NUL character, which cannot be stored" in page.content
+    assert Visit.objects.get(pk=visit.pk).help_requests.count() == 0
+    # Without the NUL the same request is taken.
+    page = browser.post(
+        reverse("team-help", args=["noord"]),
+        {"visits": [str(visit.pk)], "skills": NUL_TEXT.replace("\x00", "")},
+        headers={"HX-Request": "true"},
+    )
+    assert page.status_code == 200
+    assert Visit.objects.get(pk=visit.pk).help_requests.count() == 1
+
+
+def test_a_nul_in_a_query_parameter_is_a_400_naming_it(personas):
+    response = api(personas.ana).get("/api/v1/practice/search", {"q": NUL_TEXT})
+    assert response.status_code == 400
+    assert error(response)[2] == {"q": ["Holds a NUL character, which cannot be stored."]}
+
+
+def test_a_nul_in_a_json_text_field_is_a_400_naming_it(personas):
+    response = api(personas.ana).post(
+        f"/api/v1/teams/{personas.noord.pk}/proposals",
+        {"kind": "general", "title": NUL_TEXT, "purpose": "So that nobody eats alone."},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(error(response)[2]) == ["title"]
+
+
+def test_a_nul_in_an_untyped_json_value_is_still_a_400(personas):
+    ensure_omaha_reference()
+    response = api(personas.ana).post(
+        "/api/v1/practice/notes",
+        {"kind": "tip", "title": "Rollators", "body": "Check the brakes.", "tags": [NUL_TEXT]},
+        format="json",
+    )
+    assert response.status_code == 400, response.content

@@ -75,7 +75,7 @@ class BadInputMiddleware:
     that reached the database with a 400."""
 
     sync_capable = True
-    async_capable = False  # as the idempotency middleware beside it
+    async_capable = False  # as the idempotency middleware before it
 
     def __init__(self, get_response):
         self.get_response = get_response

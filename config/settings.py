@@ -20,6 +20,7 @@ from config.env import (
     env_str,
     mailers,
 )
+from teams import numbers  # a plain module: the bound on ids, for the schema below
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -91,8 +92,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.bad_input.BadInputMiddleware",
     "config.idempotency.IdempotencyMiddleware",
+    # After the key is taken: that middleware reads the raw body first, which a
+    # multipart form parsed here would have consumed.
+    "config.bad_input.BadInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -194,7 +197,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # ``<id:pk>`` (config.converters): an integer of at most 18 digits.
     "PATH_CONVERTER_OVERRIDES": {
-        "id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},  # teams.numbers.MAX
+        "id": {"type": "integer", "minimum": 0, "maximum": numbers.MAX},
     },
     # Several models have a "status"; name each set of choices after its model.
     "ENUM_NAME_OVERRIDES": {

@@ -93,7 +93,7 @@ def client_streams(person: Person) -> list[str]:
     from ``stream_sources``, the one statement of who follows what)."""
     streams = set()
     for source in stream_sources(person):
-        for _kind, client_id, scope in source:
+        for _kind, client_id, scope, *_ends in source:
             scopes = ALL_SCOPES if scope == "*" else [scope]
             streams.update(f"client.{client_id}.{one}" for one in scopes)
     return sorted(streams)
@@ -101,10 +101,12 @@ def client_streams(person: Person) -> list[str]:
 
 def stream_sources(person: Person) -> list:
     """What the person's client streams rest on, as queries of rows (kind, client id,
-    scope) that ``coordination.access.readable_streams`` reads in one statement with
-    the other apps': "client" with scope "*" for a client's own account and
-    representative (every scope), and one row per live grant (``client_streams``)."""
-    from django.db.models import CharField, Value
+    scope, ends at, last day) that ``coordination.access.readable_streams_until`` reads
+    in one statement with the other apps': "client" with scope "*" for a client's own
+    account and representative (every scope, no end), and one row per live grant
+    (ending at its expiry, if any) (``client_streams``)."""
+    from django.db.models import CharField, DateField, DateTimeField, F, Value
+    from django.db.models.functions import Cast
 
     if not _active(person):
         return []
@@ -112,19 +114,26 @@ def stream_sources(person: Person) -> list:
     def text(value: str):
         return Value(value, output_field=CharField())
 
+    # Typed in SQL too: PostgreSQL types a bare NULL in a union's branch as text.
+    no_day = Cast(Value(None), DateField())
     own = (
         Client.objects.filter(Q(account=person) | Q(representative=person))
         .order_by()
-        .annotate(kind=text("client"), every=text("*"))
-        .values_list("kind", "pk", "every")
+        .annotate(
+            kind=text("client"),
+            every=text("*"),
+            ends_at=Cast(Value(None), DateTimeField()),
+            last_day=no_day,
+        )
+        .values_list("kind", "pk", "every", "ends_at", "last_day")
     )
     now = timezone.now()
     granted = (
         Grant.objects.filter(member__account=person, member__active=True, revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .order_by()
-        .annotate(kind=text("client"))
-        .values_list("kind", "member__client_id", "scope")
+        .annotate(kind=text("client"), ends_at=F("expires_at"), last_day=no_day)
+        .values_list("kind", "member__client_id", "scope", "ends_at", "last_day")
     )
     return [own, granted]
 

@@ -13,11 +13,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from config import preflight  # noqa: E402
+from config.origin import SameOriginValidator  # noqa: E402
 from coordination.routing import websocket_urlpatterns  # noqa: E402
 
 # The event loop is busy with thousands of sockets while a few threads make the
@@ -42,8 +42,7 @@ application = ProtocolTypeRouter(
         "http": http_app,
         # The session only: the live consumer finds the user itself, on a worker
         # thread together with what they may read (coordination/consumers.py).
-        "websocket": AllowedHostsOriginValidator(
-            SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Handshakes from Kith's own origin only (scheme, host and port).
+        "websocket": SameOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -58,6 +58,10 @@ try:
     # (close 4503).
     LIVE_OPEN_SLOTS = env_int("KITH_LIVE_OPEN_SLOTS", 8, minimum=1)
     LIVE_OPEN_WAIT = env_int("KITH_LIVE_OPEN_WAIT", 60, minimum=1)
+    # Each open socket checks what its person may read at least this often (seconds,
+    # jittered), besides at every "access changed" and when a grant or term it reads
+    # ends: a safety net for an ending nobody rang.
+    LIVE_RECHECK_EVERY = env_int("KITH_LIVE_RECHECK_EVERY", 900, minimum=5)
     MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
 except ConfigError as exc:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
+
 from care import access as care_access
 from coordination.events import NETWORK_STREAM
 from coordination.practice import access as practice_access
@@ -37,22 +41,35 @@ def can_offer_help(person: Person, team_id: int) -> bool:
 
 
 def readable_streams(person: Person) -> list[str]:
-    """Every stream the person may follow now, sorted.
+    """Every stream the person may follow now, sorted (see ``readable_streams_until``)."""
+    return readable_streams_until(person)[0]
+
+
+def readable_streams_until(person: Person) -> tuple[list[str], datetime.datetime | None]:
+    """Every stream the person may follow now, sorted, and the first moment one of
+    them stops being theirs by the clock alone (a grant's expiry, the end of a coach's
+    term or of a membership's agreed last day), or None when nothing ends by itself.
+    Access that ends by a decision or a revoke rings the person's sockets instead.
 
     One query: each app says what its streams rest on (``stream_sources``: rows of
-    kind, id and scope) and they are read together in one UNION ALL, since every
-    socket that opens asks this first."""
+    kind, id, scope, the moment it ends and the last day it lasts) and they are read
+    together in one UNION ALL, since every socket that opens asks this first."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
-        return []
+        return [], None
     first, *rest = team_access.stream_sources(person) + care_access.stream_sources(person)
     streams = {person_stream(person.pk)}
+    ends: list[datetime.datetime] = []
     # (ordered by nothing: a union would otherwise take the first model's ordering)
-    for kind, pk, scope in first.union(*rest, all=True).order_by():
+    for kind, pk, scope, ends_at, last_day in first.union(*rest, all=True).order_by():
         if kind == "client":
             scopes = care_access.ALL_SCOPES if scope == "*" else [scope]
             streams.update(f"client.{pk}.{one}" for one in scopes)
         else:
             streams.add(f"{kind}.{pk}")
+        if ends_at is not None:
+            ends.append(_aware(ends_at))
+        if last_day is not None:
+            ends.append(end_of_day(_day(last_day)))
     member = any(s.startswith(team_access.TEAM_STREAM_PREFIX) for s in streams)
     if member:
         # Members of any team follow the network's requests for help.
@@ -61,7 +78,25 @@ def readable_streams(person: Person) -> list[str]:
         # Team members and coaches follow the network's practice: new notes, answers
         # and shared team figures (inspectors and clients read public notes, not live).
         streams.add(NETWORK_STREAM)
-    return sorted(streams)
+    return sorted(streams), min(ends, default=None)
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """The moment a day ends in the deployment's time zone (access that lasts to the
+    end of a last day ends here)."""
+    following = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    return timezone.make_aware(following)
+
+
+def _day(value) -> datetime.date:
+    # A union's column keeps the first query's type; SQLite may hand a date back as text.
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+
+
+def _aware(value) -> datetime.datetime:
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
 
 
 def can_read_stream(person: Person, stream: str) -> bool:

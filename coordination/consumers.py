@@ -5,6 +5,8 @@ Protocol (JSON messages, server to client):
   {"type": "ready", "heads": {stream: seq}}       after the replay, once per connect
   {"type": "reset", "stream", "head"}             too much was missed: reload state
   {"type": "revoked", "streams": [...]}           access to these streams ended
+  {"type": "error", "message"}                    the client sent a frame (it should send
+                                                  none); the socket stays open
   {"type": "presence", "stream", "person", "online"}   a teammate came online or left
                                                   (only with ``presence=1`` in the query)
 
@@ -12,9 +14,22 @@ The client connects to ``/ws/live/?since=team.3:41,team.9:0``. Without ``since``
 follows all its streams from now. A refused socket is accepted only to be closed at
 once with a code the client can act on, and is sent nothing: 4401 not signed in,
 4403 a named stream it may not read (or none at all), 4400 a malformed ``since``,
-4503 the server is too busy opening other sockets just now: try again after a
-backoff. (A socket closed before accept reaches a browser as a bare 1006,
-indistinguishable from a network failure, so the client would retry forever.)
+4503 the server is too busy opening other sockets just now, or cannot reach the
+channel layer: try again after a backoff. (A socket closed before accept reaches a
+browser as a bare 1006, indistinguishable from a network failure, so the client
+would retry forever.)
+
+Access ends on open sockets as it ends everywhere else. A socket keeps who it is
+(the session it opened with) and a timer for the first moment something it reads
+ends by the clock alone (a grant's expiry, the last day of a coach's term or of a
+membership; ``coordination.access.readable_streams_until``). When that timer fires,
+or the person's group is rung with "access changed" (a revoke, a decision, a logout,
+a password change, a deactivation: every process's sockets of that person hear it),
+the socket checks again: a session that ended closes it with 4401 after a
+"revoked" of everything; streams no longer readable are revoked and left. An event
+that arrives after the deadline but before the timer ran waits for that check, so
+nothing is delivered past the end. Every ``LIVE_RECHECK_EVERY`` seconds (jittered)
+each socket checks anyway, in case an ending was never rung.
 
 Opening a socket costs two trips to the database, on a small pool of threads of its
 own (not Channels' one shared database thread, which would queue every connect of a
@@ -31,15 +46,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import random
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
@@ -47,6 +69,7 @@ from django.db.models import Q
 
 from coordination import access, presence
 from coordination import events as log
+from teams.models import Person
 
 logger = logging.getLogger("kith.live")
 
@@ -77,19 +100,54 @@ def _gate() -> asyncio.Semaphore:
     return gate
 
 
-def who_may_read(scope) -> tuple[object, list[str]]:
-    """First trip: the person asking (from the session, unless the scope names them)
-    and every stream they may read now."""
+class Reader:
+    """Who is asking on a socket, what they may read now, until when, and the session
+    they opened with (None when the scope named the person, as tests do)."""
+
+    __slots__ = ("person", "streams", "until", "session_key")
+
+    def __init__(self, person, streams=(), until=None, session_key=None):
+        self.person = person
+        self.streams = list(streams)
+        self.until = until
+        self.session_key = session_key
+
+
+def _session(session_key: str):
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+
+
+def who_may_read(scope) -> Reader:
+    """First trip: the person asking (from the session, unless the scope names them),
+    every stream they may read now and when the first of them ends by itself."""
     person = scope.get("user")
+    session_key = None
     if person is None:
         session = scope.get("session")
         if session is None:
-            return AnonymousUser(), []
+            return Reader(AnonymousUser())
         # Django's own session check (hash, fallbacks), on this worker thread.
         person = auth.get_user(SimpleNamespace(session=session))
+        session_key = session.session_key
     if not person.is_authenticated:
-        return person, []
-    return person, access.readable_streams(person)
+        return Reader(person)
+    streams, until = access.readable_streams_until(person)
+    return Reader(person, streams, until, session_key)
+
+
+def who_may_read_now(reader: Reader) -> Reader:
+    """The same question again for an open socket: is its session still signed in as
+    the same active person (a logout deletes it, a password change or "sign out
+    everywhere" changes the hash Django checks, a deactivated account is refused),
+    and what may they read now. Read afresh: nothing the socket holds is trusted."""
+    if reader.session_key is not None:
+        person = auth.get_user(SimpleNamespace(session=_session(reader.session_key)))
+    else:
+        person = Person.objects.filter(pk=reader.person.pk).first() or AnonymousUser()
+    if not person.is_authenticated or person.pk != reader.person.pk:
+        return Reader(AnonymousUser(), session_key=reader.session_key)
+    streams, until = access.readable_streams_until(person)
+    return Reader(person, streams, until, reader.session_key)
 
 
 def heads_and_missed(
@@ -130,6 +188,37 @@ def parse_since(query_string: bytes) -> dict[str, int] | None:
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        """Channels' own ``AsyncConsumer.__call__`` but for one thing: when the channel
+        layer cannot give the socket a channel (Redis is down), the socket is accepted
+        and closed with 4503, which the client retries after a backoff, instead of the
+        handshake failing as a server error."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        try:
+            self.channel_name = await self.channel_layer.new_channel()
+        except Exception:
+            logger.warning("live socket refused: the channel layer is unavailable", exc_info=True)
+            await self.refuse_before_channel(receive)
+            return
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        try:
+            await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            self.stop_timer()
+
+    async def refuse_before_channel(self, receive) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await self.base_send({"type": "websocket.accept"})
+                await self.base_send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+            elif message["type"] == "websocket.disconnect":
+                return
+
     async def dispatch(self, message):
         # Channels would hop to its one shared database thread (aclose_old_connections)
         # before every message: a third of the server's CPU under fan-out, and in a
@@ -147,6 +236,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.last: dict[str, int] = {}
         self.person = None
+        self.reader: Reader | None = None
+        self.deadline: float | None = None  # when something read here ends by the clock
+        self.timer: asyncio.TimerHandle | None = None
+        self.checking = asyncio.Lock()
         try:
             since = parse_since(self.scope.get("query_string", b""))
         except ValueError:
@@ -169,11 +262,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             gate.release()
 
     async def open(self, since: dict[str, int] | None) -> None:
-        person, allowed = await _on_opening_thread(who_may_read)(self.scope)
+        reader = await _on_opening_thread(who_may_read)(self.scope)
+        person, allowed = reader.person, reader.streams
         if not person.is_authenticated:
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         self.person = self.scope["user"] = person
+        self.reader = reader
         if since is None:
             since = {}
             wanted = allowed
@@ -188,8 +283,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # Join the groups first, then read the log: an event committed in between
         # arrives both ways and is dropped the second time by its sequence number.
         groups = {log.person_group(person.pk)} | {log.group_for_stream(s) for s in wanted}
-        for group in sorted(groups):
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            for group in sorted(groups):
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            logger.warning("live socket refused: the channel layer is unavailable", exc_info=True)
+            await self.refuse(CLOSE_TRY_AGAIN)
+            return
+        self.schedule(reader.until)
         limit = settings.EVENT_REPLAY_LIMIT
         heads, missed = await _on_opening_thread(heads_and_missed)(wanted, since, limit)
         for stream in wanted:
@@ -249,8 +350,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except Exception:
                 logger.warning("presence heartbeat failed for person %s", self.person.pk)
 
-    async def announce(self, *, online: bool) -> None:
-        for stream in self.team_streams():
+    async def announce(self, *, online: bool, streams: list[str] | None = None) -> None:
+        for stream in self.team_streams() if streams is None else streams:
             await self.channel_layer.group_send(
                 self.presence_group(stream),
                 {
@@ -293,6 +394,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def stream_event(self, message):
         stream, seq = message["stream"], message["seq"]
+        if self.deadline is not None and time.time() >= self.deadline:
+            # Something this socket reads has ended by the clock and the timer has not
+            # run yet: check first, so nothing is delivered past the end.
+            await self.check_access()
         last = self.last.get(stream)
         if last is None or seq <= last:
             return  # not ours any more, or already sent during replay
@@ -307,23 +412,112 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             logger.debug("live event not sent: socket closed")
 
     async def access_changed(self, message):
-        allowed = set(await _on_opening_thread(access.readable_streams)(self.person))
-        lost = sorted(set(self.last) - allowed)
-        for stream in lost:
-            await self.channel_layer.group_discard(log.group_for_stream(stream), self.channel_name)
-            await self.channel_layer.group_discard(self.presence_group(stream), self.channel_name)
-            del self.last[stream]
-        if lost:
-            await self.send_json({"type": "revoked", "streams": lost})
-        if getattr(self, "heartbeat", None) is not None and not self.team_streams():
-            # No longer a member of any team this socket follows: not online for them.
-            self.heartbeat.cancel()
-            self.heartbeat = None
-            await presence.store().leave(self.person.pk, self.channel_name)
-        if not self.last:
-            await self.close(code=CLOSE_FORBIDDEN)
+        await self.check_access()
+
+    # --- access that ends ------------------------------------------------------------
+
+    def schedule(self, until) -> None:
+        """Check again when ``until`` comes (the first end by the clock), or after
+        about ``LIVE_RECHECK_EVERY`` seconds if that is sooner; jittered, so sockets
+        opened together do not all check together."""
+        self.stop_timer()
+        every = settings.LIVE_RECHECK_EVERY
+        delay = every * (0.75 + random.random() / 2)  # noqa: S311 (spreading, not secrecy)
+        self.deadline = None
+        if until is not None:
+            self.deadline = until.timestamp()
+            delay = min(delay, self.deadline - time.time())
+        # A little past the end, so the database's "now" is past it too.
+        self.timer = asyncio.get_running_loop().call_later(
+            max(delay, 0) + 0.05, lambda: asyncio.ensure_future(self.check_access())
+        )
+
+    def stop_timer(self) -> None:
+        timer = getattr(self, "timer", None)
+        if timer is not None:
+            timer.cancel()
+            self.timer = None
+
+    async def check_access(self) -> None:
+        """Is the socket's person still signed in, and what may they read now? Drop
+        what they may not; close when nothing is left (see the module)."""
+        if self.reader is None:
+            return
+        async with self.checking:
+            if self.reader is None:
+                return  # ended meanwhile
+            reader = await _on_opening_thread(who_may_read_now)(self.reader)
+            if not reader.person.is_authenticated:
+                await self.end(CLOSE_UNAUTHENTICATED)
+                return
+            self.reader = reader
+            allowed = set(reader.streams)
+            lost = sorted(set(self.last) - allowed)
+            teams = self.team_streams()
+            for stream in lost:
+                del self.last[stream]
+            if lost:
+                await self.send_json({"type": "revoked", "streams": lost})
+                await self.leave_groups(lost)
+            if teams and not self.team_streams():
+                await self.go_offline(teams)
+            if not self.last:
+                await self.end(CLOSE_FORBIDDEN)
+                return
+            self.schedule(reader.until)
+
+    async def end(self, code: int) -> None:
+        """Access ended altogether: say so, stop delivering at once, close."""
+        self.stop_timer()
+        self.reader = None
+        self.deadline = None
+        gone, teams = sorted(self.last), self.team_streams()
+        self.last = {}
+        if gone:
+            await self.send_json({"type": "revoked", "streams": gone})
+        await self.leave_groups(gone)
+        await self.go_offline(teams)
+        await self.close(code=code)
+
+    async def leave_groups(self, streams: list[str]) -> None:
+        await self.leave_groups_quietly(
+            group
+            for stream in streams
+            for group in (log.group_for_stream(stream), self.presence_group(stream))
+        )
+
+    async def go_offline(self, teams: list[str]) -> None:
+        """This socket no longer counts its person online for ``teams`` (the team
+        streams it followed); when it was their last, those teams hear they left."""
+        heartbeat = getattr(self, "heartbeat", None)
+        if heartbeat is None:
+            return
+        heartbeat.cancel()
+        self.heartbeat = None
+        try:
+            gone = await presence.store().leave(self.person.pk, self.channel_name)
+        except Exception:  # the entry expires by itself (presence.TTL)
+            logger.warning("presence not cleared for person %s", self.person.pk)
+            return
+        if gone:
+            await self.announce(online=False, streams=teams)
+
+    # --- what the client sends -------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """The client sends nothing on this socket; whatever it does send (text, JSON
+        or binary) is answered with an error frame and changes nothing."""
+        kind = "binary" if bytes_data is not None else "text"
+        await self.send_json(
+            {
+                "type": "error",
+                "message": f"This socket takes no messages (a {kind} frame was ignored).",
+            }
+        )
 
     async def disconnect(self, code):
+        self.stop_timer()
+        self.reader = None
         heartbeat = getattr(self, "heartbeat", None)
         if heartbeat is not None:
             heartbeat.cancel()
@@ -337,13 +531,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if gone:
                 await self.announce(online=False)
             if getattr(self, "hears_presence", False):
-                for stream in self.team_streams():
-                    await self.channel_layer.group_discard(
-                        self.presence_group(stream), self.channel_name
-                    )
+                await self.leave_groups_quietly(
+                    self.presence_group(stream) for stream in self.team_streams()
+                )
+        groups = [log.group_for_stream(stream) for stream in getattr(self, "last", {})]
         if getattr(self, "person", None) is not None:
-            await self.channel_layer.group_discard(
-                log.person_group(self.person.pk), self.channel_name
-            )
-        for stream in getattr(self, "last", {}):
-            await self.channel_layer.group_discard(log.group_for_stream(stream), self.channel_name)
+            groups.append(log.person_group(self.person.pk))
+        await self.leave_groups_quietly(groups)
+
+    async def leave_groups_quietly(self, groups) -> None:
+        # A socket that goes while the channel layer is down leaves nothing behind that
+        # matters: its channel is gone with it, and the layer forgets it in time.
+        try:
+            for group in groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            logger.warning("live socket left its groups uncleanly", exc_info=True)

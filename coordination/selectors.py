@@ -29,7 +29,7 @@ from care.models.clients import client_display_name
 from coordination import access, events
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
 from teams import access as team_access
-from teams.models import Person, Team, person_display_name
+from teams.models import Membership, Person, Team, person_display_name
 
 MAX_DAYS = 7
 
@@ -354,7 +354,9 @@ def help_board(person: Person, *, now: datetime.datetime | None = None) -> list[
     """
     now = now or timezone.now()
     reader_teams = list(
-        Team.objects.filter(memberships__person=person, memberships__left__isnull=True)
+        Team.objects.filter(
+            Q(memberships__person=person) & Membership.current_lookup("memberships__")
+        )
         if getattr(person, "is_authenticated", False) and person.is_active
         else Team.objects.none()
     )

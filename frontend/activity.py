@@ -90,6 +90,8 @@ def describe(record, names: Names | dict[int, str]) -> str:
         person = names.person(data.get("person"), "A member")
         if data.get("change") == "admitted":
             return f"{person} joined the team"
+        if data.get("change") == "leaving":
+            return f"{person} is a member until {_date(data.get('until'))}"
         return f"{person} left the team"
     if kind == "coach.invited":
         coach = names.person(data.get("coach"), "A coach")

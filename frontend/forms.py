@@ -206,7 +206,7 @@ def values_from_proposal(proposal) -> dict:
 PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {
     "general": (),
     "admit_member": ("person",),
-    "remove_member": ("person", "reason"),
+    "remove_member": ("person", "reason", "until"),
     "role_handover": ("role", "person", "starts", "ends", "handover_notes"),
     "role_create": ("name", "description"),
     "agreement": ("text",),
@@ -406,6 +406,13 @@ def kind_fields(team: Team, kind: str, values: dict, errors: dict, roles=None) -
         fields = [
             Field("person", "Who leaves", "select", v("person", ""), member_choices(team)),
             Field("reason", "Reason (optional)", value=v("reason", ""), attrs={"maxlength": 200}),
+            Field(
+                "until",
+                "Member until (optional)",
+                "date",
+                v("until", ""),
+                help="Their last day in the team. Empty: they leave when this is adopted.",
+            ),
         ]
     elif kind == "role_handover":
         roles = selectors.roles_of(team) if roles is None else roles

@@ -142,6 +142,8 @@ def payload_summary(kind: str, payload: dict, names) -> list[dict]:
         rows = [("Joins the team", names.person(p.get("person")))]
     elif kind == "remove_member":
         rows = [("Leaves the team", names.person(p.get("person")))]
+        if p.get("until"):
+            rows.append(("Member until", _date(p["until"])))
         if p.get("reason"):
             rows.append(("Reason", p["reason"]))
     elif kind == "role_handover":

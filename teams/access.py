@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from teams.models import Membership, Person, Team
 
@@ -37,8 +37,9 @@ def teams_visible_to(person: Person) -> QuerySet[Team]:
     is the cheaper of the two to build."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return Team.objects.none()
-    current = {f"memberships__{key}": value for key, value in Membership.CURRENT.items()}
-    return Team.objects.filter(memberships__person=person, **current)
+    return Team.objects.filter(
+        Q(memberships__person=person) & Membership.current_lookup("memberships__")
+    )
 
 
 def can_view_team(person: Person, team: Team) -> bool:
@@ -101,10 +102,13 @@ def can_comment(person: Person, team: Team) -> bool:
 
 def stream_sources(person: Person) -> list[QuerySet]:
     """What the person's live streams rest on in this app, as queries of rows
-    (kind, team id, scope) that ``coordination.access.readable_streams`` reads in one
-    statement with the other apps': "team" for each current membership, "shared" for
-    each team the person coaches now (``team_streams`` and ``shared_streams``)."""
-    from django.db.models import CharField, Value
+    (kind, team id, scope, ends at, last day) that
+    ``coordination.access.readable_streams_until`` reads in one statement with the
+    other apps': "team" for each current membership (its agreed last day, if any),
+    "shared" for each team the person coaches now (the term's last day)
+    (``team_streams`` and ``shared_streams``)."""
+    from django.db.models import CharField, DateTimeField, F, Value
+    from django.db.models.functions import Cast
     from django.utils import timezone
 
     from teams.models import CoachTerm
@@ -115,12 +119,19 @@ def stream_sources(person: Person) -> list[QuerySet]:
     def kind(name: str):
         return Value(name, output_field=CharField())
 
+    # Typed in SQL too: PostgreSQL types a bare NULL in a union's first branch as text.
+    no_moment = Cast(Value(None), DateTimeField())
     sources = [
         Membership.objects.current()
         .filter(person=person)
         .order_by()
-        .annotate(kind=kind(TEAM_STREAM_PREFIX[:-1]), scope=kind(""))
-        .values_list("kind", "team_id", "scope")
+        .annotate(
+            kind=kind(TEAM_STREAM_PREFIX[:-1]),
+            scope=kind(""),
+            ends_at=no_moment,
+            last_day=F("until"),
+        )
+        .values_list("kind", "team_id", "scope", "ends_at", "last_day")
     ]
     if person.kind == Person.Kind.COACH:
         today = timezone.localdate()
@@ -129,8 +140,13 @@ def stream_sources(person: Person) -> list[QuerySet]:
                 coach=person, ended__isnull=True, starts__lte=today, ends__gte=today
             )
             .order_by()
-            .annotate(kind=kind("shared"), scope=kind(""))
-            .values_list("kind", "team_id", "scope")
+            .annotate(
+                kind=kind("shared"),
+                scope=kind(""),
+                ends_at=no_moment,
+                last_day=F("ends"),
+            )
+            .values_list("kind", "team_id", "scope", "ends_at", "last_day")
         )
     return sources
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
@@ -94,18 +96,24 @@ class Team(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def current(self):
-        return self.filter(**Membership.CURRENT)
+        return self.filter(Membership.current_lookup())
 
 
 class Membership(models.Model):
-    """A person's time in a team. Leaving closes the row; history is never deleted."""
+    """A person's time in a team. Leaving closes the row; history is never deleted.
 
-    CURRENT = {"left__isnull": True}  # the lookup of a membership not yet ended
+    A member leaves at once (``left``: the first day no longer a member) or after a
+    last day agreed ahead (``until``). Access ends when that day ends, at every door,
+    because every reader asks ``current_lookup``; the clock then closes the row and
+    ends the roles they held."""
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     joined = models.DateField(default=timezone.localdate)
     left = models.DateField(null=True, blank=True)
+    until = models.DateField(
+        null=True, blank=True, help_text="The last day as a member, when agreed ahead."
+    )
     left_reason = models.CharField(max_length=200, blank=True)
     # The membership this one continues (a team split moves people, history intact).
     continues = models.OneToOneField(
@@ -136,6 +144,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} in {self.team}"
+
+    @staticmethod
+    def current_lookup(prefix: str = "", *, today: datetime.date | None = None) -> Q:
+        """The lookup of a membership current today: not ended, and not past its
+        agreed last day. ``prefix`` reads it across a relation ("memberships__")."""
+        today = today or timezone.localdate()
+        return Q(**{f"{prefix}left__isnull": True}) & (
+            Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gte": today})
+        )
 
 
 class AuditEntry(models.Model):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from teams.models import Membership, Person, Team
 
 
 def teams_of(person: Person) -> QuerySet[Team]:
-    return Team.objects.filter(memberships__person=person, memberships__left__isnull=True).order_by(
-        "name"
-    )
+    return Team.objects.filter(
+        Q(memberships__person=person) & Membership.current_lookup("memberships__")
+    ).order_by("name")
 
 
 def team_for(person: Person, *, slug: str | None = None, pk: int | None = None) -> Team | None:
@@ -192,7 +192,7 @@ def admission_candidates(team: Team) -> QuerySet[Person]:
     """Nurses and carers who could join: active member accounts not in this team now."""
     return (
         Person.objects.filter(is_active=True, kind=Person.Kind.MEMBER)
-        .exclude(memberships__team=team, memberships__left__isnull=True)
+        .exclude(pk__in=Membership.objects.current().filter(team=team).values("person_id"))
         .order_by("first_name", "last_name", "username")
     )
 

@@ -6,7 +6,7 @@ Modules: ``details`` (contact and patch), ``proposals`` (consent decisions),
 
 from teams.services.common import audit
 from teams.services.details import TEAM_DETAIL_FIELDS, team_state, team_update_details
-from teams.services.effects import STANDARD_ROLES, roles_ensure_standard
+from teams.services.effects import STANDARD_ROLES, memberships_end_due, roles_ensure_standard
 from teams.services.proposals import (
     DEFAULT_WINDOW,
     MAX_WINDOW,
@@ -34,6 +34,7 @@ __all__ = [
     "STANDARD_ROLES",
     "TEAM_DETAIL_FIELDS",
     "audit",
+    "memberships_end_due",
     "objection_withdraw",
     "proposal_amend",
     "proposal_comment",

@@ -13,6 +13,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -98,11 +99,16 @@ def _current_member(team: Team, person_id: int, field: str) -> Person:
     return membership.person
 
 
-def _membership_changed(team: Team, person: Person, change: str, proposal: Proposal) -> None:
+def _membership_changed(
+    team: Team, person: Person, change: str, proposal: Proposal, *, until=None
+) -> None:
+    data = {"team": team.pk, "person": person.pk, "change": change, "decision": proposal.pk}
+    if until is not None:
+        data["until"] = until.isoformat()
     publish_team(
         team,
         "membership.changed",
-        {"team": team.pk, "person": person.pk, "change": change, "decision": proposal.pk},
+        data,
         actor=None,
         shared=True,
     )
@@ -150,37 +156,118 @@ def _apply_admit(proposal: Proposal) -> dict:
     }
 
 
+MAX_NOTICE_DAYS = 366  # a last day agreed ahead is at most a year away
+
+
 def _validate_remove(team: Team, payload: dict) -> dict:
     person_id = _int(payload, "person")
     _current_member(team, person_id, "person")
     reason = _text(payload, "reason", limit=200, required=False)
-    return {"person": person_id, "reason": reason}
+    until = _date(payload, "until", required=False)
+    # A last day that has passed by adoption means at once: a proposal may wait past it.
+    if until is not None and until > timezone.localdate() + datetime.timedelta(
+        days=MAX_NOTICE_DAYS
+    ):
+        raise ValidationError({"until": ["At most a year ahead."]})
+    data = {"person": person_id, "reason": reason}
+    if until is not None:
+        data["until"] = until.isoformat()
+    return data
 
 
-def _end_membership(membership: Membership, *, reason: str, proposal: Proposal) -> None:
-    today = timezone.localdate()
-    membership.left = today
-    membership.left_reason = reason
-    membership.ended_by = proposal
+def _end_membership(
+    membership: Membership, *, reason: str, proposal: Proposal | None, left: datetime.date
+) -> None:
+    """Close the row: ``left`` is the first day no longer a member."""
+    membership.left = left
+    if reason:
+        membership.left_reason = reason
+    if proposal is not None:
+        membership.ended_by = proposal
     membership.save(update_fields=["left", "left_reason", "ended_by"])
     # Roles a leaving member held end with the membership.
     RoleTerm.objects.filter(
         role__team=membership.team, person=membership.person, ended__isnull=True
-    ).update(ended=today)
+    ).update(ended=left)
 
 
 def _apply_remove(proposal: Proposal) -> dict:
     team = proposal.team
     payload = proposal.payload
     membership = Membership.objects.current().get(team=team, person_id=payload["person"])
-    _end_membership(membership, reason=payload.get("reason") or "left the team", proposal=proposal)
+    reason = payload.get("reason") or "left the team"
+    until = datetime.date.fromisoformat(payload["until"]) if payload.get("until") else None
+    name = membership.person.display_name
+    if until is not None and until >= timezone.localdate():
+        # Agreed ahead: a member to the end of that day, then access ends at every door
+        # (Membership.current_lookup), open sockets included (each socket keeps a timer
+        # for the earliest end of what it may read).
+        membership.until = until
+        membership.left_reason = reason
+        membership.ended_by = proposal
+        membership.save(update_fields=["until", "left_reason", "ended_by"])
+        audit(
+            actor=None,
+            action="membership.ending",
+            target=membership,
+            data={"decision": proposal.pk, "until": until.isoformat()},
+        )
+        _membership_changed(team, membership.person, "leaving", proposal, until=until)
+        return {
+            "membership": membership.pk,
+            "person": membership.person_id,
+            "until": until.isoformat(),
+            "summary": f"{name} is a member until {until:%-d %b %Y}",
+        }
+    _end_membership(membership, reason=reason, proposal=proposal, left=timezone.localdate())
     audit(actor=None, action="membership.ended", target=membership, data={"decision": proposal.pk})
     _membership_changed(team, membership.person, "left", proposal)
     return {
         "membership": membership.pk,
         "person": membership.person_id,
-        "summary": f"{membership.person.display_name} left the team",
+        "summary": f"{name} left the team",
     }
+
+
+def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:
+    """Close the memberships whose agreed last day has passed (the clock calls this).
+    Their access ended when that day did; this writes the row's end, ends the roles
+    they held, and tells the team. Returns the memberships closed."""
+    today = today or timezone.localdate()
+    closed = []
+    due = Membership.objects.filter(left__isnull=True, until__lt=today).order_by("pk")
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            membership = (
+                Membership.objects.select_for_update(of=("self",))
+                .select_related("team", "person")
+                .get(pk=pk)
+            )
+            if membership.left is not None:
+                continue  # closed by another clock meanwhile
+            left = membership.until + datetime.timedelta(days=1)
+            _end_membership(membership, reason="", proposal=None, left=left)
+            audit(
+                actor=None,
+                action="membership.ended",
+                target=membership,
+                data={"decision": membership.ended_by_id, "until": membership.until.isoformat()},
+            )
+            publish_team(
+                membership.team,
+                "membership.changed",
+                {
+                    "team": membership.team_id,
+                    "person": membership.person_id,
+                    "change": "left",
+                    "decision": membership.ended_by_id,
+                },
+                actor=None,
+                shared=True,
+            )
+            notify_access_changed(membership.person_id)
+            closed.append(membership.pk)
+    return closed
 
 
 # --- roles ------------------------------------------------------------------------------

@@ -207,7 +207,7 @@ def through_the_wiring(query: str = "", cookie: bytes | None = None):
     with mock.patch.dict(os.environ, {"KITH_SKIP_PREFLIGHT": "1"}):
         from config.asgi import application
 
-    headers = [ORIGIN] + ([(b"cookie", cookie)] if cookie else [])
+    headers = [ORIGIN, (b"host", b"localhost")] + ([(b"cookie", cookie)] if cookie else [])
     return WebsocketCommunicator(application, f"/ws/live/{query}", headers=headers)
 
 

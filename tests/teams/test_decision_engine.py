@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from coordination.events import EventRecord
 from teams import decisions, services
-from teams.models import CoachTerm, Membership, Proposal, Response, Role, RoleTerm, Team
+from teams.models import (
+    AuditEntry,
+    CoachTerm,
+    Membership,
+    Proposal,
+    Response,
+    Role,
+    RoleTerm,
+    Team,
+)
 from tests.factories import PersonFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -317,6 +326,90 @@ class TestEffects:
             removal,
         )
         assert RoleTerm.objects.get(person=noord.joris).ended == on
+
+    def test_a_member_may_leave_after_a_last_day_agreed_ahead(
+        self, noord, captured_sends, django_capture_on_commit_callbacks
+    ):
+        from coordination.events import person_group
+        from teams import access
+
+        self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "role_handover",
+                {"role": "mentor", "person": noord.joris.pk},
+            ),
+        )
+        last_day = timezone.localdate() + datetime.timedelta(days=10)
+        with django_capture_on_commit_callbacks(execute=True):
+            self.adopt(
+                noord,
+                raise_(
+                    noord.ana,
+                    noord.noord,
+                    "remove_member",
+                    {"person": noord.joris.pk, "reason": "retiring", "until": last_day.isoformat()},
+                ),
+            )
+        membership = Membership.objects.get(person=noord.joris, team=noord.noord)
+        assert (membership.until, membership.left) == (last_day, None)
+        # His sockets hear of it (they keep a timer for the day's end).
+        assert (person_group(noord.joris.pk), {"type": "access.changed"}) in captured_sends
+        end = timezone.make_aware(datetime.datetime.combine(last_day, datetime.time(23, 59)))
+        with time_machine.travel(end, tick=False):
+            assert access.is_member(noord.joris, noord.noord)
+            assert services.memberships_end_due() == []
+        with time_machine.travel(end + datetime.timedelta(minutes=2), tick=False):
+            # The day is over: no longer a member at any door, before the clock tidies.
+            assert not access.is_member(noord.joris, noord.noord)
+            assert noord.noord not in access.teams_visible_to(noord.joris)
+            call_command("tick")  # the clock closes it
+            assert services.memberships_end_due() == []  # once
+        membership.refresh_from_db()
+        next_day = last_day + datetime.timedelta(days=1)
+        assert (membership.left, membership.left_reason) == (next_day, "retiring")
+        assert RoleTerm.objects.get(person=noord.joris).ended == next_day
+        assert AuditEntry.objects.filter(
+            action="membership.ended", target__endswith=f":{membership.pk}"
+        ).exists()
+
+    @pytest.mark.parametrize(
+        ("until", "message"),
+        [("2027-02-30", "Not a date"), ("next week", "Not a date"), ("far", "Not a date")],
+    )
+    def test_a_last_day_that_is_not_a_date_is_refused(self, noord, until, message):
+        with pytest.raises(ValidationError) as err:
+            raise_(
+                noord.ana, noord.noord, "remove_member", {"person": noord.joris.pk, "until": until}
+            )
+        assert message in str(err.value.message_dict["payload.until"])
+
+    def test_a_last_day_more_than_a_year_ahead_is_refused(self, noord):
+        far = timezone.localdate() + datetime.timedelta(days=400)
+        with pytest.raises(ValidationError) as err:
+            raise_(
+                noord.ana,
+                noord.noord,
+                "remove_member",
+                {"person": noord.joris.pk, "until": far.isoformat()},
+            )
+        assert err.value.message_dict["payload.until"] == ["At most a year ahead."]
+
+    def test_a_last_day_passed_by_adoption_means_at_once(self, noord):
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        self.adopt(
+            noord,
+            raise_(
+                noord.ana,
+                noord.noord,
+                "remove_member",
+                {"person": noord.joris.pk, "until": yesterday.isoformat()},
+            ),
+        )
+        membership = Membership.objects.get(person=noord.joris, team=noord.noord)
+        assert membership.left is not None and membership.until is None
 
     def test_agreement_versions(self, noord):
         self.adopt(

@@ -39,6 +39,9 @@ class Command(BaseCommand):
             adopted = services.proposals_close_due()
             sent = services.reminders_due()
             today = timezone.localdate()
+            # Memberships whose agreed last day has passed (their access ended with the
+            # day already): close the rows and end the roles.
+            left = services.memberships_end_due(today=today)
             visits = None
             if today != generated_on:
                 visits = series_generate_due(today=today)
@@ -53,11 +56,13 @@ class Command(BaseCommand):
                 # at most every ten minutes.
                 send_digests(now)
                 digests_at = now
-            if adopted or any(sent.values()) or visits or expired or not every:
+            if adopted or any(sent.values()) or visits or expired or left or not every:
                 line = (
                     f"adopted {len(adopted)} proposal(s); reminders: "
                     f"{sent['role_terms']} role term(s), {sent['reviews']} review(s)"
                 )
+                if left:
+                    line += f"; {len(left)} membership(s) ended after their agreed last day"
                 if expired:
                     line += f"; {len(expired)} help request(s) lapsed"
                 if visits is not None:

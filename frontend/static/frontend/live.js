@@ -48,9 +48,13 @@ export class LiveSocket {
     socket.addEventListener("close", (e) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      if (e.code === 4401 || e.code === 4403) {
+      if (e.code === 4401) {
+        this.setStatus("signed_out");
+        return; // the session ended (signed out here or elsewhere): retrying will not help
+      }
+      if (e.code === 4403) {
         this.setStatus("closed");
-        return; // signed out or no longer allowed: retrying will not help
+        return; // no longer allowed: retrying will not help
       }
       this.reconnectSoon();
     });
@@ -109,7 +113,7 @@ export class LiveSocket {
     document.documentElement.dataset.live = state;
     const el = this.statusElement;
     if (!el) return;
-    const words = { connecting: "Connecting…", reconnecting: "Offline, reconnecting…", live: "Live", closed: "Not live" };
+    const words = { connecting: "Connecting…", reconnecting: "Offline, reconnecting…", live: "Live", closed: "Not live", signed_out: "Signed out: reload to sign in" };
     el.hidden = false;
     el.textContent = words[state] ?? "";
     el.dataset.state = state;

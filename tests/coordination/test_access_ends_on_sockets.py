@@ -1,0 +1,332 @@
+"""Access that ends, ends on open sockets too: every way it can end, at that moment.
+
+The endings by the clock (a grant's expiry, the last day of a coach's term or of a
+membership) are caught by the socket's own timer; the endings by an act (a revoke, a
+decision, a logout, a password change, a deactivation) ring the person's group. In
+both cases the socket asks again who is signed in and what they may read, revokes
+what they may no longer read and closes when nothing is left; nothing is delivered
+past the end, not even an event that arrives before the timer runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+
+import pytest
+import time_machine
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from care.services import clients as client_services
+from coordination import consumers
+from coordination.events import notify_access_changed
+from teams.models import CoachTerm, Membership
+from tests.care.jansen import jansen_with_family
+from tests.coordination.test_live_consumer import (
+    connect,
+    emit,
+    receive_until_ready,
+    session_cookie,
+    through_the_wiring,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def closed_with(socket, code: int) -> None:
+    """The socket's next output is its close with ``code``."""
+    output = await socket.receive_output(timeout=5)
+    assert output == {"type": "websocket.close", "code": code}
+
+
+async def revoked_then_closed(socket, streams: list[str], code: int) -> None:
+    message = await socket.receive_json_from(timeout=5)
+    assert message["type"] == "revoked"
+    assert set(streams) <= set(message["streams"])
+    await closed_with(socket, code)
+
+
+@database_sync_to_async
+def family_with_budget_grant(personas, *, expires_in: float):
+    client, petra = jansen_with_family(personas, grants=("visits",))
+    client_services.grant_scope(
+        actor=personas.mrs_jansen,
+        client=client,
+        member=petra,
+        scope="budget",
+        expires_at=timezone.now() + datetime.timedelta(seconds=expires_in),
+    )
+    return client
+
+
+# --- by the clock ----------------------------------------------------------------------
+
+
+async def test_an_expired_grant_stops_its_scope_on_an_open_socket(personas):
+    client = await family_with_budget_grant(personas, expires_in=2)
+    budget, visits = f"client.{client.pk}.budget", f"client.{client.pk}.visits"
+    socket = connect(personas.daughter)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    await emit(budget, "budget.entry_added", amount="-12.50")
+    assert (await socket.receive_json_from(timeout=3))["stream"] == budget
+
+    # The grant expires: the socket says so by itself, without anyone ringing it.
+    message = await socket.receive_json_from(timeout=5)
+    assert message == {"type": "revoked", "streams": [budget]}
+    await emit(budget, "budget.entry_added", amount="-40.00")
+    assert await socket.receive_nothing(timeout=0.5)
+    # The scopes she still holds keep flowing.
+    await emit(visits, "visit.planned")
+    assert (await socket.receive_json_from(timeout=3))["stream"] == visits
+    await socket.disconnect()
+
+
+async def test_an_event_arriving_after_expiry_before_the_timer_is_not_delivered(
+    personas, monkeypatch
+):
+    client = await family_with_budget_grant(personas, expires_in=1)
+    budget = f"client.{client.pk}.budget"
+    # The timer is late (a busy process): the deadline alone must hold the line.
+    monkeypatch.setattr(consumers.LiveConsumer, "schedule", _schedule_without_timer)
+    socket = connect(personas.daughter)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    await asyncio.sleep(1.2)
+    await emit(budget, "budget.entry_added", amount="-40.00")
+    message = await socket.receive_json_from(timeout=3)
+    assert message == {"type": "revoked", "streams": [budget]}
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
+
+
+def _schedule_without_timer(self, until) -> None:
+    self.stop_timer()
+    self.deadline = until.timestamp() if until is not None else None
+
+
+async def test_a_replay_never_reaches_a_stream_whose_grant_expired(personas):
+    client = await family_with_budget_grant(personas, expires_in=1)
+    budget = f"client.{client.pk}.budget"
+    await emit(budget, "budget.entry_added", amount="-12.50")
+    await asyncio.sleep(1.1)
+    socket = connect(personas.daughter, f"?since={budget}:0")
+    assert (await socket.connect())[0]
+    await closed_with(socket, consumers.CLOSE_FORBIDDEN)
+
+
+@database_sync_to_async
+def invite_coach(personas, *, ends: datetime.date) -> None:
+    from teams import services as team_services
+
+    decision = team_services.proposal_raise(
+        actor=personas.ana, team=personas.noord, kind="general", title="Coach", purpose="Advice."
+    )
+    CoachTerm.objects.create(
+        team=personas.noord,
+        coach=personas.coach,
+        starts=ends - datetime.timedelta(days=30),
+        ends=ends,
+        invited_by=decision,
+    )
+
+
+def _last_seconds_of(day: datetime.date) -> datetime.datetime:
+    """Two seconds before ``day`` ends, in the deployment's time zone."""
+    end = timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 58)))
+    return end
+
+
+async def test_a_coach_whose_term_ends_stops_hearing_what_the_team_shares(personas):
+    day = datetime.date(2027, 3, 31)
+    await invite_coach(personas, ends=day)
+    shared = personas.noord.shared_stream
+    with time_machine.travel(_last_seconds_of(day), tick=True):
+        socket = connect(personas.coach, f"?since={shared}:0")
+        assert (await socket.connect())[0]
+        await receive_until_ready(socket)
+        await emit(shared, "proposal.raised")
+        assert (await socket.receive_json_from(timeout=3))["stream"] == shared
+        # Midnight: the term is over and it was the socket's only stream.
+        await revoked_then_closed(socket, [shared], consumers.CLOSE_FORBIDDEN)
+        await emit(shared, "proposal.raised")
+
+
+@database_sync_to_async
+def agree_last_day(personas, day: datetime.date) -> None:
+    Membership.objects.current().filter(person=personas.ben).update(until=day)
+
+
+async def test_a_membership_ends_on_its_agreed_last_day_on_an_open_socket(personas):
+    day = datetime.date(2027, 1, 31)
+    await agree_last_day(personas, day)
+    team = personas.noord.stream
+    with time_machine.travel(_last_seconds_of(day), tick=True):
+        socket = connect(personas.ben)
+        assert (await socket.connect())[0]
+        await receive_until_ready(socket)
+        await emit(team, "visit.claimed")
+        assert (await socket.receive_json_from(timeout=3))["stream"] == team
+        message = await socket.receive_json_from(timeout=5)
+        assert message["type"] == "revoked"
+        assert team in message["streams"]
+        await emit(team, "visit.claimed")
+        # Nothing more of the team; his own stream stays (his notifications).
+        assert await socket.receive_nothing(timeout=0.5)
+        await socket.disconnect()
+
+
+# --- by an act, rung on the person's group ----------------------------------------------
+
+
+async def test_a_session_deleted_elsewhere_closes_its_socket_when_rung(personas):
+    """Whatever ends a session (an operator clearing sessions, "sign out everywhere"),
+    the socket holds nothing it trusts: rung, it finds its session gone."""
+    cookie = await session_cookie(personas.ana)
+    socket = through_the_wiring(cookie=cookie)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+
+    @database_sync_to_async
+    def end_sessions() -> None:
+        from django.contrib.sessions.models import Session
+
+        Session.objects.all().delete()
+        notify_access_changed(personas.ana.pk)
+
+    await end_sessions()
+    await revoked_then_closed(socket, [personas.noord.stream], consumers.CLOSE_UNAUTHENTICATED)
+
+
+async def test_the_socket_checks_again_even_when_nobody_rings(personas, settings):
+    """The safety net: an ending nobody rang (a row changed by hand) is caught by the
+    periodic check."""
+    settings.LIVE_RECHECK_EVERY = 1
+    socket = connect(personas.ben)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+
+    @database_sync_to_async
+    def end_quietly() -> None:
+        Membership.objects.filter(person=personas.ben).update(left=timezone.localdate())
+
+    await end_quietly()
+    message = await socket.receive_json_from(timeout=5)
+    assert message["type"] == "revoked"
+    assert personas.noord.stream in message["streams"]
+    await socket.disconnect()
+
+
+# --- what the client sends ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [{"bytes_data": b"\x00\xff\x10"}, {"text_data": "not json {"}, {"text_data": '{"a": 1}'}],
+    ids=["binary", "not-json", "json"],
+)
+async def test_a_frame_from_the_client_is_answered_not_fatal(personas, frame):
+    socket = connect(personas.ana)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    if "bytes_data" in frame:
+        await socket.send_to(bytes_data=frame["bytes_data"])
+    else:
+        await socket.send_to(text_data=frame["text_data"])
+    answer = await socket.receive_json_from(timeout=3)
+    assert answer["type"] == "error"
+    assert "takes no messages" in answer["message"]
+    # Still open and live.
+    await emit(personas.noord.stream, "after")
+    assert (await socket.receive_json_from(timeout=3))["event"] == "after"
+    await socket.disconnect()
+
+
+# --- degrade, never fall over ----------------------------------------------------------------
+
+
+def _unreachable_redis_layer(settings) -> None:
+    from config.env import channel_layers
+
+    # A port nothing listens on: every call to the layer fails at once.
+    settings.CHANNEL_LAYERS = channel_layers(
+        "redis://127.0.0.1:9/0", max_connections=10, prefix="kith-down"
+    )
+
+
+async def test_with_the_channel_layer_down_a_socket_is_told_to_try_again(personas, settings):
+    _unreachable_redis_layer(settings)
+    socket = connect(personas.ana)
+    connected, _ = await socket.connect(timeout=5)
+    assert connected
+    await closed_with(socket, consumers.CLOSE_TRY_AGAIN)
+
+
+# --- the Origin: scheme, host and port ---------------------------------------------------------
+
+
+def _handshake(origin: bytes | None, host: bytes = b"localhost", extra=()):
+    import os
+    from unittest import mock
+
+    from channels.testing import WebsocketCommunicator
+
+    with mock.patch.dict(os.environ, {"KITH_SKIP_PREFLIGHT": "1"}):
+        from config.asgi import application
+
+    headers = [(b"host", host), *extra]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    return WebsocketCommunicator(application, "/ws/live/", headers=headers)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"http://localhost:8081",  # another port of an allowed host
+        b"https://localhost",  # another scheme
+        b"http://evil.example",  # another host
+        b"http://localhost.evil.example",
+        b"null",
+    ],
+)
+async def test_a_handshake_from_another_origin_is_refused(personas, origin):
+    socket = _handshake(origin, host=b"localhost")
+    connected, _ = await socket.connect(timeout=3)
+    assert not connected
+
+
+async def test_a_handshake_without_an_origin_is_refused(personas):
+    connected, _ = await _handshake(None).connect(timeout=3)
+    assert not connected
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "extra"),
+    [
+        (b"http://localhost", b"localhost", ()),
+        (b"http://localhost:8000", b"localhost:8000", ()),
+        # Behind the proxy, which ends TLS and says so (KITH_HTTPS trusts the header).
+        (b"https://localhost", b"localhost", ((b"x-forwarded-proto", b"https"),)),
+    ],
+)
+async def test_kiths_own_origin_reaches_the_socket(personas, settings, origin, host, extra):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    socket = _handshake(origin, host=host, extra=extra)
+    connected, _ = await socket.connect(timeout=3)
+    assert connected  # accepted, and (with no session) closed as signed out
+    await closed_with(socket, consumers.CLOSE_UNAUTHENTICATED)
+
+
+async def test_a_trusted_origin_reaches_the_socket(personas, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://kith.example.org"]
+    socket = _handshake(b"https://kith.example.org", host=b"localhost")
+    assert (await socket.connect(timeout=3))[0]
+    await closed_with(socket, consumers.CLOSE_UNAUTHENTICATED)
+
+
+async def test_a_forwarded_https_is_ignored_unless_the_proxy_is_trusted(personas, settings):
+    settings.SECURE_PROXY_SSL_HEADER = None
+    socket = _handshake(b"https://localhost", extra=((b"x-forwarded-proto", b"https"),))
+    assert not (await socket.connect(timeout=3))[0]

@@ -17,7 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from config import preflight  # noqa: E402
+from config import logs, metrics, preflight  # noqa: E402
 from coordination.routing import websocket_urlpatterns  # noqa: E402
 
 # The event loop is busy with thousands of sockets while a few threads make the
@@ -47,3 +47,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+# Outermost: a request id for every request and socket, before anything logs.
+application = logs.with_request_ids(application)
+
+# This process's metrics on a port of its own, when KITH_METRICS_TOKEN is set.
+metrics.serve_from_settings()

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class WiringConfig(AppConfig):
-    """Installed for its system checks, its models and the ``id`` path converter."""
+    """Installed for its system checks, its models, the ``id`` path converter, error
+    reporting and the failed-login metric."""
 
     name = "config"
     label = "kith_config"
@@ -15,3 +16,20 @@ class WiringConfig(AppConfig):
         from config.converters import IdConverter
 
         register_converter(IdConverter, "id")
+
+        from django.conf import settings
+        from django.contrib.auth.signals import user_login_failed
+
+        from config import errors, metrics
+
+        # Every door that signs a person in (pages, token endpoint, admin) goes
+        # through Django's authenticate(), which sends this on a refusal.
+        user_login_failed.connect(metrics.count_failed_login, dispatch_uid="kith-login-failed")
+        # Here, not in the settings: every process (daphne, the tick, a command)
+        # reports, once Django's apps are ready for Sentry's Django integration.
+        errors.start_error_reporting(
+            dsn=settings.SENTRY_DSN,
+            environment=settings.SENTRY_ENVIRONMENT,
+            release=settings.SENTRY_RELEASE,
+            traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE,
+        )

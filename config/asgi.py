@@ -16,7 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from config import preflight  # noqa: E402
+from config import logs, metrics, preflight  # noqa: E402
 from config.origin import SameOriginValidator  # noqa: E402
 from coordination.routing import websocket_urlpatterns  # noqa: E402
 
@@ -46,3 +46,8 @@ application = ProtocolTypeRouter(
         "websocket": SameOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+# Outermost: a request id for every request and socket, before anything logs.
+application = logs.with_request_ids(application)
+
+# This process's metrics on a port of its own, when KITH_METRICS_TOKEN is set.
+metrics.serve_from_settings()

@@ -51,11 +51,50 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float = 0.0, maximum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not minimum <= value <= maximum:  # also refuses nan
+        raise ConfigError(f"{name}={value} is out of range (must be {minimum} to {maximum})")
+    return value
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_emails(name: str) -> list[str]:
+    """Comma-separated addresses (``a@example.org`` or ``Ann <a@example.org>``)."""
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    addresses = env_list(name, [])
+    for address in addresses:
+        try:
+            validate_email(parseaddr(address)[1])
+        except ValidationError:
+            raise ConfigError(f"{name} holds {address!r}, which is not an email address") from None
+    return addresses
 
 
 # Every SQLite database Kith opens, named by DATABASE_URL or not. IMMEDIATE takes the

@@ -10,11 +10,15 @@ from pathlib import Path
 
 from django.utils.csp import CSP
 
+from config import logs
 from config.env import (
     ConfigError,
     channel_layers,
     database_config,
     env_bool,
+    env_choice,
+    env_emails,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -64,6 +68,24 @@ try:
     LIVE_RECHECK_EVERY = env_int("KITH_LIVE_RECHECK_EVERY", 900, minimum=5)
     MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
+    # What an operator sees (README, "Logs, errors and metrics").
+    LOG_FORMAT = env_choice("KITH_LOG_FORMAT", logs.LOG_FORMATS, "plain" if DEBUG else "json")
+    # Kith's own access line (with the request id, in LOG_FORMAT); in development
+    # daphne prints its own.
+    ACCESS_LOG = env_bool("KITH_ACCESS_LOG", not DEBUG)
+    SENTRY_DSN = env_str("SENTRY_DSN")
+    SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+    SENTRY_RELEASE = env_str("SENTRY_RELEASE")
+    SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, maximum=1.0)
+    ADMINS = env_emails("ADMINS")
+    SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+    METRICS_TOKEN = env_str("KITH_METRICS_TOKEN")
+    if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+        raise ConfigError(
+            "KITH_METRICS_TOKEN is shorter than 32 characters (make one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    METRICS_PORT = env_int("KITH_METRICS_PORT", 9100, minimum=1, maximum=65535)
 except ConfigError as exc:
     raise SystemExit(f"Kith cannot start: {exc}") from None
 
@@ -91,6 +113,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it times and counts every answer, the other middleware's included.
+    "config.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -212,12 +236,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"kith": {"level": "INFO"}},
-}
+# Errors reach an operator through Sentry when SENTRY_DSN is set (config.errors, started
+# by config.apps); without it, in production, Django mails them to ADMINS.
+LOGGING = logs.logging_config(
+    fmt=LOG_FORMAT,
+    mail_admins=bool(ADMINS) and not SENTRY_DSN and not DEBUG,
+    access_log=ACCESS_LOG,
+)
+# What an error report (the mail to ADMINS) shows of a request and its frames: no care
+# record (config.errors). Off with DEBUG, like Django's own filter it extends.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.errors.ReportFilter"

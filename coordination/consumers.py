@@ -69,6 +69,7 @@ from django.db.models import Q
 
 from coordination import access, presence
 from coordination import events as log
+from coordination.events import metrics
 from teams.models import Person
 
 logger = logging.getLogger("kith.live")
@@ -293,6 +294,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.schedule(reader.until)
         limit = settings.EVENT_REPLAY_LIMIT
         heads, missed = await _on_opening_thread(heads_and_missed)(wanted, since, limit)
+        sent = 0
         for stream in wanted:
             head = heads[stream]
             if stream not in since:
@@ -309,6 +311,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 if message["seq"] == self.last[stream] + 1:
                     self.last[stream] = message["seq"]
                     await self.send_json(message)
+                    sent += 1
+        if since:
+            metrics.replayed(sent)
+            metrics.events_delivered(sent)
         await self.send_json({"type": "ready", "heads": dict(self.last)})
         await self.arrive()
 
@@ -374,6 +380,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
         self.accepted = True
+        metrics.socket_opened()
 
     async def catch_up(self, stream: str, *, upto: int | None = None) -> None:
         """Send the stream's events after what this socket has seen, from the log."""
@@ -387,10 +394,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "reset", "stream": stream, "head": self.last[stream]})
             return
         records = await _on_opening_thread(log.read)(stream, after=after, limit=limit)
+        sent = 0
         for record in records:
             if record.seq == self.last[stream] + 1:
                 self.last[stream] = record.seq
                 await self.send_json(record.as_message())
+                sent += 1
+        metrics.replayed(sent)
+        metrics.events_delivered(sent)
 
     async def stream_event(self, message):
         stream, seq = message["stream"], message["seq"]
@@ -407,6 +418,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.last[stream] = seq
         try:
             await self.send(text_data=message["text"])  # serialised once, at publish
+            metrics.events_delivered()
         except Exception:
             # The socket closed under us (its disconnect is on its way): nothing to do.
             logger.debug("live event not sent: socket closed")
@@ -518,6 +530,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         self.stop_timer()
         self.reader = None
+        if getattr(self, "accepted", False):
+            metrics.socket_closed()
         heartbeat = getattr(self, "heartbeat", None)
         if heartbeat is not None:
             heartbeat.cancel()

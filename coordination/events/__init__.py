@@ -33,6 +33,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from coordination.events import metrics
 from coordination.events.models import EventRecord, Stream
 
 logger = logging.getLogger("kith.events")
@@ -230,10 +231,13 @@ def live_message(record: EventRecord) -> dict:
 
 
 def _ring(records: list[EventRecord]) -> None:
+    # Counted once committed: a publish rolled back with its write happened to no one.
+    metrics.published(records[0].type)
     try:
         _send_all([(group_for_stream(r.stream), live_message(r)) for r in records])
     except Exception:
         # The events are already in the log; consumers heal the gap from there.
+        metrics.ring_failed()
         logger.warning(
             "live delivery failed for %s", ", ".join(f"{r.stream}#{r.seq}" for r in records)
         )

@@ -202,3 +202,60 @@ def test_a_tick_service_closes_decision_windows_after_migrations(services):
     assert "--every" in tick["command"]
     assert tick["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert tick["environment"]["DATABASE_URL"].startswith("postgres://")
+
+
+class TestObservability:
+    """Request ids through the proxy, error reporting and metrics in the production shape."""
+
+    @pytest.mark.parametrize("path", ["/ws/", "/"])
+    def test_the_proxy_hands_kith_a_well_formed_request_id(self, nginx, path):
+        sent = headers(block(nginx, f"location {path}"))
+        variable = sent["x-request-id"]
+        assert variable.startswith("$")
+        mapped = block(nginx, f"map $http_x_request_id {variable}")
+        # Made by nginx unless the one sent from in front is a UUID or 32 hex digits.
+        assert re.search(r"(?m)^\s*default\s+\$request_id;", mapped)
+        patterns = re.findall(r'"~([^"]+)"\s+\$http_x_request_id;', mapped)
+        assert patterns
+        for pattern in patterns:
+            assert pattern.startswith("^") and pattern.endswith("$")
+            assert re.fullmatch(pattern[1:-1], "0123456789abcdef" * 2) or re.fullmatch(
+                pattern[1:-1], "01234567-89ab-cdef-0123-456789abcdef"
+            )
+            assert not re.fullmatch(pattern[1:-1], "x" * 32)
+
+    def test_the_proxys_access_log_carries_the_request_id_and_no_query_string(self, nginx):
+        (used,) = [value for value in directives(nginx, "access_log") if value != "off"]
+        name = used.split()[-1]
+        line = re.search(rf"log_format\s+{name}\s+([^;]+);", nginx).group(1)
+        assert "$kith_request_id" in line
+        assert "$request " not in line and "$request_uri" not in line and "$args" not in line
+
+    def test_the_proxy_never_serves_metrics(self, nginx, services):
+        body = block(nginx, "location = /metrics")
+        assert directives(body, "return") == ["404"]
+        # The proxy forwards to the site's port only, and publishes nothing else.
+        upstream = block(nginx, "upstream kith")
+        assert {value.split()[0] for value in directives(upstream, "server")} == {
+            "web1:8000",
+            "web2:8000",
+        }
+        for name, service in services.items():
+            published = [str(port) for port in service.get("ports", [])]
+            assert not any("9100" in port for port in published), name
+
+    @pytest.mark.parametrize("name", [*WEB, "tick"])
+    def test_every_process_serves_its_metrics_on_its_own_port_once_a_token_is_set(
+        self, services, name
+    ):
+        service = services[name]
+        env = environment(service)
+        assert env["KITH_METRICS_TOKEN"] == "${KITH_METRICS_TOKEN:-}"  # off until set
+        assert env["KITH_METRICS_PORT"] in [str(port) for port in service["expose"]]
+
+    @pytest.mark.parametrize("name", [*WEB, "tick"])
+    def test_errors_are_reported_when_the_operator_names_where(self, services, name):
+        env = environment(services[name])
+        assert env["SENTRY_DSN"] == "${SENTRY_DSN:-}"
+        assert env["ADMINS"] == "${ADMINS:-}"
+        assert env.get("KITH_LOG_FORMAT", "json") == "json"

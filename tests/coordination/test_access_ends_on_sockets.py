@@ -330,3 +330,36 @@ async def test_a_forwarded_https_is_ignored_unless_the_proxy_is_trusted(personas
     settings.SECURE_PROXY_SSL_HEADER = None
     socket = _handshake(b"https://localhost", extra=((b"x-forwarded-proto", b"https"),))
     assert not (await socket.connect(timeout=3))[0]
+
+
+# --- what an operator sees ---------------------------------------------------------------------
+
+
+async def test_sockets_count_themselves_open_delivered_and_replayed(personas):
+    from coordination.events import metrics
+
+    def value(metric, suffix="") -> float:
+        for family in metric.collect():
+            for sample in family.samples:
+                if sample.name == family.name + suffix:
+                    return sample.value
+        raise AssertionError(f"no sample {suffix} in {metric}")
+
+    stream = personas.noord.stream
+    await emit(stream, "before")
+    await emit(stream, "before")
+    open_before = value(metrics.SOCKETS_OPEN)
+    delivered_before = value(metrics.DELIVERED, "_total")
+    replays_before = value(metrics.REPLAYED, "_count")
+    replayed_sum_before = value(metrics.REPLAYED, "_sum")
+    socket = connect(personas.ana, f"?since={stream}:0")
+    assert (await socket.connect())[0]
+    assert len(await receive_until_ready(socket)) == 2
+    assert value(metrics.SOCKETS_OPEN) == open_before + 1
+    assert value(metrics.REPLAYED, "_count") == replays_before + 1
+    assert value(metrics.REPLAYED, "_sum") == replayed_sum_before + 2
+    await emit(stream, "live")
+    await socket.receive_json_from(timeout=3)
+    assert value(metrics.DELIVERED, "_total") == delivered_before + 3
+    await socket.disconnect()
+    assert value(metrics.SOCKETS_OPEN) == open_before

@@ -11,11 +11,14 @@ docker-compose do).
 
 import datetime
 import time
+import uuid
 
+from asgi_correlation_id import correlation_id
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from care.services.schedule import series_generate_due
+from config import metrics
 from config.idempotency import purge_idempotency_keys
 from coordination.notifications.digest import send_digests
 from coordination.services import help_requests_expire_due
@@ -35,7 +38,12 @@ class Command(BaseCommand):
     def handle(self, *args, every: float = 0, **options):
         generated_on = None
         digests_at = None
+        if every:
+            # Its own metrics port (KITH_METRICS_TOKEN): the tick is a process apart.
+            metrics.serve_from_settings()
         while True:
+            # Each pass's log lines share an id, as a request's do.
+            pass_id = correlation_id.set(uuid.uuid4().hex)
             adopted = services.proposals_close_due()
             sent = services.reminders_due()
             today = timezone.localdate()
@@ -68,6 +76,8 @@ class Command(BaseCommand):
                 if visits is not None:
                     line += f"; {visits} visit(s) generated from series"
                 self.stdout.write(line)
+            metrics.tick_ran()
+            correlation_id.reset(pass_id)
             if not every:
                 return
             time.sleep(every)

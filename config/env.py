@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import phonenumbers
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -48,6 +49,15 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
     if value < minimum or (maximum is not None and value > maximum):
         upper = f" and {maximum}" if maximum is not None else " or more"
         raise ConfigError(f"{name}={value} is out of range (must be {minimum}{upper})")
+    return value
+
+
+def env_region(name: str, default: str) -> str:
+    """A country as two letters (GB, NL), one whose phone numbers ``phonenumbers`` knows."""
+    raw = os.environ.get(name)
+    value = (raw if raw is not None and raw.strip() else default).strip().upper()
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"{name}={raw!r} is not a country code such as GB or NL")
     return value
 
 

@@ -17,6 +17,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_region,
     env_str,
     mailers,
 )
@@ -60,6 +61,9 @@ try:
     LIVE_OPEN_WAIT = env_int("KITH_LIVE_OPEN_WAIT", 60, minimum=1)
     MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
+    # The country whose phone numbers people write without a country code: the
+    # privacy check reads "020 7946 0018" as a number of this country.
+    PHONE_REGION = env_region("KITH_PHONE_REGION", "GB")
 except ConfigError as exc:
     raise SystemExit(f"Kith cannot start: {exc}") from None
 

@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from coordination import privacy
 from coordination.events import NETWORK_STREAM, EventRecord
 from coordination.practice import services
 from coordination.practice import urls as practice_urls
@@ -32,6 +31,7 @@ from teams.models import AuditEntry
 from tests.api_walk import api_endpoints
 from tests.care.jansen import jansen_with_family
 from tests.coordination.test_practice import ask, tags, write
+from tests.coordination.test_privacy_api import CANNOT_CONFIRM, MAY_CONFIRM
 from tests.factories import TeamFactory, member
 from tests.frontend.omaha import ensure_omaha_reference
 
@@ -427,13 +427,13 @@ def test_a_note_naming_a_client_is_held_and_confirming_does_not_publish_it(w):
         assert message.startswith("Not published: this seems to identify a client.")
         assert fields == {
             "title": ["“Mrs Jansen” in the title looks like the name of a client of team Noord."],
-            "confirm_no_client_data": [privacy.CANNOT_CONFIRM],
+            "confirm_no_client_data": [CANNOT_CONFIRM],
         }
     assert not Note.objects.filter(title__contains="Jansen").exists()
     # Her surname alone may be someone else's: confirmed, it is published.
     soft = sent | {"title": "Jansen's garden idea"}
     status, message, fields = error(api(w.ben).post(f"{API}/notes", soft, format="json"))
-    assert (status, fields["confirm_no_client_data"]) == (400, [privacy.MAY_CONFIRM])
+    assert (status, fields["confirm_no_client_data"]) == (400, [MAY_CONFIRM])
     confirmed = api(w.ben).post(
         f"{API}/notes", soft | {"confirm_no_client_data": True}, format="json"
     )

@@ -153,7 +153,6 @@ def test_a_comment_identifying_a_client_is_held_and_cannot_be_confirmed(w, text,
     [
         ("How Bosch, Gerrit stopped falling", "Bosch, Gerrit"),
         ("How G. Bosch stopped falling", "G. Bosch"),
-        ("How Ger\u200britBosch stopped falling", None),  # joined: not a name as shown
         ("How Gerrit Bo\u200bsch stopped falling", "Gerrit Bosch"),
         ("How Gerrit \u0412\u043esch stopped falling", "Gerrit \u0412\u043esch"),
         ("Stairs at Hanzeweg 41", "Hanzeweg 41"),
@@ -162,9 +161,6 @@ def test_a_comment_identifying_a_client_is_held_and_cannot_be_confirmed(w, text,
 def test_the_note_check_no_longer_lets_these_through(w, text, found):
     """Reordered and initial forms, zero-width characters, Cyrillic look-alikes and a
     bare street address all passed the old note check."""
-    if found is None:
-        write(w.ana, title=text)
-        return
     for confirm in (False, True):
         warning = held(write, w.ana, title=text, confirm_no_client_data=confirm)
         assert [(f.field, f.text) for f in warning.findings] == [("title", found)]
@@ -214,24 +210,39 @@ def test_confirming_a_softer_hit_does_not_let_an_identifier_through(w):
     assert not Comment.objects.exists()
 
 
+# A clean text, and the same text once it identifies a client: the check tells them apart.
 CLEAN = [
-    "We bought a bosch drill for the ramp.",  # the brand, written as a word
-    "Ana de Vries showed us how; Ben Mulder agreed.",  # colleagues
-    "On my way back from the Kerkstraat.",  # a street without a house number
-    "Gerrit is a common first name; so is Annie.",  # a first name alone
-    "It was a dam of paperwork, on the brink of chaos.",  # surnames as words
-    "Aaltje Brink is in team Zuid's care, not ours.",  # another team's client
-    "We tried it for 12 weeks with 3 carers, 2 x 500 mg at 10:30-11:00.",
-    "The training on 20-05-2024 and 2024-06-03 helped.",  # dates that are no birthdays
-    "Deventer 7413 has no bus on Sundays.",  # an area, not a postcode
-    "Call 111 or 999, or the number 943 476 5918 (no NHS number).",
-    "Room 12, bed 41: the hoist is in Room 41.",
+    # the brand, written as a word
+    ("We bought a bosch drill for the ramp.", "We bought a bosch drill for G. Bosch."),
+    # colleagues
+    ("Ana de Vries showed us how; Ben Mulder agreed.", "Ana showed us how; Gerrit Bosch agreed."),
+    # a street without a house number
+    ("On my way back from the Kerkstraat.", "On my way back from Kerkstraat 12."),
+    # a first name alone
+    ("Gerrit is a common first name; so is Annie.", "Gerrit is a first name; so is Annie van Dam."),
+    # surnames as words
+    ("It was a dam of paperwork, on the brink.", "It was a dam of paperwork for mevrouw Van Dam."),
+    # another team's client
+    ("Aaltje Brink is in team Zuid's care.", "Hendrik Wolters is in our care."),
+    (
+        "We tried it for 12 weeks with 3 carers, 2 x 500 mg at 10:30-11:00.",
+        "We tried it for 12 weeks with 3 carers; ring 0570 622 480.",
+    ),
+    # dates that are nobody's birthday
+    ("The training on 20-05-2024 and 2024-06-03 helped.", "The date 12-04-1936 helped."),
+    # an area, not a postcode
+    ("Deventer 7413 has no bus on Sundays.", "Deventer 7413 AB has no bus on Sundays."),
+    ("Call 111 or 999; 943 476 5918 fails the check.", "Call 111 or 999; NHS 943 476 5919."),
+    ("Room 12, bed 41: the hoist is in Room 41.", "Hanzeweg 41: the hoist is in Room 41."),
 ]
 
 
-@pytest.mark.parametrize("text", CLEAN)
-def test_clean_texts_are_published_at_once(w, text):
-    assert comment(w.ana, w.note, text).body == text
+@pytest.mark.parametrize(("clean", "identifying"), CLEAN)
+def test_clean_texts_are_published_at_once_and_their_near_misses_held(w, clean, identifying):
+    assert comment(w.ana, w.note, clean).body == clean
+    warning = held(comment, w.ana, w.note, identifying, confirm_no_client_data=True)
+    assert not warning.confirmable
+    assert list(Comment.objects.values_list("body", flat=True)) == [clean]
 
 
 def test_what_another_team_knows_is_no_hit_but_what_a_helper_learnt_is(w):

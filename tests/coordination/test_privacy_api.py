@@ -140,13 +140,19 @@ def test_a_softer_hit_is_held_then_published_once_confirmed(w):
     assert done.status_code == 201 and done.json()["body"] == sent["body"]
 
 
-def test_clean_texts_go_through_every_door(w):
+def test_clean_texts_go_through_every_door_and_the_same_naming_a_client_does_not(w):
     path = f"/api/v1/practice/notes/{w.question.pk}"
-    text = "Ana de Vries bought a bosch drill; the Kerkstraat ramp works."
-    assert api(w.ben).post(f"{path}/comments", {"body": text}, format="json").status_code == 201
-    assert api(w.ben).post(f"{path}/answers", {"body": text}, format="json").status_code == 201
-    note = {"kind": "practice", "title": "Ramps", "body": text}
-    assert api(w.ben).post("/api/v1/practice/notes", note, format="json").status_code == 201
+    clean = "Ana de Vries bought a jansen drill; the Ceintuurbaan ramp works."
+    naming = "Ana de Vries bought Jansen, W. a drill; the Ceintuurbaan 118 ramp works."
+    for text, status in ((clean, 201), (naming, 400)):
+        note = {"kind": "practice", "title": "Ramps", "body": text}
+        for door, sent in (
+            (f"{path}/comments", {"body": text}),
+            (f"{path}/answers", {"body": text}),
+            ("/api/v1/practice/notes", note),
+        ):
+            assert api(w.ben).post(door, sent, format="json").status_code == status
+    assert Comment.objects.get().body == clean
 
 
 @pytest.mark.parametrize("confirm", [False, True])

@@ -18,6 +18,7 @@ remembers where each folded character came from.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 from confusable_homoglyphs.confusables import confusables_data
@@ -26,6 +27,7 @@ from confusable_homoglyphs.confusables import confusables_data
 # Hangul fillers, which render as nothing.
 IGNORABLE = frozenset("\u115f\u1160\u3164\uffa0")
 DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
+ASCII_DROPPED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _strip_marks(text: str) -> str:
@@ -97,8 +99,15 @@ class Folded:
 
     __slots__ = ("folded", "origin", "text")
 
+    origin: range | list[int]
+
     def __init__(self, text: str):
         self.text = text
+        if text.isascii() and not ASCII_DROPPED.search(text):
+            # Most texts: folding is lower case, one character for one.
+            self.folded = text.lower()
+            self.origin = range(len(text))
+            return
         parts: list[str] = []
         origin: list[int] = []
         for index, char in enumerate(text):

@@ -10,13 +10,14 @@ to them) and the names of everyone in the author's teams.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
 import phonenumbers
 from django.conf import settings
 
-from care.selectors.clients import identifiers_known_to
+from care.selectors.clients import IDENTIFIERS, identifiers_known_to
 from coordination.privacy.folding import fold
 from teams import selectors as team_selectors
 from teams.models import Person
@@ -51,13 +52,15 @@ COMPOUND_STREET_TYPES = {"straat": "str"}
 NOT_STREETS = frozenset({"flat", "apartment", "apt", "unit", "room", "suite", "house"})
 MIN_PHONE_DIGITS = 7
 PHONE_TAIL = 9  # national numbers compared on their last nine digits
+PREPARED_CACHE = 50_000  # clients' details kept prepared, per process (a few MB)
 
 
+@functools.lru_cache(maxsize=PREPARED_CACHE)
 def words(text: str) -> tuple[str, ...]:
     return tuple(TOKEN.findall(fold(text)))
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Client:
     pk: int
     team: str
@@ -68,7 +71,7 @@ class Client:
     dob: datetime.date | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Address:
     street: tuple[str, ...]
     number: str
@@ -142,45 +145,71 @@ def parse_address(address: str) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """One client's identifiers as the matchers need them."""
+
+    client: Client
+    addresses: tuple[Address, ...]
+    postcode: str
+    phone: str
+
+
+@functools.lru_cache(maxsize=PREPARED_CACHE)
+def _prepare(row: tuple, region: str) -> _Prepared:
+    """Folding and parsing a client's details is most of the check's work: done once
+    per version of the details (the row's values are the key, so a changed address is
+    prepared afresh) and kept for the next check."""
+    pk, team, first_name, last_name, preferred_name, dob, address, postcode, phone = row
+    surname = words(last_name)
+    core = surname
+    while len(core) > 1 and core[0] in PARTICLES:
+        core = core[1:]
+    given = {w for name in (first_name, preferred_name) for w in words(name)}
+    client = Client(
+        pk=pk,
+        team=team,
+        surname=surname,
+        core=core,
+        given=frozenset(w for w in given if len(w) > 1),
+        initials=frozenset(w[0] for w in given if w[0].isalpha()),
+        dob=dob,
+    )
+    addresses: tuple[Address, ...] = ()
+    parsed = parse_address(address or "")
+    if parsed:
+        street, number = parsed
+        addresses = tuple(Address(v, number, client) for v in street_variants(street))
+    compact = "".join(words(postcode or ""))
+    if not (len(compact) >= 5 and re.search(r"\d", compact) and re.search(r"[a-z]", compact)):
+        compact = ""
+    national = ""
+    if len(re.sub(r"\D", "", fold(phone or ""))) >= MIN_PHONE_DIGITS:
+        national = national_number(phone, region)[-PHONE_TAIL:]
+    return _Prepared(client, addresses, compact, national)
+
+
 def load(author: Person) -> Known:
     known = Known(region=settings.PHONE_REGION)
     for row in identifiers_known_to(author):
-        surname = words(row["last_name"])
-        core = surname
-        while len(core) > 1 and core[0] in PARTICLES:
-            core = core[1:]
-        given = {w for name in (row["first_name"], row["preferred_name"]) for w in words(name)}
-        client = Client(
-            pk=row["pk"],
-            team=row["team__name"],
-            surname=surname,
-            core=core,
-            given=frozenset(w for w in given if len(w) > 1),
-            initials=frozenset(w[0] for w in given if w[0].isalpha()),
-            dob=row["date_of_birth"],
-        )
+        prepared = _prepare(tuple(row[name] for name in IDENTIFIERS), known.region)
+        client = prepared.client
         known.clients.append(client)
         known.by_pk[client.pk] = client
-        if surname:
-            known.surnames.setdefault(surname[0], []).append((surname, client, True))
-            if core != surname:
-                known.surnames.setdefault(core[0], []).append((core, client, False))
-        parsed = parse_address(row["address"] or "")
-        if parsed:
-            street, number = parsed
-            for variant in street_variants(street):
-                known.streets.setdefault(variant[0], []).append(Address(variant, number, client))
-        postcode = "".join(words(row["postcode"] or ""))
-        if len(postcode) >= 5 and re.search(r"\d", postcode) and re.search(r"[a-z]", postcode):
-            known.postcodes[postcode] = client
-        digits = re.sub(r"\D", "", fold(row["phone"] or ""))
-        if len(digits) >= MIN_PHONE_DIGITS:
-            known.phones[national_number(row["phone"], known.region)[-PHONE_TAIL:]] = client
+        if client.surname:
+            known.surnames.setdefault(client.surname[0], []).append((client.surname, client, True))
+            if client.core != client.surname:
+                known.surnames.setdefault(client.core[0], []).append((client.core, client, False))
+        for address in prepared.addresses:
+            known.streets.setdefault(address.street[0], []).append(address)
+        if prepared.postcode:
+            known.postcodes[prepared.postcode] = client
+        if prepared.phone:
+            known.phones[prepared.phone] = client
         if client.dob is not None:
             known.birthdays[client.dob] = client
-            known.short_birthdays[(client.dob.day, client.dob.month, client.dob.year % 100)] = (
-                client
-            )
+            short = (client.dob.day, client.dob.month, client.dob.year % 100)
+            known.short_birthdays[short] = client
     for row in team_selectors.teammate_names(author):
         surname = words(row["last_name"])
         for name in (row["first_name"], row["preferred_name"]):

@@ -33,9 +33,43 @@ BODY = (
     "that last; Bosch and Philips both did, the cheap ones did not. Ask in the team "
     "meeting if you want the list. "
 )
-FIRST = "Gerrit Johanna Hendrik Maria Ahmet Cornelia Bernard Aaltje Frans Grietje Mohamed".split()
-LAST = "Bosch Dam Wolters Lammers Kaya Smeenk Nijhof Brink Hulshof Pol Ouali Tijhuis Vos".split()
-STREETS = "Hanzeweg Rielerweg Zwolseweg Kerkstraat Oranjelaan Holterweg Brinkgreverweg".split()
+FIRST = [
+    "Gerrit",
+    "Johanna",
+    "Hendrik",
+    "Maria",
+    "Ahmet",
+    "Cornelia",
+    "Bernard",
+    "Aaltje",
+    "Frans",
+    "Grietje",
+    "Mohamed",
+]
+LAST = [
+    "Bosch",
+    "Dam",
+    "Wolters",
+    "Lammers",
+    "Kaya",
+    "Smeenk",
+    "Nijhof",
+    "Brink",
+    "Hulshof",
+    "Pol",
+    "Ouali",
+    "Tijhuis",
+    "Vos",
+]
+STREETS = [
+    "Hanzeweg",
+    "Rielerweg",
+    "Zwolseweg",
+    "Kerkstraat",
+    "Oranjelaan",
+    "Holterweg",
+    "Brinkgreverweg",
+]
 
 
 def quantiles(values: list[float]) -> tuple[float, float]:

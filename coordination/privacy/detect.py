@@ -115,7 +115,10 @@ class _Scan:
 
 def _nhs_and_bsn(scan: _Scan) -> None:
     for match in NHS_NUMBER.finditer(scan.text):
-        if nhs.is_valid("".join(match.groups())) and scan.free(*match.span()):
+        digits = "".join(match.groups())
+        # NHS numbers never start with 0; ten digits that do are a phone number (one
+        # in eleven of them passes the check digit).
+        if digits[0] != "0" and nhs.is_valid(digits) and scan.free(*match.span()):
             scan.add(*match.span(), "nhs_number")
     for match in BSN_NUMBER.finditer(scan.text):
         digits = re.sub(r"\D", "", match.group())

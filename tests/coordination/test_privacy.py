@@ -187,6 +187,18 @@ def test_a_softer_hit_is_held_until_the_author_confirms(w, text, kind, found):
     assert stored.body == text
 
 
+def test_a_phone_number_that_passes_the_nhs_check_digit_is_still_a_phone_number(w, settings):
+    """One ten-digit Dutch number in eleven passes the NHS number's check digit: it is a
+    number the author may confirm (a pharmacy's), not an NHS number they may not."""
+    settings.PHONE_REGION = "NL"
+    text = "Ring the pharmacy on 0570622107 first."
+    warning = held(comment, w.ana, w.note, text)
+    assert [(f.kind, f.text, f.confirmable) for f in warning.findings] == [
+        ("phone_number", "0570622107", True)
+    ]
+    comment(w.ana, w.note, text, confirm_no_client_data=True)
+
+
 def test_a_link_to_a_record_and_a_colleagues_name_are_softer_hits(w):
     namesake = Client.objects.create(team=w.noord, first_name="Ben", last_name="Mulder")
     for text, kind in (

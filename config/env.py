@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import phonenumbers
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -71,6 +72,15 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     value = raw.strip().lower()
     if value not in choices:
         raise ConfigError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def env_region(name: str, default: str) -> str:
+    """A country as two letters (GB, NL), one whose phone numbers ``phonenumbers`` knows."""
+    raw = os.environ.get(name)
+    value = (raw if raw is not None and raw.strip() else default).strip().upper()
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"{name}={raw!r} is not a country code such as GB or NL")
     return value
 
 

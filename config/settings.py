@@ -21,6 +21,7 @@ from config.env import (
     env_float,
     env_int,
     env_list,
+    env_region,
     env_str,
     mailers,
 )
@@ -86,6 +87,9 @@ try:
             "python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
         )
     METRICS_PORT = env_int("KITH_METRICS_PORT", 9100, minimum=1, maximum=65535)
+    # The country whose phone numbers people write without a country code: the
+    # privacy check reads "020 7946 0018" as a number of this country.
+    PHONE_REGION = env_region("KITH_PHONE_REGION", "GB")
 except ConfigError as exc:
     raise SystemExit(f"Kith cannot start: {exc}") from None
 

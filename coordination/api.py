@@ -27,6 +27,7 @@ from care.selectors import grants as care_grants
 from coordination import access, selectors, services
 from coordination import events as log
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
+from coordination.privacy.api import HELD, confirm_field
 from teams import selectors as team_selectors
 from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
 from teams.models import Person
@@ -464,12 +465,32 @@ class HelpRequestIn(serializers.Serializer):
     visits = serializers.ListField(
         child=IdField(), help_text="Ids of the team's visits nobody can cover."
     )
-    skills = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
-    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    skills = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Other teams read it: never who the client is.",
+    )
+    note = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="For your own team.",
+    )
+    confirm_no_client_data = confirm_field()
 
 
 class HelpOfferIn(VersionIn):
-    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    note = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="The asking team reads it.",
+    )
+    confirm_no_client_data = confirm_field()
 
 
 class GrantedInterventionOut(serializers.Serializer):
@@ -575,7 +596,7 @@ class TeamHelpRequestsView(APIView):
     @extend_schema(
         summary="Ask other teams for help with visits nobody in the team can cover",
         request=HelpRequestIn,
-        responses={201: HelpRequestOut},
+        responses={201: HelpRequestOut, 400: HELD},
     )
     def post(self, request, pk: int):
         team = team_selectors.team_for(request.user, pk=pk)
@@ -588,6 +609,7 @@ class TeamHelpRequestsView(APIView):
             visits=data["visits"],
             skills=data["skills"],
             note=data["note"],
+            confirm_no_client_data=data["confirm_no_client_data"],
         )
         return Response(
             _dressed(request, help_request),
@@ -619,7 +641,7 @@ class HelpOffersView(APIView):
         summary="Offer to take another team's visits",
         description="Send the request's version you saw (If-Match or version).",
         request=HelpOfferIn,
-        responses={201: HelpOfferOut, 409: CONFLICT},
+        responses={201: HelpOfferOut, 400: HELD, 409: CONFLICT},
         parameters=[IF_MATCH],
     )
     def post(self, request, pk: int):
@@ -630,6 +652,7 @@ class HelpOffersView(APIView):
             request=help_request,
             version=if_match_version(request),
             note=data["note"],
+            confirm_no_client_data=data["confirm_no_client_data"],
         )
         return _help_offer_response(offer, status.HTTP_201_CREATED)
 

@@ -31,7 +31,7 @@ from care import access as care_access
 from care import services as care_services
 from care.models import Visit
 from care.services.common import require_version
-from coordination import access
+from coordination import access, privacy
 from coordination.events import Event, publish
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
 from teams import access as team_access
@@ -534,10 +534,18 @@ def _help_offer_data(offer: HelpOffer) -> dict:
 
 
 def help_request_raise(
-    *, actor: Person, team: Team, visits, skills: str = "", note: str = ""
+    *,
+    actor: Person,
+    team: Team,
+    visits,
+    skills: str = "",
+    note: str = "",
+    confirm_no_client_data: bool = False,
 ) -> HelpRequest:
     """Ask the network for help with some of the team's visits that nobody in it can
-    cover: planned, nobody's yet, not over, and not in another open request."""
+    cover: planned, nobody's yet, not over, and not in another open request. Other
+    teams read the skills: held when they seem to identify a client
+    (``coordination.privacy``); the note stays in the team."""
     if not access.can_ask_for_help(actor, team.pk):
         raise PermissionDenied(f"Only members of team {team.name} can ask for help for it.")
     errors: dict[str, list[str]] = {}
@@ -550,6 +558,12 @@ def help_request_raise(
     note = _text(errors, "note", note, NOTE_LIMIT)
     if errors:
         raise ValidationError(errors)
+    privacy.check(
+        author=actor,
+        texts={"skills": skills},
+        confirmed=confirm_no_client_data is True,
+        labels={"skills": "skills needed"},
+    )
     now = timezone.now()
     with transaction.atomic():
         locked = list(
@@ -637,16 +651,28 @@ def help_requests_expire_due(*, now: datetime.datetime | None = None) -> list[in
 
 
 def help_offer_make(
-    *, actor: Person, request: HelpRequest, version: int, note: str = ""
+    *,
+    actor: Person,
+    request: HelpRequest,
+    version: int,
+    note: str = "",
+    confirm_no_client_data: bool = False,
 ) -> HelpOffer:
     """A member of another team offers to take the request's visits. ``version`` is the
-    request's, as the offerer saw it."""
+    request's, as the offerer saw it. The note goes to another team: held when it
+    seems to identify one of the offerer's own clients (``coordination.privacy``)."""
     version = require_version(version)
     note = _note("note", note)
     if not access.is_network_member(actor):
         raise PermissionDenied("Only members of a team can offer help.")
     if not access.can_offer_help(actor, request.team_id):
         raise ValidationError(OWN_REQUEST)
+    privacy.check(
+        author=actor,
+        texts={"note": note},
+        confirmed=confirm_no_client_data is True,
+        labels={"note": "note for the team"},
+    )
     now = timezone.now()
     with transaction.atomic():
         request = _lock_request(request)

@@ -16,6 +16,17 @@ def teams_of(person: Person) -> QuerySet[Team]:
     ).order_by("name")
 
 
+def teammate_names(person: Person) -> list[dict]:
+    """First, preferred and last names of everyone in the person's current teams, the
+    person included (one query): the privacy check tells a colleague from a client."""
+    my_teams = Membership.objects.current().filter(person=person).values("team_id")
+    return list(
+        Person.objects.filter(memberships__team_id__in=my_teams, memberships__left__isnull=True)
+        .values("first_name", "preferred_name", "last_name")
+        .distinct()
+    )
+
+
 def team_for(person: Person, *, slug: str | None = None, pk: int | None = None) -> Team | None:
     """The team if the person may see it, else None (the caller answers 404)."""
     from teams import access

@@ -10,7 +10,8 @@ tags, Omaha problems and teams; coaches point questions to a team that solved th
 
 Modules: ``models`` (tables, registered with the coordination app), ``access`` (who
 may do what), ``services`` (every write), ``selectors`` (every read), ``render``
-(Markdown to safe HTML), ``privacy`` (the client-data warning), ``search`` (full-text
+(Markdown to safe HTML), ``search`` (full-text
 search, PostgreSQL or the SQLite fallback), ``feed`` (the network feed, including
-shared team figures heard from the event log), ``api`` (the DRF views).
+shared team figures heard from the event log), ``api`` (the DRF views). Every text
+written here is checked by ``coordination.privacy`` before it is stored.
 """

@@ -6,10 +6,11 @@ tags, and write nothing (403); a note they may not read is 404, like one that do
 exist. Anonymous callers get 401.
 
 Edits carry the version seen (If-Match or ``version``); a stale one is 409 with the
-note as it is now. A note that seems to contain a client's details is refused with a
-400 listing what was found under ``extra.fields.confirm_no_client_data``; send
-``confirm_no_client_data: true`` to publish it anyway. Lists are keyset pages: pass
-``next`` back as ``cursor``.
+note as it is now. A note, answer, comment, pointer or tag name that seems to identify
+a client is held (``coordination.privacy``): a 400 naming what was found under each
+field, and under ``extra.fields.confirm_no_client_data`` whether confirming can
+publish it (``confirm_no_client_data: true``: only for softer hits, never for a
+client's identifiers). Lists are keyset pages: pass ``next`` back as ``cursor``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from coordination.practice.models import (
     TITLE_LIMIT,
     Note,
 )
+from coordination.privacy.api import HELD, confirm_field
 from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
 
 KINDS = ", ".join(Note.Kind.values)
@@ -198,13 +200,6 @@ class PracticeFeedPageOut(serializers.Serializer):
     )
 
 
-class PracticeClientDataOut(serializers.Serializer):
-    message = serializers.CharField()
-    extra = serializers.DictField(
-        help_text='{"fields": {"confirm_no_client_data": [what was found, ...], ...}}'
-    )
-
-
 class PracticeConflictOut(serializers.Serializer):
     message = serializers.CharField()
     extra = serializers.DictField(help_text='{"current": the note as it is now}.')
@@ -212,10 +207,6 @@ class PracticeConflictOut(serializers.Serializer):
 
 CONFLICT = OpenApiResponse(
     PracticeConflictOut, description="Changed meanwhile: extra.current is now."
-)
-REFUSED = OpenApiResponse(
-    PracticeClientDataOut,
-    description="Bad input, or the note seems to contain a client's details (confirm).",
 )
 
 
@@ -239,7 +230,7 @@ class PracticeNoteIn(serializers.Serializer):
     )
     team_owned = serializers.BooleanField(required=False, default=False)
     public = serializers.BooleanField(required=False, default=False)
-    confirm_no_client_data = serializers.BooleanField(required=False, default=False)
+    confirm_no_client_data = confirm_field()
 
 
 class PracticeNotePatchIn(serializers.Serializer):
@@ -251,12 +242,13 @@ class PracticeNotePatchIn(serializers.Serializer):
     targets = serializers.ListField(required=False, help_text="Omaha intervention target numbers.")
     team_owned = serializers.BooleanField(required=False)
     public = serializers.BooleanField(required=False)
-    confirm_no_client_data = serializers.BooleanField(required=False, default=False)
+    confirm_no_client_data = confirm_field()
     version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 
 class PracticeAnswerIn(serializers.Serializer):
     body = serializers.CharField(allow_blank=True, help_text=f"Markdown, at most {ANSWER_LIMIT:,}.")
+    confirm_no_client_data = confirm_field()
 
 
 class PracticeAcceptIn(serializers.Serializer):
@@ -267,11 +259,13 @@ class PracticeAcceptIn(serializers.Serializer):
 
 class PracticeCommentIn(serializers.Serializer):
     body = serializers.CharField(allow_blank=True, help_text=f"At most {COMMENT_LIMIT:,}.")
+    confirm_no_client_data = confirm_field()
 
 
 class PracticePointerIn(serializers.Serializer):
     team = IdField(help_text="The team that solved it before.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    confirm_no_client_data = confirm_field()
 
 
 class PracticeFollowIn(serializers.Serializer):
@@ -283,6 +277,7 @@ class PracticeFollowIn(serializers.Serializer):
 class PracticeTagIn(serializers.Serializer):
     name = serializers.CharField(allow_blank=True)
     slug = serializers.CharField(required=False, allow_blank=True)
+    confirm_no_client_data = confirm_field()
 
 
 def _body(serializer_class, request, *, partial: bool = False) -> dict:
@@ -351,7 +346,7 @@ class NotesView(APIView):
     @extend_schema(
         summary="Publish a practice note to the network",
         request=PracticeNoteIn,
-        responses={201: PracticeNoteOut, 400: REFUSED},
+        responses={201: PracticeNoteOut, 400: HELD},
     )
     def post(self, request):
         _writer(request, "write practice notes")
@@ -368,7 +363,7 @@ class NoteView(APIView):
     @extend_schema(
         summary="Edit a practice note (a new version; what is left out stays)",
         request=PracticeNotePatchIn,
-        responses={200: PracticeNoteOut, 400: REFUSED, 409: CONFLICT},
+        responses={200: PracticeNoteOut, 400: HELD, 409: CONFLICT},
         parameters=[IF_MATCH],
     )
     def patch(self, request, pk: int):
@@ -405,12 +400,14 @@ class AnswersView(APIView):
         return Response(PracticeAnswerOut(answers, many=True).data)
 
     @extend_schema(
-        summary="Answer a question", request=PracticeAnswerIn, responses={201: PracticeAnswerOut}
+        summary="Answer a question",
+        request=PracticeAnswerIn,
+        responses={201: PracticeAnswerOut, 400: HELD},
     )
     def post(self, request, pk: int):
         note = _note(request, pk)
         data = _body(PracticeAnswerIn, request)
-        answer = services.answer_post(actor=request.user, note=note, body=data["body"])
+        answer = services.answer_post(actor=request.user, note=note, **data)
         answer.note = note
         return Response(PracticeAnswerOut(answer).data, status=status.HTTP_201_CREATED)
 
@@ -464,12 +461,14 @@ class CommentsView(APIView):
         return Response(PracticeCommentOut(selectors.comments_of(note), many=True).data)
 
     @extend_schema(
-        summary="Comment on a note", request=PracticeCommentIn, responses={201: PracticeCommentOut}
+        summary="Comment on a note",
+        request=PracticeCommentIn,
+        responses={201: PracticeCommentOut, 400: HELD},
     )
     def post(self, request, pk: int):
         note = _note(request, pk)
         data = _body(PracticeCommentIn, request)
-        comment = services.comment_add(actor=request.user, note=note, body=data["body"])
+        comment = services.comment_add(actor=request.user, note=note, **data)
         return Response(PracticeCommentOut(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -477,7 +476,7 @@ class PointersView(APIView):
     @extend_schema(
         summary="Point a question to a team that solved it before (coaches)",
         request=PracticePointerIn,
-        responses={201: PracticePointerOut},
+        responses={201: PracticePointerOut, 400: HELD},
     )
     def post(self, request, pk: int):
         note = _note(request, pk)
@@ -488,7 +487,11 @@ class PointersView(APIView):
         if team is None:
             raise serializers.ValidationError({"team": ["No such team."]})
         pointer = services.note_point(
-            actor=request.user, note=note, team=team, note_text=data["note"]
+            actor=request.user,
+            note=note,
+            team=team,
+            note_text=data["note"],
+            confirm_no_client_data=data["confirm_no_client_data"],
         )
         return Response(PracticePointerOut(pointer).data, status=status.HTTP_201_CREATED)
 
@@ -554,11 +557,16 @@ class TagsView(APIView):
     @extend_schema(
         summary="Add a tag to the network's list (team members)",
         request=PracticeTagIn,
-        responses={201: PracticeTagOut},
+        responses={201: PracticeTagOut, 400: HELD},
     )
     def post(self, request):
         data = _body(PracticeTagIn, request)
-        tag = services.tag_create(actor=request.user, name=data["name"], slug=data.get("slug"))
+        tag = services.tag_create(
+            actor=request.user,
+            name=data["name"],
+            slug=data.get("slug"),
+            confirm_no_client_data=data["confirm_no_client_data"],
+        )
         return Response(PracticeTagOut(tag).data, status=status.HTTP_201_CREATED)
 
 

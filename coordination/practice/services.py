@@ -15,8 +15,10 @@ Comments, useful marks, follows and tags change nobody's live view and publish
 nothing.
 
 A note is validated as a whole (every field's problem at once, named by field), then
-checked for client data (``privacy``): what seems to identify a client of the author's
-teams stops the write with a ``ClientDataWarning`` unless ``confirm_no_client_data``.
+checked for client data (``coordination.privacy``), as are answers, comments, coaches'
+pointers and tag names: what seems to identify a client stops the write with a
+``ClientDataWarning``; ``confirm_no_client_data`` lets through only the softer hits
+(a surname alone, a phone number that is no client's), never a client's identifiers.
 Edits carry the version the editor saw; a stale one is a ``Conflict`` with the note as
 it is now. Each publish or edit writes a ``NoteVersion``, renders the body to safe HTML
 (``render``), rewrites the search vector (``search.index_note``) and keeps the note's
@@ -35,8 +37,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from care.models import OmahaProblem, OmahaTarget
+from coordination import privacy
 from coordination.events import NETWORK_STREAM, Event, publish
-from coordination.practice import access, privacy, render, search
+from coordination.practice import access, render, search
 from coordination.practice.models import (
     ANSWER_LIMIT,
     BODY_LIMIT,
@@ -63,26 +66,11 @@ MAX_LINKS = 8  # Omaha problems, and targets, each
 TAG_NAME_LIMIT = 60
 UNSET = object()
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONFIRM = "confirm_no_client_data"
+CONFIRM = privacy.CONFIRM
+ClientDataWarning = privacy.ClientDataWarning
+NOTE_LABELS = {"title": "title", "body": "text"}  # as the note form names its fields
 
 Errors = dict[str, list[str]]
-
-
-class ClientDataWarning(ValidationError):
-    """The note seems to name a client: a 400 listing what was found, under
-    ``confirm_no_client_data``; send that as true to publish anyway."""
-
-    def __init__(self, warnings: list[privacy.Warning]):
-        self.warnings = warnings
-        super().__init__(
-            {
-                NON_FIELD_ERRORS: [
-                    "This note seems to contain a client's details. Practice notes are read"
-                    " across the network: take them out, or confirm there are none."
-                ],
-                CONFIRM: [w.message for w in warnings],
-            }
-        )
 
 
 # --- state ------------------------------------------------------------------------------
@@ -209,12 +197,10 @@ def _team(errors: Errors, actor: Person, value) -> Team | None:
     return value if isinstance(value, Team) else Team.objects.get(pk=team_id)
 
 
-def _check_client_data(actor: Person, title: str, body: str, confirmed) -> None:
-    if confirmed is True:
-        return
-    warnings = privacy.client_data_warnings(author=actor, title=title, body=body)
-    if warnings:
-        raise ClientDataWarning(warnings)
+def _check_client_data(actor: Person, texts: dict[str, str], confirmed, labels=None) -> None:
+    """Texts of practice are read across the network: hold what seems to identify a
+    client (``coordination.privacy``)."""
+    privacy.check(author=actor, texts=texts, confirmed=confirmed is True, labels=labels)
 
 
 # --- versions, the search vector and the feed -------------------------------------------
@@ -333,7 +319,7 @@ def note_publish(
         errors["team_owned"] = ["Only a note written for a team can be owned by it."]
     if errors:
         raise ValidationError(errors)
-    _check_client_data(actor, title, body, confirm_no_client_data)
+    _check_client_data(actor, {"title": title, "body": body}, confirm_no_client_data, NOTE_LABELS)
     now = timezone.now()
     with transaction.atomic():
         note = Note.objects.create(
@@ -451,12 +437,11 @@ def note_revise(
         if not changed:
             return note  # nothing changes: no new version
         if "title" in changed or "body" in changed:
-            _check_client_data(
-                actor,
-                changes.get("title", note.title),
-                changes.get("body", note.body),
-                confirm_no_client_data,
-            )
+            texts = {
+                "title": changes.get("title", note.title),
+                "body": changes.get("body", note.body),
+            }
+            _check_client_data(actor, texts, confirm_no_client_data, NOTE_LABELS)
         for name, value in changes.items():
             setattr(note, name, value)
         if "body" in changed:
@@ -487,13 +472,17 @@ def note_revise(
 # --- answers ----------------------------------------------------------------------------
 
 
-def answer_post(*, actor: Person, note: Note, body: str) -> Answer:
-    """Answer a question (any team member or coach)."""
+def answer_post(
+    *, actor: Person, note: Note, body: str, confirm_no_client_data: bool = False
+) -> Answer:
+    """Answer a question (any team member or coach). Held, like a note, when it seems
+    to identify a client."""
     _require_writer(actor, "answer questions")
     errors: Errors = {}
     body = _text(errors, "body", body, limit=ANSWER_LIMIT)
     if errors:
         raise ValidationError(errors)
+    _check_client_data(actor, {"body": body}, confirm_no_client_data, {"body": "answer"})
     mine = sorted(access.writing_teams(actor))
     team_id = note.team_id if note.team_id in mine else (mine[0] if mine else None)
     with transaction.atomic():
@@ -577,12 +566,16 @@ def note_unmark_useful(*, actor: Person, note: Note) -> bool:
     return True
 
 
-def comment_add(*, actor: Person, note: Note, body: str) -> Comment:
+def comment_add(
+    *, actor: Person, note: Note, body: str, confirm_no_client_data: bool = False
+) -> Comment:
+    """Comment on a note. Held, like a note, when it seems to identify a client."""
     _require_writer(actor, "comment on practice notes")
     errors: Errors = {}
     body = _text(errors, "body", body, limit=COMMENT_LIMIT)
     if errors:
         raise ValidationError(errors)
+    _check_client_data(actor, {"body": body}, confirm_no_client_data, {"body": "comment"})
     with transaction.atomic():
         comment = Comment.objects.create(note=note, author=actor, body=body)
         audit(actor=actor, action="note.commented", target=comment, data={"note": note.pk})
@@ -624,9 +617,17 @@ def follow_remove(*, actor: Person, follow: Follow) -> None:
         follow.delete()
 
 
-def note_point(*, actor: Person, note: Note, team: Team | None, note_text: str = "") -> Pointer:
+def note_point(
+    *,
+    actor: Person,
+    note: Note,
+    team: Team | None,
+    note_text: str = "",
+    confirm_no_client_data: bool = False,
+) -> Pointer:
     """A coach points a question to a team that solved something like it before; the
-    team hears of it on its own stream."""
+    team hears of it on its own stream. The word for the asker is read by everyone who
+    reads the question: held when it seems to identify someone."""
     if not access.can_point(actor):
         raise PermissionDenied("Only coaches point questions to teams.")
     errors: Errors = {}
@@ -640,6 +641,7 @@ def note_point(*, actor: Person, note: Note, team: Team | None, note_text: str =
     if errors:
         raise ValidationError(errors)
     assert team is not None
+    _check_client_data(actor, {"note": note_text}, confirm_no_client_data, {"note": "note"})
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -656,9 +658,12 @@ def note_point(*, actor: Person, note: Note, team: Team | None, note_text: str =
     return pointer
 
 
-def tag_create(*, actor: Person, name: str, slug: str | None = None) -> Tag:
+def tag_create(
+    *, actor: Person, name: str, slug: str | None = None, confirm_no_client_data: bool = False
+) -> Tag:
     """A team member adds a tag to the network's list (a tag is never made by using it
-    in a note, so a typo is an error, not a new tag)."""
+    in a note, so a typo is an error, not a new tag). Everyone who reads practice reads
+    the list: a name that seems to identify a client is held."""
     if not access.can_add_tag(actor):
         raise PermissionDenied("Only members of a team add tags.")
     errors: Errors = {}
@@ -668,6 +673,7 @@ def tag_create(*, actor: Person, name: str, slug: str | None = None) -> Tag:
         errors["slug" if slug else "name"] = ["At least two letters or digits."]
     if errors:
         raise ValidationError(errors)
+    _check_client_data(actor, {"name": name}, confirm_no_client_data, {"name": "tag"})
     same = Tag.objects.filter(slug=slug).first() or Tag.objects.filter(name__iexact=name).first()
     if same is not None:
         raise ValidationError({"name": [f"There is a tag “{same.name}” ({same.slug}) already."]})

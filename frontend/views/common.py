@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import Http404, HttpRequest
 
 from coordination import events as log
+from coordination.privacy import ClientDataWarning, Finding
 from frontend import activity
 from teams import access, selectors
 from teams.models import Team
 
 ACTIVITY_LENGTH = 20
+
+
+@dataclass
+class Held:
+    """A text the privacy check held, as its form shows it again: what was typed, what
+    was found (``frontend/_held.html``), and whether the author may confirm it."""
+
+    text: str
+    warning: ClientDataWarning
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.warning.findings
+
+    @property
+    def confirmable(self) -> bool:
+        return self.warning.confirmable
+
+    @property
+    def summary(self) -> str:
+        return self.warning.summary
 
 
 def team_or_404(request: HttpRequest, slug: str) -> Team:

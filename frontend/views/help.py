@@ -9,7 +9,10 @@ through the granted view, and every read of it is in the client's access log.
 
 Actions post to small views that call the services and answer with the section they
 came from (htmx) or go back to its page (no JavaScript), with what happened or why
-not: a lost race is a 409 naming it, bad input a 400, a refusal a 403.
+not: a lost race is a 409 naming it, bad input a 400, a refusal a 403. Skills asked
+for and an offer's note go to another team: when the privacy check holds one
+(``coordination.privacy``), its form comes back (400) with what was typed and the
+reasons beside it, on the page itself, never through a redirect that would lose it.
 """
 
 from __future__ import annotations
@@ -31,13 +34,15 @@ from care.selectors import grants as care_grants
 from coordination import access
 from coordination import selectors as help_selectors
 from coordination import services as help_services
+from coordination.privacy import ClientDataWarning
 from frontend.forms import field_errors
-from frontend.views.common import live, team_or_404
+from frontend.views.common import Held, live, team_or_404
 from teams.errors import Conflict
 from teams.models import Team
 
 PAGE = "frontend/help.html"
 BOARD_PART = "frontend/_help_board.html"
+ASK_PAGE = "frontend/help_ask.html"
 VISIT_PAGE = "frontend/help_visit.html"
 
 
@@ -49,9 +54,12 @@ def _version(request: HttpRequest) -> int:
 
 
 def _attempt(do, done: str) -> tuple[int, str | None, str | None]:
-    """Run an action: (status, what happened, why it could not)."""
+    """Run an action: (status, what happened, why it could not). A text the privacy
+    check held is not caught here: the caller shows it again in its form."""
     try:
         do()
+    except ClientDataWarning:
+        raise
     except Conflict as exc:
         return 409, None, exc.message
     except ValidationError as exc:
@@ -99,6 +107,21 @@ def _answer_list(request: HttpRequest, status: int, flash, problem) -> HttpRespo
     return render(request, f"{PAGE}#list", context, status=status)
 
 
+def _held_offer(request: HttpRequest, pk: int, held: Held) -> HttpResponse:
+    """The list (htmx) or the whole page, the held offer's form open with its note."""
+    held_offer = {"request": pk, "held": held}
+    if request.htmx:
+        context = _list_context(request) | {"held_offer": held_offer}
+        return render(request, f"{PAGE}#list", context, status=400)
+    with transaction.atomic():
+        heads = live(access.HELP_STREAM)
+        context = _list_context(request)
+    context.update(
+        live=heads, helping=care_grants.visits_helped_by(request.user), held_offer=held_offer
+    )
+    return render(request, PAGE, context, status=400)
+
+
 @login_required
 @require_POST
 def help_offer(request: HttpRequest, pk: int) -> HttpResponse:
@@ -106,15 +129,20 @@ def help_offer(request: HttpRequest, pk: int) -> HttpResponse:
     found = help_selectors.help_request_for(request.user, pk)
     if found is None:
         raise Http404("No such request for help.")
-    status, flash, problem = _attempt(
-        lambda: help_services.help_offer_make(
-            actor=request.user,
-            request=found,
-            version=_version(request),
-            note=request.POST.get("note", ""),
-        ),
-        f"You offered to help team {found.team.name}: they will answer here.",
-    )
+    note = request.POST.get("note", "")
+    try:
+        status, flash, problem = _attempt(
+            lambda: help_services.help_offer_make(
+                actor=request.user,
+                request=found,
+                version=_version(request),
+                note=note,
+                confirm_no_client_data=request.POST.get("confirm_no_client_data") == "on",
+            ),
+            f"You offered to help team {found.team.name}: they will answer here.",
+        )
+    except ClientDataWarning as exc:
+        return _held_offer(request, found.pk, Held(note, exc))
     return _answer_list(request, status, flash, problem)
 
 
@@ -157,16 +185,29 @@ def team_help(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         context = {"team": team, **help_board_context(request, team)}
         return render(request, BOARD_PART, context)
-    status, flash, problem = _attempt(
-        lambda: help_services.help_request_raise(
-            actor=request.user,
-            team=team,
-            visits=_chosen_visits(request),
-            skills=request.POST.get("skills", ""),
-            note=request.POST.get("note", ""),
-        ),
-        "Other teams can see your request now.",
-    )
+    skills = request.POST.get("skills", "")
+    try:
+        status, flash, problem = _attempt(
+            lambda: help_services.help_request_raise(
+                actor=request.user,
+                team=team,
+                visits=_chosen_visits(request),
+                skills=skills,
+                note=request.POST.get("note", ""),
+                confirm_no_client_data=request.POST.get("confirm_no_client_data") == "on",
+            ),
+            "Other teams can see your request now.",
+        )
+    except ClientDataWarning as exc:
+        # The form again, open, as it was filled in; without JavaScript on a page of
+        # its own (the board's page cannot be rebuilt from here).
+        context = {"team": team, **help_board_context(request, team)}
+        context["help_held"] = {
+            "held": Held(skills, exc),
+            "visits": request.POST.getlist("visits"),
+            "note": request.POST.get("note", ""),
+        }
+        return render(request, BOARD_PART if request.htmx else ASK_PAGE, context, status=400)
     return _answer_board(request, team, status, flash, problem)
 
 

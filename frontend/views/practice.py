@@ -12,8 +12,10 @@ that stream.
 Writes go through ``coordination.practice.services``: refused input comes back with
 the service's field messages and everything typed (400), a refusal is a 403 saying
 why, an edit made stale by someone else's a 409 showing the note as it is now beside
-what was typed. A note that seems to name a client of the author's team comes back
-with the warning and a box to tick to publish it anyway.
+what was typed. A note, answer, comment or pointer that seems to identify a client
+(``coordination.privacy``) comes back (400) with the typed text, the reasons beside
+it, and a box to tick to publish it anyway only when every reason is one the author
+may confirm.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coordination.events import NETWORK_STREAM
 from coordination.practice import access, feed, search, selectors, services
 from coordination.practice.models import BODY_LIMIT, TITLE_LIMIT, Note
+from coordination.privacy import ClientDataWarning
 from frontend.forms import Field
-from frontend.views.common import live
+from frontend.views.common import Held, live
 from teams import selectors as team_selectors
 from teams.errors import Conflict, PreconditionRequired
 
@@ -244,17 +247,43 @@ def _attempt(do, done: str) -> tuple[int, str | None, str | None]:
     return 200, done, None
 
 
-def _answer_note(request: HttpRequest, note: Note, part: str, status: int, flash, problem):
-    """The section the action came from (htmx) or the note's page (no JavaScript)."""
-    if not request.htmx:
+def _answer_note(
+    request: HttpRequest, note: Note, part: str, status: int, flash, problem, held=None
+):
+    """The section the action came from (htmx) or the note's page (no JavaScript).
+    A text held by the privacy check (``held``: {form: Held}) is shown again in its
+    form with the reasons, on the page itself: a redirect would lose it."""
+    if not request.htmx and held is None:
         if problem:
             messages.error(request, problem)
         else:
             messages.success(request, flash)
         return redirect(reverse("practice-note", args=[note.pk]) + f"#{part}")
+    if not request.htmx:
+        with transaction.atomic():
+            heads = _live(request)
+            context = _note_context(request, _note_or_404(request, note.pk))
+        context |= {"live": heads, "held": held}
+        return render(request, NOTE_PAGE, context, status=status)
     fresh = _note_or_404(request, note.pk)
-    context = _note_context(request, fresh) | {"flash": flash, "problem": problem}
+    context = _note_context(request, fresh) | {"flash": flash, "problem": problem, "held": held}
     return render(request, f"{NOTE_PAGE}#{part}", context, status=status)
+
+
+def _held_or_done(form: str, text: str, do, done: str):
+    """Run a write of a text the network reads: (status, what happened, why it could
+    not, {form: Held} when the privacy check held the text)."""
+    try:
+        do()
+    except ClientDataWarning as exc:
+        return 400, None, None, {form: Held(text, exc)}
+    except Conflict as exc:
+        return 409, None, exc.message, None
+    except ValidationError as exc:
+        return 400, None, _problem_of(exc), None
+    except PermissionDenied as exc:
+        return 403, None, str(exc) or "You may not do that.", None
+    return 200, done, None, None
 
 
 @login_required
@@ -264,14 +293,26 @@ def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     note = _note_or_404(request, pk)
     user = request.user
     body = request.POST.get("body", "")
+    confirmed = request.POST.get("confirm_no_client_data") == "on"
+    held = None
     if action == "answer":
-        status, flash, problem = _attempt(
-            lambda: services.answer_post(actor=user, note=note, body=body), "Your answer is posted."
+        status, flash, problem, held = _held_or_done(
+            "answer",
+            body,
+            lambda: services.answer_post(
+                actor=user, note=note, body=body, confirm_no_client_data=confirmed
+            ),
+            "Your answer is posted.",
         )
         part = "answers"
     elif action == "comment":
-        status, flash, problem = _attempt(
-            lambda: services.comment_add(actor=user, note=note, body=body), "Comment added."
+        status, flash, problem, held = _held_or_done(
+            "comment",
+            body,
+            lambda: services.comment_add(
+                actor=user, note=note, body=body, confirm_no_client_data=confirmed
+            ),
+            "Comment added.",
         )
         part = "comments"
     elif action in {"useful", "unuseful"}:
@@ -282,16 +323,19 @@ def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     elif action == "point":
         raw = request.POST.get("team", "")
         team = selectors.team_by_id(int(raw)) if raw.isdecimal() else None
-        status, flash, problem = _attempt(
+        text = request.POST.get("note", "")
+        status, flash, problem, held = _held_or_done(
+            "point",
+            text,
             lambda: services.note_point(
-                actor=user, note=note, team=team, note_text=request.POST.get("note", "")
+                actor=user, note=note, team=team, note_text=text, confirm_no_client_data=confirmed
             ),
             f"Pointed to team {team.name}: the team hears of it." if team else "",
         )
         part = "head"
     else:
         raise Http404("No such action.")
-    return _answer_note(request, note, part, status, flash, problem)
+    return _answer_note(request, note, part, status, flash, problem, held)
 
 
 @login_required
@@ -429,14 +473,14 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
     return {"fields": fields, "my_teams": my_teams}
 
 
-def _form_response(request, *, note, values, errors, status, warnings=(), conflict=None):
+def _form_response(request, *, note, values, errors, status, held=None, conflict=None):
     problem = " ".join(errors.pop("__all__", []))
     context = {
         "note": note,
         "values": values,
         "errors": errors,
         "problem": problem,
-        "warnings": warnings,
+        "held": held,
         "conflict": conflict,
         **_fields(request, values, errors, editing=note is not None),
     }
@@ -471,9 +515,9 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
     team = int(values["team"]) if values["team"].isdecimal() else None
     try:
         note = services.note_publish(actor=request.user, team=team, **_arguments(values, request))
-    except services.ClientDataWarning as exc:
+    except ClientDataWarning as exc:
         return _form_response(
-            request, note=None, values=values, errors={}, status=400, warnings=exc.warnings
+            request, note=None, values=values, errors=exc.field_messages, status=400, held=exc
         )
     except ValidationError as exc:
         errors = _errors(exc)
@@ -507,9 +551,9 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_response(
             request, note=fresh, values=values, errors={}, status=409, conflict=exc.message
         )
-    except services.ClientDataWarning as exc:
+    except ClientDataWarning as exc:
         return _form_response(
-            request, note=note, values=values, errors={}, status=400, warnings=exc.warnings
+            request, note=note, values=values, errors=exc.field_messages, status=400, held=exc
         )
     except PreconditionRequired:  # no version (or not a number): the form is not ours
         errors = {"__all__": ["The form is out of date: reload it."]}

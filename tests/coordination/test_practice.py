@@ -1,6 +1,6 @@
 """Practice across the network, through the services: notes and their versions, who
 edits, answers and the asker's mark, useful marks, follows, coaches' pointers, tags,
-the client-data warning, Markdown that renders inert, the network stream and the feed
+Markdown that renders inert, the network stream and the feed
 (shared team figures heard from the event log)."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from care.models import Client, OmahaProblem
+from care.models import OmahaProblem
 from coordination import access as live_access
 from coordination.events import NETWORK_STREAM, Event, EventRecord, publish
-from coordination.practice import access, feed, privacy, render, services
+from coordination.practice import access, feed, render, services
 from coordination.practice.models import (
     Answer,
     FeedItem,
@@ -30,7 +30,6 @@ from coordination.practice.models import (
 )
 from teams.errors import Conflict, PreconditionRequired
 from teams.models import AuditEntry, Membership
-from tests.care.jansen import jansen_with_family
 from tests.factories import TeamFactory, member
 from tests.frontend.omaha import ensure_omaha_reference
 
@@ -402,91 +401,6 @@ def test_team_members_add_tags_and_a_tag_is_never_made_twice(w):
     assert caught.value.message_dict == {"name": ["Required: it may not be empty."]}
     with pytest.raises(PermissionDenied):
         services.tag_create(actor=w.coach, name="Coaching tips")
-
-
-# --- the client-data warning ------------------------------------------------------------
-
-
-@pytest.fixture
-def jansen(w):
-    client, _petra = jansen_with_family(w, phone="0570 123456")
-    Client.objects.create(
-        team=w.noord, first_name="Johanna", last_name="van Dam", preferred_name="Annie"
-    )
-    return client
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "found"),
-    [
-        ("We visited Wilma Jansen twice a day.", "name", "Wilma Jansen"),
-        ("wilma   JANSEN liked it.", "name", "wilma   JANSEN"),
-        ("Mrs Jansen was pleased.", "name", "Mrs Jansen"),
-        ("Mevrouw Jansen was pleased.", "name", "Mevrouw Jansen"),
-        ("Annie van Dam joined the lunch club.", "name", "Annie van Dam"),
-        ("Ring 0570-123456 before coming.", "phone", "0570-123456"),
-        ("She lives at Ceintuurbaan 118 now.", "address", "Ceintuurbaan 118"),
-        ("Postcode 7413EW has no bus.", "postcode", "7413EW"),
-        ("See /clients/{pk}/ for the plan.", "client_link", "/clients/{pk}"),
-        ("NHS number 943 476 5919, for the GP.", "nhs_number", "943 476 5919"),
-    ],
-)
-def test_the_warning_finds_a_clients_details(w, jansen, text, kind, found):
-    text, found = text.format(pk=jansen.pk), found.format(pk=jansen.pk)
-    warnings = privacy.client_data_warnings(author=w.ben, title="A note", body=text)
-    assert [(x.field, x.kind, x.text) for x in warnings] == [("body", kind, found)]
-    if kind == "nhs_number":
-        assert (
-            warnings[0].message == f"The body contains “{found}”, which looks like an NHS number."
-        )
-    else:
-        what = {
-            "name": "the name",
-            "phone": "the phone number",
-            "address": "the address",
-            "postcode": "the postcode",
-            "client_link": "a link to the record",
-        }[kind]
-        assert warnings[0].message == (
-            f"The body mentions “{found}”, which looks like {what} of a client of team Noord."
-        )
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Jansen is a common name; Wilma is a first name.",  # neither in full
-        "Wilma Jansenhuis is a care home.",  # not the whole word
-        "The number 943 476 5918 fails the NHS check digit.",
-        "Call 0570 999999 for the pharmacy.",
-        "We tried it for 12 weeks with 3 carers.",
-    ],
-)
-def test_the_warning_stays_quiet_about_what_is_not_a_client(w, jansen, text):
-    assert privacy.client_data_warnings(author=w.ben, title="A note", body=text) == []
-
-
-def test_another_teams_client_and_a_coach_get_no_name_warning(w, jansen):
-    body = "Wilma Jansen, Ceintuurbaan 118."
-    assert privacy.client_data_warnings(author=w.cas, title="", body=body) == []
-    assert privacy.client_data_warnings(author=w.coach, title="", body=body) == []
-
-
-def test_publishing_with_a_clients_name_needs_confirming(w, jansen):
-    with pytest.raises(services.ClientDataWarning) as caught:
-        write(w.ana, title="How Wilma Jansen stopped falling")
-    assert [x.kind for x in caught.value.warnings] == ["name"]
-    assert caught.value.message_dict["confirm_no_client_data"] == [
-        "The title mentions “Wilma Jansen”, which looks like the name of a client of team Noord."
-    ]
-    assert not Note.objects.exists()
-    note = write(w.ana, title="How Wilma Jansen stopped falling", confirm_no_client_data=True)
-    # An edit that brings a name in is checked too.
-    with pytest.raises(services.ClientDataWarning):
-        services.note_revise(actor=w.ana, note=note, version=1, body="Ask Mrs Jansen.")
-    services.note_revise(
-        actor=w.ana, note=note, version=1, body="Ask Mrs Jansen.", confirm_no_client_data=True
-    )
 
 
 # --- Markdown renders inert -------------------------------------------------------------

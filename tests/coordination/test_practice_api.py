@@ -31,6 +31,7 @@ from teams.models import AuditEntry
 from tests.api_walk import api_endpoints
 from tests.care.jansen import jansen_with_family
 from tests.coordination.test_practice import ask, tags, write
+from tests.coordination.test_privacy_api import CANNOT_CONFIRM, MAY_CONFIRM
 from tests.factories import TeamFactory, member
 from tests.frontend.omaha import ensure_omaha_reference
 
@@ -414,23 +415,30 @@ def test_a_stale_edit_is_a_409_with_the_note_now_and_no_version_is_a_428(w):
     assert with_field.status_code == 200 and with_field.json()["version"] == 3
 
 
-def test_a_note_naming_a_client_is_refused_until_confirmed(w):
+def test_a_note_naming_a_client_is_held_and_confirming_does_not_publish_it(w):
     jansen_with_family(w)
     sent = {"kind": "story", "title": "Mrs Jansen's garden", "body": "It helped her."}
-    response = api(w.ben).post(f"{API}/notes", sent, format="json")
-    status, message, fields = error(response)
-    assert status == 400
-    assert message.startswith("This note seems to contain a client's details.")
-    assert fields == {
-        "confirm_no_client_data": [
-            "The title mentions “Mrs Jansen”, which looks like the name of a client of team Noord."
-        ]
-    }
+    for confirm in (False, True):
+        response = api(w.ben).post(
+            f"{API}/notes", sent | {"confirm_no_client_data": confirm}, format="json"
+        )
+        status, message, fields = error(response)
+        assert status == 400
+        assert message.startswith("Not published: this seems to identify a client.")
+        assert fields == {
+            "title": ["“Mrs Jansen” in the title looks like the name of a client of team Noord."],
+            "confirm_no_client_data": [CANNOT_CONFIRM],
+        }
+    assert not Note.objects.filter(title__contains="Jansen").exists()
+    # Her surname alone may be someone else's: confirmed, it is published.
+    soft = sent | {"title": "Jansen's garden idea"}
+    status, message, fields = error(api(w.ben).post(f"{API}/notes", soft, format="json"))
+    assert (status, fields["confirm_no_client_data"]) == (400, [MAY_CONFIRM])
     confirmed = api(w.ben).post(
-        f"{API}/notes", sent | {"confirm_no_client_data": True}, format="json"
+        f"{API}/notes", soft | {"confirm_no_client_data": True}, format="json"
     )
     assert confirmed.status_code == 201
-    # Cas, in another team, does not know her as a client: no warning.
+    # Cas, in another team, does not know her as a client: nothing is held.
     assert api(w.cas).post(f"{API}/notes", sent, format="json").status_code == 201
 
 

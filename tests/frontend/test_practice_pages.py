@@ -245,20 +245,27 @@ def test_the_form_keeps_what_was_typed_and_names_each_problem(w):
     assert not Note.objects.filter(body__startswith="xxx").exists()
 
 
-def test_a_clients_name_is_warned_about_and_published_only_when_confirmed(w):
+def test_a_clients_name_is_held_in_place_and_a_surname_alone_published_once_confirmed(w):
     jansen_with_family(w)
     sent = form(title="Mrs Jansen and the door signs")
-    response = browser(w.ben).post("/practice/notes/new/", sent)
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "This note seems to contain a client" in html
-    assert "which looks like the name of a client of team Noord" in html
+    for confirm in ({}, {"confirm_no_client_data": "on"}):
+        response = browser(w.ben).post("/practice/notes/new/", sent | confirm)
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "Not published: this seems to identify a client." in html
+        # The reason under the title, where it was found, and in the list.
+        reason = "“Mrs Jansen” in the title looks like the name of a client of team Noord."
+        assert html.count(reason) == 2
+        assert 'name="confirm_no_client_data"' not in html  # nothing to confirm away
+        assert 'value="Mrs Jansen and the door signs"' in html
+    assert not Note.objects.filter(title__contains="Jansen").exists()
+    soft = sent | {"title": "Jansen and the door signs"}
+    html = browser(w.ben).post("/practice/notes/new/", soft).content.decode()
+    assert "looks like the surname of a client of team Noord" in html
     assert 'name="confirm_no_client_data"' in html
-    assert 'value="Mrs Jansen and the door signs"' in html
-    assert not Note.objects.filter(title__startswith="Mrs Jansen").exists()
-    confirmed = browser(w.ben).post("/practice/notes/new/", sent | {"confirm_no_client_data": "on"})
+    confirmed = browser(w.ben).post("/practice/notes/new/", soft | {"confirm_no_client_data": "on"})
     assert confirmed.status_code == 302
-    assert Note.objects.filter(title__startswith="Mrs Jansen").exists()
+    assert Note.objects.filter(title="Jansen and the door signs").exists()
 
 
 def test_editing_saves_a_version_and_a_stale_form_is_a_409_keeping_the_text(w):

@@ -46,10 +46,14 @@ try:
         )
     }
     KITH_CHANNEL_PREFIX = env_str("KITH_CHANNEL_PREFIX", "kith")
+    # Seconds to wait for Redis to connect or answer before a page goes on without it
+    # (who is online, a live event's ring) or readiness calls it unreachable.
+    REDIS_TIMEOUT = env_int("REDIS_TIMEOUT", 3, minimum=1, maximum=60)
     CHANNEL_LAYERS = channel_layers(
         REDIS_URL,
         max_connections=env_int("REDIS_MAX_CONNECTIONS", 5000, minimum=1),
         prefix=KITH_CHANNEL_PREFIX,
+        timeout=REDIS_TIMEOUT,
     )
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)

@@ -76,12 +76,7 @@ def section_members(team: Team) -> dict:
 
 
 def section_around(team: Team, members=None) -> dict:
-    rows = presence.who_is_around(team, _members(team) if members is None else members)
-    return {
-        "around": rows,
-        "around_online": sum(1 for r in rows if r["online"]),
-        "around_offline": [r for r in rows if not r["online"] and not r["visit"]],
-    }
+    return {"around": presence.who_is_around(team, _members(team) if members is None else members)}
 
 
 def section_clients(team: Team) -> dict:

@@ -55,6 +55,9 @@ try:
         prefix=KITH_CHANNEL_PREFIX,
         timeout=REDIS_TIMEOUT,
     )
+    # Readiness (/readyz) calls the tick late when its last pass finished longer ago
+    # than this (it runs every 15 s; a pass that sends digests can take a while).
+    TICK_MAX_AGE = env_int("KITH_TICK_MAX_AGE", 300, minimum=30)
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)
     # Sockets of one process opening at once (their database trips), and how long
@@ -170,7 +173,8 @@ if HTTPS:
     # TLS ends at the proxy in front (docker-compose.yml), which sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks speak plain HTTP inside
+    # Health checks speak plain HTTP inside (docker-compose.yml, an orchestrator).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365

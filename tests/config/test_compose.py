@@ -109,6 +109,19 @@ class TestCompose:
         test = service["healthcheck"]["test"]
         assert "8000" in " ".join(test if isinstance(test, list) else [test])
 
+    @pytest.mark.parametrize("name", WEB)
+    def test_web_processes_are_checked_for_liveness_only(self, services, name):
+        """A web process that answers renders pages even with Redis or the tick down:
+        the proxy waits for it to answer, not for everything behind it to work."""
+        test = " ".join(services[name]["healthcheck"]["test"])
+        assert "/healthz" in test and "/readyz" not in test
+
+    def test_the_proxy_reports_readiness_of_the_whole_service(self, services):
+        test = services["proxy"]["healthcheck"]["test"]
+        assert "http://127.0.0.1/readyz" in test
+        # Nothing waits on the proxy's health: a degraded service is shown, not stopped.
+        assert not any("proxy" in depends(service) for service in services.values())
+
     def test_migrate_runs_once(self, services):
         migrate = services["migrate"]
         command = migrate["command"]
@@ -168,6 +181,13 @@ class TestNginx:
         assert sent["host"] in {"$host", "$http_host"}
         assert "x-forwarded-for" in sent
         assert "x-forwarded-proto" in sent
+
+    @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+    def test_health_reaches_a_web_process_and_stays_out_of_the_access_log(self, nginx, path):
+        body = block(nginx, f"location = {path}")
+        assert directives(body, "proxy_pass") == ["http://kith"]
+        assert directives(body, "access_log") == ["off"]
+        assert "x-forwarded-proto" in headers(body)
 
     def test_websockets_are_upgraded_and_kept_open(self, nginx):
         body = block(nginx, "location /ws/")

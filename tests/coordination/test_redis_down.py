@@ -2,7 +2,8 @@
 and every write commits, its events kept in the log for sockets to heal from.
 
 Redis is "down" here by pointing REDIS_URL and the channel layer at a port nothing
-listens on, so these run on every backend and never touch the machine's Redis.
+listens on (the ``redis_down`` fixture), so these run on every backend and never touch
+the machine's Redis.
 """
 
 from __future__ import annotations
@@ -15,25 +16,13 @@ from django.test import Client as Browser
 from rest_framework.test import APIClient
 
 from care.models import Visit
-from config.env import channel_layers
 from coordination import presence
 from coordination.events import EventRecord
 from coordination.notifications.models import Notification
 from tests.care.visit_helpers import at
 from tests.coordination.test_board import DAY, MORNING, build
 
-# Nothing listens here: a connection is refused at once.
-DOWN = "redis://127.0.0.1:6390/0"
 UNAVAILABLE = "Who is around is unavailable just now"
-
-
-@pytest.fixture
-def redis_down(settings):
-    settings.REDIS_URL = DOWN
-    settings.CHANNEL_LAYERS = channel_layers(DOWN, max_connections=10, prefix="kith_down")
-    presence.reset_store()
-    yield
-    presence.reset_store()
 
 
 @pytest.fixture

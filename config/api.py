@@ -6,7 +6,14 @@ Services raise Django's ValidationError / PermissionDenied / ObjectDoesNotExist 
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -45,6 +52,11 @@ def exception_handler(exc, context):
             message = " ".join(exc.messages)
     elif isinstance(exc, (Http404, ObjectDoesNotExist)):
         code, message = status.HTTP_404_NOT_FOUND, "Not found."
+    elif isinstance(exc, RequestDataTooBig):
+        # Django's own answer is an HTML page; an API client gets its error shape.
+        code, message = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, bad_input.too_large()
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        code, message = status.HTTP_400_BAD_REQUEST, bad_input.TOO_MANY_FIELDS
     elif unstorable := bad_input.unstorable(exc):
         bad_input.log(context["request"], exc)
         code, message = status.HTTP_400_BAD_REQUEST, unstorable

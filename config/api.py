@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from config import bad_input
-from teams.errors import Conflict, PreconditionRequired
+from teams.errors import Conflict, KeyReused, PreconditionRequired
 
 
 def _fields_from_drf(detail) -> dict:
@@ -42,7 +42,9 @@ def exception_handler(exc, context):
     if isinstance(exc, PreconditionRequired):
         code, message = 428, exc.message
     elif isinstance(exc, DjangoValidationError):
-        code = status.HTTP_400_BAD_REQUEST
+        # A used idempotency key with a different request: 422, as config.idempotency.
+        reused = isinstance(exc, KeyReused)
+        code = status.HTTP_422_UNPROCESSABLE_ENTITY if reused else status.HTTP_400_BAD_REQUEST
         if hasattr(exc, "error_dict"):
             fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
             general = fields.pop(NON_FIELD_ERRORS, [])

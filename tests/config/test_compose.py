@@ -4,6 +4,7 @@ the Dockerfile hold together. No Docker engine is needed: the files are read as 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -202,12 +203,32 @@ class TestNginx:
             assert connection.strip("\"'").lower() == "upgrade"
         assert seconds(directives(body, "proxy_read_timeout")[0]) >= 300
 
+    def test_the_access_log_holds_paths_never_query_strings(self, nginx):
+        """A search's terms (a client's name, a street) are in its query string, and
+        the referring address repeats the query of the page before."""
+        logs = [value.split() for value in directives(nginx, "access_log")]
+        assert logs and all(len(log) >= 2 or log == ["off"] for log in logs)
+        for log in logs:
+            if log == ["off"]:
+                continue
+            (fmt,) = re.findall(rf"log_format\s+{re.escape(log[1])}\s+([^;]+);", nginx)
+            variables = set(re.findall(r"\$(\w+)", fmt))
+            assert "uri" in variables
+            leaking = {"request", "request_uri", "args", "query_string", "http_referer"}
+            assert not variables & leaking, variables & leaking
+            assert not any(v.startswith("arg_") for v in variables)
+
 
 class TestDockerfile:
     def test_installs_the_hashed_lock_and_collects_static_files(self, dockerfile):
         assert re.search(r"(?m)^FROM python:3\.12-slim", dockerfile)
         assert re.search(r"pip install --require-hashes -r requirements\.txt", dockerfile)
         assert "manage.py collectstatic --no-input" in dockerfile
+
+    def test_daphne_writes_no_access_log_of_its_own(self, dockerfile):
+        """daphne's access lines hold the query string; the proxy logs the path."""
+        command = json.loads(re.search(r"(?m)^CMD (\[.*\])$", dockerfile).group(1))
+        assert command[command.index("--access-log") + 1] == "/dev/null"
 
     def test_runs_daphne_as_a_non_root_user(self, dockerfile):
         users = re.findall(r"(?m)^USER\s+(\S+)", dockerfile)

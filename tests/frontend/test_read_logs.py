@@ -9,9 +9,12 @@ a team sees of inspectors: each is walked with addresses carrying query strings.
 from __future__ import annotations
 
 import pytest
+import time_machine
 
-from care.models import AccessLogEntry
+from care.models import AccessLogEntry, SnapshotRead
 from teams.models import CoachAccess
+from tests.care.test_quality import NOW as QUALITY_NOW
+from tests.care.test_quality import build, published
 from tests.frontend.test_client_visits_budget import browser_as, now, world  # noqa: F401
 from tests.frontend.test_decision_pages import adopt, raise_
 
@@ -82,3 +85,21 @@ def test_a_made_up_role_address_writes_nothing_into_the_teams_log(invited):
     assert not CoachAccess.objects.exists()
     assert coach.get("/teams/noord/roles/planner/", QUERY).status_code == 200
     assert list(CoachAccess.objects.values_list("what", flat=True)) == ["role planner"]
+
+
+def test_an_inspectors_reads_are_logged_by_name_not_by_address(personas):
+    """The team sees which of its snapshots inspectors read and how: by page names."""
+    with time_machine.travel(QUALITY_NOW, tick=False):
+        w = build(personas)
+        snapshot = published(w)
+        inspector = browser_as(w.inspector)
+        for url in [
+            "/quality/",
+            "/quality/teams/noord/",
+            "/quality/teams/noord/chart.svg",
+            f"/quality/snapshots/{snapshot.pk}/",
+            f"/api/v1/snapshots/{snapshot.pk}",
+        ]:
+            query = QUERY | ({"figure": "visits_delivered"} if "chart" in url else {})
+            assert inspector.get(url, query).status_code == 200, url
+    assert_names_only(list(SnapshotRead.objects.values_list("what", flat=True)))

@@ -708,9 +708,18 @@ def test_series_input_is_checked_field_by_field(personas, jansen, mwf):
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("keys", [("same", "same"), ("phone", "laptop")])
-def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, now, keys):
-    """Real threads on PostgreSQL: Ana's phone and Ben's laptop record the same visit."""
+@pytest.mark.parametrize(
+    "senders",
+    [
+        (("ana", "same"), ("ana", "same")),  # one phone sending its request twice
+        (("ana", "same"), ("ben", "same")),  # a key is its sender's: two requests
+        (("ana", "phone"), ("ben", "laptop")),
+    ],
+    ids=["one person's retry", "two people, one key", "two people, two keys"],
+)
+def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, now, senders):
+    """Real threads on PostgreSQL: Ana's phone twice, or Ana's phone and Ben's laptop,
+    record the same visit."""
     jansen = jansen_client(personas)
     Budget.objects.create(
         client=jansen,
@@ -746,8 +755,7 @@ def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, 
             connection.close()
 
     threads = [
-        threading.Thread(target=record, args=(personas.ana, keys[0])),
-        threading.Thread(target=record, args=(personas.ben, keys[1])),
+        threading.Thread(target=record, args=(getattr(personas, who), key)) for who, key in senders
     ]
     for t in threads:
         t.start()
@@ -758,7 +766,7 @@ def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, 
     assert debit.amount == Decimal("-21.67")  # 50 minutes at £26.00: £21.666...
     recorded = [r for r in results if isinstance(r, Visit)]
     refused = [r for r in results if isinstance(r, ValidationError)]
-    if keys[0] == keys[1]:
+    if senders[0] == senders[1]:
         assert len(recorded) == 2  # the retry got the first result
     else:
         assert (len(recorded), len(refused)) == (1, 1), results

@@ -29,6 +29,7 @@ RUN python manage.py collectstatic --no-input \
 USER kith
 EXPOSE 8000
 # --proxy-headers: log and rate-limit by the client's address from X-Forwarded-For.
-# -v 0: no daphne access log; Kith writes its own as JSON lines with the request id
-# and without query strings (KITH_ACCESS_LOG).
+# -v 0: no daphne access log (its lines carry each address with its query string,
+# which can hold what people searched for); Kith writes its own as JSON lines with
+# the request id and the path alone (KITH_ACCESS_LOG).
 CMD ["daphne", "--proxy-headers", "-v", "0", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]

@@ -6,7 +6,14 @@ Services raise Django's ValidationError / PermissionDenied / ObjectDoesNotExist 
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -14,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from config import bad_input
-from teams.errors import Conflict, PreconditionRequired
+from teams.errors import Conflict, KeyReused, PreconditionRequired
 
 
 def _fields_from_drf(detail) -> dict:
@@ -35,7 +42,9 @@ def exception_handler(exc, context):
     if isinstance(exc, PreconditionRequired):
         code, message = 428, exc.message
     elif isinstance(exc, DjangoValidationError):
-        code = status.HTTP_400_BAD_REQUEST
+        # A used idempotency key with a different request: 422, as config.idempotency.
+        reused = isinstance(exc, KeyReused)
+        code = status.HTTP_422_UNPROCESSABLE_ENTITY if reused else status.HTTP_400_BAD_REQUEST
         if hasattr(exc, "error_dict"):
             fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
             general = fields.pop(NON_FIELD_ERRORS, [])
@@ -45,6 +54,11 @@ def exception_handler(exc, context):
             message = " ".join(exc.messages)
     elif isinstance(exc, (Http404, ObjectDoesNotExist)):
         code, message = status.HTTP_404_NOT_FOUND, "Not found."
+    elif isinstance(exc, RequestDataTooBig):
+        # Django's own answer is an HTML page; an API client gets its error shape.
+        code, message = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, bad_input.too_large()
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        code, message = status.HTTP_400_BAD_REQUEST, bad_input.TOO_MANY_FIELDS
     elif unstorable := bad_input.unstorable(exc):
         bad_input.log(context["request"], exc)
         code, message = status.HTTP_400_BAD_REQUEST, unstorable

@@ -153,7 +153,9 @@ def database_config(url: str, *, base_dir: Path, pool_min: int, pool_max: int) -
     return config
 
 
-def channel_layers(url: str, *, max_connections: int, prefix: str = "kith") -> dict:
+def channel_layers(
+    url: str, *, max_connections: int, prefix: str = "kith", timeout: int = 3
+) -> dict:
     """CHANNEL_LAYERS from REDIS_URL (empty: the in-memory layer, one process only)."""
     if not url:
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -179,8 +181,17 @@ def channel_layers(url: str, *, max_connections: int, prefix: str = "kith") -> d
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # Redis pub/sub ignores the db number: the prefix keeps deployments that
             # share a Redis server from hearing each other's events.
+            # A connect that gets no answer fails after ``timeout`` seconds, so a
+            # write's ring (after commit) never holds its request for minutes. (No read
+            # timeout: the layer's subscriber connection waits for messages by design.)
             "CONFIG": {
-                "hosts": [{"address": url, "max_connections": max_connections}],
+                "hosts": [
+                    {
+                        "address": url,
+                        "max_connections": max_connections,
+                        "socket_connect_timeout": timeout,
+                    }
+                ],
                 "prefix": prefix,
             },
         }

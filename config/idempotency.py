@@ -37,6 +37,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from config import bad_input
 from config.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -224,7 +225,7 @@ class IdempotencyMiddleware:
             # Read first: the body is then cached for the view, whatever reads it.
             body = request.body
         except RequestDataTooBig:
-            return _error(413, "The request body is too large.")
+            return _error(413, bad_input.too_large())
         person = _caller(request, view_class)
         if person is None:
             return self.get_response(request)

@@ -1,4 +1,5 @@
-"""The wiring's one table: the first answer to each Idempotency-Key (config.idempotency)."""
+"""The wiring's tables: the first answer to each Idempotency-Key (config.idempotency) and
+when the periodic tick last finished a pass (config.health reads it)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,16 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status_code or 'in progress'})"
+
+
+class TickRun(models.Model):
+    """When ``manage.py tick`` last finished a pass. One row (id 1), rewritten by every
+    pass of whichever process runs the tick, so every web process can tell whether
+    decisions, reminders and digests are still happening (readiness, ``/readyz``)."""
+
+    ONE = 1
+
+    finished = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"tick finished {self.finished:%Y-%m-%d %H:%M:%S}"

@@ -23,17 +23,10 @@ def problems(*, services: bool = True) -> list[str]:
         name = "DATABASE_URL" if settings.DATABASE_URL else "the SQLite database"
         found.append(f"{name}: cannot connect ({reason})")
     if settings.REDIS_URL:
-        import redis
+        from config.health import redis_problem
 
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=3
-        )
-        try:
-            client.ping()
-        except redis.RedisError as exc:
-            found.append(f"REDIS_URL: cannot reach Redis ({exc})")
-        finally:
-            client.close()
+        if (reason := redis_problem(settings.REDIS_URL, settings.REDIS_TIMEOUT)) is not None:
+            found.append(f"REDIS_URL: cannot reach Redis ({reason})")
     return found
 
 

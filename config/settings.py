@@ -51,11 +51,18 @@ try:
         )
     }
     KITH_CHANNEL_PREFIX = env_str("KITH_CHANNEL_PREFIX", "kith")
+    # Seconds to wait for Redis to connect or answer before a page goes on without it
+    # (who is online, a live event's ring) or readiness calls it unreachable.
+    REDIS_TIMEOUT = env_int("REDIS_TIMEOUT", 3, minimum=1, maximum=60)
     CHANNEL_LAYERS = channel_layers(
         REDIS_URL,
         max_connections=env_int("REDIS_MAX_CONNECTIONS", 5000, minimum=1),
         prefix=KITH_CHANNEL_PREFIX,
+        timeout=REDIS_TIMEOUT,
     )
+    # Readiness (/readyz) calls the tick late when its last pass finished longer ago
+    # than this (it runs every 15 s; a pass that sends digests can take a while).
+    TICK_MAX_AGE = env_int("KITH_TICK_MAX_AGE", 300, minimum=30)
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)
     # Sockets of one process opening at once (their database trips), and how long
@@ -198,7 +205,8 @@ if HTTPS:
     # TLS ends at the proxy in front (docker-compose.yml), which sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks speak plain HTTP inside
+    # Health checks speak plain HTTP inside (docker-compose.yml, an orchestrator).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
@@ -214,6 +222,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # JSON nested too deeply is a 400, not a recursion (config.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),

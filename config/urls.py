@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from config.health import healthz
+from config.health import healthz, readyz
 
 api_v1 = [
     path("", include("teams.urls")),
@@ -13,6 +13,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
     path("ops/admin/", admin.site.urls),
     path("", include("frontend.urls")),

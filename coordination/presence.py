@@ -12,22 +12,34 @@ the embedded default they live in this process, which is the only one.
 Presence is ephemeral by design: it is not an event in the durable log. When a
 person's first socket opens or their last one closes, the consumer tells the team
 group at once (``presence.changed``) and pages re-read who is online.
+
+It is also a courtesy: when Redis cannot be reached, ``online`` raises
+``Unavailable`` within ``REDIS_TIMEOUT`` seconds and pages show who is on a visit (read
+from the database) and say that who is online is unknown, instead of failing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
+
+logger = logging.getLogger("kith.presence")
 
 TTL = 150.0  # seconds an entry lives without a heartbeat
 HEARTBEAT = 60.0  # seconds between heartbeats of an open socket
 POOL_SIZE = 50  # Redis connections per process for presence
 POOL_WAIT = 20.0  # seconds a presence call waits for one before it fails
+
+
+class Unavailable(Exception):
+    """Who is online cannot be read just now (the store, Redis, does not answer)."""
 
 
 class LocalPresence:
@@ -74,9 +86,12 @@ class LocalPresence:
 class RedisPresence:
     """Sorted sets in Redis: ``<prefix>:<person id>`` -> {channel name: expiry}."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, timeout: float = 3.0) -> None:
         self.url = url
         self.prefix = prefix
+        # A Redis that does not answer costs a page or a socket this long, not the
+        # operating system's connect timeout of minutes.
+        self.timeout = timeout
         self._sync = None
         # One asyncio client per event loop (a client is bound to the loop it runs on).
         self._async: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -93,7 +108,11 @@ class RedisPresence:
             # A blocking pool: when every connection is busy (a reconnect storm brings
             # thousands of sockets at once) a caller waits its turn instead of failing.
             pool = redis.asyncio.BlockingConnectionPool.from_url(
-                self.url, max_connections=POOL_SIZE, timeout=POOL_WAIT
+                self.url,
+                max_connections=POOL_SIZE,
+                timeout=POOL_WAIT,
+                socket_connect_timeout=self.timeout,
+                socket_timeout=self.timeout,
             )
             client = redis.asyncio.Redis(connection_pool=pool)
             self._async[loop] = client
@@ -133,12 +152,17 @@ class RedisPresence:
         if not ids:
             return set()
         if self._sync is None:
-            self._sync = redis.Redis.from_url(self.url)
+            self._sync = redis.Redis.from_url(
+                self.url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout
+            )
         now = time.time()
-        with self._sync.pipeline(transaction=False) as pipe:
-            for pid in ids:
-                pipe.zcount(self._key(pid), f"({now}", "+inf")
-            counts = pipe.execute()
+        try:
+            with self._sync.pipeline(transaction=False) as pipe:
+                for pid in ids:
+                    pipe.zcount(self._key(pid), f"({now}", "+inf")
+                counts = pipe.execute()
+        except redis.RedisError as exc:
+            raise Unavailable(str(exc)) from exc
         return {pid for pid, count in zip(ids, counts, strict=True) if count}
 
     def clear(self) -> None:
@@ -161,7 +185,8 @@ def store() -> LocalPresence | RedisPresence:
         if _store is None:
             url = getattr(settings, "REDIS_URL", None)
             prefix = f"{getattr(settings, 'KITH_CHANNEL_PREFIX', 'kith')}:presence"
-            _store = RedisPresence(url, prefix) if url else LocalPresence()
+            timeout = getattr(settings, "REDIS_TIMEOUT", 3)
+            _store = RedisPresence(url, prefix, timeout) if url else LocalPresence()
         return _store
 
 
@@ -173,18 +198,40 @@ def reset_store() -> None:
 
 
 def online(person_ids: Iterable[int]) -> set[int]:
-    """Of these people, those with at least one live socket now."""
+    """Of these people, those with at least one live socket now. Raises
+    ``Unavailable`` when that cannot be read just now."""
     return store().online(person_ids)
 
 
 # --- what a team page shows ---------------------------------------------------------------
 
 
-def who_is_around(team, members) -> list[dict]:
+@dataclass
+class Around:
+    """Who is around: one row per member (``person``, ``online``, ``visit``), and
+    whether who is online could be read (``known``); when it could not, ``online``
+    is False for everyone and only visits under way tell who is out."""
+
+    rows: list[dict]
+    known: bool = True
+
+    @property
+    def online_count(self) -> int:
+        return sum(1 for r in self.rows if r["online"])
+
+    @property
+    def offline(self) -> list[dict]:
+        """Those neither online nor on a visit; nobody when online is unknown."""
+        if not self.known:
+            return []
+        return [r for r in self.rows if not r["online"] and not r["visit"]]
+
+
+def who_is_around(team, members) -> Around:
     """The team's current members, each with whether they are online and the visit
     they are on now (started, not finished), in two queries whatever the team's size.
     ``members`` are the team's current memberships (with ``person``), as the page
-    already has them."""
+    already has them. Without Redis the visits are still read (see ``Around``)."""
     from care.models import Visit
 
     people = [m.person for m in members]
@@ -194,8 +241,12 @@ def who_is_around(team, members) -> list[dict]:
             client__team=team, status=Visit.Status.IN_PROGRESS, assignee__in=people
         ).select_related("client")
     }
-    here = online(p.pk for p in people)
+    try:
+        here, known = online(p.pk for p in people), True
+    except Unavailable as exc:
+        logger.warning("who is online is unavailable for team %s: %s", team.pk, exc)
+        here, known = set(), False
     rows = [{"person": p, "online": p.pk in here, "visit": visiting.get(p.pk)} for p in people]
     # Those on a visit first, then those online, then the rest, each by name.
     rows.sort(key=lambda r: (r["visit"] is None, not r["online"], r["person"].display_name))
-    return rows
+    return Around(rows, known)

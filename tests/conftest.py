@@ -93,6 +93,24 @@ def redis_url():
     return settings.REDIS_URL
 
 
+# Nothing listens here: a connection to "Redis" is refused at once.
+REDIS_DOWN = "redis://127.0.0.1:6390/0"
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Redis configured but unreachable: presence, the channel layer and readiness all
+    point at a port nothing listens on (the machine's own Redis is never touched)."""
+    from config.env import channel_layers
+    from coordination import presence
+
+    settings.REDIS_URL = REDIS_DOWN
+    settings.CHANNEL_LAYERS = channel_layers(REDIS_DOWN, max_connections=10, prefix="kith_down")
+    presence.reset_store()
+    yield REDIS_DOWN
+    presence.reset_store()
+
+
 @pytest.fixture
 def personas(db):
     noord = TeamFactory(name="Noord", slug="noord")

@@ -170,10 +170,11 @@ class LedgerEntry(models.Model):
             models.UniqueConstraint(
                 fields=["visit"], condition=Q(kind="visit_debit"), name="one_debit_per_visit"
             ),
+            # A key is one person's: two people's keys never collide.
             models.UniqueConstraint(
-                fields=["budget", "idempotency_key"],
+                fields=["budget", "by", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
-                name="ledger_idempotency_key_unique",
+                name="ledger_idempotency_key_per_person",
             ),
             models.CheckConstraint(
                 condition=Q(kind="visit_debit") | ~Q(reason=""), name="ledger_entry_has_reason"

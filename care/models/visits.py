@@ -118,8 +118,9 @@ class Visit(models.Model):
     ``window_start``/``window_end`` is the agreed arrival window; ``expected_minutes``
     how long the visit takes (it is what a planned visit costs the budget).
     ``late_until`` is set while the carer is running late (see ``visit_running_late``).
-    ``finish_key`` is the idempotency key the visit was recorded with, so a retry of
-    the same recording returns the first result instead of recording twice.
+    ``finish_key`` is the idempotency key the visit was recorded with and
+    ``finished_by`` who recorded it, so their retry of the same recording returns the
+    first result instead of recording twice.
     """
 
     class Status(models.TextChoices):
@@ -158,6 +159,9 @@ class Visit(models.Model):
     late_until = models.DateTimeField(null=True, blank=True)
     late_note = models.CharField(max_length=200, blank=True)
     finish_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    finished_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
 

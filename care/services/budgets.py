@@ -24,10 +24,15 @@ from care.services.common import (
     require_care_team,
 )
 from coordination.events import Event, publish
+from teams.errors import KeyReused
 from teams.models import Person
 from teams.services.common import audit
 
 LIMITS = {"funder": 120, "reason": 2000, "idempotency_key": 100}
+KEY_REUSED = (
+    "This key was already used for a different entry, so nothing was added: send a new key"
+    " for a new entry."
+)
 MAX_ALLOCATION = Decimal("99999999.99")  # Decimal(10, 2)
 MAX_RATE = Decimal("999999.99")  # Decimal(8, 2)
 SPENDING_KINDS = {LedgerEntry.Kind.VISIT_DEBIT, LedgerEntry.Kind.PURCHASE}
@@ -214,8 +219,12 @@ def ledger_add(
     ``amount`` keeps the ledger's sign: a purchase is negative (money out); an
     adjustment is either; a correction carries the difference it makes to the entry
     it ``corrects``, which stays as it was. ``on`` is the day the money belongs to
-    (default today). With an ``idempotency_key`` already used on this budget, the
-    entry made then is returned and nothing changes.
+    (default today).
+
+    An ``idempotency_key`` names one request of the actor's: sent again with the same
+    entry (a retry), the entry made then is returned and nothing changes; sent with a
+    different entry, ``KeyReused`` (422) says so and nothing is added, so the new entry
+    is never silently taken for the old one. Another person's key is not this one's.
     """
     require_care_team(actor, budget.client, "keep budget records")
     errors: Errors = {}
@@ -233,7 +242,8 @@ def ledger_add(
             )
     reason = clean_text(errors, "reason", reason, limit=LIMITS["reason"], required=True)
     today = timezone.localdate()
-    on = today if on is None else clean_date(errors, "on", on)
+    given_on = None if on is None else clean_date(errors, "on", on)
+    on = today if on is None else given_on
     if on is not None and on < budget.starts:
         errors.setdefault("on", []).append("Before the budget started.")
     elif on is not None and on > today:
@@ -254,9 +264,17 @@ def ledger_add(
             .get(pk=budget.pk)
         )
         if idempotency_key is not None:
-            done = LedgerEntry.objects.filter(budget=budget, idempotency_key=idempotency_key)
+            done = LedgerEntry.objects.filter(
+                budget=budget, by=actor, idempotency_key=idempotency_key
+            )
             if first := done.first():
-                return first
+                made = (first.kind, first.amount, first.reason, first.corrects_id)
+                asked = (kind, amount, reason, getattr(corrects, "pk", corrects))
+                # A retry may leave the day out (it meant "today" when first sent): only
+                # a day it names must match.
+                if made == asked and given_on in (None, first.on):
+                    return first
+                raise KeyReused(KEY_REUSED)
         if not budget.active and kind != LedgerEntry.Kind.CORRECTION:
             errors.setdefault("budget", []).append(
                 "This budget has been replaced: only corrections can be added to it."

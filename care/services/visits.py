@@ -31,6 +31,7 @@ from care.models import (
     VisitSeries,
     VisitSeriesException,
 )
+from care.services import budgets
 from care.services.budgets import debit_visit
 from care.services.common import (
     CLOCK_SKEW,
@@ -45,7 +46,7 @@ from care.services.common import (
 )
 from coordination.events import Event, publish
 from teams import access as team_access
-from teams.errors import Conflict
+from teams.errors import Conflict, KeyReused
 from teams.models import Membership, Person
 from teams.numbers import is_id
 from teams.services.common import audit
@@ -57,6 +58,9 @@ MAX_VISIT = datetime.timedelta(hours=24)
 MAX_AHEAD = datetime.timedelta(days=366)
 LIMITS = {"tasks": 5000, "note": 5000, "reason": 300, "idempotency_key": 100, "late_note": 200}
 ALREADY_RECORDED = "This visit is already recorded as done."
+KEY_REUSED = (
+    "This key was already used to record this visit with other details, so nothing changed."
+)
 FREE_TEXT = {"cancel_reason", "done_note", "late_note", "tasks"}
 # Running late by more than this is a visit to move or hand over, not a late one.
 MAX_LATE = datetime.timedelta(hours=12)
@@ -504,8 +508,10 @@ def visit_finish(
     with transaction.atomic():
         visit = _lock(visit)
         if visit.status == Visit.Status.DONE:
-            if key is not None and not errors and visit.finish_key == key:
-                return visit  # a retry of the same recording: the first result, unchanged
+            if key is not None and not errors and _recorded_with(visit, key, actor):
+                if _same_recording(visit, actual_start, actual_end, note):
+                    return visit  # a retry of the same recording: the first result
+                raise KeyReused(KEY_REUSED)
             raise ValidationError(ALREADY_RECORDED)
         _check_version(visit, require_version(version))
         if visit.status in Visit.OPEN_STATUSES:
@@ -531,6 +537,7 @@ def visit_finish(
         visit.actual_end = end
         visit.done_note = note
         visit.finish_key = key
+        visit.finished_by = actor
         visit.version += 1
         try:
             with transaction.atomic():
@@ -541,6 +548,7 @@ def visit_finish(
                         "actual_end",
                         "done_note",
                         "finish_key",
+                        "finished_by",
                         "version",
                     ]
                 )
@@ -552,12 +560,13 @@ def visit_finish(
             # row locks): the ledger's constraints held, so answer as if it had waited.
             current = Visit.objects.get(pk=visit.pk)
             if current.status == Visit.Status.DONE:
-                if key is not None and current.finish_key == key:
-                    return current
+                if key is not None and _recorded_with(current, key, actor):
+                    if _same_recording(current, actual_start, actual_end, note):
+                        return current
+                    raise KeyReused(KEY_REUSED) from None
                 raise ValidationError(ALREADY_RECORDED) from None
-            raise ValidationError(
-                {"idempotency_key": ["This key was already used for another entry."]}
-            ) from None
+            # The debit's key is taken by another entry of this person's on the budget.
+            raise KeyReused(budgets.KEY_REUSED) from None
         data = {
             "visit": visit.pk,
             "client": visit.client_id,
@@ -571,6 +580,24 @@ def visit_finish(
         audit(actor=actor, action="visit.finished", target=visit, data=data)
         _publish(visit.client, "finished", actor, data)
     return visit
+
+
+def _recorded_with(visit: Visit, key: str, actor: Person) -> bool:
+    """Whether this person recorded the visit under this key (a visit recorded before
+    the recorder was kept counts as theirs, as it did then)."""
+    return visit.finish_key == key and visit.finished_by_id in (actor.pk, None)
+
+
+def _same_recording(visit: Visit, start, end, note: str) -> bool:
+    """Whether a recording sent again says what the recorded one says: the same note,
+    and the same times where it names them (left out, they meant "as started" and
+    "now" when first sent)."""
+    cleaned = clean_text({}, "note", note, limit=LIMITS["note"])
+    return (
+        cleaned == visit.done_note
+        and start in (None, visit.actual_start)
+        and end in (None, visit.actual_end)
+    )
 
 
 def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:

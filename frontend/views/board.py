@@ -137,15 +137,6 @@ def _board_context(request: HttpRequest, team: Team, day: datetime.date, week: b
     }
 
 
-def _around(team: Team, members) -> dict:
-    rows = presence.who_is_around(team, members)
-    return {
-        "around": rows,
-        "around_online": sum(1 for r in rows if r["online"]),
-        "around_offline": [r for r in rows if not r["online"] and not r["visit"]],
-    }
-
-
 @login_required
 @require_GET
 def board_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -155,12 +146,13 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, f"{TEMPLATE}#board", _board_context(request, team, day, week))
     if request.htmx and request.GET.get("part") == "around":
         members = list(team_selectors.current_members(team))
-        return render(request, f"{TEMPLATE}#around", {"team": team, **_around(team, members)})
+        around = presence.who_is_around(team, members)
+        return render(request, f"{TEMPLATE}#around", {"team": team, "around": around})
     with transaction.atomic():
         # The head is read first, inside the snapshot's transaction (see the module).
         heads = live(team.stream)
         context = _board_context(request, team, day, week)
-    context.update(_around(team, context["members"]), live=heads)
+    context.update(around=presence.who_is_around(team, context["members"]), live=heads)
     context.update(help_board_context(request, team))
     return render(request, TEMPLATE, context)
 

@@ -22,6 +22,7 @@ current state).
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
@@ -41,7 +42,7 @@ from care.services.budgets import visit_minutes
 from frontend import client_forms as cf
 from frontend.views import clients as page
 from teams import selectors as team_selectors
-from teams.errors import Conflict
+from teams.errors import Conflict, KeyReused
 from teams.models import Person
 
 NOT_HERE = "No such client among your team's."
@@ -209,6 +210,8 @@ def _errors(exc: ValidationError, names) -> tuple[dict, str]:
     """The service's messages at the form's fields; any other (the visit as a whole,
     the version, the client) as the form's one problem line."""
     found = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    # The key is a hidden field: what is said about it is said about the whole form.
+    names = [name for name in names if name != "idempotency_key"]
     errors = {name: list(messages) for name, messages in found.items() if name in names}
     problem = " ".join(m for name, messages in found.items() if name not in names for m in messages)
     return errors, problem
@@ -230,6 +233,10 @@ def _write(
         result = do()
     except ValidationError as exc:
         errors, problem = _errors(exc, names)
+        if isinstance(exc, KeyReused):
+            # The form was sent before with other values: sending it again, now, is a
+            # new request, so it carries a new key.
+            values = values | {"idempotency_key": uuid.uuid4().hex}
         form = {"values": values, "errors": errors, "problem": problem, "open": True}
         return page._answer(request, client, section_name, 400, {forms: {key: form}})
     except PermissionDenied as exc:
@@ -447,7 +454,7 @@ def _finish(user: Person, visit: Visit, values: dict, raw_version: str) -> Visit
             )
     except Conflict:
         # Two sends of the same form at once: the other one recorded it, with this key.
-        if key is not None and (first := visit_recorded_with(visit, key)):
+        if key is not None and (first := visit_recorded_with(visit, key, user)):
             return first
         raise
 

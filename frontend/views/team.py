@@ -76,12 +76,7 @@ def section_members(team: Team) -> dict:
 
 
 def section_around(team: Team, members=None) -> dict:
-    rows = presence.who_is_around(team, _members(team) if members is None else members)
-    return {
-        "around": rows,
-        "around_online": sum(1 for r in rows if r["online"]),
-        "around_offline": [r for r in rows if not r["online"] and not r["visit"]],
-    }
+    return {"around": presence.who_is_around(team, _members(team) if members is None else members)}
 
 
 def section_clients(team: Team) -> dict:
@@ -243,10 +238,12 @@ def decision_log(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def role_history(request: HttpRequest, slug: str, key: str) -> HttpResponse:
-    team = shared_team_or_404(request, slug, f"role {key[:40]}")
+    team = shared_team_or_404(request, slug, "")  # logged below, once the role is found
     role = next((r for r in selectors.roles_of(team) if r.key == key), None)
     if role is None:
+        # Nothing was read: a made-up address writes nothing into the team's log.
         raise Http404("No such role in this team.")
+    selectors.log_coach_access(request.user, team, f"role {role.key}")
     context = {"team": team, "role": role, "is_member": access.is_member(request.user, team)}
     return render(request, "frontend/role.html", context)
 

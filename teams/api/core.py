@@ -8,6 +8,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from teams import selectors, services
@@ -166,3 +167,6 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token."""
 
     permission_classes = [AllowAny]
+    # ObtainAuthToken names REST framework's own parsers; the project's refuse JSON
+    # nested too deeply (a recursion otherwise).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES

@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
-from teams import decisions, selectors, services
+from teams import decisions, json_input, selectors, services
 from teams.api.core import PersonRef, WholeNumberField, if_match_version
 from teams.models import Proposal, Response
 
@@ -94,7 +94,8 @@ class ProposalIn(serializers.Serializer):
     title = serializers.CharField(max_length=160, allow_blank=True)
     purpose = serializers.CharField(max_length=4000, allow_blank=True)
     details = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
-    payload = serializers.JSONField(required=False, default=dict)
+    # decoder: a payload sent as text in a form is parsed too; nesting is bounded.
+    payload = serializers.JSONField(required=False, default=dict, decoder=json_input.Decoder)
     # Bounds here only keep the number sane; the service says what the window may be.
     window_hours = serializers.FloatField(
         required=False, min_value=0, max_value=100_000, help_text="1 to 336; default 72."
@@ -106,7 +107,7 @@ class AmendIn(serializers.Serializer):
     title = serializers.CharField(max_length=160, allow_blank=True, required=False)
     purpose = serializers.CharField(max_length=4000, allow_blank=True, required=False)
     details = serializers.CharField(max_length=20000, allow_blank=True, required=False)
-    payload = serializers.JSONField(required=False)
+    payload = serializers.JSONField(required=False, decoder=json_input.Decoder)
     window_hours = serializers.FloatField(required=False, min_value=0, max_value=100_000)
     version = WholeNumberField(required=False, help_text="Or send If-Match.")
 

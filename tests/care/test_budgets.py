@@ -14,6 +14,7 @@ from care import services
 from care.models import Budget, Client, LedgerEntry, Visit
 from care.selectors import current_statement, statement
 from coordination.events import EventRecord
+from teams.errors import KeyReused
 from tests.care.visit_helpers import NOW, at, deliver, jansen_client, plan
 
 pytestmark = pytest.mark.django_db
@@ -248,10 +249,87 @@ def test_an_entry_retried_with_its_key_is_added_once(personas, budget):
     assert EventRecord.objects.filter(type="budget.entry_added").count() == 2  # team + client
 
 
+def test_another_persons_key_adds_their_own_entry(personas, budget):
+    """Ben happens to send the key Ana used: his entry is his request, never hers."""
+    anas = add(personas, budget, "purchase", "-12.00", "Shopping.", idempotency_key="q-17")
+    bens = services.ledger_add(
+        actor=personas.ben,
+        budget=budget,
+        kind="purchase",
+        amount="-7.50",
+        reason="Pharmacy.",
+        idempotency_key="q-17",
+    )
+    assert bens.pk != anas.pk
+    assert (bens.by, bens.amount, bens.reason) == (personas.ben, D("-7.50"), "Pharmacy.")
+    assert budget.entries.count() == 2
+    # And Ben's retry finds his, not Ana's.
+    again = services.ledger_add(
+        actor=personas.ben,
+        budget=budget,
+        kind="purchase",
+        amount="-7.50",
+        reason="Pharmacy.",
+        idempotency_key="q-17",
+    )
+    assert again.pk == bens.pk
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": "-13.00"},
+        {"reason": "Shopping, again."},
+        {"kind": "adjustment"},
+        {"on": datetime.date(2026, 12, 1)},
+    ],
+    ids=["amount", "reason", "kind", "day"],
+)
+def test_a_used_key_with_another_entry_is_refused_and_nothing_is_added(personas, budget, change):
+    first = add(personas, budget, "purchase", "-12.00", "Shopping.", idempotency_key="q-17")
+    entry = {"kind": "purchase", "amount": "-12.00", "reason": "Shopping."} | change
+    with pytest.raises(KeyReused) as refused:
+        services.ledger_add(actor=personas.ana, budget=budget, idempotency_key="q-17", **entry)
+    assert list(refused.value.message_dict) == ["idempotency_key"]
+    assert list(budget.entries.all()) == [first]
+
+
+def test_a_retry_that_leaves_the_day_out_is_still_a_retry(personas, budget, now):
+    """Sent late in the evening without a day ("today"), retried after midnight."""
+    first = add(personas, budget, "purchase", "-12.00", "Shopping.", idempotency_key="q-17")
+    with time_machine.travel(now + datetime.timedelta(days=1), tick=False):
+        again = add(personas, budget, "purchase", "-12.00", "Shopping.", idempotency_key="q-17")
+    assert again.pk == first.pk and budget.entries.count() == 1
+
+
+def test_a_visit_recorded_under_a_key_used_for_a_purchase_is_refused(personas, jansen, budget):
+    """The debit would reuse Ana's key for another entry: 422, and the visit stays as
+    it was (nothing recorded, nothing debited)."""
+    add(personas, budget, "purchase", "-12.00", "Shopping.", idempotency_key="k-9")
+    visit = plan(personas.ana, jansen, at("2026-12-07", "08:00"), 45)
+    visit = services.visit_start(
+        actor=personas.ana, visit=visit, version=visit.version, at=at("2026-12-07", "08:00")
+    )
+    with pytest.raises(KeyReused):
+        services.visit_finish(
+            actor=personas.ana, visit=visit, version=visit.version, idempotency_key="k-9"
+        )
+    visit.refresh_from_db()
+    assert visit.status == "in_progress"
+    assert budget.entries.count() == 1
+
+
 def test_a_delivered_visit_debits_once_when_recorded_twice_with_one_key(personas, jansen, budget):
     visit = deliver(personas.ana, jansen, at("2026-12-07", "08:00"), 45, idempotency_key="v-1")
+    # The phone's retry: the same recording, with the version it saw then.
     again = services.visit_finish(
-        actor=personas.ana, visit=visit, version=visit.version - 1, idempotency_key="v-1"
+        actor=personas.ana,
+        visit=visit,
+        version=visit.version - 1,
+        actual_start=visit.actual_start,
+        actual_end=visit.actual_end,
+        note="All well.",
+        idempotency_key="v-1",
     )
     assert again.pk == visit.pk
     (debit,) = budget.entries.all()

@@ -15,7 +15,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from care import services
 from care.models import Budget, LedgerEntry, Visit, VisitSeries
 from coordination.events import EventRecord
-from teams.errors import Conflict, PreconditionRequired
+from teams.errors import Conflict, KeyReused, PreconditionRequired
 from teams.models import AuditEntry, Membership
 from tests.care.visit_helpers import NOW, TZ, at, deliver, intervention, jansen_client, plan
 from tests.factories import member
@@ -351,9 +351,10 @@ def test_recording_twice_with_the_same_key_returns_the_first_result(personas, ja
     first = services.visit_finish(
         actor=personas.ana, visit=going, version=seen, note="First.", idempotency_key="k-1"
     )
-    # The phone's retry: same key, the version it saw then, even different words.
+    # The phone's retry: the same recording, under the same key, with the version it
+    # saw then (the end it left out meant "now" then, so it is not compared).
     again = services.visit_finish(
-        actor=personas.ana, visit=going, version=seen, note="Retry.", idempotency_key="k-1"
+        actor=personas.ana, visit=going, version=seen, note="First.", idempotency_key="k-1"
     )
     assert again.pk == first.pk
     assert (again.version, again.done_note, again.actual_end) == (
@@ -364,6 +365,51 @@ def test_recording_twice_with_the_same_key_returns_the_first_result(personas, ja
     assert LedgerEntry.objects.filter(visit=going).count() == 1
     assert len(events(personas.noord.stream, "visit.finished")) == 1
     assert AuditEntry.objects.filter(action="visit.finished").count() == 1
+
+
+def test_a_used_key_with_other_details_is_refused_and_nothing_is_dropped_silently(
+    personas, jansen, budget
+):
+    """Other words under the same key are another request: refused with a reason
+    (422 through the API), never answered as if they had been recorded."""
+    going = started(personas, jansen)
+    seen = going.version
+    services.visit_finish(
+        actor=personas.ana, visit=going, version=seen, note="First.", idempotency_key="k-1"
+    )
+    state = (Visit.objects.get(pk=going.pk).version, LedgerEntry.objects.count())
+    with pytest.raises(KeyReused) as refused:
+        services.visit_finish(
+            actor=personas.ana, visit=going, version=seen, note="Later.", idempotency_key="k-1"
+        )
+    assert list(refused.value.message_dict) == ["idempotency_key"]
+    with pytest.raises(KeyReused):
+        services.visit_finish(
+            actor=personas.ana,
+            visit=going,
+            version=seen,
+            note="First.",
+            actual_end=NOW - HOUR,
+            idempotency_key="k-1",
+        )
+    assert (Visit.objects.get(pk=going.pk).version, LedgerEntry.objects.count()) == state
+    assert Visit.objects.get(pk=going.pk).done_note == "First."
+
+
+def test_another_persons_key_is_not_a_retry_of_theirs(personas, jansen, budget):
+    """Ben sends Ana's key for the visit she recorded: not his retry, so he is told the
+    visit is recorded already, as anyone recording it a second time is."""
+    going = started(personas, jansen)
+    seen = going.version
+    services.visit_finish(
+        actor=personas.ana, visit=going, version=seen, note="First.", idempotency_key="k-1"
+    )
+    with pytest.raises(ValidationError, match="already recorded") as refused:
+        services.visit_finish(
+            actor=personas.ben, visit=going, version=seen, note="First.", idempotency_key="k-1"
+        )
+    assert not isinstance(refused.value, KeyReused)
+    assert Visit.objects.get(pk=going.pk).finished_by == personas.ana
 
 
 @pytest.mark.parametrize("key", ["k-2", None])
@@ -662,9 +708,18 @@ def test_series_input_is_checked_field_by_field(personas, jansen, mwf):
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("keys", [("same", "same"), ("phone", "laptop")])
-def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, now, keys):
-    """Real threads on PostgreSQL: Ana's phone and Ben's laptop record the same visit."""
+@pytest.mark.parametrize(
+    "senders",
+    [
+        (("ana", "same"), ("ana", "same")),  # one phone sending its request twice
+        (("ana", "same"), ("ben", "same")),  # a key is its sender's: two requests
+        (("ana", "phone"), ("ben", "laptop")),
+    ],
+    ids=["one person's retry", "two people, one key", "two people, two keys"],
+)
+def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, now, senders):
+    """Real threads on PostgreSQL: Ana's phone twice, or Ana's phone and Ben's laptop,
+    record the same visit."""
     jansen = jansen_client(personas)
     Budget.objects.create(
         client=jansen,
@@ -700,8 +755,7 @@ def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, 
             connection.close()
 
     threads = [
-        threading.Thread(target=record, args=(personas.ana, keys[0])),
-        threading.Thread(target=record, args=(personas.ben, keys[1])),
+        threading.Thread(target=record, args=(getattr(personas, who), key)) for who, key in senders
     ]
     for t in threads:
         t.start()
@@ -712,7 +766,7 @@ def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, 
     assert debit.amount == Decimal("-21.67")  # 50 minutes at £26.00: £21.666...
     recorded = [r for r in results if isinstance(r, Visit)]
     refused = [r for r in results if isinstance(r, ValidationError)]
-    if keys[0] == keys[1]:
+    if senders[0] == senders[1]:
         assert len(recorded) == 2  # the retry got the first result
     else:
         assert (len(recorded), len(refused)) == (1, 1), results

@@ -184,3 +184,42 @@ def test_a_negative_allocation_is_400_naming_the_field(world):
     assert response.status_code == 400
     assert "allocation" in response.json()["extra"]["fields"]
     assert Budget.objects.count() == 1
+
+
+# --- the ledger's own keys: one person's, one request's --------------------------------------
+
+
+def entry(world, person, body: dict, key: str):
+    return api(person).post(
+        f"/api/v1/budgets/{world.budget.pk}/entries",
+        body,
+        format="json",
+        headers={"Idempotency-Key": key},
+    )
+
+
+TAXI = {"kind": "purchase", "amount": "-10.00", "reason": "Taxi to the GP."}
+
+
+def test_two_people_sending_the_same_key_each_add_their_entry(world):
+    with time_machine.travel(NOW, tick=False):
+        anas = entry(world, world.ana, TAXI, "shared-key")
+        bens = entry(world, world.ben, TAXI | {"amount": "-4.20", "reason": "Bus."}, "shared-key")
+    assert (anas.status_code, bens.status_code) == (201, 201)
+    assert bens.json()["id"] != anas.json()["id"]
+    assert bens.json()["amount"] == "-4.20"
+    assert LedgerEntry.objects.filter(budget=world.budget).count() == 2
+
+
+def test_a_used_key_with_another_entry_is_a_422_after_the_key_layer_forgot_it(world):
+    """The wiring's own key store answers for a day; past that, the ledger still
+    refuses a different entry under the key, naming it, and adds nothing."""
+    with time_machine.travel(NOW, tick=False):
+        assert entry(world, world.ana, TAXI, "k-1").status_code == 201
+    with time_machine.travel(NOW + datetime.timedelta(hours=25), tick=False):
+        response = entry(world, world.ana, TAXI | {"amount": "-15.00"}, "k-1")
+    assert response.status_code == 422
+    body = response.json()
+    assert set(body) == {"message", "extra"}
+    assert "already used for a different entry" in body["extra"]["fields"]["idempotency_key"][0]
+    assert LedgerEntry.objects.filter(budget=world.budget).count() == 1

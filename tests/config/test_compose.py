@@ -4,6 +4,7 @@ the Dockerfile hold together. No Docker engine is needed: the files are read as 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -109,6 +110,19 @@ class TestCompose:
         test = service["healthcheck"]["test"]
         assert "8000" in " ".join(test if isinstance(test, list) else [test])
 
+    @pytest.mark.parametrize("name", WEB)
+    def test_web_processes_are_checked_for_liveness_only(self, services, name):
+        """A web process that answers renders pages even with Redis or the tick down:
+        the proxy waits for it to answer, not for everything behind it to work."""
+        test = " ".join(services[name]["healthcheck"]["test"])
+        assert "/healthz" in test and "/readyz" not in test
+
+    def test_the_proxy_reports_readiness_of_the_whole_service(self, services):
+        test = services["proxy"]["healthcheck"]["test"]
+        assert "http://127.0.0.1/readyz" in test
+        # Nothing waits on the proxy's health: a degraded service is shown, not stopped.
+        assert not any("proxy" in depends(service) for service in services.values())
+
     def test_migrate_runs_once(self, services):
         migrate = services["migrate"]
         command = migrate["command"]
@@ -169,6 +183,13 @@ class TestNginx:
         assert "x-forwarded-for" in sent
         assert "x-forwarded-proto" in sent
 
+    @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+    def test_health_reaches_a_web_process_and_stays_out_of_the_access_log(self, nginx, path):
+        body = block(nginx, f"location = {path}")
+        assert directives(body, "proxy_pass") == ["http://kith"]
+        assert directives(body, "access_log") == ["off"]
+        assert "x-forwarded-proto" in headers(body)
+
     def test_websockets_are_upgraded_and_kept_open(self, nginx):
         body = block(nginx, "location /ws/")
         assert directives(body, "proxy_http_version") == ["1.1"]
@@ -182,12 +203,37 @@ class TestNginx:
             assert connection.strip("\"'").lower() == "upgrade"
         assert seconds(directives(body, "proxy_read_timeout")[0]) >= 300
 
+    def test_the_access_log_holds_paths_never_query_strings(self, nginx):
+        """A search's terms (a client's name, a street) are in its query string, and
+        the referring address repeats the query of the page before."""
+        logs = [value.split() for value in directives(nginx, "access_log")]
+        assert logs and all(len(log) >= 2 or log == ["off"] for log in logs)
+        for log in logs:
+            if log == ["off"]:
+                continue
+            (fmt,) = re.findall(rf"log_format\s+{re.escape(log[1])}\s+([^;]+);", nginx)
+            variables = set(re.findall(r"\$(\w+)", fmt))
+            assert "uri" in variables
+            leaking = {"request", "request_uri", "args", "query_string", "http_referer"}
+            assert not variables & leaking, variables & leaking
+            assert not any(v.startswith("arg_") for v in variables)
+
 
 class TestDockerfile:
     def test_installs_the_hashed_lock_and_collects_static_files(self, dockerfile):
         assert re.search(r"(?m)^FROM python:3\.12-slim", dockerfile)
         assert re.search(r"pip install --require-hashes -r requirements\.txt", dockerfile)
         assert "manage.py collectstatic --no-input" in dockerfile
+
+    def test_daphne_writes_no_access_log_of_its_own(self, dockerfile):
+        """daphne's access lines hold the query string; the proxy logs the path."""
+        command = json.loads(re.search(r"(?m)^CMD (\[.*\])$", dockerfile).group(1))
+        # daphne writes access lines to the file --access-log names, else to standard
+        # out whenever its verbosity (-v) is 1 or more.
+        if "--access-log" in command:
+            assert command[command.index("--access-log") + 1] == "/dev/null"
+        else:
+            assert command[command.index("-v") + 1] == "0"
 
     def test_runs_daphne_as_a_non_root_user(self, dockerfile):
         users = re.findall(r"(?m)^USER\s+(\S+)", dockerfile)

@@ -79,10 +79,10 @@ class TestRedisUrl:
         assert layer["BACKEND"] == "channels.layers.InMemoryChannelLayer"
 
     def test_set_means_the_pubsub_layer_with_many_connections(self):
-        layer = env.channel_layers("redis://r:6379/1", max_connections=4000)["default"]
+        layer = env.channel_layers("redis://r:6379/1", max_connections=4000, timeout=2)["default"]
         assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
         assert layer["CONFIG"]["hosts"] == [
-            {"address": "redis://r:6379/1", "max_connections": 4000}
+            {"address": "redis://r:6379/1", "max_connections": 4000, "socket_connect_timeout": 2}
         ]
 
     @pytest.mark.parametrize("url", ["http://r:6379", "redis://:abc", "redis://r:port/0"])

@@ -246,17 +246,7 @@ async def test_a_frame_from_the_client_is_answered_not_fatal(personas, frame):
 # --- degrade, never fall over ----------------------------------------------------------------
 
 
-def _unreachable_redis_layer(settings) -> None:
-    from config.env import channel_layers
-
-    # A port nothing listens on: every call to the layer fails at once.
-    settings.CHANNEL_LAYERS = channel_layers(
-        "redis://127.0.0.1:9/0", max_connections=10, prefix="kith-down"
-    )
-
-
-async def test_with_the_channel_layer_down_a_socket_is_told_to_try_again(personas, settings):
-    _unreachable_redis_layer(settings)
+async def test_with_the_channel_layer_down_a_socket_is_told_to_try_again(personas, redis_down):
     socket = connect(personas.ana)
     connected, _ = await socket.connect(timeout=5)
     assert connected

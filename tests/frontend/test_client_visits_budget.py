@@ -585,6 +585,30 @@ def test_adding_to_the_ledger(world):
     assert '<dd data-figure="other">−£990.00</dd>' in html
 
 
+def test_a_ledger_form_sent_again_with_other_values_says_so_and_can_be_sent_anew(world):
+    """Sent, then changed (back, edit, send) under the same form's key: the page says
+    the form was sent before with other values instead of showing the first entry as
+    if it were this one, and the form comes back with a new key, so sending it again
+    adds the new entry."""
+    url = f"/clients/{world.client.pk}/budget/{world.budget.pk}/entries/"
+    browser = browser_as(world.ana)
+    assert browser.post(url, entry_form(), headers=HTMX).status_code == 200
+    response = browser.post(url, entry_form(amount="14.00"), headers=HTMX)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "already used for a different entry" in html
+    assert 'value="14.00"' in html  # what was typed stays
+    new_key = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    assert new_key != "e-1"
+    assert list(LedgerEntry.objects.values_list("amount", flat=True)) == [Decimal("-12.50")]
+    again = browser.post(url, entry_form(amount="14.00", idempotency_key=new_key), headers=HTMX)
+    assert again.status_code == 200
+    assert sorted(LedgerEntry.objects.values_list("amount", flat=True)) == [
+        Decimal("-14.00"),
+        Decimal("-12.50"),
+    ]
+
+
 def test_a_bad_ledger_entry_is_refused_by_name_and_nothing_saved(world):
     url = f"/clients/{world.client.pk}/budget/{world.budget.pk}/entries/"
     browser = browser_as(world.ana)

@@ -4,9 +4,10 @@ Each pass adopts proposals whose objection window has closed and sends due remin
 (teams) and lets help requests whose visits have passed lapse (coordination); every
 ten minutes it sends the daily notification digests that are due; once a day it
 generates the coming weeks of every repeating visit (care) and forgets idempotency
-keys older than a day (the wiring's own table). It lives in the wiring because it
-drives every app. Runs once, or every N seconds with ``--every N`` (``make run`` and
-docker-compose do).
+keys older than a day (the wiring's own table). Each finished pass is recorded, so
+readiness (``/readyz``) can tell when the tick stopped. It lives in the wiring because
+it drives every app. Runs once, or every N seconds with ``--every N`` (``make run``
+and docker-compose do).
 """
 
 import datetime
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from care.services.schedule import series_generate_due
 from config import metrics
+from config.health import tick_finished
 from config.idempotency import purge_idempotency_keys
 from coordination.notifications.digest import send_digests
 from coordination.services import help_requests_expire_due
@@ -78,6 +80,7 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             metrics.tick_ran()
             correlation_id.reset(pass_id)
+            tick_finished()
             if not every:
                 return
             time.sleep(every)

@@ -138,6 +138,26 @@ def channel_layers(url: str, *, max_connections: int, prefix: str = "kith") -> d
     }
 
 
+def caches(url: str, *, prefix: str = "kith") -> dict:
+    """CACHES from REDIS_URL: Django's Redis cache, shared by every server process (the
+    counts of failed sign-ins live there); unset, a cache inside the one process."""
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": prefix,
+            }
+        }
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # A Redis server shared by several deployments keeps their keys apart.
+            "KEY_PREFIX": prefix,
+        }
+    }
+
+
 def mailers(url: str, *, debug: bool) -> dict:
     """MAILERS from EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://... (TLS).
 

@@ -71,6 +71,20 @@ def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
     # A deliberately slow password hash costs 2 s per persona set; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Failed sign-ins are counted in the cache: each test starts with none, in a cache
+    # of its own process even when REDIS_URL is set (servers started by a test use
+    # Redis, as in production).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kith-tests",
+        }
+    }
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    AxesProxyHandler.get_implementation(force=True)
 
 
 @pytest.fixture

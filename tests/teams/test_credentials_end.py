@@ -58,9 +58,9 @@ def ana_everywhere(personas):
 def assert_all_ended(personas, ana, captured_sends, *, reason: str, kept_browser=None):
     for raw in ana["tokens"]:
         assert with_token(raw).get(f"{API}/me").status_code == 401
-    assert set(ApiToken.objects.filter(person=personas.ana).values_list("revoked_reason", flat=True)) == {
-        reason
-    }
+    assert set(
+        ApiToken.objects.filter(person=personas.ana).values_list("revoked_reason", flat=True)
+    ) == {reason}
     for browser in ana["browsers"]:
         assert signed_in(browser) == (browser is kept_browser)
     assert with_token(ana["ben"]).get(f"{API}/me").status_code == 200
@@ -221,9 +221,7 @@ def test_the_admin_deactivates(
         for name, value in form.initial.items()
         if value is not None and name not in {"is_active", "groups", "user_permissions"}
     }
-    data.update(
-        {"date_joined_0": "2024-01-08", "date_joined_1": "09:00:00", "last_login_0": ""}
-    )
+    data.update({"date_joined_0": "2024-01-08", "date_joined_1": "09:00:00", "last_login_0": ""})
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -28,5 +28,7 @@ RUN python manage.py collectstatic --no-input \
 
 USER kith
 EXPOSE 8000
-# --proxy-headers: log and rate-limit by the client's address from X-Forwarded-For.
+# --proxy-headers: the client's address (logs, the sign-in lockout) is the first of
+# X-Forwarded-For, which nginx sets to the address it was reached from
+# (deploy/nginx.conf): reach daphne only through the proxy.
 CMD ["daphne", "--proxy-headers", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]

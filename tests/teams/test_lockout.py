@@ -186,3 +186,18 @@ def test_an_unknown_username_is_counted_like_a_known_one(db):
     for _ in range(LIMIT):
         page(Client(REMOTE_ADDR="192.0.2.1"), "nobody-here", "wrong")
     assert page(Client(REMOTE_ADDR="192.0.2.2"), "nobody-here", "x").status_code == 429
+
+
+def test_the_admins_own_password_change_leads_to_the_counted_one(personas):
+    personas.ana.is_staff = True
+    personas.ana.save()
+    browser = Client()
+    browser.force_login(personas.ana)
+    response = browser.get("/ops/admin/password_change/")
+    assert response.status_code == 302 and response["Location"] == "/account/password/"
+    # A guess posted to the admin's form checks nothing there.
+    change = {"new_password1": "another password 42", "new_password2": "another password 42"}
+    posted = browser.post("/ops/admin/password_change/", {"old_password": PASSWORD, **change})
+    assert posted["Location"] == "/account/password/"
+    personas.ana.refresh_from_db()
+    assert personas.ana.check_password(PASSWORD)

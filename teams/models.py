@@ -103,10 +103,6 @@ class Person(AbstractUser):
 
     def save(self, **kwargs):
         ending = self._credentials_ending(kwargs.get("update_fields"))
-        if ending == "deactivated":
-            self.session_generation += 1
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "session_generation"}
         if ending is None:
             super().save(**kwargs)
         else:

@@ -91,13 +91,19 @@ def _revoke_all(person: Person, reason: str) -> int:
     )
 
 
+def _next_session_generation(person: Person) -> None:
+    Person.objects.filter(pk=person.pk).update(session_generation=F("session_generation") + 1)
+    person.session_generation = (
+        Person.objects.filter(pk=person.pk).values_list("session_generation", flat=True).get()
+    )
+
+
 def person_sign_out_everywhere(*, actor: Person) -> int:
     """End every session of the actor (this one too) and revoke every token of theirs;
     returns how many tokens were revoked. The session generation is part of every
     session's auth hash, so Django's own check refuses them all from now on."""
     with transaction.atomic():
-        Person.objects.filter(pk=actor.pk).update(session_generation=F("session_generation") + 1)
-        actor.refresh_from_db(fields=["session_generation"])
+        _next_session_generation(actor)
         revoked = _revoke_all(actor, SIGNED_OUT_EVERYWHERE)
         audit(
             actor=actor,
@@ -111,9 +117,13 @@ def person_sign_out_everywhere(*, actor: Person) -> int:
 
 def credentials_ended(*, person: Person, reason: str) -> int:
     """Called by ``Person.save`` when the password changed or the person was
-    deactivated, in the same transaction: revoke every token (Django's session hash
-    ends the other sessions on a password change; the session generation, bumped by
-    the save, on a deactivation). Returns how many tokens were revoked."""
+    deactivated, in the same transaction: revoke every token, and end the other
+    sessions (Django's session hash does on a password change; the next session
+    generation on a deactivation). Returns how many tokens were revoked."""
+    if reason == DEACTIVATED:
+        # Every session of theirs ends for good, even if they are reactivated later
+        # (while deactivated, Django refuses them anyway).
+        _next_session_generation(person)
     revoked = _revoke_all(person, reason)
     action = "person.deactivated" if reason == DEACTIVATED else "person.password_changed"
     audit(actor=None, action=action, target=person, data={"tokens_revoked": revoked})

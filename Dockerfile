@@ -28,7 +28,9 @@ RUN python manage.py collectstatic --no-input \
 
 USER kith
 EXPOSE 8000
-# --proxy-headers: log and rate-limit by the client's address from X-Forwarded-For.
+# --proxy-headers: the client's address (logs, the sign-in lockout) is the first of
+# X-Forwarded-For, which nginx sets to the address it was reached from
+# (deploy/nginx.conf): reach daphne only through the proxy.
 # -v 0: no daphne access log (its lines carry each address with its query string,
 # which can hold what people searched for); Kith writes its own as JSON lines with
 # the request id and the path alone (KITH_ACCESS_LOG).

@@ -11,6 +11,7 @@ harness writes sessions (websockets) and API tokens directly.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import itertools
 
 # The board's team day comes in three sizes: the figure reads the 50-visit day, and
@@ -24,10 +25,10 @@ def seed(*, teams: int, per_team: int, clients_per_team: int, claims_per_team: i
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from care.models import Client, Visit
-    from teams.models import Membership, Person, Team
+    from teams import tokens as api_tokens
+    from teams.models import ApiToken, Membership, Person, Team
 
     today = timezone.localdate()
     board_days = {
@@ -73,8 +74,20 @@ def seed(*, teams: int, per_team: int, clients_per_team: int, claims_per_team: i
             ],
             batch_size=batch,
         )
-        Token.objects.bulk_create(
-            [Token(key=Token.generate_key(), user=person) for person in people], batch_size=batch
+        now = timezone.now()
+        ApiToken.objects.bulk_create(
+            [
+                ApiToken(
+                    person=person,
+                    name="bench",
+                    prefix=api_tokens.prefix(bench_token(person.pk)),
+                    digest=api_tokens.digest(bench_token(person.pk)),
+                    created=now,
+                    expires=now + datetime.timedelta(days=365),
+                )
+                for person in people
+            ],
+            batch_size=batch,
         )
         clients = Client.objects.bulk_create(
             [
@@ -177,10 +190,15 @@ def teams_and_members(teams: int) -> list[tuple[int, list[int]]]:
     return [(team_id, members[team_id]) for team_id in team_ids]
 
 
-def tokens(person_ids: list[int]) -> dict[int, str]:
-    from rest_framework.authtoken.models import Token
+def bench_token(person_id: int) -> str:
+    """The bench person's API token. Kith keeps only a token's digest, so the bench
+    makes its tokens from the person's id, to know them again in a later run (bench
+    data only: never a way to make a real token)."""
+    return "kith_bench_" + hashlib.sha256(f"kith-bench-token:{person_id}".encode()).hexdigest()
 
-    return dict(Token.objects.filter(user_id__in=person_ids).values_list("user_id", "key"))
+
+def tokens(person_ids: list[int]) -> dict[int, str]:
+    return {person_id: bench_token(person_id) for person_id in person_ids}
 
 
 def sessions(person_ids: list[int]) -> dict[int, str]:

@@ -198,6 +198,29 @@ def channel_layers(
     }
 
 
+def caches(url: str, *, prefix: str = "kith", timeout: int = 3) -> dict:
+    """CACHES from REDIS_URL: Django's Redis cache, shared by every server process (the
+    counts of failed sign-ins live there); unset, a cache inside the one process."""
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": prefix,
+            }
+        }
+    return {
+        "default": {
+            # Django's Redis cache, counting in the process while Redis is down.
+            "BACKEND": "config.cache.RedisCacheWithFallback",
+            "LOCATION": url,
+            # A Redis server shared by several deployments keeps their keys apart.
+            "KEY_PREFIX": prefix,
+            # A Redis that does not answer costs a sign-in seconds, not minutes.
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        }
+    }
+
+
 def mailers(url: str, *, debug: bool) -> dict:
     """MAILERS from EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://... (TLS).
 

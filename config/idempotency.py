@@ -137,6 +137,9 @@ def _replay(row: IdempotentRequest) -> HttpResponse:
     response = HttpResponse(
         bytes(row.body), status=row.status_code, content_type=row.content_type or None
     )
+    if not row.content_type:
+        # The first answer had none (a 204): nor has its replay.
+        del response["Content-Type"]
     for name, value in row.headers.items():
         response[name] = value
     response[REPLAYED] = "true"

@@ -6,6 +6,7 @@ the in-memory channel layer. DATABASE_URL and REDIS_URL switch to PostgreSQL and
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from django.utils.csp import CSP
@@ -13,6 +14,7 @@ from django.utils.csp import CSP
 from config import logs
 from config.env import (
     ConfigError,
+    caches,
     channel_layers,
     database_config,
     env_bool,
@@ -63,6 +65,7 @@ try:
     # Readiness (/readyz) calls the tick late when its last pass finished longer ago
     # than this (it runs every 15 s; a pass that sends digests can take a while).
     TICK_MAX_AGE = env_int("KITH_TICK_MAX_AGE", 300, minimum=30)
+    CACHES = caches(REDIS_URL, prefix=KITH_CHANNEL_PREFIX, timeout=REDIS_TIMEOUT)
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)
     # Sockets of one process opening at once (their database trips), and how long
@@ -97,6 +100,13 @@ try:
     # The country whose phone numbers people write without a country code: the
     # privacy check reads "020 7946 0018" as a number of this country.
     PHONE_REGION = env_region("KITH_PHONE_REGION", "GB")
+    # Credentials (README, "Signing in, sessions and API tokens").
+    LOGIN_FAILURE_LIMIT = env_int("KITH_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    LOGIN_LOCKOUT_MINUTES = env_int("KITH_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+    PASSWORD_HASH_THREADS = env_int("KITH_PASSWORD_THREADS", 1, minimum=1)
+    SESSION_IDLE_HOURS = env_int("KITH_SESSION_IDLE_HOURS", 12, minimum=1)
+    SESSION_MAX_DAYS = env_int("KITH_SESSION_MAX_DAYS", 7, minimum=1, maximum=366)
+    API_TOKEN_DAYS = env_int("KITH_TOKEN_DAYS", 90, minimum=1, maximum=3650)
 except ConfigError as exc:
     raise SystemExit(f"Kith cannot start: {exc}") from None
 
@@ -113,7 +123,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Counts failed sign-ins at every door and locks out (README, "Signing in").
+    "axes",
     "drf_spectacular",
     "django_htmx",
     "teams",
@@ -131,6 +142,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a session that was idle or open too long, before anything reads the person.
+    "config.sessions.SessionDeadlineMiddleware",
     "config.idempotency.IdempotencyMiddleware",
     # After the key is taken: that middleware reads the raw body first, which a
     # multipart form parsed here would have consumed.
@@ -139,6 +152,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a sign-in refused for too many failures into its answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# The lockout backend first: it refuses a locked-out account or address before any
+# password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -164,6 +186,14 @@ TEMPLATES = [
             ],
         },
     },
+]
+
+# Django's PBKDF2 hashers, with at most PASSWORD_HASH_THREADS hashes at once per
+# process (teams/passwords.py): a dozen parallel wrong passwords made every other
+# request wait for the cores.
+PASSWORD_HASHERS = [
+    "teams.passwords.PBKDF2PasswordHasher",
+    "teams.passwords.PBKDF2SHA1PasswordHasher",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -195,12 +225,16 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
 }
 
+# A session ends after SESSION_IDLE_HOURS without a request, and SESSION_MAX_DAYS
+# after signing in whatever happens (config/sessions.py, teams/sessions.py).
+SESSION_COOKIE_AGE = SESSION_MAX_DAYS * 24 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if HTTPS:
     # TLS ends at the proxy in front (docker-compose.yml), which sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -212,7 +246,7 @@ if HTTPS:
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = False
-    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # preload is the operator's choice
+    SILENCED_SYSTEM_CHECKS.append("security.W021")  # preload is the operator's choice
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -233,6 +267,27 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# Sign-in lockout (django-axes): after LOGIN_FAILURE_LIMIT failures in a row for one
+# username, or from one address, sign-in is refused for LOGIN_LOCKOUT_MINUTES, a
+# correct password included. The counts live in the cache (Redis with REDIS_URL, so
+# every server process shares them). A success resets its account's and address's
+# count; attempts while locked out neither count nor extend the lockout.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
+# The address is the connection's own (REMOTE_ADDR), never a header a client may
+# send. Behind the proxy, daphne runs with --proxy-headers and nginx overwrites
+# X-Forwarded-For with the address it was reached from (deploy/nginx.conf).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+if not REDIS_URL:
+    # Without Redis the counts live in the one server process (development), which
+    # is all there is; production requires REDIS_URL (config/checks.py).
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kith API",

@@ -70,6 +70,7 @@ from django.db.models import Q
 from coordination import access, presence
 from coordination import events as log
 from coordination.events import metrics
+from teams import sessions, tokens
 from teams.models import Person
 
 logger = logging.getLogger("kith.live")
@@ -102,53 +103,104 @@ def _gate() -> asyncio.Semaphore:
 
 
 class Reader:
-    """Who is asking on a socket, what they may read now, until when, and the session
-    they opened with (None when the scope named the person, as tests do)."""
+    """Who is asking on a socket, what they may read now, until when (the first end by
+    the clock of their access or of their credential), and the credential they opened
+    with: a session's key or an API token's id (neither when the scope named the
+    person, as tests do)."""
 
-    __slots__ = ("person", "streams", "until", "session_key")
+    __slots__ = ("person", "streams", "until", "session_key", "token_id")
 
-    def __init__(self, person, streams=(), until=None, session_key=None):
+    def __init__(self, person, streams=(), until=None, *, session_key=None, token_id=None):
         self.person = person
         self.streams = list(streams)
         self.until = until
         self.session_key = session_key
+        self.token_id = token_id
+
+    def refused(self) -> Reader:
+        return Reader(AnonymousUser(), session_key=self.session_key, token_id=self.token_id)
 
 
 def _session(session_key: str):
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
+def _token_from(scope) -> str | None:
+    """An API token sent in the handshake's Authorization header ("Token <token>" or
+    "Bearer <token>"), which a non-browser client can send and a browser cannot."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"authorization":
+            scheme, _, raw = value.decode("latin-1").strip().partition(" ")
+            if scheme.lower() in {"token", "bearer"} and raw.strip():
+                return raw.strip()
+            return ""  # present but not a token: refused, never a session instead
+    return None
+
+
+def _signed_in(session):
+    """The person a session stands for now, by Django's own check (hash, fallbacks,
+    an active account), unless its idle or absolute deadline has passed."""
+    if sessions.session_ended(session) is not None:
+        return AnonymousUser(), None
+    return auth.get_user(SimpleNamespace(session=session)), sessions.session_valid_until(session)
+
+
+def _earliest(*moments):
+    return min((m for m in moments if m is not None), default=None)
+
+
 def who_may_read(scope) -> Reader:
-    """First trip: the person asking (from the session, unless the scope names them),
-    every stream they may read now and when the first of them ends by itself."""
+    """First trip: the person asking (by an API token, else the session, unless the
+    scope names them), every stream they may read now, and when the first of those, or
+    the credential itself, ends by the clock."""
     person = scope.get("user")
-    session_key = None
+    credential: dict = {}
+    ends = None
     if person is None:
+        raw = _token_from(scope)
         session = scope.get("session")
-        if session is None:
+        if raw is not None:
+            found = tokens.token_person(raw)
+            if found is None:
+                return Reader(AnonymousUser())
+            person, token = found
+            credential, ends = {"token_id": token.pk}, token.expires
+        elif session is not None:
+            person, ends = _signed_in(session)
+            credential = {"session_key": session.session_key}
+        else:
             return Reader(AnonymousUser())
-        # Django's own session check (hash, fallbacks), on this worker thread.
-        person = auth.get_user(SimpleNamespace(session=session))
-        session_key = session.session_key
     if not person.is_authenticated:
         return Reader(person)
     streams, until = access.readable_streams_until(person)
-    return Reader(person, streams, until, session_key)
+    return Reader(person, streams, _earliest(until, ends), **credential)
 
 
 def who_may_read_now(reader: Reader) -> Reader:
-    """The same question again for an open socket: is its session still signed in as
-    the same active person (a logout deletes it, a password change or "sign out
-    everywhere" changes the hash Django checks, a deactivated account is refused),
-    and what may they read now. Read afresh: nothing the socket holds is trusted."""
+    """The same question again for an open socket: is its credential still good for the
+    same active person (a logout deletes the session, a password change or "sign out
+    everywhere" changes the hash Django checks, a session's idle or absolute deadline
+    passes, a token is revoked or expires, an account is deactivated), and what may
+    they read now. Read afresh: nothing the socket holds is trusted."""
+    ends = None
     if reader.session_key is not None:
-        person = auth.get_user(SimpleNamespace(session=_session(reader.session_key)))
+        person, ends = _signed_in(_session(reader.session_key))
+    elif reader.token_id is not None:
+        token = tokens.active_token(reader.token_id)
+        person = token.person if token is not None else AnonymousUser()
+        ends = token.expires if token is not None else None
     else:
-        person = Person.objects.filter(pk=reader.person.pk).first() or AnonymousUser()
-    if not person.is_authenticated or person.pk != reader.person.pk:
-        return Reader(AnonymousUser(), session_key=reader.session_key)
+        person = Person.objects.filter(pk=reader.person.pk, is_active=True).first()
+    if person is None or not person.is_authenticated or person.pk != reader.person.pk:
+        return reader.refused()
     streams, until = access.readable_streams_until(person)
-    return Reader(person, streams, until, reader.session_key)
+    return Reader(
+        person,
+        streams,
+        _earliest(until, ends),
+        session_key=reader.session_key,
+        token_id=reader.token_id,
+    )
 
 
 def heads_and_missed(

@@ -2,12 +2,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
-from frontend.views import figures, portal, practice, quality
+from frontend.views import account, figures, portal, practice, quality
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", account.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account.account_page, name="account"),
+    path("account/password/", account.ChangePasswordView.as_view(), name="password-change"),
+    path(
+        "account/tokens/<id:pk>/revoke/",
+        account.account_token_revoke,
+        name="account-token-revoke",
+    ),
+    path(
+        "account/sign-out-everywhere/",
+        account.account_sign_out_everywhere,
+        name="account-sign-out-everywhere",
+    ),
     path("teams/<slug:slug>/", views.team_home, name="team-home"),
     path("teams/<slug:slug>/details/", views.team_details, name="team-details"),
     path("teams/<slug:slug>/activity/", views.team_activity, name="team-activity"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from teams.models import Membership, Person, Team
+from teams.models import ApiToken, Membership, Person, Team
 
 TEAM_STREAM_PREFIX = "team."
 
@@ -154,3 +154,13 @@ def stream_sources(person: Person) -> list[QuerySet]:
 def shared_streams(person: Person) -> list[str]:
     """Coaches follow what their inviting teams share with them, not the team stream."""
     return [f"shared.{team_id}" for team_id in sorted(coached_team_ids(person))]
+
+
+def may_manage_token(person: Person, token: ApiToken) -> bool:
+    """A token is its person's alone: nobody else lists or revokes it (operators
+    included: they end a person's access by deactivating the account)."""
+    return (
+        getattr(person, "is_authenticated", False)
+        and person.is_active
+        and token.person_id == person.pk
+    )

@@ -7,4 +7,14 @@ class TeamsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the decision kinds teams owns (teams.services.effects).
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
         import teams.services  # noqa: F401
+        from teams import sessions
+        from teams.services import credentials
+
+        # Every door that signs a person in or out goes through Django's login() and
+        # logout(): the session's clocks start there, and a sign-out reaches the
+        # person's open sockets.
+        user_logged_in.connect(sessions.on_sign_in, dispatch_uid="kith-session-clocks")
+        user_logged_out.connect(credentials.signed_out, dispatch_uid="kith-signed-out")

@@ -3,9 +3,10 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Person(AbstractUser):
@@ -24,6 +25,9 @@ class Person(AbstractUser):
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MEMBER)
     preferred_name = models.CharField(max_length=80, blank=True)
+    # Part of every session's auth hash: one more ends all of the person's sessions at
+    # once ("sign out everywhere", deactivation), Django's own check refusing them.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = "person"
@@ -34,6 +38,94 @@ class Person(AbstractUser):
         return person_display_name(
             self.preferred_name, self.first_name, self.last_name, self.username
         )
+
+    # --- credentials ------------------------------------------------------------------
+    #
+    # A password change or a deactivation ends the person's API tokens and tells their
+    # open sockets, whichever door it came through: a page, the admin, `manage.py
+    # changepassword`, `set_password()` and `save()` in a shell or a service. The one
+    # place every door passes is this model's save(), so the change is noticed here,
+    # against the values the row was read with (a signal would be the same hook, only
+    # further from the model; an ``update()`` of the column bypasses both).
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        person = super().from_db(db, field_names, values, **kwargs)
+        person._remember_credentials()
+        return person
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_credentials()
+
+    def _remember_credentials(self) -> None:
+        loaded = self.__dict__
+        self._credentials_read = {
+            name: loaded[name] for name in ("password", "is_active") if name in loaded
+        }
+
+    def check_password(self, raw_password):
+        # Django re-hashes a correct password whose hasher's settings grew; the
+        # password is the same, so it ends nothing (see _credentials_ending).
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    def _credentials_ending(self, update_fields) -> str | None:
+        """Why the person's credentials end with this save: "password changed",
+        "deactivated", or None."""
+        if self._state.adding or self.pk is None:
+            return None
+        read = getattr(self, "_credentials_read", {})
+        now = self.__dict__
+
+        def saved(name: str) -> bool:
+            return update_fields is None or name in update_fields
+
+        if saved("is_active") and read.get("is_active") is True and now.get("is_active") is False:
+            return "deactivated"
+        if not saved("password") or getattr(self, "_rehashing", False):
+            return None
+        # set_password() (on a row read with its password deferred too), or a new hash
+        # put in the field by hand.
+        if self._password is not None:
+            return "password changed"
+        if "password" in read and now.get("password", read["password"]) != read["password"]:
+            return "password changed"
+        return None
+
+    def save(self, **kwargs):
+        ending = self._credentials_ending(kwargs.get("update_fields"))
+        if ending is None:
+            super().save(**kwargs)
+        else:
+            from teams.services.credentials import credentials_ended
+
+            with transaction.atomic():
+                super().save(**kwargs)
+                credentials_ended(person=self, reason=ending)
+        self._remember_credentials()
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's hash of the password, with the session generation mixed in once it
+        is above 0 (so sessions from before the generation existed stay valid)."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "teams.models.Person.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 def person_display_name(preferred_name: str, first_name: str, last_name: str, username: str) -> str:
@@ -381,3 +473,39 @@ class CoachAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coach} read {self.what} of {self.team}"
+
+
+class ApiToken(models.Model):
+    """A person's API token for one device or integration.
+
+    Only a SHA-256 digest of the token is kept: the token is 256 random bits, so a
+    fast hash is enough (nobody can guess their way back from it) and a lookup is one
+    indexed read. The token is shown once, when it is made; afterwards its prefix
+    tells a person's tokens apart. Revoked and expired tokens stay as history.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "API token"
+        indexes = [models.Index(fields=["person", "revoked"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires__gt=F("created")), name="api_token_expires_after_created"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.person_id}"
+
+    def active_at(self, moment) -> bool:
+        return self.revoked is None and self.expires > moment

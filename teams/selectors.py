@@ -7,7 +7,7 @@ import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from teams.models import Membership, Person, Team
+from teams.models import ApiToken, Membership, Person, Team
 
 
 def teams_of(person: Person) -> QuerySet[Team]:
@@ -215,3 +215,20 @@ def coach_candidates(team: Team) -> QuerySet[Person]:
         .exclude(coach_terms__team=team, coach_terms__ended__isnull=True)
         .order_by("first_name", "last_name", "username")
     )
+
+
+def tokens_of(person: Person) -> QuerySet[ApiToken]:
+    """The person's own tokens that still let them in, newest first."""
+    if not getattr(person, "is_authenticated", False):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(
+        person=person, revoked__isnull=True, expires__gt=timezone.now()
+    ).order_by("-created", "-id")
+
+
+def token_of(person: Person, pk: int) -> ApiToken | None:
+    """One of the person's own tokens (revoked or expired too), else None: someone
+    else's token is not found, not forbidden."""
+    if not getattr(person, "is_authenticated", False):
+        return None
+    return ApiToken.objects.filter(person=person, pk=pk).first()

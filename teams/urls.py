@@ -1,9 +1,16 @@
 from django.urls import path
 
-from teams.api import core, decisions
+from teams.api import auth, core, decisions
 
 urlpatterns = [
-    path("auth/token", core.TokenView.as_view(), name="api-token"),
+    path("auth/token", auth.TokenView.as_view(), name="api-token"),
+    path("auth/tokens", auth.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<id:pk>", auth.TokenDetailView.as_view(), name="api-token-detail"),
+    path(
+        "auth/sign-out-everywhere",
+        auth.SignOutEverywhereView.as_view(),
+        name="api-sign-out-everywhere",
+    ),
     path("me", core.MeView.as_view(), name="api-me"),
     path("teams/", core.TeamListView.as_view(), name="api-teams"),
     path("teams/<id:pk>", core.TeamDetailView.as_view(), name="api-team"),

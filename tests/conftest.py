@@ -71,6 +71,20 @@ def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
     # A deliberately slow password hash costs 2 s per persona set; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Failed sign-ins are counted in the cache: each test starts with none, in a cache
+    # of its own process even when REDIS_URL is set (servers started by a test use
+    # Redis, as in production).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kith-tests",
+        }
+    }
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    AxesProxyHandler.get_implementation(force=True)
 
 
 @pytest.fixture
@@ -101,11 +115,17 @@ REDIS_DOWN = "redis://127.0.0.1:6390/0"
 def redis_down(settings):
     """Redis configured but unreachable: presence, the channel layer and readiness all
     point at a port nothing listens on (the machine's own Redis is never touched)."""
-    from config.env import channel_layers
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.core.cache import caches as cache_handler
+
+    from config.env import caches, channel_layers
     from coordination import presence
 
     settings.REDIS_URL = REDIS_DOWN
     settings.CHANNEL_LAYERS = channel_layers(REDIS_DOWN, max_connections=10, prefix="kith_down")
+    settings.CACHES = caches(REDIS_DOWN, prefix="kith_down")
+    AxesProxyHandler.get_implementation(force=True)  # it keeps the cache it started with
+    cache_handler["default"]._local.clear()  # the process's own counts, from earlier tests
     presence.reset_store()
     yield REDIS_DOWN
     presence.reset_store()

@@ -7,7 +7,7 @@ import datetime
 import factory
 
 from teams.models import Membership, Person, Team
-from teams.services import roles_ensure_standard
+from teams.services import roles_ensure_standard, token_create
 
 PASSWORD = "correct horse battery staple"
 
@@ -56,3 +56,9 @@ def member(username: str, team: Team, **fields) -> Person:
     person = PersonFactory(username=username, **fields)
     MembershipFactory(team=team, person=person)
     return person
+
+
+def api_token(person: Person, name: str = "tests", **kwargs) -> str:
+    """A new API token of ``person`` (the token itself, as the API shows it once)."""
+    _token, raw = token_create(actor=person, name=name, **kwargs)
+    return raw

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from teams import selectors, services
@@ -161,12 +158,3 @@ class TeamDetailView(APIView):
             actor=request.user, team=team, version=version, **changes
         )
         return Response(TeamOut(team).data, headers={"ETag": f'"{team.version}"'})
-
-
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
-
-    permission_classes = [AllowAny]
-    # ObtainAuthToken names REST framework's own parsers; the project's refuse JSON
-    # nested too deeply (a recursion otherwise).
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES

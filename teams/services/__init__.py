@@ -1,10 +1,16 @@
 """Every write to teams: keyword-only, actor first, one transaction, audited, published.
 
 Modules: ``details`` (contact and patch), ``proposals`` (consent decisions),
-``effects`` (what adopted decisions do, one kind each), ``reminders``.
+``effects`` (what adopted decisions do, one kind each), ``reminders``,
+``credentials`` (API tokens, sessions, what a password change ends).
 """
 
 from teams.services.common import audit
+from teams.services.credentials import (
+    person_sign_out_everywhere,
+    token_create,
+    token_revoke,
+)
 from teams.services.details import TEAM_DETAIL_FIELDS, team_state, team_update_details
 from teams.services.effects import STANDARD_ROLES, memberships_end_due, roles_ensure_standard
 from teams.services.proposals import (
@@ -36,6 +42,7 @@ __all__ = [
     "audit",
     "memberships_end_due",
     "objection_withdraw",
+    "person_sign_out_everywhere",
     "proposal_amend",
     "proposal_comment",
     "proposal_consent",
@@ -50,4 +57,6 @@ __all__ = [
     "tally",
     "team_state",
     "team_update_details",
+    "token_create",
+    "token_revoke",
 ]

@@ -68,6 +68,9 @@ ALLOWED = {
     "home": "their own home page",
     "login": "the login page (it sends a signed-in person home)",
     "api-me": "their own account",
+    "account": "their own account page: their own API tokens",
+    "password-change": "their own password's form",
+    "api-tokens": "their own API tokens",
     "api-teams": "the teams they belong to: none",
     "api-coaching": "the teams they coach: none",
     "notifications": "their own notifications",
@@ -100,6 +103,7 @@ ALLOWED = {
 }
 # Their own account's writes, which may answer otherwise than a refusal: logging in
 # and out (the walk logs in again), an API token (asked with a wrong password here),
+# revoking their own tokens, signing out everywhere, changing their own password,
 # marking their own notifications read and their own notification settings.
 OWN_WRITES = {
     "login",
@@ -107,6 +111,11 @@ OWN_WRITES = {
     "admin:login",
     "admin:logout",
     "api-token",
+    "api-token-detail",
+    "api-sign-out-everywhere",
+    "account-token-revoke",
+    "account-sign-out-everywhere",
+    "password-change",
     "api-notifications-read-all",
     "api-notification-preferences",
     "notifications-read-all",
@@ -399,6 +408,9 @@ def own_audit(inspector) -> set[str]:
 
 def browser_for(person) -> Browser:
     browser = Browser(raise_request_exception=True)
+    # As read now: signing out everywhere (one of the walk's own writes) changed the
+    # session hash a sign-in must carry.
+    person.refresh_from_db()
     browser.force_login(person)
     return browser
 
@@ -492,10 +504,12 @@ def test_the_inspector_reaches_only_published_snapshots_through_every_url(world)
         after = counts(world.inspector)
     assert wrong == [], "\n".join(wrong)
     assert after == before
-    # What they wrote of their own is their notification settings, nothing else.
+    # What they wrote of their own is their notification settings and their own
+    # sessions, nothing else.
     assert own_audit(world.inspector) <= {
         "notification.preferences_changed",
         "notification.read_all",
+        "person.signed_out_everywhere",
     }
     # The walk covered what it should: every named pattern, reads and writes.
     names = {name for name, *_ in steps}

@@ -190,6 +190,14 @@ class TestNginx:
         assert directives(body, "access_log") == ["off"]
         assert "x-forwarded-proto" in headers(body)
 
+    @pytest.mark.parametrize("path", ["/ws/", "/"])
+    def test_the_client_cannot_choose_its_own_address(self, nginx, dockerfile, path):
+        """daphne --proxy-headers takes the first address of X-Forwarded-For: the proxy
+        must replace the header, not append to what the client sent, or a guesser
+        would dodge the sign-in lockout by address with every attempt."""
+        assert "--proxy-headers" in dockerfile
+        assert headers(block(nginx, f"location {path}"))["x-forwarded-for"] == "$remote_addr"
+
     def test_websockets_are_upgraded_and_kept_open(self, nginx):
         body = block(nginx, "location /ws/")
         assert directives(body, "proxy_http_version") == ["1.1"]

@@ -20,7 +20,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from care import services as care_services
@@ -29,17 +28,18 @@ from config.idempotency import KEY_LIFETIME, open_to_anonymous, purge_idempotenc
 from config.models import IdempotentRequest
 from coordination.events import EventRecord
 from teams import services as team_services
-from teams.models import AuditEntry, Comment, Proposal, Team
+from teams.models import ApiToken, AuditEntry, Comment, Proposal, Team
 from tests.api_walk import api_views, openapi_path
 from tests.care.jansen import jansen_with_family
 from tests.care.visit_helpers import intervention, plan
+from tests.factories import api_token
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
-SNAPSHOT_APPS = ("teams", "care", "coordination", "authtoken", "kith_config")
+SNAPSHOT_APPS = ("teams", "care", "coordination", "kith_config")
 
 
 def api(person=None, **kwargs) -> APIClient:
@@ -83,7 +83,7 @@ def assert_replay(again, first) -> None:
     assert again[REPLAYED] == "true"
     assert again.status_code == first.status_code
     assert again.content == first.content
-    assert again["Content-Type"] == first["Content-Type"]
+    assert again.get("Content-Type") == first.get("Content-Type")  # none for a 204
     for header in ("ETag", "Location"):
         assert again.get(header) == first.get(header)
 
@@ -576,8 +576,8 @@ def test_signing_in_is_not_keyed(world):
 
 
 def test_a_token_caller_is_keyed_by_their_token(world):
-    token = Token.objects.create(user=world.ana)
-    client = APIClient(headers={"Authorization": f"Token {token.key}"})
+    token = api_token(world.ana)
+    client = APIClient(headers={"Authorization": f"Token {token}"})
     url = f"{API}/teams/{world.noord.pk}/proposals"
     first = client.post(url, proposal_body(), format="json", headers={KEY: "k-1"})
     assert first.status_code == 201
@@ -607,14 +607,15 @@ def test_a_keyed_write_reads_the_callers_token_once(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    token = Token.objects.create(user=world.ana)
-    client = APIClient(headers={"Authorization": f"Token {token.key}"})
+    token = api_token(world.ana)
+    client = APIClient(headers={"Authorization": f"Token {token}"})
     url = f"{API}/teams/{world.noord.pk}/proposals"
     with CaptureQueriesContext(connection) as queries:
         first = client.post(url, proposal_body(), format="json", headers={KEY: "k-1"})
     assert first.status_code == 201
-    table = Token._meta.db_table
-    assert sum(table in q["sql"] for q in queries.captured_queries) == 1
+    table = ApiToken._meta.db_table
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum(table in sql for sql in reads) == 1
     # A refused token is refused by the view as well (nothing kept of it).
     bad = APIClient(headers={"Authorization": "Token nonsense"})
     refused = bad.post(url, proposal_body(), format="json", headers={KEY: "k-2"})
@@ -624,8 +625,8 @@ def test_a_keyed_write_reads_the_callers_token_once(world):
 def test_under_asgi_a_retry_is_replayed_too(world):
     # daphne serves the API: Django runs this sync middleware and the view in one thread,
     # so the view's work and the stored answer share the one transaction there as well.
-    token = Token.objects.create(user=world.ana)
-    headers = {"Authorization": f"Token {token.key}", KEY: "k-asgi"}
+    token = api_token(world.ana)
+    headers = {"Authorization": f"Token {token}", KEY: "k-asgi"}
     url = f"{API}/teams/{world.noord.pk}/proposals"
 
     def post():

@@ -204,3 +204,56 @@ def test_development_commands_are_not_refused_by_production_checks():
 def test_system_check_passes_in_development():
     result = run_manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+class TestCredentialSettings:
+    """Lockout, sessions and tokens are set from the environment (README table)."""
+
+    def read(self, **environ: str) -> list[str]:
+        script = (
+            "from django.conf import settings as s;"
+            "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()),"
+            " s.SESSION_IDLE_HOURS, s.SESSION_MAX_DAYS, s.SESSION_COOKIE_AGE,"
+            " s.API_TOKEN_DAYS, s.PASSWORD_HASH_THREADS, s.CACHES['default']['BACKEND'])"
+        )
+        result = run_manage("shell", "--no-imports", "-c", script, DEBUG="1", **environ)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    def test_safe_defaults(self):
+        assert self.read() == [
+            "5",
+            str(15 * 60),
+            "12",
+            "7",
+            str(7 * 24 * 3600),
+            "90",
+            "1",
+            "django.core.cache.backends.locmem.LocMemCache",
+        ]
+
+    def test_each_is_a_variable(self):
+        assert self.read(
+            KITH_LOGIN_FAILURE_LIMIT="3",
+            KITH_LOGIN_LOCKOUT_MINUTES="30",
+            KITH_SESSION_IDLE_HOURS="2",
+            KITH_SESSION_MAX_DAYS="1",
+            KITH_TOKEN_DAYS="30",
+            KITH_PASSWORD_THREADS="2",
+        )[:7] == ["3", "1800", "2", "1", "86400", "30", "2"]
+
+    def test_a_malformed_one_stops_startup_with_one_line(self):
+        result = run_manage("check", DEBUG="1", KITH_SESSION_IDLE_HOURS="soon")
+        assert result.returncode != 0
+        assert "KITH_SESSION_IDLE_HOURS" in result.stderr and "Traceback" not in result.stderr
+
+    def test_redis_url_shares_the_cache_between_processes(self):
+        assert env.caches("", prefix="kith")["default"]["BACKEND"].endswith("LocMemCache")
+        redis = env.caches("redis://cache.local:6379/3", prefix="site-a", timeout=2)["default"]
+        assert redis == {
+            # Django's Redis cache, counting in the process while Redis is down.
+            "BACKEND": "config.cache.RedisCacheWithFallback",
+            "LOCATION": "redis://cache.local:6379/3",
+            "KEY_PREFIX": "site-a",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }

@@ -16,6 +16,7 @@ import datetime
 import pytest
 import time_machine
 from channels.db import database_sync_to_async
+from django.test import Client as HttpClient
 from django.utils import timezone
 
 from care.services import clients as client_services
@@ -24,6 +25,7 @@ from coordination.events import notify_access_changed
 from teams.models import CoachTerm, Membership
 from tests.care.jansen import jansen_with_family
 from tests.coordination.test_live_consumer import (
+    assert_refused,
     connect,
     emit,
     receive_until_ready,
@@ -178,6 +180,164 @@ async def test_a_membership_ends_on_its_agreed_last_day_on_an_open_socket(person
 
 
 # --- by an act, rung on the person's group ----------------------------------------------
+
+
+async def test_logout_closes_the_sockets_of_that_session(personas):
+    cookie = await session_cookie(personas.ana)
+    socket = through_the_wiring(cookie=cookie)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+
+    @database_sync_to_async
+    def log_out() -> None:
+        browser = HttpClient()
+        name, value = cookie.decode().split("=", 1)
+        browser.cookies[name] = value
+        assert browser.post("/logout/").status_code == 302
+
+    await log_out()
+    await revoked_then_closed(socket, [personas.noord.stream], consumers.CLOSE_UNAUTHENTICATED)
+
+
+async def test_a_password_change_closes_sockets_signed_in_with_the_old_one(personas):
+    socket = through_the_wiring(cookie=await session_cookie(personas.ana))
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+
+    @database_sync_to_async
+    def change_password() -> None:
+        personas.ana.set_password("another long passphrase")
+        personas.ana.save()
+
+    await change_password()
+    await revoked_then_closed(socket, [personas.noord.stream], consumers.CLOSE_UNAUTHENTICATED)
+
+
+async def test_deactivation_closes_every_socket_of_the_person(personas):
+    by_session = through_the_wiring(cookie=await session_cookie(personas.ana))
+    named = connect(personas.ana)
+    for socket in (by_session, named):
+        assert (await socket.connect())[0]
+        await receive_until_ready(socket)
+
+    @database_sync_to_async
+    def deactivate() -> None:
+        personas.ana.is_active = False
+        personas.ana.save()
+
+    await deactivate()
+    for socket in (by_session, named):
+        await revoked_then_closed(socket, [personas.noord.stream], consumers.CLOSE_UNAUTHENTICATED)
+
+
+async def test_a_session_past_its_idle_deadline_closes_its_socket(personas, settings):
+    from teams import sessions
+
+    settings.SESSION_IDLE_HOURS = 1
+    cookie = await session_cookie(personas.ana)
+
+    @database_sync_to_async
+    def last_used(ago: datetime.timedelta) -> None:
+        from django.contrib.sessions.models import Session
+
+        key = cookie.decode().split("=", 1)[1]
+        store = consumers._session(key)
+        store[sessions.LAST_SEEN] = (timezone.now() - ago).timestamp()
+        store.save()
+        assert Session.objects.filter(session_key=key).exists()
+
+    # Last used 59 min 58 s ago: the socket opens, and closes by itself when the
+    # hour of idleness is up, with nobody ringing it.
+    await last_used(datetime.timedelta(minutes=59, seconds=58))
+    socket = through_the_wiring(cookie=cookie)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    await revoked_then_closed(socket, [personas.noord.stream], consumers.CLOSE_UNAUTHENTICATED)
+    # And a socket opening on it now is refused as signed out.
+    await assert_refused(through_the_wiring(cookie=cookie), consumers.CLOSE_UNAUTHENTICATED)
+
+
+@database_sync_to_async
+def api_token(person, **kwargs) -> tuple:
+    from teams.services import credentials
+
+    return credentials.token_create(actor=person, name="Rota screen", **kwargs)
+
+
+def with_token(raw: str, query: str = "", origin: bool = False):
+    import os
+    from unittest import mock
+
+    from channels.testing import WebsocketCommunicator
+
+    with mock.patch.dict(os.environ, {"KITH_SKIP_PREFLIGHT": "1"}):
+        from config.asgi import application
+
+    headers = [(b"host", b"localhost"), (b"authorization", f"Token {raw}".encode())]
+    if origin:
+        headers.append((b"origin", b"http://localhost"))
+    return WebsocketCommunicator(application, f"/ws/live/{query}", headers=headers)
+
+
+async def test_an_api_token_opens_a_socket_and_its_revocation_closes_it(personas):
+    token, raw = await api_token(personas.ana)
+    socket = with_token(raw)  # a program, not a browser: no Origin
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    await emit(personas.noord.stream, "visit.claimed")
+    assert (await socket.receive_json_from(timeout=3))["event"] == "visit.claimed"
+
+    @database_sync_to_async
+    def revoke() -> None:
+        from teams.services import credentials
+
+        credentials.token_revoke(actor=personas.ana, token=token)
+
+    await revoke()
+    await revoked_then_closed(socket, [personas.noord.stream], consumers.CLOSE_UNAUTHENTICATED)
+    await assert_refused(with_token(raw), consumers.CLOSE_UNAUTHENTICATED)
+
+
+async def test_a_socket_closes_when_its_token_expires(personas):
+    token, raw = await api_token(personas.ana)
+
+    @database_sync_to_async
+    def expire_soon() -> None:
+        from teams.models import ApiToken
+
+        ApiToken.objects.filter(pk=token.pk).update(
+            expires=timezone.now() + datetime.timedelta(seconds=2)
+        )
+
+    await expire_soon()
+    socket = with_token(raw, origin=True)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    await revoked_then_closed(socket, [personas.noord.stream], consumers.CLOSE_UNAUTHENTICATED)
+
+
+@pytest.mark.parametrize("header", [b"Token not-a-token", b"Basic YW5hOmthdA==", b"Token "])
+async def test_a_bad_authorization_header_is_refused_and_never_falls_back(personas, header):
+    import os
+    from unittest import mock
+
+    from channels.testing import WebsocketCommunicator
+
+    with mock.patch.dict(os.environ, {"KITH_SKIP_PREFLIGHT": "1"}):
+        from config.asgi import application
+
+    cookie = await session_cookie(personas.ana)
+    socket = WebsocketCommunicator(
+        application,
+        "/ws/live/",
+        headers=[
+            (b"host", b"localhost"),
+            (b"origin", b"http://localhost"),
+            (b"cookie", cookie),
+            (b"authorization", header),
+        ],
+    )
+    await assert_refused(socket, consumers.CLOSE_UNAUTHENTICATED)
 
 
 async def test_a_session_deleted_elsewhere_closes_its_socket_when_rung(personas):

@@ -15,12 +15,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from teams import services
 from teams.models import Team
+from tests.factories import api_token
 from tests.servers import Daphne, Servers, database_url, http, server_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -89,11 +89,11 @@ def assert_silent(socket: ClientConnection, seconds: float = 0.5) -> None:
         pytest.fail(f"expected nothing more, got {message}")
 
 
-def patch_team(server: Daphne, team: Team, token: Token, version: int, **changes):
+def patch_team(server: Daphne, team: Team, token: str, version: int, **changes):
     return http(
         "PATCH",
         f"{server.url}/api/v1/teams/{team.pk}",
-        headers={"Authorization": f"Token {token.key}", "If-Match": f'"{version}"'},
+        headers={"Authorization": f"Token {token}", "If-Match": f'"{version}"'},
         body=changes,
     )
 
@@ -114,7 +114,7 @@ def test_a_write_through_one_server_reaches_sockets_on_both(servers, personas):
     a, b = servers.start("a", "b")
     team, ana = personas.noord, personas.ana
     stream = team.stream
-    token = Token.objects.create(user=ana)
+    token = api_token(ana)
     session = session_for(ana)
 
     with (
@@ -166,13 +166,13 @@ def test_an_outsider_is_refused_and_hears_nothing(servers, personas):
         assert ready["heads"][personas.zuid.stream] == 0
         assert ready["heads"][f"person.{personas.cas.pk}"] == 0
         assert not {personas.noord.stream, personas.noord.shared_stream} & set(ready["heads"])
-        token = Token.objects.create(user=personas.ana)
+        token = api_token(personas.ana)
         response = patch_team(a, personas.noord, token, version=1, phone="0570 000 000")
         assert response.status == 200, response.body
         assert_silent(socket, 1.0)
 
     # And cas cannot make the write either: Noord is not among cas's teams.
-    cas_token = Token.objects.create(user=personas.cas)
+    cas_token = api_token(personas.cas)
     response = patch_team(a, personas.noord, cas_token, version=2, phone="0000")
     assert response.status == 404, response.body
     assert Team.objects.get(pk=personas.noord.pk).phone == "0570 000 000"
@@ -182,7 +182,7 @@ def test_a_socket_that_was_away_gets_exactly_what_it_missed(servers, personas):
     a, b = servers.start("a", "b")
     team, ana = personas.noord, personas.ana
     stream = team.stream
-    token = Token.objects.create(user=ana)
+    token = api_token(ana)
     session = session_for(ana)
 
     with open_socket(b, f"?since={stream}:0", session) as socket:
@@ -221,3 +221,67 @@ def test_a_socket_that_was_away_gets_exactly_what_it_missed(servers, personas):
             {"postcodes": "7413, 7414"},
         )
         assert_silent(socket, 0.3)
+
+
+def closed_after_revoked(socket: ClientConnection, stream: str) -> int:
+    """The socket says every stream is revoked, then closes: the close code."""
+    message = receive(socket)
+    assert message["type"] == "revoked" and stream in message["streams"], message
+    with pytest.raises(ConnectionClosed) as closed:
+        socket.recv(timeout=WAIT)
+    return closed.value.rcvd.code
+
+
+def test_endings_through_one_server_close_sockets_on_the_other(servers, personas):
+    """A logout, a password change and a revoked token, each done through server a,
+    close the person's sockets on server b within a few seconds."""
+    a, b = servers.start("a", "b")
+    stream = personas.noord.stream
+    ana = personas.ana
+
+    # A logout on a (the page's own form) ends the sockets of that session on b.
+    browser = Client()
+    browser.force_login(ana)
+    session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    with open_socket(b, "", session) as socket:
+        until_ready(socket)
+        csrf = http("GET", f"{a.url}/login/")
+        cookies = {settings.SESSION_COOKIE_NAME: session}
+        token_cookie = csrf.headers.get("Set-Cookie", "").split(";")[0]
+        cookie_header = "; ".join([f"{k}={v}" for k, v in cookies.items()] + [token_cookie])
+        csrf_value = token_cookie.split("=", 1)[1]
+        response = http(
+            "POST",
+            f"{a.url}/logout/",
+            headers={
+                "Cookie": cookie_header,
+                "X-CSRFToken": csrf_value,
+                "Origin": a.url,
+                "Referer": f"{a.url}/",
+            },
+        )
+        assert response.status in {200, 302}, response.body
+        assert closed_after_revoked(socket, stream) == 4401
+
+    # A password change (any door: here the model's own) ends every session's sockets.
+    with open_socket(b, "", session_for(ana)) as socket:
+        until_ready(socket)
+        ana.set_password("a long new passphrase for Ana")
+        ana.save()
+        assert closed_after_revoked(socket, stream) == 4401
+
+    # A token revoked through a's API closes the socket that program opened on b.
+    raw = api_token(ana)
+    with connect(
+        f"{b.ws_url}/ws/live/",
+        additional_headers={"Authorization": f"Token {raw}"},
+        proxy=None,
+        open_timeout=WAIT,
+        close_timeout=2,
+    ) as socket:
+        until_ready(socket)
+        response = http(
+            "DELETE", f"{a.url}/api/v1/auth/token", headers={"Authorization": f"Token {raw}"}
+        )
+        assert response.status == 204, response.body
+        assert closed_after_revoked(socket, stream) == 4401

@@ -199,6 +199,14 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   if (target?.querySelector?.(".htmx-request")) event.detail.shouldSwap = false;
 });
 
+// A refresh the socket caused is not someone using the page: it says so, so that a
+// page left open does not keep its session from ending when idle (config/sessions.py).
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail?.triggeringEvent?.type === "kith:refresh") {
+    event.detail.headers["X-Kith-Refresh"] = "1";
+  }
+});
+
 // Access to some streams ended (the client revoked a scope): what the page shows of
 // them goes at once; the server refuses them from now on. Elements carry the stream
 // they show in data-stream; a container marked data-live-empty reveals its

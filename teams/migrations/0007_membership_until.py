@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teams', '0004_team_location'),
+        ('teams', '0006_move_drf_tokens'),
     ]
 
     operations = [

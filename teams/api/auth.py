@@ -1,0 +1,148 @@
+"""Signing in to the API and managing one's own API tokens.
+
+``POST /auth/token`` exchanges a username and password for a new token (shown once);
+``DELETE /auth/token`` revokes the token the request is made with. A person lists
+their tokens and revokes any of them by id, and may end every session and token of
+theirs at once. Nobody sees or revokes another person's tokens.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from teams import selectors, services, signin
+from teams.models import ApiToken
+
+UNABLE = "Unable to sign in with that username and password."
+LOCKED = OpenApiResponse(
+    description=(
+        "Too many failed sign-ins for this username or from this address: refused,"
+        " a correct password included, until the time in `extra.retry_at` (also in"
+        " the Retry-After header, in seconds)."
+    )
+)
+NOT_FOUND = OpenApiResponse(description="No such token among yours.")
+
+
+class TokenIn(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    name = serializers.CharField(
+        max_length=ApiToken._meta.get_field("name").max_length,
+        required=False,
+        allow_blank=True,
+        help_text="What the token is for (a device, an integration). Default: API token.",
+    )
+    expires_in_days = serializers.IntegerField(
+        min_value=1,
+        max_value=settings.API_TOKEN_DAYS,
+        required=False,
+        help_text=f"Default and most: {settings.API_TOKEN_DAYS} days.",
+    )
+
+
+class TokenOut(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created", "expires", "last_used"]
+
+
+class TokenCreatedOut(TokenOut):
+    token = serializers.CharField(
+        help_text="Send as `Authorization: Token <token>`. Shown only now: keep it safe."
+    )
+
+    class Meta(TokenOut.Meta):
+        fields = ["token", *TokenOut.Meta.fields]
+
+
+class TokenView(APIView):
+    """Sign in to the API (POST), or sign this token out (DELETE)."""
+
+    permission_classes = [AllowAny]
+
+    def get_permissions(self):
+        if self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="Exchange a username and password for a new API token",
+        request=TokenIn,
+        responses={
+            200: TokenCreatedOut,
+            400: OpenApiResponse(description=UNABLE),
+            429: LOCKED,
+        },
+        auth=[],
+    )
+    def post(self, request):
+        body = TokenIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        # The Django request: the lockout counts failures against it and answers for
+        # a locked-out account or address (config/lockout.py).
+        person = signin.check_password(request._request, data["username"], data["password"])
+        if person is None:
+            raise ValidationError({"non_field_errors": [UNABLE]})
+        token, raw = services.token_create(
+            actor=person, name=data.get("name", ""), expires_in_days=data.get("expires_in_days")
+        )
+        return Response(TokenCreatedOut({**TokenOut(token).data, "token": raw}).data)
+
+    @extend_schema(
+        summary="Revoke the token this request is made with",
+        responses={
+            204: None,
+            400: OpenApiResponse(description="This request was not made with a token."),
+        },
+    )
+    def delete(self, request):
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            raise ValidationError(
+                "This request was not made with a token: revoke one of yours by its id"
+                " (DELETE /api/v1/auth/tokens/{id})."
+            )
+        services.token_revoke(actor=request.user, token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenListView(APIView):
+    @extend_schema(summary="My API tokens that still let me in", responses=TokenOut(many=True))
+    def get(self, request):
+        return Response(TokenOut(selectors.tokens_of(request.user), many=True).data)
+
+
+class TokenDetailView(APIView):
+    def get_token(self, request, pk: int) -> ApiToken:
+        token = selectors.token_of(request.user, pk)
+        if token is None:
+            raise NotFound("No such token among yours.")
+        return token
+
+    @extend_schema(summary="Revoke one of my API tokens", responses={204: None, 404: NOT_FOUND})
+    def delete(self, request, pk: int):
+        services.token_revoke(actor=request.user, token=self.get_token(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignOutEverywhereView(APIView):
+    @extend_schema(
+        summary="End every session and revoke every API token of mine",
+        description=(
+            "Signs me out in every browser and revokes all my tokens, the one this"
+            " request is made with too. Open live connections are closed."
+        ),
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request):
+        services.person_sign_out_everywhere(actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -102,6 +102,8 @@ try:
     PHONE_REGION = env_region("KITH_PHONE_REGION", "GB")
     # Credentials (README, "Signing in, sessions and API tokens").
     LOGIN_FAILURE_LIMIT = env_int("KITH_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    # An office signs in from one address: its limit is the higher (config.lockout).
+    LOGIN_ADDRESS_LIMIT = env_int("KITH_LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
     LOGIN_LOCKOUT_MINUTES = env_int("KITH_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
     PASSWORD_HASH_THREADS = env_int("KITH_PASSWORD_THREADS", 1, minimum=1)
     SESSION_IDLE_HOURS = env_int("KITH_SESSION_IDLE_HOURS", 12, minimum=1)
@@ -273,8 +275,9 @@ REST_FRAMEWORK = {
 # correct password included. The counts live in the cache (Redis with REDIS_URL, so
 # every server process shares them). A success resets its account's and address's
 # count; attempts while locked out neither count nor extend the lockout.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+# Each count against its own limit (config.lockout): axes compares with the largest.
+AXES_HANDLER = "config.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = max(LOGIN_FAILURE_LIMIT, LOGIN_ADDRESS_LIMIT)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True

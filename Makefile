@@ -81,4 +81,4 @@ lock: | $(PY)
 	$(BIN)/uv pip compile -q --python $(PY) --generate-hashes --extra dev pyproject.toml -o requirements-dev.txt
 
 clean:
-	rm -rf $(VENV) kith.sqlite3* kith-test.sqlite3* staticfiles
+	rm -rf $(VENV) kith.sqlite3* kith-test.sqlite3* staticfiles kith-cache

@@ -198,14 +198,16 @@ def channel_layers(
     }
 
 
-def caches(url: str, *, prefix: str = "kith", timeout: int = 3) -> dict:
+def caches(url: str, *, prefix: str = "kith", timeout: int = 3, folder: Path | None = None) -> dict:
     """CACHES from REDIS_URL: Django's Redis cache, shared by every server process (the
-    counts of failed sign-ins live there); unset, a cache inside the one process."""
+    counts of failed sign-ins live there); unset, files in ``folder`` (the embedded
+    default), which the server and a management command (``axes_reset_username``) both
+    read, as they would not a cache inside the server's own memory."""
     if not url:
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                "LOCATION": prefix,
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(folder / "kith-cache" / prefix),
             }
         }
     return {

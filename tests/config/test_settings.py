@@ -212,7 +212,8 @@ class TestCredentialSettings:
     def read(self, **environ: str) -> list[str]:
         script = (
             "from django.conf import settings as s;"
-            "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()),"
+            "print(s.LOGIN_FAILURE_LIMIT, s.LOGIN_ADDRESS_LIMIT,"
+            " int(s.AXES_COOLOFF_TIME.total_seconds()),"
             " s.SESSION_IDLE_HOURS, s.SESSION_MAX_DAYS, s.SESSION_COOKIE_AGE,"
             " s.API_TOKEN_DAYS, s.PASSWORD_HASH_THREADS, s.CACHES['default']['BACKEND'])"
         )
@@ -223,24 +224,26 @@ class TestCredentialSettings:
     def test_safe_defaults(self):
         assert self.read() == [
             "5",
+            "30",
             str(15 * 60),
             "12",
             "7",
             str(7 * 24 * 3600),
             "90",
             "1",
-            "django.core.cache.backends.locmem.LocMemCache",
+            "django.core.cache.backends.filebased.FileBasedCache",
         ]
 
     def test_each_is_a_variable(self):
         assert self.read(
             KITH_LOGIN_FAILURE_LIMIT="3",
+            KITH_LOGIN_ADDRESS_FAILURE_LIMIT="20",
             KITH_LOGIN_LOCKOUT_MINUTES="30",
             KITH_SESSION_IDLE_HOURS="2",
             KITH_SESSION_MAX_DAYS="1",
             KITH_TOKEN_DAYS="30",
             KITH_PASSWORD_THREADS="2",
-        )[:7] == ["3", "1800", "2", "1", "86400", "30", "2"]
+        )[:8] == ["3", "20", "1800", "2", "1", "86400", "30", "2"]
 
     def test_a_malformed_one_stops_startup_with_one_line(self):
         result = run_manage("check", DEBUG="1", KITH_SESSION_IDLE_HOURS="soon")
@@ -248,7 +251,12 @@ class TestCredentialSettings:
         assert "KITH_SESSION_IDLE_HOURS" in result.stderr and "Traceback" not in result.stderr
 
     def test_redis_url_shares_the_cache_between_processes(self):
-        assert env.caches("", prefix="kith")["default"]["BACKEND"].endswith("LocMemCache")
+        # Unset: files in the project folder, which a management command reads too.
+        local = env.caches("", prefix="kith", folder=Path("/srv/kith"))["default"]
+        assert local == {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": "/srv/kith/kith-cache/kith",
+        }
         redis = env.caches("redis://cache.local:6379/3", prefix="site-a", timeout=2)["default"]
         assert redis == {
             # Django's Redis cache, counting in the process while Redis is down.

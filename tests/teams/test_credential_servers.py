@@ -151,3 +151,36 @@ def test_every_process_shares_the_count(tmp_path, gate, gated, stop, postgres, r
         assert sign_in(server.url, "nurse", "wrong").status == 400
     assert sign_in(two.url, "nurse", "wrong").status == 429
     assert sign_in(one.url, "nurse", "right").status == 429
+
+
+def test_an_operator_ends_a_lockout_the_server_holds(tmp_path, gate, gated, stop, settings):
+    """Without Redis the counts live in files beside the database, so the operator's
+    command, another process, reaches what the server counted."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+
+    (gate / "open").touch()
+    gated("nurse")
+    prefix = f"kith-lockout-{uuid.uuid4().hex[:12]}"
+    (server,), servers = start(tmp_path, gate, KITH_CHANNEL_PREFIX=prefix)
+    stop(servers)
+    try:
+        for _ in range(5):
+            sign_in(server.url, "nurse", "wrong")
+        assert sign_in(server.url, "nurse", "right").status == 429
+        env = {**servers.env, "DJANGO_SETTINGS_MODULE": "config.settings"}
+        reset = subprocess.run(
+            [sys.executable, "manage.py", "axes_reset_username", "nurse"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert reset.returncode == 0, reset.stderr
+        assert sign_in(server.url, "nurse", "right").status == 200
+    finally:
+        shutil.rmtree(ROOT / "kith-cache" / prefix, ignore_errors=True)

@@ -27,9 +27,9 @@ from care.selectors import grants as care_grants
 from coordination import access, selectors, services
 from coordination import events as log
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
-from coordination.privacy.api import HELD, confirm_field
 from teams import selectors as team_selectors
 from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
+from teams.api.texts import HELD, confirm_field
 from teams.models import Person
 from teams.numbers import MAX
 

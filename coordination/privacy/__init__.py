@@ -32,10 +32,12 @@ anything (``folding``):
   that is also the name of someone in the author's teams; any other phone number; any
   date said to be a birth date ("born 3 March 1941"); a link to a client's record.
 
-A client's first name alone is no hit (too common to tell), nor is a street without a
-house number ("on my way back from the Kerkstraat"), nor the first half of a postcode
-(an area). Best effort, never a guarantee: spelling a name out letter by letter, or
-writing digits as look-alike letters, is not caught.
+A client's first name alone is no hit (too common to tell), nor is a colleague named
+with their given name who shares a client's surname ("Femke Jansen as housekeeper",
+when Femke Jansen is in the team), nor a street without a house number ("on my way
+back from the Kerkstraat"), nor the first half of a postcode (an area). Best effort,
+never a guarantee: spelling a name out letter by letter, or writing digits as
+look-alike letters, is not caught.
 """
 
 from __future__ import annotations

@@ -433,3 +433,19 @@ async def test_a_coachs_open_socket_never_hears_of_a_held_text(personas, setting
     assert event["data"]["comment"] == comment.pk
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
+
+
+def test_a_colleague_named_in_full_is_no_hit_though_a_client_shares_her_surname(w):
+    from tests.factories import member
+
+    member("femke", w.noord, first_name="Femke", last_name="Bosch")
+    for who, title in ((w.ana, "Femke Bosch as housekeeper"), (w.ben, "Bosch, Femke mentors")):
+        raised = raise_(who, w.noord, title=title)
+        assert raised.status_code == 201, raised.json()
+    proposal = Proposal.objects.get(title="Femke Bosch as housekeeper")
+    commented = api(w.coach).post(
+        f"/api/v1/proposals/{proposal.pk}/comments", {"body": "Femke Bosch: yes!"}, format="json"
+    )
+    assert commented.status_code == 201  # the team's members are the coach's colleagues here
+    # Her surname alone may still be the client's: the author confirms.
+    assert refused(raise_(w.ana, w.noord, title="Bosch as housekeeper"), HELD_SOFT)

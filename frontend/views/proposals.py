@@ -199,7 +199,6 @@ def _act(
 @require_POST
 def proposal_comment(request: HttpRequest, pk: int) -> HttpResponse:
     values = {"body": request.POST.get("body", ""), "kind": request.POST.get("kind", "comment")}
-
     confirmed = request.POST.get(CONFIRM) == "on"
 
     def do(proposal):

@@ -378,8 +378,8 @@ def proposal_amend(
     confirm_no_client_data: bool = False,
 ) -> Proposal:
     """The author amends: open objections count as resolved, the window opens again
-    and the members respond to the new revision. Its texts are checked again when any
-    of them changed (``teams.texts``)."""
+    and the members respond to the new revision. Its texts are checked again, all of
+    them, when any of them is new (``teams.texts``)."""
     _require_member(actor, proposal.team, "amend proposals")
     with transaction.atomic():
         proposal = _lock(proposal)
@@ -406,7 +406,7 @@ def proposal_amend(
             {name: getattr(proposal, name) for name in TEXT_LABELS},
             proposal.payload,
         )
-        if new_texts != old_texts:
+        if any(old_texts.get(name) != value for name, value in new_texts.items()):
             _check_texts(actor, proposal.team, new_texts, labels, confirm_no_client_data)
         now = timezone.now()
         resolved = proposal.responses.filter(

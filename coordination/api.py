@@ -27,9 +27,9 @@ from care.selectors import grants as care_grants
 from coordination import access, selectors, services
 from coordination import events as log
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
-from coordination.privacy.api import HELD, confirm_field
 from teams import selectors as team_selectors
 from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
+from teams.api.texts import HELD, confirm_field
 from teams.models import Person
 from teams.numbers import MAX
 
@@ -201,6 +201,12 @@ class SwapIn(VersionIn):
 
 class DeclineIn(VersionIn):
     reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class HelpDeclineIn(DeclineIn):
+    """The helper, of another team, reads the reason: the privacy check holds it."""
+
+    confirm_no_client_data = confirm_field()
 
 
 class ConflictOut(serializers.Serializer):
@@ -674,18 +680,19 @@ class HelpOfferAcceptView(APIView):
 class HelpOfferDeclineView(APIView):
     @extend_schema(
         summary="Decline an offer of help",
-        request=DeclineIn,
-        responses={200: HelpOfferOut, 409: CONFLICT},
+        request=HelpDeclineIn,
+        responses={200: HelpOfferOut, 400: HELD, 409: CONFLICT},
         parameters=[IF_MATCH],
     )
     def post(self, request, pk: int):
         offer = _help_offer(request, pk)
-        data = _body(DeclineIn, request)
+        data = _body(HelpDeclineIn, request)
         offer = services.help_offer_decline(
             actor=request.user,
             offer=offer,
             version=if_match_version(request),
             reason=data["reason"],
+            confirm_no_client_data=data["confirm_no_client_data"],
         )
         return _help_offer_response(offer)
 

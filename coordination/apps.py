@@ -14,3 +14,8 @@ class CoordinationConfig(AppConfig):
         from coordination.practice import feed
 
         feed.register()
+        # What a team shares with its coaches (its decisions) passes the client-data
+        # check (teams.texts: teams never imports coordination).
+        from coordination import privacy
+
+        privacy.register()

@@ -717,15 +717,29 @@ def help_offer_withdraw(*, actor: Person, offer: HelpOffer, version: int) -> Hel
 
 
 def help_offer_decline(
-    *, actor: Person, offer: HelpOffer, version: int, reason: str = ""
+    *,
+    actor: Person,
+    offer: HelpOffer,
+    version: int,
+    reason: str = "",
+    confirm_no_client_data: bool = False,
 ) -> HelpOffer:
-    """A member of the asking team says no to one offer (with a reason if they like)."""
+    """A member of the asking team says no to one offer (with a reason if they like).
+    The helper, of another team, reads the reason: held when it seems to identify a
+    client (``coordination.privacy``)."""
     version = require_version(version)
     reason = _note("reason", reason)
     with transaction.atomic():
         offer = _lock_help_offer(offer)
         _require_asking_team(actor, offer, "decline")
         _check_help_offer_open(offer, version)
+        privacy.check(
+            author=actor,
+            texts={"reason": reason},
+            confirmed=confirm_no_client_data is True,
+            labels={"reason": "reason"},
+            team=offer.request.team,
+        )
         _close_help_offer(offer, HelpOffer.Status.DECLINED, reason=reason)
         _help_publish(offer.request, "offer_declined", actor, _help_offer_data(offer), target=offer)
     return offer

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from care import split as care_split
 from care.quality import selectors as quality_selectors
+from coordination.privacy import ClientDataWarning
 from teams import decisions, selectors, services
 from teams.models import Team
 
@@ -339,6 +340,16 @@ def field_errors(exc: ValidationError) -> dict[str, list[str]]:
         if key in {"payload", "kind", "version"}:
             name = "__all__"
         errors.setdefault(name, []).extend(messages)
+    return errors
+
+
+def held_errors(warning: ClientDataWarning) -> dict[str, list[str]]:
+    """What the client-data check found, at the fields it was found in (a payload's
+    ``payload.person`` at ``person``); its summary and the confirm box are
+    ``frontend/_held.html``'s."""
+    errors: dict[str, list[str]] = {}
+    for key, messages in warning.field_messages.items():
+        errors.setdefault(key.removeprefix("payload."), []).extend(messages)
     return errors
 
 

@@ -5,15 +5,32 @@ again when it is adopted (the team may have changed meanwhile), then applies it
 through the service that owns the change. Kinds owned by other apps (a quality
 publication, say) register here from their own AppConfig.ready(), so ``teams``
 never imports them.
+
+A kind names the free texts of its payload (``texts``): the team's coaches read them
+with the proposal, so they pass the team's text checks (``teams.texts``) when the
+proposal is raised or amended, as its title, purpose and details do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from teams.models import Proposal, Team
+
+
+@dataclass(frozen=True)
+class Text:
+    """A free-text field of a kind's payload, read by the team's coaches."""
+
+    label: str  # how a message names it: "handover notes"
+    # An address made of words ("gerrit-bosch", a role's key, a team's slug): checked
+    # as the words it joins, the way a reader reads it.
+    slug: bool = False
+
+    def readable(self, value: str) -> str:
+        return value.replace("-", " ").replace("_", " ") if self.slug else value
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,8 @@ class DecisionKind:
     validate: Callable[[Team, dict[str, Any]], dict[str, Any]]
     # (proposal) -> the outcome: what changed, with ids to link to.
     apply: Callable[[Proposal], dict[str, Any]]
+    # The payload's free texts, by field: checked as sent (``teams.texts``).
+    texts: Mapping[str, Text] = field(default_factory=dict)
 
 
 _KINDS: dict[str, DecisionKind] = {}

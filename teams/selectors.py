@@ -16,12 +16,23 @@ def teams_of(person: Person) -> QuerySet[Team]:
     ).order_by("name")
 
 
-def teammate_names(person: Person) -> list[dict]:
+def teammate_names(person: Person | None, *, team: Team | None = None) -> list[dict]:
     """First, preferred and last names of everyone in the person's current teams, the
-    person included (one query): the privacy check tells a colleague from a client."""
-    my_teams = Membership.objects.current().filter(person=person).values("team_id")
+    person included, and in ``team`` when given (one query): the privacy check tells
+    a colleague from a client."""
+    among = Q()
+    if person is not None:
+        among |= Q(
+            memberships__team_id__in=Membership.objects.current()
+            .filter(person=person)
+            .values("team_id")
+        )
+    if team is not None:
+        among |= Q(memberships__team_id=team.pk)
+    if not among:
+        return []
     return list(
-        Person.objects.filter(memberships__team_id__in=my_teams, memberships__left__isnull=True)
+        Person.objects.filter(among, memberships__left__isnull=True)
         .values("first_name", "preferred_name", "last_name")
         .distinct()
     )

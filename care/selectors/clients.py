@@ -63,19 +63,28 @@ def clients_of(person: Person, team: Team) -> QuerySet[Client]:
     return Client.objects.filter(team=team).order_by("last_name", "first_name")
 
 
-def identifiers_known_to(person: Person) -> list[dict]:
+def identifiers_known_to(person: Person | None, *, team: Team | None = None) -> list[dict]:
     """What identifies the clients a person knows through their work, in one query:
     every client of the teams they belong to now, and every client whose visit was
-    ever lent to them (help across teams). For the privacy check of texts that leave
-    a team, which keeps these details out of them; never shown, so not a read of
-    anyone's record (nothing is logged)."""
-    my_teams = Membership.objects.current().filter(person=person).values("team_id")
-    helped = VisitGrant.objects.filter(person=person).values("visit__client_id")
-    # A union, not an OR: each half reads its index (clients by team, by id), where an
-    # OR of the two makes PostgreSQL filter every client of the network.
-    own = Client.objects.filter(team_id__in=my_teams).order_by().values(*IDENTIFIERS)
-    lent = Client.objects.filter(pk__in=helped).order_by().values(*IDENTIFIERS)
-    return list(own.union(lent).order_by("pk"))
+    ever lent to them (help across teams). With ``team``, that team's clients as well:
+    what a team shares with its coaches (its decisions) must name none of them,
+    whoever writes it (a coach knows no client by their work). For the privacy check
+    of texts that leave a team, which keeps these details out of them; never shown,
+    so not a read of anyone's record (nothing is logged)."""
+    parts = []
+    if person is not None:
+        my_teams = Membership.objects.current().filter(person=person).values("team_id")
+        helped = VisitGrant.objects.filter(person=person).values("visit__client_id")
+        parts.append(Client.objects.filter(team_id__in=my_teams))
+        parts.append(Client.objects.filter(pk__in=helped))
+    if team is not None:
+        parts.append(Client.objects.filter(team=team))
+    if not parts:
+        return []
+    # A union, not an OR: each part reads its index (clients by team, by id), where an
+    # OR of them makes PostgreSQL filter every client of the network.
+    first, *rest = (part.order_by().values(*IDENTIFIERS) for part in parts)
+    return list(first.union(*rest).order_by("pk"))
 
 
 def network_of(client: Client) -> QuerySet[NetworkMember]:

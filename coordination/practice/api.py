@@ -30,8 +30,8 @@ from coordination.practice.models import (
     TITLE_LIMIT,
     Note,
 )
-from coordination.privacy.api import HELD, confirm_field
 from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
+from teams.api.texts import HELD, confirm_field
 
 KINDS = ", ".join(Note.Kind.values)
 IF_MATCH = OpenApiParameter(

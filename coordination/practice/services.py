@@ -197,10 +197,12 @@ def _team(errors: Errors, actor: Person, value) -> Team | None:
     return value if isinstance(value, Team) else Team.objects.get(pk=team_id)
 
 
-def _check_client_data(actor: Person, texts: dict[str, str], confirmed, labels=None) -> None:
+def _check_client_data(
+    actor: Person, texts: dict[str, str], confirmed, labels=None, team: Team | None = None
+) -> None:
     """Texts of practice are read across the network: hold what seems to identify a
-    client (``coordination.privacy``)."""
-    privacy.check(author=actor, texts=texts, confirmed=confirmed is True, labels=labels)
+    client (``coordination.privacy``); ``team``: whose clients count too."""
+    privacy.check(author=actor, texts=texts, confirmed=confirmed is True, labels=labels, team=team)
 
 
 # --- versions, the search vector and the feed -------------------------------------------
@@ -627,7 +629,8 @@ def note_point(
 ) -> Pointer:
     """A coach points a question to a team that solved something like it before; the
     team hears of it on its own stream. The word for the asker is read by everyone who
-    reads the question: held when it seems to identify someone."""
+    reads the question: held when it seems to identify someone, that team's clients
+    included (a coach knows no client by their work, but knows the teams they coach)."""
     if not access.can_point(actor):
         raise PermissionDenied("Only coaches point questions to teams.")
     errors: Errors = {}
@@ -641,7 +644,9 @@ def note_point(
     if errors:
         raise ValidationError(errors)
     assert team is not None
-    _check_client_data(actor, {"note": note_text}, confirm_no_client_data, {"note": "note"})
+    _check_client_data(
+        actor, {"note": note_text}, confirm_no_client_data, {"note": "note"}, team=team
+    )
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -3,11 +3,14 @@
 Practice notes and their edits, answers, comments and coaches' pointers are read by
 every team and coach (public ones by inspectors, clients and families too); tag
 names by everyone who reads practice; the skills of a request for help and the note
-of an offer of help by other teams. Before any of them is written, ``check`` looks
-for what identifies a person, and a hit holds the text for its author with the
-reason: the service raises ``ClientDataWarning`` (a ``ValidationError``: the API
-answers 400 with a message per field, a page keeps the typed text and shows the
-reasons beside it) and nothing is stored.
+of an offer of help by other teams; a team's decisions (proposals, the texts of
+their payloads, amendments, objections, comments) by the coaches it invites. Before
+any of them is written, ``check`` looks for what identifies a person, and a hit holds
+the text for its author with the reason: the service raises ``ClientDataWarning`` (a
+``ValidationError``: the API answers 400 with a message per field, a page keeps the
+typed text and shows the reasons beside it) and nothing is stored. ``teams`` cannot
+import this package: ``register`` puts ``check_team_texts`` in its registry of text
+checks (``teams.texts``), from ``CoordinationConfig.ready``.
 
 What is found (``detect``), on text folded so that case, diacritics, invisible
 characters, compatibility forms and look-alike letters of other scripts do not hide
@@ -15,7 +18,8 @@ anything (``folding``):
 
 - identifiers, which the author cannot confirm away (they must edit the text):
   the name of a client the author knows (their teams' clients, and those whose visits
-  were lent to them), in any order and form: "Gerrit Bosch", "Bosch, Gerrit",
+  were lent to them; in a team's decisions, that team's clients too, whoever writes),
+  in any order and form: "Gerrit Bosch", "Bosch, Gerrit",
   "G. Bosch", "Bosch G.", "Mrs Bosch", "mevrouw Bosch", "opa Bosch", "Annie van Dam",
   "Dam, A. van"; their street and house number ("Hanzeweg 41", "41 Hanzeweg",
   "Kerkstr. 12"), postcode, phone number (any written form, with or without the
@@ -28,23 +32,27 @@ anything (``folding``):
   that is also the name of someone in the author's teams; any other phone number; any
   date said to be a birth date ("born 3 March 1941"); a link to a client's record.
 
-A client's first name alone is no hit (too common to tell), nor is a street without a
-house number ("on my way back from the Kerkstraat"), nor the first half of a postcode
-(an area). Best effort, never a guarantee: spelling a name out letter by letter, or
-writing digits as look-alike letters, is not caught.
+A client's first name alone is no hit (too common to tell), nor is a colleague named
+with their given name who shares a client's surname ("Femke Jansen as housekeeper",
+when Femke Jansen is in the team), nor a street without a house number ("on my way
+back from the Kerkstraat"), nor the first half of a postcode (an area). Best effort,
+never a guarantee: spelling a name out letter by letter, or writing digits as
+look-alike letters, is not caught.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from coordination.privacy import detect, known
 from coordination.privacy.folding import Folded
-from teams.models import Person
+from teams import texts as team_texts
+from teams.models import Person, Team
 
-CONFIRM = "confirm_no_client_data"
+CONFIRM = team_texts.CONFIRM
 
 # kind: (what it is, whether the author may confirm it is not a client's)
 KINDS: dict[str, tuple[str, bool]] = {
@@ -83,7 +91,7 @@ KINDS: dict[str, tuple[str, bool]] = {
 HELD = (
     "Not published: this seems to identify a client. Take out what is marked: a client's"
     " name, address, postcode, phone number or date of birth, and any NHS or BSN number,"
-    " cannot go to the network, even when confirmed."
+    " cannot leave the team, even when confirmed."
 )
 HELD_SOFT = (
     "Not published yet: check what is marked. If none of it identifies a client,"
@@ -137,12 +145,19 @@ class ClientDataWarning(ValidationError):
 
 
 def findings(
-    *, author: Person, texts: dict[str, str], labels: dict[str, str] | None = None
+    *,
+    author: Person | None,
+    texts: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    team: Team | None = None,
+    what_is_known: known.Known | None = None,
 ) -> list[Finding]:
     """What in the texts (field name -> text) seems to identify a person; ``labels``
-    names the fields in the messages ("the comment")."""
+    names the fields in the messages ("the comment"). ``team``: the texts are that
+    team's, so its clients count as known too. ``what_is_known``: loaded already."""
     labels = labels or {}
-    what_is_known = known.load(author)
+    if what_is_known is None:
+        what_is_known = known.load(author, team=team)
     found: list[Finding] = []
     seen: set[tuple[str, str, str]] = set()
     for name, text in texts.items():
@@ -173,14 +188,35 @@ def findings(
 def check(
     *,
     author: Person,
-    texts: dict[str, str],
+    texts: Mapping[str, str],
     confirmed: bool = False,
-    labels: dict[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    team: Team | None = None,
 ) -> None:
     """Hold the texts (raise ``ClientDataWarning``) if they seem to identify a client,
     unless every finding is one the author may confirm and ``confirmed`` is true."""
-    found = findings(author=author, texts=texts, labels=labels)
+    found = findings(author=author, texts=texts, labels=labels, team=team)
     if confirmed is True:
         found = [f for f in found if not f.confirmable]
     if found:
         raise ClientDataWarning(found)
+
+
+def check_team_texts(
+    *,
+    author: Person,
+    team: Team,
+    texts: Mapping[str, str],
+    confirmed: bool,
+    labels: Mapping[str, str],
+) -> None:
+    """The check of what a team shares with its coaches (``teams.texts``): the team's
+    own clients are the ones its coaches must not read of, whoever writes (a coach
+    commenting knows none by their work), and the author's other clients too (a member
+    of two teams knows both teams')."""
+    check(author=author, texts=texts, confirmed=confirmed, labels=labels, team=team)
+
+
+def register() -> None:
+    """Called from ``CoordinationConfig.ready`` (teams never imports coordination)."""
+    team_texts.register("client_data", check_team_texts)

@@ -316,6 +316,24 @@ def _after(scan: _Scan, last: int, client: Client) -> int | None:
     return end
 
 
+def _colleague(scan: _Scan, first: int, last: int, surname: tuple[str, ...]) -> bool:
+    """The surname is a colleague's, named with their given name ("Femke Jansen",
+    "Jansen, Femke"): a team's decisions name colleagues all the time, and a client
+    who shares the surname is not who is meant."""
+    tokens, colleagues = scan.tokens, scan.known.colleagues
+    before = (
+        first > 0
+        and re.fullmatch(r"\s+", scan.gap(first - 1)) is not None
+        and (tokens[first - 1].word, surname) in colleagues
+    )
+    after = (
+        last + 1 < len(tokens)
+        and re.fullmatch(r"\s*,?\s*", scan.gap(last)) is not None
+        and (tokens[last + 1].word, surname) in colleagues
+    )
+    return before or after
+
+
 def _names(scan: _Scan) -> None:
     tokens, known = scan.tokens, scan.known
     for i, token in enumerate(tokens):
@@ -349,6 +367,8 @@ def _names(scan: _Scan) -> None:
                 if any((g, client.surname) in known.colleagues for g in given):
                     kind = "colleague_name"
             elif full and scan.typed_upper(tokens[i + n - len(client.core)].start):
+                if _colleague(scan, i, last, surname):
+                    continue
                 start, end, kind = token.start, tokens[last].end, "surname"
             else:
                 continue

@@ -4,7 +4,8 @@ for matching against folded text (``folding``).
 
 Two queries, however many teams and clients: the clients (``care.selectors.clients.
 identifiers_known_to``: the author's teams' clients and those whose visits were lent
-to them) and the names of everyone in the author's teams.
+to them; for a team's own text, that team's clients too) and the names of everyone in
+the author's teams (and in that team).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.conf import settings
 from care.selectors.clients import IDENTIFIERS, identifiers_known_to
 from coordination.privacy.folding import fold
 from teams import selectors as team_selectors
-from teams.models import Person
+from teams.models import Person, Team
 
 TOKEN = re.compile(r"[^\W_]+")
 # Dutch, German, French, Italian and Spanish name particles: "van Dam" is filed and
@@ -189,9 +190,11 @@ def _prepare(row: tuple, region: str) -> _Prepared:
     return _Prepared(client, addresses, compact, national)
 
 
-def load(author: Person) -> Known:
+def load(author: Person | None, *, team: Team | None = None) -> Known:
+    """What ``author`` knows; with ``team``, also that team's clients and members (the
+    text is the team's, read by its coaches)."""
     known = Known(region=settings.PHONE_REGION)
-    for row in identifiers_known_to(author):
+    for row in identifiers_known_to(author, team=team):
         prepared = _prepare(tuple(row[name] for name in IDENTIFIERS), known.region)
         client = prepared.client
         known.clients.append(client)
@@ -210,7 +213,7 @@ def load(author: Person) -> Known:
             known.birthdays[client.dob] = client
             short = (client.dob.day, client.dob.month, client.dob.year % 100)
             known.short_birthdays[short] = client
-    for row in team_selectors.teammate_names(author):
+    for row in team_selectors.teammate_names(author, team=team):
         surname = words(row["last_name"])
         for name in (row["first_name"], row["preferred_name"]):
             for given in words(name):

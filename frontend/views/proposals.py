@@ -3,6 +3,12 @@
 Every form posts to its own address: without JavaScript the answer is a redirect
 back to the page (or the page again with the messages, status 400/403/409); with
 htmx it is the ``proposal`` partial, swapped in place, with the same status.
+
+The team's invited coaches read what these forms write (amendments, objections,
+comments): a text that seems to identify a client is held (``teams.texts``) and its
+form comes back (400) as typed, with the reasons beside it and, when every reason
+allows it, the box to confirm it (``frontend/_held.html``), never a redirect that
+would lose it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from care import split as care_split
+from coordination.privacy import CONFIRM, ClientDataWarning
 from frontend import forms, present
 from frontend.views.common import live, stream_for
 from teams import access, selectors, services
@@ -164,6 +171,11 @@ def _act(
     status = 200
     try:
         do(proposal)
+    except ClientDataWarning as exc:
+        if form is None:  # only writes of a text (a comment, an objection) are checked
+            raise
+        given[form] = {"values": values or {}, "errors": forms.held_errors(exc), "held": exc}
+        status = 400
     except ValidationError as exc:
         errors = forms.field_errors(exc)
         given["error"] = " ".join(errors.pop("__all__", []))
@@ -187,9 +199,12 @@ def _act(
 @require_POST
 def proposal_comment(request: HttpRequest, pk: int) -> HttpResponse:
     values = {"body": request.POST.get("body", ""), "kind": request.POST.get("kind", "comment")}
+    confirmed = request.POST.get(CONFIRM) == "on"
 
     def do(proposal):
-        services.proposal_comment(actor=request.user, proposal=proposal, **values)
+        services.proposal_comment(
+            actor=request.user, proposal=proposal, confirm_no_client_data=confirmed, **values
+        )
 
     done = "Your question is posted." if values["kind"] == "question" else "Your comment is posted."
     return _act(request, pk, do, done=done, form="comment_form", values=values)
@@ -211,10 +226,15 @@ def proposal_consent(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_object(request: HttpRequest, pk: int) -> HttpResponse:
     arrived = timezone.now()  # an objection counts from when it arrived
     values = {"reason": request.POST.get("reason", "")}
+    confirmed = request.POST.get(CONFIRM) == "on"
 
     def do(proposal):
         services.proposal_object(
-            actor=request.user, proposal=proposal, reason=values["reason"], at=arrived
+            actor=request.user,
+            proposal=proposal,
+            reason=values["reason"],
+            at=arrived,
+            confirm_no_client_data=confirmed,
         )
 
     done = "Your objection is recorded. It blocks adoption until it is resolved."
@@ -279,7 +299,11 @@ def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
             details=values["details"],
             payload=forms.payload_from_values(proposal.kind, values),
             window=forms.window_from(values["window_hours"]),
+            confirm_no_client_data=request.POST.get(CONFIRM) == "on",
         )
+    except ClientDataWarning as exc:
+        given["amend_form"] = _amend_form(proposal, values, forms.held_errors(exc), held=exc)
+        status = 400
     except ValidationError as exc:
         errors = forms.field_errors(exc)
         given["amend_form"] = _amend_form(

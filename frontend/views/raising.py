@@ -2,7 +2,9 @@
 
 Without JavaScript a raised proposal redirects to its page; with htmx the browser is
 told to go there (HX-Redirect). Refused input comes back with the service's field
-messages and everything typed, status 400.
+messages and everything typed, status 400; so does a text the team's coaches would
+read that seems to identify a client (``teams.texts``), with the reasons beside it
+and, when every reason allows it, the box to confirm it (``frontend/_held.html``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from coordination.privacy import CONFIRM, ClientDataWarning
 from frontend import forms
 from frontend.views.common import team_or_404
 from teams import decisions, selectors, services
@@ -38,6 +41,7 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, TEMPLATE, context, status=status)
     roles = selectors.roles_of(team) if key in {"role_handover", "team_split"} else None
     errors: dict = {}
+    held = None
     status = 200
     notice = ""
     if request.method == "GET":
@@ -61,7 +65,11 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
                 payload=forms.payload_from_values(key, values),
                 window=forms.window_from(values["window_hours"]),
                 review_date=forms.review_date_from(values["review_date"]),
+                confirm_no_client_data=request.POST.get(CONFIRM) == "on",
             )
+        except ClientDataWarning as exc:
+            errors, held = forms.held_errors(exc), exc
+            status = 400
         except ValidationError as exc:
             errors = forms.field_errors(exc)
             status = 400
@@ -74,6 +82,7 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
         "values": values,
         "problem": " ".join(errors.pop("__all__", [])),
         "errors": errors,
+        "held": held,
         "fields": forms.arrange(
             forms.common_fields(values, errors), forms.kind_fields(team, key, values, errors, roles)
         ),

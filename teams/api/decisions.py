@@ -1,4 +1,11 @@
-"""API of consent decisions, roles and coaches: thin views over services and selectors."""
+"""API of consent decisions, roles and coaches: thin views over services and selectors.
+
+What a team's invited coaches read (a proposal's title, purpose, details and payload
+texts, objections, comments) passes the team's text checks (``teams.texts``): a text
+that seems to identify a client is held, a 400 naming what was found under each field
+(``payload.<field>`` for a payload's), and under ``extra.fields.confirm_no_client_data``
+whether confirming can publish it (``confirm_no_client_data: true``: only for softer
+hits, never for a client's identifiers). Nothing is stored or published then."""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from rest_framework.views import APIView
 
 from teams import decisions, json_input, selectors, services
 from teams.api.core import PersonRef, WholeNumberField, if_match_version
+from teams.api.texts import HELD, confirm_field
 from teams.models import Proposal, Response
 
 
@@ -101,6 +109,7 @@ class ProposalIn(serializers.Serializer):
         required=False, min_value=0, max_value=100_000, help_text="1 to 336; default 72."
     )
     review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    confirm_no_client_data = confirm_field()
 
 
 class AmendIn(serializers.Serializer):
@@ -110,15 +119,18 @@ class AmendIn(serializers.Serializer):
     payload = serializers.JSONField(required=False, decoder=json_input.Decoder)
     window_hours = serializers.FloatField(required=False, min_value=0, max_value=100_000)
     version = WholeNumberField(required=False, help_text="Or send If-Match.")
+    confirm_no_client_data = confirm_field()
 
 
 class CommentIn(serializers.Serializer):
     body = serializers.CharField(max_length=5000, allow_blank=True)
     kind = serializers.ChoiceField(choices=["comment", "question"], default="comment")
+    confirm_no_client_data = confirm_field()
 
 
 class ObjectionIn(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, allow_blank=True)
+    confirm_no_client_data = confirm_field()
 
 
 class RoleTermOut(serializers.Serializer):
@@ -207,7 +219,9 @@ class TeamProposalsView(APIView):
         return ApiResponse(ProposalOut(selectors.proposals_of(team, status=wanted), many=True).data)
 
     @extend_schema(
-        summary="Raise a proposal", request=ProposalIn, responses={201: ProposalDetailOut}
+        summary="Raise a proposal",
+        request=ProposalIn,
+        responses={201: ProposalDetailOut, 400: HELD},
     )
     def post(self, request, pk: int):
         team = _shared_team(request, pk)  # a write: the service decides who may
@@ -224,6 +238,7 @@ class TeamProposalsView(APIView):
             payload=data["payload"],
             window=_window(data.get("window_hours")),
             review_date=data["review_date"],
+            confirm_no_client_data=data["confirm_no_client_data"],
         )
         return _detail(request, proposal, status.HTTP_201_CREATED)
 
@@ -238,7 +253,9 @@ class ProposalView(APIView):
 
 class ProposalCommentsView(APIView):
     @extend_schema(
-        summary="Ask a question or comment", request=CommentIn, responses={201: ProposalDetailOut}
+        summary="Ask a question or comment",
+        request=CommentIn,
+        responses={201: ProposalDetailOut, 400: HELD},
     )
     def post(self, request, pk: int):
         proposal = _proposal(request, pk)
@@ -261,7 +278,9 @@ class ProposalConsentView(APIView):
 
 class ProposalObjectView(APIView):
     @extend_schema(
-        summary="Object, with a reason", request=ObjectionIn, responses={201: ProposalDetailOut}
+        summary="Object, with a reason",
+        request=ObjectionIn,
+        responses={201: ProposalDetailOut, 400: HELD},
     )
     def post(self, request, pk: int):
         arrived = timezone.now()  # an objection counts from when it arrived
@@ -269,7 +288,11 @@ class ProposalObjectView(APIView):
         body = ObjectionIn(data=request.data)
         body.is_valid(raise_exception=True)
         services.proposal_object(
-            actor=request.user, proposal=proposal, reason=body.validated_data["reason"], at=arrived
+            actor=request.user,
+            proposal=proposal,
+            reason=body.validated_data["reason"],
+            at=arrived,
+            confirm_no_client_data=body.validated_data["confirm_no_client_data"],
         )
         return _detail(request, proposal, status.HTTP_201_CREATED)
 
@@ -288,7 +311,7 @@ class ProposalAmendView(APIView):
     @extend_schema(
         summary="Amend (the author): resolves open objections and reopens the window",
         request=AmendIn,
-        responses=ProposalDetailOut,
+        responses={200: ProposalDetailOut, 400: HELD},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
     def post(self, request, pk: int):

@@ -623,6 +623,7 @@ for _kind in [
         "End someone's membership.",
         _validate_remove,
         _apply_remove,
+        texts={"reason": decisions.Text("reason")},
     ),
     decisions.DecisionKind(
         "role_handover",
@@ -630,6 +631,7 @@ for _kind in [
         "Who holds a role next, for which term.",
         _validate_handover,
         _apply_handover,
+        texts={"handover_notes": decisions.Text("handover notes")},
     ),
     decisions.DecisionKind(
         "role_create",
@@ -637,6 +639,11 @@ for _kind in [
         "A new rotating role of the team's own.",
         _validate_role_create,
         _apply_role_create,
+        texts={
+            "name": decisions.Text("name of the role"),
+            "description": decisions.Text("description of the role"),
+            "key": decisions.Text("key of the role", slug=True),
+        },
     ),
     decisions.DecisionKind(
         "agreement",
@@ -644,6 +651,7 @@ for _kind in [
         "A new version of the team's agreement.",
         _validate_agreement,
         _apply_agreement,
+        texts={"text": decisions.Text("agreement")},
     ),
     decisions.DecisionKind(
         "coach_invite",
@@ -665,6 +673,11 @@ for _kind in [
         "Two teams from one, with members moving.",
         _validate_split,
         _apply_split,
+        texts={
+            "new_name": decisions.Text("name of the new team"),
+            "stays_name": decisions.Text("name the staying team keeps"),
+            "new_slug": decisions.Text("address of the new team", slug=True),
+        },
     ),
 ]:
     decisions.register(_kind)

@@ -10,6 +10,12 @@ docker-compose.yml runs it as its own service) and for a team whenever its pages
 API are read. An objection counts by the time it arrived: the closer waits
 ``SETTLE`` past the window before deciding, and both lock the proposal's row, so an
 objection sent in the window's last second wins over a concurrent close.
+
+Everything written here that the team's invited coaches read (a revision's title,
+purpose, details and payload texts, an objection's reason, a comment) passes the
+team's text checks first (``teams.texts``: the client-data check holds a text that
+seems to identify a client); a held text is a ``ValidationError`` and nothing is
+stored or published. ``confirm_no_client_data`` lets softer findings through.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from teams import access, decisions
+from teams import texts as text_checks
 from teams.errors import Conflict
 from teams.models import Comment, Membership, Person, Proposal, Response, Team
 from teams.services.common import audit, publish_team
@@ -34,6 +41,7 @@ MAX_WINDOW = datetime.timedelta(days=14)
 DEFAULT_WINDOW = datetime.timedelta(hours=72)
 SETTLE = datetime.timedelta(seconds=10)
 LIMITS = {"title": 160, "purpose": 4000, "details": 20000}
+TEXT_LABELS = {"title": "title", "purpose": "purpose", "details": "details"}
 
 
 def proposal_state(proposal: Proposal) -> dict:
@@ -126,6 +134,28 @@ def _clean_all(team, kind, *, text, window, payload, review_date=None):
     return tuple(results)
 
 
+def revision_texts(kind_key: str, text: dict, payload) -> tuple[dict[str, str], dict[str, str]]:
+    """The texts of a revision that the team's coaches read, by field (a payload's
+    as ``payload.<field>``), and how messages name each field."""
+    texts = {name: value for name, value in text.items() if isinstance(value, str)}
+    labels = dict(TEXT_LABELS)
+    kind = decisions.get(kind_key)
+    for name, spec in (kind.texts if kind else {}).items():
+        value = payload.get(name) if isinstance(payload, dict) else None
+        if isinstance(value, str) and value.strip():
+            texts[f"payload.{name}"] = spec.readable(value)
+            labels[f"payload.{name}"] = spec.label
+    return texts, labels
+
+
+def _check_texts(
+    actor: Person, team: Team, texts: dict[str, str], labels: dict[str, str], confirmed
+) -> None:
+    text_checks.check(
+        author=actor, team=team, texts=texts, confirmed=confirmed is True, labels=labels
+    )
+
+
 def _lock(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().select_related("team").get(pk=proposal.pk)
 
@@ -170,6 +200,7 @@ def proposal_raise(
     payload: dict | None = None,
     window: datetime.timedelta | None = None,
     review_date: datetime.date | None = None,
+    confirm_no_client_data: bool = False,
 ) -> Proposal:
     _require_member(actor, team, "raise proposals")
     with transaction.atomic():
@@ -181,6 +212,7 @@ def proposal_raise(
             payload=payload or {},
             review_date=review_date,
         )
+        _check_texts(actor, team, *revision_texts(kind, text, payload), confirm_no_client_data)
         now = timezone.now()
         proposal = Proposal.objects.create(
             team=team,
@@ -203,7 +235,12 @@ def proposal_raise(
 
 
 def proposal_comment(
-    *, actor: Person, proposal: Proposal, body: str, kind: str = "comment"
+    *,
+    actor: Person,
+    proposal: Proposal,
+    body: str,
+    kind: str = "comment",
+    confirm_no_client_data: bool = False,
 ) -> Comment:
     if not access.can_comment(actor, proposal.team):
         raise PermissionDenied("Only the team and the coaches it invited can comment.")
@@ -217,6 +254,10 @@ def proposal_comment(
         proposal = _lock(proposal)
         if proposal.status == Proposal.Status.WITHDRAWN:
             raise ValidationError("This proposal was withdrawn.")
+        label = "question" if kind == Comment.Kind.QUESTION else "comment"
+        _check_texts(
+            actor, proposal.team, {"body": body.strip()}, {"body": label}, confirm_no_client_data
+        )
         comment = Comment.objects.create(
             proposal=proposal, author=actor, kind=kind, body=body.strip()
         )
@@ -257,7 +298,12 @@ def proposal_consent(
 
 
 def proposal_object(
-    *, actor: Person, proposal: Proposal, reason: str, at: datetime.datetime | None = None
+    *,
+    actor: Person,
+    proposal: Proposal,
+    reason: str,
+    at: datetime.datetime | None = None,
+    confirm_no_client_data: bool = False,
 ) -> Response:
     """Object with a reason while the window is open. ``at`` is when the objection
     arrived (the view passes the request's arrival), not when the lock was won."""
@@ -274,6 +320,13 @@ def proposal_object(
             raise ValidationError(
                 "The objection window has closed; objections are taken while it is open."
             )
+        _check_texts(
+            actor,
+            proposal.team,
+            {"reason": reason.strip()},
+            {"reason": "objection"},
+            confirm_no_client_data,
+        )
         response, _ = Response.objects.update_or_create(
             proposal=proposal,
             person=actor,
@@ -322,9 +375,11 @@ def proposal_amend(
     details: str | None = None,
     payload: dict | None = None,
     window: datetime.timedelta | None = None,
+    confirm_no_client_data: bool = False,
 ) -> Proposal:
     """The author amends: open objections count as resolved, the window opens again
-    and the members respond to the new revision."""
+    and the members respond to the new revision. Its texts are checked again, all of
+    them, when any of them is new (``teams.texts``)."""
     _require_member(actor, proposal.team, "amend proposals")
     with transaction.atomic():
         proposal = _lock(proposal)
@@ -343,6 +398,16 @@ def proposal_amend(
             window=proposal.window if window is None else window,
             payload=proposal.payload if payload is None else payload,
         )
+        new_texts, labels = revision_texts(
+            proposal.kind, text, proposal.payload if payload is None else payload
+        )
+        old_texts, _ = revision_texts(
+            proposal.kind,
+            {name: getattr(proposal, name) for name in TEXT_LABELS},
+            proposal.payload,
+        )
+        if any(old_texts.get(name) != value for name, value in new_texts.items()):
+            _check_texts(actor, proposal.team, new_texts, labels, confirm_no_client_data)
         now = timezone.now()
         resolved = proposal.responses.filter(
             revision=proposal.revision, kind=Response.Kind.OBJECTION, state=Response.State.OPEN

@@ -191,3 +191,47 @@ def test_requests_for_help_and_offers(personas, settings, confirm):
             " team Zuid."
         ]
         assert not HelpOffer.objects.exists()
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_a_coachs_pointer_may_not_name_a_client_of_the_team_pointed_to(w, confirm):
+    """The coach knows no client by their work, but knows the teams they point to."""
+    Client.objects.create(team=w.noord, first_name="Gerrit", last_name="Bosch")
+    response = api(w.coach).post(
+        f"/api/v1/practice/notes/{w.question.pk}/pointers",
+        {
+            "team": w.noord.pk,
+            "note": "Ask how Gerrit Bosch's went.",
+            "confirm_no_client_data": confirm,
+        },
+        format="json",
+    )
+    assert refused(response)["note"] == [f"“Gerrit Bosch” in the note {NAME}"]
+    assert not Pointer.objects.exists()
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_the_reason_an_offer_of_help_is_declined_is_held_when_it_names_a_client(
+    personas, settings, confirm
+):
+    """The helper, of another team, reads why the asking team said no."""
+    settings.PHONE_REGION = "GB"
+    with time_machine.travel(MORNING, tick=False):
+        w = build(personas)
+        offer = api(w.cas).post(
+            f"/api/v1/help-requests/{w.request.pk}/offers",
+            {"note": "I can."},
+            format="json",
+            headers={"If-Match": f'"{w.request.version}"'},
+        )
+        assert offer.status_code == 201, offer.json()
+        path = f"/api/v1/help-offers/{offer.json()['id']}/decline"
+        sent = {"reason": "Mrs Jansen wants us only.", "confirm_no_client_data": confirm}
+        response = api(w.ben).post(path, sent, format="json", headers={"If-Match": '"1"'})
+        assert refused(response)["reason"] == [f"“Mrs Jansen” in the reason {NAME}"]
+        assert HelpOffer.objects.get().status == HelpOffer.Status.OFFERED
+        done = api(w.ben).post(
+            path, {"reason": "Covered after all."}, format="json", headers={"If-Match": '"1"'}
+        )
+        assert done.status_code == 200, done.json()
+        assert HelpOffer.objects.get().reason == "Covered after all."

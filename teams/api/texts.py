@@ -1,5 +1,8 @@
-"""The privacy check in the API: the field that confirms softer hits, and the 400 a
-held text answers (one shape for every endpoint that writes a text the network reads)."""
+"""Texts held by a check (the client-data check, ``coordination.privacy``, through
+``teams.texts`` for a team's decisions) in the API: the field that confirms softer
+hits, and the 400 a held text answers. One shape for every endpoint that writes a
+text other teams or a team's coaches read; it lives here, in the base layer, so every
+app's API can use it."""
 
 from __future__ import annotations
 

@@ -207,7 +207,7 @@ def caches(url: str, *, prefix: str = "kith", timeout: int = 3, folder: Path | N
         return {
             "default": {
                 "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                "LOCATION": str(folder / "kith-cache" / prefix),
+                "LOCATION": str(folder / prefix),
             }
         }
     return {

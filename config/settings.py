@@ -65,7 +65,14 @@ try:
     # Readiness (/readyz) calls the tick late when its last pass finished longer ago
     # than this (it runs every 15 s; a pass that sends digests can take a while).
     TICK_MAX_AGE = env_int("KITH_TICK_MAX_AGE", 300, minimum=30)
-    CACHES = caches(REDIS_URL, prefix=KITH_CHANNEL_PREFIX, timeout=REDIS_TIMEOUT, folder=BASE_DIR)
+    # The cache holds the counts of failed sign-ins: Redis with REDIS_URL, else files
+    # in KITH_CACHE_DIR, which management commands read too (config.env.caches).
+    CACHES = caches(
+        REDIS_URL,
+        prefix=env_str("KITH_CACHE_PREFIX", KITH_CHANNEL_PREFIX),
+        timeout=REDIS_TIMEOUT,
+        folder=Path(env_str("KITH_CACHE_DIR", str(BASE_DIR / "kith-cache"))),
+    )
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)
     # Sockets of one process opening at once (their database trips), and how long

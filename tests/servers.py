@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -141,7 +142,13 @@ class Servers:
     """Starts daphne processes on demand; ``stop_all`` ends every one it started."""
 
     def __init__(self, env: dict[str, str], log_dir: Path):
-        self.env = env
+        # A cache of their own (the counts of failed sign-ins), so no test's guesses
+        # lock out another's sign-ins, in files or in a Redis shared by the run.
+        self.env = {
+            "KITH_CACHE_DIR": str(log_dir / "cache"),
+            "KITH_CACHE_PREFIX": f"kith-test-{uuid.uuid4().hex[:12]}",
+            **env,
+        }
         self.log_dir = log_dir
         self.started: list[Daphne] = []
 

@@ -252,7 +252,7 @@ class TestCredentialSettings:
 
     def test_redis_url_shares_the_cache_between_processes(self):
         # Unset: files in the project folder, which a management command reads too.
-        local = env.caches("", prefix="kith", folder=Path("/srv/kith"))["default"]
+        local = env.caches("", prefix="kith", folder=Path("/srv/kith/kith-cache"))["default"]
         assert local == {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": "/srv/kith/kith-cache/kith",

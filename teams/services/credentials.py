@@ -133,6 +133,15 @@ def credentials_ended(*, person: Person, reason: str) -> int:
 
 def signed_out(sender, request, user, **kwargs) -> None:
     """``user_logged_out`` receiver: the page's session ended (sign out, or a session
-    past its deadline); the person's open sockets re-check theirs."""
-    if user is not None and getattr(user, "pk", None) is not None:
-        notify_access_changed(user.pk)
+    past its deadline); the person's open sockets re-check theirs.
+
+    Django sends the signal before it deletes the session, and a socket rung at once
+    (in another process, in a millisecond) would find the session still there and
+    stay open: so the session is ended here first (Django's own flush after this
+    finds nothing left to delete), then the sockets are rung."""
+    if user is None or getattr(user, "pk", None) is None:
+        return
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.flush()
+    notify_access_changed(user.pk)

@@ -241,3 +241,23 @@ def test_signing_out_rings_the_persons_sockets(
     assert response.status_code == 302
     assert rung(captured_sends) == [f"s.person.{personas.ana.pk}"]
     assert not signed_in(browser)
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a server runs: rung at once
+def test_the_sockets_are_rung_only_once_the_session_is_gone(personas, monkeypatch):
+    """A socket rung checks its session at once, perhaps in another process: had the
+    ring gone out while the session was still stored, the socket would stay open."""
+    from django.contrib.sessions.models import Session
+
+    from coordination import events
+
+    browser = browser_of(personas.ana)
+    key = browser.session.session_key
+    stored_when_rung = []
+    monkeypatch.setattr(
+        events,
+        "_send_all",
+        lambda messages: stored_when_rung.append(Session.objects.filter(session_key=key).exists()),
+    )
+    assert browser.post("/logout/").status_code == 302
+    assert stored_when_rung == [False]

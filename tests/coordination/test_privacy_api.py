@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import pytest
 import time_machine
-from rest_framework.test import APIClient
 
 from care.models import Client
 from coordination.models import HelpOffer, HelpRequest
 from coordination.practice.models import Answer, Comment, Note, Pointer, Tag
+from tests import doors
 from tests.care.jansen import jansen_with_family
 from tests.coordination.test_help import MORNING, build
 from tests.coordination.test_practice import ask, write
+from tests.doors import api
 from tests.frontend.omaha import ensure_omaha_reference
 
 pytestmark = pytest.mark.django_db
@@ -29,18 +30,8 @@ HELD_SOFT = "Not published yet: check what is marked."
 NAME = "looks like the name of a client of team Noord."
 
 
-def api(person) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(person)
-    return client
-
-
 def refused(response, message: str = HELD) -> dict:
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert set(body) == {"message", "extra"}
-    assert body["message"].startswith(message), body
-    return body["extra"]["fields"]
+    return doors.refused(response, message)
 
 
 @pytest.fixture

@@ -7,32 +7,20 @@ lose it); a box to confirm only when every reason allows it."""
 from __future__ import annotations
 
 import datetime
-import html as html_lib
 
 import pytest
-from django.test import Client as Browser
 from django.utils import timezone
 
 from teams import services
 from teams.models import Comment, Proposal, Response
+from tests.doors import page_text
+from tests.doors import pages as browser
 from tests.teams.test_decision_privacy import bosch, invite_coach
 
 pytestmark = pytest.mark.django_db
 
 CONFIRM_BOX = 'name="confirm_no_client_data"'
 NAME = "looks like the name of a client of team Noord."
-
-
-def browser(person, *, js: bool) -> Browser:
-    b = Browser()
-    b.force_login(person)
-    if js:
-        b.defaults["HTTP_HX_REQUEST"] = "true"
-    return b
-
-
-def page_text(response) -> str:
-    return html_lib.unescape(response.content.decode())
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ redirect that would lose it); a box to confirm only when every reason allows it.
 
 from __future__ import annotations
 
-import html as html_lib
-
 import pytest
 import time_machine
-from django.test import Client as Browser
 
 from care.models import Client
 from coordination.models import HelpOffer, HelpRequest
@@ -18,23 +15,13 @@ from coordination.practice.models import Answer, Comment, Note, Pointer
 from tests.care.jansen import jansen_with_family
 from tests.coordination.test_help import MORNING, build
 from tests.coordination.test_practice import ask, write
+from tests.doors import page_text
+from tests.doors import pages as browser
 from tests.frontend.omaha import ensure_omaha_reference
 
 pytestmark = pytest.mark.django_db
 
 CONFIRM_BOX = 'name="confirm_no_client_data"'
-
-
-def browser(person, *, js: bool = True) -> Browser:
-    b = Browser()
-    b.force_login(person)
-    if js:
-        b.defaults["HTTP_HX_REQUEST"] = "true"
-    return b
-
-
-def page_text(response) -> str:
-    return html_lib.unescape(response.content.decode())
 
 
 @pytest.fixture

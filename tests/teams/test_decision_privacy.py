@@ -16,13 +16,14 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from rest_framework.test import APIClient
 
 from care.models import Client
 from coordination.events import EventRecord
 from coordination.routing import websocket_urlpatterns
 from teams import services
 from teams.models import Comment, Membership, Proposal, Response
+from tests import doors
+from tests.doors import api
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,20 +42,6 @@ SURNAME = (
     "looks like the surname of a client of team Noord: confirm only if you mean someone"
     " or something else (a colleague, a brand, a place)."
 )
-
-
-def api(person) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(person)
-    return client
-
-
-def refused(response, message: str = HELD) -> dict:
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert set(body) == {"message", "extra"}
-    assert body["message"].startswith(message), body
-    return body["extra"]["fields"]
 
 
 def bosch(team) -> Client:
@@ -89,6 +76,10 @@ def shared_events(w) -> list[tuple[str, dict]]:
         .order_by("seq")
         .values_list("type", "data")
     )
+
+
+def refused(response, message: str = HELD) -> dict:
+    return doors.refused(response, message)
 
 
 @pytest.fixture

@@ -1,0 +1,40 @@
+"""How tests knock at Kith's doors as a person: the API, and pages with or without
+htmx. (Older test modules still carry copies of these; new ones use this.)"""
+
+from __future__ import annotations
+
+import html
+
+from django.test import Client
+from rest_framework.test import APIClient
+
+
+def api(person) -> APIClient:
+    """The API as ``person`` (signed in, no token needed)."""
+    client = APIClient()
+    client.force_authenticate(person)
+    return client
+
+
+def pages(person, *, js: bool = True) -> Client:
+    """Pages as ``person``; with ``js``, every request is an htmx request, as the page's
+    scripts send them."""
+    browser = Client()
+    browser.force_login(person)
+    if js:
+        browser.defaults["HTTP_HX_REQUEST"] = "true"
+    return browser
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def refused(response, message: str) -> dict:
+    """A 400 in the API's error shape whose message starts with ``message``: its field
+    messages."""
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert set(body) == {"message", "extra"}
+    assert body["message"].startswith(message), body
+    return body["extra"]["fields"]

@@ -39,9 +39,11 @@ run: $(VENV)/.run-installed
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	@DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Kith is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@DEBUG=1 $(PY) manage.py tick --every 15 & tick=$$!; \
+	@KITH_SITE_URL=$${KITH_SITE_URL:-http://$(HOST):$(PORT)} DEBUG=1 \
+	  $(PY) manage.py tick --every 15 & tick=$$!; \
 	trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	KITH_SITE_URL=$${KITH_SITE_URL:-http://$(HOST):$(PORT)} DEBUG=1 \
+	  $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 # Debian's Chromium drives the browser tests; Playwright cannot download browsers here.
 browser:
@@ -74,6 +76,7 @@ lint: $(VENV)/.dev-installed
 	DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} ALLOWED_HOSTS=kith.example \
+	  KITH_SITE_URL=https://kith.example \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 lock: | $(PY)

@@ -11,7 +11,7 @@ the server starts, because daphne runs no system checks of its own.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 WEAK_PREFIX = "django-insecure"
 
@@ -48,3 +48,17 @@ def production_problems() -> list[tuple[str, str]]:
 def check_production(app_configs=None, **kwargs):
     hint = "Set it in the environment (README, Configuration), or DEBUG=1 for development."
     return [Error(reason, hint=hint, id=check_id) for check_id, reason in production_problems()]
+
+
+@register("kith", deploy=True)
+def check_site_url(app_configs=None, **kwargs):
+    if settings.DEBUG or settings.SITE_URL:
+        return []
+    return [
+        Warning(
+            "KITH_SITE_URL is not set: links in Kith's mail (invitations, password "
+            "resets, digests) would be paths without the site's address",
+            hint="Set it to the address people open, e.g. https://kith.example.org.",
+            id="kith.W001",
+        )
+    ]

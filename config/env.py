@@ -84,6 +84,25 @@ def env_region(name: str, default: str) -> str:
     return value
 
 
+def env_site_url(name: str, default: str) -> str:
+    """The deployment's own address (``https://kith.example.org``, maybe with a path
+    prefix), without a trailing slash: mail links are built on it."""
+    raw = os.environ.get(name)
+    value = (raw if raw is not None and raw.strip() else default).strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{name}={raw!r} is not the site's address (e.g. https://kith.example.org)"
+        )
+    try:
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} has a malformed port") from None
+    return value.rstrip("/")
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -24,6 +24,7 @@ from config.env import (
     env_int,
     env_list,
     env_region,
+    env_site_url,
     env_str,
     mailers,
 )
@@ -85,6 +86,8 @@ try:
     # ends: a safety net for an ending nobody rang.
     LIVE_RECHECK_EVERY = env_int("KITH_LIVE_RECHECK_EVERY", 900, minimum=5)
     MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
+    # The deployment's own address: every link in Kith's mail starts with it.
+    SITE_URL = env_site_url("KITH_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
     # What an operator sees (README, "Logs, errors and metrics").
     LOG_FORMAT = env_choice("KITH_LOG_FORMAT", logs.LOG_FORMATS, "plain" if DEBUG else "json")

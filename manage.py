@@ -6,7 +6,15 @@ import sys
 
 # Commands that talk to the database or Redis check them first, so a wrong URL or a
 # service that is down gives one line naming the variable, not a traceback.
-PREFLIGHT_COMMANDS = {"migrate", "seed_demo", "runserver", "tick"}
+PREFLIGHT_COMMANDS = {
+    "migrate",
+    "seed_demo",
+    "runserver",
+    "tick",
+    "found_network",
+    "found_team",
+    "invite_operator",
+}
 
 
 def main() -> None:

@@ -119,6 +119,8 @@ try:
     SESSION_IDLE_HOURS = env_int("KITH_SESSION_IDLE_HOURS", 12, minimum=1)
     SESSION_MAX_DAYS = env_int("KITH_SESSION_MAX_DAYS", 7, minimum=1, maximum=366)
     API_TOKEN_DAYS = env_int("KITH_TOKEN_DAYS", 90, minimum=1, maximum=3650)
+    # How long an invitation's link works (a resend starts the days again).
+    INVITATION_DAYS = env_int("KITH_INVITATION_DAYS", 14, minimum=1, maximum=90)
 except ConfigError as exc:
     raise SystemExit(f"Kith cannot start: {exc}") from None
 
@@ -216,6 +218,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The languages a team or a person may choose (Kith's own texts are translated as
+# they come; a team's choice is kept for its mail and pages).
+LANGUAGES = [("en-gb", "English"), ("nl", "Nederlands")]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
-from frontend.views import account, figures, portal, practice, quality
+from frontend.views import account, figures, invitations, ops, portal, practice, quality
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +20,21 @@ urlpatterns = [
         account.account_sign_out_everywhere,
         name="account-sign-out-everywhere",
     ),
+    path("invitations/<str:token>/", invitations.invitation_page, name="invitation"),
+    path(
+        "invitations/<id:pk>/<slug:action>/",
+        invitations.invitation_action,
+        name="invitation-action",
+    ),
+    path("ops/", ops.ops_home, name="ops"),
+    path("ops/teams/new/", ops.ops_team_found, name="ops-team-found"),
+    path("ops/operators/new/", ops.ops_operator_invite, name="ops-operator-invite"),
     path("teams/<slug:slug>/", views.team_home, name="team-home"),
+    path(
+        "teams/<slug:slug>/invitations/",
+        invitations.team_invitations,
+        name="team-invitations",
+    ),
     path("teams/<slug:slug>/details/", views.team_details, name="team-details"),
     path("teams/<slug:slug>/activity/", views.team_activity, name="team-activity"),
     path("teams/<slug:slug>/sections/<slug:name>/", views.team_section, name="team-section"),

@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -22,6 +23,7 @@ class Person(AbstractUser):
         COACH = "coach", "Coach"
         INSPECTOR = "inspector", "Inspector"
         PORTAL = "portal", "Client or network member"
+        OPERATOR = "operator", "Operator"
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MEMBER)
     preferred_name = models.CharField(max_length=80, blank=True)
@@ -32,6 +34,13 @@ class Person(AbstractUser):
     class Meta:
         verbose_name = "person"
         verbose_name_plural = "people"
+        constraints = [
+            # One account per address: an invitation to an address with an account
+            # links that account, and a reset or an email change finds one person.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="one_person_per_email"
+            ),
+        ]
 
     @property
     def display_name(self) -> str:
@@ -135,6 +144,24 @@ def person_display_name(preferred_name: str, first_name: str, last_name: str, us
     return preferred_name or f"{first_name} {last_name}".strip() or username
 
 
+class Network(models.Model):
+    """The network of teams this deployment serves: founded once by its operator
+    (``manage.py found_network``). One row; it names the service in pages and mail."""
+
+    name = models.CharField(max_length=120)
+    founded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="one_network")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> Network | None:
+        return cls.objects.filter(pk=1).first()
+
+
 class Team(models.Model):
     """A self-managing neighbourhood team."""
 
@@ -145,6 +172,10 @@ class Team(models.Model):
     postcodes = models.CharField(max_length=200, blank=True, help_text="Postcode areas.")
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    # The team's locale: the language its pages and mail speak by default, and the
+    # time zone its days are counted in. Choices come from settings.
+    language = models.CharField(max_length=12, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
     size_norm = models.PositiveSmallIntegerField(
         default=12, help_text="Kith suggests a split when the team grows past this."
     )
@@ -509,3 +540,76 @@ class ApiToken(models.Model):
 
     def active_at(self, moment) -> bool:
         return self.revoked is None and self.expires > moment
+
+
+class Invitation(models.Model):
+    """Someone asked in by email, for one purpose: to found a team, to join one by its
+    admit decision, to see their own record or a client's as the client chose.
+
+    The link in the mail is signed and carries a nonce whose digest alone is kept: it
+    works once, until ``expires_at``, and a resend replaces it (the old link stops).
+    Accepting creates the invitee's account, or links the one their address already
+    has, and then does what the invitation is for (``teams.invitations``). Never
+    deleted: accepted, withdrawn and expired invitations stay as history."""
+
+    purpose = models.CharField(max_length=40)
+    email = models.EmailField()
+    name = models.CharField(max_length=120, blank=True, help_text="How the inviter named them.")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="invitations"
+    )
+    # The id of what it is for in the purpose's own app (a client, a network entry).
+    target = models.PositiveBigIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    # purpose, team and target in one value, so one open invitation per address and
+    # purpose is a plain unique constraint on every database.
+    key = models.CharField(max_length=80, editable=False)
+    invited_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    why = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    nonce_digest = models.CharField(max_length=64, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_count = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="invitations_accepted"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["team", "accepted_at", "withdrawn_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "key",
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
+                name="one_open_invitation_per_purpose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} invitation to {self.email}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.withdrawn_at is None
+
+    def status(self, now=None) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "open"

@@ -7,7 +7,7 @@ import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from teams.models import ApiToken, Membership, Person, Team
+from teams.models import ApiToken, Invitation, Membership, Person, Team
 
 
 def teams_of(person: Person) -> QuerySet[Team]:
@@ -225,6 +225,18 @@ def coach_candidates(team: Team) -> QuerySet[Person]:
         Person.objects.filter(is_active=True, kind=Person.Kind.COACH)
         .exclude(coach_terms__team=team, coach_terms__ended__isnull=True)
         .order_by("first_name", "last_name", "username")
+    )
+
+
+def invitations_of(team: Team, *, limit: int = 200) -> QuerySet[Invitation]:
+    """The invitations the team sent (founding, admission, its clients' accounts),
+    newest first."""
+    from teams import invitations as registry
+
+    return (
+        Invitation.objects.filter(team=team, purpose__in=registry.team_purposes())
+        .select_related("team", "invited_by", "accepted_by", "decision")
+        .order_by("-created", "-id")[:limit]
     )
 
 

@@ -5,6 +5,7 @@ Modules: ``details`` (contact and patch), ``proposals`` (consent decisions),
 ``credentials`` (API tokens, sessions, what a password change ends).
 """
 
+from teams.services import founding as _founding  # noqa: F401  (registers purposes)
 from teams.services.common import audit
 from teams.services.credentials import (
     person_sign_out_everywhere,

@@ -23,6 +23,7 @@ from teams import access, decisions
 from teams.models import (
     Agreement,
     CoachTerm,
+    Invitation,
     Membership,
     Person,
     Proposal,
@@ -130,6 +131,10 @@ def _apply_general(proposal: Proposal) -> dict:
 
 
 def _validate_admit(team: Team, payload: dict) -> dict:
+    """Someone with an account (``person``), or an address (``email``, maybe with a
+    ``name``): adoption admits the account the address has, or invites the address."""
+    if payload.get("person") in (None, "") and payload.get("email") not in (None, ""):
+        return _validate_admit_email(team, payload)
     person_id = _int(payload, "person")
     person = Person.objects.filter(pk=person_id, is_active=True).first()
     if person is None or not access.may_join_teams(person):
@@ -139,9 +144,52 @@ def _validate_admit(team: Team, payload: dict) -> dict:
     return {"person": person_id}
 
 
+def _validate_admit_email(team: Team, payload: dict) -> dict:
+    from teams.services.invitations import account_for, normal_email
+
+    if not isinstance(payload.get("email"), str):
+        raise ValidationError({"email": ["Enter a valid email address."]})
+    email = normal_email(payload["email"])
+    name = _text(payload, "name", limit=120, required=False)
+    account = account_for(email)
+    if account is not None:
+        if not account.is_active or not access.may_join_teams(account):
+            raise ValidationError(
+                {"email": [f"{email} has a Kith account that is not a nurse's or carer's."]}
+            )
+        if Membership.objects.current().filter(team=team, person=account).exists():
+            raise ValidationError({"email": ["Already a member of this team."]})
+    if Invitation.objects.filter(
+        key=f"admit:{team.pk}:",
+        email__iexact=email,
+        accepted_at__isnull=True,
+        withdrawn_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists():
+        raise ValidationError({"email": [f"{email} has been invited to the team already."]})
+    return {"email": email, "name": name}
+
+
 def _apply_admit(proposal: Proposal) -> dict:
     team = proposal.team
-    person = Person.objects.get(pk=proposal.payload["person"])
+    if proposal.payload.get("email") and not proposal.payload.get("person"):
+        from teams.services.invitations import account_for, invitation_create
+
+        email = proposal.payload["email"]
+        account = account_for(email)
+        if account is None:
+            invitation, _ = invitation_create(
+                actor=None,
+                purpose="admit",
+                email=email,
+                name=proposal.payload.get("name", ""),
+                team=team,
+                decision=proposal,
+            )
+            return {"invitation": invitation.pk, "summary": f"{email} was invited to join"}
+        person = account
+    else:
+        person = Person.objects.get(pk=proposal.payload["person"])
     membership = Membership.objects.create(
         team=team, person=person, joined=timezone.localdate(), admitted_by=proposal
     )

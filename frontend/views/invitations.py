@@ -1,0 +1,133 @@
+"""Invitations: the page a link in the mail opens, and a team's list of the
+invitations it sent (resend, withdraw).
+
+The invitee has no account yet: the page is open to anyone holding the link, shows
+what the invitation is for and asks for a name, a username and a password; an
+address with an account signs in and accepts. Accepting signs the person in and
+lands on their home page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from frontend.views.common import team_or_404
+from teams import selectors
+from teams.models import Invitation
+from teams.services import invitations as service
+
+SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+ACCOUNT_FIELDS = ("first_name", "last_name", "username", "password")
+
+
+def _suggested_username(email: str) -> str:
+    local = email.split("@", 1)[0]
+    return "".join(c for c in local.lower() if c.isalnum() or c in "._-")[:30]
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = service.invitation_from_link(token)
+    except service.LinkNotValid as exc:
+        status = 404 if exc.invitation is None else 410
+        return render(request, "frontend/invitation.html", {"problem": exc.message}, status=status)
+    account = service.account_for(invitation.email)
+    signed_in = request.user.is_authenticated
+    values = {"username": _suggested_username(invitation.email), "first_name": "", "last_name": ""}
+    if invitation.name:
+        first, _, last = invitation.name.partition(" ")
+        values |= {"first_name": first, "last_name": last}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in ACCOUNT_FIELDS if name != "password"}
+        details = {name: request.POST.get(name, "") for name in ACCOUNT_FIELDS}
+        if not signed_in and request.POST.get("password", "") != request.POST.get("password2", ""):
+            errors["password2"] = ["The two passwords differ."]
+        else:
+            try:
+                _, person, _ = service.invitation_accept(
+                    token=token,
+                    person=request.user if signed_in else None,
+                    details=details,
+                )
+            except service.LinkNotValid as exc:
+                return render(
+                    request, "frontend/invitation.html", {"problem": exc.message}, status=410
+                )
+            except ValidationError as exc:
+                errors = exc.message_dict
+            else:
+                if not signed_in:
+                    login(request, person, backend=SIGN_IN_BACKEND)
+                messages.success(
+                    request,
+                    f"Welcome to Kith: you accepted the invitation {service.describe(invitation)}.",
+                )
+                return redirect("home")
+    context = {
+        "invitation": invitation,
+        "what": service.describe(invitation),
+        "inviter": invitation.invited_by.display_name if invitation.invited_by else "",
+        "account": account,
+        "is_theirs": signed_in and account is not None and account.pk == request.user.pk,
+        "values": values,
+        "errors": errors,
+        "sign_in": f"{reverse('login')}?next={request.path}",
+    }
+    return render(request, "frontend/invitation.html", context, status=400 if errors else 200)
+
+
+# --- a team's invitations ------------------------------------------------------------
+
+
+@login_required
+def team_invitations(request: HttpRequest, slug: str) -> HttpResponse:
+    team = team_or_404(request, slug)
+    rows = list(selectors.invitations_of(team))
+    now = timezone.now()
+    for row in rows:
+        row.state = row.status(now)
+        row.what = service.describe(row) if row.state in {"open", "expired"} else ""
+    context = {"team": team, "invitations": rows, "days": service.invitation_days()}
+    return render(request, "frontend/team_invitations.html", context)
+
+
+def _invitation_or_404(request: HttpRequest, pk: int) -> Invitation:
+    invitation = Invitation.objects.select_related("team").filter(pk=pk).first()
+    if invitation is None or not service.may_manage(request.user, invitation):
+        raise Http404("No such invitation among yours.")
+    return invitation
+
+
+@login_required
+@require_POST
+def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    invitation = _invitation_or_404(request, pk)
+    back = request.POST.get("next") or (
+        reverse("team-invitations", args=[invitation.team.slug]) if invitation.team else "/"
+    )
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/"
+    try:
+        if action == "resend":
+            service.invitation_resend(actor=request.user, invitation=invitation)
+            messages.success(request, f"Invitation sent again to {invitation.email}.")
+        elif action == "withdraw":
+            service.invitation_withdraw(actor=request.user, invitation=invitation)
+            messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+        else:
+            raise Http404("No such action.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        raise Http404(str(exc)) from None
+    return redirect(back)

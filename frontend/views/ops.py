@@ -1,0 +1,136 @@
+"""The operator's area: the network, its teams, founding a new team, and inviting
+another operator. The operator runs the service and has no say in any team: these
+pages found and invite, and the audit records who asked and why.
+
+Only operators (staff) reach it, and only with a two-factor sign-in; everyone else
+gets 404, as for any page that is not theirs.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from teams.models import Invitation, Membership, Network, Team
+from teams.services import founding
+from teams.services import invitations as service
+
+FOUND_FIELDS = (
+    "name",
+    "slug",
+    "town",
+    "patch",
+    "postcodes",
+    "language",
+    "time_zone",
+    "founders",
+    "asked_by",
+    "why",
+)
+
+
+def two_factor_done(request: HttpRequest) -> bool:
+    """Whether this sign-in passed a second factor (django-otp's verified session);
+    true where two-factor is not installed."""
+    verified = getattr(request.user, "is_verified", None)
+    return True if verified is None else bool(verified())
+
+
+def operator_only(view):
+    @login_required
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs):
+        if not founding.is_operator(request.user):
+            raise Http404("No such page.")
+        if not two_factor_done(request):
+            return render(request, "frontend/ops_two_factor.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@operator_only
+def ops_home(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    teams = Team.objects.annotate(
+        members=Count(
+            "memberships",
+            filter=Q(memberships__left__isnull=True)
+            & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=today)),
+        )
+    ).order_by("name")
+    now = timezone.now()
+    waiting = list(
+        Invitation.objects.filter(
+            purpose__in=["founding", "operator"],
+            accepted_at__isnull=True,
+            withdrawn_at__isnull=True,
+        )
+        .select_related("team")
+        .order_by("-created")[:100]
+    )
+    for row in waiting:
+        row.state = row.status(now)
+    context = {
+        "network": Network.current(),
+        "teams": teams,
+        "waiting": waiting,
+        "members_total": Membership.objects.current().count(),
+    }
+    return render(request, "frontend/ops.html", context)
+
+
+@operator_only
+@require_http_methods(["GET", "POST"])
+def ops_team_found(request: HttpRequest) -> HttpResponse:
+    values = dict.fromkeys(FOUND_FIELDS, "")
+    values |= {"language": settings.LANGUAGE_CODE, "time_zone": settings.TIME_ZONE}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in FOUND_FIELDS}
+        try:
+            team, sent = founding.team_found(
+                actor=request.user, **{**values, "founders": [values["founders"]]}
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(
+                request,
+                f"Team {team.name} is founded; {len(sent)} founding member"
+                f"{'s were' if len(sent) != 1 else ' was'} invited by email.",
+            )
+            return redirect("ops")
+    context = {"values": values, "errors": errors, "languages": settings.LANGUAGES}
+    return render(request, "frontend/ops_team_found.html", context, status=400 if errors else 200)
+
+
+@operator_only
+@require_http_methods(["GET", "POST"])
+def ops_operator_invite(request: HttpRequest) -> HttpResponse:
+    values = {"email": "", "why": ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in values}
+        try:
+            founding.operator_invite(actor=request.user, email=values["email"], why=values["why"])
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, f"{values['email']} was invited to be an operator.")
+            return redirect("ops")
+    return render(
+        request,
+        "frontend/ops_operator.html",
+        {"values": values, "errors": errors, "days": service.invitation_days()},
+        status=400 if errors else 200,
+    )

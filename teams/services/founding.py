@@ -1,0 +1,251 @@
+"""Founding: the operator founds the network once and its first teams; a team's
+founders come in by invitation. After that a team runs itself: further members come
+in only by its admit decision (``teams.services.effects``), whose invitation to an
+address without an account is the "admit" purpose below.
+
+The operator runs the service and holds no authority in any team: founding names a
+team's patch, locale and first members, and is recorded with who asked and why (a
+network's own decision, taken outside Kith or in a team's log)."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from coordination.events import notify_access_changed
+from teams import access
+from teams import invitations as registry
+from teams.models import Invitation, Membership, Network, Person, Team
+from teams.services.common import audit, publish_team
+from teams.services.effects import roles_ensure_standard
+from teams.services.invitations import invitation_create, normal_email
+
+MAX_FOUNDERS = 12
+
+
+def is_operator(person: Person) -> bool:
+    return bool(getattr(person, "is_authenticated", False) and person.is_active and person.is_staff)
+
+
+def network_found(*, name: str, operator_email: str) -> tuple[Network, Invitation, str]:
+    """Name the network and invite its first operator; once per deployment."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": ["Name the network."]})
+    if len(name) > Network._meta.get_field("name").max_length:
+        raise ValidationError({"name": ["At most 120 characters."]})
+    with transaction.atomic():
+        if Network.objects.select_for_update().filter(pk=1).exists():
+            raise ValidationError({"name": ["The network was founded already."]})
+        network = Network.objects.create(pk=1, name=name)
+        invitation, token = invitation_create(
+            actor=None, purpose="operator", email=operator_email, why="founding the network"
+        )
+        audit(actor=None, action="network.founded", target=network, data={"name": name})
+    return network, invitation, token
+
+
+def operator_invite(*, actor: Person | None, email: str, why: str = "") -> tuple[Invitation, str]:
+    """Another operator (``actor`` None: from the command line of the server)."""
+    if actor is not None and not is_operator(actor):
+        raise PermissionDenied("Only an operator invites operators.")
+    return invitation_create(actor=actor, purpose="operator", email=email, why=why)
+
+
+def _clean(value: str, field: str, limit: int, *, required: bool = False) -> str:
+    value = " ".join(str(value or "").split()) if field != "patch" else str(value or "").strip()
+    if required and not value:
+        raise ValidationError({field: ["Required."]})
+    if len(value) > limit:
+        raise ValidationError({field: [f"At most {limit} characters."]})
+    return value
+
+
+def team_found(
+    *,
+    actor: Person | None,
+    name: str,
+    founders: list[str],
+    asked_by: str,
+    why: str,
+    town: str = "",
+    patch: str = "",
+    postcodes: str = "",
+    language: str = "",
+    time_zone: str = "",
+    slug: str = "",
+) -> tuple[Team, list[tuple[Invitation, str]]]:
+    """Found a team and invite its founding members; (team, [(invitation, token)]).
+
+    ``actor`` is the operator (None from the server's command line). ``asked_by`` and
+    ``why`` record the network's decision this carries out, in the audit."""
+    if actor is not None and not is_operator(actor):
+        raise PermissionDenied("Only an operator founds a team.")
+    errors: dict[str, list[str]] = {}
+
+    def field(value, key, limit, required=False):
+        try:
+            return _clean(value, key, limit, required=required)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            return ""
+
+    name = field(name, "name", Team._meta.get_field("name").max_length, True)
+    town = field(town, "town", Team._meta.get_field("town").max_length)
+    patch = field(patch, "patch", 2000)
+    postcodes = field(postcodes, "postcodes", Team._meta.get_field("postcodes").max_length)
+    asked_by = field(asked_by, "asked_by", 120, True)
+    why = field(why, "why", 300, True)
+    slug = slugify(slug or name)[:80]
+    if name and not slug:
+        errors["slug"] = ["Give the team an address of letters and digits."]
+    elif slug and Team.objects.filter(slug=slug).exists():
+        errors["slug"] = [f"A team with the address {slug} exists already."]
+    if name and Team.objects.filter(name__iexact=name).exists():
+        errors["name"] = ["A team of this name exists already."]
+    languages = dict(settings.LANGUAGES)
+    language = (language or settings.LANGUAGE_CODE).strip().lower()
+    if language not in languages:
+        errors["language"] = [f"One of {', '.join(languages)}."]
+    time_zone = (time_zone or settings.TIME_ZONE).strip()
+    if time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = ["A time zone such as Europe/London or Europe/Amsterdam."]
+    addresses: list[str] = []
+    bad: list[str] = []
+    for raw in founders:
+        for part in str(raw).replace(";", ",").replace("\n", ",").split(","):
+            if not part.strip():
+                continue
+            try:
+                address = normal_email(part)
+            except ValidationError:
+                bad.append(part.strip())
+                continue
+            if address.lower() not in {a.lower() for a in addresses}:
+                addresses.append(address)
+    if bad:
+        errors["founders"] = [f"Not an email address: {', '.join(bad[:5])}."]
+    elif not addresses:
+        errors["founders"] = ["At least one founding member's email address."]
+    elif len(addresses) > MAX_FOUNDERS:
+        errors["founders"] = [f"At most {MAX_FOUNDERS}: a team grows by its own decisions."]
+    else:
+        for address in addresses:
+            account = Person.objects.filter(email__iexact=address).first()
+            if account is not None and not access.may_join_teams(account):
+                errors.setdefault("founders", []).append(
+                    f"{address} has a Kith account that is not a nurse's or carer's."
+                )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        team = Team.objects.create(
+            name=name,
+            slug=slug,
+            town=town,
+            patch=patch,
+            postcodes=postcodes,
+            language=language,
+            time_zone=time_zone,
+        )
+        roles_ensure_standard(team)
+        sent = [
+            invitation_create(actor=actor, purpose="founding", email=address, team=team, why=why)
+            for address in addresses
+        ]
+        audit(
+            actor=actor,
+            action="team.founded",
+            target=team,
+            data={"asked_by": asked_by, "why": why, "founders": len(addresses)},
+        )
+    return team, sent
+
+
+# --- what accepting does -------------------------------------------------------------
+
+
+def _join(invitation: Invitation, person: Person, *, how: str) -> dict:
+    team = invitation.team
+    if Membership.objects.current().filter(team=team, person=person).exists():
+        return {"team": team.pk, "membership": "already"}
+    membership = Membership.objects.create(
+        team=team, person=person, joined=timezone.localdate(), admitted_by=invitation.decision
+    )
+    audit(
+        actor=person,
+        action=f"membership.{how}",
+        target=membership,
+        data={"invitation": invitation.pk, "decision": invitation.decision_id},
+    )
+    publish_team(
+        team,
+        "membership.changed",
+        {
+            "team": team.pk,
+            "person": person.pk,
+            "change": "admitted",
+            "decision": invitation.decision_id,
+        },
+        actor=person,
+        shared=True,
+    )
+    notify_access_changed(person.pk)
+    return {"team": team.pk, "membership": membership.pk}
+
+
+def _team_may_manage(person: Person, invitation: Invitation) -> bool:
+    return is_operator(person) or access.is_member(person, invitation.team_id)
+
+
+def _team_still_stands(invitation: Invitation) -> str | None:
+    return None if invitation.team_id else "This invitation's team no longer exists."
+
+
+def _become_operator(invitation: Invitation, person: Person) -> dict:
+    # Staff reach the admin; as superuser every model is there to read, and the
+    # admin's own rules (teams.admin) keep it from changing the domain.
+    if not (person.is_staff and person.is_superuser):
+        person.is_staff = person.is_superuser = True
+        person.save(update_fields=["is_staff", "is_superuser"])
+    return {"operator": person.pk}
+
+
+registry.register(
+    registry.Purpose(
+        key="founding",
+        kind=Person.Kind.MEMBER,
+        accept=lambda invitation, person: _join(invitation, person, how="founded"),
+        may_manage=_team_may_manage,
+        describe=lambda invitation: f"to found team {invitation.team.name} in Kith",
+        still_stands=_team_still_stands,
+        team_sends=True,
+    )
+)
+registry.register(
+    registry.Purpose(
+        key="admit",
+        kind=Person.Kind.MEMBER,
+        accept=lambda invitation, person: _join(invitation, person, how="admitted"),
+        may_manage=lambda person, invitation: access.is_member(person, invitation.team_id),
+        describe=lambda invitation: (
+            f"to join team {invitation.team.name} in Kith: the team decided to admit you"
+        ),
+        still_stands=_team_still_stands,
+        team_sends=True,
+    )
+)
+registry.register(
+    registry.Purpose(
+        key="operator",
+        kind=Person.Kind.OPERATOR,
+        accept=_become_operator,
+        may_manage=lambda person, invitation: is_operator(person),
+        describe=lambda invitation: "to run Kith for the network as an operator",
+    )
+)

@@ -206,7 +206,7 @@ def values_from_proposal(proposal) -> dict:
 
 PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {
     "general": (),
-    "admit_member": ("person",),
+    "admit_member": ("person", "email", "name"),
     "remove_member": ("person", "reason", "until"),
     "role_handover": ("role", "person", "starts", "ends", "handover_notes"),
     "role_create": ("name", "description"),
@@ -411,7 +411,21 @@ def kind_fields(team: Team, kind: str, values: dict, errors: dict, roles=None) -
                 v("person", ""),
                 choices=admission_candidates(team),
                 help="Nurses and carers in Kith who are not in this team.",
-            )
+            ),
+            Field(
+                "email",
+                "Or, someone new to Kith: their email address",
+                "email",
+                v("email", ""),
+                help="When the decision is adopted, Kith invites them by email.",
+                attrs={"autocomplete": "off", "autocapitalize": "none", "maxlength": 254},
+            ),
+            Field(
+                "name",
+                "Their name (optional)",
+                value=v("name", ""),
+                attrs={"maxlength": 120},
+            ),
         ]
     elif kind == "remove_member":
         fields = [

@@ -139,7 +139,11 @@ def payload_summary(kind: str, payload: dict, names) -> list[dict]:
     p = payload or {}
     rows: list[tuple[str, str] | tuple[str, str, bool]] = []
     if kind == "admit_member":
-        rows = [("Joins the team", names.person(p.get("person")))]
+        if p.get("email") and not p.get("person"):
+            who = f"{p['name']} ({p['email']})" if p.get("name") else p["email"]
+            rows = [("Invited to join the team", who)]
+        else:
+            rows = [("Joins the team", names.person(p.get("person")))]
     elif kind == "remove_member":
         rows = [("Leaves the team", names.person(p.get("person")))]
         if p.get("until"):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams.api import auth, core, decisions
+from teams.api import auth, core, decisions, invitations
 
 urlpatterns = [
     path("auth/token", auth.TokenView.as_view(), name="api-token"),
@@ -12,6 +12,27 @@ urlpatterns = [
         name="api-sign-out-everywhere",
     ),
     path("me", core.MeView.as_view(), name="api-me"),
+    path("invitations/open", invitations.InvitationOpenView.as_view(), name="api-invitation-open"),
+    path(
+        "invitations/accept",
+        invitations.InvitationAcceptView.as_view(),
+        name="api-invitation-accept",
+    ),
+    path(
+        "invitations/<id:pk>/resend",
+        invitations.InvitationResendView.as_view(),
+        name="api-invitation-resend",
+    ),
+    path(
+        "invitations/<id:pk>/withdraw",
+        invitations.InvitationWithdrawView.as_view(),
+        name="api-invitation-withdraw",
+    ),
+    path(
+        "teams/<id:pk>/invitations",
+        invitations.TeamInvitationsView.as_view(),
+        name="api-team-invitations",
+    ),
     path("teams/", core.TeamListView.as_view(), name="api-teams"),
     path("teams/<id:pk>", core.TeamDetailView.as_view(), name="api-team"),
     path(

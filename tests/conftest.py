@@ -69,6 +69,8 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
 def _test_settings(settings):
     # Production settings redirect to HTTPS (TLS ends at the proxy); tests speak HTTP.
     settings.SECURE_SSL_REDIRECT = False
+    # Mail links are absolute, on the site's own address.
+    settings.SITE_URL = "https://kith.test"
     # A deliberately slow password hash costs 2 s per persona set; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Failed sign-ins are counted in the cache: each test starts with none, in a cache

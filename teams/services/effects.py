@@ -135,6 +135,10 @@ def _validate_admit(team: Team, payload: dict) -> dict:
     ``name``): adoption admits the account the address has, or invites the address."""
     if payload.get("person") in (None, "") and payload.get("email") not in (None, ""):
         return _validate_admit_email(team, payload)
+    if payload.get("email") not in (None, ""):
+        raise ValidationError(
+            {"email": ["Choose someone in Kith or type a new address, not both."]}
+        )
     person_id = _int(payload, "person")
     person = Person.objects.filter(pk=person_id, is_active=True).first()
     if person is None or not access.may_join_teams(person):

@@ -1,0 +1,431 @@
+"""Invitations and founding: the operator founds the network and a team, founders
+accept from the mail, an adopted admit decision invites a new address, and every
+way a link can fail says so and changes nothing."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from coordination.events import EventRecord
+from teams import services
+from teams.models import AuditEntry, Invitation, Membership, Network, Person, Team
+from teams.services import founding
+from teams.services import invitations as service
+from tests.doors import api, page_text, pages
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+LINK = re.compile(r"https?://[^\s\"<>]+/invitations/([^/\s\"<>]+)/")
+GOOD = {"first_name": "Lotte", "last_name": "Smit", "password": "a sturdy pass phrase 42"}
+
+
+def link_in(message) -> str:
+    """The invitation token in a mail, from its text and its HTML alike."""
+    text_tokens = LINK.findall(message.body)
+    html_tokens = LINK.findall(message.alternatives[0].content)
+    assert text_tokens and set(text_tokens) == set(html_tokens)
+    return text_tokens[0]
+
+
+def sent_to(address: str):
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+@pytest.fixture
+def operator(db):
+    return PersonFactory(
+        username="olga", kind=Person.Kind.OPERATOR, is_staff=True, is_superuser=True
+    )
+
+
+def found(actor=None, **overrides):
+    fields = {
+        "name": "West",
+        "founders": ["a@example.org, b@example.org"],
+        "asked_by": "Anna and Bea",
+        "why": "Network meeting of 3 December",
+        "town": "Deventer",
+        "language": "nl",
+        "time_zone": "Europe/Amsterdam",
+    }
+    fields.update(overrides)
+    return founding.team_found(actor=actor, **fields)
+
+
+def accept(token, **details):
+    return service.invitation_accept(token=token, details={**GOOD, **details})
+
+
+# --- founding ---------------------------------------------------------------------------
+
+
+class TestFounding:
+    def test_the_network_is_founded_once_and_its_operator_invited(
+        self, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            network, invitation, token = founding.network_found(
+                name="Buurtzorg Deventer", operator_email="Ops@Example.ORG"
+            )
+        assert Network.current() == network
+        (message,) = mail.outbox
+        assert message.to == ["Ops@example.org"]
+        assert "operator" in message.subject
+        assert link_in(message) == token
+        _, person, _ = accept(token, username="ops")
+        assert person.kind == Person.Kind.OPERATOR and person.is_staff and person.is_superuser
+        assert not person.memberships.exists()
+        with pytest.raises(ValidationError) as refused:
+            founding.network_found(name="Another", operator_email="x@example.org")
+        assert "founded already" in str(refused.value)
+
+    def test_a_team_is_founded_with_its_locale_and_founders_invited(
+        self, operator, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            team, sent = found(operator)
+        assert (team.slug, team.language, team.time_zone) == ("west", "nl", "Europe/Amsterdam")
+        assert set(team.roles.values_list("key", flat=True)) >= {"planner", "mentor"}
+        assert not Membership.objects.filter(team=team).exists()  # nobody until they accept
+        assert {m.to[0] for m in mail.outbox} == {"a@example.org", "b@example.org"}
+        entry = AuditEntry.objects.get(action="team.founded")
+        assert entry.actor == operator
+        assert entry.data == {
+            "asked_by": "Anna and Bea",
+            "why": "Network meeting of 3 December",
+            "founders": 2,
+        }
+        # A founder accepts: she is a member, and the team's stream says so.
+        token = link_in(sent_to("a@example.org")[0])
+        _, anna, _ = accept(token, username="anna", first_name="Anna")
+        assert Membership.objects.current().filter(team=team, person=anna).exists()
+        assert anna.kind == Person.Kind.MEMBER and anna.email == "a@example.org"
+        assert EventRecord.objects.filter(stream=team.stream, type="membership.changed").exists()
+
+    def test_only_an_operator_founds(self, personas):
+        for who in (personas.ana, personas.coach, personas.inspector, personas.mrs_jansen):
+            with pytest.raises(PermissionDenied):
+                found(who)
+        assert not Team.objects.filter(slug="west").exists()
+
+    def test_bad_founding_input_names_each_field_and_founds_nothing(self, operator, personas):
+        with pytest.raises(ValidationError) as refused:
+            founding.team_found(
+                actor=operator,
+                name="Noord",
+                founders=["not-an-address, mrs_jansen@kith.test"],
+                asked_by="",
+                why="",
+                language="fr",
+                time_zone="Mars/Olympus",
+            )
+        errors = refused.value.message_dict
+        assert set(errors) >= {
+            "name",
+            "slug",
+            "founders",
+            "asked_by",
+            "why",
+            "language",
+            "time_zone",
+        }
+        assert Team.objects.count() == 2 and not Invitation.objects.exists()
+        with pytest.raises(ValidationError) as refused:
+            found(operator, founders=["mrs_jansen@kith.test"])
+        assert "not a nurse's or carer's" in str(refused.value)
+        with pytest.raises(ValidationError) as refused:
+            found(operator, founders=[", ".join(f"n{i}@example.org" for i in range(13))])
+        assert "At most 12" in str(refused.value)
+
+    def test_a_founder_with_an_account_signs_in_and_accepts(self, operator, personas):
+        team, sent = found(operator, founders=["cas@kith.test"])
+        ((invitation, token),) = sent
+        with pytest.raises(ValidationError) as refused:
+            accept(token, username="cas2")
+        assert "sign in to accept" in str(refused.value)
+        with pytest.raises(ValidationError) as refused:
+            service.invitation_accept(token=token, person=personas.ana)
+        assert "another account" in str(refused.value)
+        _, person, _ = service.invitation_accept(token=token, person=personas.cas)
+        assert person == personas.cas
+        assert Person.objects.filter(email__iexact="cas@kith.test").count() == 1
+        assert Membership.objects.current().filter(team=team, person=personas.cas).exists()
+
+    def test_the_commands_found_and_print_the_links(self, capsys):
+        call_command("found_network", name="Deventer", operator_email="ops@example.org")
+        call_command(
+            "found_team",
+            name="Oost 2",
+            founders="x@example.org,y@example.org",
+            asked_by="Xandra",
+            why="New estate east of the river",
+        )
+        out = capsys.readouterr().out
+        assert out.count("/invitations/") == 3
+        team = Team.objects.get(slug="oost-2")
+        assert AuditEntry.objects.filter(
+            action="team.founded", actor=None, target=f"teams.team:{team.pk}"
+        ).exists()
+        with pytest.raises(CommandError, match="asked_by: Required"):
+            call_command("found_team", name="Z", founders="z@example.org", asked_by=" ", why="w")
+
+
+# --- links ------------------------------------------------------------------------------
+
+
+class TestLinks:
+    def test_a_link_works_once(self, operator):
+        _, [(_, token), _] = found(operator)
+        accept(token, username="anna")
+        with pytest.raises(service.LinkNotValid, match="accepted already"):
+            accept(token, username="anna2")
+        assert Person.objects.filter(email__iexact="a@example.org").count() == 1
+
+    def test_an_expired_link_is_refused_and_a_resend_gives_a_new_one(self, operator):
+        _, [(invitation, token), _] = found(operator)
+        later = invitation.expires_at + datetime.timedelta(seconds=1)
+        with time_machine.travel(later, tick=False):
+            with pytest.raises(service.LinkNotValid, match="expired"):
+                accept(token, username="anna")
+            _, fresh = service.invitation_resend(actor=operator, invitation=invitation)
+            with pytest.raises(service.LinkNotValid, match="newer invitation"):
+                accept(token, username="anna")
+            accept(fresh, username="anna")
+        assert Invitation.objects.get(pk=invitation.pk).send_count == 2
+
+    def test_a_withdrawn_link_is_refused(self, operator):
+        _, [(invitation, token), _] = found(operator)
+        service.invitation_withdraw(actor=operator, invitation=invitation)
+        with pytest.raises(service.LinkNotValid, match="withdrawn"):
+            accept(token, username="anna")
+        assert not Person.objects.filter(username="anna").exists()
+
+    @pytest.mark.parametrize(
+        "token",
+        ["nonsense", "WzEsIngiXQ:1xaPhU:forged-signature", "", "a" * 300],
+    )
+    def test_a_forged_link_is_refused(self, operator, token):
+        found(operator)
+        with pytest.raises(service.LinkNotValid, match="not a Kith invitation"):
+            accept(token, username="anna")
+
+    def test_an_address_already_invited_is_refused_until_it_expires(self, operator):
+        team, [(invitation, _), _] = found(operator)
+        with pytest.raises(ValidationError, match="invited already"):
+            service.invitation_create(
+                actor=operator, purpose="founding", email="A@example.org", team=team
+            )
+        with time_machine.travel(invitation.expires_at + datetime.timedelta(minutes=1), tick=False):
+            again, _ = service.invitation_create(
+                actor=operator, purpose="founding", email="a@example.org", team=team
+            )
+        assert Invitation.objects.get(pk=invitation.pk).withdrawn_at is not None
+        assert again.pk != invitation.pk
+
+    def test_bad_account_details_make_nothing_and_keep_the_link(self, operator, personas):
+        _, [(_, token), _] = found(operator)
+        with pytest.raises(ValidationError) as refused:
+            service.invitation_accept(
+                token=token,
+                details={"username": "ana", "first_name": "", "password": "12345678"},
+            )
+        errors = refused.value.message_dict
+        assert set(errors) == {"username", "first_name", "password"}
+        assert "taken" in errors["username"][0]
+        assert not Person.objects.filter(email__iexact="a@example.org").exists()
+        accept(token, username="anna")  # the link still works
+
+    def test_a_portal_address_cannot_take_a_team_invitation(self, operator, personas):
+        team = found(operator)[0]
+        with pytest.raises(ValidationError, match="another kind"):
+            service.invitation_create(
+                actor=operator, purpose="founding", email="mrs_jansen@kith.test", team=team
+            )
+
+    def test_who_may_resend_and_withdraw(self, operator, personas):
+        team, [(invitation, _), _] = found(operator)
+        for who in (personas.ana, personas.coach, personas.inspector, personas.mrs_jansen):
+            with pytest.raises(PermissionDenied):
+                service.invitation_withdraw(actor=who, invitation=invitation)
+        assert Invitation.objects.get(pk=invitation.pk).is_open
+
+
+# --- admission by address ------------------------------------------------------------
+
+
+def admit(personas, payload):
+    proposal = services.proposal_raise(
+        actor=personas.ana,
+        team=personas.noord,
+        kind="admit_member",
+        title="Welcome Lotte",
+        purpose="We need a night nurse.",
+        payload=payload,
+    )
+    services.proposal_consent(actor=personas.ben, proposal=proposal)
+    with time_machine.travel(
+        proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1), tick=False
+    ):
+        services.proposals_close_due()
+    proposal.refresh_from_db()
+    return proposal
+
+
+class TestAdmitByAddress:
+    def test_an_adopted_admit_decision_invites_an_address_without_an_account(
+        self, personas, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            proposal = admit(personas, {"email": "lotte@example.org", "name": "Lotte Smit"})
+        assert proposal.status == "adopted"
+        invitation = Invitation.objects.get(purpose="admit", email="lotte@example.org")
+        assert invitation.decision == proposal and invitation.team == personas.noord
+        assert proposal.outcome["invitation"] == invitation.pk
+        assert not Membership.objects.filter(person__email="lotte@example.org").exists()
+        (message,) = sent_to("lotte@example.org")
+        assert "team Noord" in message.body and "decided to admit you" in message.body
+        _, lotte, _ = accept(link_in(message), username="lotte")
+        membership = Membership.objects.current().get(team=personas.noord, person=lotte)
+        assert membership.admitted_by == proposal
+
+    def test_an_address_with_an_account_is_admitted_at_once(self, personas):
+        proposal = admit(personas, {"email": "CAS@kith.test"})
+        assert proposal.status == "adopted"
+        assert (
+            Membership.objects.current().filter(team=personas.noord, person=personas.cas).exists()
+        )
+        assert not Invitation.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("payload", "field", "message"),
+        [
+            ({"email": "not an address"}, "email", "valid email"),
+            ({"email": "mrs_jansen@kith.test"}, "email", "not a nurse's or carer's"),
+            ({"email": "ben@kith.test"}, "email", "Already a member"),
+            ({"email": "x@example.org", "person": "1"}, "email", "not both"),
+            ({"email": "x@example.org", "name": "x" * 121}, "name", "At most 120"),
+        ],
+    )
+    def test_bad_addresses_are_refused_when_raised(self, personas, payload, field, message):
+        with pytest.raises(ValidationError) as refused:
+            services.proposal_raise(
+                actor=personas.ana,
+                team=personas.noord,
+                kind="admit_member",
+                title="Welcome",
+                purpose="Because.",
+                payload=payload,
+            )
+        assert message in " ".join(refused.value.message_dict[f"payload.{field}"])
+
+
+# --- pages and API ------------------------------------------------------------------------
+
+
+class TestDoors:
+    def test_the_link_page_makes_the_account_and_signs_in(self, operator):
+        _, [(_, token), _] = found(operator)
+        browser = Client()
+        url = reverse("invitation", args=[token])
+        page = browser.get(url)
+        assert page.status_code == 200
+        assert "to found team West" in page_text(page)
+        refused = browser.post(url, {**GOOD, "username": "anna", "password2": "different"})
+        assert refused.status_code == 400 and "differ" in page_text(refused)
+        done = browser.post(url, {**GOOD, "username": "anna", "password2": GOOD["password"]})
+        assert done.status_code == 302
+        assert browser.get(reverse("home")).status_code == 302  # one team: its home
+        assert browser.get(url).status_code == 410
+
+    def test_a_forged_link_page_is_404(self, db):
+        assert Client().get(reverse("invitation", args=["forged"])).status_code == 404
+
+    def test_the_team_lists_resends_and_withdraws_its_invitations(self, personas, outsiders):
+        admit(personas, {"email": "lotte@example.org"})
+        invitation = Invitation.objects.get()
+        url = reverse("team-invitations", args=["noord"])
+        page = pages(personas.ben, js=False).get(url)
+        assert page.status_code == 200 and "lotte@example.org" in page_text(page)
+        for who in outsiders.values():
+            assert pages(who, js=False).get(url).status_code == 404
+            action = reverse("invitation-action", args=[invitation.pk, "withdraw"])
+            assert pages(who, js=False).post(action).status_code == 404
+        assert Invitation.objects.get().is_open
+        resend = reverse("invitation-action", args=[invitation.pk, "resend"])
+        assert pages(personas.ben, js=False).post(resend).status_code == 302
+        assert Invitation.objects.get().send_count == 2
+
+    def test_the_api_opens_and_accepts_a_link(self, operator):
+        _, [(_, token), _] = found(operator)
+        anonymous = api(None)
+        anonymous.force_authenticate(None)
+        opened = anonymous.post(reverse("api-invitation-open"), {"token": token}, format="json")
+        assert opened.status_code == 200 and opened.json()["has_account"] is False
+        bad = anonymous.post(
+            reverse("api-invitation-accept"),
+            {"token": token, "username": "anna", "password": "1"},
+            format="json",
+        )
+        assert bad.status_code == 400 and "password" in bad.json()["extra"]["fields"]
+        done = anonymous.post(
+            reverse("api-invitation-accept"),
+            {"token": token, "username": "anna", **GOOD},
+            format="json",
+        )
+        assert done.status_code == 201 and done.json()["created_account"] is True
+        again = anonymous.post(reverse("api-invitation-accept"), {"token": token}, format="json")
+        assert again.status_code == 410
+        forged = anonymous.post(reverse("api-invitation-open"), {"token": "x"}, format="json")
+        assert forged.status_code == 404
+
+    def test_the_api_lists_a_teams_invitations_to_its_members_only(self, personas, outsiders):
+        admit(personas, {"email": "lotte@example.org"})
+        url = reverse("api-team-invitations", args=[personas.noord.pk])
+        listed = api(personas.ben).get(url)
+        assert listed.status_code == 200
+        assert [row["email"] for row in listed.json()] == ["lotte@example.org"]
+        assert listed.json()[0]["status"] == "open"
+        pk = listed.json()[0]["id"]
+        for who in outsiders.values():
+            assert api(who).get(url).status_code == 404
+            assert api(who).post(reverse("api-invitation-withdraw", args=[pk])).status_code == 404
+        withdrawn = api(personas.ben).post(reverse("api-invitation-withdraw", args=[pk]))
+        assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+        again = api(personas.ben).post(reverse("api-invitation-withdraw", args=[pk]))
+        assert again.status_code == 400
+
+    def test_the_operator_area_is_the_operators_alone(self, operator, personas, outsiders):
+        for who in [personas.ana, *outsiders.values()]:
+            assert pages(who, js=False).get(reverse("ops")).status_code == 404
+            assert (
+                pages(who, js=False).post(reverse("ops-team-found"), {"name": "X"}).status_code
+                == 404
+            )
+        browser = pages(operator, js=False)
+        assert browser.get(reverse("ops")).status_code == 200
+        refused = browser.post(reverse("ops-team-found"), {"name": "West"})
+        assert refused.status_code == 400 and "Required" in page_text(refused)
+        done = browser.post(
+            reverse("ops-team-found"),
+            {
+                "name": "West",
+                "founders": "a@example.org\nb@example.org",
+                "asked_by": "Anna",
+                "why": "Network meeting",
+                "language": "en-gb",
+                "time_zone": "Europe/London",
+            },
+        )
+        assert done.status_code == 302
+        assert Invitation.objects.filter(purpose="founding", team__slug="west").count() == 2
+        assert "a@example.org" in page_text(browser.get(reverse("ops")))

@@ -211,7 +211,7 @@ PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {
     "role_handover": ("role", "person", "starts", "ends", "handover_notes"),
     "role_create": ("name", "description"),
     "agreement": ("text",),
-    "coach_invite": ("coach", "ends"),
+    "coach_invite": ("coach", "email", "name", "ends"),
     "coach_end": ("coach",),
     "team_split": ("new_name", "stays_name"),
     "quality_publication": ("snapshot",),
@@ -474,6 +474,15 @@ def kind_fields(team: Team, kind: str, values: dict, errors: dict, roles=None) -
     elif kind == "coach_invite":
         fields = [
             Field("coach", "Coach", "select", v("coach", ""), coach_candidates(team)),
+            Field(
+                "email",
+                "Or, a coach new to Kith: their email address",
+                "email",
+                v("email", ""),
+                help="When the decision is adopted, Kith invites them by email.",
+                attrs={"autocomplete": "off", "autocapitalize": "none", "maxlength": 254},
+            ),
+            Field("name", "Their name (optional)", value=v("name", ""), attrs={"maxlength": 120}),
             Field("ends", "Invited until", "date", v("ends", "")),
         ]
     elif kind == "coach_end":

@@ -163,7 +163,11 @@ def payload_summary(kind: str, payload: dict, names) -> list[dict]:
     elif kind == "agreement":
         rows = [("The agreement would read", p.get("text", ""), True)]
     elif kind == "coach_invite":
-        rows = [("Coach", names.coach(p.get("coach")))]
+        if p.get("email") and not p.get("coach"):
+            who = f"{p['name']} ({p['email']})" if p.get("name") else p["email"]
+            rows = [("Coach, invited by email", who)]
+        else:
+            rows = [("Coach", names.coach(p.get("coach")))]
         if p.get("starts"):
             rows.append(("Term", f"{_date(p['starts'])} to {_date(p.get('ends'))}"))
         else:

@@ -1,4 +1,4 @@
-"""The daily digest: one plain-text email a day of what is still unread.
+"""The daily digest: one email a day (plain text and HTML) of what is still unread.
 
 ``send_digests(now)`` runs from the ``tick`` command. A person gets a digest when
 their digest is on, they have an email address, and notifications they have not read
@@ -16,14 +16,16 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from coordination.notifications import services
 from coordination.notifications.models import Notification, NotificationPreference
 from coordination.notifications.quiet import in_quiet_hours
+from teams import mail
 from teams.models import Person
 
 logger = logging.getLogger("kith.notifications")
@@ -33,8 +35,27 @@ LISTED = 20  # a longer digest lists the newest and says how many more
 
 
 def _link(path: str) -> str:
-    # Absolute when the site's address is configured; the path alone otherwise.
-    return getattr(settings, "KITH_SITE_URL", "").rstrip("/") + path
+    return mail.absolute(path)
+
+
+def _html(person: Person, notifications: list[Notification], total: int) -> str:
+    """The same digest as HTML, for mail readers that show it."""
+    items = [
+        {"text": n.text, "when": timezone.localtime(n.created), "link": _link(n.url)}
+        for n in notifications
+    ]
+    return render_to_string(
+        "mail/digest.html",
+        {
+            "name": person.display_name,
+            "items": items,
+            "total": total,
+            "more": total - len(notifications),
+            "all": _link(reverse("notifications")),
+            "preferences": _link(reverse("notification-preferences")),
+            "site_url": settings.SITE_URL,
+        },
+    )
 
 
 def _body(person: Person, notifications: list[Notification], total: int) -> str:
@@ -109,7 +130,11 @@ def send_digests(now: datetime.datetime | None = None) -> int:
         total = totals[person_id]
         subject = f"Kith: {total} unread notification{'s' if total != 1 else ''}"
         try:
-            send_mail(subject, _body(person, notifications, total), None, [person.email])
+            message = EmailMultiAlternatives(
+                subject, _body(person, notifications, total), None, [person.email]
+            )
+            message.attach_alternative(_html(person, notifications, total), "text/html")
+            message.send()
         except Exception:
             logger.exception("digest for person %s not sent; the next tick tries again", person_id)
             continue

@@ -434,37 +434,86 @@ def _apply_agreement(proposal: Proposal) -> dict:
 
 
 def _validate_coach_invite(team: Team, payload: dict) -> dict:
-    coach_id = _int(payload, "coach")
-    coach = Person.objects.filter(pk=coach_id, is_active=True, kind=Person.Kind.COACH).first()
-    if coach is None:
-        raise ValidationError({"coach": ["No coach with this id."]})
-    if CoachTerm.objects.filter(team=team, coach=coach, ended__isnull=True).exists():
+    """A coach in Kith (``coach``), or the address of one who is not (``email``,
+    maybe with a ``name``): adoption invites them by email, and their term starts
+    when they accept."""
+    by_email = payload.get("coach") in (None, "") and payload.get("email") not in (None, "")
+    if by_email:
+        from teams.services.invitations import account_for, normal_email
+
+        if not isinstance(payload.get("email"), str):
+            raise ValidationError({"email": ["Enter a valid email address."]})
+        email = normal_email(payload["email"])
+        name = _text(payload, "name", limit=120, required=False)
+        coach = account_for(email)
+        if coach is not None and (not coach.is_active or coach.kind != Person.Kind.COACH):
+            raise ValidationError({"email": [f"{email} has a Kith account that is not a coach's."]})
+    else:
+        if payload.get("email") not in (None, ""):
+            raise ValidationError(
+                {"email": ["Choose a coach in Kith or type a new address, not both."]}
+            )
+        coach_id = _int(payload, "coach")
+        coach = Person.objects.filter(pk=coach_id, is_active=True, kind=Person.Kind.COACH).first()
+        if coach is None:
+            raise ValidationError({"coach": ["No coach with this id."]})
+    if (
+        coach is not None
+        and CoachTerm.objects.filter(team=team, coach=coach, ended__isnull=True).exists()
+    ):
         raise ValidationError({"coach": ["This coach is already invited."]})
     starts = _date(payload, "starts", required=False) or timezone.localdate()
     ends = _date(payload, "ends")
     if ends < starts:
         raise ValidationError({"ends": ["The term ends before it starts."]})
-    return {"coach": coach_id, "starts": starts.isoformat(), "ends": ends.isoformat()}
+    term = {"starts": starts.isoformat(), "ends": ends.isoformat()}
+    if by_email and coach is None:
+        return {"email": email, "name": name, **term}
+    return {"coach": coach.pk, **term}
 
 
-def _apply_coach_invite(proposal: Proposal) -> dict:
-    payload = proposal.payload
+def coach_term_start(
+    team: Team, coach: Person, *, starts: datetime.date, ends: datetime.date, proposal: Proposal
+) -> CoachTerm:
+    """The coach's term, as the team's decision set it (on adoption, or when the
+    coach it invited by email accepts)."""
     term = CoachTerm.objects.create(
-        team=proposal.team,
-        coach_id=payload["coach"],
-        starts=datetime.date.fromisoformat(payload["starts"]),
-        ends=datetime.date.fromisoformat(payload["ends"]),
-        invited_by=proposal,
+        team=team, coach=coach, starts=starts, ends=ends, invited_by=proposal
     )
     audit(actor=None, action="coach.invited", target=term, data={"decision": proposal.pk})
     publish_team(
-        proposal.team,
+        team,
         "coach.invited",
-        {"coach": term.coach_id, "ends": payload["ends"]},
+        {"coach": term.coach_id, "ends": ends.isoformat()},
         actor=None,
         shared=True,
     )
     notify_access_changed(term.coach_id)
+    return term
+
+
+def _apply_coach_invite(proposal: Proposal) -> dict:
+    payload = proposal.payload
+    starts = datetime.date.fromisoformat(payload["starts"])
+    ends = datetime.date.fromisoformat(payload["ends"])
+    if payload.get("email") and not payload.get("coach"):
+        from teams.services.invitations import account_for, invitation_create
+
+        coach = account_for(payload["email"])
+        if coach is None:
+            invitation, _ = invitation_create(
+                actor=None,
+                purpose="coach",
+                email=payload["email"],
+                name=payload.get("name", ""),
+                team=proposal.team,
+                decision=proposal,
+                payload={"starts": payload["starts"], "ends": payload["ends"]},
+            )
+            return {"invitation": invitation.pk, "summary": f"{payload['email']} was invited"}
+    else:
+        coach = Person.objects.get(pk=payload["coach"])
+    term = coach_term_start(proposal.team, coach, starts=starts, ends=ends, proposal=proposal)
     return {
         "coach_term": term.pk,
         "summary": f"{term.coach.display_name} coaches the team until {term.ends:%-d %b %Y}",

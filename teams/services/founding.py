@@ -207,6 +207,35 @@ def _team_still_stands(invitation: Invitation) -> str | None:
     return None if invitation.team_id else "This invitation's team no longer exists."
 
 
+def _coach_term(invitation: Invitation) -> tuple:
+    import datetime
+
+    starts = datetime.date.fromisoformat(invitation.payload["starts"])
+    ends = datetime.date.fromisoformat(invitation.payload["ends"])
+    return max(starts, timezone.localdate()), ends
+
+
+def _coach(invitation: Invitation, person: Person) -> dict:
+    from teams.models import CoachTerm
+    from teams.services.effects import coach_term_start
+
+    team = invitation.team
+    if CoachTerm.objects.filter(team=team, coach=person, ended__isnull=True).exists():
+        return {"team": team.pk, "coach_term": "already"}
+    starts, ends = _coach_term(invitation)
+    term = coach_term_start(team, person, starts=starts, ends=ends, proposal=invitation.decision)
+    return {"team": team.pk, "coach_term": term.pk}
+
+
+def _coach_still_stands(invitation: Invitation) -> str | None:
+    if not invitation.team_id:
+        return "This invitation's team no longer exists."
+    _, ends = _coach_term(invitation)
+    if ends < timezone.localdate():
+        return f"The coaching the team asked for ended on {ends:%-d %b %Y}: the team may ask again."
+    return None
+
+
 def _become_operator(invitation: Invitation, person: Person) -> dict:
     # Staff reach the admin; as superuser every model is there to read, and the
     # admin's own rules (teams.admin) keep it from changing the domain.
@@ -237,6 +266,19 @@ registry.register(
             f"to join team {invitation.team.name} in Kith: the team decided to admit you"
         ),
         still_stands=_team_still_stands,
+        team_sends=True,
+    )
+)
+registry.register(
+    registry.Purpose(
+        key="coach",
+        kind=Person.Kind.COACH,
+        accept=_coach,
+        may_manage=lambda person, invitation: access.is_member(person, invitation.team_id),
+        describe=lambda invitation: (
+            f"to coach team {invitation.team.name} in Kith: the team decided to invite you"
+        ),
+        still_stands=_coach_still_stands,
         team_sends=True,
     )
 )

@@ -514,7 +514,14 @@ def test_the_digest_goes_once_a_day_with_what_is_unread(w):
     assert sent.subject == "Kith: 1 unread notification"
     assert "Hello Ben Mulder," in sent.body
     assert "- Ana de Vries offers you the visit at 11:00 on Tue 8 Dec" in sent.body
-    assert f"/teams/noord/board/?date={DAY}" in sent.body
+    assert f"https://kith.test/teams/noord/board/?date={DAY}" in sent.body
+    # The same digest as HTML, its links absolute on the site's address too.
+    (html_body, kind) = sent.alternatives[0]
+    assert kind == "text/html"
+    assert f'href="https://kith.test/teams/noord/board/?date={DAY}"' in html_body
+    assert 'href="https://kith.test/notifications/preferences/"' in html_body
+    assert "Ana de Vries offers you the visit at 11:00 on Tue 8 Dec" in html_body
+    assert "Jansen" not in html_body
     assert "Lunch together" not in sent.body  # read already
     assert "/notifications/preferences/" in sent.body
     assert "Jansen" not in sent.body

@@ -26,6 +26,7 @@ from teams.models import (
     CoachAccess,
     CoachTerm,
     Comment,
+    Invitation,
     Membership,
     Proposal,
     Response,
@@ -33,6 +34,7 @@ from teams.models import (
     Team,
 )
 from teams.services import SETTLE
+from teams.services.invitations import invitation_create
 from tests.api_walk import api_endpoints
 from tests.factories import PersonFactory, member
 
@@ -110,6 +112,11 @@ def snapshot() -> dict:
         "role_terms": list(RoleTerm.objects.order_by("pk").values_list("pk", "person", "ended")),
         "coach_terms": list(CoachTerm.objects.order_by("pk").values_list("pk", "ended")),
         "teams": list(Team.objects.order_by("pk").values_list("pk", "name", "version", "phone")),
+        "invitations": list(
+            Invitation.objects.order_by("pk").values_list(
+                "pk", "send_count", "withdrawn_at", "accepted_at", "nonce_digest"
+            )
+        ),
     }
 
 
@@ -160,6 +167,10 @@ COACH_EXPECTS = {
     ("api-proposal-amend", "post"): 403,
     ("api-proposal-withdraw", "post"): 403,
     ("api-objection-withdraw", "post"): 403,
+    # Invitations are the team's own business: coaches do not see them.
+    ("api-team-invitations", "get"): 404,
+    ("api-invitation-resend", "post"): 404,
+    ("api-invitation-withdraw", "post"): 404,
 }
 
 
@@ -176,7 +187,15 @@ def world(personas):
     objection = services.proposal_object(
         actor=personas.ben, proposal=proposal, reason="Who pays the insurance?"
     )
-    return SimpleNamespace(**vars(personas), proposal=proposal, objection=objection)
+    invitation, _ = invitation_create(
+        actor=personas.ana,
+        purpose="admit",
+        email="lotte@example.org",
+        team=personas.noord,
+    )
+    return SimpleNamespace(
+        **vars(personas), proposal=proposal, objection=objection, invitation=invitation
+    )
 
 
 def call(person, world, name: str, route: str, method: str):
@@ -188,6 +207,8 @@ def call(person, world, name: str, route: str, method: str):
         pk = world.proposal.pk
     elif route.startswith("objections/"):
         pk = world.objection.pk
+    elif route.startswith("invitations/"):
+        pk = world.invitation.pk
     else:
         pytest.fail(f"unclassified endpoint {route}: say what its <pk> is")
     bodies = {
@@ -202,6 +223,8 @@ def call(person, world, name: str, route: str, method: str):
             ("api-proposal-consent", "post"),
             ("api-proposal-withdraw", "post"),
             ("api-objection-withdraw", "post"),
+            ("api-invitation-resend", "post"),
+            ("api-invitation-withdraw", "post"),
         }, f"new write endpoint {method.upper()} {route}: give it a request body here"
     url = f"{API}/{route.replace('<id:pk>', str(pk))}"
     headers = {"If-Match": f'"{world.proposal.version if "proposal" in name else 1}"'}
@@ -431,6 +454,13 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-proposal-amend", "post"),
         ("api-proposal-withdraw", "post"),
         ("api-objection-withdraw", "post"),
+        # Invitations: accepting one joins a team only when the invitation came from
+        # an adopted admit decision or from founding (tests/teams/test_invitations.py);
+        # opening, resending and withdrawing join nobody.
+        ("api-invitation-open", "post"),
+        ("api-invitation-accept", "post"),
+        ("api-invitation-resend", "post"),
+        ("api-invitation-withdraw", "post"),
         # Care records (care/urls.py): none of them touches memberships or roles.
         ("api-team-clients", "post"),
         ("api-client", "patch"),

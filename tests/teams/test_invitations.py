@@ -14,10 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from coordination.events import EventRecord
 from teams import services
-from teams.models import AuditEntry, Invitation, Membership, Network, Person, Team
+from teams.models import AuditEntry, CoachTerm, Invitation, Membership, Network, Person, Team
 from teams.services import founding
 from teams.services import invitations as service
 from tests.doors import api, page_text, pages
@@ -429,3 +430,65 @@ class TestDoors:
         assert done.status_code == 302
         assert Invitation.objects.filter(purpose="founding", team__slug="west").count() == 2
         assert "a@example.org" in page_text(browser.get(reverse("ops")))
+
+
+class TestCoachByAddress:
+    def raise_and_adopt(self, personas, payload):
+        proposal = services.proposal_raise(
+            actor=personas.ana,
+            team=personas.noord,
+            kind="coach_invite",
+            title="Ask Carla to coach us",
+            purpose="A second view on our rota.",
+            payload=payload,
+        )
+        services.proposal_consent(actor=personas.ben, proposal=proposal)
+        after = proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1)
+        with time_machine.travel(after, tick=False):
+            services.proposals_close_due()
+        proposal.refresh_from_db()
+        return proposal
+
+    def test_a_coach_new_to_kith_is_invited_and_coaches_once_they_accept(
+        self, personas, django_capture_on_commit_callbacks
+    ):
+        ends = (timezone.localdate() + datetime.timedelta(days=200)).isoformat()
+        with django_capture_on_commit_callbacks(execute=True):
+            proposal = self.raise_and_adopt(
+                personas, {"email": "carla@example.org", "name": "Carla", "ends": ends}
+            )
+        assert proposal.status == "adopted"
+        assert (
+            not CoachTerm.objects.filter(team=personas.noord, ended__isnull=True)
+            .exclude(coach=personas.coach)
+            .exists()
+        )
+        (message,) = sent_to("carla@example.org")
+        assert "to coach team Noord" in message.body
+        _, carla, _ = accept(link_in(message), username="carla")
+        assert carla.kind == Person.Kind.COACH
+        term = CoachTerm.objects.get(team=personas.noord, coach=carla, ended__isnull=True)
+        assert (term.invited_by, term.ends.isoformat()) == (proposal, ends)
+
+    def test_a_member_address_cannot_be_invited_as_a_coach(self, personas):
+        ends = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+        with pytest.raises(ValidationError) as refused:
+            services.proposal_raise(
+                actor=personas.ana,
+                team=personas.noord,
+                kind="coach_invite",
+                title="Ask Cas",
+                purpose="Because.",
+                payload={"email": "cas@kith.test", "ends": ends},
+            )
+        assert "not a coach's" in str(refused.value)
+
+    def test_a_link_for_a_coaching_term_that_ended_is_refused(self, personas):
+        ends = (timezone.localdate() + datetime.timedelta(days=20)).isoformat()
+        self.raise_and_adopt(personas, {"email": "carla@example.org", "ends": ends})
+        invitation = Invitation.objects.get(purpose="coach")
+        _, token = service.invitation_resend(actor=personas.ana, invitation=invitation)
+        with time_machine.travel(timezone.now() + datetime.timedelta(days=25), tick=False):
+            _, token = service.invitation_resend(actor=personas.ana, invitation=invitation)
+            with pytest.raises(service.LinkNotValid, match="coaching the team asked for ended"):
+                accept(token, username="carla")

@@ -24,6 +24,7 @@ from config.env import (
     env_int,
     env_list,
     env_region,
+    env_secret,
     env_str,
     mailers,
 )
@@ -36,14 +37,14 @@ DEV_SECRET_KEY = "django-insecure-kith-development-only-never-use-in-production"
 
 try:
     DEBUG = env_bool("DEBUG", False)
-    SECRET_KEY = env_str("SECRET_KEY") or DEV_SECRET_KEY
+    SECRET_KEY = env_secret("SECRET_KEY") or DEV_SECRET_KEY
     ALLOWED_HOSTS = env_list(
         "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else ["localhost"]
     )
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
     HTTPS = env_bool("KITH_HTTPS", not DEBUG)
-    DATABASE_URL = env_str("DATABASE_URL")
-    REDIS_URL = env_str("REDIS_URL")
+    DATABASE_URL = env_secret("DATABASE_URL")
+    REDIS_URL = env_secret("REDIS_URL")
     DATABASES = {
         "default": database_config(
             DATABASE_URL,
@@ -84,20 +85,20 @@ try:
     # jittered), besides at every "access changed" and when a grant or term it reads
     # ends: a safety net for an ending nobody rang.
     LIVE_RECHECK_EVERY = env_int("KITH_LIVE_RECHECK_EVERY", 900, minimum=5)
-    MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
+    MAILERS = mailers(env_secret("EMAIL_URL"), debug=DEBUG)
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
     # What an operator sees (README, "Logs, errors and metrics").
     LOG_FORMAT = env_choice("KITH_LOG_FORMAT", logs.LOG_FORMATS, "plain" if DEBUG else "json")
     # Kith's own access line (with the request id, in LOG_FORMAT); in development
     # daphne prints its own.
     ACCESS_LOG = env_bool("KITH_ACCESS_LOG", not DEBUG)
-    SENTRY_DSN = env_str("SENTRY_DSN")
+    SENTRY_DSN = env_secret("SENTRY_DSN")
     SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
     SENTRY_RELEASE = env_str("SENTRY_RELEASE")
     SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, maximum=1.0)
     ADMINS = env_emails("ADMINS")
     SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-    METRICS_TOKEN = env_str("KITH_METRICS_TOKEN")
+    METRICS_TOKEN = env_secret("KITH_METRICS_TOKEN")
     if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
         raise ConfigError(
             "KITH_METRICS_TOKEN is shorter than 32 characters (make one with "

@@ -148,6 +148,9 @@ MIDDLEWARE = [
     # Outermost: it times and counts every answer, the other middleware's included.
     "config.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /healthz and /readyz answer probes that do not know the site's hostname,
+    # before the host check below (config/health.py says why that is safe).
+    "config.health.health_probes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -223,6 +223,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where the proxy serves /static/ (production), collectstatic writes each file also
+# under a name with a hash of its content (kith.3f2a9c1b7d4e.css) and pages link to
+# that name, so the proxy lets browsers keep them for a year (deploy/nginx.conf): a new
+# release's files have new names. Where daphne serves them itself (KITH_SERVE_STATIC,
+# on with DEBUG) it finds them by their own names in the apps, unhashed and uncollected.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage."
+        + ("StaticFilesStorage" if SERVE_STATIC else "ManifestStaticFilesStorage")
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Content Security Policy (Django 6): no inline script anywhere; data reaches scripts

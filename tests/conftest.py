@@ -69,6 +69,12 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
 def _test_settings(settings):
     # Production settings redirect to HTTPS (TLS ends at the proxy); tests speak HTTP.
     settings.SECURE_SSL_REDIRECT = False
+    # Pages link to static files by their own names, as in development: hashed names
+    # need collectstatic first (tests/config/test_static.py runs it and checks them).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # A deliberately slow password hash costs 2 s per persona set; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Failed sign-ins are counted in the cache: each test starts with none, in a cache

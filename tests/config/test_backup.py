@@ -110,7 +110,7 @@ def test_backup_to_standard_output_and_restore_from_standard_input(
     assert b"opens" in restored.stdout
 
 
-def test_restore_never_writes_over_data(personas, tmp_path):
+def test_restore_never_writes_over_data(postgres, personas, tmp_path):
     jansen_with_family(personas)
     source = database_url(connection.settings_dict)
     dump = tmp_path / "kith.dump"

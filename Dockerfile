@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Kith's production image: daphne serving config.asgi. docker-compose.yml runs it as
 # the migrate and static one-shots and as the web processes behind nginx.
-FROM python:3.12-slim
+# Debian 13 (trixie): its PostgreSQL client is 17, new enough for the compose file's
+# server (16); pg_dump must not be older than the server it dumps.
+FROM python:3.12-slim-trixie
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -10,6 +12,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore
 
 WORKDIR /app
+
+# pg_dump and pg_restore, for manage.py backup and restore (README, "Backup and
+# restore").
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 # The hashed lock alone first, so a code change does not reinstall the dependencies.
 # --require-hashes also refuses any package the lock does not pin.

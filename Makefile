@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help run test test-unit test-browser lint lock browser clean
+.PHONY: help run test test-unit test-browser lint lock browser nginx clean
 
 help:
 	@echo "make run     start Kith on http://$(HOST):$(PORT) with the demo network"
@@ -58,7 +58,21 @@ browser:
 	  fi; \
 	fi
 
-test: $(VENV)/.dev-installed browser test-unit test-browser
+# Debian's nginx checks deploy/nginx.conf (`nginx -t`) and runs it in front of daphne
+# in tests/config/test_nginx.py.
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && ! test -x /usr/sbin/nginx; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's nginx for the proxy tests"; \
+	    (apt-get install -y -q nginx >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q nginx >/dev/null 2>&1)) \
+	     || echo "Could not install nginx: the proxy tests will be skipped"; \
+	  else \
+	    echo "nginx is not installed (apt-get install nginx): the proxy tests will be skipped"; \
+	  fi; \
+	fi
+
+test: $(VENV)/.dev-installed browser nginx test-unit test-browser
 
 # pytest-playwright leaves an event loop running, which breaks the async consumer
 # tests collected after it, so the browser tests run as their own invocation.

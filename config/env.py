@@ -26,6 +26,49 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+# The settings that are secrets: each may instead name a file holding it (``X_FILE``),
+# as Docker and Compose secrets, Kubernetes and systemd credentials hand them over,
+# so the value need not sit in the environment, where `docker inspect` shows it.
+SECRET_SETTINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "EMAIL_URL",
+    "REDIS_URL",
+    "SENTRY_DSN",
+    "KITH_METRICS_TOKEN",
+)
+
+
+def env_secret(name: str) -> str:
+    """``name`` from the environment or, when it is unset or empty, the content of the
+    file ``name_FILE`` names (its trailing newline stripped). Both set is a mistake:
+    which one wins would be a guess, so neither does."""
+    value = env_str(name)
+    path = env_str(f"{name}_FILE")
+    if not path:
+        return value
+    if value:
+        raise ConfigError(f"{name} and {name}_FILE are both set; set only one of them")
+    try:
+        content = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{name}_FILE={path!r} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{name}_FILE={path!r} is a folder, not a file") from None
+    except PermissionError:
+        raise ConfigError(f"{name}_FILE={path!r} cannot be read (permissions)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}_FILE={path!r} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None
+    value = content.rstrip("\r\n")
+    if not value.strip():
+        raise ConfigError(f"{name}_FILE={path!r} is empty")
+    if "\n" in value:
+        raise ConfigError(f"{name}_FILE={path!r} holds more than one line")
+    return value.strip()
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:

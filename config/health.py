@@ -20,6 +20,7 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.urls import resolve
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -107,3 +108,32 @@ def tick_finished(at: datetime.datetime | None = None) -> None:
     TickRun.objects.update_or_create(
         pk=TickRun.ONE, defaults={"finished": timezone.now() if at is None else at}
     )
+
+
+def health_probes(get_response):
+    """Answers ``/healthz`` and ``/readyz`` before Django checks the Host header.
+
+    Probes come from inside: the container's own health check (127.0.0.1:8000), the
+    proxy's, an orchestrator's (Kubernetes sends the pod's address as its Host). None
+    of them knows the site's name, so each is refused with 400 once ``ALLOWED_HOSTS``
+    holds the real hostname, and the proxy, waiting for healthy web processes, never
+    starts. Django checks the host in ``request.get_host()``, which ``CommonMiddleware``
+    and CSRF call; this middleware stands before them and answers these two paths
+    itself. That is safe for any client, not only loopback: ALLOWED_HOSTS guards
+    against answers built from a forged Host (absolute links in mail, redirects, a
+    poisoned cache), and these answers hold nothing taken from the request, nor
+    anything secret (see above). Every other path still goes through the host check.
+    It stands after ``SecurityMiddleware``, whose HTTPS redirect exempts both paths
+    and whose headers the answers keep.
+    """
+    views = {"/healthz": healthz, "/readyz": readyz}
+
+    def middleware(request):
+        view = views.get(request.path_info)
+        if view is None:
+            return get_response(request)
+        # Metrics and the access log name the route, as for any other view.
+        request.resolver_match = resolve(request.path_info)
+        return view(request)
+
+    return middleware

@@ -24,6 +24,7 @@ from config.env import (
     env_int,
     env_list,
     env_region,
+    env_secret,
     env_site_url,
     env_str,
     mailers,
@@ -37,14 +38,14 @@ DEV_SECRET_KEY = "django-insecure-kith-development-only-never-use-in-production"
 
 try:
     DEBUG = env_bool("DEBUG", False)
-    SECRET_KEY = env_str("SECRET_KEY") or DEV_SECRET_KEY
+    SECRET_KEY = env_secret("SECRET_KEY") or DEV_SECRET_KEY
     ALLOWED_HOSTS = env_list(
         "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else ["localhost"]
     )
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
     HTTPS = env_bool("KITH_HTTPS", not DEBUG)
-    DATABASE_URL = env_str("DATABASE_URL")
-    REDIS_URL = env_str("REDIS_URL")
+    DATABASE_URL = env_secret("DATABASE_URL")
+    REDIS_URL = env_secret("REDIS_URL")
     DATABASES = {
         "default": database_config(
             DATABASE_URL,
@@ -85,7 +86,7 @@ try:
     # jittered), besides at every "access changed" and when a grant or term it reads
     # ends: a safety net for an ending nobody rang.
     LIVE_RECHECK_EVERY = env_int("KITH_LIVE_RECHECK_EVERY", 900, minimum=5)
-    MAILERS = mailers(env_str("EMAIL_URL"), debug=DEBUG)
+    MAILERS = mailers(env_secret("EMAIL_URL"), debug=DEBUG)
     # The deployment's own address: every link in Kith's mail starts with it.
     SITE_URL = env_site_url("KITH_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
@@ -94,13 +95,13 @@ try:
     # Kith's own access line (with the request id, in LOG_FORMAT); in development
     # daphne prints its own.
     ACCESS_LOG = env_bool("KITH_ACCESS_LOG", not DEBUG)
-    SENTRY_DSN = env_str("SENTRY_DSN")
+    SENTRY_DSN = env_secret("SENTRY_DSN")
     SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
     SENTRY_RELEASE = env_str("SENTRY_RELEASE")
     SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, maximum=1.0)
     ADMINS = env_emails("ADMINS")
     SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-    METRICS_TOKEN = env_str("KITH_METRICS_TOKEN")
+    METRICS_TOKEN = env_secret("KITH_METRICS_TOKEN")
     if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
         raise ConfigError(
             "KITH_METRICS_TOKEN is shorter than 32 characters (make one with "
@@ -152,6 +153,9 @@ MIDDLEWARE = [
     # Outermost: it times and counts every answer, the other middleware's included.
     "config.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /healthz and /readyz answer probes that do not know the site's hostname,
+    # before the host check below (config/health.py says why that is safe).
+    "config.health.health_probes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -227,6 +231,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where the proxy serves /static/ (production), collectstatic writes each file also
+# under a name with a hash of its content (kith.3f2a9c1b7d4e.css) and pages link to
+# that name, so the proxy lets browsers keep them for a year (deploy/nginx.conf): a new
+# release's files have new names. Where daphne serves them itself (KITH_SERVE_STATIC,
+# on with DEBUG) it finds them by their own names in the apps, unhashed and uncollected.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage."
+        + ("StaticFilesStorage" if SERVE_STATIC else "ManifestStaticFilesStorage")
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Content Security Policy (Django 6): no inline script anywhere; data reaches scripts

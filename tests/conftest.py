@@ -71,6 +71,12 @@ def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
     # Mail links are absolute, on the site's own address.
     settings.SITE_URL = "https://kith.test"
+    # Pages link to static files by their own names, as in development: hashed names
+    # need collectstatic first (tests/config/test_static.py runs it and checks them).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # A deliberately slow password hash costs 2 s per persona set; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Failed sign-ins are counted in the cache: each test starts with none, in a cache

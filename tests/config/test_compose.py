@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,61 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ("web1", "web2")
+KITH = ("migrate", "tick", *WEB)  # the services that run Kith with its settings
+
+# Compose's interpolation (compose specification, "Interpolation"): $$, $NAME, ${NAME}
+# and ${NAME<op>word} with :- - :? ? :+ +.
+REFERENCE = re.compile(
+    r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
+    r"|(?P<named>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def interpolate(text: str, values: dict[str, str]) -> str:
+    def one(match: re.Match) -> str:
+        if match["escaped"]:
+            return "$"
+        name = match["braced"] or match["named"]
+        op, word = match["op"] or "", match["word"] or ""
+        value = values.get(name)
+        present = value is not None and (value != "" or not op.startswith(":"))
+        if op.endswith("-"):
+            return value if present else word
+        if op.endswith("?"):
+            if not present:
+                raise ValueError(f"required variable {name} is missing: {word}")
+            return value
+        if op.endswith("+"):
+            return word if present else ""
+        return value or ""
+
+    return REFERENCE.sub(one, text)
+
+
+def interpolated(node, values: dict[str, str]):
+    """The loaded file with every string interpolated, as Compose does before it
+    validates and merges."""
+    if isinstance(node, dict):
+        return {key: interpolated(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [interpolated(value, values) for value in node]
+    if isinstance(node, str):
+        return interpolate(node, values)
+    return node
+
+
+def dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of an .env file (comments and blank lines skipped)."""
+    values = {}
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +147,16 @@ class TestCompose:
         assert env["REDIS_URL"].startswith("redis://redis:")
 
     @pytest.mark.parametrize("name", WEB)
-    def test_web_processes_demand_a_secret_and_stay_out_of_debug(self, services, name):
+    def test_web_processes_take_their_secret_from_env_and_stay_out_of_debug(self, services, name):
         env = environment(services[name])
-        # ${VAR:?message}: Compose refuses to start without it; no default key.
-        assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]+\}", env["SECRET_KEY"])
+        # From .env or the file SECRET_KEY_FILE names; no default key (without one
+        # every process refuses to start: kith.E001).
+        assert env["SECRET_KEY"] == "${SECRET_KEY:-}"
+        assert env["SECRET_KEY_FILE"] == "${SECRET_KEY_FILE:-}"
         assert env.get("DEBUG", "0").lower() in {"0", "false", "no", "off", ""}
-        assert "localhost" in env["ALLOWED_HOSTS"].split(",")
-        assert "http://localhost:8080" in env["CSRF_TRUSTED_ORIGINS"].split(",")
+        # Without .env: http://localhost:8080 only.
+        assert "localhost" in interpolate(env["ALLOWED_HOSTS"], {}).split(",")
+        assert "http://localhost:8080" in interpolate(env["CSRF_TRUSTED_ORIGINS"], {}).split(",")
 
     def test_web_processes_run_the_same_image_as_migrate(self, services):
         images = {services[name].get("image") for name in (*WEB, "migrate")}
@@ -145,12 +205,13 @@ class TestCompose:
         assert proxy["image"].startswith("nginx:")
         deps = depends(proxy)
         assert deps["web1"] == deps["web2"] == "service_healthy"
-        assert any(str(port).startswith("8080:") for port in proxy["ports"])
+        assert [interpolate(str(port), {}) for port in proxy["ports"]] == ["8080:80"]
         assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
 
     def test_proxy_serves_the_static_files_collected_in_the_image(self, compose, nginx):
         services = compose["services"]
-        static_path = directives(block(nginx, "location /static/"), "alias")[0].rstrip("/")
+        (root,) = directives(block(nginx, "location /static/"), "root")
+        static_path = root.rstrip("/") + "/static"
         mounts = [v for v in services["proxy"]["volumes"] if f":{static_path}" in v]
         assert mounts, f"the proxy mounts nothing at {static_path}"
         volume = mounts[0].split(":")[0]
@@ -313,3 +374,142 @@ class TestObservability:
         assert env["SENTRY_DSN"] == "${SENTRY_DSN:-}"
         assert env["ADMINS"] == "${ADMINS:-}"
         assert env.get("KITH_LOG_FORMAT", "json") == "json"
+
+
+def new_env(*args: str, output: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "new-env"), *args, "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def validate(compose_file: Path) -> subprocess.CompletedProcess:
+    """check-jsonschema against the Compose specification's schema it ships."""
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    return subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(compose_file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def real_env(tmp_path) -> dict[str, str]:
+    result = new_env("kith.example.org", output=tmp_path / ".env")
+    assert result.returncode == 0, result.stderr
+    return dotenv(tmp_path / ".env")
+
+
+class TestDeployingOnARealHostname:
+    """docker-compose.yml with the .env tools/new-env writes for kith.example.org."""
+
+    def write(self, tmp_path: Path, data: dict) -> Path:
+        path = tmp_path / "docker-compose.yml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    def test_the_file_follows_the_compose_specification(self, tmp_path, compose, real_env):
+        result = validate(self.write(tmp_path, interpolated(compose, real_env)))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "ok -- validation done" in result.stdout
+
+    def test_without_an_env_file_it_follows_the_specification_too(self, tmp_path, compose):
+        result = validate(self.write(tmp_path, interpolated(compose, {})))
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_the_validation_can_fail(self, tmp_path, compose, real_env):
+        broken = interpolated(compose, real_env)
+        broken["services"]["web1"]["healthcheck"]["every"] = "10s"  # not a Compose key
+        result = validate(self.write(tmp_path, broken))
+        assert result.returncode != 0
+        assert "every" in result.stdout + result.stderr
+
+    @pytest.mark.parametrize("name", KITH)
+    def test_every_kith_process_gets_the_sites_settings(self, compose, real_env, name):
+        env = environment(interpolated(compose, real_env)["services"][name])
+        assert env["KITH_SITE_URL"] == "https://kith.example.org"
+        assert env["ALLOWED_HOSTS"] == "kith.example.org"
+        assert env["CSRF_TRUSTED_ORIGINS"] == "https://kith.example.org"
+        assert env["KITH_HTTPS"] == "1"
+        assert env["EMAIL_URL"] == "console://"
+        assert env["DEFAULT_FROM_EMAIL"] == "Kith <kith@kith.example.org>"
+        # The key of .env: the same on every start, for every process.
+        assert len(env["SECRET_KEY"]) >= 80 and env["SECRET_KEY"] == real_env["SECRET_KEY"]
+        assert env["SECRET_KEY_FILE"] == ""
+
+    def test_the_proxy_listens_where_env_says(self, compose, real_env):
+        proxy = interpolated(compose, real_env)["services"]["proxy"]
+        assert proxy["ports"] == ["127.0.0.1:8080:80"]
+
+    @pytest.mark.parametrize(
+        "name", ["SECRET_KEY", "EMAIL_URL", "SENTRY_DSN", "KITH_METRICS_TOKEN"]
+    )
+    def test_each_secret_may_come_from_a_file(self, services, name):
+        """Both from .env, empty when unset: Kith reads X_FILE when X is empty."""
+        from config.env import SECRET_SETTINGS
+
+        assert name in SECRET_SETTINGS
+        for service in KITH:
+            env = environment(services[service])
+            assert env[name] == f"${{{name}:-}}"
+            assert env[f"{name}_FILE"] == f"${{{name}_FILE:-}}"
+
+    def test_env_example_names_exactly_what_the_file_reads(self, compose):
+        text = (ROOT / "docker-compose.yml").read_text()
+        read = {m["braced"] or m["named"] for m in REFERENCE.finditer(text) if not m["escaped"]}
+        example = set(dotenv(ROOT / ".env.example"))
+        assert read == example, (read - example, example - read)
+
+    def test_the_web_health_check_calls_the_process_by_its_address(self, compose, real_env):
+        """127.0.0.1, not the site's name: config.health answers it all the same
+        (a real daphne proves it in tests/config/test_nginx.py)."""
+        for name in WEB:
+            test = " ".join(
+                interpolated(compose, real_env)["services"][name]["healthcheck"]["test"]
+            )
+            assert "http://127.0.0.1:8000/healthz" in test
+
+
+class TestNewEnv:
+    def test_a_real_hostname(self, tmp_path, real_env):
+        assert real_env["KITH_HTTPS"] == "1"
+        assert real_env["KITH_LISTEN"] == "127.0.0.1:8080"
+        assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
+        # The rest of the example, comments included, is kept.
+        example = (ROOT / ".env.example").read_text()
+        written = (tmp_path / ".env").read_text()
+        assert [line for line in example.splitlines() if line.startswith("#")] == [
+            line for line in written.splitlines() if line.startswith("#")
+        ]
+
+    def test_each_file_gets_a_key_of_its_own(self, tmp_path):
+        keys = set()
+        for n in range(2):
+            assert new_env("--local", output=tmp_path / f"env{n}").returncode == 0
+            keys.add(dotenv(tmp_path / f"env{n}")["SECRET_KEY"])
+        assert len(keys) == 2
+        assert dotenv(tmp_path / "env0")["ALLOWED_HOSTS"] == "localhost,127.0.0.1"
+        assert dotenv(tmp_path / "env0")["KITH_HTTPS"] == "0"
+
+    def test_an_existing_file_is_never_overwritten(self, tmp_path, real_env):
+        before = (tmp_path / ".env").read_bytes()
+        result = new_env("other.example.org", output=tmp_path / ".env")
+        assert result.returncode == 1
+        assert "exists already" in result.stderr
+        assert (tmp_path / ".env").read_bytes() == before
+
+    @pytest.mark.parametrize(
+        "host", ["https://kith.example.org", "kith.example.org/x", "bad-.example.org", "kith_x.org"]
+    )
+    def test_a_url_or_a_malformed_name_is_refused(self, tmp_path, host):
+        result = new_env(host, output=tmp_path / ".env")
+        assert result.returncode == 2 and "not a host name" in result.stderr
+        assert not (tmp_path / ".env").exists()
+
+    def test_the_key_it_writes_passes_kiths_production_check(self, real_env):
+        from config.checks import secret_key_problem
+
+        assert secret_key_problem(real_env["SECRET_KEY"]) is None

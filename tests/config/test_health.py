@@ -112,3 +112,52 @@ def test_health_is_answered_over_plain_http_while_everything_else_goes_to_https(
     assert get("/healthz").status_code == 200
     assert get("/readyz").status_code in (200, 503)
     assert get("/login/").status_code == 301
+
+
+class TestProbesWithTheRealHostname:
+    """With ALLOWED_HOSTS naming the site, probes that do not know its name (the
+    containers' own health checks call 127.0.0.1, Kubernetes sends the pod's address)
+    still get their answer; every other path is refused as before."""
+
+    @pytest.fixture(autouse=True)
+    def _real_hostname(self, settings):
+        settings.ALLOWED_HOSTS = ["kith.example.org"]
+        call_command("tick", stdout=io.StringIO())
+
+    @pytest.mark.parametrize("host", ["127.0.0.1:8000", "127.0.0.1", "10.1.2.3:8000", "evil.test"])
+    def test_liveness_and_readiness_answer_any_host(self, host):
+        assert Browser().get("/healthz", HTTP_HOST=host).content == b"ok"
+        response = Browser().get("/readyz", HTTP_HOST=host)
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "ready"
+
+    def test_the_answers_hold_nothing_of_the_host(self):
+        response = Browser().get("/readyz", HTTP_HOST="evil.test")
+        assert b"evil" not in response.content
+        assert not any("evil" in value for value in response.headers.values())
+
+    @pytest.mark.parametrize("path", ["/login/", "/healthz/", "/readyz/x", "/api/v1/schema"])
+    def test_every_other_path_still_refuses_an_unknown_host(self, path):
+        assert Browser().get(path, HTTP_HOST="127.0.0.1:8000").status_code == 400
+
+    def test_the_site_answers_its_own_name(self):
+        assert Browser().get("/login/", HTTP_HOST="kith.example.org").status_code == 200
+
+    @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+    def test_still_read_only(self, path):
+        assert Browser().post(path, HTTP_HOST="127.0.0.1").status_code == 405
+
+    def test_plain_http_inside_with_https_on_outside(self, settings):
+        settings.SECURE_SSL_REDIRECT = True
+        settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+        assert Browser().get("/healthz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+        assert Browser().get("/readyz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+        site = Browser().get("/login/", HTTP_HOST="kith.example.org")
+        assert site.status_code == 301 and site["Location"].startswith("https://kith.example.org")
+
+    def test_metrics_name_the_route(self):
+        from config.metrics import REQUESTS
+
+        before = REQUESTS.labels("GET", "healthz", "2xx")._value.get()
+        Browser().get("/healthz", HTTP_HOST="127.0.0.1:8000")
+        assert REQUESTS.labels("GET", "healthz", "2xx")._value.get() == before + 1

@@ -265,3 +265,124 @@ class TestCredentialSettings:
             "KEY_PREFIX": "site-a",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
+
+
+class TestSecretsFromFiles:
+    """Each secret may come from a file ``X_FILE`` names (Docker and Compose secrets,
+    Kubernetes, systemd credentials) instead of the environment."""
+
+    SECRETS = env.SECRET_SETTINGS
+
+    @pytest.fixture(autouse=True)
+    def _clean(self, monkeypatch):
+        for name in self.SECRETS:
+            monkeypatch.delenv(name, raising=False)
+            monkeypatch.delenv(f"{name}_FILE", raising=False)
+
+    @pytest.mark.parametrize("name", SECRETS)
+    def test_the_file_is_read_when_the_variable_is_unset(self, monkeypatch, tmp_path, name):
+        secret = tmp_path / "secret"
+        secret.write_text("value-from-the-file\n")
+        monkeypatch.setenv(f"{name}_FILE", str(secret))
+        assert env.env_secret(name) == "value-from-the-file"
+
+    @pytest.mark.parametrize("name", SECRETS)
+    def test_both_set_is_an_error_naming_the_variable(self, monkeypatch, tmp_path, name):
+        secret = tmp_path / "secret"
+        secret.write_text("from-the-file")
+        monkeypatch.setenv(name, "from-the-environment")
+        monkeypatch.setenv(f"{name}_FILE", str(secret))
+        with pytest.raises(env.ConfigError) as err:
+            env.env_secret(name)
+        assert f"{name} and {name}_FILE are both set" in str(err.value)
+
+    def test_the_variable_alone_is_read_as_before(self, monkeypatch):
+        monkeypatch.setenv("SECRET_KEY", "  from-the-environment ")
+        assert env.env_secret("SECRET_KEY") == "from-the-environment"
+        monkeypatch.delenv("SECRET_KEY")
+        assert env.env_secret("SECRET_KEY") == ""
+
+    def test_an_empty_variable_counts_as_unset(self, monkeypatch, tmp_path):
+        """Compose writes ``X: ${X:-}`` as an empty variable: the file still counts."""
+        secret = tmp_path / "secret"
+        secret.write_text("from-the-file\r\n")
+        monkeypatch.setenv("SENTRY_DSN", "")
+        monkeypatch.setenv("SENTRY_DSN_FILE", str(secret))
+        assert env.env_secret("SENTRY_DSN") == "from-the-file"
+
+    @pytest.mark.parametrize(
+        "content, words",
+        [
+            (None, "does not exist"),
+            ("", "is empty"),
+            ("\n", "is empty"),
+            ("one\ntwo\n", "more than one line"),
+            (b"\xff\xfe", "not UTF-8"),
+            ("folder", "is a folder"),
+        ],
+    )
+    def test_a_file_that_cannot_serve_is_named(self, monkeypatch, tmp_path, content, words):
+        secret = tmp_path / "secret"
+        if content == "folder":
+            secret.mkdir()
+        elif isinstance(content, bytes):
+            secret.write_bytes(content)
+        elif content is not None:
+            secret.write_text(content)
+        monkeypatch.setenv("DATABASE_URL_FILE", str(secret))
+        with pytest.raises(env.ConfigError) as err:
+            env.env_secret("DATABASE_URL")
+        assert "DATABASE_URL_FILE" in str(err.value) and words in str(err.value)
+
+    def test_settings_take_every_secret_from_its_file(self, tmp_path):
+        values = {
+            "SECRET_KEY": STRONG_KEY,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/from-file.sqlite3",
+            "EMAIL_URL": "smtp://mailer:pw@mail.example.org:587",
+            "REDIS_URL": "redis://cache.example.org:6379/4",
+            "SENTRY_DSN": "https://public@sentry.example.org/1",
+            "KITH_METRICS_TOKEN": "m" * 40,
+        }
+        files = {}
+        for name, value in values.items():
+            path = tmp_path / name.lower()
+            path.write_text(value + "\n")
+            files[f"{name}_FILE"] = str(path)
+        script = (
+            "from django.conf import settings as s;"
+            "print(s.SECRET_KEY); print(s.DATABASES['default']['NAME']);"
+            "print(s.MAILERS['default']['OPTIONS']['host']); print(s.REDIS_URL);"
+            "print(s.SENTRY_DSN); print(s.METRICS_TOKEN)"
+        )
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DEBUG", "SENTRY_DSN", "EMAIL_URL", "SECRET_KEY", "KITH_METRICS_TOKEN"}
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {script}"],
+            cwd=ROOT,
+            env={**clean, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings", **files},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [
+            STRONG_KEY,
+            f"{tmp_path}/from-file.sqlite3",
+            "mail.example.org",
+            "redis://cache.example.org:6379/4",
+            "https://public@sentry.example.org/1",
+            "m" * 40,
+        ]
+
+    def test_both_set_stops_startup_with_one_line(self, tmp_path):
+        secret = tmp_path / "key"
+        secret.write_text(STRONG_KEY)
+        result = run_manage("check", DEBUG="1", SECRET_KEY=STRONG_KEY, SECRET_KEY_FILE=str(secret))
+        assert result.returncode != 0
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert lines == [
+            "Kith cannot start: SECRET_KEY and SECRET_KEY_FILE are both set; set only one of them"
+        ]

@@ -29,7 +29,13 @@ MAX_FOUNDERS = 12
 
 
 def is_operator(person: Person) -> bool:
-    return bool(getattr(person, "is_authenticated", False) and person.is_active and person.is_staff)
+    """Operators are a kind of person (made by an operator invitation), not a staff
+    flag: no product flow reads Django's is_staff or is_superuser."""
+    return bool(
+        getattr(person, "is_authenticated", False)
+        and person.is_active
+        and person.kind == Person.Kind.OPERATOR
+    )
 
 
 def network_found(*, name: str, operator_email: str) -> tuple[Network, Invitation, str]:
@@ -237,11 +243,8 @@ def _coach_still_stands(invitation: Invitation) -> str | None:
 
 
 def _become_operator(invitation: Invitation, person: Person) -> dict:
-    # Staff reach the admin; as superuser every model is there to read, and the
-    # admin's own rules (teams.admin) keep it from changing the domain.
-    if not (person.is_staff and person.is_superuser):
-        person.is_staff = person.is_superuser = True
-        person.save(update_fields=["is_staff", "is_superuser"])
+    # The account was made as an operator's (the purpose's kind); the admin lets
+    # operators in by that kind (teams.admin).
     return {"operator": person.pk}
 
 

@@ -13,7 +13,6 @@ middleware has found which device, if any, verified this session.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve, reverse
@@ -70,5 +69,5 @@ class TwoFactorMiddleware:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = url
             return response
-        messages.warning(request, SETUP_FIRST)
+        # The set-up page says why (no message here: this runs before the messages).
         return HttpResponseRedirect(url)

@@ -48,6 +48,7 @@ def two_step(person, client: Client | None = None) -> Client:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    person = type(person).objects.get(pk=person.pk)  # its session generation as stored
     device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
     if device is None:
         device = TOTPDevice.objects.create(user=person, name="Authenticator app", confirmed=True)

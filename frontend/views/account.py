@@ -260,13 +260,13 @@ class MailedPasswordResetForm(PasswordResetForm):
 
 
 class ResetPasswordView(auth_views.PasswordResetView):
-    template_name = "registration/password_reset_form.html"
+    template_name = "frontend/password_reset_form.html"
     form_class = MailedPasswordResetForm
     success_url = reverse_lazy("password-reset-done")
 
 
 class ResetPasswordDoneView(auth_views.PasswordResetDoneView):
-    template_name = "registration/password_reset_done.html"
+    template_name = "frontend/password_reset_done.html"
     extra_context = {"hours": settings.PASSWORD_RESET_HOURS}
 
 
@@ -277,7 +277,7 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
     ends every session, token and open socket of theirs (``Person.save``), and their
     sign-in lockout, so the way back in is open at once."""
 
-    template_name = "registration/password_reset_confirm.html"
+    template_name = "frontend/password_reset_confirm.html"
     form_class = SetPasswordForm
     success_url = reverse_lazy("password-reset-complete")
     post_reset_login = False
@@ -289,7 +289,7 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
 
 
 class ResetPasswordCompleteView(auth_views.PasswordResetCompleteView):
-    template_name = "registration/password_reset_complete.html"
+    template_name = "frontend/password_reset_complete.html"
 
 
 # --- one's email address -------------------------------------------------------------
@@ -316,7 +316,12 @@ def account_email(request: HttpRequest) -> HttpResponse:
                     f" the change (it works for {_hours(settings.EMAIL_CONFIRM_HOURS)}).",
                 )
                 return redirect("account")
-    context = {"errors": errors, "email": email, "hours": _hours(settings.EMAIL_CONFIRM_HOURS)}
+    context = {
+        "errors": errors,
+        "general": errors.get("__all__", []),
+        "email": email,
+        "hours": _hours(settings.EMAIL_CONFIRM_HOURS),
+    }
     return render(request, "frontend/account_email.html", context, status=400 if errors else 200)
 
 

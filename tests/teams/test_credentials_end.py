@@ -17,8 +17,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from teams.models import ApiToken, AuditEntry, Person
-from tests.factories import PASSWORD, PersonFactory, api_token
 from tests.doors import two_step
+from tests.factories import PASSWORD, PersonFactory, api_token
 
 pytestmark = pytest.mark.django_db
 

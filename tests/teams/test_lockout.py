@@ -18,8 +18,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD, PersonFactory
 from tests.doors import two_step
+from tests.factories import PASSWORD, PersonFactory
 
 pytestmark = pytest.mark.django_db
 

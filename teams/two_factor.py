@@ -93,6 +93,18 @@ def on_sign_in(sender, request, user, **kwargs) -> None:
         session[OWED] = enabled(user)
 
 
+def new_key() -> str:
+    """A new authenticator key (hex, 20 random bytes), for a set-up to show."""
+    from django_otp.plugins.otp_totp.models import default_key
+
+    return default_key()
+
+
+def setup_device(person, key: str) -> TOTPDevice:
+    """The authenticator being set up, unsaved: what its QR code and key show."""
+    return TOTPDevice(user=person, name=APP_NAME, key=key)
+
+
 def qr_svg(device: TOTPDevice) -> str:
     """The device's set-up address as an inline SVG QR code (the page's CSP allows
     inline markup, not a data: image from an unknown source)."""

@@ -28,7 +28,6 @@ def _status(request: HttpRequest, errors: dict | None = None, status: int = 200)
     context = {
         "enabled": two_factor.enabled(person),
         "required": two_factor.required(person),
-        "operator": person.is_staff or person.is_superuser,
         "codes_left": two_factor.recovery_codes_left(person),
         "errors": errors or {},
     }
@@ -39,6 +38,11 @@ def _status(request: HttpRequest, errors: dict | None = None, status: int = 200)
 @require_GET
 def two_factor_page(request: HttpRequest) -> HttpResponse:
     return _status(request)
+
+
+# The key being set up, held in the session until a first code confirms it: showing
+# the set-up page writes nothing.
+SETUP_KEY = "kith_two_factor_key"
 
 
 def _setup_page(request, device, errors=None) -> HttpResponse:
@@ -58,15 +62,21 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if two_factor.enabled(person):
         messages.info(request, "Two-step sign-in is on already.")
         return redirect("two-factor")
-    device = services.two_factor_begin(actor=person)
+    key = request.session.get(SETUP_KEY)
+    if not isinstance(key, str):
+        key = request.session[SETUP_KEY] = two_factor.new_key()
+    device = two_factor.setup_device(person, key)
     if request.method == "GET":
         return _setup_page(request, device)
     if not password_confirmed(request, request.POST.get("password", "")):
         return _setup_page(request, device, {"password": [WRONG_PASSWORD]})
     try:
-        device, codes = services.two_factor_confirm(actor=person, code=request.POST.get("code", ""))
+        device, codes = services.two_factor_enable(
+            actor=person, key=key, code=request.POST.get("code", "")
+        )
     except ValidationError as exc:
         return _setup_page(request, device, field_errors(exc))
+    request.session.pop(SETUP_KEY, None)
     # The other sessions ended with the new generation; this one stays, verified.
     person.refresh_from_db()
     update_session_auth_hash(request, person)

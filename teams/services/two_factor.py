@@ -1,4 +1,4 @@
-"""Every write to a person's two-step sign-in: setting it up, checking a code,
+"""Every write to a person's two-step sign-in: turning it on, checking a code,
 new recovery codes, turning it off, and an operator's reset after a lost phone.
 
 The person's devices are django-otp's: one authenticator (``TOTPDevice``, which
@@ -10,12 +10,16 @@ tries); the sign-in page also counts it towards the sign-in lockout.
 
 from __future__ import annotations
 
+import time
+from binascii import unhexlify
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import Device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, key_validator
 
 from coordination.events import notify_access_changed
 from teams import two_factor
@@ -47,48 +51,46 @@ def _throttled(device) -> str | None:
     return WAIT.format(seconds=seconds)
 
 
-def two_factor_begin(*, actor: Person) -> TOTPDevice:
-    """The authenticator the actor is setting up (the same one until it is confirmed,
-    so a reloaded page shows the same QR code)."""
+def two_factor_enable(*, actor: Person, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Turn two-step sign-in on with the key the actor's app was given
+    (``teams.two_factor.new_key``, held by the page until now) and a first code from
+    that app: the authenticator is saved, confirmed, and the actor gets recovery
+    codes, shown once. Every other session of theirs ends (they signed in with one
+    step); the caller keeps this one (``update_session_auth_hash``) and marks it
+    verified. The first code cannot be used again to sign in."""
     if not actor.is_active:
         raise PermissionDenied("This account is deactivated.")
-    if two_factor.enabled(actor):
-        raise ValidationError("Two-step sign-in is already on.")
-    device = TOTPDevice.objects.filter(user=actor, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=actor, name=two_factor.APP_NAME, confirmed=False)
-    return device
-
-
-def two_factor_confirm(*, actor: Person, code: str) -> tuple[TOTPDevice, list[str]]:
-    """Turn two-step sign-in on with a first code from the app being set up: the
-    device is confirmed and the actor gets recovery codes, shown once. Every other
-    session of theirs ends (they signed in with one step); the caller keeps this one
-    (``update_session_auth_hash``) and marks it verified."""
-    # A wrong code is counted by the device's throttle, which must stay counted: the
-    # refusal is raised after the transaction, not inside it.
-    refusal = None
+    try:
+        key_validator(key)
+        bin_key = unhexlify(key.encode())
+    except (ValidationError, ValueError, TypeError):
+        raise ValidationError({"code": ["Start setting up two-step sign-in again."]}) from None
+    code = _code(code)
+    checker = TOTP(bin_key, step=30, t0=0, digits=6)
+    checker.time = time.time()
+    if not (code.isdigit() and len(code) == 6 and checker.verify(int(code), tolerance=1)):
+        raise ValidationError({"code": [WRONG_CODE]})
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).first()
-        if device is None or two_factor.enabled(actor):
-            refusal = "Start setting up two-step sign-in again."
-        else:
-            refusal = _throttled(device)
-        if refusal is None and not device.verify_token(_code(code)):
-            refusal = WRONG_CODE
-        if refusal is None:
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            StaticDevice.objects.filter(user=actor).delete()
-            recovery = StaticDevice.objects.create(
-                user=actor, name=two_factor.RECOVERY_NAME, confirmed=True
-            )
-            codes = _new_codes(recovery)
-            _next_session_generation(actor)
-            audit(actor=actor, action="two_factor.enabled", target=actor, data={})
-            notify_access_changed(actor.pk)
-    if refusal is not None:
-        raise ValidationError({"code": [refusal]})
+        Person.objects.select_for_update().filter(pk=actor.pk).get()
+        if two_factor.enabled(actor):
+            raise ValidationError("Two-step sign-in is on already.")
+        TOTPDevice.objects.filter(user=actor).delete()
+        device = TOTPDevice.objects.create(
+            user=actor,
+            name=two_factor.APP_NAME,
+            key=key,
+            confirmed=True,
+            drift=checker.drift,
+            last_t=checker.t(),
+        )
+        StaticDevice.objects.filter(user=actor).delete()
+        recovery = StaticDevice.objects.create(
+            user=actor, name=two_factor.RECOVERY_NAME, confirmed=True
+        )
+        codes = _new_codes(recovery)
+        _next_session_generation(actor)
+        audit(actor=actor, action="two_factor.enabled", target=actor, data={})
+        notify_access_changed(actor.pk)
     return device, codes
 
 
@@ -157,9 +159,11 @@ def two_factor_disable(*, actor: Person) -> None:
 def two_factor_reset(*, actor: Person, person: Person, reason: str = "") -> bool:
     """An operator turns off ``person``'s two-step sign-in (they lost their phone and
     their recovery codes): the sessions it verified end; they sign in with their
-    password and set it up again. Whether there was anything to reset."""
-    if not (actor.is_active and (actor.is_staff or actor.is_superuser)):
-        raise PermissionDenied("Only an operator may reset someone's two-step sign-in.")
+    password and set it up again. Whether there was anything to reset. Its one door
+    is the admin (teams/admin.py), which admits operators only, signed in with two
+    steps; a person turns off their own with ``two_factor_disable``."""
+    if not actor.is_active or actor.pk == person.pk:
+        raise PermissionDenied("Turn your own two-step sign-in off on your account page.")
     with transaction.atomic():
         removed = _remove_devices(person)
         if removed:

@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+
+
+class AdminConfig(DjangoAdminConfig):
+    """Django's admin, on Kith's site: two-step sign-in required (config/admin.py)."""
+
+    default_site = "config.admin.KithAdminSite"
 
 
 class WiringConfig(AppConfig):

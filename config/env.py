@@ -286,7 +286,8 @@ def caches(url: str, *, prefix: str = "kith", timeout: int = 3, folder: Path | N
 
 
 def mailers(url: str, *, debug: bool) -> dict:
-    """MAILERS from EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://... (TLS).
+    """MAILERS from EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://... (TLS),
+    console://, or file:///a/folder (each message a file there: a test server's outbox).
 
     Unset: the console (development) or SMTP on localhost:25 (production).
     """
@@ -299,10 +300,18 @@ def mailers(url: str, *, debug: bool) -> dict:
     parts = urlsplit(url)
     if parts.scheme == "console":
         return {"default": console}
+    if parts.scheme == "file":
+        if not parts.path.startswith("/"):
+            raise ConfigError("EMAIL_URL file:// names no folder (file:///var/kith/mail)")
+        from urllib.parse import unquote
+
+        folder = unquote(parts.path)
+        backend = "django.core.mail.backends.filebased.EmailBackend"
+        return {"default": {"BACKEND": backend, "OPTIONS": {"file_path": folder}}}
     if parts.scheme not in {"smtp", "smtps"}:
         raise ConfigError(
             f"EMAIL_URL has scheme {parts.scheme or '(none)'!r}; "
-            "expected smtp://user:password@host:587, smtps://... or console://"
+            "expected smtp://user:password@host:587, smtps://..., console:// or file:///folder"
         )
     try:
         port = parts.port

@@ -74,7 +74,7 @@ def message(retry_at: datetime.datetime) -> str:
         f"Too many failed sign-ins for this username or from this address: signing in"
         f" is paused for {minutes} minutes. Try again after"
         f" {timezone.localtime(retry_at):%H:%M}. If you have forgotten your password,"
-        f" ask your service's operator."
+        f" reset it from the sign-in page (“Forgot your password?”)."
     )
 
 

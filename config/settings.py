@@ -122,12 +122,27 @@ try:
     API_TOKEN_DAYS = env_int("KITH_TOKEN_DAYS", 90, minimum=1, maximum=3650)
     # How long an invitation's link works (a resend starts the days again).
     INVITATION_DAYS = env_int("KITH_INVITATION_DAYS", 14, minimum=1, maximum=90)
+    # How long a password reset link works (it works once in any case).
+    PASSWORD_RESET_HOURS = env_int("KITH_PASSWORD_RESET_HOURS", 3, minimum=1, maximum=72)
+    # How long the link that confirms a new email address works.
+    EMAIL_CONFIRM_HOURS = env_int("KITH_EMAIL_CONFIRM_HOURS", 24, minimum=1, maximum=168)
+    # Who must sign in with a second step (teams.two_factor): "members", "coaches".
+    # Operators always need it for the admin.
+    REQUIRE_TWO_FACTOR = env_list("KITH_REQUIRE_TWO_FACTOR", [])
+    if unknown := set(REQUIRE_TWO_FACTOR) - {"members", "coaches"}:
+        raise ConfigError(
+            f"KITH_REQUIRE_TWO_FACTOR names {', '.join(sorted(unknown))}; it takes"
+            " members, coaches, both (members,coaches) or nothing"
+        )
+    # The name authenticator apps show beside the account.
+    OTP_TOTP_ISSUER = env_str("KITH_TWO_FACTOR_ISSUER", "Kith")
 except ConfigError as exc:
     raise SystemExit(f"Kith cannot start: {exc}") from None
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django's admin on Kith's own site: two-step sign-in required (config/admin.py).
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -140,6 +155,10 @@ INSTALLED_APPS = [
     "rest_framework",
     # Counts failed sign-ins at every door and locks out (README, "Signing in").
     "axes",
+    # Two-step sign-in: authenticator apps (TOTP) and recovery codes (teams.two_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "django_htmx",
     "teams",
@@ -162,6 +181,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Ends a session that was idle or open too long, before anything reads the person.
     "config.sessions.SessionDeadlineMiddleware",
+    # Which device, if any, confirmed this session's second step; then a session that
+    # still owes one counts as not signed in, or may only set it up (config/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "config.two_factor.TwoFactorMiddleware",
     "config.idempotency.IdempotencyMiddleware",
     # After the key is taken: that middleware reads the raw body first, which a
     # multipart form parsed here would have consumed.
@@ -187,6 +210,7 @@ AUTH_USER_MODEL = "teams.Person"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_HOURS * 60 * 60
 
 TEMPLATES = [
     {

@@ -70,7 +70,7 @@ from django.db.models import Q
 from coordination import access, presence
 from coordination import events as log
 from coordination.events import metrics
-from teams import sessions, tokens
+from teams import sessions, tokens, two_factor
 from teams.models import Person
 
 logger = logging.getLogger("kith.live")
@@ -139,10 +139,14 @@ def _token_from(scope) -> str | None:
 
 def _signed_in(session):
     """The person a session stands for now, by Django's own check (hash, fallbacks,
-    an active account), unless its idle or absolute deadline has passed."""
+    an active account), unless its idle or absolute deadline has passed, or it still
+    owes the second step of a two-step sign-in (``teams.two_factor``)."""
     if sessions.session_ended(session) is not None:
         return AnonymousUser(), None
-    return auth.get_user(SimpleNamespace(session=session)), sessions.session_valid_until(session)
+    person = auth.get_user(SimpleNamespace(session=session))
+    if person.is_authenticated and not two_factor.session_complete(session, person):
+        return AnonymousUser(), None
+    return person, sessions.session_valid_until(session)
 
 
 def _earliest(*moments):

@@ -2,14 +2,59 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
-from frontend.views import account, figures, invitations, ops, portal, practice, quality
+from frontend.views import (
+    account,
+    figures,
+    invitations,
+    ops,
+    portal,
+    practice,
+    quality,
+    two_factor,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", account.SignInView.as_view(), name="login"),
+    path("login/code/", account.sign_in_code, name="login-code"),
+    path("password-reset/", account.ResetPasswordView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        account.ResetPasswordDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account.ResetPasswordConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        account.ResetPasswordCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account.account_page, name="account"),
     path("account/password/", account.ChangePasswordView.as_view(), name="password-change"),
+    path("account/email/", account.account_email, name="account-email"),
+    path(
+        "account/email/confirm/<str:token>/",
+        account.account_email_confirm,
+        name="account-email-confirm",
+    ),
+    path("account/close/", account.account_close, name="account-close"),
+    path("account/two-factor/", two_factor.two_factor_page, name="two-factor"),
+    path("account/two-factor/setup/", two_factor.two_factor_setup, name="two-factor-setup"),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor.two_factor_recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path(
+        "account/two-factor/disable/",
+        two_factor.two_factor_disable,
+        name="two-factor-disable",
+    ),
     path(
         "account/tokens/<id:pk>/revoke/",
         account.account_token_revoke,

@@ -10,7 +10,7 @@ class TeamsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         import teams.services  # noqa: F401
-        from teams import sessions
+        from teams import sessions, two_factor
         from teams.services import credentials
 
         # Every door that signs a person in or out goes through Django's login() and
@@ -18,3 +18,5 @@ class TeamsConfig(AppConfig):
         # person's open sockets.
         user_logged_in.connect(sessions.on_sign_in, dispatch_uid="kith-session-clocks")
         user_logged_out.connect(credentials.signed_out, dispatch_uid="kith-signed-out")
+        # Whether the session owes a second step (teams.two_factor).
+        user_logged_in.connect(two_factor.on_sign_in, dispatch_uid="kith-two-factor")

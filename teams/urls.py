@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams.api import auth, core, decisions, invitations
+from teams.api import account, auth, core, decisions, invitations
 
 urlpatterns = [
     path("auth/token", auth.TokenView.as_view(), name="api-token"),
@@ -33,6 +33,9 @@ urlpatterns = [
         invitations.TeamInvitationsView.as_view(),
         name="api-team-invitations",
     ),
+    path("me/email", account.EmailChangeView.as_view(), name="api-me-email"),
+    path("me/email/confirm", account.EmailConfirmView.as_view(), name="api-me-email-confirm"),
+    path("me/close", account.CloseAccountView.as_view(), name="api-me-close"),
     path("teams/", core.TeamListView.as_view(), name="api-teams"),
     path("teams/<id:pk>", core.TeamDetailView.as_view(), name="api-team"),
     path(

@@ -38,3 +38,23 @@ def refused(response, message: str) -> dict:
     assert set(body) == {"message", "extra"}
     assert body["message"].startswith(message), body
     return body["extra"]["fields"]
+
+
+def two_step(person, client: Client | None = None) -> Client:
+    """Pages as ``person`` signed in with both steps: a confirmed authenticator of
+    theirs (made if they have none) verified the session, as the sign-in code page
+    does. The admin admits operators only so."""
+    from django.contrib.sessions.backends.base import SessionBase
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    person = type(person).objects.get(pk=person.pk)  # its session generation as stored
+    device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=person, name="Authenticator app", confirmed=True)
+    client = client or Client()
+    client.force_login(person)
+    session: SessionBase = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

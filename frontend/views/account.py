@@ -1,26 +1,37 @@
-"""The account pages: signing in and out, one's own API tokens, changing one's
-password, and signing out everywhere.
+"""The account pages: signing in (with a second step for those who set up two-step
+sign-in) and out, one's own API tokens, changing one's password, resetting a
+forgotten one, changing one's email address, signing out everywhere and closing
+one's account.
 
 Everyone signed in reaches ``/account/`` from the header. A person sees and revokes
 their own tokens only (another's id is 404); tokens are made through the API
-(``POST /api/v1/auth/token``), which shows each once.
+(``POST /api/v1/auth/token``), which shows each once. Every page here acts on the
+signed-in person's own account only.
 """
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, logout
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
 
-from teams import selectors, services
+from frontend.forms import field_errors
+from teams import selectors, services, signin, two_factor
+from teams.models import Person
+from teams.services import accounts
+from teams.services import two_factor as two_factor_services
 
 TEMPLATE = "frontend/account.html"
 
@@ -47,16 +58,102 @@ def ended_message(reason: str) -> str | None:
         )
     if reason == "everywhere":
         return "You were signed out everywhere, and your API tokens were revoked."
+    if reason == "closed":
+        return "Your account is closed. You are signed out everywhere."
     return None
 
 
+# The first step of a two-step sign-in, kept in the (still anonymous) session until
+# the code is given: whose password was right, and when.
+SIGNING_IN = "kith_signing_in"
+SECOND_STEP_MINUTES = 10
+
+
 class SignInView(auth_views.LoginView):
+    """Django's sign-in page. For a person with two-step sign-in, a right password
+    signs nobody in: it leads to the code page, and only a right code there does."""
+
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["ended"] = ended_message(self.request.GET.get("ended", ""))
         return context
+
+    def form_valid(self, form):
+        person = form.get_user()
+        if not two_factor.enabled(person):
+            return super().form_valid(form)
+        self.request.session[SIGNING_IN] = {
+            "person": person.pk,
+            "backend": person.backend,
+            "hash": person.get_session_auth_hash(),
+            "at": time.time(),
+            "next": self.get_success_url(),
+        }
+        return redirect("login-code")
+
+
+def _signing_in(request: HttpRequest) -> tuple[Person, dict] | None:
+    """Who gave a right password in this browser a moment ago, if they still may
+    give the code (same password, active, within ``SECOND_STEP_MINUTES``)."""
+    pending = request.session.get(SIGNING_IN)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - pending.get("at", 0) > SECOND_STEP_MINUTES * 60:
+        return None
+    person = Person.objects.filter(pk=pending.get("person"), is_active=True).first()
+    if person is None or person.get_session_auth_hash() != pending.get("hash"):
+        return None
+    return person, pending
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    """The second step: a code from the person's authenticator app, or one of their
+    recovery codes. A wrong or reused code counts towards the sign-in lockout."""
+    found = _signing_in(request)
+    if found is None:
+        request.session.pop(SIGNING_IN, None)
+        messages.info(request, "Please sign in again: the code is asked for right after.")
+        return redirect("login")
+    person, pending = found
+    error = None
+    if request.method == "POST":
+        username = person.get_username()
+        if not signin.lockout_allows(request, username):
+            return HttpResponse(status=429)  # the lockout middleware answers instead
+        try:
+            device = two_factor_services.two_factor_check(
+                person=person, code=request.POST.get("code", "")
+            )
+        except ValidationError as exc:
+            signin.count_failure(request, username)
+            error = " ".join(m for found in field_errors(exc).values() for m in found)
+        else:
+            request.session.pop(SIGNING_IN, None)
+            login(request, person, backend=pending["backend"])
+            otp_login(request, device)
+            request.session[two_factor.OWED] = True
+            if two_factor.is_recovery(device):
+                left = two_factor.recovery_codes_left(person)
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code. {left} left: make new ones on"
+                    " the two-step sign-in page if you are running out.",
+                )
+            target = pending.get("next") or settings.LOGIN_REDIRECT_URL
+            if not url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                target = settings.LOGIN_REDIRECT_URL
+            return redirect(target)
+    return render(
+        request,
+        "registration/login_code.html",
+        {"error": error, "minutes": SECOND_STEP_MINUTES},
+        status=400 if error else 200,
+    )
 
 
 class CheckedPasswordChangeForm(PasswordChangeForm):
@@ -107,6 +204,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
         "idle": _hours(settings.SESSION_IDLE_HOURS),
         "age": _days(settings.SESSION_MAX_DAYS),
         "token_url": request.build_absolute_uri(reverse("api-token")),
+        "two_factor_on": two_factor.enabled(request.user),
     }
     return render(request, TEMPLATE, context)
 
@@ -128,3 +226,151 @@ def account_sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     services.person_sign_out_everywhere(actor=request.user)
     logout(request)
     return redirect(f"{reverse('login')}?ended=everywhere")
+
+
+def password_confirmed(request: HttpRequest, password: str) -> bool:
+    """Whether ``password`` is the signed-in person's, checked like a sign-in: a wrong
+    one counts towards the lockout, and a locked-out account is refused (then the
+    lockout middleware answers instead of the view)."""
+    checked = authenticate(request, username=request.user.get_username(), password=password)
+    return checked is not None and checked.pk == request.user.pk
+
+
+WRONG_PASSWORD = "That is not your password."
+
+
+# --- a forgotten password ------------------------------------------------------------
+
+
+class MailedPasswordResetForm(PasswordResetForm):
+    """Django's form (an unknown, deactivated or password-less account gets nothing,
+    and the page says the same whatever was typed), with Kith's mail: plain text and
+    HTML, the link on the deployment's own address."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        accounts.password_reset_send(actor=None, person=context["user"])
+
+
+class ResetPasswordView(auth_views.PasswordResetView):
+    template_name = "frontend/password_reset_form.html"
+    form_class = MailedPasswordResetForm
+    success_url = reverse_lazy("password-reset-done")
+
+
+class ResetPasswordDoneView(auth_views.PasswordResetDoneView):
+    template_name = "frontend/password_reset_done.html"
+    extra_context = {"hours": settings.PASSWORD_RESET_HOURS}
+
+
+class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view: the link works once (its token is made from the password it
+    replaces) and for ``KITH_PASSWORD_RESET_HOURS``. Nobody is signed in by it: the
+    person signs in afresh, with their second step if they have one. The new password
+    ends every session, token and open socket of theirs (``Person.save``), and their
+    sign-in lockout, so the way back in is open at once."""
+
+    template_name = "frontend/password_reset_confirm.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("password-reset-complete")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        signin.forget_failures(self.request, form.user.get_username())
+        return response
+
+
+class ResetPasswordCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "frontend/password_reset_complete.html"
+
+
+# --- one's email address -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_email(request: HttpRequest) -> HttpResponse:
+    """Ask to change one's address: a link goes to the new one, a notice to the old."""
+    errors: dict[str, list[str]] = {}
+    email = request.POST.get("email", "")
+    if request.method == "POST":
+        if not password_confirmed(request, request.POST.get("password", "")):
+            errors["password"] = [WRONG_PASSWORD]
+        else:
+            try:
+                sent_to = accounts.email_change_request(actor=request.user, email=email)
+            except ValidationError as exc:
+                errors = field_errors(exc)
+            else:
+                messages.success(
+                    request,
+                    f"We sent a link to {sent_to}. Open it while signed in here to confirm"
+                    f" the change (it works for {_hours(settings.EMAIL_CONFIRM_HOURS)}).",
+                )
+                return redirect("account")
+    context = {
+        "errors": errors,
+        "general": errors.get("__all__", []),
+        "email": email,
+        "hours": _hours(settings.EMAIL_CONFIRM_HOURS),
+    }
+    return render(request, "frontend/account_email.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the mail: a page with one button (a mail scanner that opens the
+    link changes nothing); the change is made for the signed-in person only."""
+    error = None
+    change = None
+    try:
+        change = accounts.email_change_read(token)
+        if change["p"] != request.user.pk:
+            raise PermissionDenied(
+                "This link is for another account. Sign out, and open it signed in as"
+                " the person who asked for it."
+            )
+        if request.method == "POST":
+            accounts.email_change_confirm(actor=request.user, token=token)
+            messages.success(request, f"Your email address is now {request.user.email}.")
+            return redirect("account")
+        if request.user.email != change["from"]:
+            raise ValidationError(accounts.USED)
+    except ValidationError as exc:
+        error = " ".join(m for found in field_errors(exc).values() for m in found)
+    except PermissionDenied as exc:
+        error = str(exc)
+    context = {"error": error, "new": change["to"] if change and not error else None}
+    return render(
+        request, "frontend/account_email_confirm.html", context, status=400 if error else 200
+    )
+
+
+# --- closing one's account -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_close(request: HttpRequest) -> HttpResponse:
+    """Close one's own account, with one's password."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            errors["confirm"] = ["Tick the box to say you mean it."]
+        if not password_confirmed(request, request.POST.get("password", "")):
+            errors["password"] = [WRONG_PASSWORD]
+        if not errors:
+            accounts.person_close_account(actor=request.user)
+            logout(request)
+            return redirect(f"{reverse('login')}?ended=closed")
+    context = {"errors": errors, "teams": list(selectors.teams_of(request.user))}
+    return render(request, "frontend/account_close.html", context, status=400 if errors else 200)

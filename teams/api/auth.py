@@ -9,17 +9,27 @@ theirs at once. Nobody sees or revokes another person's tokens.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import selectors, services, signin
+from teams import selectors, services, signin, two_factor
 from teams.models import ApiToken
+from teams.services import two_factor as two_factor_services
 
 UNABLE = "Unable to sign in with that username and password."
+CODE_NEEDED = (
+    "This account signs in with two steps: send a code from its authenticator app, or"
+    " one of its recovery codes, as `code`."
+)
+SET_UP_FIRST = (
+    "This service requires two-step sign-in for your account: set it up on the account"
+    " page (/account/two-factor/) before making a token."
+)
 LOCKED = OpenApiResponse(
     description=(
         "Too many failed sign-ins for this username or from this address: refused,"
@@ -44,6 +54,15 @@ class TokenIn(serializers.Serializer):
         max_value=settings.API_TOKEN_DAYS,
         required=False,
         help_text=f"Default and most: {settings.API_TOKEN_DAYS} days.",
+    )
+    code = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "For an account with two-step sign-in: a code from its authenticator app,"
+            " or one of its recovery codes."
+        ),
     )
 
 
@@ -77,7 +96,8 @@ class TokenView(APIView):
         request=TokenIn,
         responses={
             200: TokenCreatedOut,
-            400: OpenApiResponse(description=UNABLE),
+            400: OpenApiResponse(description=f"{UNABLE} Or a missing or wrong `code`."),
+            403: OpenApiResponse(description=SET_UP_FIRST),
             429: LOCKED,
         },
         auth=[],
@@ -91,10 +111,27 @@ class TokenView(APIView):
         person = signin.check_password(request._request, data["username"], data["password"])
         if person is None:
             raise ValidationError({"non_field_errors": [UNABLE]})
+        self.second_step(request, person, data.get("code", ""))
         token, raw = services.token_create(
             actor=person, name=data.get("name", ""), expires_in_days=data.get("expires_in_days")
         )
         return Response(TokenCreatedOut({**TokenOut(token).data, "token": raw}).data)
+
+    @staticmethod
+    def second_step(request, person, code: str) -> None:
+        """A token is a sign-in too: an account with two-step sign-in needs a code
+        (a wrong one counts towards the lockout), and an account this deployment
+        requires to have it gets no token until it is set up."""
+        if two_factor.enabled(person):
+            if not code:
+                raise ValidationError({"code": [CODE_NEEDED]})
+            try:
+                two_factor_services.two_factor_check(person=person, code=code)
+            except DjangoValidationError as exc:
+                signin.count_failure(request._request, person.get_username())
+                raise ValidationError({"code": exc.messages}) from None
+        elif two_factor.required(person):
+            raise PermissionDenied(SET_UP_FIRST)
 
     @extend_schema(
         summary="Revoke the token this request is made with",

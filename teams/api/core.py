@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import selectors, services
+from teams import selectors, services, two_factor
 from teams.errors import PreconditionRequired
 from teams.models import Person, Team
 from teams.numbers import MAX
@@ -64,9 +64,15 @@ class PersonOut(serializers.ModelSerializer):
 
 class MeOut(PersonOut):
     teams = serializers.SerializerMethodField()
+    two_factor = serializers.SerializerMethodField(
+        help_text="Whether I sign in with two steps (set up on the account page)."
+    )
 
     class Meta(PersonOut.Meta):
-        fields = [*PersonOut.Meta.fields, "teams"]
+        fields = [*PersonOut.Meta.fields, "email", "two_factor", "teams"]
+
+    def get_two_factor(self, person) -> bool:
+        return two_factor.enabled(person)
 
     def get_teams(self, person) -> list[dict]:
         return [{"id": t.pk, "slug": t.slug, "name": t.name} for t in selectors.teams_of(person)]

@@ -111,7 +111,12 @@ class TestEmailUrl:
             "timeout": 10,
         }
 
-    @pytest.mark.parametrize("url", ["http://mail", "smtp://host:port", "smtp://"])
+    def test_a_folder_of_files(self):
+        mailer = env.mailers("file:///var/kith/mail%20box", debug=False)["default"]
+        assert mailer["BACKEND"].endswith("filebased.EmailBackend")
+        assert mailer["OPTIONS"] == {"file_path": "/var/kith/mail box"}
+
+    @pytest.mark.parametrize("url", ["http://mail", "smtp://host:port", "smtp://", "file://"])
     def test_malformed_is_refused(self, url):
         with pytest.raises(env.ConfigError, match="EMAIL_URL"):
             env.mailers(url, debug=False)

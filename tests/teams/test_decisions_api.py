@@ -446,6 +446,10 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-token", "delete"),
         ("api-token-detail", "delete"),
         ("api-sign-out-everywhere", "post"),
+        # One's own account: its email address and closing it (teams/api/account.py).
+        ("api-me-email", "post"),
+        ("api-me-email-confirm", "post"),
+        ("api-me-close", "post"),
         ("api-team", "patch"),
         ("api-team-proposals", "post"),
         ("api-proposal-comments", "post"),

@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.doors import two_step
 from tests.factories import PASSWORD, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,8 +211,7 @@ def test_an_unknown_username_is_counted_like_a_known_one(db):
 def test_the_admins_own_password_change_leads_to_the_counted_one(personas):
     personas.ana.is_staff = True
     personas.ana.save()
-    browser = Client()
-    browser.force_login(personas.ana)
+    browser = two_step(personas.ana)
     response = browser.get("/ops/admin/password_change/")
     assert response.status_code == 302 and response["Location"] == "/account/password/"
     # A guess posted to the admin's form checks nothing there.

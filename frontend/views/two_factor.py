@@ -1,0 +1,118 @@
+"""Two-step sign-in pages under ``/account/two-factor/``: set it up (a QR code and
+the key for an authenticator app, confirmed with a first code and the password, then
+recovery codes shown once), make new recovery codes, turn it off (password and a code).
+
+Each acts on the signed-in person's own account only. Turning it on ends the person's
+other sessions (they signed in with one step); this one stays, verified.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from frontend.forms import field_errors
+from frontend.views.account import WRONG_PASSWORD, password_confirmed
+from teams import signin, two_factor
+from teams.services import two_factor as services
+
+
+def _status(request: HttpRequest, errors: dict | None = None, status: int = 200) -> HttpResponse:
+    person = request.user
+    context = {
+        "enabled": two_factor.enabled(person),
+        "required": two_factor.required(person),
+        "codes_left": two_factor.recovery_codes_left(person),
+        "errors": errors or {},
+    }
+    return render(request, "frontend/two_factor.html", context, status=status)
+
+
+@login_required
+@require_GET
+def two_factor_page(request: HttpRequest) -> HttpResponse:
+    return _status(request)
+
+
+# The key being set up, held in the session until a first code confirms it: showing
+# the set-up page writes nothing.
+SETUP_KEY = "kith_two_factor_key"
+
+
+def _setup_page(request, device, errors=None) -> HttpResponse:
+    context = {
+        "qr": two_factor.qr_svg(device),
+        "secret": two_factor.secret(device),
+        "errors": errors or {},
+        "required": two_factor.required(request.user),
+    }
+    return render(request, "frontend/two_factor_setup.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    person = request.user
+    if two_factor.enabled(person):
+        messages.info(request, "Two-step sign-in is on already.")
+        return redirect("two-factor")
+    key = request.session.get(SETUP_KEY)
+    if not isinstance(key, str):
+        key = request.session[SETUP_KEY] = two_factor.new_key()
+    device = two_factor.setup_device(person, key)
+    if request.method == "GET":
+        return _setup_page(request, device)
+    if not password_confirmed(request, request.POST.get("password", "")):
+        return _setup_page(request, device, {"password": [WRONG_PASSWORD]})
+    try:
+        device, codes = services.two_factor_enable(
+            actor=person, key=key, code=request.POST.get("code", "")
+        )
+    except ValidationError as exc:
+        return _setup_page(request, device, field_errors(exc))
+    request.session.pop(SETUP_KEY, None)
+    # The other sessions ended with the new generation; this one stays, verified.
+    person.refresh_from_db()
+    update_session_auth_hash(request, person)
+    otp_login(request, device)
+    request.session[two_factor.OWED] = True
+    return render(request, "frontend/two_factor_codes.html", {"codes": codes, "new": True})
+
+
+@login_required
+@require_POST
+def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+    if not password_confirmed(request, request.POST.get("password", "")):
+        return _status(request, {"regenerate_password": [WRONG_PASSWORD]}, 400)
+    try:
+        codes = services.recovery_codes_regenerate(actor=request.user)
+    except ValidationError as exc:
+        return _status(request, {"regenerate_password": exc.messages}, 400)
+    return render(request, "frontend/two_factor_codes.html", {"codes": codes, "new": False})
+
+
+@login_required
+@require_POST
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    if two_factor.required(request.user):
+        errors["disable_code"] = ["Your service requires two-step sign-in for your account."]
+        return _status(request, errors, 400)
+    if not password_confirmed(request, request.POST.get("password", "")):
+        return _status(request, {"disable_password": [WRONG_PASSWORD]}, 400)
+    try:
+        services.two_factor_check(person=request.user, code=request.POST.get("code", ""))
+        services.two_factor_disable(actor=request.user)
+    except ValidationError as exc:
+        signin.count_failure(request, request.user.get_username())
+        found = field_errors(exc)
+        return _status(request, {"disable_code": [m for f in found.values() for m in f]}, 400)
+    request.session[two_factor.OWED] = False
+    messages.success(request, "Two-step sign-in is off. You sign in with your password alone.")
+    return redirect("two-factor")

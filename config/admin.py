@@ -23,10 +23,20 @@ class KithAdminSite(OTPAdminSite):
     def __init__(self, name="admin"):
         super().__init__(name)
 
+    def has_permission(self, request):
+        # Operators are a kind of person (teams.services.founding); the staff flag
+        # still lets Django's own superusers in (manage.py createsuperuser).
+        user = request.user
+        return bool(
+            user.is_active
+            and (user.is_staff or getattr(user, "is_operator", False))
+            and user.is_verified()
+        )
+
     def login(self, request, extra_context=None):
         user = request.user
         if user.is_authenticated and user.is_active:
-            if not (user.is_staff or user.is_superuser):
+            if not (user.is_staff or user.is_superuser or getattr(user, "is_operator", False)):
                 raise PermissionDenied("The admin is for the service's operators.")
             if not user.is_verified():
                 messages.warning(request, SET_UP_FIRST)

@@ -35,9 +35,11 @@ _REQUIRED_KINDS = {"members": Person.Kind.MEMBER, "coaches": Person.Kind.COACH}
 
 
 def required(person) -> bool:
-    """Whether this deployment requires ``person`` to sign in with two steps (the
-    admin requires it of operators besides: ``config.admin``)."""
+    """Whether ``person`` must sign in with two steps: operators always (they run the
+    service for everyone; the admin checks it again: ``config.admin``), team members
+    and coaches where this deployment says so."""
     kinds = {_REQUIRED_KINDS[name] for name in settings.REQUIRE_TWO_FACTOR}
+    kinds.add(Person.Kind.OPERATOR)
     return getattr(person, "kind", None) in kinds
 
 

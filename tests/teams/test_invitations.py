@@ -21,7 +21,7 @@ from teams import services
 from teams.models import AuditEntry, CoachTerm, Invitation, Membership, Network, Person, Team
 from teams.services import founding
 from teams.services import invitations as service
-from tests.doors import api, page_text, pages
+from tests.doors import api, page_text, pages, two_step
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -410,7 +410,10 @@ class TestDoors:
                 pages(who, js=False).post(reverse("ops-team-found"), {"name": "X"}).status_code
                 == 404
             )
-        browser = pages(operator, js=False)
+        # Operators sign in with two steps: without, they are sent to set it up.
+        unverified = pages(operator, js=False).get(reverse("ops"))
+        assert unverified.status_code == 302 and "two-factor" in unverified["Location"]
+        browser = two_step(operator)
         assert browser.get(reverse("ops")).status_code == 200
         refused = browser.post(reverse("ops-team-found"), {"name": "West"})
         assert refused.status_code == 400 and "Required" in page_text(refused)
@@ -490,3 +493,18 @@ class TestCoachByAddress:
             _, token = service.invitation_resend(actor=personas.ana, invitation=invitation)
             with pytest.raises(service.LinkNotValid, match="coaching the team asked for ended"):
                 accept(token, username="carla")
+
+
+def test_an_operator_invited_by_mail_uses_the_admin_read_only(operator, personas):
+    """The operator kind, no staff flag: the admin lets them in after two steps, shows
+    the records, and changes no team."""
+    admin = two_step(operator)
+    index = admin.get("/ops/admin/")
+    assert index.status_code == 200 and "/ops/admin/teams/team/" in page_text(index)
+    url = f"/ops/admin/teams/team/{personas.noord.pk}/change/"
+    assert admin.get(url).status_code == 200
+    assert admin.post(url, {"name": "Renamed"}).status_code == 403
+    assert Team.objects.get(pk=personas.noord.pk).name == "Noord"
+    # Everyone else: not the admin.
+    for who in (personas.ana, personas.coach, personas.mrs_jansen):
+        assert two_step(who).get("/ops/admin/", follow=True).status_code == 403

@@ -243,7 +243,9 @@ def caches(url: str, *, prefix: str = "kith", timeout: int = 3, folder: Path | N
 
 
 def mailers(url: str, *, debug: bool) -> dict:
-    """MAILERS from EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://... (TLS).
+    """MAILERS from EMAIL_URL: smtp://user:password@host:587 (STARTTLS), smtps://... (TLS),
+    or file:///a/folder (each message a file there: for tests and staging, where another
+    process reads the mail a server sent).
 
     Unset: the console (development) or SMTP on localhost:25 (production).
     """
@@ -256,10 +258,19 @@ def mailers(url: str, *, debug: bool) -> dict:
     parts = urlsplit(url)
     if parts.scheme == "console":
         return {"default": console}
+    if parts.scheme == "file":
+        if parts.netloc or not parts.path.startswith("/"):
+            raise ConfigError("EMAIL_URL file:// needs an absolute folder: file:///var/mail/kith")
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": parts.path},
+            }
+        }
     if parts.scheme not in {"smtp", "smtps"}:
         raise ConfigError(
             f"EMAIL_URL has scheme {parts.scheme or '(none)'!r}; "
-            "expected smtp://user:password@host:587, smtps://... or console://"
+            "expected smtp://user:password@host:587, smtps://..., file:///folder or console://"
         )
     try:
         port = parts.port

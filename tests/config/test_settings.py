@@ -111,7 +111,14 @@ class TestEmailUrl:
             "timeout": 10,
         }
 
-    @pytest.mark.parametrize("url", ["http://mail", "smtp://host:port", "smtp://"])
+    def test_a_folder_of_files_for_mail_another_process_reads(self):
+        mailer = env.mailers("file:///tmp/kith-mail", debug=False)["default"]
+        assert mailer["BACKEND"].endswith("filebased.EmailBackend")
+        assert mailer["OPTIONS"] == {"file_path": "/tmp/kith-mail"}
+
+    @pytest.mark.parametrize(
+        "url", ["http://mail", "smtp://host:port", "smtp://", "file://relative/mail"]
+    )
     def test_malformed_is_refused(self, url):
         with pytest.raises(env.ConfigError, match="EMAIL_URL"):
             env.mailers(url, debug=False)

@@ -242,3 +242,24 @@ class TestPortal:
         )
         assert response.status_code == 200
         assert service.invitations_of(w.client).get().invited_by == w.daughter
+
+
+def test_the_teams_invitations_page_lists_the_clients_and_representatives(w):
+    service.client_invite(actor=w.ana, client=w.bare, email="jan@example.nl")
+    service.representative_invite(
+        actor=w.mrs_jansen, client=w.client, email="rep@example.nl", basis="deputy"
+    )
+    service.network_invite(
+        actor=w.mrs_jansen,
+        client=w.client,
+        email="kees@example.nl",
+        name="Kees",
+        relationship="neighbour",
+        circle="informal",
+        scopes=["visits"],
+    )
+    page = page_text(pages(w.ben).get(reverse("team-invitations", args=["noord"])))
+    assert "to see your own care record, kept by team Noord, in Kith" in page
+    assert "to act for Wilma Jansen in Kith as their representative" in page
+    # What the client shares with her network is hers to manage, not the team's.
+    assert "kees@example.nl" not in page

@@ -5,6 +5,8 @@ her from the network, and Petra sees nothing of the record any more."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from pathlib import Path
 
@@ -31,9 +33,13 @@ def link_mailed_to(folder: Path, address: str) -> str:
     """The invitation link in the one mail the server wrote for ``address``."""
     found = []
     for path in sorted(folder.glob("*.log")):
-        text = path.read_text(errors="replace")
-        if f"To: {address}" in text:
-            found += LINK.findall(text)
+        # The file backend writes each message as sent: MIME parts, quoted-printable.
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] != address:
+            continue
+        for part in message.walk():
+            if part.get_content_maintype() == "text":
+                found += LINK.findall(part.get_content())
     assert found, [p.name for p in folder.glob("*")]
     assert len(set(found)) == 1, found  # one invitation, in its text and its HTML part
     return found[0]
@@ -51,7 +57,18 @@ def test_the_client_invites_her_daughter_then_removes_her(
     client_services.client_link_account(
         actor=personas.ana, client=client, account=personas.mrs_jansen
     )
-    can_log_in(personas.mrs_jansen)
+    can_log_in(personas.mrs_jansen, personas.ana)
+
+    # The team's side: the client has her account; a representative can be invited.
+    ana = phone(browser)
+    log_in(ana, server, "ana")
+    ana.goto(f"{server}/clients/{client.pk}/")
+    people = ana.locator("#people")
+    expect(people).to_contain_text("Wilma Jansen signs in to see their record")
+    people.get_by_text("Invite a representative").click()
+    expect(people.get_by_label("Lasting power of attorney (health and welfare)")).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    people.screenshot(path=str(SHOTS / "0-team-people.png"), caret="initial")
 
     wilma = phone(browser)
     log_in(wilma, server, "mrs_jansen")
@@ -66,6 +83,7 @@ def test_the_client_invites_her_daughter_then_removes_her(
     form.get_by_label("Visits and who is coming").check()
     form.get_by_label("Shared diary").check()
     shot(wilma, "1-invite-form")
+    form.screenshot(path=str(SHOTS / "1-invite-form-only.png"), caret="initial")
     form.get_by_role("button", name="Send the invitation").click()
     expect(wilma.locator("#sharing .flash")).to_contain_text(
         "Invitation sent to petra@example.nl. Petra Jansen sees nothing until they accept."
@@ -73,6 +91,7 @@ def test_the_client_invites_her_daughter_then_removes_her(
     petra_row = wilma.locator("#sharing li", has_text="Petra Jansen")
     expect(petra_row).to_contain_text("sees nothing until they accept")
     shot(wilma, "2-invited")
+    wilma.locator("#sharing").screenshot(path=str(SHOTS / "2-invited-sharing.png"), caret="initial")
 
     # Petra opens the link in her mail on her own phone and makes her account.
     token = link_mailed_to(mail, "petra@example.nl")
@@ -106,6 +125,7 @@ def test_the_client_invites_her_daughter_then_removes_her(
     )
     expect(wilma.locator("#sharing li", has_text="Petra Jansen")).to_have_count(0)
     shot(wilma, "5-removed")
+    wilma.locator("#sharing").screenshot(path=str(SHOTS / "5-removed-sharing.png"), caret="initial")
 
     # Her open page loses the record at once, and the server refuses it from now on.
     expect(petra.locator("#scope-visits")).to_have_count(0, timeout=5000)

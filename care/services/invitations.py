@@ -50,8 +50,9 @@ def _open(query):
 
 
 def _locked_client(client: Client) -> Client:
+    # The row alone is locked: PostgreSQL locks no nullable side of an outer join.
     return (
-        Client.objects.select_for_update()
+        Client.objects.select_for_update(of=("self",))
         .select_related("team", "account", "representative")
         .get(pk=client.pk)
     )
@@ -444,7 +445,7 @@ def network_remove(
     representative decides it; a member may also leave by themself."""
     with transaction.atomic():
         locked = (
-            NetworkMember.objects.select_for_update()
+            NetworkMember.objects.select_for_update(of=("self",))
             .select_related("client__team", "account")
             .get(pk=member.pk)
         )

@@ -205,7 +205,12 @@ def may_manage(person: Person, invitation: Invitation) -> bool:
 
 
 def _locked_for(actor: Person, invitation: Invitation) -> Invitation:
-    locked = Invitation.objects.select_for_update().select_related("team").get(pk=invitation.pk)
+    # The row alone: PostgreSQL locks no nullable side of an outer join (team, inviter).
+    locked = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=invitation.pk)
+    )
     if not may_manage(actor, locked):
         raise PermissionDenied("Only those who may invite for this may resend or withdraw it.")
     if locked.accepted_at is not None:
@@ -251,7 +256,7 @@ def invitation_from_link(token: str, *, lock: bool = False) -> Invitation:
         ) from None
     query = Invitation.objects.select_related("team", "invited_by")
     if lock:
-        query = query.select_for_update()
+        query = query.select_for_update(of=("self",))
     invitation = query.filter(pk=pk).first()
     if invitation is None:
         raise LinkNotValid("This link is not a Kith invitation, or it was not copied whole.")

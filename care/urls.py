@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from care import api, api_figures, api_visits
+from care import api, api_figures, api_invitations, api_visits
 
 urlpatterns = [
     path("teams/<id:pk>/clients", api.TeamClientsView.as_view(), name="api-team-clients"),
@@ -9,6 +9,46 @@ urlpatterns = [
     path("clients/<id:pk>/network", api.NetworkView.as_view(), name="api-client-network"),
     path("clients/<id:pk>/grants", api.GrantsView.as_view(), name="api-client-grants"),
     path("grants/<id:pk>/revoke", api.GrantRevokeView.as_view(), name="api-grant-revoke"),
+    path(
+        "clients/<id:pk>/portal-invitation",
+        api_invitations.PortalInvitationView.as_view(),
+        name="api-client-portal-invitation",
+    ),
+    path(
+        "clients/<id:pk>/representative",
+        api_invitations.RepresentativeView.as_view(),
+        name="api-client-representative",
+    ),
+    path(
+        "clients/<id:pk>/representative/remove",
+        api_invitations.RepresentativeRemoveView.as_view(),
+        name="api-client-representative-remove",
+    ),
+    path(
+        "clients/<id:pk>/invitations",
+        api_invitations.ClientInvitationsView.as_view(),
+        name="api-client-invitations",
+    ),
+    path(
+        "clients/<id:pk>/network/invitations",
+        api_invitations.NetworkInvitationsView.as_view(),
+        name="api-client-network-invitations",
+    ),
+    path(
+        "network-members/<id:pk>/remove",
+        api_invitations.NetworkMemberRemoveView.as_view(),
+        name="api-network-member-remove",
+    ),
+    path(
+        "client-invitations/<id:pk>/resend",
+        api_invitations.InvitationResendView.as_view(),
+        name="api-client-invitation-resend",
+    ),
+    path(
+        "client-invitations/<id:pk>/withdraw",
+        api_invitations.InvitationWithdrawView.as_view(),
+        name="api-client-invitation-withdraw",
+    ),
     path("clients/<id:pk>/plan", api.PlanView.as_view(), name="api-client-plan"),
     path("clients/<id:pk>/plan/problems", api.PlanProblemsView.as_view(), name="api-plan-problems"),
     path(

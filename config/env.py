@@ -301,8 +301,8 @@ def mailers(url: str, *, debug: bool) -> dict:
     if parts.scheme == "console":
         return {"default": console}
     if parts.scheme == "file":
-        if not parts.path.startswith("/"):
-            raise ConfigError("EMAIL_URL file:// names no folder (file:///var/kith/mail)")
+        if parts.netloc or not parts.path.startswith("/"):
+            raise ConfigError("EMAIL_URL file:// needs an absolute folder (file:///var/kith/mail)")
         from urllib.parse import unquote
 
         folder = unquote(parts.path)

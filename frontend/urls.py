@@ -168,6 +168,21 @@ urlpatterns = [
     path("clients/<id:pk>/details/", views.client_details, name="client-details"),
     path("clients/<id:pk>/status/", views.client_status, name="client-status"),
     path("clients/<id:pk>/network/", views.client_network, name="client-network"),
+    path(
+        "clients/<id:pk>/portal-invitation/",
+        views.client_portal_invite,
+        name="client-portal-invite",
+    ),
+    path(
+        "clients/<id:pk>/representative/",
+        views.client_representative_invite,
+        name="client-representative-invite",
+    ),
+    path(
+        "clients/<id:pk>/representative/remove/",
+        views.client_representative_remove,
+        name="client-representative-remove",
+    ),
     path("clients/<id:pk>/diary/", views.client_diary, name="client-diary"),
     path("clients/<id:pk>/visits/plan/", views.visit_plan, name="client-visit-plan"),
     path("clients/<id:pk>/visits/series/", views.visit_series, name="client-visit-series"),
@@ -204,6 +219,21 @@ urlpatterns = [
     ),
     path("portal/clients/<id:pk>/diary/", views.portal_diary, name="portal-diary"),
     path("portal/clients/<id:pk>/survey/", portal.portal_survey, name="portal-survey"),
+    path(
+        "portal/clients/<id:pk>/network/invite/",
+        portal.portal_network_invite,
+        name="portal-network-invite",
+    ),
+    path(
+        "portal/clients/<id:pk>/network/<id:member>/remove/",
+        portal.portal_network_remove,
+        name="portal-network-remove",
+    ),
+    path(
+        "portal/clients/<id:pk>/representative/<slug:action>/",
+        portal.portal_representative,
+        name="portal-representative",
+    ),
     path(
         "portal/clients/<id:pk>/sharing/<id:member>/",
         views.portal_sharing,

@@ -18,6 +18,16 @@ def client_display_name(preferred_name: str, first_name: str, last_name: str) ->
 class Client(models.Model):
     """A person the team looks after. Personal details kept to what care needs."""
 
+    class Basis(models.TextChoices):
+        """Why the representative may act for the client: what the client (and anyone
+        checking) reads beside the representative's name."""
+
+        LPA_HEALTH = "lpa_health", "Lasting power of attorney (health and welfare)"
+        LPA_PROPERTY = "lpa_property", "Lasting power of attorney (property and financial affairs)"
+        DEPUTY = "deputy", "Deputy appointed by the Court of Protection"
+        PARENT = "parent", "Parent of a young person"
+        CHOSEN = "chosen", "Chosen by the client"
+
     class Status(models.TextChoices):
         REFERRAL = "referral", "Referral"
         ACTIVE = "active", "Active"
@@ -41,12 +51,27 @@ class Client(models.Model):
     representative = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="represents"
     )
+    # One representative at a time: the person Kith lets decide with and for the client.
+    # Their basis is shown to the client; the note holds what backs it (an LPA's or a
+    # court order's reference), for the team to check.
+    representative_basis = models.CharField(max_length=12, choices=Basis.choices, blank=True)
+    representative_since = models.DateTimeField(null=True, blank=True)
+    representative_note = models.CharField(max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         indexes = [models.Index(fields=["team", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(representative__isnull=True, representative_basis="")
+                    | (Q(representative__isnull=False) & ~Q(representative_basis=""))
+                ),
+                name="representative_has_a_basis",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -102,9 +127,11 @@ class NetworkMember(models.Model):
     class Meta:
         ordering = ["circle", "name", "id"]
         constraints = [
+            # Removed entries stay as history: someone removed and invited again
+            # gets a new entry with the same account.
             models.UniqueConstraint(
                 fields=["client", "account"],
-                condition=Q(account__isnull=False),
+                condition=Q(account__isnull=False, active=True),
                 name="one_network_entry_per_account",
             )
         ]

@@ -192,7 +192,7 @@ def network_add(
     cleaned = _clean(fields, NETWORK_FIELDS, REQUIRED_NETWORK)
     if (
         account is not None
-        and NetworkMember.objects.filter(client=client, account=account).exists()
+        and NetworkMember.objects.filter(client=client, account=account, active=True).exists()
     ):
         raise ValidationError({"account": ["This person is already in the client's network."]})
     with transaction.atomic():
@@ -281,50 +281,143 @@ def grant_revoke(*, actor: Person, grant: Grant) -> Grant:
 
 
 def client_link_account(*, actor: Person, client: Client, account: Person) -> Client:
-    """Give the client their own login to the portal (the care team does this)."""
+    """Give the client their own login to the portal (the care team does this; an
+    invitation the client accepts does it through ``link_account``)."""
     with transaction.atomic():
         locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
         if not access.can_keep_record(actor, locked):
             raise PermissionDenied("Only the client's team can link their account.")
-        if account.kind != Person.Kind.PORTAL or not account.is_active:
-            raise ValidationError({"account": ["A portal account is needed."]})
-        if Client.objects.filter(account=account).exclude(pk=locked.pk).exists():
-            raise ValidationError({"account": ["This account belongs to another client."]})
-        if locked.account_id == account.pk:
-            return locked
-        locked.account = account
-        locked.version += 1
-        locked.save(update_fields=["account", "version"])
-        audit(actor=actor, action="client.account_linked", target=locked)
-        _event(locked, "client.updated", {"fields": ["account"], "version": locked.version}, actor)
-        notify_access_changed(account.pk)
+        return link_account(actor=actor, locked=locked, account=account)
+
+
+def link_account(*, actor: Person, locked: Client, account: Person) -> Client:
+    """Link ``account`` as the client's own, on a client row locked by the caller (who
+    checked who may): audited, announced, and the account's sockets told."""
+    if account.kind != Person.Kind.PORTAL or not account.is_active:
+        raise ValidationError({"account": ["A portal account is needed."]})
+    if Client.objects.filter(account=account).exclude(pk=locked.pk).exists():
+        raise ValidationError({"account": ["This account belongs to another client."]})
+    if locked.representative_id == account.pk:
+        raise ValidationError(
+            {"account": ["This account is the client's representative's, not the client's own."]}
+        )
+    if locked.account_id == account.pk:
+        return locked
+    if locked.account_id is not None:
+        raise ValidationError({"account": [f"{locked.display_name} has an account already."]})
+    locked.account = account
+    locked.version += 1
+    locked.save(update_fields=["account", "version"])
+    audit(actor=actor, action="client.account_linked", target=locked)
+    _event(locked, "client.updated", {"fields": ["account"], "version": locked.version}, actor)
+    notify_access_changed(account.pk)
     return locked
 
 
-def client_set_representative(*, actor: Person, client: Client, person: Person | None) -> Client:
+def client_set_representative(
+    *,
+    actor: Person,
+    client: Client,
+    person: Person | None,
+    basis: str = Client.Basis.CHOSEN,
+    note: str = "",
+) -> Client:
     """The client names (or stops naming) the person who acts for them; the care team
-    may record it on the client's behalf."""
+    may record it on the client's behalf. (People without an account yet are invited:
+    ``care.services.invitations.representative_invite``.)"""
     with transaction.atomic():
         locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
-        if not (access.can_keep_record(actor, locked) or actor.pk == locked.account_id):
+        if not may_name_representative(actor, locked):
             raise PermissionDenied(
                 "Only the client, or their team for them, names a representative."
             )
-        if person is not None and (person.kind != Person.Kind.PORTAL or not person.is_active):
-            raise ValidationError({"person": ["A portal account is needed."]})
-        previous = locked.representative_id
-        if previous == (person.pk if person else None):
-            return locked
-        locked.representative = person
-        locked.version += 1
-        locked.save(update_fields=["representative", "version"])
-        audit(actor=actor, action="client.representative_set", target=locked)
-        _event(
-            locked,
-            "client.updated",
-            {"fields": ["representative"], "version": locked.version},
-            actor,
+        if person is None:
+            require_someone_left_to_decide(locked)
+        return set_representative(actor=actor, locked=locked, person=person, basis=basis, note=note)
+
+
+def may_name_representative(person: Person, client: Client) -> bool:
+    """The client themself, or their team recording it for them. Not the representative:
+    who acts for the client is the client's choice, or an appointment (a power of
+    attorney, a deputyship) that the team checks and records; a representative naming
+    their own successor would be neither."""
+    return access.can_keep_record(person, client) or (
+        client.account_id is not None and person.pk == client.account_id and person.is_active
+    )
+
+
+def require_someone_left_to_decide(client: Client) -> None:
+    """Refuse to leave a client with nobody to decide for them: without an account of
+    their own, the representative is the only one who can say who sees the record (the
+    team keeps it but never shares it), so the representative may only be replaced
+    (an invitation to the next one, accepted), not removed."""
+    has_own = client.account_id is not None and client.account.is_active
+    if client.representative_id is not None and not has_own:
+        raise ValidationError(
+            {
+                "representative": [
+                    f"{client.display_name} has no Kith account of their own, so removing "
+                    f"{client.representative.display_name} would leave nobody to decide who "
+                    "sees the record. Invite the new representative instead (accepting "
+                    f"replaces the current one), or invite {client.display_name} to the portal "
+                    "first."
+                ]
+            }
         )
-        for person_id in {previous, person.pk if person else None} - {None}:
-            notify_access_changed(person_id)
+
+
+def set_representative(
+    *, actor: Person | None, locked: Client, person: Person | None, basis: str, note: str = ""
+) -> Client:
+    """Set the representative of a client row locked by the caller (who checked who
+    may): audited, announced, and both the old and the new one's sockets told."""
+    note = (note or "").strip()
+    if person is not None:
+        errors = {}
+        if person.kind != Person.Kind.PORTAL or not person.is_active:
+            errors["person"] = ["A portal account is needed."]
+        elif person.pk == locked.account_id:
+            errors["person"] = ["The client's own account cannot be their representative."]
+        if basis not in Client.Basis.values:
+            errors["basis"] = [f"One of {', '.join(Client.Basis.values)}."]
+        if len(note) > 200:
+            errors["note"] = ["At most 200 characters."]
+        if errors:
+            raise ValidationError(errors)
+    else:
+        basis, note = "", ""
+    previous = locked.representative_id
+    if previous == (person.pk if person else None) and (
+        locked.representative_basis,
+        locked.representative_note,
+    ) == (basis, note):
+        return locked
+    locked.representative = person
+    locked.representative_basis, locked.representative_note = basis, note
+    if previous != (person.pk if person else None):
+        locked.representative_since = timezone.now() if person else None
+    locked.version += 1
+    locked.save(
+        update_fields=[
+            "representative",
+            "representative_basis",
+            "representative_note",
+            "representative_since",
+            "version",
+        ]
+    )
+    audit(
+        actor=actor,
+        action="client.representative_set",
+        target=locked,
+        data={"basis": basis, "previous": previous, "person": person.pk if person else None},
+    )
+    _event(
+        locked,
+        "client.updated",
+        {"fields": ["representative"], "version": locked.version},
+        actor,
+    )
+    for person_id in {previous, person.pk if person else None} - {None}:
+        notify_access_changed(person_id)
     return locked

@@ -31,6 +31,7 @@ from care.selectors import clients as client_selectors
 from care.selectors import continuity, diary_of, records
 from care.services import clients as client_services
 from care.services import diary_add
+from care.services import invitations as invitation_services
 from care.services import plans as plan_services
 from frontend import charts
 from frontend import client_forms as cf
@@ -38,6 +39,7 @@ from frontend.forms import field_errors
 from frontend.views.common import live, team_or_404
 from teams import access as team_access
 from teams.errors import Conflict
+from teams.services.invitations import describe
 
 TEMPLATE = "frontend/client.html"
 
@@ -144,6 +146,49 @@ def _network(client: Client, form: dict | None = None) -> dict:
     }
 
 
+def open_invitations(client: Client, purposes) -> list:
+    """The client's invitations of ``purposes`` that are still to be answered (an
+    expired one too: it can be sent again), each with what it is for."""
+    now = timezone.now()
+    rows = []
+    for invitation in invitation_services.invitations_of(client):
+        if invitation.purpose not in purposes:
+            continue
+        invitation.state = invitation.status(now)
+        if invitation.state in {"open", "expired"}:
+            invitation.what = describe(invitation)
+            rows.append(invitation)
+    return rows
+
+
+PORTAL = ("email", "name")
+REPRESENTATIVE = ("email", "name", "basis", "note")
+
+
+def _people(client: Client, forms: dict | None = None) -> dict:
+    """The client's own account, their representative (and basis), and the team's
+    invitations for them."""
+    forms = forms or {}
+    portal = forms.get("portal") or {
+        "values": {"email": "", "name": client.display_name},
+        "errors": {},
+    }
+    representative = forms.get("representative") or {
+        "values": dict.fromkeys(REPRESENTATIVE, ""),
+        "errors": {},
+    }
+    return {
+        "people_forms": forms,
+        "portal_form": portal,
+        "representative_form": representative,
+        "bases": Client.Basis.choices,
+        "people_invitations": open_invitations(
+            client, (invitation_services.CLIENT, invitation_services.REPRESENTATIVE)
+        ),
+        "people_problem": forms.get("problem", ""),
+    }
+
+
 def plan_context(client: Client, *, keeper: bool, forms: dict | None = None) -> dict:
     """The care plan, and (for the team) its forms. ``forms`` holds a form that came
     back with messages: "problem", or ("intervention" | "rate", plan problem id)."""
@@ -187,6 +232,7 @@ def plan_context(client: Client, *, keeper: bool, forms: dict | None = None) -> 
 
 
 FORMS = {
+    "people_forms",
     "details_form",
     "editing_details",
     "status_form",
@@ -215,6 +261,8 @@ def _section(client: Client, name: str, given: dict) -> dict:
         return _details(client, given.get("details_form"), given.get("editing_details", False))
     if name == "status":
         return _status(client, given.get("status_form"))
+    if name == "people":
+        return _people(client, given.get("people_forms"))
     if name == "network":
         return _network(client, given.get("network_form"))
     if name == "diary":
@@ -228,7 +276,7 @@ def _section(client: Client, name: str, given: dict) -> dict:
 
 
 CARE_SECTIONS = ("visits", "budget")  # frontend.views.client_care
-SECTIONS = ("details", "status", "visits", "budget", "network", "plan", "diary")
+SECTIONS = ("details", "people", "status", "visits", "budget", "network", "plan", "diary")
 
 
 def _context(client: Client, sections=SECTIONS, **given):
@@ -376,6 +424,101 @@ def client_network(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such client among your team's.") from exc
     words = f"{member.name} is added to the {member.circle} circle."
     return _done(request, client, "network", words, {})
+
+
+# --- the client's own account and their representative ---------------------------------------
+
+
+def _people_write(request: HttpRequest, pk: int, what: str, form_key: str, names, do, words):
+    client = team_client_or_404(request, pk, what)
+    values = {name: request.POST.get(name, "") for name in names}
+    try:
+        done = do(client, values)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        form = {"values": values, "errors": errors, "open": True}
+        given = {"people_forms": {form_key: form, "problem": " ".join(errors.get("__all__", []))}}
+        if form_key == "remove":
+            given["people_forms"]["problem"] = " ".join(
+                errors.get("representative", []) + errors.get("version", [])
+            )
+        return _answer(request, client, "people", 400, given)
+    except Conflict as exc:
+        given = {"people_forms": {"problem": exc.message}}
+        return _answer(request, client, "people", 409, given)
+    except PermissionDenied as exc:
+        raise Http404("No such client among your team's.") from exc
+    client.refresh_from_db()
+    return _done(request, client, "people", words(done), {})
+
+
+@login_required
+@require_POST
+def client_portal_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """The team invites the client to see their own record in the portal."""
+
+    def do(client, values):
+        return invitation_services.client_invite(
+            actor=request.user, client=client, email=values["email"], name=values["name"]
+        )
+
+    return _people_write(
+        request,
+        pk,
+        "portal (to invite the client)",
+        "portal",
+        PORTAL,
+        do,
+        lambda invitation: f"Invitation sent to {invitation.email}.",
+    )
+
+
+@login_required
+@require_POST
+def client_representative_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """The team records the representative the client chose (or who was appointed to
+    act for them) by inviting them."""
+
+    def do(client, values):
+        return invitation_services.representative_invite(
+            actor=request.user,
+            client=client,
+            email=values["email"],
+            name=values["name"],
+            basis=values["basis"],
+            note=values["note"],
+        )
+
+    return _people_write(
+        request,
+        pk,
+        "representative (to invite one)",
+        "representative",
+        REPRESENTATIVE,
+        do,
+        lambda invitation: (
+            f"Invitation sent to {invitation.email}: they act for the client once they accept."
+        ),
+    )
+
+
+@login_required
+@require_POST
+def client_representative_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(client, values):
+        return invitation_services.representative_remove(
+            actor=request.user, client=client, version=cf.version_of(values["version"])
+        )
+
+    return _people_write(
+        request,
+        pk,
+        "representative (to remove them)",
+        "remove",
+        ("version",),
+        do,
+        lambda client: f"{client.display_name} has no representative now.",
+    )
 
 
 # --- the shared diary -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ what, and decide it, and who read the record.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,10 +37,11 @@ from care.selectors import clients as client_selectors
 from care.selectors.visits import UPCOMING_DAYS
 from care.services import clients as client_services
 from care.services import diary_add
+from care.services import invitations as invitation_services
 from coordination import events as log
 from frontend import client_forms as cf
 from frontend.forms import field_errors
-from frontend.views.clients import plan_context
+from frontend.views.clients import REPRESENTATIVE, open_invitations, plan_context
 from teams.errors import Conflict
 from teams.models import Person
 
@@ -112,14 +114,46 @@ def _scope_labels(scopes) -> list[dict]:
 # --- who can see what ------------------------------------------------------------------------
 
 
-def _sharing(client: Client, forms: dict | None = None) -> dict:
-    """The network, each member with a checkbox per scope (ticked: may see it now)."""
+INVITE = ("email", "name", "relationship", "circle", "organisation", "until")
+
+
+def invite_values(post=None) -> dict:
+    values = {name: (post.get(name, "") if post is not None else "") for name in INVITE}
+    values["scopes"] = post.getlist("scopes") if post is not None else []
+    if post is None:
+        values["circle"] = NetworkMember.Circle.INFORMAL
+    return values
+
+
+def _invite_form(form: dict | None) -> dict:
+    form = form or {"values": invite_values(), "errors": {}}
+    chosen = set(form["values"]["scopes"])
+    form["scope_rows"] = [
+        {"scope": scope, "label": label, "checked": scope in chosen} for scope, label in cf.SCOPES
+    ]
+    return form
+
+
+def _sharing(client: Client, forms: dict | None = None, invite_form: dict | None = None) -> dict:
+    """The network, each member with a checkbox per scope (ticked: may see it now); the
+    people invited and not yet answered; and the form to invite someone."""
     forms = forms or {}
     now = timezone.now()
+    waiting = {i.target: i for i in open_invitations(client, (invitation_services.NETWORK,))}
     circles: dict[str, list] = {NetworkMember.Circle.INFORMAL: [], NetworkMember.Circle.FORMAL: []}
     for member in client_selectors.network_of(client):
         if not member.active:
             continue
+        member.invitation = waiting.get(member.pk)
+        if member.invitation is not None:
+            labels = dict(Grant.Scope.choices)
+            member.invitation.will_see = [
+                labels[s] for s in member.invitation.payload.get("scopes", []) if s in labels
+            ]
+            ends = member.invitation.payload.get("expires_at")
+            member.invitation.until = (
+                cf.last_day(datetime.datetime.fromisoformat(ends)) if ends else None
+            )
         open_now = {
             g.scope: g for g in member.open_grants if g.expires_at is None or g.expires_at > now
         }
@@ -148,6 +182,8 @@ def _sharing(client: Client, forms: dict | None = None) -> dict:
     return {
         "informal": circles[NetworkMember.Circle.INFORMAL],
         "formal": circles[NetworkMember.Circle.FORMAL],
+        "invite_form": _invite_form(invite_form),
+        "circles": cf.CIRCLES,
     }
 
 
@@ -201,7 +237,10 @@ def _page_context(request: HttpRequest, pk: int, **given) -> dict:
     if context["speaks_for"]:
         read = client_selectors.client_for(user, pk, scope="notes", what="who can see what")
         if read is not None:
-            context |= _sharing(read, given.pop("sharing_forms", None))
+            context |= _sharing(
+                read, given.pop("sharing_forms", None), given.pop("invite_form", None)
+            )
+            context |= _representative(read, given.pop("representative_form", None))
             context["access_log"] = list(
                 client_selectors.access_log_of(user, read, limit=100) or []
             )
@@ -277,11 +316,145 @@ def _sharing_answer(request: HttpRequest, client: Client, status: int, given: di
     """The sharing section for htmx; else the whole page, with its messages."""
     if request.htmx:
         context = {"client": client, "speaks_for": True, **given}
-        context |= _sharing(client, given.get("sharing_forms"))
+        context |= _sharing(client, given.get("sharing_forms"), given.get("invite_form"))
         return render(request, f"{TEMPLATE}#sharing", context, status=status)
     with transaction.atomic():
         context = _page_context(request, client.pk, **given)
     return render(request, TEMPLATE, context, status=status)
+
+
+def _sharing_client(request: HttpRequest, pk: int, what: str) -> Client:
+    """The record, for the client or representative deciding who sees it (read logged)."""
+    user = request.user
+    client, _ = records.readable_scopes(user, pk)
+    if client is None or not access.can_manage_sharing(user, client):
+        raise Http404("No such record among yours.")
+    client = client_selectors.client_for(user, pk, scope="notes", what=what)
+    if client is None:
+        raise Http404("No such record among yours.")
+    return client
+
+
+def _sharing_done(request: HttpRequest, client: Client, words: str) -> HttpResponse:
+    if not request.htmx:
+        messages.success(request, words)
+        return redirect(reverse("portal-client", args=[client.pk]) + "#sharing")
+    return _sharing_answer(request, client, 200, {"sharing_flash": words})
+
+
+@login_required
+@require_POST
+def portal_network_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client (or representative) invites someone into the network, choosing what
+    they will see and until when; they see it once they accept."""
+    client = _sharing_client(request, pk, "who can see what (to invite someone)")
+    values = invite_values(request.POST)
+    try:
+        expires_at = cf.end_of_day(cf.date_or_none(values["until"], "until"))
+        member, invitation = invitation_services.network_invite(
+            actor=request.user,
+            client=client,
+            email=values["email"],
+            name=values["name"],
+            relationship=values["relationship"],
+            circle=values["circle"],
+            organisation=values["organisation"],
+            scopes=values["scopes"],
+            expires_at=expires_at,
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        errors["until"] = errors.pop("expires_at", []) + errors.get("until", [])
+        form = {"values": values, "errors": errors, "open": True}
+        return _sharing_answer(request, client, 400, {"invite_form": form})
+    except PermissionDenied as exc:
+        raise Http404("No such record among yours.") from exc
+    words = f"Invitation sent to {invitation.email}. {member.name} sees nothing until they accept."
+    return _sharing_done(request, client, words)
+
+
+@login_required
+@require_POST
+def portal_network_remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+    """Take someone out of the network: what they saw ends at once."""
+    client = _sharing_client(request, pk, "who can see what (to take someone out)")
+    entry = client_selectors.network_of(client).filter(pk=member, active=True).first()
+    if entry is None:
+        raise Http404("No such person in your network.")
+    try:
+        invitation_services.network_remove(
+            actor=request.user, member=entry, version=cf.version_of(request.POST.get("version"))
+        )
+    except ValidationError as exc:
+        given = {"sharing_flash": " ".join(exc.messages)}
+        return _sharing_answer(request, client, 400, given)
+    except Conflict as exc:
+        return _sharing_answer(request, client, 409, {"sharing_flash": exc.message})
+    except PermissionDenied as exc:
+        raise Http404("No such record among yours.") from exc
+    return _sharing_done(
+        request, client, f"{entry.name} is out of your network and sees nothing of it now."
+    )
+
+
+# --- the representative ----------------------------------------------------------------------
+
+
+def _representative(client: Client, form: dict | None = None) -> dict:
+    return {
+        "representative_form": form or {"values": dict.fromkeys(REPRESENTATIVE, ""), "errors": {}},
+        "bases": Client.Basis.choices,
+        "representative_invitations": open_invitations(
+            client, (invitation_services.REPRESENTATIVE,)
+        ),
+    }
+
+
+@login_required
+@require_POST
+def portal_representative(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The client names the person who acts for them (an invitation), or stops them."""
+    user = request.user
+    client, _ = records.readable_scopes(user, pk)
+    if client is None or user.pk != client.account_id or action not in {"invite", "remove"}:
+        raise Http404("No such record among yours.")
+    client = client_selectors.client_for(user, pk, scope="notes", what="representative")
+    if client is None:
+        raise Http404("No such record among yours.")
+    values = {name: request.POST.get(name, "") for name in (*REPRESENTATIVE, "version")}
+    try:
+        if action == "invite":
+            invitation = invitation_services.representative_invite(
+                actor=user,
+                client=client,
+                email=values["email"],
+                name=values["name"],
+                basis=values["basis"],
+                note=values["note"],
+            )
+            words = f"Invitation sent to {invitation.email}: they act for you once they accept."
+        else:
+            invitation_services.representative_remove(
+                actor=user, client=client, version=cf.version_of(values["version"])
+            )
+            words = "You have no representative now."
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        form = {"values": values, "errors": errors, "open": True}
+        problem = " ".join(errors.get("representative", []) + errors.get("version", []))
+        with transaction.atomic():
+            context = _page_context(
+                request, pk, representative_form=form, representative_problem=problem
+            )
+        return render(request, TEMPLATE, context, status=400)
+    except Conflict as exc:
+        with transaction.atomic():
+            context = _page_context(request, pk, representative_problem=exc.message)
+        return render(request, TEMPLATE, context, status=409)
+    except PermissionDenied as exc:
+        raise Http404("No such record among yours.") from exc
+    messages.success(request, words)
+    return redirect(reverse("portal-client", args=[pk]) + "#representative")
 
 
 # --- the shared diary -----------------------------------------------------------------------

@@ -205,6 +205,7 @@ def may_manage(person: Person, invitation: Invitation) -> bool:
 
 
 def _locked_for(actor: Person, invitation: Invitation) -> Invitation:
+    # The row alone: PostgreSQL locks no nullable side of an outer join (team, inviter).
     locked = (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("team")

@@ -121,11 +121,21 @@ def test_every_care_endpoint_is_covered_here_or_in_the_visits_tests(world):
         "api-snapshot-export",
         "api-snapshot-propose",
     }  # tests/care/test_quality_api.py (included from care/quality/urls.py)
+    invitations = {
+        "api-client-portal-invitation",
+        "api-client-representative",
+        "api-client-representative-remove",
+        "api-client-invitations",
+        "api-client-network-invitations",
+        "api-network-member-remove",
+        "api-client-invitation-resend",
+        "api-client-invitation-withdraw",
+    }  # tests/care/test_invitations_api.py
     for pattern in urlpatterns:
         if isinstance(pattern, URLResolver):  # care/quality/urls.py
             assert {p.name for p in pattern.url_patterns} == quality
             continue
-        if pattern.name in visits_and_budgets | figures | quality | {
+        if pattern.name in visits_and_budgets | figures | quality | invitations | {
             "api-omaha",
             "api-grant-revoke",
         }:

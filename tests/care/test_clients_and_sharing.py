@@ -155,7 +155,9 @@ class TestSharing:
             assert not access.can_read(jansen.daughter, jansen.client, "visits")
 
     def test_the_representative_decides_too(self, jansen):
-        Client.objects.filter(pk=jansen.client.pk).update(representative=jansen.daughter)
+        Client.objects.filter(pk=jansen.client.pk).update(
+            representative=jansen.daughter, representative_basis="chosen"
+        )
         jansen.client.refresh_from_db()
         other = client_services.network_add(
             actor=jansen.daughter,

@@ -591,6 +591,7 @@ def jansen(world):
     client = Client.objects.create(team=world.noord, first_name="Wilma", last_name="Jansen")
     client.account = world.mrs_jansen
     client.representative = world.daughter
+    client.representative_basis = Client.Basis.CHOSEN
     client.save()
     world.jansen = client
     return world

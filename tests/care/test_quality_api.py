@@ -118,7 +118,9 @@ def test_anonymous_gets_401_everywhere(world):
 
 def test_the_representative_answers_when_the_client_has_not(world):
     representative = PersonFactory(username="rep", kind="portal")
-    Client.objects.filter(pk=world.jansen.pk).update(representative=representative)
+    Client.objects.filter(pk=world.jansen.pk).update(
+        representative=representative, representative_basis="chosen"
+    )
     with time_machine.travel(NOW, tick=False):
         response = reads(
             representative,

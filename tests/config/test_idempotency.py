@@ -199,6 +199,25 @@ REQUESTS = {
         None,
     ),
     ("api-grant-revoke", "post"): ("mrs_jansen", "grant", lambda w: {}, None),
+    ("api-client-representative", "post"): (
+        "mrs_jansen",
+        "client",
+        lambda w: {"email": "rep@example.nl", "basis": "chosen"},
+        None,
+    ),
+    ("api-client-network-invitations", "post"): (
+        "mrs_jansen",
+        "client",
+        lambda w: {
+            "email": "kees@example.nl",
+            "name": "Kees de Boer",
+            "relationship": "neighbour",
+            "circle": "informal",
+            "scopes": ["visits"],
+        },
+        None,
+    ),
+    ("api-network-member-remove", "post"): ("mrs_jansen", "petra", lambda w: {}, "petra"),
     ("api-plan-problems", "post"): (
         "ana",
         "client",
@@ -268,6 +287,7 @@ TARGETS = {
     "objections": "objection",
     "clients": "client",
     "grants": "grant",
+    "network-members": "petra",
     "plan-problems": "plan_problem",
     "visits": "visit",
     "budgets": "budget",

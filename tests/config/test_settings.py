@@ -116,7 +116,9 @@ class TestEmailUrl:
         assert mailer["BACKEND"].endswith("filebased.EmailBackend")
         assert mailer["OPTIONS"] == {"file_path": "/var/kith/mail box"}
 
-    @pytest.mark.parametrize("url", ["http://mail", "smtp://host:port", "smtp://", "file://"])
+    @pytest.mark.parametrize(
+        "url", ["http://mail", "smtp://host:port", "smtp://", "file://", "file://relative/mail"]
+    )
     def test_malformed_is_refused(self, url):
         with pytest.raises(env.ConfigError, match="EMAIL_URL"):
             env.mailers(url, debug=False)

@@ -182,6 +182,31 @@ async def test_a_membership_ends_on_its_agreed_last_day_on_an_open_socket(person
 # --- by an act, rung on the person's group ----------------------------------------------
 
 
+async def test_removal_from_the_network_ends_every_scope_on_an_open_socket(personas):
+    client, petra = await database_sync_to_async(jansen_with_family)(
+        personas, grants=("visits", "diary")
+    )
+    streams = [f"client.{client.pk}.visits", f"client.{client.pk}.diary"]
+    socket = connect(personas.daughter)
+    assert (await socket.connect())[0]
+    await receive_until_ready(socket)
+    await emit(streams[0], "visit.planned")
+    assert (await socket.receive_json_from(timeout=3))["stream"] == streams[0]
+
+    from care.services import invitations
+
+    await database_sync_to_async(invitations.network_remove)(
+        actor=personas.mrs_jansen, member=petra
+    )
+    # Both streams of the record go at once; her own stream (her notifications) stays.
+    message = await socket.receive_json_from(timeout=5)
+    assert message["type"] == "revoked" and set(streams) <= set(message["streams"])
+    await emit(streams[0], "visit.planned")
+    await emit(streams[1], "diary.added")
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
+
+
 async def test_logout_closes_the_sockets_of_that_session(personas):
     cookie = await session_cookie(personas.ana)
     socket = through_the_wiring(cookie=cookie)

@@ -39,7 +39,9 @@ def world(personas):
         )
         personas.representative = PersonFactory(username="rep", first_name="Rob", kind="portal")
         Client.objects.filter(pk=client.pk).update(
-            account=personas.mrs_jansen, representative=personas.representative
+            account=personas.mrs_jansen,
+            representative=personas.representative,
+            representative_basis="chosen",
         )
         client.refresh_from_db()
         entry = client_services.network_add(

@@ -484,6 +484,15 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-budget-entries", "post"),
         # Shared figures (care/urls.py): the informer shares a month's figures.
         ("api-team-figures", "post"),
+        # People into a client's record (care/urls.py): the client's own account, a
+        # representative, the network; none is a team membership.
+        ("api-client-portal-invitation", "post"),
+        ("api-client-representative", "post"),
+        ("api-client-representative-remove", "post"),
+        ("api-client-network-invitations", "post"),
+        ("api-network-member-remove", "post"),
+        ("api-client-invitation-resend", "post"),
+        ("api-client-invitation-withdraw", "post"),
         # Published quality data (care/quality/urls.py): a client's survey answers, a
         # draft snapshot, and a proposal raised through proposal_raise (the engine).
         ("api-client-surveys", "post"),

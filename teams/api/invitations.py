@@ -51,7 +51,7 @@ class InvitationAcceptIn(InvitationLinkIn):
     )
 
 
-class InvitationOut(serializers.ModelSerializer):
+class TeamInvitationOut(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     what = serializers.SerializerMethodField()
     team = serializers.SerializerMethodField()
@@ -177,14 +177,14 @@ class InvitationAcceptView(APIView):
 class TeamInvitationsView(APIView):
     @extend_schema(
         summary="The invitations a team sent (its members only)",
-        responses={200: InvitationOut(many=True), 404: None},
+        responses={200: TeamInvitationOut(many=True), 404: None},
     )
     def get(self, request, pk: int):
         team = selectors.team_for(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
         rows = selectors.invitations_of(team)
-        return Response(InvitationOut(rows, many=True, context={"now": timezone.now()}).data)
+        return Response(TeamInvitationOut(rows, many=True, context={"now": timezone.now()}).data)
 
 
 def _managed(request, pk: int) -> Invitation:
@@ -198,7 +198,7 @@ class InvitationResendView(APIView):
     @extend_schema(
         summary="Send an invitation again: a new link and expiry; the old link stops",
         request=None,
-        responses={200: InvitationOut, 400: None, 404: None},
+        responses={200: TeamInvitationOut, 400: None, 404: None},
     )
     def post(self, request, pk: int):
         try:
@@ -207,14 +207,14 @@ class InvitationResendView(APIView):
             )
         except (PermissionDenied, Http404):
             raise NotFound("No such invitation among yours.") from None
-        return Response(InvitationOut(invitation).data)
+        return Response(TeamInvitationOut(invitation).data)
 
 
 class InvitationWithdrawView(APIView):
     @extend_schema(
         summary="Withdraw an invitation: its link stops working",
         request=None,
-        responses={200: InvitationOut, 400: None, 404: None},
+        responses={200: TeamInvitationOut, 400: None, 404: None},
     )
     def post(self, request, pk: int):
         try:
@@ -223,4 +223,4 @@ class InvitationWithdrawView(APIView):
             )
         except (PermissionDenied, Http404):
             raise NotFound("No such invitation among yours.") from None
-        return Response(InvitationOut(invitation).data)
+        return Response(TeamInvitationOut(invitation).data)

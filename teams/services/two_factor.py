@@ -80,7 +80,9 @@ def two_factor_enable(*, actor: Person, key: str, code: str) -> tuple[TOTPDevice
             name=two_factor.APP_NAME,
             key=key,
             confirmed=True,
-            drift=checker.drift,
+            # The step the first code matched: it cannot sign in again. (Its offset
+            # from now is one reading, not yet a clock's drift: the device learns that
+            # from the codes that follow.)
             last_t=checker.t(),
         )
         StaticDevice.objects.filter(user=actor).delete()

@@ -360,3 +360,20 @@ def test_a_deactivated_person_is_refused_after_the_password(personas, ana_with_a
     personas.ana.save()
     _, response = password_step()
     assert response.status_code == 200 and "/login/code/" not in response.get("Location", "")
+
+
+def test_a_first_code_from_the_step_before_does_not_shift_the_window(personas, clock):
+    """An app a step behind at set-up (a code typed as the step turned) is one reading,
+    not a drifting clock: the next sign-in takes the app's code a step ahead too."""
+    browser = pages(personas.ana)
+    shown = setup_key(browser)
+    behind = f"{totp(shown.bin_key, t0=30):06d}"
+    response = browser.post("/account/two-factor/setup/", {"code": behind, "password": PASSWORD})
+    assert response.status_code == 200
+    device = TOTPDevice.objects.get(user=personas.ana)
+    assert device.drift == 0
+    signing_in, _ = password_step()
+    ahead = f"{totp(shown.bin_key, t0=-30):06d}"
+    assert signing_in.post("/login/code/", {"code": ahead}).status_code == 302
+    again, _ = password_step()
+    assert again.post("/login/code/", {"code": behind}).status_code == 400  # its step is spent

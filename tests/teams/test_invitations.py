@@ -346,6 +346,22 @@ class TestDoors:
         assert browser.get(reverse("home")).status_code == 302  # one team: its home
         assert browser.get(url).status_code == 410
 
+    def test_the_link_page_for_an_address_with_an_account_asks_to_sign_in(self, operator, personas):
+        _, [(_, token)] = found(operator, founders=["cas@kith.test"])
+        url = reverse("invitation", args=[token])
+        page = Client().get(url)
+        assert page.status_code == 200
+        text = page_text(page)
+        assert "has a Kith account already" in text and "Forgot your password?" in text
+        assert f"/login/?next={url}" in text
+        # Signed in as someone else: told to sign out; as cas: one button accepts.
+        other = pages(personas.ana, js=False).get(url)
+        assert "this invitation is for cas@kith.test" in page_text(other)
+        cas = pages(personas.cas, js=False)
+        assert "Accept" in page_text(cas.get(url))
+        assert cas.post(url).status_code == 302
+        assert Membership.objects.current().filter(person=personas.cas, team__slug="west").exists()
+
     def test_a_forged_link_page_is_404(self, db):
         assert Client().get(reverse("invitation", args=["forged"])).status_code == 404
 

@@ -7,6 +7,29 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def refuse_shared_addresses(apps, schema_editor):
+    """One account per address from now on: people who share one must be told apart
+    first, by a person, not by the migration (which address is whose?)."""
+    from django.db.models import Count
+    from django.db.models.functions import Lower
+
+    Person = apps.get_model("teams", "Person")
+    shared = (
+        Person.objects.exclude(email="")
+        .annotate(address=Lower("email"))
+        .values("address")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    if shared:
+        listed = ", ".join(f"{row['address']} ({row['n']} people)" for row in shared[:20])
+        raise RuntimeError(
+            "Kith now keeps one account per email address, and these addresses belong to "
+            f"more than one person: {listed}. Give each person their own address (or "
+            "none), then run migrate again. CHANGELOG.md, Upgrading from 0.1.0."
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,6 +38,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_shared_addresses, migrations.RunPython.noop),
         migrations.CreateModel(
             name='Invitation',
             fields=[

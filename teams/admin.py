@@ -114,7 +114,20 @@ class PersonAdmin(UserAdmin):
     @admin.action(description="Reset two-step sign-in (lost phone and recovery codes)")
     def reset_two_factor(self, request, queryset):
         reset = 0
+        # An operator's second step is what keeps the admin safe: one operator (or a
+        # stolen operator session) may not strip another's. That takes the server's
+        # command line (manage.py shell is the operator's own door).
+        guarded = [p for p in queryset if p.is_superuser or p.is_staff or p.is_operator]
+        if guarded:
+            messages.error(
+                request,
+                "Two-step sign-in of operators is not reset here: "
+                + ", ".join(p.username for p in guarded)
+                + ".",
+            )
         for person in queryset:
+            if person in guarded:
+                continue
             reset += two_factor_services.two_factor_reset(
                 actor=request.user, person=person, reason="reset in the admin"
             )

@@ -20,6 +20,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,19 +46,35 @@ def invitation_days() -> int:
 
 
 def normal_email(value: str) -> str:
-    """An address as Kith keeps it: trimmed, its domain in lower case (the local part
-    is compared case-insensitively by every lookup)."""
+    """An address as Kith keeps it: trimmed, its domain in lower case and in its ASCII
+    (IDNA) form. The part before the @ must be ASCII: case-insensitive comparison of
+    other letters differs between Python and the databases (the Kelvin sign, the long
+    s), and one account per address must mean the same everywhere."""
     value = (value or "").strip()
     try:
         validate_email(value)
     except ValidationError:
         raise ValidationError({"email": ["Enter a valid email address."]}) from None
     local, _, domain = value.rpartition("@")
+    if not local.isascii():
+        raise ValidationError(
+            {"email": ["Kith takes addresses whose part before the @ is plain letters."]}
+        )
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValidationError({"email": ["Enter a valid email address."]}) from None
     return f"{local}@{domain.lower()}"
 
 
 def account_for(email: str) -> Person | None:
-    return Person.objects.filter(email__iexact=email).first()
+    """The account an address has, compared as the database's constraint compares
+    (lower case)."""
+    return (
+        Person.objects.annotate(address=Lower("email"))
+        .filter(address=email.strip().lower())
+        .first()
+    )
 
 
 def _digest(nonce: str) -> str:
@@ -130,14 +147,16 @@ def invitation_create(
     name = " ".join((name or "").split())[:120]
     existing = account_for(email)
     if existing is not None and existing.kind != kind.kind:
-        raise ValidationError(
-            {
-                "email": [
-                    f"{email} already has a Kith account of another kind "
-                    f"({existing.get_kind_display().lower()}); invite another address."
-                ]
-            }
+        # Colleagues may know what kind of account an address has; a client inviting
+        # their network is not told whether, or as what, an address uses Kith.
+        insider = actor is None or actor.kind in {Person.Kind.MEMBER, Person.Kind.OPERATOR}
+        detail = (
+            f"{email} already has a Kith account of another kind "
+            f"({existing.get_kind_display().lower()}); invite another address."
+            if insider
+            else f"{email} cannot be invited for this: ask them for another address."
         )
+        raise ValidationError({"email": [detail]})
     if existing is not None and not existing.is_active:
         raise ValidationError({"email": [f"The Kith account of {email} is closed."]})
     key = _key(purpose, team, target)
@@ -331,7 +350,13 @@ def _new_account(invitation: Invitation, details: dict) -> Person:
     if errors:
         raise ValidationError(errors)
     person.set_password(password)
-    person.save()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:  # the same username or address, taken at the same moment
+        raise ValidationError(
+            {"username": ["This username or address was just taken: try again."]}
+        ) from None
     return person
 
 

@@ -524,3 +524,60 @@ def test_an_operator_invited_by_mail_uses_the_admin_read_only(operator, personas
     # Everyone else: not the admin.
     for who in (personas.ana, personas.coach, personas.mrs_jansen):
         assert two_step(who).get("/ops/admin/", follow=True).status_code == 403
+
+
+class TestAddresses:
+    @pytest.mark.parametrize("address", ["\u212aate@example.org", "\u017fam@example.org"])
+    def test_letters_that_fold_differently_before_the_at_are_refused(self, operator, address):
+        team = found(operator)[0]
+        with pytest.raises(ValidationError, match="plain letters"):
+            service.invitation_create(actor=operator, purpose="founding", email=address, team=team)
+
+    def test_an_international_domain_is_kept_in_its_ascii_form(self, operator):
+        team = found(operator)[0]
+        invitation, _ = service.invitation_create(
+            actor=operator, purpose="founding", email="Anna@Bücher.example", team=team
+        )
+        assert invitation.email == "Anna@xn--bcher-kva.example"
+        assert service.account_for("anna@XN--BCHER-KVA.example") is None
+
+    def test_a_client_is_not_told_what_kind_of_account_an_address_has(self, personas):
+        from care.models import Client
+
+        client = Client.objects.create(team=personas.noord, first_name="W", last_name="J")
+        with pytest.raises(ValidationError) as refused:
+            service.invitation_create(
+                actor=personas.mrs_jansen,
+                purpose="network",
+                email="ana@kith.test",
+                team=personas.noord,
+                target=client.pk,
+            )
+        message = str(refused.value)
+        assert "cannot be invited" in message and "team member" not in message
+        # A colleague is told.
+        with pytest.raises(ValidationError, match=r"another kind \(team member\)"):
+            service.invitation_create(
+                actor=personas.ben,
+                purpose="client",
+                email="ana@kith.test",
+                team=personas.noord,
+                target=client.pk,
+            )
+
+
+def test_the_admin_does_not_reset_an_operators_second_step(operator, personas):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    other = PersonFactory(username="oscar", kind=Person.Kind.OPERATOR)
+    TOTPDevice.objects.create(user=other, name="Authenticator app", confirmed=True)
+    TOTPDevice.objects.create(user=personas.ana, name="Authenticator app", confirmed=True)
+    admin = two_step(operator)
+    response = admin.post(
+        "/ops/admin/teams/person/",
+        {"action": "reset_two_factor", "_selected_action": [other.pk, personas.ana.pk]},
+        follow=True,
+    )
+    assert "not reset here: oscar" in page_text(response)
+    assert TOTPDevice.objects.filter(user=other).exists()
+    assert not TOTPDevice.objects.filter(user=personas.ana).exists()

@@ -17,8 +17,11 @@ PREFLIGHT_COMMANDS = {
 }
 
 
-def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Kith's own packages: a module missing among these is a bug, not an install.
+OWN_PACKAGES = {"config", "teams", "care", "coordination", "frontend", "tests", "bench"}
+
+
+def _run() -> None:
     from django.core.management import execute_from_command_line
 
     if len(sys.argv) > 1 and sys.argv[1] in PREFLIGHT_COMMANDS:
@@ -29,6 +32,23 @@ def main() -> None:
 
         preflight.run()
     execute_from_command_line(sys.argv)
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    try:
+        _run()
+    except ModuleNotFoundError as exc:
+        # An environment made before the lock files last changed (a new dependency
+        # came with a pull): one line saying so, not a traceback from inside Django.
+        missing = (exc.name or "").partition(".")[0]
+        if not missing or missing in OWN_PACKAGES:
+            raise
+        raise SystemExit(
+            f"Kith cannot start: the package that provides {missing!r} is not installed in "
+            "this environment (the lock files changed since it was made). Run "
+            "`make .venv/.dev-installed`, or `pip install -r requirements.txt`."
+        ) from None
 
 
 if __name__ == "__main__":

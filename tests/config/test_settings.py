@@ -393,3 +393,40 @@ class TestSecretsFromFiles:
         assert lines == [
             "Kith cannot start: SECRET_KEY and SECRET_KEY_FILE are both set; set only one of them"
         ]
+
+
+# --- an environment older than the lock files ------------------------------------------
+
+
+def _manage_without(module: str) -> subprocess.CompletedProcess:
+    """manage.py check, in a Python where ``module`` cannot be imported (as in a
+    virtual environment made before a dependency was added)."""
+    code = (
+        f"import runpy, sys; sys.modules[{module!r}] = None; "
+        "sys.argv = ['manage.py', 'check']; "
+        "runpy.run_path('manage.py', run_name='__main__')"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_missing_dependency_says_how_to_install_it_in_one_line():
+    result = _manage_without("django_otp")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Kith cannot start: the package that provides 'django_otp'")
+    assert "make .venv/.dev-installed" in line
+
+
+def test_a_missing_module_of_kiths_own_is_a_traceback():
+    result = _manage_without("teams.invitations")
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "teams.invitations" in result.stderr

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -60,13 +60,8 @@ def operator_only(view):
 
 @operator_only
 def ops_home(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
     teams = Team.objects.annotate(
-        members=Count(
-            "memberships",
-            filter=Q(memberships__left__isnull=True)
-            & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=today)),
-        )
+        members=Count("memberships", filter=Membership.current_lookup("memberships__"))
     ).order_by("name")
     now = timezone.now()
     waiting = list(

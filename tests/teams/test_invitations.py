@@ -581,3 +581,12 @@ def test_the_admin_does_not_reset_an_operators_second_step(operator, personas):
     assert "not reset here: oscar" in page_text(response)
     assert TOTPDevice.objects.filter(user=other).exists()
     assert not TOTPDevice.objects.filter(user=personas.ana).exists()
+
+
+def test_the_operator_counts_current_members_only(operator, personas):
+    Membership.objects.filter(person=personas.ben).update(
+        until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    page = page_text(two_step(operator).get(reverse("ops")))
+    noord = page[page.index(f'data-team="{personas.noord.pk}"') :][:400]
+    assert "1 member" in noord and "2 members" not in noord

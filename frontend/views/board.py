@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -31,11 +30,10 @@ from care.models import Visit
 from coordination import presence
 from coordination import selectors as board_selectors
 from coordination import services as board_services
-from frontend.forms import field_errors
+from frontend import writes
 from frontend.views.common import live, team_or_404
 from frontend.views.help import help_board_context
 from teams import selectors as team_selectors
-from teams.errors import Conflict
 from teams.models import Team
 
 TEMPLATE = "frontend/board.html"
@@ -167,40 +165,17 @@ def _visit_or_404(request: HttpRequest, team: Team, pk: int) -> Visit:
     return visit
 
 
-def _version(request: HttpRequest, name: str = "version") -> int:
-    raw = request.POST.get(name, "")
-    if not raw.isdecimal():
-        raise ValidationError({name: ["The board is out of date: reload it."]})
-    return int(raw)
-
-
 def _answer(request: HttpRequest, team: Team, do, done: str, about: str = "") -> HttpResponse:
     """Run an action; answer with the board section (htmx) or go back to the page.
     ``about`` names the visit in a refusal, so a lost race says which visit it was."""
-    status, flash, problem = 200, None, None
-    try:
-        do()
-    except Conflict as exc:
-        status, problem = 409, f"{about}{exc.message}"
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        status = 400
-        problem = " ".join(m for messages_ in errors.values() for m in messages_)
-    except PermissionDenied as exc:
-        status, problem = 403, str(exc) or "Only members of the team can do that."
-    else:
-        flash = done
+    outcome = writes.perform(do, done=done, about=about)
     day, week = _day(request), _week(request)
     if not request.htmx:
-        if problem:
-            messages.error(request, problem)
-        else:
-            messages.success(request, flash)
         url = reverse("team-board", args=[team.slug]) + f"?date={day.isoformat()}"
-        return redirect(url + ("&view=week" if week else ""))
+        return outcome.back(request, url + ("&view=week" if week else ""))
     context = _board_context(request, team, day, week)
-    context.update(flash=flash, problem=problem)
-    return render(request, f"{TEMPLATE}#board", context, status=status)
+    context.update(flash=outcome.done or None, problem=outcome.problem or None)
+    return render(request, f"{TEMPLATE}#board", context, status=outcome.status)
 
 
 @login_required
@@ -213,7 +188,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
     when = f"{timezone.localtime(visit.window_start):%H:%M}"
 
     def run(call):
-        return lambda: call(version=_version(request))
+        return lambda: call(version=writes.version_from(request.POST))
 
     if action == "claim":
         do = run(lambda version: care_services.visit_claim(actor=me, visit=visit, version=version))
@@ -317,6 +292,6 @@ def board_offer_action(request: HttpRequest, slug: str, pk: int, action: str) ->
     return _answer(
         request,
         team,
-        lambda: call(actor=request.user, offer=offer, version=_version(request)),
+        lambda: call(actor=request.user, offer=offer, version=writes.version_from(request.POST)),
         done,
     )

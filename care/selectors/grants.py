@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from care.access import live_visit_grant
 from care.models import AccessLogEntry, Client, PlanIntervention, Visit, VisitGrant
 from teams.models import Person, Team
 
@@ -78,6 +79,14 @@ def granted_visit(person: Person, visit_id: int, *, channel: str = "page") -> Gr
         phone=client.phone,
         interventions=interventions,
     )
+
+
+def lent_visit(person: Person, visit_id: int) -> Visit | None:
+    """The visit lent to this helper from another team, to start or finish it (with its
+    client's team, for the words); None without a live grant."""
+    if live_visit_grant(person, visit_id) is None:
+        return None
+    return Visit.objects.select_related("client__team").filter(pk=visit_id).first()
 
 
 def visits_helped_by(person: Person) -> list[VisitGrant]:

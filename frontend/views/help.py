@@ -17,57 +17,28 @@ reasons beside it, on the page itself, never through a redirect that would lose 
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from care import access as care_access
 from care import services as care_services
-from care.models import Visit
 from care.selectors import grants as care_grants
 from coordination import access
 from coordination import selectors as help_selectors
 from coordination import services as help_services
-from coordination.privacy import ClientDataWarning
-from frontend.forms import field_errors
+from frontend import writes
 from frontend.views.common import Held, live, team_or_404
-from teams.errors import Conflict
 from teams.models import Team
 
 PAGE = "frontend/help.html"
 BOARD_PART = "frontend/_help_board.html"
 ASK_PAGE = "frontend/help_ask.html"
 VISIT_PAGE = "frontend/help_visit.html"
-
-
-def _version(request: HttpRequest) -> int:
-    raw = request.POST.get("version", "")
-    if not raw.isdecimal():
-        raise ValidationError({"version": ["The page is out of date: reload it."]})
-    return int(raw)
-
-
-def _attempt(do, done: str) -> tuple[int, str | None, str | None]:
-    """Run an action: (status, what happened, why it could not). A text the privacy
-    check held is not caught here: the caller shows it again in its form."""
-    try:
-        do()
-    except ClientDataWarning:
-        raise
-    except Conflict as exc:
-        return 409, None, exc.message
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        return 400, None, " ".join(m for found in errors.values() for m in found)
-    except PermissionDenied as exc:
-        return 403, None, str(exc) or "Only members of the team can do that."
-    return 200, done, None
 
 
 def _network_member_or_404(request: HttpRequest) -> None:
@@ -96,15 +67,14 @@ def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, PAGE, context)
 
 
-def _answer_list(request: HttpRequest, status: int, flash, problem) -> HttpResponse:
+def _answer_list(request: HttpRequest, outcome: writes.Outcome) -> HttpResponse:
     if not request.htmx:
-        if problem:
-            messages.error(request, problem)
-        else:
-            messages.success(request, flash)
-        return redirect("help")
-    context = _list_context(request) | {"flash": flash, "problem": problem}
-    return render(request, f"{PAGE}#list", context, status=status)
+        return outcome.back(request, reverse("help"))
+    context = _list_context(request) | {
+        "flash": outcome.done or None,
+        "problem": outcome.problem or None,
+    }
+    return render(request, f"{PAGE}#list", context, status=outcome.status)
 
 
 def _held_offer(request: HttpRequest, pk: int, held: Held) -> HttpResponse:
@@ -130,20 +100,19 @@ def help_offer(request: HttpRequest, pk: int) -> HttpResponse:
     if found is None:
         raise Http404("No such request for help.")
     note = request.POST.get("note", "")
-    try:
-        status, flash, problem = _attempt(
-            lambda: help_services.help_offer_make(
-                actor=request.user,
-                request=found,
-                version=_version(request),
-                note=note,
-                confirm_no_client_data=request.POST.get("confirm_no_client_data") == "on",
-            ),
-            f"You offered to help team {found.team.name}: they will answer here.",
-        )
-    except ClientDataWarning as exc:
-        return _held_offer(request, found.pk, Held(note, exc))
-    return _answer_list(request, status, flash, problem)
+    outcome = writes.perform(
+        lambda: help_services.help_offer_make(
+            actor=request.user,
+            request=found,
+            version=writes.version_from(request.POST),
+            note=note,
+            confirm_no_client_data=request.POST.get("confirm_no_client_data") == "on",
+        ),
+        done=f"You offered to help team {found.team.name}: they will answer here.",
+    )
+    if outcome.held:
+        return _held_offer(request, found.pk, Held(note, outcome.held))
+    return _answer_list(request, outcome)
 
 
 # --- the team's own requests, on its board ----------------------------------------------
@@ -158,16 +127,12 @@ def help_board_context(request: HttpRequest, team: Team) -> dict:
     }
 
 
-def _answer_board(request: HttpRequest, team: Team, status: int, flash, problem) -> HttpResponse:
+def _answer_board(request: HttpRequest, team: Team, outcome: writes.Outcome) -> HttpResponse:
     if not request.htmx:
-        if problem:
-            messages.error(request, problem)
-        else:
-            messages.success(request, flash)
-        return redirect("team-board", slug=team.slug)
+        return outcome.back(request, reverse("team-board", args=[team.slug]))
     context = {"team": team, **help_board_context(request, team)}
-    context.update(help_flash=flash, help_problem=problem)
-    return render(request, BOARD_PART, context, status=status)
+    context.update(help_flash=outcome.done or None, help_problem=outcome.problem or None)
+    return render(request, BOARD_PART, context, status=outcome.status)
 
 
 def _chosen_visits(request: HttpRequest) -> list[int]:
@@ -186,29 +151,28 @@ def team_help(request: HttpRequest, slug: str) -> HttpResponse:
         context = {"team": team, **help_board_context(request, team)}
         return render(request, BOARD_PART, context)
     skills = request.POST.get("skills", "")
-    try:
-        status, flash, problem = _attempt(
-            lambda: help_services.help_request_raise(
-                actor=request.user,
-                team=team,
-                visits=_chosen_visits(request),
-                skills=skills,
-                note=request.POST.get("note", ""),
-                confirm_no_client_data=request.POST.get("confirm_no_client_data") == "on",
-            ),
-            "Other teams can see your request now.",
-        )
-    except ClientDataWarning as exc:
+    outcome = writes.perform(
+        lambda: help_services.help_request_raise(
+            actor=request.user,
+            team=team,
+            visits=_chosen_visits(request),
+            skills=skills,
+            note=request.POST.get("note", ""),
+            confirm_no_client_data=request.POST.get("confirm_no_client_data") == "on",
+        ),
+        done="Other teams can see your request now.",
+    )
+    if outcome.held:
         # The form again, open, as it was filled in; without JavaScript on a page of
         # its own (the board's page cannot be rebuilt from here).
         context = {"team": team, **help_board_context(request, team)}
         context["help_held"] = {
-            "held": Held(skills, exc),
+            "held": Held(skills, outcome.held),
             "visits": request.POST.getlist("visits"),
             "note": request.POST.get("note", ""),
         }
         return render(request, BOARD_PART if request.htmx else ASK_PAGE, context, status=400)
-    return _answer_board(request, team, status, flash, problem)
+    return _answer_board(request, team, outcome)
 
 
 @login_required
@@ -217,13 +181,13 @@ def help_request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     found = help_selectors.help_request_for(request.user, pk)
     if found is None or not access.can_ask_for_help(request.user, found.team_id):
         raise Http404("No such request among your team's.")
-    status, flash, problem = _attempt(
+    outcome = writes.perform(
         lambda: help_services.help_request_withdraw(
-            actor=request.user, request=found, version=_version(request)
+            actor=request.user, request=found, version=writes.version_from(request.POST)
         ),
-        "Request withdrawn.",
+        done="Request withdrawn.",
     )
-    return _answer_board(request, found.team, status, flash, problem)
+    return _answer_board(request, found.team, outcome)
 
 
 @login_required
@@ -235,32 +199,32 @@ def help_offer_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     if offer is None or action not in {"accept", "decline", "withdraw"}:
         raise Http404("No such offer among yours.")
     if action == "withdraw":
-        status, flash, problem = _attempt(
+        outcome = writes.perform(
             lambda: help_services.help_offer_withdraw(
-                actor=request.user, offer=offer, version=_version(request)
+                actor=request.user, offer=offer, version=writes.version_from(request.POST)
             ),
-            "Offer withdrawn.",
+            done="Offer withdrawn.",
         )
-        return _answer_list(request, status, flash, problem)
+        return _answer_list(request, outcome)
     helper = offer.person.display_name
     if action == "accept":
-        status, flash, problem = _attempt(
+        outcome = writes.perform(
             lambda: help_services.help_offer_accept(
-                actor=request.user, offer=offer, version=_version(request)
+                actor=request.user, offer=offer, version=writes.version_from(request.POST)
             ),
-            f"{helper} has the visits now and sees what they need.",
+            done=f"{helper} has the visits now and sees what they need.",
         )
     else:
-        status, flash, problem = _attempt(
+        outcome = writes.perform(
             lambda: help_services.help_offer_decline(
                 actor=request.user,
                 offer=offer,
-                version=_version(request),
+                version=writes.version_from(request.POST),
                 reason=request.POST.get("reason", ""),
             ),
-            f"You declined {helper}'s offer.",
+            done=f"You declined {helper}'s offer.",
         )
-    return _answer_board(request, offer.request.team, status, flash, problem)
+    return _answer_board(request, offer.request.team, outcome)
 
 
 # --- the helper's view of a visit lent to them --------------------------------------------
@@ -278,33 +242,29 @@ def granted_visit_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def granted_visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in {"start", "finish"} or care_access.live_visit_grant(request.user, pk) is None:
+    visit = care_grants.lent_visit(request.user, pk) if action in {"start", "finish"} else None
+    if visit is None:
         raise Http404("No such visit among those you help with.")
-    visit = Visit.objects.select_related("client__team").get(pk=pk)
     team = visit.client.team.name
     if action == "start":
-        status, flash, problem = _attempt(
+        outcome = writes.perform(
             lambda: care_services.visit_start(
-                actor=request.user, visit=visit, version=_version(request)
+                actor=request.user, visit=visit, version=writes.version_from(request.POST)
             ),
-            "Visit started.",
+            done="Visit started.",
         )
         target = reverse("help-visit", args=[pk])
     else:
-        status, flash, problem = _attempt(
+        outcome = writes.perform(
             lambda: care_services.visit_finish(
                 actor=request.user,
                 visit=visit,
-                version=_version(request),
+                version=writes.version_from(request.POST),
                 note=request.POST.get("note", ""),
                 idempotency_key=request.POST.get("key") or None,
             ),
-            f"Visit recorded as done. Thank you for helping team {team}.",
+            done=f"Visit recorded as done. Thank you for helping team {team}.",
         )
         # Done: the visit is no longer the helper's to see.
-        target = reverse("help") if status == 200 else reverse("help-visit", args=[pk])
-    if problem:
-        messages.error(request, problem)
-    else:
-        messages.success(request, flash)
-    return redirect(target)
+        target = reverse("help") if outcome.ok else reverse("help-visit", args=[pk])
+    return outcome.back(request, target)

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coordination.access import person_stream
 from coordination.notifications import selectors, services
 from coordination.notifications.models import Notification
+from frontend import writes
 from frontend.forms import Field, field_errors
-from teams.errors import Conflict
 
 TEMPLATE = "frontend/notifications.html"
 PREFERENCES = "frontend/notifications_preferences.html"
@@ -98,14 +98,13 @@ def notifications_bell(request: HttpRequest) -> HttpResponse:
     return render(request, BELL, {"unread": selectors.unread_count(request.user)})
 
 
-def _answer(request: HttpRequest, done: str) -> HttpResponse:
+def _answer(request: HttpRequest, outcome: writes.Outcome) -> HttpResponse:
     cursor = request.POST.get("cursor", "")
     if not request.htmx:
-        messages.success(request, done)
-        return redirect("notifications")
+        return outcome.back(request, reverse("notifications"))
     context = _list_context(request, cursor)
-    context["flash"] = done
-    return render(request, f"{TEMPLATE}#list", context)
+    context.update(flash=outcome.done or None, problem=outcome.problem or None)
+    return render(request, f"{TEMPLATE}#list", context, status=outcome.status)
 
 
 @login_required
@@ -114,21 +113,23 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = selectors.notification_of(request.user, pk)
     if notification is None:
         raise Http404("No such notification among yours.")
-    try:
-        services.notification_read(actor=request.user, notification=notification)
-    except PermissionDenied:
-        raise Http404("No such notification among yours.") from None
-    if request.POST.get("open") and not request.htmx:
+    outcome = writes.perform(
+        lambda: services.notification_read(actor=request.user, notification=notification),
+        done="Marked read.",
+    )
+    if outcome.ok and request.POST.get("open") and not request.htmx:
         return redirect(notification.url)
-    return _answer(request, "Marked read.")
+    return _answer(request, outcome)
 
 
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = services.notifications_read_all(actor=request.user)
-    done = f"{count} marked read." if count else "Nothing was unread."
-    return _answer(request, done)
+    outcome = writes.perform(
+        lambda: services.notifications_read_all(actor=request.user),
+        done=lambda count: f"{count} marked read." if count else "Nothing was unread.",
+    )
+    return _answer(request, outcome)
 
 
 # --- preferences ---------------------------------------------------------------------------
@@ -186,22 +187,22 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
             "quiet_start": request.POST.get("quiet_start", "").strip() or None,
             "quiet_end": request.POST.get("quiet_end", "").strip() or None,
         }
-        raw_version = request.POST.get("version", "")
-        try:
-            services.preference_update(
-                actor=request.user,
-                version=int(raw_version) if raw_version.isdecimal() else None,
-                **values,
-            )
-        except Conflict as exc:
-            status, problem = 409, f"{exc.message} Here they are now: check and save again."
-            values, version = exc.current, exc.current["version"]
-        except ValidationError as exc:
-            status, errors = 400, field_errors(exc)
-            problem = "Some fields need attention."
+
+        def save():
+            # Without a version (a form from before versions) the last save wins.
+            given = writes.version_from(request.POST) if request.POST.get("version") else None
+            return services.preference_update(actor=request.user, version=given, **values)
+
+        outcome = writes.perform(save, done="Preferences saved.", fields=values)
+        if outcome.ok:
+            return outcome.back(request, reverse("notification-preferences"))
+        status, errors = outcome.status, outcome.errors
+        if outcome.status == 409:
+            problem = f"{outcome.problem} Here they are now: check and save again."
+            values = outcome.current or values
+            version = values["version"]
         else:
-            messages.success(request, "Preferences saved.")
-            return redirect("notification-preferences")
+            problem = outcome.problem or "Some fields need attention."
     context = {
         "fields": _fields(values, errors),
         "version": version,

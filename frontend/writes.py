@@ -24,16 +24,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from coordination.privacy import ClientDataWarning
-from frontend.forms import field_errors, held_errors
+from frontend.forms import held_errors
 from teams.errors import Conflict, KeyReused
 
 STALE = "This page is out of date: reload it."
 REFUSED = "You may not do that."
+
+
+def _by_field(exc: ValidationError) -> dict[str, list[str]]:
+    """A service's messages by the form field they belong to: a decision's
+    ``payload.person`` at ``person``; the version (a hidden field) and messages for no
+    field under ``__all__``."""
+    if not hasattr(exc, "error_dict"):
+        return {NON_FIELD_ERRORS: list(exc.messages)}
+    errors: dict[str, list[str]] = {}
+    for key, found in exc.message_dict.items():
+        name = NON_FIELD_ERRORS if key in {"payload", "version"} else key.removeprefix("payload.")
+        errors.setdefault(name, []).extend(found)
+    return errors
 
 
 def version_from(data: Mapping[str, Any], name: str = "version") -> int:
@@ -118,9 +131,9 @@ def perform[T](
         return Outcome(409, problem=f"{about}{exc.message}", current=exc.current)
     except ValidationError as exc:
         errors: dict[str, list[str]] = {}
-        for name, found in field_errors(exc).items():
+        for name, found in _by_field(exc).items():
             errors.setdefault((rename or {}).get(name, name), []).extend(found)
-        shown = set(fields) - {"__all__"}
+        shown = set(fields) - {NON_FIELD_ERRORS}
         problem = " ".join(m for name, found in errors.items() if name not in shown for m in found)
         return Outcome(400, errors=errors, problem=problem, key_reused=isinstance(exc, KeyReused))
     except PermissionDenied as exc:

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,11 +34,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coordination.events import NETWORK_STREAM
 from coordination.practice import access, feed, search, selectors, services
 from coordination.practice.models import BODY_LIMIT, TITLE_LIMIT, Note
-from coordination.privacy import ClientDataWarning
+from frontend import writes
 from frontend.forms import Field
 from frontend.views.common import Held, live
 from teams import selectors as team_selectors
-from teams.errors import Conflict, PreconditionRequired
 
 FEED_PAGE = "frontend/practice.html"
 SEARCH_PAGE = "frontend/practice_search.html"
@@ -80,17 +78,6 @@ def _period_label(period: str) -> str:
         return period
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    """A service's ValidationError by field (``__all__``: for no field)."""
-    if not hasattr(exc, "error_dict"):
-        return {"__all__": list(exc.messages)}
-    return {name: list(found) for name, found in exc.message_dict.items()}
-
-
-def _problem_of(exc: ValidationError) -> str:
-    return " ".join(m for found in _errors(exc).values() for m in found)
-
-
 # --- the feed ---------------------------------------------------------------------------
 
 
@@ -98,10 +85,12 @@ def _feed_context(request: HttpRequest) -> tuple[dict, int]:
     following = request.GET.get("following") == "1"
     cursor = request.GET.get("cursor", "")
     problem = None
-    try:
-        page = feed.feed(request.user, cursor=cursor or None, following=following)
-    except ValidationError as exc:
-        problem, cursor = _problem_of(exc), ""
+    read = writes.perform(
+        lambda: feed.feed(request.user, cursor=cursor or None, following=following)
+    )
+    page = read.value
+    if not read.ok:  # a cursor that is not ours: the first page, and why
+        problem, cursor = read.problem, ""
         page = feed.feed(request.user, following=following)
     for item in page.items:
         if item.kind == "figures":
@@ -148,18 +137,8 @@ def _choices(request: HttpRequest) -> dict:
 @require_GET
 def practice_search(request: HttpRequest) -> HttpResponse:
     _reader_or_404(request)
-    errors: dict = {}
-    page = None
-    status = 200
-    try:
-        filters = search.parse_filters(request.GET)
-    except ValidationError as exc:
-        errors, status, filters = _errors(exc), 400, None
-    if filters is not None:
-        try:
-            page = search.search(request.user, filters)
-        except ValidationError as exc:
-            errors, status = _errors(exc), 400
+    found = writes.perform(lambda: search.search(request.user, search.parse_filters(request.GET)))
+    page, errors, status = found.value, found.errors, found.status
     given = {k: request.GET.get(k, "") for k in search.PARAMS if k not in {"cursor", "limit"}}
     more = None
     if page is not None and page.next:
@@ -234,56 +213,30 @@ def practice_note(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, NOTE_PAGE, context)
 
 
-def _attempt(do, done: str) -> tuple[int, str | None, str | None]:
-    """Run an action: (status, what happened, why it could not)."""
-    try:
-        do()
-    except Conflict as exc:
-        return 409, None, exc.message
-    except ValidationError as exc:
-        return 400, None, _problem_of(exc)
-    except PermissionDenied as exc:
-        return 403, None, str(exc) or "You may not do that."
-    return 200, done, None
-
-
 def _answer_note(
-    request: HttpRequest, note: Note, part: str, status: int, flash, problem, held=None
+    request: HttpRequest,
+    note: Note,
+    part: str,
+    outcome: writes.Outcome,
+    form: str = "",
+    text: str = "",
 ):
     """The section the action came from (htmx) or the note's page (no JavaScript).
-    A text held by the privacy check (``held``: {form: Held}) is shown again in its
-    form with the reasons, on the page itself: a redirect would lose it."""
+    A text held by the privacy check is shown again in its ``form`` with the reasons,
+    on the page itself: a redirect would lose it."""
+    held = {form: Held(text, outcome.held)} if outcome.held else None
     if not request.htmx and held is None:
-        if problem:
-            messages.error(request, problem)
-        else:
-            messages.success(request, flash)
-        return redirect(reverse("practice-note", args=[note.pk]) + f"#{part}")
+        return outcome.back(request, reverse("practice-note", args=[note.pk]) + f"#{part}")
     if not request.htmx:
         with transaction.atomic():
             heads = _live(request)
             context = _note_context(request, _note_or_404(request, note.pk))
         context |= {"live": heads, "held": held}
-        return render(request, NOTE_PAGE, context, status=status)
+        return render(request, NOTE_PAGE, context, status=outcome.status)
     fresh = _note_or_404(request, note.pk)
-    context = _note_context(request, fresh) | {"flash": flash, "problem": problem, "held": held}
-    return render(request, f"{NOTE_PAGE}#{part}", context, status=status)
-
-
-def _held_or_done(form: str, text: str, do, done: str):
-    """Run a write of a text the network reads: (status, what happened, why it could
-    not, {form: Held} when the privacy check held the text)."""
-    try:
-        do()
-    except ClientDataWarning as exc:
-        return 400, None, None, {form: Held(text, exc)}
-    except Conflict as exc:
-        return 409, None, exc.message, None
-    except ValidationError as exc:
-        return 400, None, _problem_of(exc), None
-    except PermissionDenied as exc:
-        return 403, None, str(exc) or "You may not do that.", None
-    return 200, done, None, None
+    said = {"flash": outcome.done or None, "problem": None if held else outcome.problem or None}
+    context = _note_context(request, fresh) | said | {"held": held}
+    return render(request, f"{NOTE_PAGE}#{part}", context, status=outcome.status)
 
 
 @login_required
@@ -294,48 +247,39 @@ def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     user = request.user
     body = request.POST.get("body", "")
     confirmed = request.POST.get("confirm_no_client_data") == "on"
-    held = None
     if action == "answer":
-        status, flash, problem, held = _held_or_done(
-            "answer",
-            body,
+        outcome = writes.perform(
             lambda: services.answer_post(
                 actor=user, note=note, body=body, confirm_no_client_data=confirmed
             ),
-            "Your answer is posted.",
+            done="Your answer is posted.",
         )
-        part = "answers"
-    elif action == "comment":
-        status, flash, problem, held = _held_or_done(
-            "comment",
-            body,
+        return _answer_note(request, note, "answers", outcome, "answer", body)
+    if action == "comment":
+        outcome = writes.perform(
             lambda: services.comment_add(
                 actor=user, note=note, body=body, confirm_no_client_data=confirmed
             ),
-            "Comment added.",
+            done="Comment added.",
         )
-        part = "comments"
-    elif action in {"useful", "unuseful"}:
+        return _answer_note(request, note, "comments", outcome, "comment", body)
+    if action in {"useful", "unuseful"}:
         service = services.note_mark_useful if action == "useful" else services.note_unmark_useful
         done = "Marked useful." if action == "useful" else "Your useful mark is taken back."
-        status, flash, problem = _attempt(lambda: service(actor=user, note=note), done)
-        part = "head"
-    elif action == "point":
+        outcome = writes.perform(lambda: service(actor=user, note=note), done=done)
+        return _answer_note(request, note, "head", outcome)
+    if action == "point":
         raw = request.POST.get("team", "")
         team = selectors.team_by_id(int(raw)) if raw.isdecimal() else None
         text = request.POST.get("note", "")
-        status, flash, problem, held = _held_or_done(
-            "point",
-            text,
+        outcome = writes.perform(
             lambda: services.note_point(
                 actor=user, note=note, team=team, note_text=text, confirm_no_client_data=confirmed
             ),
-            f"Pointed to team {team.name}: the team hears of it." if team else "",
+            done=f"Pointed to team {team.name}: the team hears of it." if team else "",
         )
-        part = "head"
-    else:
-        raise Http404("No such action.")
-    return _answer_note(request, note, part, status, flash, problem, held)
+        return _answer_note(request, note, "head", outcome, "point", text)
+    raise Http404("No such action.")
 
 
 @login_required
@@ -345,11 +289,11 @@ def practice_answer_accept(request: HttpRequest, pk: int) -> HttpResponse:
     if answer is None:
         raise Http404("No such answer among those you can read.")
     accepted = request.POST.get("accepted", "1") == "1"
-    done = "Marked as the answer that helped." if accepted else "Mark taken back."
-    status, flash, problem = _attempt(
-        lambda: services.answer_accept(actor=request.user, answer=answer, accepted=accepted), done
+    outcome = writes.perform(
+        lambda: services.answer_accept(actor=request.user, answer=answer, accepted=accepted),
+        done="Marked as the answer that helped." if accepted else "Mark taken back.",
     )
-    return _answer_note(request, answer.note, "answers", status, flash, problem)
+    return _answer_note(request, answer.note, "answers", outcome)
 
 
 # --- writing and editing a note ---------------------------------------------------------
@@ -474,6 +418,7 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
 
 
 def _form_response(request, *, note, values, errors, status, held=None, conflict=None):
+    errors = dict(errors)
     problem = " ".join(errors.pop("__all__", []))
     context = {
         "note": note,
@@ -513,17 +458,20 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
         return _form_response(request, note=None, values=values, errors={}, status=200)
     values = _values(post=request.POST)
     team = int(values["team"]) if values["team"].isdecimal() else None
-    try:
-        note = services.note_publish(actor=request.user, team=team, **_arguments(values, request))
-    except ClientDataWarning as exc:
+    outcome = writes.perform(
+        lambda: services.note_publish(actor=request.user, team=team, **_arguments(values, request)),
+        done="Your note is published: every team and coach can read it now.",
+    )
+    if not outcome.ok:
         return _form_response(
-            request, note=None, values=values, errors=exc.field_messages, status=400, held=exc
+            request,
+            note=None,
+            values=values,
+            errors=outcome.errors,
+            status=outcome.status,
+            held=outcome.held,
         )
-    except ValidationError as exc:
-        errors = _errors(exc)
-        return _form_response(request, note=None, values=values, errors=errors, status=400)
-    messages.success(request, "Your note is published: every team and coach can read it now.")
-    return redirect("practice-note", pk=note.pk)
+    return outcome.back(request, reverse("practice-note", args=[outcome.value.pk]))
 
 
 @login_required
@@ -539,32 +487,35 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _form_response(request, note=note, values=_values(note), errors={}, status=200)
     values = _values(post=request.POST)
-    version = int(values["version"]) if values["version"].isdecimal() else None
     arguments = _arguments(values, request)
-    try:
-        services.note_revise(actor=request.user, note=note, version=version, **arguments)
-    except Conflict as exc:
-        fresh = _note_or_404(request, pk)
+    outcome = writes.perform(
+        lambda: services.note_revise(
+            actor=request.user, note=note, version=writes.version_from(values), **arguments
+        ),
+        done="Your edit is saved as a new version.",
+    )
+    if outcome.status == 409:
         # What was typed stays in the form, now against the version there is: sending it
         # again is a deliberate choice to replace the other edit.
-        values["version"] = str(exc.current["version"])
+        values["version"] = str((outcome.current or {}).get("version", values["version"]))
         return _form_response(
-            request, note=fresh, values=values, errors={}, status=409, conflict=exc.message
+            request,
+            note=_note_or_404(request, pk),
+            values=values,
+            errors={},
+            status=409,
+            conflict=outcome.problem,
         )
-    except ClientDataWarning as exc:
+    if not outcome.ok:
         return _form_response(
-            request, note=note, values=values, errors=exc.field_messages, status=400, held=exc
+            request,
+            note=note,
+            values=values,
+            errors=outcome.errors,
+            status=outcome.status,
+            held=outcome.held,
         )
-    except PreconditionRequired:  # no version (or not a number): the form is not ours
-        errors = {"__all__": ["The form is out of date: reload it."]}
-        return _form_response(request, note=note, values=values, errors=errors, status=400)
-    except ValidationError as exc:
-        errors = _errors(exc)
-        if "version" in (exc.message_dict if hasattr(exc, "error_dict") else {}):
-            errors.setdefault("__all__", []).append("The form is out of date: reload it.")
-        return _form_response(request, note=note, values=values, errors=errors, status=400)
-    messages.success(request, "Your edit is saved as a new version.")
-    return redirect("practice-note", pk=note.pk)
+    return outcome.back(request, reverse("practice-note", args=[note.pk]))
 
 
 # --- follows ----------------------------------------------------------------------------
@@ -591,8 +542,9 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
             follow = selectors.follow_of(user, int(raw)) if raw.isdecimal() else None
             if follow is None:
                 raise Http404("No such follow among yours.")
-            status, flash, problem = _attempt(
-                lambda: services.follow_remove(actor=user, follow=follow), "No longer followed."
+            outcome = writes.perform(
+                lambda: services.follow_remove(actor=user, follow=follow),
+                done="No longer followed.",
             )
         else:
             found = {}
@@ -603,15 +555,11 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
                 found["problem"] = selectors.problem_by_number(int(problem_no))
             if team.isdecimal():
                 found["team"] = selectors.team_by_id(int(team))
-            status, flash, problem = _attempt(
+            outcome = writes.perform(
                 lambda: services.follow_add(actor=user, **found),
-                "Followed: see it under Following.",
+                done="Followed: see it under Following.",
             )
-        if problem:
-            messages.error(request, problem)
-        else:
-            messages.success(request, flash)
-        return redirect(_back(request))
+        return outcome.back(request, _back(request))
     context = {"follows": list(selectors.follows_of(request.user)), **_choices(request)}
     context["can_write"] = access.can_write(request.user)
     return render(request, FOLLOWS_PAGE, context)

@@ -11,6 +11,7 @@ from django.test import Client as Browser
 from coordination.events import NETWORK_STREAM
 from coordination.practice import services
 from coordination.practice.models import Answer, Follow, Note, NoteVersion
+from frontend import writes
 from tests.care.jansen import jansen_with_family
 from tests.coordination.test_practice import (
     XSS_PAYLOADS,
@@ -305,7 +306,7 @@ def test_an_edit_without_a_readable_version_is_a_400_keeping_the_text(w, version
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "The form is out of date: reload it." in html
+    assert writes.STALE in html  # the one wording of every page (frontend.writes)
     assert 'value="Typed, not lost"' in html
     assert NoteVersion.objects.filter(note=w.question).count() == 1
 

@@ -258,7 +258,6 @@ def sharing_values(post: QueryDict) -> dict:
 NOT_A_TIME = "Not a time (HH:MM)."
 NOT_A_MOMENT = "Not a date and time."
 WEEKDAYS = [(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)]
-GENERATE_AHEAD = datetime.timedelta(weeks=4)  # how far a new series is planned at once
 
 
 @dataclass

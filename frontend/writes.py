@@ -32,19 +32,21 @@ from coordination.privacy import ClientDataWarning
 from frontend.forms import held_errors
 from teams.errors import Conflict, KeyReused
 
+HIDDEN = {"payload", "version", "idempotency_key"}
 STALE = "This page is out of date: reload it."
 REFUSED = "You may not do that."
 
 
 def _by_field(exc: ValidationError) -> dict[str, list[str]]:
     """A service's messages by the form field they belong to: a decision's
-    ``payload.person`` at ``person``; the version (a hidden field) and messages for no
-    field under ``__all__``."""
+    ``payload.person`` at ``person``; the version and the idempotency key (hidden
+    fields: what is said of them is said of the whole form) and messages for no field
+    under ``__all__``."""
     if not hasattr(exc, "error_dict"):
         return {NON_FIELD_ERRORS: list(exc.messages)}
     errors: dict[str, list[str]] = {}
     for key, found in exc.message_dict.items():
-        name = NON_FIELD_ERRORS if key in {"payload", "version"} else key.removeprefix("payload.")
+        name = NON_FIELD_ERRORS if key in HIDDEN else key.removeprefix("payload.")
         errors.setdefault(name, []).extend(found)
     return errors
 
@@ -102,6 +104,10 @@ class Outcome[T]:
         }
         if self.status == 409:
             shown.update(conflict=self.problem, current=self.current or {})
+            if "version" in shown["values"] and "version" in shown["current"]:
+                # What was typed stays, now against the version there is: sending it
+                # again is a deliberate choice to replace the other change.
+                shown["values"]["version"] = str(shown["current"]["version"])
         return shown | more
 
 

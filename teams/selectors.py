@@ -255,3 +255,9 @@ def token_of(person: Person, pk: int) -> ApiToken | None:
     if not getattr(person, "is_authenticated", False):
         return None
     return ApiToken.objects.filter(person=person, pk=pk).first()
+
+
+def person_by_id(pk: int) -> Person | None:
+    """A person named by id in a form or a request (the service decides what they may
+    be given)."""
+    return Person.objects.filter(pk=pk).first()

@@ -172,3 +172,8 @@ def ledger_entries(budget: Budget, first: datetime.date, last: datetime.date):
         .select_related("by", "corrects")
         .order_by("on", "at", "id")
     )
+
+
+def budget_of(client: Client, pk: int) -> Budget | None:
+    """One budget of this client (the active one or one it replaced), or None."""
+    return Budget.objects.select_related("client__team").filter(pk=pk, client=client).first()

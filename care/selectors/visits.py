@@ -54,3 +54,17 @@ def visit_recorded_with(visit: Visit, key: str, by: Person) -> Visit | None:
     return Visit.objects.filter(
         pk=visit.pk, status=Visit.Status.DONE, finish_key=key, finished_by=by
     ).first()
+
+
+def visit_of(client: Client, pk: int) -> Visit | None:
+    """One visit of this client (with what its page and words need), or None."""
+    return (
+        Visit.objects.select_related("client__team", "assignee")
+        .filter(pk=pk, client=client)
+        .first()
+    )
+
+
+def series_of(client: Client, pk: int) -> VisitSeries | None:
+    """One repeating series of this client, or None."""
+    return VisitSeries.objects.select_related("client__team").filter(pk=pk, client=client).first()

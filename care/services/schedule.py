@@ -15,10 +15,10 @@ import logging
 from django.utils import timezone
 
 from care.models import Client, VisitSeries
-from care.services.visits import series_generate
+from care.services.visits import SERIES_HORIZON, series_generate
 
 # Series are kept generated this far ahead.
-HORIZON = datetime.timedelta(days=28)
+HORIZON = SERIES_HORIZON  # how far ahead a series' visits exist
 
 log = logging.getLogger(__name__)
 

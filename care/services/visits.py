@@ -957,3 +957,58 @@ def series_generate(
         audit(actor=actor, action="visit.generated", target=series, data=data)
         _publish(series.client, "generated", actor, data)
     return created
+
+
+# --- compositions the team uses: recording afterwards, starting a series ---------------------
+
+# How far ahead a series' visits exist: planned at once when it starts, and kept so by
+# the nightly tick (``care.services.schedule``).
+SERIES_HORIZON = datetime.timedelta(weeks=4)
+
+
+def visit_record(
+    *,
+    actor: Person,
+    visit: Visit,
+    version: int,
+    actual_start: datetime.datetime | None,
+    actual_end: datetime.datetime | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> Visit:
+    """Record a visit done with its real times, as the team does afterwards. One never
+    started in Kith is started at ``actual_start`` first, in the same transaction, so a
+    refused recording leaves it as it was. Two sends of one recording at once (the same
+    key): the second gets what the first recorded."""
+    try:
+        with transaction.atomic():
+            if visit.status in Visit.OPEN_STATUSES:
+                if actual_start is None:
+                    raise ValidationError({"actual_start": ["Required: when the visit began."]})
+                visit = visit_start(actor=actor, visit=visit, version=version, at=actual_start)
+                version = visit.version
+            return visit_finish(
+                actor=actor,
+                visit=visit,
+                version=version,
+                actual_start=actual_start,
+                actual_end=actual_end,
+                note=note,
+                idempotency_key=idempotency_key,
+            )
+    except Conflict:
+        first = Visit.objects.filter(
+            pk=visit.pk, status=Visit.Status.DONE, finish_key=idempotency_key, finished_by=actor
+        ).first()
+        if idempotency_key and first is not None:
+            return first
+        raise
+
+
+def series_start(*, actor: Person, client: Client, **fields) -> tuple[VisitSeries, list[Visit]]:
+    """Start a repeating series (``series_create``'s fields) and plan its visits for the
+    next four weeks at once: the series and its first visits, or neither."""
+    with transaction.atomic():
+        series = series_create(actor=actor, client=client, **fields)
+        until = timezone.localdate() + SERIES_HORIZON
+        return series, series_generate(series=series, until=until, actor=actor)

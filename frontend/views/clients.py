@@ -13,46 +13,29 @@ swapped in place, with the same status.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from care.models import Client, Grant, NetworkMember, OmahaScope, OmahaSeverity
+from care.models import Client
 from care.selectors import clients as client_selectors
-from care.selectors import continuity, diary_of, records
+from care.selectors import continuity, records
 from care.services import clients as client_services
 from care.services import diary_add
 from care.services import invitations as invitation_services
 from care.services import plans as plan_services
-from frontend import charts
+from frontend import charts, writes
 from frontend import client_forms as cf
-from frontend.forms import field_errors
+from frontend.views import client_sections as sections
+from frontend.views.client_sections import PORTAL, REPRESENTATIVE, TEMPLATE, team_client_or_404
 from frontend.views.common import live, team_or_404
 from teams import access as team_access
-from teams.errors import Conflict
-from teams.services.invitations import describe
-
-TEMPLATE = "frontend/client.html"
-
-
-def team_client_or_404(request: HttpRequest, pk: int, what: str) -> Client:
-    """The client, for a member of their team (read logged); 404 for everyone else."""
-    if not records.client_kept_by(request.user, pk):
-        raise Http404("No such client among your team's.")
-    client = client_selectors.client_for(request.user, pk, scope="notes", what=what)
-    if client is None:
-        raise Http404("No such client among your team's.")
-    return client
-
 
 # --- the team's client list ---------------------------------------------------------------
 
@@ -85,212 +68,25 @@ def client_list(request: HttpRequest, slug: str) -> HttpResponse:
             context = _list_context(request, team, cf.take_on_values(), {})
         return render(request, template, context | {"live": heads})
     values = cf.take_on_values(request.POST)
-    try:
-        date_of_birth = cf.date_or_none(values["date_of_birth"], "date_of_birth")
-        client = client_services.client_create(
+    outcome = writes.perform(
+        lambda: client_services.client_create(
             actor=request.user,
             team=team,
-            date_of_birth=date_of_birth,
+            date_of_birth=cf.date_or_none(values["date_of_birth"], "date_of_birth"),
             **{name: values[name] for name in cf.TAKE_ON},
-        )
-    except ValidationError as exc:
-        context = _list_context(request, team, values, field_errors(exc))
+        ),
+        done=lambda client: f"{client.display_name} is taken on as a referral.",
+    )
+    if not outcome.ok:
+        context = _list_context(request, team, values, dict(outcome.errors))
         if request.htmx:
-            return render(request, f"{template}#take-on", context, status=400)
+            return render(request, f"{template}#take-on", context, status=outcome.status)
         with transaction.atomic():
             context["live"] = live(team.stream)
-        return render(request, template, context, status=400)
-    except PermissionDenied as exc:
-        raise Http404("No such team among yours.") from exc
-    url = reverse("client", args=[client.pk])
-    messages.success(request, f"{client.display_name} is taken on as a referral.")
+        return render(request, template, context, status=outcome.status)
+    url = reverse("client", args=[outcome.value.pk])
+    outcome.flash(request)
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-# --- a client's page: context of each section -------------------------------------------------
-
-
-def _details(client: Client, form: dict | None = None, editing: bool = False) -> dict:
-    form = form or {"values": cf.details_values(client), "errors": {}}
-    form["fields"] = cf.details_fields(form["values"], form["errors"])
-    return {"details_form": form, "editing_details": editing}
-
-
-def _status(client: Client, form: dict | None = None) -> dict:
-    form = form or {"values": cf.status_values(), "errors": {}}
-    return {
-        "status_form": form,
-        "status_choices": cf.status_choices(client),
-        "status_history": list(client.status_changes.select_related("by").order_by("-on", "-at")),
-    }
-
-
-def _network(client: Client, form: dict | None = None) -> dict:
-    form = form or {"values": cf.network_values(), "errors": {}}
-    form["fields"] = cf.network_fields(form["values"], form["errors"])
-    labels, order = dict(Grant.Scope.choices), list(Grant.Scope.values)
-    now = timezone.now()
-    informal, formal = [], []
-    for member in client_selectors.network_of(client):
-        member.sees = [
-            {"scope": g.scope, "label": labels[g.scope], "until": cf.last_day(g.expires_at)}
-            for g in sorted(member.open_grants, key=lambda g: order.index(g.scope))
-            if g.expires_at is None or g.expires_at > now
-        ]
-        (formal if member.circle == NetworkMember.Circle.FORMAL else informal).append(member)
-    return {
-        "informal": informal,
-        "formal": formal,
-        "network_form": form,
-        "circles": cf.CIRCLES,
-    }
-
-
-def open_invitations(client: Client, purposes) -> list:
-    """The client's invitations of ``purposes`` that are still to be answered (an
-    expired one too: it can be sent again), each with what it is for."""
-    now = timezone.now()
-    rows = []
-    for invitation in invitation_services.invitations_of(client):
-        if invitation.purpose not in purposes:
-            continue
-        invitation.state = invitation.status(now)
-        if invitation.state in {"open", "expired"}:
-            invitation.what = describe(invitation)
-            rows.append(invitation)
-    return rows
-
-
-PORTAL = ("email", "name")
-REPRESENTATIVE = ("email", "name", "basis", "note")
-
-
-def _people(client: Client, forms: dict | None = None) -> dict:
-    """The client's own account, their representative (and basis), and the team's
-    invitations for them."""
-    forms = forms or {}
-    portal = forms.get("portal") or {
-        "values": {"email": "", "name": client.display_name},
-        "errors": {},
-    }
-    representative = forms.get("representative") or {
-        "values": dict.fromkeys(REPRESENTATIVE, ""),
-        "errors": {},
-    }
-    return {
-        "people_forms": forms,
-        "portal_form": portal,
-        "representative_form": representative,
-        "bases": Client.Basis.choices,
-        "people_invitations": open_invitations(
-            client, (invitation_services.CLIENT, invitation_services.REPRESENTATIVE)
-        ),
-        "people_problem": forms.get("problem", ""),
-    }
-
-
-def plan_context(client: Client, *, keeper: bool, forms: dict | None = None) -> dict:
-    """The care plan, and (for the team) its forms. ``forms`` holds a form that came
-    back with messages: "problem", or ("intervention" | "rate", plan problem id)."""
-    plan = records.plan_of(client)
-    for entry in plan.problems:
-        entry.rating_list = list(entry.ratings.all())
-        entry.latest = entry.rating_list[-1] if entry.rating_list else None
-    context = {"client": client, "plan": plan, "keeper": keeper}
-    if not keeper:
-        return context
-    forms = forms or {}
-    # A form that came back with messages: live refreshes leave the section alone.
-    context["plan_editing"] = bool(forms)
-    anchors = records.anchors()
-    problem_form = forms.get("problem") or {
-        "values": cf.problem_values(version=plan.version),
-        "errors": {},
-    }
-    chosen = {str(s) for s in problem_form["values"].get("signs", [])}
-    context |= {
-        "problem_form": problem_form,
-        "problem_groups": records.problem_groups(),
-        "signs": [
-            (str(s.pk), s.text, str(s.pk) in chosen)
-            for s in records.signs_of(problem_form["values"].get("problem", ""))
-        ],
-        "scopes": OmahaScope.choices,
-        "severities": OmahaSeverity.choices,
-        "categories": records.category_choices(),
-        "targets": records.target_choices(),
-    }
-    for entry in plan.problems:
-        entry.intervention_form = forms.get(("intervention", entry.pk)) or {
-            "values": cf.intervention_values(version=plan.version),
-            "errors": {},
-        }
-        rate = forms.get(("rate", entry.pk)) or {"values": cf.rating_values(), "errors": {}}
-        rate["scales"] = cf.rating_scales(rate["values"], rate["errors"], anchors)
-        entry.rate_form = rate
-    return context
-
-
-FORMS = {
-    "people_forms",
-    "details_form",
-    "editing_details",
-    "status_form",
-    "network_form",
-    "plan_forms",
-    "diary_form",
-    "visits_forms",
-    "budget_forms",
-}
-
-
-def _diary(client: Client, form: dict | None = None) -> dict:
-    """The shared diary; the team may always write in it."""
-    return {
-        "diary_notes": list(diary_of(client)),
-        "diary_form": form or {"values": {"body": ""}, "errors": {}},
-        "diary_writable": True,
-        "diary_url": reverse("client-diary", args=[client.pk]),
-        "diary_target": "diary",
-    }
-
-
-def _section(client: Client, name: str, given: dict) -> dict:
-    """One section's context, with a form that came back with messages, if any."""
-    if name == "details":
-        return _details(client, given.get("details_form"), given.get("editing_details", False))
-    if name == "status":
-        return _status(client, given.get("status_form"))
-    if name == "people":
-        return _people(client, given.get("people_forms"))
-    if name == "network":
-        return _network(client, given.get("network_form"))
-    if name == "diary":
-        return _diary(client, given.get("diary_form"))
-    if name in CARE_SECTIONS:
-        # Those views build on this module, so it is imported when first asked for.
-        from frontend.views import client_care
-
-        return client_care.section(client, name, given)
-    return plan_context(client, keeper=True, forms=given.get("plan_forms"))
-
-
-CARE_SECTIONS = ("visits", "budget")  # frontend.views.client_care
-SECTIONS = ("details", "people", "status", "visits", "budget", "network", "plan", "diary")
-
-
-def _context(client: Client, sections=SECTIONS, **given):
-    context = {"client": client, "team": client.team}
-    for name in sections:
-        context |= _section(client, name, given)
-    return context | {key: value for key, value in given.items() if key not in FORMS}
-
-
-def _page(request: HttpRequest, client: Client, status: int = 200, **given) -> HttpResponse:
-    with transaction.atomic():
-        heads = live(client.team.stream)
-        context = _context(client, live=heads, **given)
-    return render(request, TEMPLATE, context, status=status)
 
 
 @login_required
@@ -303,34 +99,17 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
         values = cf.problem_values(request.GET)
         values["signs"] = []
         given["plan_forms"] = {"problem": {"values": values, "errors": {}, "open": True}}
-    return _page(request, client, **given)
+    return sections.page(request, client, **given)
 
 
 @login_required
 @require_GET
 def client_section(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """One section of the client page, for its live refresh."""
-    if name not in SECTIONS:
+    if name not in sections.SECTIONS:
         raise Http404("No such section.")
     client = team_client_or_404(request, pk, "client page (live update)")
-    return render(request, f"{TEMPLATE}#{name}", _context(client, (name,)))
-
-
-def _answer(
-    request: HttpRequest, client: Client, section: str, status: int, given: dict
-) -> HttpResponse:
-    """After a write that did not redirect: the section for htmx, else the whole page."""
-    if request.htmx:
-        context = _context(client, (section,), **given)
-        return render(request, f"{TEMPLATE}#{section}", context, status=status)
-    return _page(request, client, status, **given)
-
-
-def _done(request: HttpRequest, client: Client, section: str, words: str, given: dict):
-    if not request.htmx:
-        messages.success(request, words)
-        return redirect(reverse("client", args=[client.pk]) + f"#{section}")
-    return _answer(request, client, section, 200, given | {f"{section}_flash": words})
+    return render(request, f"{TEMPLATE}#{name}", sections.context_of(client, (name,)))
 
 
 # --- details --------------------------------------------------------------------------------
@@ -344,39 +123,22 @@ def client_details(request: HttpRequest, pk: int) -> HttpResponse:
         client = team_client_or_404(request, pk, "details")
         editing = request.GET.get("edit") == "1"
         if not request.htmx:  # "Edit details" without JavaScript: the page, editing
-            return _page(request, client, editing_details=editing)
-        context = {"client": client, **_details(client, editing=editing)}
+            return sections.page(request, client, editing_details=editing)
+        context = sections.context_of(client, ("details",), editing_details=editing)
         return render(request, template, context)
     client = team_client_or_404(request, pk, "details (to change them)")
     values = {name: request.POST.get(name, "") for name in cf.DETAILS}
-    version_raw = request.POST.get("version", "")
-    form: dict = {"values": {**values, "version": version_raw}, "errors": {}}
-    try:
-        client = client_services.client_update(
-            actor=request.user, client=client, version=cf.version_of(version_raw), **values
-        )
-    except ValidationError as exc:
-        form["errors"] = field_errors(exc)
-        form["problem"] = " ".join(
-            form["errors"].pop("__all__", []) + form["errors"].pop("version", [])
-        )
-        status = 400
-    except PermissionDenied as exc:
-        raise Http404("No such client among your team's.") from exc
-    except Conflict as exc:
-        # Keep what was typed; show what changed meanwhile; the next save carries the
-        # current version, so it is a deliberate overwrite.
-        form = {
-            "values": {**values, "version": exc.current["version"]},
-            "errors": {},
-            "conflict": exc.message,
-            "current": exc.current,
-        }
-        status = 409
-    else:
-        return _done(request, client, "details", "Details saved.", {})
-    given = {"details_form": form, "editing_details": True}
-    return _answer(request, client, "details", status, given)
+    return sections.write(
+        request,
+        client,
+        "details",
+        lambda: client_services.client_update(
+            actor=request.user, client=client, version=writes.version_from(request.POST), **values
+        ),
+        done="Details saved.",
+        values={**values, "version": request.POST.get("version", "")},
+        fields=cf.DETAILS,
+    )
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -387,19 +149,21 @@ def client_details(request: HttpRequest, pk: int) -> HttpResponse:
 def client_status(request: HttpRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "status (to change it)")
     values = cf.status_values(request.POST)
-    try:
-        on = cf.date_or_none(values["on"], "on")
-        client = client_services.client_set_status(
-            actor=request.user, client=client, status=values["status"], on=on, note=values["note"]
-        )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        given = {"status_form": {"values": values, "errors": errors}}
-        return _answer(request, client, "status", 400, given)
-    except PermissionDenied as exc:
-        raise Http404("No such client among your team's.") from exc
-    words = f"{client.display_name} is now {client.get_status_display().lower()}."
-    return _done(request, client, "status", words, {})
+    return sections.write(
+        request,
+        client,
+        "status",
+        lambda: client_services.client_set_status(
+            actor=request.user,
+            client=client,
+            status=values["status"],
+            on=cf.date_or_none(values["on"], "on"),
+            note=values["note"],
+        ),
+        done=lambda c: f"{c.display_name} is now {c.get_status_display().lower()}.",
+        values=values,
+        fields=values,
+    )
 
 
 # --- the support network ---------------------------------------------------------------------
@@ -410,20 +174,20 @@ def client_status(request: HttpRequest, pk: int) -> HttpResponse:
 def client_network(request: HttpRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "support network (to add to it)")
     values = cf.network_values(request.POST)
-    try:
-        member = client_services.network_add(
+    return sections.write(
+        request,
+        client,
+        "network",
+        lambda: client_services.network_add(
             actor=request.user,
             client=client,
             circle=values["circle"],
             **{name: values[name] for name, *_ in cf.NETWORK},
-        )
-    except ValidationError as exc:
-        given = {"network_form": {"values": values, "errors": field_errors(exc), "open": True}}
-        return _answer(request, client, "network", 400, given)
-    except PermissionDenied as exc:
-        raise Http404("No such client among your team's.") from exc
-    words = f"{member.name} is added to the {member.circle} circle."
-    return _done(request, client, "network", words, {})
+        ),
+        done=lambda member: f"{member.name} is added to the {member.circle} circle.",
+        values=values,
+        fields=values,
+    )
 
 
 # --- the client's own account and their representative ---------------------------------------
@@ -432,24 +196,21 @@ def client_network(request: HttpRequest, pk: int) -> HttpResponse:
 def _people_write(request: HttpRequest, pk: int, what: str, form_key: str, names, do, words):
     client = team_client_or_404(request, pk, what)
     values = {name: request.POST.get(name, "") for name in names}
-    try:
-        done = do(client, values)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        form = {"values": values, "errors": errors, "open": True}
-        given = {"people_forms": {form_key: form, "problem": " ".join(errors.get("__all__", []))}}
-        if form_key == "remove":
-            given["people_forms"]["problem"] = " ".join(
-                errors.get("representative", []) + errors.get("version", [])
-            )
-        return _answer(request, client, "people", 400, given)
-    except Conflict as exc:
-        given = {"people_forms": {"problem": exc.message}}
-        return _answer(request, client, "people", 409, given)
-    except PermissionDenied as exc:
-        raise Http404("No such client among your team's.") from exc
-    client.refresh_from_db()
-    return _done(request, client, "people", words(done), {})
+
+    def done(result) -> str:
+        client.refresh_from_db()  # the representative it now has, or not
+        return words(result)
+
+    return sections.write(
+        request,
+        client,
+        "people",
+        lambda: do(client, values),
+        done=done,
+        values=values,
+        fields=[name for name in names if name != "version"],
+        key=form_key,
+    )
 
 
 @login_required
@@ -507,7 +268,7 @@ def client_representative_invite(request: HttpRequest, pk: int) -> HttpResponse:
 def client_representative_remove(request: HttpRequest, pk: int) -> HttpResponse:
     def do(client, values):
         return invitation_services.representative_remove(
-            actor=request.user, client=client, version=cf.version_of(values["version"])
+            actor=request.user, client=client, version=writes.version_from(values)
         )
 
     return _people_write(
@@ -529,37 +290,26 @@ def client_representative_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def client_diary(request: HttpRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "shared diary (to add to it)")
     values = {"body": request.POST.get("body", "")}
-    try:
-        diary_add(actor=request.user, client=client, body=values["body"])
-    except ValidationError as exc:
-        given = {"diary_form": {"values": values, "errors": field_errors(exc)}}
-        return _answer(request, client, "diary", 400, given)
-    except PermissionDenied as exc:
-        raise Http404("No such client among your team's.") from exc
-    return _done(request, client, "diary", "The note is in the diary.", {})
+    return sections.write(
+        request,
+        client,
+        "diary",
+        lambda: diary_add(actor=request.user, client=client, body=values["body"]),
+        done="The note is in the diary.",
+        values=values,
+        fields=values,
+    )
 
 
 # --- the care plan ---------------------------------------------------------------------------
 
 
-def _plan_write(request, client: Client, key, values: dict, do) -> HttpResponse:
+def _plan_write(request, client: Client, key, values: dict, do, done) -> HttpResponse:
     """Run one plan write; messages and what was typed come back in the plan section."""
-    try:
-        do()
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        problem = " ".join(errors.pop("__all__", []) + errors.pop("version", []))
-        form = {"values": values, "errors": errors, "problem": problem, "open": True}
-        return _answer(request, client, "plan", 400, {"plan_forms": {key: form}})
-    except PermissionDenied as exc:
-        raise Http404("No such client among your team's.") from exc
-    except Conflict as exc:
-        # The plan shown is the current one; what was typed stays, now carrying the
-        # current version, so saving again adds it to the plan as it stands.
-        values = {**values, "version": str(exc.current["version"])}
-        form = {"values": values, "errors": {}, "conflict": exc.message, "open": True}
-        return _answer(request, client, "plan", 409, {"plan_forms": {key: form}})
-    return None
+    fields = [name for name in values if name != "version"]
+    return sections.write(
+        request, client, "plan", do, done=done, values=values, fields=fields, key=key
+    )
 
 
 @login_required
@@ -572,15 +322,14 @@ def plan_problem_add(request: HttpRequest, pk: int) -> HttpResponse:
         plan_services.plan_add_problem(
             actor=request.user,
             client=client,
-            version=cf.version_of(values["version"]),
+            version=writes.version_from(values),
             problem=cf.number_or_raw(values["problem"]),
             scope=values["scope"],
             severity=values["severity"],
             signs=[cf.number_or_raw(s) for s in values["signs"]],
         )
 
-    refused = _plan_write(request, client, "problem", values, do)
-    return refused or _done(request, client, "plan", "The problem is added to the plan.", {})
+    return _plan_write(request, client, "problem", values, do, "The problem is added to the plan.")
 
 
 def _entry_or_404(client: Client, plan_problem: int):
@@ -601,16 +350,15 @@ def plan_intervention_add(request: HttpRequest, pk: int, plan_problem: int) -> H
         plan_services.plan_add_intervention(
             actor=request.user,
             plan_problem=entry,
-            version=cf.version_of(values["version"]),
+            version=writes.version_from(values),
             category=cf.number_or_raw(values["category"]),
             target=cf.number_or_raw(values["target"]),
             description=values["description"],
             frequency=values["frequency"],
         )
 
-    refused = _plan_write(request, client, ("intervention", entry.pk), values, do)
     words = f"The intervention is added to {entry.problem.name}."
-    return refused or _done(request, client, "plan", words, {})
+    return _plan_write(request, client, ("intervention", entry.pk), values, do, words)
 
 
 @login_required
@@ -631,9 +379,8 @@ def plan_rate(request: HttpRequest, pk: int, plan_problem: int) -> HttpResponse:
             note=values["note"],
         )
 
-    refused = _plan_write(request, client, ("rate", entry.pk), values, do)
     words = f"The rating of {entry.problem.name} is recorded."
-    return refused or _done(request, client, "plan", words, {})
+    return _plan_write(request, client, ("rate", entry.pk), values, do, words)
 
 
 # The chart is an image: pygal writes its look as an inline <style>, which the pages'

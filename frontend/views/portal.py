@@ -41,7 +41,7 @@ from care.services import invitations as invitation_services
 from coordination import events as log
 from frontend import client_forms as cf
 from frontend.forms import field_errors
-from frontend.views.clients import REPRESENTATIVE, open_invitations, plan_context
+from frontend.views.client_sections import REPRESENTATIVE, open_invitations, plan_context
 from teams.errors import Conflict
 from teams.models import Person
 

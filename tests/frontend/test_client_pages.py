@@ -22,6 +22,7 @@ from django.utils import timezone
 from care.models import AccessLogEntry, Client, Grant, NetworkMember, OutcomeRating, PlanProblem
 from care.services import clients as client_services
 from care.services import plans
+from frontend import writes
 from tests.care.jansen import jansen_with_family
 from tests.factories import member
 from tests.frontend.omaha import ensure_omaha_reference
@@ -595,7 +596,7 @@ def test_a_stale_plan_version_is_a_conflict_with_the_current_plan_and_the_typed_
     assert world.problem.interventions.get().description == "Help with getting up"
     # A form without a version is out of date.
     response = browser_as(world.ana).post(url, typed | {"version": ""}, headers=HTMX)
-    assert response.status_code == 400 and "reload the page" in response.content.decode()
+    assert response.status_code == 400 and writes.STALE in response.content.decode()
 
 
 def test_a_stale_add_problem_is_a_conflict_too(world):

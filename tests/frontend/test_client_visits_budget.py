@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 
 from care import services
 from care.models import AccessLogEntry, Budget, Client, LedgerEntry, Visit, VisitSeries
+from frontend import writes
 from tests.care.visit_helpers import NOW, at, deliver, jansen_client, plan
 from tests.factories import member
 
@@ -474,7 +475,7 @@ def test_cancel_and_mark_missed(world):
 def test_a_form_without_a_version_is_out_of_date(world):
     response = browser_as(world.ana).post(visit_url(world, "start"), {}, headers=HTMX)
     assert response.status_code == 400
-    assert "The form is out of date: reload the page." in response.content.decode()
+    assert writes.STALE in response.content.decode()
     assert reload(world.visit).status == "planned"
 
 

@@ -56,15 +56,19 @@ def test_a_conflict_is_409_naming_what_was_lost_with_the_current_state():
     assert outcome.status == 409
     assert outcome.problem == "Mrs Jansen, 08:00: Ben has already taken this visit."
     assert outcome.current == {"version": 4}
-    form = outcome.form({"note": "typed"})
-    assert form["values"] == {"note": "typed"} and form["current"] == {"version": 4}
+    form = outcome.form({"note": "typed", "version": "3"})
+    # What was typed stays, now against the current version.
+    assert form["values"] == {"note": "typed", "version": "4"}
+    assert form["current"] == {"version": 4}
     assert form["conflict"] == outcome.problem and form["problem"] == ""
 
 
 def test_a_reused_key_is_said_so_the_form_can_carry_a_new_one():
     outcome = writes.perform(fails(KeyReused("Sent before with other values.")))
     assert outcome.status == 400 and outcome.key_reused
-    assert outcome.errors == {"idempotency_key": ["Sent before with other values."]}
+    # The key is a hidden field: what is said of it is said of the whole form.
+    assert outcome.errors == {"__all__": ["Sent before with other values."]}
+    assert outcome.problem == "Sent before with other values."
 
 
 def test_a_held_text_comes_back_held_with_what_was_found():

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
@@ -40,9 +39,8 @@ from care.services import diary_add
 from care.services import invitations as invitation_services
 from coordination import events as log
 from frontend import client_forms as cf
-from frontend.forms import field_errors
+from frontend import writes
 from frontend.views.client_sections import REPRESENTATIVE, open_invitations, plan_context
-from teams.errors import Conflict
 from teams.models import Person
 
 TEMPLATE = "frontend/portal.html"
@@ -293,23 +291,24 @@ def portal_sharing(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     if entry is None:
         raise Http404("No such person in your network.")
     values = cf.sharing_values(request.POST)
-    try:
+
+    def share():
         expires_at = cf.end_of_day(cf.date_or_none(values["until"], "until"))
         with transaction.atomic():
-            changed = _apply_sharing(user, client, entry, set(values["scopes"]), expires_at)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        errors["until"] = errors.pop("expires_at", []) + errors.get("until", [])
-        errors["scopes"] = errors.pop("scope", [])
-        form = {"values": values, "errors": errors, "open": True}
-        return _sharing_answer(request, client, 400, {"sharing_forms": {entry.pk: form}})
-    except PermissionDenied as exc:
-        raise Http404("No such record among yours.") from exc
-    words = f"Saved: what {entry.name} can see is updated." if changed else "Nothing changed."
-    if not request.htmx:
-        messages.success(request, words)
-        return redirect(reverse("portal-client", args=[pk]) + "#sharing")
-    return _sharing_answer(request, client, 200, {"sharing_flash": words})
+            return _apply_sharing(user, client, entry, set(values["scopes"]), expires_at)
+
+    outcome = writes.perform(
+        share,
+        done=lambda changed: (
+            f"Saved: what {entry.name} can see is updated." if changed else "Nothing changed."
+        ),
+        fields=values,
+        rename={"expires_at": "until", "scope": "scopes"},
+    )
+    if not outcome.ok:
+        form = outcome.form(values)
+        return _sharing_answer(request, client, outcome.status, {"sharing_forms": {entry.pk: form}})
+    return _sharing_done(request, client, outcome.done)
 
 
 def _sharing_answer(request: HttpRequest, client: Client, status: int, given: dict):
@@ -349,9 +348,8 @@ def portal_network_invite(request: HttpRequest, pk: int) -> HttpResponse:
     they will see and until when; they see it once they accept."""
     client = _sharing_client(request, pk, "who can see what (to invite someone)")
     values = invite_values(request.POST)
-    try:
-        expires_at = cf.end_of_day(cf.date_or_none(values["until"], "until"))
-        member, invitation = invitation_services.network_invite(
+    outcome = writes.perform(
+        lambda: invitation_services.network_invite(
             actor=request.user,
             client=client,
             email=values["email"],
@@ -360,17 +358,19 @@ def portal_network_invite(request: HttpRequest, pk: int) -> HttpResponse:
             circle=values["circle"],
             organisation=values["organisation"],
             scopes=values["scopes"],
-            expires_at=expires_at,
+            expires_at=cf.end_of_day(cf.date_or_none(values["until"], "until")),
+        ),
+        done=lambda made: (
+            f"Invitation sent to {made[1].email}. {made[0].name} sees nothing until they accept."
+        ),
+        fields=values,
+        rename={"expires_at": "until"},
+    )
+    if not outcome.ok:
+        return _sharing_answer(
+            request, client, outcome.status, {"invite_form": outcome.form(values)}
         )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        errors["until"] = errors.pop("expires_at", []) + errors.get("until", [])
-        form = {"values": values, "errors": errors, "open": True}
-        return _sharing_answer(request, client, 400, {"invite_form": form})
-    except PermissionDenied as exc:
-        raise Http404("No such record among yours.") from exc
-    words = f"Invitation sent to {invitation.email}. {member.name} sees nothing until they accept."
-    return _sharing_done(request, client, words)
+    return _sharing_done(request, client, outcome.done)
 
 
 @login_required
@@ -381,20 +381,15 @@ def portal_network_remove(request: HttpRequest, pk: int, member: int) -> HttpRes
     entry = client_selectors.network_of(client).filter(pk=member, active=True).first()
     if entry is None:
         raise Http404("No such person in your network.")
-    try:
-        invitation_services.network_remove(
-            actor=request.user, member=entry, version=cf.version_of(request.POST.get("version"))
-        )
-    except ValidationError as exc:
-        given = {"sharing_flash": " ".join(exc.messages)}
-        return _sharing_answer(request, client, 400, given)
-    except Conflict as exc:
-        return _sharing_answer(request, client, 409, {"sharing_flash": exc.message})
-    except PermissionDenied as exc:
-        raise Http404("No such record among yours.") from exc
-    return _sharing_done(
-        request, client, f"{entry.name} is out of your network and sees nothing of it now."
+    outcome = writes.perform(
+        lambda: invitation_services.network_remove(
+            actor=request.user, member=entry, version=writes.version_from(request.POST)
+        ),
+        done=f"{entry.name} is out of your network and sees nothing of it now.",
     )
+    if not outcome.ok:
+        return _sharing_answer(request, client, outcome.status, {"sharing_flash": outcome.problem})
+    return _sharing_done(request, client, outcome.done)
 
 
 # --- the representative ----------------------------------------------------------------------
@@ -422,39 +417,37 @@ def portal_representative(request: HttpRequest, pk: int, action: str) -> HttpRes
     if client is None:
         raise Http404("No such record among yours.")
     values = {name: request.POST.get(name, "") for name in (*REPRESENTATIVE, "version")}
-    try:
-        if action == "invite":
-            invitation = invitation_services.representative_invite(
+    if action == "invite":
+        outcome = writes.perform(
+            lambda: invitation_services.representative_invite(
                 actor=user,
                 client=client,
                 email=values["email"],
                 name=values["name"],
                 basis=values["basis"],
                 note=values["note"],
-            )
-            words = f"Invitation sent to {invitation.email}: they act for you once they accept."
-        else:
-            invitation_services.representative_remove(
-                actor=user, client=client, version=cf.version_of(values["version"])
-            )
-            words = "You have no representative now."
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        form = {"values": values, "errors": errors, "open": True}
-        problem = " ".join(errors.get("representative", []) + errors.get("version", []))
-        with transaction.atomic():
-            context = _page_context(
-                request, pk, representative_form=form, representative_problem=problem
-            )
-        return render(request, TEMPLATE, context, status=400)
-    except Conflict as exc:
-        with transaction.atomic():
-            context = _page_context(request, pk, representative_problem=exc.message)
-        return render(request, TEMPLATE, context, status=409)
-    except PermissionDenied as exc:
-        raise Http404("No such record among yours.") from exc
-    messages.success(request, words)
-    return redirect(reverse("portal-client", args=[pk]) + "#representative")
+            ),
+            done=lambda invitation: (
+                f"Invitation sent to {invitation.email}: they act for you once they accept."
+            ),
+            fields=REPRESENTATIVE,
+        )
+    else:
+        outcome = writes.perform(
+            lambda: invitation_services.representative_remove(
+                actor=user, client=client, version=writes.version_from(values)
+            ),
+            done="You have no representative now.",
+            fields=REPRESENTATIVE,
+        )
+    if outcome.ok:
+        return outcome.back(request, reverse("portal-client", args=[pk]) + "#representative")
+    given = {"representative_problem": outcome.problem}
+    if outcome.status == 400:
+        given["representative_form"] = outcome.form(values)
+    with transaction.atomic():
+        context = _page_context(request, pk, **given)
+    return render(request, TEMPLATE, context, status=outcome.status)
 
 
 # --- the shared diary -----------------------------------------------------------------------
@@ -471,23 +464,24 @@ def portal_diary(request: HttpRequest, pk: int) -> HttpResponse:
     if client is None or not access.can_write_diary(user, client):
         raise Http404("No such record among yours.")
     values = {"body": request.POST.get("body", "")}
-    try:
-        diary_add(actor=user, client=client, body=values["body"])
-    except ValidationError as exc:
-        form = {"values": values, "errors": field_errors(exc)}
+    outcome = writes.perform(
+        lambda: diary_add(actor=user, client=client, body=values["body"]),
+        done="Your note is in the diary.",
+        fields=values,
+    )
+    if not outcome.ok:
+        form = outcome.form(values)
         if request.htmx:
             context = {"client": client, **_diary(client, user, form)}
-            return render(request, SECTIONS[Grant.Scope.DIARY].partial, context, status=400)
+            return render(
+                request, SECTIONS[Grant.Scope.DIARY].partial, context, status=outcome.status
+            )
         with transaction.atomic():
             context = _page_context(request, pk, diary_form=form)
-        return render(request, TEMPLATE, context, status=400)
-    except PermissionDenied as exc:
-        raise Http404("No such record among yours.") from exc
-    words = "Your note is in the diary."
+        return render(request, TEMPLATE, context, status=outcome.status)
     if not request.htmx:
-        messages.success(request, words)
-        return redirect(reverse("portal-client", args=[pk]) + "#scope-diary")
-    context = {"client": client, **_diary(client, user), "diary_flash": words}
+        return outcome.back(request, reverse("portal-client", args=[pk]) + "#scope-diary")
+    context = {"client": client, **_diary(client, user), "diary_flash": outcome.done}
     return render(request, SECTIONS[Grant.Scope.DIARY].partial, context)
 
 
@@ -556,8 +550,8 @@ def portal_survey(request: HttpRequest, pk: int) -> HttpResponse:
     if client is None or not quality_access.can_answer_survey(user, client):
         raise Http404("No such record among yours.")
     values = {name: request.POST.get(name, "") for name in SURVEY_FIELDS}
-    try:
-        quality_services.survey_answer(
+    outcome = writes.perform(
+        lambda: quality_services.survey_answer(
             actor=user,
             client=client,
             period=values["period"] or None,
@@ -566,15 +560,14 @@ def portal_survey(request: HttpRequest, pk: int) -> HttpResponse:
             informed=values["informed"],
             say=values["say"],
             comment=values["comment"],
-        )
-    except ValidationError as exc:
-        return _survey_answer(request, client, 400, values=values, errors=field_errors(exc))
-    except Conflict as exc:
-        return _survey_answer(request, client, 409, flash=exc.message)
-    except PermissionDenied as exc:
-        raise Http404("No such record among yours.") from exc
-    words = "Thank you: your answers are with the team."
+        ),
+        done="Thank you: your answers are with the team.",
+        fields=values,
+    )
+    if outcome.status == 400:
+        return _survey_answer(request, client, 400, values=values, errors=outcome.errors)
+    if not outcome.ok:
+        return _survey_answer(request, client, outcome.status, flash=outcome.problem)
     if not request.htmx:
-        messages.success(request, words)
-        return redirect(reverse("portal-client", args=[pk]) + "#survey")
-    return _survey_answer(request, client, 200, flash=words)
+        return outcome.back(request, reverse("portal-client", args=[pk]) + "#survey")
+    return _survey_answer(request, client, 200, flash=outcome.done)

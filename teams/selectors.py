@@ -261,3 +261,8 @@ def person_by_id(pk: int) -> Person | None:
     """A person named by id in a form or a request (the service decides what they may
     be given)."""
     return Person.objects.filter(pk=pk).first()
+
+
+def invitation_by_id(pk: int) -> Invitation | None:
+    """An invitation named in a form (whoever may manage it is the service's rule)."""
+    return Invitation.objects.select_related("team").filter(pk=pk).first()

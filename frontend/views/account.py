@@ -27,7 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from frontend.forms import field_errors
+from frontend import writes
 from teams import selectors, services, signin, two_factor
 from teams.models import Person
 from teams.services import accounts
@@ -123,14 +123,16 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         username = person.get_username()
         if not signin.lockout_allows(request, username):
             return HttpResponse(status=429)  # the lockout middleware answers instead
-        try:
-            device = two_factor_services.two_factor_check(
+        checked = writes.perform(
+            lambda: two_factor_services.two_factor_check(
                 person=person, code=request.POST.get("code", "")
             )
-        except ValidationError as exc:
+        )
+        if not checked.ok:
             signin.count_failure(request, username)
-            error = " ".join(m for found in field_errors(exc).values() for m in found)
+            error = checked.problem
         else:
+            device = checked.value
             request.session.pop(SIGNING_IN, None)
             login(request, person, backend=pending["backend"])
             otp_login(request, device)
@@ -305,17 +307,16 @@ def account_email(request: HttpRequest) -> HttpResponse:
         if not password_confirmed(request, request.POST.get("password", "")):
             errors["password"] = [WRONG_PASSWORD]
         else:
-            try:
-                sent_to = accounts.email_change_request(actor=request.user, email=email)
-            except ValidationError as exc:
-                errors = field_errors(exc)
-            else:
-                messages.success(
-                    request,
+            outcome = writes.perform(
+                lambda: accounts.email_change_request(actor=request.user, email=email),
+                done=lambda sent_to: (
                     f"We sent a link to {sent_to}. Open it while signed in here to confirm"
-                    f" the change (it works for {_hours(settings.EMAIL_CONFIRM_HOURS)}).",
-                )
-                return redirect("account")
+                    f" the change (it works for {_hours(settings.EMAIL_CONFIRM_HOURS)})."
+                ),
+            )
+            if outcome.ok:
+                return outcome.back(request, reverse("account"))
+            errors = outcome.errors
     context = {
         "errors": errors,
         "general": errors.get("__all__", []),
@@ -330,9 +331,8 @@ def account_email(request: HttpRequest) -> HttpResponse:
 def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the mail: a page with one button (a mail scanner that opens the
     link changes nothing); the change is made for the signed-in person only."""
-    error = None
-    change = None
-    try:
+
+    def read_or_confirm() -> dict:
         change = accounts.email_change_read(token)
         if change["p"] != request.user.pk:
             raise PermissionDenied(
@@ -341,18 +341,21 @@ def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
             )
         if request.method == "POST":
             accounts.email_change_confirm(actor=request.user, token=token)
-            messages.success(request, f"Your email address is now {request.user.email}.")
-            return redirect("account")
-        if request.user.email != change["from"]:
+        elif request.user.email != change["from"]:
             raise ValidationError(accounts.USED)
-    except ValidationError as exc:
-        error = " ".join(m for found in field_errors(exc).values() for m in found)
-    except PermissionDenied as exc:
-        error = str(exc)
-    context = {"error": error, "new": change["to"] if change and not error else None}
-    return render(
-        request, "frontend/account_email_confirm.html", context, status=400 if error else 200
+        return change
+
+    outcome = writes.perform(
+        read_or_confirm, done=lambda _: f"Your email address is now {request.user.email}."
     )
+    if outcome.ok and request.method == "POST":
+        return outcome.back(request, reverse("account"))
+    new = outcome.value["to"] if outcome.ok and outcome.value else None
+    context = {"error": outcome.problem or None, "new": new}
+    # A link for another account was a 400 here before the adapter: it stays one (the
+    # page explains; nothing is refused that the person could do).
+    status = 200 if outcome.ok else 400
+    return render(request, "frontend/account_email_confirm.html", context, status=status)
 
 
 # --- closing one's account -------------------------------------------------------------

@@ -12,11 +12,9 @@ from decimal import Decimal
 from xml.etree import ElementTree
 
 import pygal
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -25,8 +23,8 @@ from care.indicators import DEFINITIONS, SHARED_KEYS, Period, parse_period
 from care.indicators.periods import previous_month, recent_months
 from care.selectors import figures as selectors
 from care.services import figures as services
+from frontend import writes
 from frontend.charts import STYLE, SVG
-from frontend.forms import field_errors
 from frontend.views.common import team_or_404
 from teams.models import Team
 
@@ -128,10 +126,10 @@ def _chosen_period(request: HttpRequest, raw: str | None) -> tuple[Period, str |
     today = timezone.localdate()
     if not raw:
         return previous_month(today), None
-    try:
-        return parse_period(raw, today=today, months_only=True), None
-    except ValidationError as exc:
-        return previous_month(today), " ".join(field_errors(exc).get("period", []))
+    parsed = writes.perform(lambda: parse_period(raw, today=today, months_only=True))
+    if not parsed.ok:
+        return previous_month(today), " ".join(parsed.errors.get("period", []))
+    return parsed.value, None
 
 
 def _page(
@@ -166,23 +164,32 @@ def figures_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, team, period, problem=problem, status=400 if problem else 200)
 
 
+def _shared_words(share) -> str:
+    return "shared with the network" if share.version == 1 else "shared again, as a new version"
+
+
 @login_required
 @require_POST
 def figures_share(request: HttpRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     raw = request.POST.get("period", "")
-    try:
-        share = services.share_figures(actor=request.user, team=team, period=raw)
-    except PermissionDenied as exc:
+    outcome = writes.perform(
+        lambda: services.share_figures(actor=request.user, team=team, period=raw),
+        done=lambda share: (
+            f"The figures for {share.period} are "
+            + (
+                "shared with the network"
+                if share.version == 1
+                else "shared again, as a new version"
+            )
+            + "."
+        ),
+    )
+    if not outcome.ok:
         period, _ = _chosen_period(request, raw)
-        return _page(request, team, period, problem=str(exc), status=403)
-    except ValidationError as exc:
-        period, _ = _chosen_period(request, raw)
-        problem = " ".join(m for found in field_errors(exc).values() for m in found)
-        return _page(request, team, period, problem=problem, status=400)
-    words = "shared with the network" if share.version == 1 else "shared again, as a new version"
-    messages.success(request, f"The figures for {share.period} are {words}.")
-    return redirect(f"{reverse('team-figures', args=[team.slug])}?period={share.period}")
+        return _page(request, team, period, problem=outcome.problem, status=outcome.status)
+    url = reverse("team-figures", args=[team.slug])
+    return outcome.back(request, f"{url}?period={outcome.value.period}")
 
 
 @login_required

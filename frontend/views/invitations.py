@@ -9,16 +9,15 @@ lands on their home page.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from frontend import writes
 from frontend.views.common import team_or_404
 from teams import selectors
 from teams.models import Invitation
@@ -53,26 +52,26 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
         if not signed_in and request.POST.get("password", "") != request.POST.get("password2", ""):
             errors["password2"] = ["The two passwords differ."]
         else:
+            what = service.describe(invitation)
             try:
-                _, person, _ = service.invitation_accept(
-                    token=token,
-                    person=request.user if signed_in else None,
-                    details=details,
+                outcome = writes.perform(
+                    lambda: service.invitation_accept(
+                        token=token,
+                        person=request.user if signed_in else None,
+                        details=details,
+                    ),
+                    done=f"Welcome to Kith: you accepted the invitation {what}.",
                 )
-            except service.LinkNotValid as exc:
+            except service.LinkNotValid as exc:  # used or withdrawn meanwhile: 410
                 return render(
                     request, "frontend/invitation.html", {"problem": exc.message}, status=410
                 )
-            except ValidationError as exc:
-                errors = exc.message_dict
-            else:
+            if outcome.ok:
                 if not signed_in:
+                    _, person, _ = outcome.value
                     login(request, person, backend=SIGN_IN_BACKEND)
-                messages.success(
-                    request,
-                    f"Welcome to Kith: you accepted the invitation {service.describe(invitation)}.",
-                )
-                return redirect("home")
+                return outcome.back(request, reverse("home"))
+            errors = outcome.errors
     context = {
         "invitation": invitation,
         "what": service.describe(invitation),
@@ -102,7 +101,7 @@ def team_invitations(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _invitation_or_404(request: HttpRequest, pk: int) -> Invitation:
-    invitation = Invitation.objects.select_related("team").filter(pk=pk).first()
+    invitation = selectors.invitation_by_id(pk)
     if invitation is None or not service.may_manage(request.user, invitation):
         raise Http404("No such invitation among yours.")
     return invitation
@@ -117,17 +116,16 @@ def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     )
     if not back.startswith("/") or back.startswith("//"):
         back = "/"
-    try:
-        if action == "resend":
-            service.invitation_resend(actor=request.user, invitation=invitation)
-            messages.success(request, f"Invitation sent again to {invitation.email}.")
-        elif action == "withdraw":
-            service.invitation_withdraw(actor=request.user, invitation=invitation)
-            messages.success(request, f"Invitation to {invitation.email} withdrawn.")
-        else:
-            raise Http404("No such action.")
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except PermissionDenied as exc:
-        raise Http404(str(exc)) from None
-    return redirect(back)
+    if action == "resend":
+        outcome = writes.perform(
+            lambda: service.invitation_resend(actor=request.user, invitation=invitation),
+            done=f"Invitation sent again to {invitation.email}.",
+        )
+    elif action == "withdraw":
+        outcome = writes.perform(
+            lambda: service.invitation_withdraw(actor=request.user, invitation=invitation),
+            done=f"Invitation to {invitation.email} withdrawn.",
+        )
+    else:
+        raise Http404("No such action.")
+    return outcome.back(request, back)

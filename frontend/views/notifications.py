@@ -13,7 +13,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from coordination.access import person_stream
 from coordination.notifications import selectors, services
 from coordination.notifications.models import Notification
 from frontend import writes
-from frontend.forms import Field, field_errors
+from frontend.forms import Field
 
 TEMPLATE = "frontend/notifications.html"
 PREFERENCES = "frontend/notifications_preferences.html"
@@ -68,10 +67,10 @@ def bell_context(request: HttpRequest) -> dict:
 
 def _list_context(request: HttpRequest, cursor: str = "") -> dict:
     problem = None
-    try:
-        page = selectors.notifications_of(request.user, cursor=cursor or None)
-    except ValidationError as exc:
-        problem = " ".join(m for ms in field_errors(exc).values() for m in ms)
+    read = writes.perform(lambda: selectors.notifications_of(request.user, cursor=cursor or None))
+    page = read.value
+    if not read.ok:  # a cursor that is not ours: the first page, and why
+        problem = read.problem
         page, cursor = selectors.notifications_of(request.user), ""
     return {
         "page": page,

@@ -11,15 +11,15 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from frontend import writes
 from teams.models import Invitation, Membership, Network, Team
 from teams.services import founding
 from teams.services import invitations as service
@@ -92,19 +92,18 @@ def ops_team_found(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in FOUND_FIELDS}
-        try:
-            team, sent = founding.team_found(
+        outcome = writes.perform(
+            lambda: founding.team_found(
                 actor=request.user, **{**values, "founders": [values["founders"]]}
-            )
-        except ValidationError as exc:
-            errors = exc.message_dict
-        else:
-            messages.success(
-                request,
-                f"Team {team.name} is founded; {len(sent)} founding member"
-                f"{'s were' if len(sent) != 1 else ' was'} invited by email.",
-            )
-            return redirect("ops")
+            ),
+            done=lambda found: (
+                f"Team {found[0].name} is founded; {len(found[1])} founding member"
+                f"{'s were' if len(found[1]) != 1 else ' was'} invited by email."
+            ),
+        )
+        if outcome.ok:
+            return outcome.back(request, reverse("ops"))
+        errors = outcome.errors
     context = {"values": values, "errors": errors, "languages": settings.LANGUAGES}
     return render(request, "frontend/ops_team_found.html", context, status=400 if errors else 200)
 
@@ -116,13 +115,15 @@ def ops_operator_invite(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in values}
-        try:
-            founding.operator_invite(actor=request.user, email=values["email"], why=values["why"])
-        except ValidationError as exc:
-            errors = exc.message_dict
-        else:
-            messages.success(request, f"{values['email']} was invited to be an operator.")
-            return redirect("ops")
+        outcome = writes.perform(
+            lambda: founding.operator_invite(
+                actor=request.user, email=values["email"], why=values["why"]
+            ),
+            done=f"{values['email']} was invited to be an operator.",
+        )
+        if outcome.ok:
+            return outcome.back(request, reverse("ops"))
+        errors = outcome.errors
     return render(
         request,
         "frontend/ops_operator.html",

@@ -18,7 +18,7 @@ import io
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -29,8 +29,8 @@ from care.quality import access
 from care.quality import selectors as quality
 from care.quality.content import CANONICAL_FORM, HASH_ALGORITHM
 from care.quality.disclosure import HIDDEN
+from frontend import writes
 from frontend.charts import quality_svg
-from frontend.forms import field_errors
 from teams import access as team_access
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
@@ -78,10 +78,8 @@ def _chosen_period(request: HttpRequest) -> tuple[Period | None, str | None]:
     raw = request.GET.get("period", "").strip()
     if not raw:
         return None, None
-    try:
-        return parse_period(raw), None
-    except ValidationError as exc:
-        return None, " ".join(m for found in field_errors(exc).values() for m in found)
+    parsed = writes.perform(lambda: parse_period(raw))
+    return (parsed.value, None) if parsed.ok else (None, parsed.problem)
 
 
 def _side_by_side(period: Period | None):

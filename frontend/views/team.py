@@ -4,7 +4,6 @@ log, role history and the coach access log."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from care.selectors import continuity, records
 from coordination import presence
-from frontend import present
+from frontend import present, writes
 from frontend.views.common import (
     ACTIVITY_LENGTH,
     activity_lines,
@@ -22,7 +21,6 @@ from frontend.views.common import (
     team_or_404,
 )
 from teams import access, selectors, services
-from teams.errors import Conflict
 from teams.models import Team
 
 RECENT_DECISIONS = 5
@@ -159,32 +157,21 @@ def team_details(request: HttpRequest, slug: str) -> HttpResponse:
         form = {"values": services.team_state(team), "errors": {}}
         return render(request, template, {"team": team, "form": form, "editing": editing})
     values = {name: request.POST.get(name, "") for name in services.TEAM_DETAIL_FIELDS}
-    version_raw = request.POST.get("version", "")
-    form = {"values": {**values, "version": version_raw}, "errors": {}}
-    status = 200
-    try:
-        if not version_raw.isdecimal():
-            raise ValidationError({"version": ["The form is out of date: reload the page."]})
-        team = services.team_update_details(
-            actor=request.user, team=team, version=int(version_raw), **values
-        )
-    except ValidationError as exc:
-        form["errors"] = exc.message_dict
-        status = 400
-    except Conflict as exc:
-        # Keep what the person typed; show what changed meanwhile; the next save
-        # carries the current version, so it is a deliberate overwrite.
-        form = {
-            "values": {**values, "version": exc.current["version"]},
-            "errors": {},
-            "conflict": exc.message,
-            "current": exc.current,
-        }
-        status = 409
-    else:
+    outcome = writes.perform(
+        lambda: services.team_update_details(
+            actor=request.user, team=team, version=writes.version_from(request.POST), **values
+        ),
+        fields=values,
+    )
+    status = outcome.status
+    if outcome.ok:
         if not request.htmx:
             return redirect("team-home", slug=team.slug)
-        form = {"values": services.team_state(team), "errors": {}, "saved": True}
+        form = {"values": services.team_state(outcome.value), "errors": {}, "saved": True}
+    else:
+        # Keep what the person typed; on a conflict show what changed meanwhile, and the
+        # next save carries the current version, so it is a deliberate overwrite.
+        form = outcome.form({**values, "version": request.POST.get("version", "")})
     editing = status != 200
     context = {"team": team, "form": form, "editing": editing}
     if not request.htmx and status != 200:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from frontend.forms import field_errors
+from frontend import writes
 from frontend.views.account import WRONG_PASSWORD, password_confirmed
 from teams import signin, two_factor
 from teams.services import two_factor as services
@@ -70,12 +70,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         return _setup_page(request, device)
     if not password_confirmed(request, request.POST.get("password", "")):
         return _setup_page(request, device, {"password": [WRONG_PASSWORD]})
-    try:
-        device, codes = services.two_factor_enable(
-            actor=person, key=key, code=request.POST.get("code", "")
-        )
-    except ValidationError as exc:
-        return _setup_page(request, device, field_errors(exc))
+    enabled = writes.perform(
+        lambda: services.two_factor_enable(actor=person, key=key, code=request.POST.get("code", ""))
+    )
+    if not enabled.ok:
+        return _setup_page(request, device, enabled.errors)
+    device, codes = enabled.value
     request.session.pop(SETUP_KEY, None)
     # The other sessions ended with the new generation; this one stays, verified.
     person.refresh_from_db()
@@ -90,11 +90,10 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
     if not password_confirmed(request, request.POST.get("password", "")):
         return _status(request, {"regenerate_password": [WRONG_PASSWORD]}, 400)
-    try:
-        codes = services.recovery_codes_regenerate(actor=request.user)
-    except ValidationError as exc:
-        return _status(request, {"regenerate_password": exc.messages}, 400)
-    return render(request, "frontend/two_factor_codes.html", {"codes": codes, "new": False})
+    made = writes.perform(lambda: services.recovery_codes_regenerate(actor=request.user))
+    if not made.ok:
+        return _status(request, {"regenerate_password": [made.problem]}, made.status)
+    return render(request, "frontend/two_factor_codes.html", {"codes": made.value, "new": False})
 
 
 @login_required
@@ -106,13 +105,16 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         return _status(request, errors, 400)
     if not password_confirmed(request, request.POST.get("password", "")):
         return _status(request, {"disable_password": [WRONG_PASSWORD]}, 400)
-    try:
+
+    def disable() -> None:
         services.two_factor_check(person=request.user, code=request.POST.get("code", ""))
         services.two_factor_disable(actor=request.user)
-    except ValidationError as exc:
+
+    outcome = writes.perform(
+        disable, done="Two-step sign-in is off. You sign in with your password alone."
+    )
+    if not outcome.ok:
         signin.count_failure(request, request.user.get_username())
-        found = field_errors(exc)
-        return _status(request, {"disable_code": [m for f in found.values() for m in f]}, 400)
+        return _status(request, {"disable_code": [outcome.problem]}, outcome.status)
     request.session[two_factor.OWED] = False
-    messages.success(request, "Two-step sign-in is off. You sign in with your password alone.")
-    return redirect("two-factor")
+    return outcome.back(request, reverse("two-factor"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from teams.models import ApiToken, Invitation, Membership, Person, Team
+from teams.models import ApiToken, Invitation, Membership, Network, Person, Team
+from teams.numbers import is_id
 
 
 def teams_of(person: Person) -> QuerySet[Team]:
@@ -266,3 +267,32 @@ def person_by_id(pk: int) -> Person | None:
 def invitation_by_id(pk: int) -> Invitation | None:
     """An invitation named in a form (whoever may manage it is the service's rule)."""
     return Invitation.objects.select_related("team").filter(pk=pk).first()
+
+
+def active_person(pk) -> Person | None:
+    """An account that may still sign in (the second step of signing in names it)."""
+    return Person.objects.filter(pk=pk, is_active=True).first() if is_id(pk) else None
+
+
+def network_overview(*, waiting_limit: int = 100) -> dict:
+    """What the operator's page shows: the network, each team with its current members
+    counted, the founding and operator invitations still waiting, and how many people
+    are members of a team now."""
+    teams = Team.objects.annotate(
+        members=Count("memberships", filter=Membership.current_lookup("memberships__"))
+    ).order_by("name")
+    waiting = (
+        Invitation.objects.filter(
+            purpose__in=["founding", "operator"],
+            accepted_at__isnull=True,
+            withdrawn_at__isnull=True,
+        )
+        .select_related("team")
+        .order_by("-created")[:waiting_limit]
+    )
+    return {
+        "network": Network.current(),
+        "teams": teams,
+        "waiting": list(waiting),
+        "members_total": Membership.objects.current().count(),
+    }

@@ -102,7 +102,7 @@ def _signing_in(request: HttpRequest) -> tuple[Person, dict] | None:
         return None
     if time.time() - pending.get("at", 0) > SECOND_STEP_MINUTES * 60:
         return None
-    person = Person.objects.filter(pk=pending.get("person"), is_active=True).first()
+    person = selectors.active_person(pending.get("person"))
     if person is None or person.get_session_auth_hash() != pending.get("hash"):
         return None
     return person, pending

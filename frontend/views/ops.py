@@ -12,7 +12,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from frontend import writes
-from teams.models import Invitation, Membership, Network, Team
+from teams import selectors
 from teams.services import founding
 from teams.services import invitations as service
 
@@ -60,27 +59,10 @@ def operator_only(view):
 
 @operator_only
 def ops_home(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.annotate(
-        members=Count("memberships", filter=Membership.current_lookup("memberships__"))
-    ).order_by("name")
+    context = selectors.network_overview()
     now = timezone.now()
-    waiting = list(
-        Invitation.objects.filter(
-            purpose__in=["founding", "operator"],
-            accepted_at__isnull=True,
-            withdrawn_at__isnull=True,
-        )
-        .select_related("team")
-        .order_by("-created")[:100]
-    )
-    for row in waiting:
+    for row in context["waiting"]:
         row.state = row.status(now)
-    context = {
-        "network": Network.current(),
-        "teams": teams,
-        "waiting": waiting,
-        "members_total": Membership.objects.current().count(),
-    }
     return render(request, "frontend/ops.html", context)
 
 

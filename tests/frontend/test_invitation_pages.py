@@ -6,6 +6,8 @@ changes."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -263,3 +265,35 @@ def test_the_teams_invitations_page_lists_the_clients_and_representatives(w):
     assert "to act for Wilma Jansen in Kith as their representative" in page
     # What the client shares with her network is hers to manage, not the team's.
     assert "kees@example.nl" not in page
+
+
+def test_the_representative_form_is_one_form_on_the_client_page_and_in_the_portal(w):
+    """One template (``_representative_form.html``): the team's page posts it to the
+    team's door and swaps the section; the portal posts it to the client's own door."""
+
+    def form_of(html: str, action: str) -> str:
+        found = re.search(
+            rf'<form method="post" action="{re.escape(action)}"[^>]*>.*?</form>', html, re.S
+        )
+        assert found, action
+        return found.group(0)
+
+    team_action = reverse("client-representative-invite", args=[w.client.pk])
+    team = form_of(
+        pages(w.ana).get(reverse("client", args=[w.client.pk])).content.decode(), team_action
+    )
+    own_action = reverse("portal-representative", args=[w.client.pk, "invite"])
+    own = form_of(
+        pages(w.mrs_jansen).get(reverse("portal-client", args=[w.client.pk])).content.decode(),
+        own_action,
+    )
+    assert 'hx-target="#people"' in team and "hx-post" not in own
+    assert "They act for Wilma Jansen as" in team and "They act for you as" in own
+    for form in (team, own):
+        assert re.findall(r'name="(\w+)"', form) == [
+            "csrfmiddlewaretoken",
+            "email",
+            "name",
+            *["basis"] * len(Client.Basis.choices),
+            "note",
+        ]

@@ -1,7 +1,9 @@
-"""API of visits and budgets: thin views over care services and selectors.
+"""API of a client's visits, series and budget: thin views over care services and
+selectors. A visit once planned is one resource of the team board
+(``coordination.api.visits``): every write to it is there, answered in one shape.
 
-Writes to a visit carry the version the client saw (If-Match); recording a visit as
-done takes an Idempotency-Key, so a phone that retries never debits twice.
+Recording a purchase takes an Idempotency-Key, so a phone that retries never debits
+twice.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care import access, services
-from care.api import IF_MATCH, client_or_404, kept_client_or_404
+from care.api import client_or_404, kept_client_or_404
 from care.models import Budget, Visit
 from care.selectors import budgets as budget_selectors
-from teams.api.core import IdField, WholeNumberField, if_match_version
-from teams.models import Person
+from teams.api.core import IdField, WholeNumberField
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on every retry."
@@ -57,21 +58,36 @@ class VisitIn(serializers.Serializer):
     tasks = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class AssignIn(serializers.Serializer):
-    person = IdField(allow_null=True)
-    version = WholeNumberField(required=False)
+class SeriesIn(serializers.Serializer):
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        help_text="Days of the week, 0 (Monday) to 6 (Sunday).",
+    )
+    window_start = serializers.TimeField()
+    window_end = serializers.TimeField()
+    expected_minutes = WholeNumberField()
+    starts = serializers.DateField()
+    ends = serializers.DateField(required=False, allow_null=True, default=None)
+    tasks = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    preferred_carers = serializers.ListField(child=IdField(), required=False, default=list)
 
 
-class FinishIn(serializers.Serializer):
-    actual_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    actual_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
-    version = WholeNumberField(required=False)
+class SeriesOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = serializers.IntegerField()
+    weekdays = serializers.ListField(child=serializers.IntegerField())
+    window_start = serializers.CharField()
+    window_end = serializers.CharField()
+    expected_minutes = serializers.IntegerField()
+    starts = serializers.CharField()
+    ends = serializers.CharField(allow_null=True)
+    active = serializers.BooleanField()
+    version = serializers.IntegerField()
 
 
-class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
-    version = WholeNumberField(required=False)
+class SeriesStartedOut(serializers.Serializer):
+    series = SeriesOut()
+    visits = VisitOut(many=True, help_text="The visits planned at once, four weeks ahead.")
 
 
 class StatementOut(serializers.Serializer):
@@ -111,17 +127,6 @@ class EntryOut(serializers.Serializer):
     on = serializers.DateField()
 
 
-def _visit(request, pk: int, what: str, *, keep: bool) -> Visit:
-    visit = Visit.objects.select_related("client__team", "assignee").filter(pk=pk).first()
-    if visit is None:
-        raise NotFound("No such visit among yours.")
-    if keep:
-        kept_client_or_404(request, visit.client_id, what)
-    else:
-        client_or_404(request, visit.client_id, scope="visits", what=what)
-    return visit
-
-
 class ClientVisitsView(APIView):
     @extend_schema(
         summary="A client's visits: who is coming and when", responses=VisitOut(many=True)
@@ -140,74 +145,21 @@ class ClientVisitsView(APIView):
         return Response(VisitOut(visit).data, status=status.HTTP_201_CREATED)
 
 
-class VisitAssignView(APIView):
+class ClientSeriesView(APIView):
     @extend_schema(
-        summary="Assign (or unassign) a visit",
-        request=AssignIn,
-        responses=VisitOut,
-        parameters=[IF_MATCH],
+        summary="Start a repeating visit and plan its next four weeks at once",
+        request=SeriesIn,
+        responses={201: SeriesStartedOut},
     )
     def post(self, request, pk: int):
-        visit = _visit(request, pk, "visit (to assign it)", keep=True)
-        body = AssignIn(data=request.data)
+        client = kept_client_or_404(request, pk, "visits (to start a series)")
+        body = SeriesIn(data=request.data)
         body.is_valid(raise_exception=True)
-        person_id = body.validated_data["person"]
-        person = Person.objects.filter(pk=person_id).first() if person_id is not None else None
-        if person_id is not None and person is None:
-            raise serializers.ValidationError({"person": ["No such person."]})
-        visit = services.visit_assign(
-            actor=request.user, visit=visit, person=person, version=if_match_version(request)
+        series, visits = services.series_start(
+            actor=request.user, client=client, **body.validated_data
         )
-        return Response(VisitOut(visit).data)
-
-
-class VisitStartView(APIView):
-    @extend_schema(summary="Start a visit", request=None, responses=VisitOut, parameters=[IF_MATCH])
-    def post(self, request, pk: int):
-        visit = _visit(request, pk, "visit (to start it)", keep=True)
-        visit = services.visit_start(
-            actor=request.user, visit=visit, version=if_match_version(request)
-        )
-        return Response(VisitOut(visit).data)
-
-
-class VisitFinishView(APIView):
-    @extend_schema(
-        summary="Record a visit as done (debits the budget once)",
-        request=FinishIn,
-        responses=VisitOut,
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-    )
-    def post(self, request, pk: int):
-        visit = _visit(request, pk, "visit (to record it)", keep=True)
-        body = FinishIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {k: v for k, v in body.validated_data.items() if k != "version"}
-        visit = services.visit_finish(
-            actor=request.user,
-            visit=visit,
-            version=if_match_version(request),
-            idempotency_key=request.headers.get("Idempotency-Key"),
-            **data,
-        )
-        return Response(VisitOut(visit).data)
-
-
-class VisitCancelView(APIView):
-    @extend_schema(
-        summary="Cancel a visit", request=ReasonIn, responses=VisitOut, parameters=[IF_MATCH]
-    )
-    def post(self, request, pk: int):
-        visit = _visit(request, pk, "visit (to cancel it)", keep=True)
-        body = ReasonIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        visit = services.visit_cancel(
-            actor=request.user,
-            visit=visit,
-            version=if_match_version(request),
-            reason=body.validated_data["reason"],
-        )
-        return Response(VisitOut(visit).data)
+        answer = {"series": services.series_state(series), "visits": visits}
+        return Response(SeriesStartedOut(answer).data, status=status.HTTP_201_CREATED)
 
 
 class BudgetView(APIView):

@@ -60,10 +60,7 @@ urlpatterns = [
     path("clients/<id:pk>/access-log", api.AccessLogView.as_view(), name="api-client-access-log"),
     path("omaha", api.OmahaView.as_view(), name="api-omaha"),
     path("clients/<id:pk>/visits", api_visits.ClientVisitsView.as_view(), name="api-client-visits"),
-    path("visits/<id:pk>/assign", api_visits.VisitAssignView.as_view(), name="api-visit-assign"),
-    path("visits/<id:pk>/start", api_visits.VisitStartView.as_view(), name="api-visit-start"),
-    path("visits/<id:pk>/finish", api_visits.VisitFinishView.as_view(), name="api-visit-finish"),
-    path("visits/<id:pk>/cancel", api_visits.VisitCancelView.as_view(), name="api-visit-cancel"),
+    path("clients/<id:pk>/series", api_visits.ClientSeriesView.as_view(), name="api-client-series"),
     path("clients/<id:pk>/budget", api_visits.BudgetView.as_view(), name="api-client-budget"),
     path(
         "budgets/<id:pk>/entries",

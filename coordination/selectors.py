@@ -494,3 +494,8 @@ def team_help(team: Team, *, now: datetime.datetime | None = None) -> TeamHelp:
         .order_by("window_start", "id")
     )
     return TeamHelp(team=team, requests=requests, askable=askable)
+
+
+def visit_by_id(pk: int) -> Visit | None:
+    """A visit by id, with its client (whoever asks is the caller's check)."""
+    return Visit.objects.select_related("client__team", "assignee").filter(pk=pk).first()

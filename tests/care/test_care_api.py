@@ -101,10 +101,7 @@ def test_every_care_endpoint_is_covered_here_or_in_the_visits_tests(world):
     }
     visits_and_budgets = {
         "api-client-visits",
-        "api-visit-assign",
-        "api-visit-start",
-        "api-visit-finish",
-        "api-visit-cancel",
+        "api-client-series",
         "api-client-budget",
         "api-budget-entries",
     }  # tests/care/test_visits_api.py

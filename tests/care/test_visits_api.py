@@ -10,7 +10,7 @@ import time_machine
 from rest_framework.test import APIClient
 
 from care import services
-from care.models import Budget, LedgerEntry, Visit
+from care.models import Budget, LedgerEntry, Visit, VisitSeries
 from tests.care.visit_helpers import NOW, at, jansen_client, plan
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +40,16 @@ def world(personas):
     yield personas
 
 
+SERIES = {
+    "weekdays": [0, 3],
+    "window_start": "08:00",
+    "window_end": "09:00",
+    "expected_minutes": 45,
+    "starts": "2026-12-08",
+    "tasks": "Help with washing.",
+}
+
+
 def endpoints(w):
     c, v, b = w.client.pk, w.visit.pk, w.budget.pk
     return [
@@ -56,7 +66,13 @@ def endpoints(w):
         ("post", f"/api/v1/visits/{v}/assign", {"person": w.ana.pk, "version": 1}),
         ("post", f"/api/v1/visits/{v}/start", {"version": 1}),
         ("post", f"/api/v1/visits/{v}/finish", {"version": 1}),
+        (
+            "post",
+            f"/api/v1/visits/{v}/record",
+            {"version": 1, "actual_start": "2026-12-07T08:00:00Z"},
+        ),
         ("post", f"/api/v1/visits/{v}/cancel", {"version": 1}),
+        ("post", f"/api/v1/clients/{c}/series", SERIES),
         ("get", f"/api/v1/clients/{c}/budget", None),
         (
             "post",
@@ -80,6 +96,7 @@ def endpoints(w):
 def state():
     return (
         list(Visit.objects.values_list("status", "assignee", "version")),
+        VisitSeries.objects.count(),
         LedgerEntry.objects.count(),
         Budget.objects.count(),
     )
@@ -223,3 +240,97 @@ def test_a_used_key_with_another_entry_is_a_422_after_the_key_layer_forgot_it(wo
     assert set(body) == {"message", "extra"}
     assert "already used for a different entry" in body["extra"]["fields"]["idempotency_key"][0]
     assert LedgerEntry.objects.filter(budget=world.budget).count() == 1
+
+
+# --- one visit resource: every write answers one shape, with its version -----------------
+
+
+def test_every_write_to_a_visit_answers_the_boards_shape_with_an_etag(world):
+    """Take it, assign it, start it, record it: one representation (the board's, which
+    the team's phones already hold) and the version in an ETag, whichever door."""
+    client = api(world.ana)
+    url = f"/api/v1/visits/{world.visit.pk}"
+    with time_machine.travel(NOW, tick=False):
+        answers = [
+            client.post(f"{url}/claim", headers={"If-Match": "1"}),
+            client.post(
+                f"{url}/assign", {"person": world.ben.pk}, format="json", headers={"If-Match": "2"}
+            ),
+            client.post(f"{url}/start", headers={"If-Match": "3"}),
+            client.post(
+                f"{url}/finish",
+                {"actual_start": "2026-12-07T17:00:00Z"},
+                format="json",
+                headers={"If-Match": "4"},
+            ),
+        ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200], [a.json() for a in answers]
+    keys = {frozenset(a.json()) for a in answers}
+    assert len(keys) == 1 and {"tasks", "client_name", "offers", "late"} <= next(iter(keys))
+    assert [a["ETag"] for a in answers] == ['"2"', '"3"', '"4"', '"5"']
+    assert [a.json()["status"] for a in answers] == ["assigned", "assigned", "in_progress", "done"]
+
+
+def test_a_visit_is_recorded_afterwards_with_its_real_times_in_one_step(world):
+    client = api(world.ana)
+    url = f"/api/v1/visits/{world.visit.pk}/record"
+    body = {"actual_start": "2026-12-07T08:05:00Z", "actual_end": "2026-12-07T08:50:00Z"}
+    with time_machine.travel(NOW, tick=False):
+        first = client.post(
+            url, body, format="json", headers={"If-Match": "1", "Idempotency-Key": "r-1"}
+        )
+        again = client.post(
+            url, body, format="json", headers={"If-Match": "1", "Idempotency-Key": "r-1"}
+        )
+    assert first.status_code == 200, first.json()
+    assert first.json()["status"] == "done"
+    assert first.json()["actual_start"] == "2026-12-07T08:05:00Z"
+    assert again.status_code == 200 and again.json() == first.json()
+    debits = LedgerEntry.objects.filter(kind="visit_debit")
+    assert debits.count() == 1 and debits.get().amount == Decimal("-18.00")
+
+
+def test_recording_a_visit_never_started_needs_its_start_and_changes_nothing_without(world):
+    before = state()
+    with time_machine.travel(NOW, tick=False):
+        response = api(world.ana).post(
+            f"/api/v1/visits/{world.visit.pk}/record",
+            {"actual_start": None, "actual_end": "2026-12-07T08:50:00Z"},
+            format="json",
+            headers={"If-Match": "1"},
+        )
+        stale = api(world.ana).post(
+            f"/api/v1/visits/{world.visit.pk}/record",
+            {"actual_start": "2026-12-07T08:05:00Z"},
+            format="json",
+            headers={"If-Match": "7"},
+        )
+    assert response.status_code == 400 and "actual_start" in response.json()["extra"]["fields"]
+    assert stale.status_code == 409 and stale.json()["extra"]["current"]["version"] == 1
+    assert state() == before
+
+
+def test_a_series_starts_with_its_next_four_weeks_planned_at_once(world):
+    with time_machine.travel(NOW, tick=False):
+        response = api(world.ana).post(
+            f"/api/v1/clients/{world.client.pk}/series", SERIES, format="json"
+        )
+    assert response.status_code == 201, response.json()
+    series = VisitSeries.objects.get(pk=response.json()["series"]["id"])
+    visits = response.json()["visits"]
+    # Mondays and Thursdays from 8 December through 4 January: eight visits.
+    assert len(visits) == 8 == series.visits.count()
+    assert {v["tasks"] for v in visits} == {"Help with washing."}
+    assert response.json()["series"]["weekdays"] == [0, 3]
+
+
+def test_a_series_that_cannot_start_plans_nothing(world):
+    before = state()
+    with time_machine.travel(NOW, tick=False):
+        response = api(world.ana).post(
+            f"/api/v1/clients/{world.client.pk}/series",
+            SERIES | {"window_end": "07:00"},
+            format="json",
+        )
+    assert response.status_code == 400 and response.json()["extra"]["fields"]
+    assert state() == before

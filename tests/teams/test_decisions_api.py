@@ -479,6 +479,8 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-visit-assign", "post"),
         ("api-visit-start", "post"),
         ("api-visit-finish", "post"),
+        ("api-visit-record", "post"),
+        ("api-client-series", "post"),
         ("api-visit-cancel", "post"),
         ("api-client-budget", "post"),
         ("api-budget-entries", "post"),

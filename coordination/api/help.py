@@ -1,0 +1,381 @@
+"""Help across teams: requests for help, offers to help, and the visits lent to a
+helper of another team (``granted-visits``).
+
+For members of any team: everyone else (coaches, inspectors, clients and their
+families) gets 404 from every help endpoint. A request is seen by every team member;
+an offer only by its helper and the asking team; a granted visit only by the helper
+holding a live grant for it.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from care import access as care_access
+from care import services as care_services
+from care.models import Visit
+from care.selectors import grants as care_grants
+from coordination import access, selectors, services
+from coordination.api.common import CONFLICT, IF_MATCH, VersionIn, body_of
+from coordination.api.visits import DeclineIn
+from coordination.models import HelpOffer, HelpRequest
+from teams import selectors as team_selectors
+from teams.api.core import IdField, PersonRef, if_match_version
+from teams.api.texts import HELD, confirm_field
+
+
+class HelpDeclineIn(DeclineIn):
+    """The helper, of another team, reads the reason: the privacy check holds it."""
+
+    confirm_no_client_data = confirm_field()
+
+
+class TeamRefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    town = serializers.CharField()
+
+
+class HelpVisitOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    expected_minutes = serializers.IntegerField()
+
+
+class HelpOfferOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    request = serializers.IntegerField(source="request_id")
+    person = PersonRef()
+    note = serializers.CharField()
+    reason = serializers.CharField(help_text="Why it was declined.")
+    status = serializers.CharField(help_text="offered, accepted, declined or withdrawn.")
+    version = serializers.IntegerField()
+    created = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class HelpRequestOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    team = TeamRefOut()
+    area = serializers.CharField(help_text="The town and postcode areas: never an address.")
+    skills = serializers.CharField()
+    status = serializers.CharField(help_text="open, filled, withdrawn or expired.")
+    version = serializers.IntegerField()
+    created = serializers.DateTimeField()
+    distance_km = serializers.FloatField(
+        allow_null=True, help_text="From your nearest team; null when a location is unknown."
+    )
+    minutes = serializers.IntegerField(help_text="The visits' expected minutes together.")
+    visits = HelpVisitOut(source="visit_list", many=True)
+    mine = serializers.BooleanField(help_text="Your team asked.")
+    note = serializers.CharField(source="visible_note", help_text="Only for the asking team.")
+    offers = HelpOfferOut(
+        source="visible_offers", many=True, help_text="Open offers: for the asking team."
+    )
+    my_offer = HelpOfferOut(allow_null=True, help_text="Your own open offer, if any.")
+
+
+class HelpRequestIn(serializers.Serializer):
+    visits = serializers.ListField(
+        child=IdField(), help_text="Ids of the team's visits nobody can cover."
+    )
+    skills = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Other teams read it: never who the client is.",
+    )
+    note = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="For your own team.",
+    )
+    confirm_no_client_data = confirm_field()
+
+
+class HelpOfferIn(VersionIn):
+    note = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="The asking team reads it.",
+    )
+    confirm_no_client_data = confirm_field()
+
+
+class GrantedInterventionOut(serializers.Serializer):
+    category = serializers.CharField(source="category.name")
+    target = serializers.CharField(source="target.name")
+    description = serializers.CharField()
+    frequency = serializers.CharField()
+
+
+class GrantedClientOut(serializers.Serializer):
+    name = serializers.CharField(source="client_name")
+    address = serializers.CharField()
+    postcode = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class HelpedVisitOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    expected_minutes = serializers.IntegerField()
+    tasks = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    actual_start = serializers.DateTimeField(allow_null=True)
+    actual_end = serializers.DateTimeField(allow_null=True)
+
+
+class GrantedVisitOut(serializers.Serializer):
+    visit = HelpedVisitOut()
+    team = TeamRefOut()
+    client = GrantedClientOut(source="*")
+    interventions = GrantedInterventionOut(many=True)
+    expires_at = serializers.DateTimeField(source="grant.expires_at")
+
+
+class GrantedFinishIn(VersionIn):
+    note = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+def _network_member(request) -> None:
+    if not access.is_network_member(request.user):
+        raise NotFound("No requests for help among yours.")
+
+
+def _help_request(request, pk: int) -> HelpRequest:
+    found = selectors.help_request_for(request.user, pk)
+    if found is None:
+        raise NotFound("No such request for help among yours.")
+    return found
+
+
+def _help_offer(request, pk: int) -> HelpOffer:
+    found = selectors.help_offer_for(request.user, pk)
+    if found is None:
+        raise NotFound("No such offer among yours.")
+    return found
+
+
+def _dressed(request, help_request: HelpRequest) -> dict:
+    """A request as the reader sees it on the help board (after a write)."""
+    shown = next((r for r in selectors.help_board(request.user) if r.pk == help_request.pk), None)
+    if shown is None:  # closed now: the board lists open requests only
+        shown = help_request
+        shown.visit_list = list(help_request.visits.order_by("window_start", "id"))
+        shown.open_offers = []
+        shown.distance_km = None
+        shown.area = help_request.team.town
+        shown.minutes = sum(v.expected_minutes for v in shown.visit_list)
+        shown.mine = access.can_ask_for_help(request.user, help_request.team_id)
+        shown.visible_note = help_request.note if shown.mine else ""
+        shown.visible_offers = []
+        shown.my_offer = None
+    return HelpRequestOut(shown).data
+
+
+def _granted_visit(request, pk: int) -> Visit:
+    """The visit lent to the asker (a live grant), for a write; 404 for anyone else."""
+    if care_access.live_visit_grant(request.user, pk) is None:
+        raise NotFound("No such visit among those you help with.")
+    return Visit.objects.select_related("client__team").get(pk=pk)
+
+
+def _help_offer_response(offer: HelpOffer, code: int = status.HTTP_200_OK) -> Response:
+    return Response(HelpOfferOut(offer).data, status=code, headers={"ETag": f'"{offer.version}"'})
+
+
+class HelpRequestsView(APIView):
+    @extend_schema(
+        summary="The network's open requests for help, nearest first",
+        description=(
+            "For members of any team. Shows when, how long, the area and the skills;"
+            " never who the client is. Follow the 'help' stream for changes."
+        ),
+        responses=HelpRequestOut(many=True),
+    )
+    def get(self, request):
+        _network_member(request)
+        return Response(HelpRequestOut(selectors.help_board(request.user), many=True).data)
+
+
+class TeamHelpRequestsView(APIView):
+    @extend_schema(
+        summary="Ask other teams for help with visits nobody in the team can cover",
+        request=HelpRequestIn,
+        responses={201: HelpRequestOut, 400: HELD},
+    )
+    def post(self, request, pk: int):
+        team = team_selectors.team_for(request.user, pk=pk)
+        if team is None:
+            raise NotFound("No such team among yours.")
+        data = body_of(HelpRequestIn, request)
+        help_request = services.help_request_raise(
+            actor=request.user,
+            team=team,
+            visits=data["visits"],
+            skills=data["skills"],
+            note=data["note"],
+            confirm_no_client_data=data["confirm_no_client_data"],
+        )
+        return Response(
+            _dressed(request, help_request),
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": f'"{help_request.version}"'},
+        )
+
+
+class HelpRequestWithdrawView(APIView):
+    @extend_schema(
+        summary="Withdraw your team's request for help",
+        request=VersionIn,
+        responses={200: HelpRequestOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        help_request = services.help_request_withdraw(
+            actor=request.user,
+            request=_help_request(request, pk),
+            version=if_match_version(request),
+        )
+        return Response(
+            _dressed(request, help_request), headers={"ETag": f'"{help_request.version}"'}
+        )
+
+
+class HelpOffersView(APIView):
+    @extend_schema(
+        summary="Offer to take another team's visits",
+        description="Send the request's version you saw (If-Match or version).",
+        request=HelpOfferIn,
+        responses={201: HelpOfferOut, 400: HELD, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        help_request = _help_request(request, pk)
+        data = body_of(HelpOfferIn, request)
+        offer = services.help_offer_make(
+            actor=request.user,
+            request=help_request,
+            version=if_match_version(request),
+            note=data["note"],
+            confirm_no_client_data=data["confirm_no_client_data"],
+        )
+        return _help_offer_response(offer, status.HTTP_201_CREATED)
+
+
+class HelpOfferAcceptView(APIView):
+    @extend_schema(
+        summary="Accept an offer of help: the visits are lent to the helper",
+        request=VersionIn,
+        responses={200: HelpOfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = services.help_offer_accept(
+            actor=request.user, offer=_help_offer(request, pk), version=if_match_version(request)
+        )
+        return _help_offer_response(offer)
+
+
+class HelpOfferDeclineView(APIView):
+    @extend_schema(
+        summary="Decline an offer of help",
+        request=HelpDeclineIn,
+        responses={200: HelpOfferOut, 400: HELD, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = _help_offer(request, pk)
+        data = body_of(HelpDeclineIn, request)
+        offer = services.help_offer_decline(
+            actor=request.user,
+            offer=offer,
+            version=if_match_version(request),
+            reason=data["reason"],
+            confirm_no_client_data=data["confirm_no_client_data"],
+        )
+        return _help_offer_response(offer)
+
+
+class HelpOfferWithdrawView(APIView):
+    @extend_schema(
+        summary="Withdraw your offer of help",
+        request=VersionIn,
+        responses={200: HelpOfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = services.help_offer_withdraw(
+            actor=request.user, offer=_help_offer(request, pk), version=if_match_version(request)
+        )
+        return _help_offer_response(offer)
+
+
+class GrantedVisitView(APIView):
+    @extend_schema(
+        summary="A visit you help another team with: what it needs, and only that",
+        description=(
+            "Each read is in the client's access log. 404 once the visit is done or the"
+            " grant has ended or expired, and for anyone without a grant."
+        ),
+        responses=GrantedVisitOut,
+    )
+    def get(self, request, pk: int):
+        granted = care_grants.granted_visit(request.user, pk, channel="api")
+        if granted is None:
+            raise NotFound("No such visit among those you help with.")
+        return Response(
+            GrantedVisitOut(granted).data, headers={"ETag": f'"{granted.visit.version}"'}
+        )
+
+
+class GrantedVisitStartView(APIView):
+    @extend_schema(
+        summary="Start a visit you help with",
+        request=VersionIn,
+        responses={200: HelpedVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = care_services.visit_start(
+            actor=request.user, visit=_granted_visit(request, pk), version=if_match_version(request)
+        )
+        return Response(HelpedVisitOut(visit).data, headers={"ETag": f'"{visit.version}"'})
+
+
+class GrantedVisitFinishView(APIView):
+    @extend_schema(
+        summary="Record a visit you help with as done (your access to it ends)",
+        request=GrantedFinishIn,
+        responses={200: HelpedVisitOut, 409: CONFLICT},
+        parameters=[
+            IF_MATCH,
+            OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on retry."
+            ),
+        ],
+    )
+    def post(self, request, pk: int):
+        visit = _granted_visit(request, pk)
+        data = body_of(GrantedFinishIn, request)
+        visit = care_services.visit_finish(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            note=data["note"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return Response(HelpedVisitOut(visit).data, headers={"ETag": f'"{visit.version}"'})

@@ -1,0 +1,443 @@
+"""The team board and its visits: one visit resource. Every write to a visit (take it,
+assign it, start it, record it, cancel it, say you are late, offer it to a colleague)
+answers with the visit as the board shows it and its version in an ``ETag``; every one
+carries the version it saw (If-Match, or a ``version`` field) and a stale one is a 409
+with the visit as it is now.
+
+The board (``teams/<pk>/board``) and its actions are for the team's members:
+everyone else, coaches, inspectors and the client's own portal included, gets 404.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from care import services as care_services
+from care.models import Visit
+from coordination import selectors, services
+from coordination.api.common import CONFLICT, IDEMPOTENCY_KEY, IF_MATCH, VersionIn, body_of
+from coordination.models import HandoverOffer
+from teams import selectors as team_selectors
+from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
+
+
+class OfferOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="handover or swap.")
+    visit = serializers.IntegerField(source="visit_id")
+    swap_visit = serializers.IntegerField(source="swap_visit_id", allow_null=True)
+    from_person = PersonRef()
+    to_person = PersonRef()
+    visit_version = serializers.IntegerField(help_text="The visit's version when offered.")
+    swap_visit_version = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+    reason = serializers.CharField(help_text="Why it was declined.")
+    status = serializers.CharField(
+        help_text="offered, accepted, declined, withdrawn or expired (lapsed)."
+    )
+    version = serializers.IntegerField()
+    created = serializers.DateTimeField()
+    answered = serializers.DateTimeField(allow_null=True)
+
+
+class BoardVisitOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = serializers.IntegerField(source="client_id")
+    client_name = serializers.CharField(source="client.display_name")
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    expected_minutes = serializers.IntegerField()
+    tasks = serializers.CharField(help_text="What the visit is for.")
+    status = serializers.CharField(
+        help_text="planned, assigned, in_progress, done, cancelled or missed."
+    )
+    assignee = PersonRef(allow_null=True)
+    late = serializers.SerializerMethodField(help_text="Running late and not started yet.")
+    late_until = serializers.DateTimeField(allow_null=True)
+    late_note = serializers.CharField()
+    actual_start = serializers.DateTimeField(allow_null=True)
+    actual_end = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField()
+    offers = OfferOut(source="open_offers", many=True, help_text="Open handover/swap offers.")
+
+    def get_late(self, visit) -> bool:
+        return visit.late_until is not None and visit.status in Visit.OPEN_STATUSES
+
+    def to_representation(self, visit) -> dict:
+        """The declared fields' output, written out: every phone on the team reads the
+        board at every change, and DRF's field-by-field walk was most of a board
+        request. The same keys, values and formats as the declared fields (which the
+        schema reads); a test compares the two for visits in every state."""
+        moment = self.fields["window_start"].to_representation
+        assignee = visit.assignee
+        offers = visit.open_offers
+        return {
+            "id": visit.pk,
+            "client": visit.client_id,
+            "client_name": visit.client.display_name,
+            "window_start": moment(visit.window_start),
+            "window_end": moment(visit.window_end),
+            "expected_minutes": visit.expected_minutes,
+            "tasks": visit.tasks,
+            "status": visit.status,
+            "assignee": None
+            if assignee is None
+            else {"id": assignee.pk, "name": assignee.display_name},
+            "late": self.get_late(visit),
+            "late_until": moment(visit.late_until),
+            "late_note": visit.late_note,
+            "actual_start": moment(visit.actual_start),
+            "actual_end": moment(visit.actual_end),
+            "version": visit.version,
+            "offers": self.fields["offers"].to_representation(offers) if offers else [],
+        }
+
+
+class BoardOut(serializers.Serializer):
+    team = serializers.IntegerField(source="team.pk")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    stream = serializers.CharField(help_text="Subscribe with /ws/live/?since=<stream>:<seq>.")
+    seq = serializers.IntegerField(help_text="The stream's head, read before the visits.")
+    visits = BoardVisitOut(many=True)
+
+
+class BoardQuery(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="The first day (default today).")
+    days = serializers.IntegerField(min_value=1, max_value=selectors.MAX_DAYS, default=1)
+
+
+class LateIn(VersionIn):
+    until = serializers.DateTimeField(
+        allow_null=True, help_text="When you now expect to arrive; null: on time after all."
+    )
+    note = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class AssignIn(VersionIn):
+    person = IdField(allow_null=True, help_text="Who goes (a person id); null: nobody yet.")
+
+
+class FinishIn(VersionIn):
+    actual_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    actual_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+class RecordIn(FinishIn):
+    actual_start = serializers.DateTimeField(
+        allow_null=True, help_text="When it began (required unless it was started in Kith)."
+    )
+
+
+class ReasonIn(VersionIn):
+    reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class HandoverIn(VersionIn):
+    to = IdField(help_text="The colleague (a person id) offered the visit.")
+    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class SwapIn(VersionIn):
+    swap_visit = IdField(help_text="The colleague's visit you would take.")
+    swap_version = WholeNumberField(help_text="The version of that visit you saw.")
+    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class DeclineIn(VersionIn):
+    reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+def _team_visit(request, pk: int) -> Visit:
+    """A visit of one of the asker's teams' clients; 404 for everyone else."""
+    visit = selectors.team_visit_for(request.user, pk)
+    if visit is None:
+        raise NotFound("No such visit among yours.")
+    return visit
+
+
+def _team_offer(request, pk: int) -> HandoverOffer:
+    offer = selectors.handover_offer_for(request.user, pk)
+    if offer is None:
+        raise NotFound("No such offer among yours.")
+    return offer
+
+
+def _visit_response(visit: Visit) -> Response:
+    fresh = selectors.board_visit(visit.pk)
+    return Response(BoardVisitOut(fresh).data, headers={"ETag": f'"{fresh.version}"'})
+
+
+def _offer_response(offer: HandoverOffer, code: int = status.HTTP_200_OK) -> Response:
+    return Response(OfferOut(offer).data, status=code, headers={"ETag": f'"{offer.version}"'})
+
+
+class TeamBoardView(APIView):
+    @extend_schema(
+        summary="The team board: visits by day, carer and status, with open offers",
+        description=(
+            "Take the snapshot, then subscribe with /ws/live/?since=<stream>:<seq>; apply a"
+            " visit.* event only when its data.version is newer than the visit's version you"
+            " hold, a handover.* event only when its data.version is newer than the offer's."
+        ),
+        parameters=[
+            OpenApiParameter("date", str, description="First day, YYYY-MM-DD (default today)."),
+            OpenApiParameter(
+                "days",
+                bounded(1, selectors.MAX_DAYS),
+                description=f"How many days, 1 to {selectors.MAX_DAYS} (default 1).",
+            ),
+        ],
+        responses=BoardOut,
+    )
+    def get(self, request, pk: int):
+        team = selectors.board_team(request.user, pk=pk)
+        if team is None:
+            raise NotFound("No such team among yours.")
+        query = BoardQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start = query.validated_data.get("date") or timezone.localdate()
+        snapshot = selectors.board(team, start, query.validated_data["days"])
+        return Response(BoardOut(snapshot).data)
+
+
+class VisitClaimView(APIView):
+    @extend_schema(
+        summary="Take an unassigned visit yourself",
+        request=VersionIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        body_of(VersionIn, request)
+        visit = care_services.visit_claim(
+            actor=request.user, visit=visit, version=if_match_version(request)
+        )
+        return _visit_response(visit)
+
+
+class VisitLateView(APIView):
+    @extend_schema(
+        summary="Say you are running late, and when you expect to arrive",
+        request=LateIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = body_of(LateIn, request)
+        visit = care_services.visit_running_late(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            until=data["until"],
+            note=data["note"],
+        )
+        return _visit_response(visit)
+
+
+class VisitAssignView(APIView):
+    @extend_schema(
+        summary="Assign (or unassign) a visit",
+        request=AssignIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = body_of(AssignIn, request)
+        person = None
+        if data["person"] is not None:
+            person = team_selectors.person_by_id(data["person"])
+            if person is None:
+                raise serializers.ValidationError({"person": ["No such person."]})
+        visit = care_services.visit_assign(
+            actor=request.user, visit=visit, person=person, version=if_match_version(request)
+        )
+        return _visit_response(visit)
+
+
+class VisitStartView(APIView):
+    @extend_schema(
+        summary="Start a visit",
+        request=VersionIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        body_of(VersionIn, request)
+        visit = care_services.visit_start(
+            actor=request.user, visit=visit, version=if_match_version(request)
+        )
+        return _visit_response(visit)
+
+
+class VisitFinishView(APIView):
+    @extend_schema(
+        summary="Record a started visit as done (debits the budget once)",
+        request=FinishIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = {k: v for k, v in body_of(FinishIn, request).items() if k != "version"}
+        visit = care_services.visit_finish(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            **data,
+        )
+        return _visit_response(visit)
+
+
+class VisitRecordView(APIView):
+    @extend_schema(
+        summary="Record a visit done with its real times, afterwards",
+        description=(
+            "A visit never started in Kith is started at actual_start and recorded done in"
+            " one step (both, or neither); a started one is recorded as with finish. The"
+            " budget is debited once, and a retry with the same Idempotency-Key gets the"
+            " first result."
+        ),
+        request=RecordIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = {k: v for k, v in body_of(RecordIn, request).items() if k != "version"}
+        visit = care_services.visit_record(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            **data,
+        )
+        return _visit_response(visit)
+
+
+class VisitCancelView(APIView):
+    @extend_schema(
+        summary="Cancel a visit",
+        request=ReasonIn,
+        responses={200: BoardVisitOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        visit = care_services.visit_cancel(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            reason=body_of(ReasonIn, request)["reason"],
+        )
+        return _visit_response(visit)
+
+
+class VisitHandoversView(APIView):
+    @extend_schema(
+        summary="Offer your visit to a colleague",
+        request=HandoverIn,
+        responses={201: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = body_of(HandoverIn, request)
+        to = team_selectors.person_by_id(data["to"])
+        offer = services.handover_offer(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            to=to,
+            note=data["note"],
+        )
+        return _offer_response(offer, status.HTTP_201_CREATED)
+
+
+class VisitSwapsView(APIView):
+    @extend_schema(
+        summary="Offer a colleague to swap your visit for one of theirs",
+        request=SwapIn,
+        responses={201: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        visit = _team_visit(request, pk)
+        data = body_of(SwapIn, request)
+        other = selectors.visit_by_id(data["swap_visit"])
+        if other is None:
+            raise serializers.ValidationError(
+                {"swap_visit": ["Choose a visit of the same team that a colleague has."]}
+            )
+        offer = services.handover_offer_swap(
+            actor=request.user,
+            visit=visit,
+            version=if_match_version(request),
+            swap_visit=other,
+            swap_version=data["swap_version"],
+            note=data["note"],
+        )
+        return _offer_response(offer, status.HTTP_201_CREATED)
+
+
+class HandoverAcceptView(APIView):
+    @extend_schema(
+        summary="Accept an offer made to you: the visit (or the swap) is yours",
+        request=VersionIn,
+        responses={200: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = _team_offer(request, pk)
+        body_of(VersionIn, request)
+        offer = services.handover_accept(
+            actor=request.user, offer=offer, version=if_match_version(request)
+        )
+        return _offer_response(offer)
+
+
+class HandoverDeclineView(APIView):
+    @extend_schema(
+        summary="Decline an offer made to you",
+        request=DeclineIn,
+        responses={200: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = _team_offer(request, pk)
+        data = body_of(DeclineIn, request)
+        offer = services.handover_decline(
+            actor=request.user,
+            offer=offer,
+            version=if_match_version(request),
+            reason=data["reason"],
+        )
+        return _offer_response(offer)
+
+
+class HandoverWithdrawView(APIView):
+    @extend_schema(
+        summary="Withdraw an offer you made",
+        request=VersionIn,
+        responses={200: OfferOut, 409: CONFLICT},
+        parameters=[IF_MATCH],
+    )
+    def post(self, request, pk: int):
+        offer = _team_offer(request, pk)
+        body_of(VersionIn, request)
+        offer = services.handover_withdraw(
+            actor=request.user, offer=offer, version=if_match_version(request)
+        )
+        return _offer_response(offer)

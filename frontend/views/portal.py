@@ -31,9 +31,11 @@ from care.models.quality import ITEM_CHOICES
 from care.quality import access as quality_access
 from care.quality import selectors as quality_selectors
 from care.quality import services as quality_services
-from care.selectors import client_statement, diary_of, records, upcoming_visits
 from care.selectors import clients as client_selectors
-from care.selectors.visits import UPCOMING_DAYS
+from care.selectors import records
+from care.selectors.budgets import client_statement
+from care.selectors.diary import diary_of
+from care.selectors.visits import UPCOMING_DAYS, upcoming_visits
 from care.services import clients as client_services
 from care.services import diary_add
 from care.services import invitations as invitation_services

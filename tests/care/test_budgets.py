@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from care import services
 from care.models import Budget, Client, LedgerEntry, Visit
-from care.selectors import current_statement, statement
+from care.selectors.budgets import current_statement, statement
 from coordination.events import EventRecord
 from teams.errors import KeyReused
 from tests.care.visit_helpers import NOW, at, deliver, jansen_client, plan

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from care import services
 from care.models import DiaryNote, Grant, NetworkMember
-from care.selectors import diary_of
+from care.selectors.diary import diary_of
 from coordination.events import EventRecord
 from teams.models import AuditEntry
 from tests.care.visit_helpers import jansen_client

@@ -26,8 +26,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from care import access as care_access
-from care import services as care_services
 from care.models import Visit
+from care.services import visits as visit_services
 from care.services.common import require_version
 from coordination.events import Event, publish
 from coordination.models import HandoverOffer
@@ -90,7 +90,7 @@ def _lock_offer(offer: HandoverOffer) -> HandoverOffer:
 def _check_visit_version(visit: Visit, version: int) -> None:
     if version != visit.version:
         raise Conflict(
-            "The visit changed since you opened it.", current=care_services.visit_state(visit)
+            "The visit changed since you opened it.", current=visit_services.visit_state(visit)
         )
 
 
@@ -283,10 +283,10 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
             _publish(offer, "expired", actor, visit.client.team.stream)
             lapsed = {
                 "offer": offer_state(offer),
-                "visits": [care_services.visit_state(v) for v in visits],
+                "visits": [visit_services.visit_state(v) for v in visits],
             }
         elif offer.kind == HandoverOffer.Kind.SWAP:
-            care_services.visit_swap(
+            visit_services.visit_swap(
                 actor=actor,
                 first=visits[0],
                 first_version=visits[0].version,
@@ -294,7 +294,7 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
                 second_version=visits[1].version,
             )
         else:
-            care_services.visit_assign(
+            visit_services.visit_assign(
                 actor=actor, visit=visit, person=actor, version=visit.version
             )
         if lapsed is None:

@@ -37,8 +37,8 @@ from care.selectors.budgets import client_statement
 from care.selectors.diary import diary_of
 from care.selectors.visits import UPCOMING_DAYS, upcoming_visits
 from care.services import clients as client_services
-from care.services import diary_add
 from care.services import invitations as invitation_services
+from care.services.diary import diary_add
 from coordination import events as log
 from frontend import client_forms as cf
 from frontend import writes

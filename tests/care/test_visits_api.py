@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from care import services
 from care.models import Budget, LedgerEntry, Visit, VisitSeries
+from care.services import budgets as budget_services
 from tests.care.visit_helpers import NOW, at, jansen_client, plan
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def api(person=None) -> APIClient:
 def world(personas):
     with time_machine.travel(NOW, tick=False):
         personas.client = jansen_client(personas)
-        personas.budget = services.budget_create(
+        personas.budget = budget_services.budget_create(
             actor=personas.ana,
             client=personas.client,
             kind="direct_payment",

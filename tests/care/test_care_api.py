@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLResolver
-from rest_framework.test import APIClient
 
 from care.models import AccessLogEntry, Client, Grant, OmahaSign, PlanProblem
 from care.services import clients as client_services
 from care.services import plans
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 @pytest.fixture

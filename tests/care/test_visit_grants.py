@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from care import access
 from care.models import (
@@ -32,18 +31,13 @@ from coordination.events import EventRecord
 from teams.errors import Conflict
 from teams.models import AuditEntry, Membership
 from tests.care.visit_helpers import at, intervention, jansen_client, plan
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 DAY = "2026-12-08"
 MORNING = at(DAY, "07:30")
-
-
-def api(person) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(person)
-    return client
 
 
 def browser(person) -> Browser:

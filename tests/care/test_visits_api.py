@@ -7,20 +7,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from rest_framework.test import APIClient
 
 from care.models import Budget, LedgerEntry, Visit, VisitSeries
 from care.services import budgets as budget_services
 from tests.care.visit_helpers import NOW, at, jansen_client, plan
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from teams.models import ApiToken, AuditEntry, Comment, Proposal, Team
 from tests.api_walk import api_views, openapi_path
 from tests.care.jansen import jansen_with_family
 from tests.care.visit_helpers import intervention, plan
+from tests.doors import api
 from tests.factories import api_token
 
 pytestmark = pytest.mark.django_db
@@ -41,13 +42,6 @@ API = "/api/v1"
 KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 SNAPSHOT_APPS = ("teams", "care", "coordination", "kith_config")
-
-
-def api(person=None, **kwargs) -> APIClient:
-    client = APIClient(**kwargs)
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def snapshot() -> dict:

@@ -28,6 +28,7 @@ from coordination.services import handovers as handover_services
 from teams import services as team_services
 from teams.models import AuditEntry, CoachTerm
 from tests.care.visit_helpers import at, jansen_client, plan
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +37,6 @@ DAY = "2026-12-08"
 # Tuesday morning, before the day's visits.
 MORNING = at(DAY, "07:30")
 OUTSIDERS = ["cas", "coach", "inspector", "mrs_jansen", "daughter", "invited_coach"]
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def post(person, path: str, body: dict | None = None, version=None):

@@ -30,6 +30,7 @@ from coordination.routing import websocket_urlpatterns
 from coordination.services import help as help_services
 from teams.models import AuditEntry, Membership, Team
 from tests.care.visit_helpers import at, intervention, jansen_client, plan
+from tests.doors import api
 from tests.factories import MembershipFactory, TeamFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -46,13 +47,6 @@ NOORD = (Decimal("52.268600"), Decimal("6.170700"))
 ZUID = (Decimal("52.244300"), Decimal("6.164000"))
 OOST = (Decimal("52.248000"), Decimal("6.227000"))
 ZWOLLE = (Decimal("52.512400"), Decimal("6.091300"))
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def post(person, path: str, body: dict | None = None, version=None):

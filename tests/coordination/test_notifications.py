@@ -16,7 +16,6 @@ from channels.testing import WebsocketCommunicator
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
-from rest_framework.test import APIClient
 
 from care.services import visits as visit_services
 from coordination.events import Event, EventRecord, publish
@@ -29,6 +28,7 @@ from coordination.services import handovers as handover_services
 from teams import services as team_services
 from teams.models import AuditEntry, Membership
 from tests.care.visit_helpers import at, jansen_client, plan
+from tests.doors import api
 from tests.factories import member
 
 API = "/api/v1/notifications"
@@ -296,13 +296,6 @@ async def test_the_person_stream_is_readable_by_that_person_alone(personas):
 
 
 # --- the API ------------------------------------------------------------------------------
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def fields(response) -> dict:

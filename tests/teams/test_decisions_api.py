@@ -36,6 +36,7 @@ from teams.models import (
 from teams.services import SETTLE
 from teams.services.invitations import invitation_create
 from tests.api_walk import api_endpoints
+from tests.doors import api
 from tests.factories import PersonFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -43,13 +44,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 ONE_SECOND = datetime.timedelta(seconds=1)
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def in_days(days: int) -> str:

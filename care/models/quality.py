@@ -104,10 +104,10 @@ class SnapshotQuerySet(models.QuerySet):
 class Snapshot(models.Model):
     """A team's indicators for one period as the team publishes them.
 
-    ``content`` is the disclosure-controlled table (``care.quality.disclosure``): no
+    ``content`` is the disclosure-controlled table (``care.figures.quality.disclosure``): no
     names, no ids of clients or people, counts and rates only, each resting on at
     least five clients or shown as "fewer than 5". ``content_hash`` is the SHA-256 of
-    the canonical JSON of ``content`` (``care.quality.hashing``). ``source`` holds the
+    the canonical JSON of ``content`` (``care.figures.quality.hashing``). ``source`` holds the
     table before disclosure control while the snapshot is a draft (the team's own
     figures, for re-checking at adoption) and is emptied when it is published.
     """

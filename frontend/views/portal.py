@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from care import access
+from care.figures.quality import access as quality_access
+from care.figures.quality import selectors as quality_selectors
+from care.figures.quality import services as quality_services
 from care.models import Client, Grant, NetworkMember
 from care.models.quality import ITEM_CHOICES
-from care.quality import access as quality_access
-from care.quality import selectors as quality_selectors
-from care.quality import services as quality_services
 from care.selectors import clients as client_selectors
 from care.selectors import records
 from care.selectors.budgets import client_statement

@@ -16,8 +16,10 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from care.indicators import METHOD_VERSION
-from care.indicators.periods import month
+from care.figures.compute import METHOD_VERSION
+from care.figures.periods import month
+from care.figures.selectors import median_of, network_figures
+from care.figures.services import share_figures
 from care.models import (
     CarePlan,
     Client,
@@ -27,8 +29,6 @@ from care.models import (
     SharedFigures,
     Visit,
 )
-from care.selectors.figures import median_of, network_figures
-from care.services.figures import share_figures
 from coordination.events import NETWORK_STREAM, EventRecord
 from teams.models import AuditEntry, Membership, Role, RoleTerm
 from tests.doors import api

@@ -20,8 +20,11 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from care.indicators import METHOD_VERSION, team_indicators
-from care.indicators.periods import month, quarter
+from care.figures.compute import METHOD_VERSION, team_indicators
+from care.figures.periods import month, quarter
+from care.figures.quality import services
+from care.figures.quality.content import content_hash
+from care.figures.quality.disclosure import HIDDEN
 from care.models import (
     CarePlan,
     Client,
@@ -32,9 +35,6 @@ from care.models import (
     Snapshot,
     Visit,
 )
-from care.quality import services
-from care.quality.content import content_hash
-from care.quality.disclosure import HIDDEN
 from coordination.events import NETWORK_STREAM, EventRecord
 from teams import decisions
 from teams.errors import Conflict

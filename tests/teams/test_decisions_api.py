@@ -489,7 +489,7 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-network-member-remove", "post"),
         ("api-client-invitation-resend", "post"),
         ("api-client-invitation-withdraw", "post"),
-        # Published quality data (care/quality/urls.py): a client's survey answers, a
+        # Published quality data (care/figures/quality/urls.py): a client's survey answers, a
         # draft snapshot, and a proposal raised through proposal_raise (the engine).
         ("api-client-surveys", "post"),
         ("api-team-snapshot-drafts", "post"),

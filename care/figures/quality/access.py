@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from care import access as care_access
-from care.indicators import access as figures_access
+from care.figures import access as figures_access
 from care.models import Client, Snapshot
 from teams import access as team_access
 from teams.models import Membership, Person, Team

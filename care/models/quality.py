@@ -78,14 +78,14 @@ class ExperienceSurvey(models.Model):
         return f"Experience survey of client {self.client_id} for {self.period}"
 
 
-class SnapshotQuerySet(models.QuerySet):
-    def published(self):
+class SnapshotQuerySet(models.QuerySet["Snapshot"]):
+    def published(self) -> SnapshotQuerySet:
         return self.filter(status=Snapshot.Status.PUBLISHED)
 
-    def drafts(self):
+    def drafts(self) -> SnapshotQuerySet:
         return self.filter(status=Snapshot.Status.DRAFT)
 
-    def current(self):
+    def current(self) -> SnapshotQuerySet:
         """Published snapshots no later published version corrects (a draft of a
         correction does not count until the team adopts it)."""
         return self.published().exclude(corrected_by__status=Snapshot.Status.PUBLISHED)

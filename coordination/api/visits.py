@@ -11,7 +11,7 @@ everyone else, coaches, inspectors and the client's own portal included, gets 40
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -209,236 +209,200 @@ class TeamBoardView(APIView):
         return Response(BoardOut(snapshot).data)
 
 
-class VisitClaimView(APIView):
-    @extend_schema(
-        summary="Take an unassigned visit yourself",
-        request=VersionIn,
-        responses={200: BoardVisitOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
+# One write to a visit: the client's team's visit, the body, the version it saw and one
+# service call; the answer is the visit as the board shows it, with its ETag. (A
+# comment, not a docstring: the schema would take a docstring for every subclass.)
+class _VisitWrite(APIView):
+    body: type[serializers.Serializer] = VersionIn
+    idempotent = False
+
+    def act(self, request, visit: Visit, version: int, data: dict) -> Visit:
+        raise NotImplementedError
+
     def post(self, request, pk: int):
         visit = _team_visit(request, pk)
-        body_of(VersionIn, request)
-        visit = visit_services.visit_claim(
-            actor=request.user, visit=visit, version=if_match_version(request)
+        data = body_of(self.body, request)
+        data.pop("version", None)
+        return _visit_response(self.act(request, visit, if_match_version(request), data))
+
+
+# One answer to a handover or swap offer (accept, decline, withdraw).
+class _OfferWrite(APIView):
+    body: type[serializers.Serializer] = VersionIn
+    idempotent = False
+
+    def act(self, request, offer: HandoverOffer, version: int, data: dict) -> HandoverOffer:
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        offer = _team_offer(request, pk)
+        data = body_of(self.body, request)
+        return _offer_response(self.act(request, offer, if_match_version(request), data))
+
+
+def _write(summary: str, *, answer=BoardVisitOut, code: int = 200, description=None):
+    """The schema of a write view: its body (the class's ``body``), the answer, a 409
+    with the state now, If-Match, and Idempotency-Key where the write takes one."""
+
+    def decorate(view):
+        parameters = [IF_MATCH, IDEMPOTENCY_KEY] if view.idempotent else [IF_MATCH]
+        schema = extend_schema(
+            summary=summary,
+            description=description,
+            request=view.body,
+            responses={code: answer, 409: CONFLICT},
+            parameters=parameters,
         )
-        return _visit_response(visit)
+        return extend_schema_view(post=schema)(view)
+
+    return decorate
 
 
-class VisitLateView(APIView):
-    @extend_schema(
-        summary="Say you are running late, and when you expect to arrive",
-        request=LateIn,
-        responses={200: BoardVisitOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        data = body_of(LateIn, request)
-        visit = visit_services.visit_running_late(
-            actor=request.user,
-            visit=visit,
-            version=if_match_version(request),
-            until=data["until"],
-            note=data["note"],
+@_write("Take an unassigned visit yourself")
+class VisitClaimView(_VisitWrite):
+    def act(self, request, visit, version, data):
+        return visit_services.visit_claim(actor=request.user, visit=visit, version=version)
+
+
+@_write("Say you are running late, and when you expect to arrive")
+class VisitLateView(_VisitWrite):
+    body = LateIn
+
+    def act(self, request, visit, version, data):
+        return visit_services.visit_running_late(
+            actor=request.user, visit=visit, version=version, **data
         )
-        return _visit_response(visit)
 
 
-class VisitAssignView(APIView):
-    @extend_schema(
-        summary="Assign (or unassign) a visit",
-        request=AssignIn,
-        responses={200: BoardVisitOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        data = body_of(AssignIn, request)
+@_write("Assign (or unassign) a visit")
+class VisitAssignView(_VisitWrite):
+    body = AssignIn
+
+    def act(self, request, visit, version, data):
         person = None
         if data["person"] is not None:
             person = team_selectors.person_by_id(data["person"])
             if person is None:
                 raise serializers.ValidationError({"person": ["No such person."]})
-        visit = visit_services.visit_assign(
-            actor=request.user, visit=visit, person=person, version=if_match_version(request)
+        return visit_services.visit_assign(
+            actor=request.user, visit=visit, person=person, version=version
         )
-        return _visit_response(visit)
 
 
-class VisitStartView(APIView):
-    @extend_schema(
-        summary="Start a visit",
-        request=VersionIn,
-        responses={200: BoardVisitOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        body_of(VersionIn, request)
-        visit = visit_services.visit_start(
-            actor=request.user, visit=visit, version=if_match_version(request)
-        )
-        return _visit_response(visit)
+@_write("Start a visit")
+class VisitStartView(_VisitWrite):
+    def act(self, request, visit, version, data):
+        return visit_services.visit_start(actor=request.user, visit=visit, version=version)
 
 
-class VisitFinishView(APIView):
-    @extend_schema(
-        summary="Record a started visit as done (debits the budget once)",
-        request=FinishIn,
-        responses={200: BoardVisitOut, 409: CONFLICT},
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-    )
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        data = {k: v for k, v in body_of(FinishIn, request).items() if k != "version"}
-        visit = visit_services.visit_finish(
+@_write("Record a started visit as done (debits the budget once)")
+class VisitFinishView(_VisitWrite):
+    body = FinishIn
+    idempotent = True
+
+    def act(self, request, visit, version, data):
+        return visit_services.visit_finish(
             actor=request.user,
             visit=visit,
-            version=if_match_version(request),
+            version=version,
             idempotency_key=request.headers.get("Idempotency-Key"),
             **data,
         )
-        return _visit_response(visit)
 
 
-class VisitRecordView(APIView):
-    @extend_schema(
-        summary="Record a visit done with its real times, afterwards",
-        description=(
-            "A visit never started in Kith is started at actual_start and recorded done in"
-            " one step (both, or neither); a started one is recorded as with finish. The"
-            " budget is debited once, and a retry with the same Idempotency-Key gets the"
-            " first result."
-        ),
-        request=RecordIn,
-        responses={200: BoardVisitOut, 409: CONFLICT},
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-    )
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        data = {k: v for k, v in body_of(RecordIn, request).items() if k != "version"}
-        visit = visit_services.visit_record(
+@_write(
+    "Record a visit done with its real times, afterwards",
+    description=(
+        "A visit never started in Kith is started at actual_start and recorded done in"
+        " one step (both, or neither); a started one is recorded as with finish. The"
+        " budget is debited once, and a retry with the same Idempotency-Key gets the"
+        " first result."
+    ),
+)
+class VisitRecordView(_VisitWrite):
+    body = RecordIn
+    idempotent = True
+
+    def act(self, request, visit, version, data):
+        return visit_services.visit_record(
             actor=request.user,
             visit=visit,
-            version=if_match_version(request),
+            version=version,
             idempotency_key=request.headers.get("Idempotency-Key"),
             **data,
         )
-        return _visit_response(visit)
 
 
-class VisitCancelView(APIView):
-    @extend_schema(
-        summary="Cancel a visit",
-        request=ReasonIn,
-        responses={200: BoardVisitOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
+@_write("Cancel a visit")
+class VisitCancelView(_VisitWrite):
+    body = ReasonIn
+
+    def act(self, request, visit, version, data):
+        return visit_services.visit_cancel(
+            actor=request.user, visit=visit, version=version, reason=data["reason"]
+        )
+
+
+# Offering your visit to a colleague answers with the offer (201), not the visit.
+class _OfferMade(_VisitWrite):
     def post(self, request, pk: int):
         visit = _team_visit(request, pk)
-        visit = visit_services.visit_cancel(
-            actor=request.user,
-            visit=visit,
-            version=if_match_version(request),
-            reason=body_of(ReasonIn, request)["reason"],
-        )
-        return _visit_response(visit)
-
-
-class VisitHandoversView(APIView):
-    @extend_schema(
-        summary="Offer your visit to a colleague",
-        request=HandoverIn,
-        responses={201: OfferOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        data = body_of(HandoverIn, request)
-        to = team_selectors.person_by_id(data["to"])
-        offer = handover_services.handover_offer(
-            actor=request.user,
-            visit=visit,
-            version=if_match_version(request),
-            to=to,
-            note=data["note"],
-        )
+        data = body_of(self.body, request)
+        offer = self.act(request, visit, if_match_version(request), data)
         return _offer_response(offer, status.HTTP_201_CREATED)
 
 
-class VisitSwapsView(APIView):
-    @extend_schema(
-        summary="Offer a colleague to swap your visit for one of theirs",
-        request=SwapIn,
-        responses={201: OfferOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        data = body_of(SwapIn, request)
+@_write("Offer your visit to a colleague", answer=OfferOut, code=201)
+class VisitHandoversView(_OfferMade):
+    body = HandoverIn
+
+    def act(self, request, visit, version, data):
+        return handover_services.handover_offer(
+            actor=request.user,
+            visit=visit,
+            version=version,
+            to=team_selectors.person_by_id(data["to"]),
+            note=data["note"],
+        )
+
+
+@_write("Offer a colleague to swap your visit for one of theirs", answer=OfferOut, code=201)
+class VisitSwapsView(_OfferMade):
+    body = SwapIn
+
+    def act(self, request, visit, version, data):
         other = selectors.visit_by_id(data["swap_visit"])
         if other is None:
             raise serializers.ValidationError(
                 {"swap_visit": ["Choose a visit of the same team that a colleague has."]}
             )
-        offer = handover_services.handover_offer_swap(
+        return handover_services.handover_offer_swap(
             actor=request.user,
             visit=visit,
-            version=if_match_version(request),
+            version=version,
             swap_visit=other,
             swap_version=data["swap_version"],
             note=data["note"],
         )
-        return _offer_response(offer, status.HTTP_201_CREATED)
 
 
-class HandoverAcceptView(APIView):
-    @extend_schema(
-        summary="Accept an offer made to you: the visit (or the swap) is yours",
-        request=VersionIn,
-        responses={200: OfferOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        offer = _team_offer(request, pk)
-        body_of(VersionIn, request)
-        offer = handover_services.handover_accept(
-            actor=request.user, offer=offer, version=if_match_version(request)
+@_write("Accept an offer made to you: the visit (or the swap) is yours", answer=OfferOut)
+class HandoverAcceptView(_OfferWrite):
+    def act(self, request, offer, version, data):
+        return handover_services.handover_accept(actor=request.user, offer=offer, version=version)
+
+
+@_write("Decline an offer made to you", answer=OfferOut)
+class HandoverDeclineView(_OfferWrite):
+    body = DeclineIn
+
+    def act(self, request, offer, version, data):
+        return handover_services.handover_decline(
+            actor=request.user, offer=offer, version=version, reason=data["reason"]
         )
-        return _offer_response(offer)
 
 
-class HandoverDeclineView(APIView):
-    @extend_schema(
-        summary="Decline an offer made to you",
-        request=DeclineIn,
-        responses={200: OfferOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        offer = _team_offer(request, pk)
-        data = body_of(DeclineIn, request)
-        offer = handover_services.handover_decline(
-            actor=request.user,
-            offer=offer,
-            version=if_match_version(request),
-            reason=data["reason"],
-        )
-        return _offer_response(offer)
-
-
-class HandoverWithdrawView(APIView):
-    @extend_schema(
-        summary="Withdraw an offer you made",
-        request=VersionIn,
-        responses={200: OfferOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        offer = _team_offer(request, pk)
-        body_of(VersionIn, request)
-        offer = handover_services.handover_withdraw(
-            actor=request.user, offer=offer, version=if_match_version(request)
-        )
-        return _offer_response(offer)
+@_write("Withdraw an offer you made", answer=OfferOut)
+class HandoverWithdrawView(_OfferWrite):
+    def act(self, request, offer, version, data):
+        return handover_services.handover_withdraw(actor=request.user, offer=offer, version=version)

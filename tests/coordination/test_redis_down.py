@@ -19,7 +19,7 @@ from coordination import presence
 from coordination.events import EventRecord
 from coordination.notifications.models import Notification
 from tests.care.visit_helpers import at
-from tests.coordination.test_board import DAY, MORNING, build
+from tests.coordination.board.world import DAY, MORNING, build
 from tests.doors import api
 
 UNAVAILABLE = "Who is around is unavailable just now"

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from care.models import Visit
 from coordination.models import HandoverOffer
 from tests.care.visit_helpers import at, plan
-from tests.coordination.test_board import DAY, MORNING, build
+from tests.coordination.board.world import DAY, MORNING, build
 
 pytestmark = pytest.mark.django_db
 

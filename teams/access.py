@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from coordination.events import streams
 from teams.models import ApiToken, Membership, Person, Team
-
-TEAM_STREAM_PREFIX = "team."
 
 
 def may_join_teams(person: Person) -> bool:
@@ -52,7 +51,7 @@ def can_edit_team_details(person: Person, team: Team) -> bool:
 
 
 def team_streams(person: Person) -> list[str]:
-    return [f"{TEAM_STREAM_PREFIX}{team_id}" for team_id in sorted(member_team_ids(person))]
+    return [streams.team_stream(team_id) for team_id in sorted(member_team_ids(person))]
 
 
 def is_current_coach(person: Person, team: Team | int) -> bool:
@@ -126,7 +125,7 @@ def stream_sources(person: Person) -> list[QuerySet]:
         .filter(person=person)
         .order_by()
         .annotate(
-            kind=kind(TEAM_STREAM_PREFIX[:-1]),
+            kind=kind(streams.TEAM),
             scope=kind(""),
             ends_at=no_moment,
             last_day=F("until"),
@@ -141,7 +140,7 @@ def stream_sources(person: Person) -> list[QuerySet]:
             )
             .order_by()
             .annotate(
-                kind=kind("shared"),
+                kind=kind(streams.SHARED),
                 scope=kind(""),
                 ends_at=no_moment,
                 last_day=F("ends"),
@@ -153,7 +152,7 @@ def stream_sources(person: Person) -> list[QuerySet]:
 
 def shared_streams(person: Person) -> list[str]:
     """Coaches follow what their inviting teams share with them, not the team stream."""
-    return [f"shared.{team_id}" for team_id in sorted(coached_team_ids(person))]
+    return [streams.shared_stream(team_id) for team_id in sorted(coached_team_ids(person))]
 
 
 def may_manage_token(person: Person, token: ApiToken) -> bool:

@@ -58,5 +58,11 @@ class Migration(migrations.Migration):
             field=models.JSONField(default=dict),
         ),
         migrations.RunPython(to_targets, to_addresses),
+        # A default, so that going back can add the column to existing rows first.
+        migrations.AlterField(
+            model_name="notification",
+            name="url",
+            field=models.CharField(max_length=200, default=""),
+        ),
         migrations.RemoveField(model_name="notification", name="url"),
     ]

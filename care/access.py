@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from care.models import Client, Grant, Visit, VisitGrant
+from coordination.events.streams import client_stream
 from teams import access as team_access
 from teams.models import Person
 
@@ -93,7 +94,7 @@ def client_streams(person: Person) -> list[str]:
     for source in stream_sources(person):
         for _kind, client_id, scope, *_ends in source:
             scopes = ALL_SCOPES if scope == "*" else [scope]
-            streams.update(f"client.{client_id}.{one}" for one in scopes)
+            streams.update(client_stream(client_id, one) for one in scopes)
     return sorted(streams)
 
 

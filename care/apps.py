@@ -7,6 +7,7 @@ class CareConfig(AppConfig):
 
     def ready(self) -> None:
         # Clients follow a team split (teams never imports care: care registers).
+        import care.event_types  # noqa: F401 (declares the event types care publishes)
         from care import split
         from care.figures.quality import services as quality
         from care.services import invitations

@@ -77,6 +77,9 @@ try:
     )
     SERVE_STATIC = env_bool("KITH_SERVE_STATIC", DEBUG)
     EVENT_REPLAY_LIMIT = env_int("KITH_EVENT_REPLAY_LIMIT", 500, minimum=1)
+    # An event that does not match its declared type (coordination.events.types) is an
+    # error when strict (development and tests); in production it is logged and kept.
+    EVENTS_STRICT = env_bool("KITH_EVENTS_STRICT", DEBUG)
     # Sockets of one process opening at once (their database trips), and how long
     # an accepted socket waits for a slot before it is told to try again later
     # (close 4503).

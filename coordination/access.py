@@ -7,18 +7,19 @@ import datetime
 from django.utils import timezone
 
 from care import access as care_access
-from coordination.events import NETWORK_STREAM
+from coordination.events.streams import (
+    CLIENT,
+    HELP_STREAM,
+    NETWORK_STREAM,
+    is_team_stream,
+    person_stream,
+    stream_of,
+)
 from coordination.practice import access as practice_access
 from teams import access as team_access
 from teams.models import Person
 
-
-def person_stream(person_id: int) -> str:
-    """A person's own stream: their notifications. Nobody else may read it."""
-    return f"person.{person_id}"
-
-
-HELP_STREAM = "help"
+__all__ = ["HELP_STREAM", "person_stream"]  # the streams of this app, built in the log
 
 
 def is_network_member(person: Person) -> bool:
@@ -61,16 +62,13 @@ def readable_streams_until(person: Person) -> tuple[list[str], datetime.datetime
     ends: list[datetime.datetime] = []
     # (ordered by nothing: a union would otherwise take the first model's ordering)
     for kind, pk, scope, ends_at, last_day in first.union(*rest, all=True).order_by():
-        if kind == "client":
-            scopes = care_access.ALL_SCOPES if scope == "*" else [scope]
-            streams.update(f"client.{pk}.{one}" for one in scopes)
-        else:
-            streams.add(f"{kind}.{pk}")
+        scopes = care_access.ALL_SCOPES if kind == CLIENT and scope == "*" else [scope]
+        streams.update(stream_of(kind, pk, one) for one in scopes)
         if ends_at is not None:
             ends.append(_aware(ends_at))
         if last_day is not None:
             ends.append(end_of_day(_day(last_day)))
-    member = any(s.startswith(team_access.TEAM_STREAM_PREFIX) for s in streams)
+    member = any(is_team_stream(s) for s in streams)
     if member:
         # Members of any team follow the network's requests for help.
         streams.add(HELP_STREAM)

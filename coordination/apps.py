@@ -6,6 +6,9 @@ class CoordinationConfig(AppConfig):
     verbose_name = "Coordination"
 
     def ready(self) -> None:
+        # The event types coordination publishes (coordination.events.types).
+        import coordination.event_types  # noqa: F401
+
         # Notifications follow the event log: every publish passes the rules.
         from coordination.notifications import rules
 

@@ -70,6 +70,7 @@ from django.db.models import Q
 from coordination import access, presence
 from coordination import events as log
 from coordination.events import metrics
+from coordination.events.streams import is_team_stream
 from teams import sessions, tokens, two_factor
 from teams.models import Person
 
@@ -377,7 +378,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # --- presence: a member's sockets keep them online for their teams ------------------
 
     def team_streams(self) -> list[str]:
-        return [s for s in self.last if s.startswith("team.")]
+        return [s for s in self.last if is_team_stream(s)]
 
     def presence_group(self, stream: str) -> str:
         return f"{log.group_for_stream(stream)}.presence"

@@ -27,6 +27,7 @@ from care import access as care_access
 from care.models import Visit
 from care.models.clients import client_display_name
 from coordination import access, events
+from coordination.events import streams
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
 from teams import access as team_access
 from teams.models import Membership, Person, Team, person_display_name
@@ -198,18 +199,18 @@ def board_team(person: Person, *, pk: int | None = None, slug: str | None = None
     """The team whose board the person asks for, if they may see it, with the head of
     its stream read in the same query (``team.board_head``): the first read of
     ``board`` (see there), so the board costs one query fewer."""
-    streams = events.Stream._meta.db_table
+    table = events.Stream._meta.db_table
     if slug is not None:
         lookup = {"slug": slug}
         team = f"{Team._meta.db_table}.id"
-        name, params = f"'{team_access.TEAM_STREAM_PREFIX}' || CAST({team} AS TEXT)", ()
+        name, params = streams.team_stream_sql(team), ()
     else:
         # The stream's name is known: a parameter.
-        lookup, name, params = {"pk": pk}, "%s", (f"{team_access.TEAM_STREAM_PREFIX}{pk}",)
+        lookup, name, params = {"pk": pk}, "%s", (streams.team_stream(pk),)
     # Plain SQL, not the ORM's Subquery: the board is read at every change on every
     # phone, and building that expression cost more than running it.
     head = RawSQL(  # noqa: S611 -- table and column names from the models
-        f"SELECT last_seq FROM {streams} WHERE name = {name}",  # noqa: S608
+        f"SELECT last_seq FROM {table} WHERE name = {name}",  # noqa: S608
         params,
         output_field=BigIntegerField(),
     )

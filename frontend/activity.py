@@ -1,11 +1,15 @@
-"""Plain-language lines for the activity list, from event-log records."""
+"""Plain-language lines for the activity list, from event-log records: each type's
+words are declared with the type (``coordination.events.types``); here they are
+filled with names and dates."""
 
 from __future__ import annotations
 
 import datetime
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from coordination.events import types
 from frontend.present import plain_dates
 
 FIELD_NAMES = {
@@ -47,120 +51,62 @@ def _date(value) -> str:
 
 
 def describe(record, names: Names | dict[int, str]) -> str:
+    """The record's line: its type's declared words (``coordination.events.types``),
+    with people, roles, proposals and dates named; a type without words (or no longer
+    declared) names the actor and the type."""
     if isinstance(names, dict):
         names = Names(people=names)
     who = names.person(record.actor_id, "Someone")
     data = record.data or {}
-    kind = record.type
-    what = names.proposal(data)
-    if kind == "team.details_changed":
-        fields = [FIELD_NAMES.get(name, name) for name in sorted(data.get("changed", {}))]
-        return f"{who} updated the team's {_join(fields) if fields else 'details'}"
-    if kind == "proposal.raised":
-        return f"{who} raised a proposal: {what}"
-    if kind == "proposal.responded":
-        if data.get("response") == "objection":
-            return f"{who} objected to {what}"
-        return f"{who} consented to {what}"
-    if kind == "proposal.objection_withdrawn":
-        return f"{who} withdrew their objection to {what}"
-    if kind == "proposal.amended":
-        resolved = data.get("resolved_objections") or 0
-        line = f"{who} amended {what}; the objection window is open again"
-        if resolved:
-            line += f" ({resolved} objection{'s' if resolved != 1 else ''} resolved)"
-        return line
-    if kind == "proposal.withdrawn":
-        return f"{who} withdrew the proposal {what}"
-    if kind == "proposal.adopted":
-        outcome = plain_dates(data.get("outcome") or "")
-        return f"The team adopted {what}" + (f": {outcome}" if outcome else "")
-    if kind == "proposal.not_applied":
-        return f"{what[0].upper()}{what[1:]} could not be applied as it stands; see the proposal"
-    if kind == "proposal.commented":
-        if data.get("kind") == "question":
-            return f"{who} asked a question about {what}"
-        return f"{who} commented on {what}"
-    if kind == "role.handed_over":
-        person = names.person(data.get("person"))
-        return f"{person} now holds {names.role(data.get('role'))} until {_date(data.get('ends'))}"
-    if kind == "role.created":
-        return f"The team added a role: {names.role(data.get('role'))}"
-    if kind == "membership.changed":
-        person = names.person(data.get("person"), "A member")
-        if data.get("change") == "admitted":
-            return f"{person} joined the team"
-        if data.get("change") == "leaving":
-            return f"{person} is a member until {_date(data.get('until'))}"
-        return f"{person} left the team"
-    if kind == "coach.invited":
-        coach = names.person(data.get("coach"), "A coach")
-        return f"{coach} coaches the team until {_date(data.get('ends'))}"
-    if kind == "coach.ended":
-        return f"{names.person(data.get('coach'), 'A coach')} no longer coaches the team"
-    if kind == "agreement.adopted":
-        return f"The team adopted version {data.get('number')} of its agreement"
-    if kind == "team.split":
-        moved = len(data.get("moved") or [])
-        return f"The team split: {moved} member{'s' if moved != 1 else ''} formed a new team"
-    if kind.startswith("visit."):
-        return _visit_line(kind, who, data, names)
-    if kind == "visit_series.created":
-        return f"{who} set up a repeating visit"
-    if kind == "visit_series.exception_added":
-        if data.get("cancelled"):
-            return f"{who} cancelled one day of a repeating visit"
-        return f"{who} moved one day of a repeating visit"
-    if kind.startswith("handover."):
-        giver = names.person(data.get("from_person"), "Someone")
-        taker = names.person(data.get("to_person"), "a colleague")
-        thing = "a swap of visits" if data.get("kind") == "swap" else "a visit"
-        verb = kind.removeprefix("handover.")
-        return {
-            "offered": f"{giver} offered {taker} {thing}",
-            "accepted": f"{taker} accepted {thing} from {giver}",
-            "declined": f"{taker} declined {thing} from {giver}",
-            "withdrawn": f"{giver} withdrew the offer of {thing} to {taker}",
-            "expired": f"The offer of {thing} to {taker} lapsed: the visit had changed",
-        }.get(verb, f"{who}: {kind.replace('.', ' ')}")
-    if kind == "client.moved":
-        return "A client moved to the new team with their whole record"
-    if kind == "client.carers_moved":
-        return "A client's visits lost carers who moved to the new team"
-    if kind == "reminder.role_term_ending":
-        person = names.person(data.get("person"))
-        role = names.role(data.get("role"))
-        return f"Reminder: {person}'s term as {role} ends on {_date(data.get('ends'))}"
-    if kind == "reminder.review_due":
-        return f"Reminder: {what} is due for review ({_date(data.get('review_date'))})"
-    return f"{who}: {kind.replace('.', ' ').replace('_', ' ')}"
+    declared = types.declared(record.type)
+    acted = names.person(record.actor_id, None) is not None
+    words = declared.template(data, actor=acted) if declared else None
+    if words is None:
+        return f"{who}: {record.type.replace('.', ' ').replace('_', ' ')}"
+    return _Line(data, names, who).format(words)
 
 
-VISIT_VERBS = {
-    "planned": "planned a visit",
-    "claimed": "took a visit",
-    "unassigned": "left a visit open for someone to take",
-    "started": "started a visit",
-    "finished": "recorded a visit done",
-    "cancelled": "cancelled a visit",
-    "missed": "marked a visit missed",
-    "running_late": "is running late for a visit",
-    "swapped": "swapped a visit",
-    "generated": "generated visits from a repeating series",
-}
+MISSING = object()
 
 
-def _visit_line(kind: str, who: str, data: dict, names: Names) -> str:
-    """Visit events name no client (they carry ids only); the board and the client's
-    page say which visit."""
-    verb = kind.removeprefix("visit.")
-    if verb == "assigned":
-        return f"{who} gave a visit to {names.person(data.get('assignee'), 'a colleague')}"
-    if verb == "running_late" and not data.get("late_until"):
-        return f"{who} is no longer running late for a visit"
-    if verb == "generated" and who == "Someone":
-        return "Repeating visits were planned ahead"
-    return f"{who} {VISIT_VERBS.get(verb, verb.replace('_', ' ') + ' a visit')}"
+class _Line(string.Formatter):
+    """Fills a declared line: ``{key:how=default}`` shows a payload value (see
+    ``coordination.events.types``), ``{actor}`` who acted, ``{proposal}`` the
+    proposal's title, ``!c`` starts with a capital."""
+
+    def __init__(self, data: dict, names: Names, who: str):
+        self.data, self.names, self.who = data, names, who
+
+    def get_value(self, key, args, kwargs):
+        if key == "actor":
+            return self.who
+        if key == "proposal":
+            return self.names.proposal(self.data)
+        return self.data.get(key, MISSING)
+
+    def convert_field(self, value, conversion):
+        if conversion == "c":
+            return value[:1].upper() + value[1:]
+        return super().convert_field(value, conversion)
+
+    def format_field(self, value, format_spec: str) -> str:
+        how, _, default = format_spec.partition("=")
+        value = None if value is MISSING else value
+        if how == "person":
+            return self.names.person(value, default or "someone")
+        if how == "role":
+            return self.names.role(value)
+        if how == "date":
+            return _date(value)
+        if how == "plain":
+            return plain_dates(value or "")
+        if how == "fields":
+            fields = [FIELD_NAMES.get(name, name) for name in sorted(value or {})]
+            return _join(fields) if fields else "details"
+        if how == "count":
+            n = len(value) if isinstance(value, list | tuple) else int(value or 0)
+            return f"{n} {default}{'s' if n != 1 else ''}"
+        return str(value)
 
 
 def lines(records: Iterable, names: Names | dict[int, str]) -> list[dict]:

@@ -6,9 +6,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from coordination.events import streams
 from teams.models import ApiToken, Membership, Person, Team
-
-TEAM_STREAM_PREFIX = "team."
 
 
 def is_active(person: object) -> bool:
@@ -60,7 +59,7 @@ def can_edit_team_details(person: Person, team: Team) -> bool:
 
 
 def team_streams(person: Person) -> list[str]:
-    return [f"{TEAM_STREAM_PREFIX}{team_id}" for team_id in sorted(member_team_ids(person))]
+    return [streams.team_stream(team_id) for team_id in sorted(member_team_ids(person))]
 
 
 def is_current_coach(person: Person, team: Team | int) -> bool:
@@ -134,7 +133,7 @@ def stream_sources(person: Person) -> list[QuerySet[Any, Any]]:
         .filter(person=person)
         .order_by()
         .annotate(
-            kind=kind(TEAM_STREAM_PREFIX[:-1]),
+            kind=kind(streams.TEAM),
             scope=kind(""),
             ends_at=no_moment,
             last_day=F("until"),
@@ -149,7 +148,7 @@ def stream_sources(person: Person) -> list[QuerySet[Any, Any]]:
             )
             .order_by()
             .annotate(
-                kind=kind("shared"),
+                kind=kind(streams.SHARED),
                 scope=kind(""),
                 ends_at=no_moment,
                 last_day=F("ends"),
@@ -161,7 +160,7 @@ def stream_sources(person: Person) -> list[QuerySet[Any, Any]]:
 
 def shared_streams(person: Person) -> list[str]:
     """Coaches follow what their inviting teams share with them, not the team stream."""
-    return [f"shared.{team_id}" for team_id in sorted(coached_team_ids(person))]
+    return [streams.shared_stream(team_id) for team_id in sorted(coached_team_ids(person))]
 
 
 def may_manage_token(person: Person, token: ApiToken) -> bool:

@@ -9,6 +9,7 @@ class TeamsConfig(AppConfig):
         # Registers the decision kinds teams owns (teams.services.effects).
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
+        import teams.event_types  # noqa: F401 (declares the event types teams publishes)
         import teams.services  # noqa: F401
         from teams import sessions, two_factor
         from teams.services import credentials

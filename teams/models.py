@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from coordination.events.streams import shared_stream, team_stream
+
 
 class Person(AbstractUser):
     """Everyone who logs in to Kith.
@@ -226,12 +228,12 @@ class Team(models.Model):
 
     @property
     def stream(self) -> str:
-        return f"team.{self.pk}"
+        return team_stream(self.pk)
 
     @property
     def shared_stream(self) -> str:
         """What the team shares with its invited coaches: decisions, not care."""
-        return f"shared.{self.pk}"
+        return shared_stream(self.pk)
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

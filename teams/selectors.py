@@ -258,6 +258,11 @@ def token_of(person: Person, pk: int) -> ApiToken | None:
     return ApiToken.objects.filter(person=person, pk=pk).first()
 
 
+def team_slugs(team_ids) -> dict[int, str]:
+    """The slugs of teams by id (the address of their pages)."""
+    return dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "slug"))
+
+
 def person_by_id(pk: int) -> Person | None:
     """A person named by id in a form or a request (the service decides what they may
     be given)."""

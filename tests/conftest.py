@@ -71,6 +71,8 @@ def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
     # Mail links are absolute, on the site's own address.
     settings.SITE_URL = "https://kith.test"
+    # An event that does not match its declared type fails the write that published it.
+    settings.EVENTS_STRICT = True
     # Pages link to static files by their own names, as in development: hashed names
     # need collectstatic first (tests/config/test_static.py runs it and checks them).
     settings.STORAGES = {
@@ -93,6 +95,13 @@ def _test_settings(settings):
 
     caches["default"].clear()
     AxesProxyHandler.get_implementation(force=True)
+
+
+@pytest.fixture
+def loose_events(_test_settings, settings):
+    """For tests of the log's own mechanics, which publish made-up event types: they
+    are logged, not refused (as in production)."""
+    settings.EVENTS_STRICT = False
 
 
 @pytest.fixture

@@ -148,3 +148,191 @@ def test_the_rules_above_see_what_they_forbid():
     handlers = [n for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler)]
     assert _caught(handlers[0]) & DOMAIN_EXCEPTIONS == {"ValidationError"}
     assert any(isinstance(n, ast.Attribute) and n.attr == "objects" for n in ast.walk(tree))
+
+
+# --- event types: every published type declared, every declared type published --------------
+# A type is seen where an ``Event(...)`` is made: a string there, or a parameter of the
+# function around it, followed to every call of that function (helpers such as
+# ``publish_team`` or a service's ``_publish``), or a module's string constant.
+
+
+class _Module:
+    def __init__(self, name: str, tree: ast.Module):
+        self.name, self.tree = name, tree
+        self.functions: dict[str, ast.FunctionDef] = {}
+        self.constants: dict[str, str] = {}
+        self.imported: dict[str, str] = {}  # a name -> the module it is imported from
+        self.around: dict[int, ast.FunctionDef] = {}  # a node's id -> its function
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                self.functions[node.name] = node
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and isinstance(node.value.value, str):
+                        self.constants[target.id] = node.value.value
+            if isinstance(node, ast.ImportFrom) and node.module:
+                self.imported.update({alias.name: node.module for alias in node.names})
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(function):
+                    self.around[id(node)] = function  # the innermost wins (walked last)
+
+
+def _called_name(call: ast.Call) -> str | None:
+    """The function a call names (a method of ``self`` is none of the module's)."""
+    if isinstance(call.func, ast.Attribute):
+        owner = getattr(call.func.value, "id", None)
+        return call.func.attr if owner not in {"self", "cls"} else None
+    return getattr(call.func, "id", None)
+
+
+def published_event_types(sources: dict[str, str]) -> tuple[dict[str, set[str]], list[str]]:
+    """Every event type the code publishes (with where), and the places where a type
+    is made that the rule cannot see as a string."""
+    modules = {name: _Module(name, ast.parse(text)) for name, text in sources.items()}
+    calls = [
+        (module, node)
+        for module in modules.values()
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.Call)
+    ]
+    published: dict[str, set[str]] = {}
+    unseen: list[str] = []
+
+    def defining(module: _Module, name: str) -> _Module | None:
+        if name in module.functions:
+            return module
+        owners = [m for m in modules.values() if name in m.functions]
+        source = module.imported.get(name, "")
+        chosen = [m for m in owners if m.name.removesuffix(".__init__") == source]
+        return (chosen or owners)[0] if len(chosen or owners) == 1 else None
+
+    def see(module: _Module, expr: ast.expr | None, where: int, trail: frozenset) -> None:
+        place = f"{module.name}:{where}"
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            published.setdefault(expr.value, set()).add(place)
+        elif isinstance(expr, ast.IfExp):
+            see(module, expr.body, where, trail)
+            see(module, expr.orelse, where, trail)
+        elif isinstance(expr, ast.Name) and expr.id in module.constants:
+            published.setdefault(module.constants[expr.id], set()).add(place)
+        elif isinstance(expr, ast.Name) and id(expr) in module.around:
+            function = module.around[id(expr)]
+            params = [a.arg for a in function.args.posonlyargs + function.args.args]
+            keywords = [a.arg for a in function.args.kwonlyargs]
+            if expr.id not in params + keywords or (module.name, function.name) in trail:
+                unseen.append(place)
+                return
+            callers = [
+                (caller, call)
+                for caller, call in calls
+                if _called_name(call) == function.name and defining(caller, function.name) is module
+            ]
+            if not callers:
+                unseen.append(f"{place} ({function.name} is never called)")
+            for caller, call in callers:
+                position = params.index(expr.id) if expr.id in params else None
+                given = next((k.value for k in call.keywords if k.arg == expr.id), None)
+                if given is None and position is not None and position < len(call.args):
+                    given = call.args[position]
+                see(caller, given, call.lineno, trail | {(module.name, function.name)})
+        else:
+            unseen.append(place)
+
+    for module, call in calls:
+        if _called_name(call) == "Event":
+            given = next((k.value for k in call.keywords if k.arg == "type"), None)
+            see(module, call.args[0] if call.args else given, call.lineno, frozenset())
+    return published, sorted(unseen)
+
+
+def _product_sources() -> dict[str, str]:
+    return {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts): path.read_text()
+        for path in python_files()
+        if path.relative_to(ROOT).parts[:2] != ("coordination", "events")  # the log itself
+    }
+
+
+def _event_type_problems(published: dict[str, set[str]], declared: set[str]) -> list[str]:
+    return [
+        *(
+            f"{name} is published ({', '.join(sorted(published[name]))}) but not declared"
+            for name in sorted(set(published) - declared)
+        ),
+        *(
+            f"{name} is declared but published nowhere"
+            for name in sorted(declared - set(published))
+        ),
+    ]
+
+
+def test_every_published_event_type_is_declared_and_every_declared_one_published():
+    from coordination.events import types
+
+    published, unseen = published_event_types(_product_sources())
+    assert unseen == [], "publish a type the rule can see: a string, or a helper's parameter"
+    assert _event_type_problems(published, set(types.every())) == []
+
+
+def test_the_event_type_rule_sees_an_undeclared_type_through_helpers():
+    sources = {
+        "app.common": (
+            "def publish_all(team, kind, data):\n    publish(Event(kind, data), streams=[])\n"
+        ),
+        "app.services": (
+            "from app.common import publish_all\n"
+            "DONE = 'thing.done'\n"
+            "def _event(thing, event_type):\n    publish_all(thing, event_type, {})\n"
+            "def thing_start(thing):\n"
+            "    _event(thing, 'thing.started' if thing else 'thing.held')\n"
+            "def thing_finish(thing):\n    publish(Event(DONE), streams=[])\n"
+            "def thing_guess(thing):\n    publish(Event(thing.kind), streams=[])\n"
+        ),
+    }
+    published, unseen = published_event_types(sources)
+    assert set(published) == {"thing.started", "thing.held", "thing.done"}
+    assert published["thing.started"] == {"app.services:6"}
+    assert unseen == ["app.services:10"]
+    problems = _event_type_problems(published, {"thing.held", "thing.done", "thing.kept"})
+    assert problems == [
+        "thing.started is published (app.services:6) but not declared",
+        "thing.kept is declared but published nowhere",
+    ]
+
+
+def test_every_event_type_the_pages_follow_is_declared():
+    """live.js refreshes a section on the event types it names (data-live-types: a
+    type, or the start of some, "visit."): each must name a declared type, or an
+    event renamed would silently stop refreshing it. live.js itself names only a
+    kind of stream, which must be one."""
+    import re
+
+    from coordination.events import streams, types
+    from coordination.practice import feed
+
+    declared = set(types.every())
+    named: dict[str, set[str]] = {}
+    pages = [*(ROOT / "frontend" / "templates").rglob("*.html"), *(ROOT / "frontend").rglob("*.js")]
+    pages += [ROOT / "frontend" / "views" / "practice.py"]
+    for path in pages:
+        text = path.read_text()
+        found = re.findall(r'data-live-types="([^"{]*)"', text)
+        found += re.findall(r'"live_types": "([^"]*)"', text)
+        for words in found:
+            for name in words.split():
+                named.setdefault(name, set()).add(str(path.relative_to(ROOT)))
+    for name in feed.LIVE_TYPES:
+        named.setdefault(name, set()).add("coordination/practice/feed.py")
+    assert "visit." in named and "answer." in named  # the rule reads what the pages say
+    unknown = {
+        name: sorted(where)
+        for name, where in named.items()
+        if not (
+            name in declared or (name.endswith(".") and any(d.startswith(name) for d in declared))
+        )
+    }
+    assert unknown == {}
+    live_js = (ROOT / "frontend" / "static" / "frontend" / "live.js").read_text()
+    kinds = set(re.findall(r'startsWith\("([a-z_]+)\."\)', live_js))
+    assert kinds and kinds <= {streams.TEAM, streams.SHARED, streams.CLIENT, streams.PERSON}

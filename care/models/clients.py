@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from coordination.events.streams import client_stream
 from teams.models import Person, Team
 
 
@@ -82,7 +83,7 @@ class Client(models.Model):
 
     def stream(self, scope: str) -> str:
         """The live stream of one scope of this client's record (portal users)."""
-        return f"client.{self.pk}.{scope}"
+        return client_stream(self.pk, scope)
 
 
 class ClientStatusChange(models.Model):

@@ -80,9 +80,9 @@ def budget_state(budget: Budget) -> dict:
     }
 
 
-def _publish(client: Client, verb: str, actor: Person | None, data: dict) -> None:
+def _publish(client: Client, kind: str, actor: Person | None, data: dict) -> None:
     publish(
-        Event(f"budget.{verb}", data, actor=actor.pk if actor else None),
+        Event(kind, data, actor=actor.pk if actor else None),
         streams=client_streams(client, "budget"),
     )
 
@@ -138,7 +138,7 @@ def budget_create(
             "replaces": previous.pk if previous else None,
         }
         audit(actor=actor, action="budget.created", target=budget, data=data)
-        _publish(client, "created", actor, data)
+        _publish(client, "budget.created", actor, data)
     return budget
 
 
@@ -302,5 +302,5 @@ def ledger_add(
             "corrects": original.pk if original else None,
         }
         audit(actor=actor, action="budget.entry_added", target=budget, data=data)
-        _publish(budget.client, "entry_added", actor, data)
+        _publish(budget.client, "budget.entry_added", actor, data)
     return entry

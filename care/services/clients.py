@@ -68,11 +68,10 @@ def _clean(fields: dict, limits: dict, required: tuple) -> dict:
     return cleaned
 
 
-def _event(client: Client, kind: str, data: dict, actor: Person | None, scopes=()) -> None:
-    streams = [client.team.stream, *(client.stream(scope) for scope in scopes)]
+def _event(client: Client, kind: str, data: dict, actor: Person | None) -> None:
     publish(
         Event(kind, {"client": client.pk, **data}, actor=actor.pk if actor else None),
-        streams=streams,
+        streams=[client.team.stream],
     )
 
 

@@ -30,7 +30,7 @@ def require_version(version) -> int:
 
 def client_streams(client: Client, scope: str) -> list[str]:
     """The team's stream and the client's own stream of one scope of their record."""
-    return [client.team.stream, client.stream(scope)]
+    return [client.team.stream, client.stream(scope)]  # kinds "team" and "client.<scope>"
 
 
 def clean_text(errors: Errors, name: str, value, *, limit: int, required: bool = False) -> str:

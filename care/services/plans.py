@@ -26,6 +26,7 @@ from care.models import (
     PlanIntervention,
     PlanProblem,
 )
+from care.services.common import client_streams
 from coordination.events import Event, publish
 from teams.errors import Conflict
 from teams.models import Person
@@ -60,7 +61,7 @@ def _touch(plan: CarePlan, actor: Person, kind: str, data: dict) -> None:
     client = plan.client
     publish(
         Event(kind, {"client": client.pk, "plan_version": plan.version, **data}, actor=actor.pk),
-        streams=[client.team.stream, client.stream("plan")],
+        streams=client_streams(client, "plan"),
     )
 
 

@@ -188,14 +188,14 @@ def _check_version(visit: Visit, version: int) -> None:
         raise Conflict("The visit changed since you opened it.", current=visit_state(visit))
 
 
-def _publish(client: Client, verb: str, actor: Person | None, data: dict) -> None:
+def _publish(client: Client, kind: str, actor: Person | None, data: dict) -> None:
     publish(
-        Event(f"visit.{verb}", data, actor=actor.pk if actor else None),
+        Event(kind, data, actor=actor.pk if actor else None),
         streams=client_streams(client, "visits"),
     )
 
 
-def _changed(visit: Visit, verb: str, actor: Person, **changed) -> None:
+def _changed(visit: Visit, kind: str, actor: Person, **changed) -> None:
     """Save a visit's state change, audit it and publish its one event."""
     visit.version += 1
     visit.save(update_fields=[*changed.keys(), "version"])
@@ -205,9 +205,9 @@ def _changed(visit: Visit, verb: str, actor: Person, **changed) -> None:
         "version": visit.version,
         **{k: v.isoformat() if isinstance(v, datetime.datetime) else v for k, v in changed.items()},
     }
-    audit(actor=actor, action=f"visit.{verb}", target=visit, data=data)
+    audit(actor=actor, action=kind, target=visit, data=data)
     # Free text may name people: the event says it changed, the record says what to.
-    _publish(visit.client, verb, actor, {k: v for k, v in data.items() if k not in FREE_TEXT})
+    _publish(visit.client, kind, actor, {k: v for k, v in data.items() if k not in FREE_TEXT})
 
 
 def _require_worker(actor: Person, visit: Visit, doing: str) -> None:
@@ -291,7 +291,7 @@ def visit_plan(
             "window_end": end.isoformat(),
         }
         audit(actor=actor, action="visit.planned", target=visit, data=data)
-        _publish(client, "planned", actor, data)
+        _publish(client, "visit.planned", actor, data)
     return visit
 
 
@@ -311,7 +311,7 @@ def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version:
         _end_grants(visit, keep=person.pk if person else None)
         _changed(
             visit,
-            "assigned" if person else "unassigned",
+            "visit.assigned" if person else "visit.unassigned",
             actor,
             assignee=visit.assignee_id,
             status=visit.status,
@@ -345,7 +345,7 @@ def visit_claim(*, actor: Person, visit: Visit, version: int) -> Visit:
         _check_version(visit, version)
         visit.assignee = actor
         visit.status = Visit.Status.ASSIGNED
-        _changed(visit, "claimed", actor, assignee=visit.assignee_id, status=visit.status)
+        _changed(visit, "visit.claimed", actor, assignee=visit.assignee_id, status=visit.status)
     return visit
 
 
@@ -399,7 +399,11 @@ def visit_running_late(
         visit.late_until = until
         visit.late_note = note if until else ""
         _changed(
-            visit, "running_late", actor, late_until=visit.late_until, late_note=visit.late_note
+            visit,
+            "visit.running_late",
+            actor,
+            late_until=visit.late_until,
+            late_note=visit.late_note,
         )
     return visit
 
@@ -445,8 +449,8 @@ def visit_swap(
         _clean_assignee(errors, second.client, first.assignee)
         _raise(errors)
         first.assignee_id, second.assignee_id = second.assignee_id, first.assignee_id
-        _changed(first, "swapped", actor, assignee=first.assignee_id)
-        _changed(second, "swapped", actor, assignee=second.assignee_id)
+        _changed(first, "visit.swapped", actor, assignee=first.assignee_id)
+        _changed(second, "visit.swapped", actor, assignee=second.assignee_id)
     return first, second
 
 
@@ -474,7 +478,7 @@ def visit_start(
         visit.late_until, visit.late_note = None, ""
         _changed(
             visit,
-            "started",
+            "visit.started",
             actor,
             actual_start=at,
             assignee=visit.assignee_id,
@@ -578,7 +582,7 @@ def visit_finish(
             "amount": str(debit.amount) if debit else None,
         }
         audit(actor=actor, action="visit.finished", target=visit, data=data)
-        _publish(visit.client, "finished", actor, data)
+        _publish(visit.client, "visit.finished", actor, data)
     return visit
 
 
@@ -613,7 +617,7 @@ def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "")
         visit.status = Visit.Status.CANCELLED
         visit.cancel_reason = reason
         _end_grants(visit)
-        _changed(visit, "cancelled", actor, status=visit.status, cancel_reason=reason)
+        _changed(visit, "visit.cancelled", actor, status=visit.status, cancel_reason=reason)
     return visit
 
 
@@ -633,7 +637,7 @@ def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str 
         visit.status = Visit.Status.MISSED
         visit.cancel_reason = reason
         _end_grants(visit)
-        _changed(visit, "missed", actor, status=visit.status, cancel_reason=reason)
+        _changed(visit, "visit.missed", actor, status=visit.status, cancel_reason=reason)
     return visit
 
 
@@ -696,7 +700,7 @@ def visit_lend(
             "expires_at": expires_at.isoformat(),
         }
         audit(actor=actor, action="visit.lent", target=visit, data=data)
-        _publish(visit.client, "lent", actor, data)
+        _publish(visit.client, "visit.lent", actor, data)
     return grant
 
 
@@ -737,9 +741,9 @@ def series_state(series: VisitSeries) -> dict:
     }
 
 
-def _publish_series(series: VisitSeries, verb: str, actor: Person | None, data: dict) -> None:
+def _publish_series(series: VisitSeries, kind: str, actor: Person | None, data: dict) -> None:
     publish(
-        Event(f"visit_series.{verb}", data, actor=actor.pk if actor else None),
+        Event(kind, data, actor=actor.pk if actor else None),
         streams=client_streams(series.client, "visits"),
     )
 
@@ -785,7 +789,7 @@ def series_create(
         series.preferred_carers.set(carer_ids)
         data = {"series": series.pk, "client": client.pk, "version": series.version}
         audit(actor=actor, action="visit_series.created", target=series, data=data)
-        _publish_series(series, "created", actor, data)
+        _publish_series(series, "visit_series.created", actor, data)
     return series
 
 
@@ -871,7 +875,7 @@ def series_exception_add(
             "visit_version": visit.version if visit else None,
         }
         audit(actor=actor, action="visit_series.exception_added", target=series, data=data)
-        _publish_series(series, "exception_added", actor, data)
+        _publish_series(series, "visit_series.exception_added", actor, data)
     return exception
 
 
@@ -955,7 +959,7 @@ def series_generate(
             "last": created[-1].series_date.isoformat(),
         }
         audit(actor=actor, action="visit.generated", target=series, data=data)
-        _publish(series.client, "generated", actor, data)
+        _publish(series.client, "visit.generated", actor, data)
     return created
 
 

@@ -17,6 +17,10 @@ Other parts of Kith may react to every publish without this package knowing them
 ``on_publish(handler)`` registers a callable that ``publish`` calls with the event and
 its records, inside the writer's transaction, right after appending (the
 notifications are made this way). The registry holds callables only.
+
+Every event's type is declared once by the app that publishes it
+(``coordination.events.types``); ``publish`` checks the event against it. Stream
+names are built in ``coordination.events.streams``, one function per kind.
 """
 
 from __future__ import annotations
@@ -29,18 +33,21 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from coordination.events import metrics
+from coordination.events import metrics, types
 from coordination.events.models import EventRecord, Stream
+from coordination.events.streams import NETWORK_STREAM, person_stream
 
 logger = logging.getLogger("kith.events")
 
 __all__ = [
     "NETWORK_STREAM",
     "Event",
+    "EventMismatch",
     "EventRecord",
     "Stream",
     "group_for_stream",
@@ -54,10 +61,7 @@ __all__ = [
 ]
 
 MESSAGE_TYPE = "stream.event"
-
-# The network's practice stream: new practice notes, answers and shared team figures,
-# read by every team member and coach. Named here so any app may publish to it.
-NETWORK_STREAM = "network"
+EventMismatch = types.EventMismatch
 
 Handler = Callable[["Event", list[EventRecord]], None]
 _handlers: list[Handler] = []
@@ -82,7 +86,7 @@ def person_group(person_id: int) -> str:
     """Where "access changed" reaches a person's open sockets: the group of their own
     stream (``person.<id>``), which every socket of theirs joins, so a socket costs
     one subscription fewer."""
-    return group_for_stream(f"person.{person_id}")
+    return group_for_stream(person_stream(person_id))
 
 
 def on_publish(handler: Handler) -> Handler:
@@ -163,6 +167,7 @@ def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
     """
     if not streams:
         raise ValueError("publish needs at least one stream")
+    _check(event, streams)
     # Inside the caller's transaction no savepoint is needed (a failure fails the
     # write that caused the event anyway); alone, this is the event's own transaction.
     with transaction.atomic(savepoint=False):
@@ -188,6 +193,17 @@ def publish(event: Event, *, streams: list[str]) -> list[EventRecord]:
         for handler in list(_handlers):
             handler(event, records)
     return records
+
+
+def _check(event: Event, streams: list[str]) -> None:
+    """The event against its type's declaration: an error when strict (DEBUG, tests),
+    else a warning, and the event is published all the same (see ``types``)."""
+    problems = types.check(event.type, event.data, streams)
+    if not problems:
+        return
+    if getattr(settings, "EVENTS_STRICT", settings.DEBUG):
+        raise EventMismatch("; ".join(problems))
+    logger.warning("event published against its declaration: %s", "; ".join(problems))
 
 
 def _send(group: str, message: dict) -> None:

@@ -19,10 +19,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from coordination.notifications import services
+from coordination.notifications import services, targets
 from coordination.notifications.models import Notification, NotificationPreference
 from coordination.notifications.quiet import in_quiet_hours
 from teams import mail
@@ -51,8 +50,8 @@ def _html(person: Person, notifications: list[Notification], total: int) -> str:
             "items": items,
             "total": total,
             "more": total - len(notifications),
-            "all": _link(reverse("notifications")),
-            "preferences": _link(reverse("notification-preferences")),
+            "all": _link(targets.url(targets.LIST)),
+            "preferences": _link(targets.url(targets.PREFERENCES)),
             "site_url": settings.SITE_URL,
         },
     )
@@ -73,9 +72,9 @@ def _body(person: Person, notifications: list[Notification], total: int) -> str:
         lines.append(f"... and {total - len(notifications)} more.")
     lines += [
         "",
-        f"All your notifications: {_link(reverse('notifications'))}",
+        f"All your notifications: {_link(targets.url(targets.LIST))}",
         "Quiet hours, what you hear about, or no more of these emails: "
-        + _link(reverse("notification-preferences")),
+        + _link(targets.url(targets.PREFERENCES)),
     ]
     return "\n".join(lines) + "\n"
 
@@ -128,6 +127,7 @@ def send_digests(now: datetime.datetime | None = None) -> int:
         ):
             continue  # a later tick today, after the quiet hours
         total = totals[person_id]
+        targets.resolve(notifications)
         subject = f"Kith: {total} unread notification{'s' if total != 1 else ''}"
         try:
             message = EmailMultiAlternatives(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from coordination.notifications import targets
 from teams.models import Person
 
 
@@ -16,6 +17,8 @@ class Notification(models.Model):
     person, so neither a replayed event nor the same news published twice notifies
     anyone twice. ``text`` names no client: it outlives the reader's access and
     travels by email; the page at ``url`` shows the rest under its own checks.
+    ``target`` says what that page is about, without naming a page (``targets``):
+    the pages resolve it to ``url``.
     """
 
     class Kind(models.TextChoices):
@@ -27,7 +30,7 @@ class Notification(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     text = models.CharField(max_length=200)
-    url = models.CharField(max_length=200)
+    target = models.JSONField(default=dict)
     created = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     source_stream = models.CharField(max_length=96)
@@ -55,6 +58,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.person_id}"
+
+    _url: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The page to open (the target resolved by the pages; ``targets.resolve``
+        resolves a list's at once)."""
+        if self._url is None:
+            self._url = targets.url(self.target)
+        return self._url
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self._url = value
 
 
 class NotificationPreference(models.Model):

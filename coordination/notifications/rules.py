@@ -13,6 +13,12 @@ The actor is never notified, and events of notifications themselves are ignored 
 notification does not notify). Texts name people, times and proposal titles, never a
 client: a notification is kept after the reader's access may have ended, and the
 digest carries it by email; the page it links to shows the rest under its own checks.
+Where it leads is a target (``targets``: the board on the visit's day, the proposal,
+the help page), never a page's address: the pages resolve it.
+
+Each rule follows a declared event type (``coordination.events.types``): naming one
+that is not declared fails when the app starts, so a renamed event cannot silently
+stop notifying.
 
 A failure here is logged and rolled back to its savepoint: a notification is never
 worth failing the handover, proposal or visit that caused it.
@@ -25,14 +31,13 @@ import logging
 from collections.abc import Callable
 
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from care.models import Visit
-from coordination.events import Event, EventRecord, on_publish
+from coordination.events import Event, EventRecord, on_publish, types
 from coordination.models import HandoverOffer
-from coordination.notifications import services
+from coordination.notifications import services, targets
 from coordination.notifications.models import Notification
 from coordination.notifications.services import Draft
 from teams import selectors as team_selectors
@@ -49,15 +54,32 @@ def _when(moment: datetime.datetime) -> str:
     return f"{local:%H:%M} on {local:%a} {local.day} {local:%b}"
 
 
-def _board_url(visit: Visit) -> str:
-    day = timezone.localtime(visit.window_start).date()
-    return reverse("team-board", args=[visit.client.team.slug]) + f"?date={day.isoformat()}"
+def _board(visit: Visit) -> targets.Target:
+    """The visit's team's board on the visit's day."""
+    return targets.board(visit.client.team_id, timezone.localtime(visit.window_start).date())
+
+
+Rule = Callable[[Event], list[Draft]]
+RULES: dict[str, Rule] = {}
+
+
+def follows(event_type: str) -> Callable[[Rule], Rule]:
+    """Make the decorated function the rule of a declared event type."""
+    if types.declared(event_type) is None:
+        raise LookupError(f"A notification rule follows {event_type}, which is not declared.")
+
+    def add(rule: Rule) -> Rule:
+        RULES[event_type] = rule
+        return rule
+
+    return add
 
 
 def _id(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+@follows("handover.offered")
 def handover_offered(event: Event) -> list[Draft]:
     offer = (
         HandoverOffer.objects.select_related("visit__client__team", "swap_visit", "from_person")
@@ -79,20 +101,13 @@ def handover_offered(event: Event) -> list[Draft]:
             person_id=offer.to_person_id,
             kind=Kind.HANDOVER_OFFERED,
             text=text,
-            url=_board_url(visit),
+            target=_board(visit),
             subject=f"handover.offered:{offer.pk}",
         )
     ]
 
 
-def _help_url() -> str:
-    """The help page, where helpers find the visits lent to them."""
-    try:
-        return reverse("help")
-    except NoReverseMatch:  # help across teams not installed: the list itself
-        return reverse("notifications")
-
-
+@follows("help.offer_accepted")
 def help_offer_accepted(event: Event) -> list[Draft]:
     helper, offer = _id(event.data.get("person")), _id(event.data.get("offer"))
     if helper is None or offer is None:
@@ -108,12 +123,13 @@ def help_offer_accepted(event: Event) -> list[Draft]:
             person_id=helper,
             kind=Kind.HELP_ACCEPTED,
             text=text,
-            url=_help_url(),
+            target=targets.HELP,
             subject=f"help.offer_accepted:{offer}",
         )
     ]
 
 
+@follows("proposal.raised")
 def proposal_raised(event: Event) -> list[Draft]:
     proposal = (
         Proposal.objects.select_related("team", "author")
@@ -133,13 +149,13 @@ def proposal_raised(event: Event) -> list[Draft]:
         f"{proposal.author.display_name} asks for your response to “{title}”"
         f" by {_when(proposal.closes_at)}"
     )
-    url = reverse("proposal", args=[proposal.pk])
+    target = targets.proposal(proposal.pk)
     return [
         Draft(
             person_id=person_id,
             kind=Kind.PROPOSAL_WAITING,
             text=text,
-            url=url,
+            target=target,
             subject=f"proposal.raised:{proposal.pk}",
         )
         for person_id in members
@@ -147,6 +163,7 @@ def proposal_raised(event: Event) -> list[Draft]:
     ]
 
 
+@follows("visit.running_late")
 def visit_running_late(event: Event) -> list[Draft]:
     if not event.data.get("late_until"):
         return []  # taken back: on time after all
@@ -166,21 +183,13 @@ def visit_running_late(event: Event) -> list[Draft]:
     else:
         text = f"The visit at {_when(visit.window_start)} is running late: about {arriving}"
     members = team_selectors.current_members(visit.client.team).values_list("person_id", flat=True)
-    url = _board_url(visit)
+    target = _board(visit)
     subject = f"visit.running_late:{visit.pk}:{visit.version}"
     return [
-        Draft(person_id=p, kind=Kind.VISIT_LATE, text=text, url=url, subject=subject)
+        Draft(person_id=p, kind=Kind.VISIT_LATE, text=text, target=target, subject=subject)
         for p in members
         if p != visit.assignee_id
     ]
-
-
-RULES: dict[str, Callable[[Event], list[Draft]]] = {
-    "handover.offered": handover_offered,
-    "help.offer_accepted": help_offer_accepted,
-    "proposal.raised": proposal_raised,
-    "visit.running_late": visit_running_late,
-}
 
 
 def on_event(event: Event, records: list[EventRecord]) -> None:

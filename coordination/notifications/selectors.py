@@ -9,8 +9,9 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from coordination import cursors
-from coordination.access import person_stream
 from coordination.events import Stream
+from coordination.events.streams import person_stream
+from coordination.notifications import targets
 from coordination.notifications.models import Notification, NotificationPreference
 from teams.models import Person
 
@@ -44,6 +45,7 @@ def notifications_of(person: Person, *, cursor: str | None = None, limit: int = 
     items = list(rows[: limit + 1])
     more = len(items) > limit
     items = items[:limit]
+    targets.resolve(items)  # their links, in one go
     return Page(items=items, next=encode_cursor(items[-1]) if more else None)
 
 

@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from coordination.access import person_stream
 from coordination.events import Event, EventRecord, publish
+from coordination.events.streams import person_stream
 from coordination.notifications import access
 from coordination.notifications.models import Notification, NotificationPreference
 from coordination.notifications.quiet import in_quiet_hours
@@ -42,12 +42,13 @@ UNSET = object()
 @dataclass(frozen=True)
 class Draft:
     """A notification to make: for whom, what kind, what it says, where it leads, and
-    what it is about (the same ``subject`` never notifies one person twice)."""
+    what it is about (the same ``subject`` never notifies one person twice). Where it
+    leads is a ``target`` (``targets``), which the pages resolve to an address."""
 
     person_id: int
     kind: str
     text: str
-    url: str
+    target: dict
     subject: str
 
 
@@ -96,7 +97,7 @@ def notify(*, actor_id: int | None, drafts: list[Draft], source: EventRecord) ->
                 person_id=d.person_id,
                 kind=d.kind,
                 text=d.text[:TEXT_LIMIT],
-                url=d.url,
+                target=d.target,
                 subject=d.subject,
                 created=now,
                 source_stream=source.stream,

@@ -125,7 +125,7 @@ def _create(**fields) -> HandoverOffer:
         raise ValidationError(OPEN_ALREADY) from None
 
 
-def _publish(offer: HandoverOffer, verb: str, actor: Person | None, team_stream: str) -> None:
+def _publish(offer: HandoverOffer, kind: str, actor: Person | None, team_stream: str) -> None:
     data = {
         "offer": offer.pk,
         "kind": offer.kind,
@@ -136,9 +136,9 @@ def _publish(offer: HandoverOffer, verb: str, actor: Person | None, team_stream:
         "status": offer.status,
         "version": offer.version,
     }
-    audit(actor=actor, action=f"handover.{verb}", target=offer, data=data)
+    audit(actor=actor, action=kind, target=offer, data=data)
     publish(
-        Event(f"handover.{verb}", data, actor=actor.pk if actor else None),
+        Event(kind, data, actor=actor.pk if actor else None),
         streams=[team_stream],
     )
 
@@ -194,7 +194,7 @@ def handover_offer(
             visit_version=visit.version,
             note=note,
         )
-        _publish(offer, "offered", actor, visit.client.team.stream)
+        _publish(offer, "handover.offered", actor, visit.client.team.stream)
     return offer
 
 
@@ -248,7 +248,7 @@ def handover_offer_swap(
             swap_visit_version=swap_visit.version,
             note=note,
         )
-        _publish(offer, "offered", actor, visit.client.team.stream)
+        _publish(offer, "handover.offered", actor, visit.client.team.stream)
     return offer
 
 
@@ -280,7 +280,7 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
         seen = [offer.visit_version] + ([offer.swap_visit_version] if offer.swap_visit_id else [])
         if [v.version for v in visits] != seen:
             _close(offer, HandoverOffer.Status.EXPIRED)
-            _publish(offer, "expired", actor, visit.client.team.stream)
+            _publish(offer, "handover.expired", actor, visit.client.team.stream)
             lapsed = {
                 "offer": offer_state(offer),
                 "visits": [visit_services.visit_state(v) for v in visits],
@@ -299,7 +299,7 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
             )
         if lapsed is None:
             _close(offer, HandoverOffer.Status.ACCEPTED)
-            _publish(offer, "accepted", actor, visit.client.team.stream)
+            _publish(offer, "handover.accepted", actor, visit.client.team.stream)
     if lapsed is not None:
         # Raised after the commit: the lapse is kept, only the acceptance is refused.
         raise Conflict(
@@ -324,7 +324,7 @@ def handover_decline(
             raise PermissionDenied(f"Only {offer.to_person.display_name} can decline this offer.")
         _check_open(offer, version)
         _close(offer, HandoverOffer.Status.DECLINED, reason=reason)
-        _publish(offer, "declined", actor, visit.client.team.stream)
+        _publish(offer, "handover.declined", actor, visit.client.team.stream)
     return offer
 
 
@@ -341,5 +341,5 @@ def handover_withdraw(*, actor: Person, offer: HandoverOffer, version: int) -> H
             )
         _check_open(offer, version)
         _close(offer, HandoverOffer.Status.WITHDRAWN)
-        _publish(offer, "withdrawn", actor, visit.client.team.stream)
+        _publish(offer, "handover.withdrawn", actor, visit.client.team.stream)
     return offer

@@ -27,6 +27,7 @@ from care.services import visits as visit_services
 from care.services.common import require_version
 from coordination import access, privacy
 from coordination.events import Event, publish
+from coordination.events.streams import HELP_STREAM
 from coordination.models import HelpOffer, HelpRequest
 from coordination.services.common import NOTE_LIMIT
 from coordination.services.common import note as _note
@@ -70,12 +71,12 @@ def help_offer_state(offer: HelpOffer) -> dict:
 
 
 def _help_publish(
-    request: HelpRequest, verb: str, actor: Person | None, data: dict, *, target=None
+    request: HelpRequest, kind: str, actor: Person | None, data: dict, *, target=None
 ) -> None:
-    audit(actor=actor, action=f"help.{verb}", target=target or request, data=data)
+    audit(actor=actor, action=kind, target=target or request, data=data)
     publish(
-        Event(f"help.{verb}", data, actor=actor.pk if actor else None),
-        streams=[access.HELP_STREAM, request.team.stream],
+        Event(kind, data, actor=actor.pk if actor else None),
+        streams=[HELP_STREAM, request.team.stream],
     )
 
 
@@ -256,7 +257,7 @@ def help_request_raise(
         request = HelpRequest.objects.create(team=team, raised_by=actor, skills=skills, note=note)
         request.visits.set(ids)
         data = {"request": request.pk, "team": team.pk, "visits": ids, "version": request.version}
-        _help_publish(request, "requested", actor, data)
+        _help_publish(request, "help.requested", actor, data)
     return request
 
 
@@ -278,7 +279,7 @@ def help_request_withdraw(*, actor: Person, request: HelpRequest, version: int) 
             "version": request.version,
             "declined": declined,
         }
-        _help_publish(request, "withdrawn", actor, data)
+        _help_publish(request, "help.withdrawn", actor, data)
     return request
 
 
@@ -307,7 +308,7 @@ def help_requests_expire_due(*, now: datetime.datetime | None = None) -> list[in
                 "version": request.version,
                 "declined": declined,
             }
-            _help_publish(request, "expired", None, data)
+            _help_publish(request, "help.expired", None, data)
             expired.append(pk)
     return expired
 
@@ -357,7 +358,7 @@ def help_offer_make(
             "person": actor.pk,
             "version": offer.version,
         }
-        _help_publish(request, "offered", actor, data, target=offer)
+        _help_publish(request, "help.offered", actor, data, target=offer)
     return offer
 
 
@@ -373,7 +374,7 @@ def help_offer_withdraw(*, actor: Person, offer: HelpOffer, version: int) -> Hel
         _check_help_offer_open(offer, version)
         _close_help_offer(offer, HelpOffer.Status.WITHDRAWN)
         _help_publish(
-            offer.request, "offer_withdrawn", actor, _help_offer_data(offer), target=offer
+            offer.request, "help.offer_withdrawn", actor, _help_offer_data(offer), target=offer
         )
     return offer
 
@@ -403,7 +404,9 @@ def help_offer_decline(
             team=offer.request.team,
         )
         _close_help_offer(offer, HelpOffer.Status.DECLINED, reason=reason)
-        _help_publish(offer.request, "offer_declined", actor, _help_offer_data(offer), target=offer)
+        _help_publish(
+            offer.request, "help.offer_declined", actor, _help_offer_data(offer), target=offer
+        )
     return offer
 
 
@@ -456,7 +459,7 @@ def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpO
             )
         _close_help_offer(offer, HelpOffer.Status.ACCEPTED)
         data = {"request": request.pk, "offer": offer.pk, "person": offer.person_id}
-        _help_publish(request, "offer_accepted", actor, data, target=offer)
+        _help_publish(request, "help.offer_accepted", actor, data, target=offer)
         _close_request(request, HelpRequest.Status.FILLED)
         declined = _decline_open_offers(request, "Another offer was accepted.", keep=offer.pk)
         data = {
@@ -467,5 +470,5 @@ def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpO
             "person": offer.person_id,
             "declined": declined,
         }
-        _help_publish(request, "filled", actor, data)
+        _help_publish(request, "help.filled", actor, data)
     return offer

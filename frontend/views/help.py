@@ -30,6 +30,7 @@ from care.selectors import grants as care_grants
 from care.services import visits as visit_services
 from coordination import access
 from coordination import selectors as help_selectors
+from coordination.events.streams import HELP_STREAM
 from coordination.services import help as help_services
 from frontend import writes
 from frontend.views.common import Held, live, team_or_404
@@ -61,7 +62,7 @@ def help_page(request: HttpRequest) -> HttpResponse:
         return render(request, f"{PAGE}#list", _list_context(request))
     with transaction.atomic():
         # The head first, inside the snapshot's transaction: nothing is missed or doubled.
-        heads = live(access.HELP_STREAM)
+        heads = live(HELP_STREAM)
         context = _list_context(request)
     context.update(live=heads, helping=care_grants.visits_helped_by(request.user))
     return render(request, PAGE, context)
@@ -84,7 +85,7 @@ def _held_offer(request: HttpRequest, pk: int, held: Held) -> HttpResponse:
         context = _list_context(request) | {"held_offer": held_offer}
         return render(request, f"{PAGE}#list", context, status=400)
     with transaction.atomic():
-        heads = live(access.HELP_STREAM)
+        heads = live(HELP_STREAM)
         context = _list_context(request)
     context.update(
         live=heads, helping=care_grants.visits_helped_by(request.user), held_offer=held_offer

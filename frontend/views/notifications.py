@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coordination.access import person_stream
+from coordination.events.streams import person_stream
 from coordination.notifications import selectors, services
 from coordination.notifications.models import Notification
 from frontend import writes

@@ -605,7 +605,7 @@ def connect(person, query=""):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_inspector_socket_follows_only_their_own_stream(personas):
+async def test_the_inspector_socket_follows_only_their_own_stream(personas, loose_events):
     @database_sync_to_async
     def setup():
         client = Client.objects.create(team=personas.noord, first_name="W", last_name="J")

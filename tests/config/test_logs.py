@@ -137,7 +137,9 @@ async def ready(socket) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_sockets_log_lines_carry_its_handshakes_id(personas, lines, monkeypatch):
+async def test_a_sockets_log_lines_carry_its_handshakes_id(
+    personas, lines, monkeypatch, loose_events
+):
     """Lines written while a socket opens (on a worker thread) and while it forwards a
     live event (on the event loop, long after the handshake) carry the handshake's
     id, and two sockets open at once each keep their own."""

@@ -141,7 +141,7 @@ class TestCounters:
         )
 
     def test_a_published_event_is_counted_once_committed(
-        self, personas, django_capture_on_commit_callbacks
+        self, personas, django_capture_on_commit_callbacks, loose_events
     ):
         before = value("kith_events_published_total", type="visit.claimed")
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
@@ -149,7 +149,7 @@ class TestCounters:
         assert value("kith_events_published_total", type="visit.claimed") == before + 1
 
     def test_a_publish_rolled_back_is_not_counted(
-        self, personas, django_capture_on_commit_callbacks
+        self, personas, django_capture_on_commit_callbacks, loose_events
     ):
         before = value("kith_events_published_total", type="visit.claimed")
         with (
@@ -162,7 +162,7 @@ class TestCounters:
         assert value("kith_events_published_total", type="visit.claimed") == before
 
     def test_a_failed_live_delivery_is_counted(
-        self, personas, monkeypatch, django_capture_on_commit_callbacks
+        self, personas, monkeypatch, django_capture_on_commit_callbacks, loose_events
     ):
         from coordination import events
 

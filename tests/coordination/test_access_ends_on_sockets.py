@@ -33,7 +33,8 @@ from tests.coordination.test_live_consumer import (
     through_the_wiring,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Socket mechanics, with events of made-up payloads: logged, not refused (tests/conftest.py).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loose_events")]
 
 
 async def closed_with(socket, code: int) -> None:

@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 from coordination import events
 from coordination.events import Event, EventRecord, publish
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The log's own mechanics, with made-up event types: logged, not refused (tests/conftest.py).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loose_events")]
 
 
 def test_sequence_numbers_start_at_one_and_have_no_gaps(captured_sends):

@@ -19,7 +19,12 @@ from django.db import connections, transaction
 from coordination import events
 from coordination.events import Event, EventRecord, publish
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+# The log's own mechanics, with made-up event types: logged, not refused (tests/conftest.py).
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.services,
+    pytest.mark.usefixtures("loose_events"),
+]
 
 THREADS = 8
 PER_THREAD = 25

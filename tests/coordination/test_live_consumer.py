@@ -15,7 +15,8 @@ from coordination.events import Event, notify_access_changed, publish
 from coordination.routing import websocket_urlpatterns
 from teams.models import Membership
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The log's own mechanics, with made-up event types: logged, not refused (tests/conftest.py).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loose_events")]
 
 ORIGIN = (b"origin", b"http://localhost")
 

@@ -511,7 +511,8 @@ def share_figures(team_id, shared: int, period: str = "2026-11", **extra):
         )
 
 
-def test_shared_figures_heard_from_the_log_become_one_feed_entry(w):
+def test_shared_figures_heard_from_the_log_become_one_feed_entry(w, loose_events):
+    # Malformed events on purpose (loose_events: as production, they are published).
     share_figures(w.zuid.pk, 7, url="/teams/zuid/figures/")
     share_figures(w.zuid.pk, 7)  # the same figures again: still one entry
     (item,) = FeedItem.objects.filter(kind="figures")

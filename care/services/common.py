@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 
 from care import access
 from care.models import Client
-from teams.errors import PreconditionRequired
 from teams.models import Person
 
 # Phones' clocks drift: a time a little ahead of the server's is not "the future".
@@ -20,12 +19,6 @@ Errors = dict[str, list[str]]
 def require_care_team(actor: Person, client: Client, doing: str) -> None:
     if not access.can_keep_record(actor, client):
         raise PermissionDenied(f"Only the client's care team can {doing}.")
-
-
-def require_version(version) -> int:
-    if version is None:
-        raise PreconditionRequired()
-    return version
 
 
 def client_streams(client: Client, scope: str) -> list[str]:

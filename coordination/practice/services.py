@@ -56,10 +56,10 @@ from coordination.practice.models import (
     Tag,
     Useful,
 )
-from teams.errors import Conflict, PreconditionRequired
 from teams.models import Person, Team
 from teams.numbers import is_id
 from teams.services.common import audit
+from teams.versioning import check_version, lock, require_version, save_new_version
 
 MAX_TAGS = 8
 MAX_LINKS = 8  # Omaha problems, and targets, each
@@ -357,10 +357,6 @@ def note_publish(
     return note
 
 
-def _lock_note(note: Note) -> Note:
-    return Note.objects.select_for_update(of=("self",)).select_related("team").get(pk=note.pk)
-
-
 def note_revise(
     *,
     actor: Person,
@@ -380,8 +376,7 @@ def note_revise(
     it. What is not given stays. ``version`` is the one the editor saw: a stale one is
     a ``Conflict`` with the note as it is now. Each edit that changes something is a
     new version."""
-    if version is None:
-        raise PreconditionRequired()
+    version = require_version(version)
     if not access.can_edit_note(actor, note):
         who = f"members of team {note.team.name}" if note.team_owned and note.team else "its author"
         raise PermissionDenied(f"Only {who} can edit this note.")
@@ -415,9 +410,8 @@ def note_revise(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        note = _lock_note(note)
-        if version != note.version:
-            raise Conflict("The note changed since you opened it.", current=note_state(note))
+        note = lock(note, "team")
+        check_version(note, version, note_state)
         if (
             changes.get("kind", note.kind) != Note.Kind.QUESTION
             and note.kind == Note.Kind.QUESTION
@@ -448,9 +442,8 @@ def note_revise(
             setattr(note, name, value)
         if "body" in changed:
             note.body_html = render.render(note.body)
-        note.version += 1
         note.updated = timezone.now()
-        note.save()
+        save_new_version(note, *changes, "body_html", "updated")
         if new_tags is not None:
             note.tags.set(new_tags)
         if new_problems is not None:
@@ -490,7 +483,7 @@ def answer_post(
     with transaction.atomic():
         # Locked as note_revise locks it: an edit turning the question into another
         # kind cannot slip in between this check and the answer.
-        note = _lock_note(note)
+        note = lock(note, "team")
         if note.kind != Note.Kind.QUESTION:
             raise ValidationError("Only questions take answers: comment on this note instead.")
         answer = Answer.objects.create(
@@ -520,7 +513,7 @@ def answer_accept(*, actor: Person, answer: Answer, accepted: bool = True) -> An
     if not isinstance(accepted, bool):
         raise ValidationError({"accepted": ["Must be true or false."]})
     with transaction.atomic():
-        note = _lock_note(answer.note)
+        note = lock(answer.note, "team")
         if not access.can_accept_answer(actor, note):
             raise PermissionDenied(
                 f"Only {note.author.display_name}, who asked, can mark the answer that helped."

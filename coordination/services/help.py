@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from care import services as care_services
 from care.models import Visit
-from care.services.common import require_version
 from coordination import access, privacy
 from coordination.events import Event, publish
 from coordination.models import HelpOffer, HelpRequest
@@ -35,6 +34,7 @@ from teams.errors import Conflict
 from teams.models import Person, Team
 from teams.numbers import is_id
 from teams.services.common import audit
+from teams.versioning import check_status, check_version, lock, require_version, save_new_version
 
 MAX_HELP_VISITS = 20
 SKILLS_LIMIT = 200
@@ -79,57 +79,28 @@ def _help_publish(
     )
 
 
-def _lock_request(request: HelpRequest) -> HelpRequest:
-    return (
-        HelpRequest.objects.select_for_update(of=("self",))
-        .select_related("team")
-        .get(pk=request.pk)
-    )
-
-
-def _lock_help_offer(offer: HelpOffer) -> HelpOffer:
-    return (
-        HelpOffer.objects.select_for_update(of=("self",))
-        .select_related("person", "request__team")
-        .get(pk=offer.pk)
-    )
-
-
 def _check_request_open(request: HelpRequest, version: int | None = None) -> None:
-    if request.status != HelpRequest.Status.OPEN:
-        word = request.get_status_display().lower()
-        raise Conflict(
-            f"This request for help was already {word}.", current=help_request_state(request)
-        )
-    if version is not None and version != request.version:
-        raise Conflict(
-            "The request for help changed since you opened it.",
-            current=help_request_state(request),
-        )
+    check_status(request, HelpRequest.Status.OPEN, help_request_state, what="request for help")
+    check_version(request, version, help_request_state, what="the request for help", required=False)
 
 
 def _check_help_offer_open(offer: HelpOffer, version: int) -> None:
-    if offer.status != HelpOffer.Status.OFFERED:
-        word = offer.get_status_display().lower()
-        raise Conflict(f"This offer was already {word}.", current=help_offer_state(offer))
-    if version != offer.version:
-        raise Conflict("The offer changed since you opened it.", current=help_offer_state(offer))
+    check_status(offer, HelpOffer.Status.OFFERED, help_offer_state, what="offer")
+    check_version(offer, version, help_offer_state, what="the offer")
 
 
 def _close_help_offer(offer: HelpOffer, status: str, **fields) -> None:
     offer.status = status
     offer.answered_at = timezone.now()
-    offer.version += 1
     for name, value in fields.items():
         setattr(offer, name, value)
-    offer.save(update_fields=["status", "answered_at", "version", *fields])
+    save_new_version(offer, "status", "answered_at", *fields)
 
 
 def _close_request(request: HelpRequest, status: str) -> None:
     request.status = status
     request.closed = timezone.now()
-    request.version += 1
-    request.save(update_fields=["status", "closed", "version"])
+    save_new_version(request, "status", "closed")
 
 
 def _decline_open_offers(request: HelpRequest, reason: str, *, keep: int | None = None) -> list:
@@ -264,7 +235,7 @@ def help_request_withdraw(*, actor: Person, request: HelpRequest, version: int) 
     """The team found cover after all: the request closes, its open offers are declined."""
     version = require_version(version)
     with transaction.atomic():
-        request = _lock_request(request)
+        request = lock(request, "team")
         if not access.can_ask_for_help(actor, request.team_id):
             raise PermissionDenied(
                 f"Only members of team {request.team.name}, who asked, can withdraw this request."
@@ -296,7 +267,7 @@ def help_requests_expire_due(*, now: datetime.datetime | None = None) -> list[in
     expired = []
     for pk in due:
         with transaction.atomic():
-            request = _lock_request(HelpRequest(pk=pk))
+            request = lock(HelpRequest(pk=pk), "team")
             if request.status != HelpRequest.Status.OPEN:
                 continue
             _close_request(request, HelpRequest.Status.EXPIRED)
@@ -337,7 +308,7 @@ def help_offer_make(
     )
     now = timezone.now()
     with transaction.atomic():
-        request = _lock_request(request)
+        request = lock(request, "team")
         _check_request_open(request, version)
         if request.visits.filter(window_end__lte=now).exists():
             raise Conflict(
@@ -365,7 +336,7 @@ def help_offer_withdraw(*, actor: Person, offer: HelpOffer, version: int) -> Hel
     """The helper takes their offer back while it is open."""
     version = require_version(version)
     with transaction.atomic():
-        offer = _lock_help_offer(offer)
+        offer = lock(offer, "person", "request__team")
         if actor.pk != offer.person_id:
             raise PermissionDenied(
                 f"Only {offer.person.display_name}, who made this offer, can withdraw it."
@@ -392,7 +363,7 @@ def help_offer_decline(
     version = require_version(version)
     reason = _note("reason", reason)
     with transaction.atomic():
-        offer = _lock_help_offer(offer)
+        offer = lock(offer, "person", "request__team")
         _require_asking_team(actor, offer, "decline")
         _check_help_offer_open(offer, version)
         privacy.check(
@@ -423,8 +394,8 @@ def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpO
             .filter(pk__in=visit_ids)
             .order_by("pk")
         )
-        request = _lock_request(offer.request)
-        offer = _lock_help_offer(offer)
+        request = lock(offer.request, "team")
+        offer = lock(offer, "person", "request__team")
         _require_asking_team(actor, offer, "accept")
         if team_access.is_member(offer.person, request.team_id):
             raise ValidationError(

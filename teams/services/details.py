@@ -8,9 +8,9 @@ from django.db import transaction
 
 from coordination.events import Event, publish
 from teams import access
-from teams.errors import Conflict
 from teams.models import Person, Team
 from teams.services.common import audit
+from teams.versioning import check_version, lock, save_new_version
 
 TEAM_DETAIL_FIELDS = ("phone", "email", "patch", "postcodes")
 
@@ -42,21 +42,16 @@ def team_update_details(*, actor: Person, team: Team, version: int, **changes) -
         raise ValidationError(errors)
 
     with transaction.atomic():
-        locked = Team.objects.select_for_update().get(pk=team.pk)
+        locked = lock(team)
         if not access.can_edit_team_details(actor, locked):
             raise PermissionDenied("Only members of this team can change its details.")
-        if locked.version != version:
-            raise Conflict(
-                "Someone changed these details since you opened them.",
-                current=team_state(locked),
-            )
+        check_version(locked, version, team_state, what="the team's details", plural=True)
         changed = {k: v.strip() for k, v in changes.items() if getattr(locked, k) != v.strip()}
         if not changed:
             return locked
         for name, value in changed.items():
             setattr(locked, name, value)
-        locked.version += 1
-        locked.save(update_fields=[*changed, "version"])
+        save_new_version(locked, *changed)
         audit(actor=actor, action="team.details_changed", target=locked, data=changed)
         publish(
             Event(

@@ -32,6 +32,7 @@ from teams.models import (
     Team,
 )
 from teams.services.common import audit, publish_team
+from teams.versioning import save_new_version
 
 STANDARD_ROLES = [
     (Role.PLANNER, "Planner", "Keeps the rota: who visits whom and when, cover for absences."),
@@ -675,8 +676,7 @@ def _apply_split(proposal: Proposal) -> dict:
             )
     if payload["stays_name"] != old.name:
         old.name = payload["stays_name"]
-        old.version += 1
-        old.save(update_fields=["name", "version"])
+        save_new_version(old, "name")
     outcome: dict[str, Any] = {
         "new_team": new.pk,
         "moved": sorted(moving),

@@ -33,8 +33,8 @@ def lock[Row: models.Model](row: Row, *related: str) -> Row:
     """The row read again and locked until the transaction ends, with ``related``
     joined. Only the row itself is locked: PostgreSQL locks no nullable side of an
     outer join, and the rows it points to are locked by writes to them."""
-    manager = type(row)._default_manager
-    return manager.select_for_update(of=("self",)).select_related(*related).get(pk=row.pk)
+    rows = type(row)._default_manager.select_for_update(of=("self",))
+    return (rows.select_related(*related) if related else rows).get(pk=row.pk)
 
 
 def check_version(

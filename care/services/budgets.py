@@ -19,11 +19,11 @@ from care.models import Budget, Client, LedgerEntry, Visit
 from care.services.common import (
     Errors,
     clean_date,
-    clean_text,
     client_streams,
     require_care_team,
 )
 from coordination.events import Event, publish
+from teams.cleaning import clean_text
 from teams.errors import KeyReused
 from teams.models import Person
 from teams.services.common import audit

@@ -17,6 +17,7 @@ from django.utils import timezone
 from care import access
 from care.models import Client, ClientStatusChange, Grant, NetworkMember
 from coordination.events import Event, notify_access_changed, publish
+from teams.cleaning import Errors, clean_text
 from teams.models import Person, Team
 from teams.services import audit
 from teams.versioning import check_version, lock, save_new_version
@@ -42,22 +43,15 @@ REQUIRED_NETWORK = ("relationship", "name")
 
 
 def _clean(fields: dict, limits: dict, required: tuple) -> dict:
-    errors: dict[str, list[str]] = {}
+    errors: Errors = {}
     cleaned = {}
     for name, value in fields.items():
         if name not in limits:
             errors[name] = ["This field cannot be set here."]
-            continue
-        if not isinstance(value, str):
-            errors[name] = ["Must be text."]
-            continue
-        value = value.strip()
-        if len(value) > limits[name]:
-            errors[name] = [f"At most {limits[name]} characters."]
-        cleaned[name] = value
-    for name in required:
-        if name in fields and not cleaned.get(name):
-            errors[name] = ["Required."]
+        else:
+            cleaned[name] = clean_text(
+                errors, name, value, limit=limits[name], required=name in required
+            )
     if cleaned.get("email"):
         try:
             validate_email(cleaned["email"])

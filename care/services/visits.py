@@ -39,12 +39,12 @@ from care.services.common import (
     clean_date,
     clean_int,
     clean_moment,
-    clean_text,
     client_streams,
     require_care_team,
 )
 from coordination.events import Event, publish
 from teams import access as team_access
+from teams.cleaning import clean_text
 from teams.errors import Conflict, KeyReused
 from teams.models import Membership, Person
 from teams.numbers import is_id

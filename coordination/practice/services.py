@@ -28,7 +28,6 @@ feed entries in step (team, tags, Omaha problems, public).
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -56,6 +55,7 @@ from coordination.practice.models import (
     Tag,
     Useful,
 )
+from teams.cleaning import clean_text
 from teams.models import Person, Team
 from teams.numbers import is_id
 from teams.services.common import audit
@@ -65,7 +65,6 @@ MAX_TAGS = 8
 MAX_LINKS = 8  # Omaha problems, and targets, each
 TAG_NAME_LIMIT = 60
 UNSET = object()
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONFIRM = privacy.CONFIRM
 ClientDataWarning = privacy.ClientDataWarning
 NOTE_LABELS = {"title": "title", "body": "text"}  # as the note form names its fields
@@ -109,22 +108,6 @@ def _publish(kind: str, data: dict, actor: Person, extra_streams: list[str] | No
 
 
 # --- cleaning ---------------------------------------------------------------------------
-
-
-def _text(errors: Errors, name: str, value, *, limit: int, required: bool = True) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append("Must be text.")
-        return ""
-    value = CONTROL.sub("", value).strip()
-    if required and not value:
-        errors.setdefault(name, []).append("Required: it may not be empty.")
-    elif len(value) > limit:
-        errors.setdefault(name, []).append(
-            f"At most {limit:,} characters (this has {len(value):,})."
-        )
-    return value
 
 
 def _flag(errors: Errors, name: str, value) -> bool:
@@ -309,8 +292,8 @@ def note_publish(
     errors: Errors = {}
     if kind not in Note.Kind.values:
         errors["kind"] = [f"One of {', '.join(Note.Kind.values)}."]
-    title = _text(errors, "title", title, limit=TITLE_LIMIT)
-    body = _text(errors, "body", body, limit=BODY_LIMIT)
+    title = clean_text(errors, "title", title, limit=TITLE_LIMIT, required=True)
+    body = clean_text(errors, "body", body, limit=BODY_LIMIT, required=True)
     tag_rows = _tags(errors, list(tags))
     problem_rows = _omaha(errors, "problems", list(problems), OmahaProblem, "problem")
     target_rows = _omaha(errors, "targets", list(targets), OmahaTarget, "target")
@@ -387,9 +370,9 @@ def note_revise(
             errors["kind"] = [f"One of {', '.join(Note.Kind.values)}."]
         changes["kind"] = kind
     if title is not UNSET:
-        changes["title"] = _text(errors, "title", title, limit=TITLE_LIMIT)
+        changes["title"] = clean_text(errors, "title", title, limit=TITLE_LIMIT, required=True)
     if body is not UNSET:
-        changes["body"] = _text(errors, "body", body, limit=BODY_LIMIT)
+        changes["body"] = clean_text(errors, "body", body, limit=BODY_LIMIT, required=True)
     if team_owned is not UNSET:
         changes["team_owned"] = _flag(errors, "team_owned", team_owned)
         if changes["team_owned"] and note.team_id is None:
@@ -474,7 +457,7 @@ def answer_post(
     to identify a client."""
     _require_writer(actor, "answer questions")
     errors: Errors = {}
-    body = _text(errors, "body", body, limit=ANSWER_LIMIT)
+    body = clean_text(errors, "body", body, limit=ANSWER_LIMIT, required=True)
     if errors:
         raise ValidationError(errors)
     _check_client_data(actor, {"body": body}, confirm_no_client_data, {"body": "answer"})
@@ -567,7 +550,7 @@ def comment_add(
     """Comment on a note. Held, like a note, when it seems to identify a client."""
     _require_writer(actor, "comment on practice notes")
     errors: Errors = {}
-    body = _text(errors, "body", body, limit=COMMENT_LIMIT)
+    body = clean_text(errors, "body", body, limit=COMMENT_LIMIT, required=True)
     if errors:
         raise ValidationError(errors)
     _check_client_data(actor, {"body": body}, confirm_no_client_data, {"body": "comment"})
@@ -627,7 +610,7 @@ def note_point(
     if not access.can_point(actor):
         raise PermissionDenied("Only coaches point questions to teams.")
     errors: Errors = {}
-    note_text = _text(errors, "note", note_text, limit=POINTER_NOTE_LIMIT, required=False)
+    note_text = clean_text(errors, "note", note_text, limit=POINTER_NOTE_LIMIT)
     if note.kind != Note.Kind.QUESTION:
         errors[NON_FIELD_ERRORS] = ["Only questions are pointed to teams."]
     if team is None:
@@ -665,7 +648,7 @@ def tag_create(
     if not access.can_add_tag(actor):
         raise PermissionDenied("Only members of a team add tags.")
     errors: Errors = {}
-    name = _text(errors, "name", name, limit=TAG_NAME_LIMIT)
+    name = clean_text(errors, "name", name, limit=TAG_NAME_LIMIT, required=True)
     slug = slugify(slug or name)[:40].strip("-")
     if not errors and len(slug) < 2:
         errors["slug" if slug else "name"] = ["At least two letters or digits."]

@@ -30,6 +30,7 @@ from coordination.models import HelpOffer, HelpRequest
 from coordination.services.common import NOTE_LIMIT
 from coordination.services.common import note as _note
 from teams import access as team_access
+from teams.cleaning import clean_text
 from teams.errors import Conflict
 from teams.models import Person, Team
 from teams.numbers import is_id
@@ -133,18 +134,6 @@ def _visit_ids(value) -> list[int] | None:
     return sorted(set(ids))
 
 
-def _text(errors: dict, name: str, value, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append("Must be text.")
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors.setdefault(name, []).append(f"At most {limit} characters.")
-    return value
-
-
 def _require_asking_team(actor: Person, offer: HelpOffer, doing: str) -> None:
     team = offer.request.team
     if actor.pk == offer.person_id:
@@ -187,8 +176,8 @@ def help_request_raise(
         errors["visits"] = ["Choose the visits you need help with."]
     elif len(ids) > MAX_HELP_VISITS:
         errors["visits"] = [f"At most {MAX_HELP_VISITS} visits in one request."]
-    skills = _text(errors, "skills", skills, SKILLS_LIMIT)
-    note = _text(errors, "note", note, NOTE_LIMIT)
+    skills = clean_text(errors, "skills", skills, limit=SKILLS_LIMIT)
+    note = clean_text(errors, "note", note, limit=NOTE_LIMIT)
     if errors:
         raise ValidationError(errors)
     privacy.check(

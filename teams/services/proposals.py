@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from teams import access, decisions
 from teams import texts as text_checks
+from teams.cleaning import Errors, clean_text, raise_errors
 from teams.models import Comment, Membership, Person, Proposal, Response, Team
 from teams.services.common import audit, publish_team
 from teams.versioning import check_version, lock, save_new_version
@@ -64,20 +65,19 @@ def quorum(member_count: int) -> int:
 
 
 def _clean_text(fields: dict) -> dict:
-    errors: dict[str, list[str]] = {}
-    cleaned = {}
-    for name, value in fields.items():
-        if not isinstance(value, str):
-            errors[name] = ["Must be text."]
-            continue
-        value = value.strip()
-        if name in {"title", "purpose"} and not value:
-            errors[name] = ["Required: say what and why."]
-        elif len(value) > LIMITS[name]:
-            errors[name] = [f"At most {LIMITS[name]} characters."]
-        cleaned[name] = value
-    if errors:
-        raise ValidationError(errors)
+    errors: Errors = {}
+    cleaned = {
+        name: clean_text(
+            errors,
+            name,
+            value,
+            limit=LIMITS[name],
+            required=name in {"title", "purpose"},
+            required_message="Required: say what and why.",
+        )
+        for name, value in fields.items()
+    }
+    raise_errors(errors)
     return cleaned
 
 

@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run     start Kith on http://$(HOST):$(PORT) with the demo network"
 	@echo "make test    install test tools and run the whole suite"
-	@echo "make lint    ruff, import layers, migrations check, deploy check"
+	@echo "make lint    ruff, import layers, types, migrations check, deploy check"
 	@echo "make lock    recompile requirements*.txt from pyproject.toml"
 
 # The virtual environment, built with the first Python 3.12+ tools/find-python finds.
@@ -86,6 +86,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	DEBUG=1 $(BIN)/mypy
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \

@@ -1,4 +1,4 @@
-"""Figure 7, indicators: ``care.indicators.network_indicators`` for the whole network
+"""Figure 7, indicators: ``care.figures.compute.network_indicators`` for the whole network
 of the data database (1,000 teams with a year of about 5,000,000 visits, ratings,
 budgets and surveys: ``bench/seed_indicators.py``), for the last month and the last
 whole quarter of the seeded year, beside the single bare aggregate query over the
@@ -75,8 +75,8 @@ def indicators_figure(args, seeded: dict) -> Figure:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from care.indicators import network_indicators
-    from care.indicators.periods import parse_period
+    from care.figures.compute import network_indicators
+    from care.figures.periods import parse_period
 
     periods = [parse_period(seeded["month"])]
     if seeded.get("quarter"):
@@ -202,8 +202,8 @@ def _publish_snapshots(period: str, teams: int) -> list[int]:
     it; every member consents and the window closes (``teams.demo._decided``, the
     demo's path through the real decision engine). Kept in the data database: a
     rerun finds them."""
+    from care.figures.quality import services as quality
     from care.models import Snapshot
-    from care.quality import services as quality
     from teams import services
     from teams.demo import _decided
     from teams.models import Membership, Role, Team

@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from typing import Any
+
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from care.models import Client, Grant, Visit, VisitGrant
@@ -24,23 +26,19 @@ from teams.models import Person
 ALL_SCOPES = frozenset(Grant.Scope.values)
 
 
-def _active(person) -> bool:
-    return bool(getattr(person, "is_authenticated", False) and person.is_active)
-
-
 def is_care_team(person: Person, client: Client) -> bool:
     return team_access.is_member(person, client.team_id)
 
 
 def speaks_for(person: Person, client: Client) -> bool:
     """The client themself, or the representative they named."""
-    if not _active(person):
+    if not team_access.is_active(person):
         return False
     return person.pk in {client.account_id, client.representative_id}
 
 
 def granted_scopes(person: Person, client: Client) -> frozenset[str]:
-    if not _active(person):
+    if not team_access.is_active(person):
         return frozenset()
     now = timezone.now()
     return frozenset(
@@ -91,7 +89,7 @@ def can_write_diary(person: Person, client: Client) -> bool:
 def client_streams(person: Person) -> list[str]:
     """Live streams of the clients' records a portal user may follow, per scope (read
     from ``stream_sources``, the one statement of who follows what)."""
-    streams = set()
+    streams: set[str] = set()
     for source in stream_sources(person):
         for _kind, client_id, scope, *_ends in source:
             scopes = ALL_SCOPES if scope == "*" else [scope]
@@ -99,7 +97,7 @@ def client_streams(person: Person) -> list[str]:
     return sorted(streams)
 
 
-def stream_sources(person: Person) -> list:
+def stream_sources(person: Person) -> list[QuerySet[Any, Any]]:
     """What the person's client streams rest on, as queries of rows (kind, client id,
     scope, ends at, last day) that ``coordination.access.readable_streams_until`` reads
     in one statement with the other apps': "client" with scope "*" for a client's own
@@ -108,10 +106,10 @@ def stream_sources(person: Person) -> list:
     from django.db.models import CharField, DateField, DateTimeField, F, Value
     from django.db.models.functions import Cast
 
-    if not _active(person):
+    if not team_access.is_active(person):
         return []
 
-    def text(value: str):
+    def text(value: str) -> Value:
         return Value(value, output_field=CharField())
 
     # Typed in SQL too: PostgreSQL types a bare NULL in a union's branch as text.
@@ -140,9 +138,9 @@ def stream_sources(person: Person) -> list:
 
 def live_visit_grant(person: Person, visit: Visit | int) -> VisitGrant | None:
     """The grant that lets a helper from another team into this visit now, if any."""
-    if not _active(person):
+    if not team_access.is_active(person):
         return None
-    visit_id = getattr(visit, "pk", visit)
+    visit_id = visit if isinstance(visit, int) else visit.pk
     return VisitGrant.objects.live().filter(person=person, visit_id=visit_id).first()
 
 

@@ -16,10 +16,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care import access, services
+from care import access
 from care.api import client_or_404, kept_client_or_404
 from care.models import Budget, Visit
 from care.selectors import budgets as budget_selectors
+from care.services import budgets as budget_services
+from care.services import visits as visit_services
 from teams.api.core import IdField, WholeNumberField
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -141,7 +143,7 @@ class ClientVisitsView(APIView):
         client = kept_client_or_404(request, pk, "visits (to plan one)")
         body = VisitIn(data=request.data)
         body.is_valid(raise_exception=True)
-        visit = services.visit_plan(actor=request.user, client=client, **body.validated_data)
+        visit = visit_services.visit_plan(actor=request.user, client=client, **body.validated_data)
         return Response(VisitOut(visit).data, status=status.HTTP_201_CREATED)
 
 
@@ -155,10 +157,10 @@ class ClientSeriesView(APIView):
         client = kept_client_or_404(request, pk, "visits (to start a series)")
         body = SeriesIn(data=request.data)
         body.is_valid(raise_exception=True)
-        series, visits = services.series_start(
+        series, visits = visit_services.series_start(
             actor=request.user, client=client, **body.validated_data
         )
-        answer = {"series": services.series_state(series), "visits": visits}
+        answer = {"series": visit_services.series_state(series), "visits": visits}
         return Response(SeriesStartedOut(answer).data, status=status.HTTP_201_CREATED)
 
 
@@ -184,7 +186,9 @@ class BudgetView(APIView):
         client = kept_client_or_404(request, pk, "budget (to set it up)")
         body = BudgetIn(data=request.data)
         body.is_valid(raise_exception=True)
-        budget = services.budget_create(actor=request.user, client=client, **body.validated_data)
+        budget = budget_services.budget_create(
+            actor=request.user, client=client, **body.validated_data
+        )
         return Response(
             StatementOut(budget_selectors.current_statement(budget, timezone.localdate())).data,
             status=status.HTTP_201_CREATED,
@@ -206,7 +210,7 @@ class BudgetEntriesView(APIView):
             raise PermissionDenied("Only the client's team keeps the ledger.")
         body = EntryIn(data=request.data)
         body.is_valid(raise_exception=True)
-        entry = services.ledger_add(
+        entry = budget_services.ledger_add(
             actor=request.user,
             budget=budget,
             idempotency_key=request.headers.get("Idempotency-Key"),

@@ -8,7 +8,7 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         # Clients follow a team split (teams never imports care: care registers).
         from care import split
-        from care.quality import services as quality
+        from care.figures.quality import services as quality
         from care.services import invitations
 
         split.register()

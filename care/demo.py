@@ -401,10 +401,10 @@ def seed() -> dict[str, int]:
 
 def _share_last_month() -> int:
     """Each demo team's informer shares last month's figures with the network, once."""
-    from care.indicators import access as figures_access
-    from care.indicators.periods import previous_month
+    from care.figures import access as figures_access
+    from care.figures.periods import previous_month
+    from care.figures.services import share_figures
     from care.models import SharedFigures
-    from care.services.figures import share_figures
 
     period = previous_month(timezone.localdate())
     shared = 0
@@ -435,7 +435,7 @@ SURVEY_ANSWERS = {
 
 
 def _last_quarter():
-    from care.quality.services import open_quarters
+    from care.figures.quality.services import open_quarters
 
     return open_quarters(timezone.localdate())[1]
 
@@ -443,8 +443,8 @@ def _last_quarter():
 def _answer_last_quarter() -> int:
     """A few clients answer last quarter's survey on the portal (their team gives them a
     portal account first, as it does when a client asks for one)."""
+    from care.figures.quality.services import survey_answer
     from care.models import ExperienceSurvey
-    from care.quality.services import survey_answer
 
     period = _last_quarter()
     answered = 0
@@ -483,8 +483,8 @@ def demo_publication_periods() -> list:
     """What the demo teams publish: last quarter (its experience survey) and last
     month (the demo's visits are recent), unless last month lies inside last quarter
     (a team publishes a quarter or its months, never both)."""
-    from care.indicators.periods import previous_month
-    from care.quality.disclosure import overlaps
+    from care.figures.periods import previous_month
+    from care.figures.quality.disclosure import overlaps
 
     quarter = _last_quarter()
     month = previous_month(timezone.localdate())
@@ -496,9 +496,9 @@ def _publish_last_quarter() -> int:
     and proposes them; the team adopts each by consent through the decision engine, as
     teams.demo runs its decisions (raised four days ago, everyone consenting, the
     window closed)."""
-    from care.indicators import access as figures_access
+    from care.figures import access as figures_access
+    from care.figures.quality import services as quality
     from care.models import Snapshot
-    from care.quality import services as quality
     from teams.demo import _decided
 
     published = 0

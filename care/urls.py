@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from care import api, api_figures, api_invitations, api_visits
+from care import api, api_invitations, api_visits
+from care.figures import api as api_figures
 
 urlpatterns = [
     path("teams/<id:pk>/clients", api.TeamClientsView.as_view(), name="api-team-clients"),
@@ -74,6 +75,6 @@ urlpatterns = [
     ),
     path("teams/<id:pk>/figures", api_figures.TeamFiguresView.as_view(), name="api-team-figures"),
     path("figures", api_figures.NetworkFiguresView.as_view(), name="api-network-figures"),
-    # Published quality data: the experience survey and snapshots (care/quality/urls.py).
-    path("", include("care.quality.urls")),
+    # Published quality data: the experience survey and snapshots (care/figures/quality/urls.py).
+    path("", include("care.figures.quality.urls")),
 ]

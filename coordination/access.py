@@ -88,15 +88,15 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(following)
 
 
-def _day(value) -> datetime.date:
+def _day(value: object) -> datetime.date:
     # A union's column keeps the first query's type; SQLite may hand a date back as text.
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
-def _aware(value) -> datetime.datetime:
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
+def _aware(value: object) -> datetime.datetime:
+    moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime.datetime)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.UTC)
 
 
 def can_read_stream(person: Person, stream: str) -> bool:

@@ -15,8 +15,9 @@ import datetime
 from django.utils import timezone
 
 from care.models import Visit
-from coordination import services
 from coordination.models import HandoverOffer, HelpRequest
+from coordination.services import handovers as handover_services
+from coordination.services import help as help_services
 from teams.models import Person, Team
 
 SOON = datetime.timedelta(hours=2)
@@ -49,7 +50,7 @@ def seed(now: datetime.datetime | None = None) -> dict[str, int]:
     if not HelpRequest.objects.filter(team=zuid).exists():
         visits = list(_open_visits(zuid, now)[:2])
         if visits:
-            request = services.help_request_raise(
+            request = help_services.help_request_raise(
                 actor=cas,
                 team=zuid,
                 visits=[visit.pk for visit in visits],
@@ -57,7 +58,7 @@ def seed(now: datetime.datetime | None = None) -> dict[str, int]:
                 note="Two of us are on the wound care course; these are still open.",
             )
             made["help requests"] += 1
-            services.help_offer_make(
+            help_services.help_offer_make(
                 actor=ana,
                 request=request,
                 version=request.version,
@@ -78,7 +79,7 @@ def seed(now: datetime.datetime | None = None) -> dict[str, int]:
             .first()
         )
         if visit is not None:
-            services.handover_offer(
+            handover_services.handover_offer(
                 actor=visit.assignee,
                 visit=visit,
                 version=visit.version,

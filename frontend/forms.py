@@ -20,7 +20,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from care import split as care_split
-from care.quality import selectors as quality_selectors
+from care.figures.quality import selectors as quality_selectors
 from coordination.privacy import ClientDataWarning
 from teams import decisions, selectors, services
 from teams.models import Team

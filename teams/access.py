@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from teams.models import ApiToken, Membership, Person, Team
 
 TEAM_STREAM_PREFIX = "team."
+
+
+def is_active(person: object) -> bool:
+    """Signed in, with an account that is not deactivated: the first question of every
+    rule, here and in every app's access module."""
+    return bool(getattr(person, "is_authenticated", False) and getattr(person, "is_active", False))
 
 
 def may_join_teams(person: Person) -> bool:
@@ -16,14 +24,14 @@ def may_join_teams(person: Person) -> bool:
 
 
 def is_member(person: Person, team: Team | int) -> bool:
-    if not getattr(person, "is_authenticated", False) or not person.is_active:
+    if not is_active(person):
         return False
     team_id = team if isinstance(team, int) else team.pk
     return Membership.objects.current().filter(person=person, team_id=team_id).exists()
 
 
 def member_team_ids(person: Person) -> set[int]:
-    if not getattr(person, "is_authenticated", False) or not person.is_active:
+    if not is_active(person):
         return set()
     return set(Membership.objects.current().filter(person=person).values_list("team_id", flat=True))
 
@@ -35,7 +43,7 @@ def teams_visible_to(person: Person) -> QuerySet[Team]:
     A join on the person's current memberships (at most one per team, by constraint),
     not an EXISTS: the board asks this at every change on every phone, and the join
     is the cheaper of the two to build."""
-    if not getattr(person, "is_authenticated", False) or not person.is_active:
+    if not is_active(person):
         return Team.objects.none()
     return Team.objects.filter(
         Q(memberships__person=person) & Membership.current_lookup("memberships__")
@@ -60,7 +68,7 @@ def is_current_coach(person: Person, team: Team | int) -> bool:
 
     from teams.models import CoachTerm
 
-    if not getattr(person, "is_authenticated", False) or not person.is_active:
+    if not is_active(person):
         return False
     if person.kind != Person.Kind.COACH:
         return False
@@ -100,7 +108,7 @@ def can_comment(person: Person, team: Team) -> bool:
     return can_view_shared(person, team)
 
 
-def stream_sources(person: Person) -> list[QuerySet]:
+def stream_sources(person: Person) -> list[QuerySet[Any, Any]]:
     """What the person's live streams rest on in this app, as queries of rows
     (kind, team id, scope, ends at, last day) that
     ``coordination.access.readable_streams_until`` reads in one statement with the
@@ -113,15 +121,15 @@ def stream_sources(person: Person) -> list[QuerySet]:
 
     from teams.models import CoachTerm
 
-    if not getattr(person, "is_authenticated", False) or not person.is_active:
+    if not is_active(person):
         return []
 
-    def kind(name: str):
+    def kind(name: str) -> Value:
         return Value(name, output_field=CharField())
 
     # Typed in SQL too: PostgreSQL types a bare NULL in a union's first branch as text.
     no_moment = Cast(Value(None), DateTimeField())
-    sources = [
+    sources: list[QuerySet[Any, Any]] = [
         Membership.objects.current()
         .filter(person=person)
         .order_by()
@@ -159,8 +167,4 @@ def shared_streams(person: Person) -> list[str]:
 def may_manage_token(person: Person, token: ApiToken) -> bool:
     """A token is its person's alone: nobody else lists or revokes it (operators
     included: they end a person's access by deactivating the account)."""
-    return (
-        getattr(person, "is_authenticated", False)
-        and person.is_active
-        and token.person_id == person.pk
-    )
+    return is_active(person) and token.person_id == person.pk

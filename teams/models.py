@@ -236,8 +236,8 @@ class Team(models.Model):
         return f"shared.{self.pk}"
 
 
-class MembershipQuerySet(models.QuerySet):
-    def current(self):
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def current(self) -> MembershipQuerySet:
         return self.filter(Membership.current_lookup())
 
 

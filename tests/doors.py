@@ -1,5 +1,5 @@
 """How tests knock at Kith's doors as a person: the API, and pages with or without
-htmx. (Older test modules still carry copies of these; new ones use this.)"""
+htmx. Every test module uses these; none carries its own copy."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 
-def api(person) -> APIClient:
-    """The API as ``person`` (signed in, no token needed)."""
-    client = APIClient()
-    client.force_authenticate(person)
+def api(person=None, **kwargs) -> APIClient:
+    """The API as ``person`` (signed in, no token needed); with no person, as nobody."""
+    client = APIClient(**kwargs)
+    if person is not None:
+        client.force_authenticate(person)
     return client
 
 

@@ -1,6 +1,15 @@
-"""Care records: clients and their support network, Omaha care plans, visits, budgets."""
+"""Care records, one module per subject: ``clients`` (clients, their support network,
+sharing grants, the access log), ``omaha`` (the Omaha System reference set), ``plans``
+(care plans and ratings), ``visits`` (visits and series), ``budgets`` (budgets and
+their ledger), ``diary`` (the shared diary), ``grants`` (a carer of another team let
+into one visit), ``figures`` (figures a team shared with the network) and ``quality``
+(the experience survey and published snapshots). Django finds them all here."""
 
+from care.models.budgets import Budget, LedgerEntry
 from care.models.clients import AccessLogEntry, Client, ClientStatusChange, Grant, NetworkMember
+from care.models.diary import DiaryNote
+from care.models.figures import SharedFigures
+from care.models.grants import VisitGrant
 from care.models.omaha import (
     OmahaAnchor,
     OmahaCategory,
@@ -13,16 +22,19 @@ from care.models.omaha import (
     OmahaTarget,
 )
 from care.models.plans import CarePlan, OutcomeRating, PlanIntervention, PlanProblem
+from care.models.quality import ExperienceSurvey, Snapshot, SnapshotRead
+from care.models.visits import Visit, VisitSeries, VisitSeriesException
 
 __all__ = [
     "AccessLogEntry",
+    "Budget",
     "CarePlan",
-    "OutcomeRating",
-    "PlanIntervention",
-    "PlanProblem",
     "Client",
     "ClientStatusChange",
+    "DiaryNote",
+    "ExperienceSurvey",
     "Grant",
+    "LedgerEntry",
     "NetworkMember",
     "OmahaAnchor",
     "OmahaCategory",
@@ -33,30 +45,14 @@ __all__ = [
     "OmahaSeverity",
     "OmahaSign",
     "OmahaTarget",
+    "OutcomeRating",
+    "PlanIntervention",
+    "PlanProblem",
+    "SharedFigures",
+    "Snapshot",
+    "SnapshotRead",
+    "Visit",
+    "VisitGrant",
+    "VisitSeries",
+    "VisitSeriesException",
 ]
-
-# Visits and budgets (care/models/visits.py, care/models/budgets.py) are added below.
-from care.models.budgets import Budget, LedgerEntry  # noqa: E402
-from care.models.visits import Visit, VisitSeries, VisitSeriesException  # noqa: E402
-
-__all__ += ["Visit", "VisitSeries", "VisitSeriesException", "Budget", "LedgerEntry"]
-
-# The shared diary (care/models/diary.py).
-from care.models.diary import DiaryNote  # noqa: E402
-
-__all__ += ["DiaryNote"]
-
-# A carer of another team let into one visit (care/models/grants.py).
-from care.models.grants import VisitGrant  # noqa: E402
-
-__all__ += ["VisitGrant"]
-
-# Figures a team shared with the network (care/models/figures.py).
-from care.models.figures import SharedFigures  # noqa: E402
-
-__all__ += ["SharedFigures"]
-
-# Published quality data: the experience survey and snapshots (care/models/quality.py).
-from care.models.quality import ExperienceSurvey, Snapshot, SnapshotRead  # noqa: E402
-
-__all__ += ["ExperienceSurvey", "Snapshot", "SnapshotRead"]

@@ -34,7 +34,7 @@ class SharedFigures(models.Model):
     period = models.CharField(max_length=7, help_text='The month, "YYYY-MM".')
     version = models.PositiveIntegerField(default=1)
     # {indicator key: {"value", "numerator", "denominator", "clients"}}, as computed by
-    # care.indicators under ``method_version`` when shared.
+    # care.figures.compute under ``method_version`` when shared.
     figures = models.JSONField()
     method_version = models.CharField(max_length=10)
     shared_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")

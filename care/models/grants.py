@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -10,8 +12,8 @@ from care.models.visits import Visit
 from teams.models import Person
 
 
-class VisitGrantQuerySet(models.QuerySet):
-    def live(self, now=None):
+class VisitGrantQuerySet(models.QuerySet["VisitGrant"]):
+    def live(self, now: datetime.datetime | None = None) -> VisitGrantQuerySet:
         """Grants in force now: not ended, not expired, the visit not yet over, and the
         visit still with the person it was granted to."""
         now = now or timezone.now()

@@ -78,14 +78,14 @@ class ExperienceSurvey(models.Model):
         return f"Experience survey of client {self.client_id} for {self.period}"
 
 
-class SnapshotQuerySet(models.QuerySet):
-    def published(self):
+class SnapshotQuerySet(models.QuerySet["Snapshot"]):
+    def published(self) -> SnapshotQuerySet:
         return self.filter(status=Snapshot.Status.PUBLISHED)
 
-    def drafts(self):
+    def drafts(self) -> SnapshotQuerySet:
         return self.filter(status=Snapshot.Status.DRAFT)
 
-    def current(self):
+    def current(self) -> SnapshotQuerySet:
         """Published snapshots no later published version corrects (a draft of a
         correction does not count until the team adopts it)."""
         return self.published().exclude(corrected_by__status=Snapshot.Status.PUBLISHED)
@@ -104,10 +104,10 @@ class SnapshotQuerySet(models.QuerySet):
 class Snapshot(models.Model):
     """A team's indicators for one period as the team publishes them.
 
-    ``content`` is the disclosure-controlled table (``care.quality.disclosure``): no
+    ``content`` is the disclosure-controlled table (``care.figures.quality.disclosure``): no
     names, no ids of clients or people, counts and rates only, each resting on at
     least five clients or shown as "fewer than 5". ``content_hash`` is the SHA-256 of
-    the canonical JSON of ``content`` (``care.quality.hashing``). ``source`` holds the
+    the canonical JSON of ``content`` (``care.figures.quality.hashing``). ``source`` holds the
     table before disclosure control while the snapshot is a draft (the team's own
     figures, for re-checking at adoption) and is emptied when it is published.
     """

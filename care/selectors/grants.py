@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from care.access import live_visit_grant
 from care.models import AccessLogEntry, Client, PlanIntervention, Visit, VisitGrant
+from teams import access as team_access
 from teams.models import Person, Team
 
 
@@ -30,10 +31,6 @@ class GrantedVisit:
         return self.visit.client_id
 
 
-def _active(person) -> bool:
-    return bool(getattr(person, "is_authenticated", False) and person.is_active)
-
-
 def why(team: Team) -> str:
     """The reason in the client's access log, in words the client reads."""
     return f"helping team {team.name} with a visit"[:200]
@@ -45,7 +42,7 @@ def granted_visit(person: Person, visit_id: int, *, channel: str = "page") -> Gr
     Three queries however much the visit needs: the grant with its visit, client and
     team; the visit's active interventions; the access-log row.
     """
-    if not _active(person):
+    if not team_access.is_active(person):
         return None
     grant = (
         VisitGrant.objects.live()
@@ -92,7 +89,7 @@ def lent_visit(person: Person, visit_id: int) -> Visit | None:
 def visits_helped_by(person: Person) -> list[VisitGrant]:
     """The person's live grants, soonest visit first, each with its visit and the team
     it helps (one query). Times and teams only: no client's name, nothing logged."""
-    if not _active(person):
+    if not team_access.is_active(person):
         return []
     return list(
         VisitGrant.objects.live()

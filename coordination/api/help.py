@@ -16,13 +16,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care import access as care_access
-from care import services as care_services
 from care.models import Visit
 from care.selectors import grants as care_grants
-from coordination import access, selectors, services
+from care.services import visits as visit_services
+from coordination import access, selectors
 from coordination.api.common import CONFLICT, IF_MATCH, VersionIn, body_of
 from coordination.api.visits import DeclineIn
 from coordination.models import HelpOffer, HelpRequest
+from coordination.services import help as help_services
 from teams import selectors as team_selectors
 from teams.api.core import IdField, PersonRef, if_match_version
 from teams.api.texts import HELD, confirm_field
@@ -222,7 +223,7 @@ class TeamHelpRequestsView(APIView):
         if team is None:
             raise NotFound("No such team among yours.")
         data = body_of(HelpRequestIn, request)
-        help_request = services.help_request_raise(
+        help_request = help_services.help_request_raise(
             actor=request.user,
             team=team,
             visits=data["visits"],
@@ -245,7 +246,7 @@ class HelpRequestWithdrawView(APIView):
         parameters=[IF_MATCH],
     )
     def post(self, request, pk: int):
-        help_request = services.help_request_withdraw(
+        help_request = help_services.help_request_withdraw(
             actor=request.user,
             request=_help_request(request, pk),
             version=if_match_version(request),
@@ -266,7 +267,7 @@ class HelpOffersView(APIView):
     def post(self, request, pk: int):
         help_request = _help_request(request, pk)
         data = body_of(HelpOfferIn, request)
-        offer = services.help_offer_make(
+        offer = help_services.help_offer_make(
             actor=request.user,
             request=help_request,
             version=if_match_version(request),
@@ -284,7 +285,7 @@ class HelpOfferAcceptView(APIView):
         parameters=[IF_MATCH],
     )
     def post(self, request, pk: int):
-        offer = services.help_offer_accept(
+        offer = help_services.help_offer_accept(
             actor=request.user, offer=_help_offer(request, pk), version=if_match_version(request)
         )
         return _help_offer_response(offer)
@@ -300,7 +301,7 @@ class HelpOfferDeclineView(APIView):
     def post(self, request, pk: int):
         offer = _help_offer(request, pk)
         data = body_of(HelpDeclineIn, request)
-        offer = services.help_offer_decline(
+        offer = help_services.help_offer_decline(
             actor=request.user,
             offer=offer,
             version=if_match_version(request),
@@ -318,7 +319,7 @@ class HelpOfferWithdrawView(APIView):
         parameters=[IF_MATCH],
     )
     def post(self, request, pk: int):
-        offer = services.help_offer_withdraw(
+        offer = help_services.help_offer_withdraw(
             actor=request.user, offer=_help_offer(request, pk), version=if_match_version(request)
         )
         return _help_offer_response(offer)
@@ -350,7 +351,7 @@ class GrantedVisitStartView(APIView):
         parameters=[IF_MATCH],
     )
     def post(self, request, pk: int):
-        visit = care_services.visit_start(
+        visit = visit_services.visit_start(
             actor=request.user, visit=_granted_visit(request, pk), version=if_match_version(request)
         )
         return Response(HelpedVisitOut(visit).data, headers={"ETag": f'"{visit.version}"'})
@@ -371,7 +372,7 @@ class GrantedVisitFinishView(APIView):
     def post(self, request, pk: int):
         visit = _granted_visit(request, pk)
         data = body_of(GrantedFinishIn, request)
-        visit = care_services.visit_finish(
+        visit = visit_services.visit_finish(
             actor=request.user,
             visit=visit,
             version=if_match_version(request),

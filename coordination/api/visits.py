@@ -17,11 +17,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care import services as care_services
 from care.models import Visit
-from coordination import selectors, services
+from care.services import visits as visit_services
+from coordination import selectors
 from coordination.api.common import CONFLICT, IDEMPOTENCY_KEY, IF_MATCH, VersionIn, body_of
 from coordination.models import HandoverOffer
+from coordination.services import handovers as handover_services
 from teams import selectors as team_selectors
 from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
 
@@ -218,7 +219,7 @@ class VisitClaimView(APIView):
     def post(self, request, pk: int):
         visit = _team_visit(request, pk)
         body_of(VersionIn, request)
-        visit = care_services.visit_claim(
+        visit = visit_services.visit_claim(
             actor=request.user, visit=visit, version=if_match_version(request)
         )
         return _visit_response(visit)
@@ -234,7 +235,7 @@ class VisitLateView(APIView):
     def post(self, request, pk: int):
         visit = _team_visit(request, pk)
         data = body_of(LateIn, request)
-        visit = care_services.visit_running_late(
+        visit = visit_services.visit_running_late(
             actor=request.user,
             visit=visit,
             version=if_match_version(request),
@@ -259,7 +260,7 @@ class VisitAssignView(APIView):
             person = team_selectors.person_by_id(data["person"])
             if person is None:
                 raise serializers.ValidationError({"person": ["No such person."]})
-        visit = care_services.visit_assign(
+        visit = visit_services.visit_assign(
             actor=request.user, visit=visit, person=person, version=if_match_version(request)
         )
         return _visit_response(visit)
@@ -275,7 +276,7 @@ class VisitStartView(APIView):
     def post(self, request, pk: int):
         visit = _team_visit(request, pk)
         body_of(VersionIn, request)
-        visit = care_services.visit_start(
+        visit = visit_services.visit_start(
             actor=request.user, visit=visit, version=if_match_version(request)
         )
         return _visit_response(visit)
@@ -291,7 +292,7 @@ class VisitFinishView(APIView):
     def post(self, request, pk: int):
         visit = _team_visit(request, pk)
         data = {k: v for k, v in body_of(FinishIn, request).items() if k != "version"}
-        visit = care_services.visit_finish(
+        visit = visit_services.visit_finish(
             actor=request.user,
             visit=visit,
             version=if_match_version(request),
@@ -317,7 +318,7 @@ class VisitRecordView(APIView):
     def post(self, request, pk: int):
         visit = _team_visit(request, pk)
         data = {k: v for k, v in body_of(RecordIn, request).items() if k != "version"}
-        visit = care_services.visit_record(
+        visit = visit_services.visit_record(
             actor=request.user,
             visit=visit,
             version=if_match_version(request),
@@ -336,7 +337,7 @@ class VisitCancelView(APIView):
     )
     def post(self, request, pk: int):
         visit = _team_visit(request, pk)
-        visit = care_services.visit_cancel(
+        visit = visit_services.visit_cancel(
             actor=request.user,
             visit=visit,
             version=if_match_version(request),
@@ -356,7 +357,7 @@ class VisitHandoversView(APIView):
         visit = _team_visit(request, pk)
         data = body_of(HandoverIn, request)
         to = team_selectors.person_by_id(data["to"])
-        offer = services.handover_offer(
+        offer = handover_services.handover_offer(
             actor=request.user,
             visit=visit,
             version=if_match_version(request),
@@ -381,7 +382,7 @@ class VisitSwapsView(APIView):
             raise serializers.ValidationError(
                 {"swap_visit": ["Choose a visit of the same team that a colleague has."]}
             )
-        offer = services.handover_offer_swap(
+        offer = handover_services.handover_offer_swap(
             actor=request.user,
             visit=visit,
             version=if_match_version(request),
@@ -402,7 +403,7 @@ class HandoverAcceptView(APIView):
     def post(self, request, pk: int):
         offer = _team_offer(request, pk)
         body_of(VersionIn, request)
-        offer = services.handover_accept(
+        offer = handover_services.handover_accept(
             actor=request.user, offer=offer, version=if_match_version(request)
         )
         return _offer_response(offer)
@@ -418,7 +419,7 @@ class HandoverDeclineView(APIView):
     def post(self, request, pk: int):
         offer = _team_offer(request, pk)
         data = body_of(DeclineIn, request)
-        offer = services.handover_decline(
+        offer = handover_services.handover_decline(
             actor=request.user,
             offer=offer,
             version=if_match_version(request),
@@ -437,7 +438,7 @@ class HandoverWithdrawView(APIView):
     def post(self, request, pk: int):
         offer = _team_offer(request, pk)
         body_of(VersionIn, request)
-        offer = services.handover_withdraw(
+        offer = handover_services.handover_withdraw(
             actor=request.user, offer=offer, version=if_match_version(request)
         )
         return _offer_response(offer)

@@ -20,12 +20,8 @@ from teams import access as team_access
 from teams.models import Person
 
 
-def _active(person) -> bool:
-    return bool(getattr(person, "is_authenticated", False) and person.is_active)
-
-
 def is_coach(person: Person) -> bool:
-    return _active(person) and person.kind == Person.Kind.COACH
+    return team_access.is_active(person) and person.kind == Person.Kind.COACH
 
 
 def is_participant(person: Person) -> bool:
@@ -35,7 +31,7 @@ def is_participant(person: Person) -> bool:
 
 def can_read_public(person: Person) -> bool:
     """Anyone signed in reads the public notes."""
-    return _active(person)
+    return team_access.is_active(person)
 
 
 def visible_notes(person: Person) -> Q | None:
@@ -64,15 +60,17 @@ def can_write(person: Person) -> bool:
 
 
 def can_edit_note(person: Person, note: Note) -> bool:
-    if not _active(person):
+    if not team_access.is_active(person):
         return False
     if note.author_id == person.pk:
         return True
-    return note.team_owned and team_access.is_member(person, note.team_id)
+    return (
+        note.team_owned and note.team_id is not None and team_access.is_member(person, note.team_id)
+    )
 
 
 def can_accept_answer(person: Person, note: Note) -> bool:
-    return _active(person) and note.author_id == person.pk
+    return team_access.is_active(person) and note.author_id == person.pk
 
 
 def can_point(person: Person) -> bool:

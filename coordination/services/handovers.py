@@ -26,8 +26,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from care import access as care_access
-from care import services as care_services
 from care.models import Visit
+from care.services import visits as visit_services
 from coordination.events import Event, publish
 from coordination.models import HandoverOffer
 from coordination.services.common import note as _note
@@ -150,7 +150,7 @@ def handover_offer(
     with transaction.atomic():
         (visit,) = _lock_visits(visit)
         _offerable(actor, visit, "hand it over")
-        check_version(visit, version, care_services.visit_state)
+        check_version(visit, version, visit_services.visit_state)
         if to is None or to.pk == actor.pk or not team_access.is_member(to, visit.client.team_id):
             raise ValidationError(
                 {
@@ -198,7 +198,7 @@ def handover_offer_swap(
     with transaction.atomic():
         visit, swap_visit = _lock_visits(visit, swap_visit)
         _offerable(actor, visit, "swap it")
-        check_version(visit, version, care_services.visit_state)
+        check_version(visit, version, visit_services.visit_state)
         if swap_visit.client.team_id != visit.client.team_id:
             raise ValidationError({"swap_visit": [same_team]})
         if swap_visit.assignee_id is None or swap_visit.assignee_id == actor.pk:
@@ -210,7 +210,7 @@ def handover_offer_swap(
             raise ValidationError(
                 {"swap_visit": [f"That visit is {status}: it cannot be swapped."]}
             )
-        check_version(swap_visit, swap_version, care_services.visit_state)
+        check_version(swap_visit, swap_version, visit_services.visit_state)
         if not team_access.is_member(swap_visit.assignee, visit.client.team_id):
             raise ValidationError({"swap_visit": [same_team]})
         _none_open(visit, swap_visit)
@@ -259,10 +259,10 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
             _publish(offer, "expired", actor, visit.client.team.stream)
             lapsed = {
                 "offer": offer_state(offer),
-                "visits": [care_services.visit_state(v) for v in visits],
+                "visits": [visit_services.visit_state(v) for v in visits],
             }
         elif offer.kind == HandoverOffer.Kind.SWAP:
-            care_services.visit_swap(
+            visit_services.visit_swap(
                 actor=actor,
                 first=visits[0],
                 first_version=visits[0].version,
@@ -270,7 +270,7 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
                 second_version=visits[1].version,
             )
         else:
-            care_services.visit_assign(
+            visit_services.visit_assign(
                 actor=actor, visit=visit, person=actor, version=visit.version
             )
         if lapsed is None:

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from care import services as care_services
 from care.models import Visit
+from care.services import visits as visit_services
 from coordination import access, privacy
 from coordination.events import Event, publish
 from coordination.models import HelpOffer, HelpRequest
@@ -402,11 +402,11 @@ def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpO
                     " or ask again for the visits still open.",
                     current={
                         "request": help_request_state(request),
-                        "visits": [care_services.visit_state(v) for v in visits],
+                        "visits": [visit_services.visit_state(v) for v in visits],
                     },
                 )
         for visit in visits:
-            care_services.visit_lend(
+            visit_services.visit_lend(
                 actor=actor,
                 visit=visit,
                 helper=offer.person,

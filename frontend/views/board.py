@@ -25,11 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from care import services as care_services
 from care.models import Visit
+from care.services import visits as visit_services
 from coordination import presence
 from coordination import selectors as board_selectors
-from coordination import services as board_services
+from coordination.services import handovers as handover_services
 from frontend import writes
 from frontend.views.common import live, team_or_404
 from frontend.views.help import help_board_context
@@ -191,16 +191,16 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
         return lambda: call(version=writes.version_from(request.POST))
 
     if action == "claim":
-        do = run(lambda version: care_services.visit_claim(actor=me, visit=visit, version=version))
+        do = run(lambda version: visit_services.visit_claim(actor=me, visit=visit, version=version))
         done = f"You have the visit to {name} at {when}."
     elif action == "start":
-        do = run(lambda version: care_services.visit_start(actor=me, visit=visit, version=version))
+        do = run(lambda version: visit_services.visit_start(actor=me, visit=visit, version=version))
         done = f"Visit to {name} started."
     elif action == "finish":
         note = request.POST.get("note", "")
 
         def finish(version):
-            return care_services.visit_finish(
+            return visit_services.visit_finish(
                 actor=me,
                 visit=visit,
                 version=version,
@@ -219,7 +219,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
             until = max(timezone.now(), visit.window_start) + datetime.timedelta(
                 minutes=int(minutes)
             )
-            return care_services.visit_running_late(
+            return visit_services.visit_running_late(
                 actor=me,
                 visit=visit,
                 version=version,
@@ -245,7 +245,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
             )
             if to is None:
                 raise ValidationError({"to": ["Only a current member of the team."]})
-            return board_services.handover_offer(
+            return handover_services.handover_offer(
                 actor=me, visit=visit, version=version, to=to, note=request.POST.get("note", "")
             )
 
@@ -259,7 +259,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
             if not other_pk.isdecimal() or not other_version.isdecimal():
                 raise ValidationError({"swap": ["Choose the visit to swap with."]})
             other = _visit_or_404(request, team, int(other_pk))
-            return board_services.handover_offer_swap(
+            return handover_services.handover_offer_swap(
                 actor=me,
                 visit=visit,
                 version=version,
@@ -282,9 +282,9 @@ def board_offer_action(request: HttpRequest, slug: str, pk: int, action: str) ->
     if offer is None or offer.visit.client.team_id != team.pk:
         raise Http404("No such offer on this team's board.")
     calls = {
-        "accept": (board_services.handover_accept, "You have taken the visit."),
-        "decline": (board_services.handover_decline, "Offer declined."),
-        "withdraw": (board_services.handover_withdraw, "Offer withdrawn."),
+        "accept": (handover_services.handover_accept, "You have taken the visit."),
+        "decline": (handover_services.handover_decline, "Offer declined."),
+        "withdraw": (handover_services.handover_withdraw, "Offer withdrawn."),
     }
     if action not in calls:
         raise Http404("No such action.")

@@ -27,9 +27,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from care import services
 from care.selectors import visits as visit_selectors
 from care.selectors.budgets import budget_of
+from care.services import budgets as budget_services
+from care.services import visits as visit_services
 from care.services.budgets import visit_minutes
 from frontend import client_forms as cf
 from frontend import writes
@@ -63,7 +64,7 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
     def do():
         start, end = cf.visit_window(values)
-        return services.visit_plan(
+        return visit_services.visit_plan(
             actor=request.user,
             client=client,
             window_start=start,
@@ -90,7 +91,7 @@ def visit_series(request: HttpRequest, pk: int) -> HttpResponse:
     names = (*cf.SERIES, "weekdays", "preferred_carers")
 
     def do():
-        return services.series_start(
+        return visit_services.series_start(
             actor=request.user,
             client=client,
             weekdays=cf.numbers_or_raw(values["weekdays"]),
@@ -126,7 +127,7 @@ def series_exception(request: HttpRequest, pk: int, series: int) -> HttpResponse
     moved = values["change"] == "move"
 
     def do():
-        return services.series_exception_add(
+        return visit_services.series_exception_add(
             actor=request.user,
             series=one,
             date=cf.date_or_none(values["date"], "date"),
@@ -168,7 +169,9 @@ def visit_action(request: HttpRequest, pk: int, visit: int, action: str) -> Http
     if action == "take":
 
         def do():
-            return services.visit_assign(actor=user, visit=found, person=user, version=version())
+            return visit_services.visit_assign(
+                actor=user, visit=found, person=user, version=version()
+            )
 
         def words(v):
             return f"You are going on {when(v)}."
@@ -178,7 +181,9 @@ def visit_action(request: HttpRequest, pk: int, visit: int, action: str) -> Http
 
         def do():
             person = _person(values["assignee"])
-            return services.visit_assign(actor=user, visit=found, person=person, version=version())
+            return visit_services.visit_assign(
+                actor=user, visit=found, person=person, version=version()
+            )
 
         def words(v):
             if v.assignee is None:
@@ -188,7 +193,7 @@ def visit_action(request: HttpRequest, pk: int, visit: int, action: str) -> Http
     elif action == "start":
 
         def do():
-            return services.visit_start(actor=user, visit=found, version=version())
+            return visit_services.visit_start(actor=user, visit=found, version=version())
 
         def words(v):
             return f"Started at {timezone.localtime(v.actual_start):%H:%M}."
@@ -197,7 +202,7 @@ def visit_action(request: HttpRequest, pk: int, visit: int, action: str) -> Http
         values, names = cf.finish_values(request.POST), ("actual_start", "actual_end", "note")
 
         def do():
-            return services.visit_record(
+            return visit_services.visit_record(
                 actor=user,
                 visit=found,
                 version=version(),
@@ -212,7 +217,9 @@ def visit_action(request: HttpRequest, pk: int, visit: int, action: str) -> Http
 
     else:  # cancel, missed
         values, names = cf.visit_reason_values(request.POST), ("reason",)
-        service = services.visit_cancel if action == "cancel" else services.visit_mark_missed
+        service = (
+            visit_services.visit_cancel if action == "cancel" else visit_services.visit_mark_missed
+        )
 
         def do():
             return service(actor=user, visit=found, version=version(), reason=values["reason"])
@@ -245,7 +252,7 @@ def budget_setup(request: HttpRequest, pk: int) -> HttpResponse:
     values = cf.budget_values(request.POST)
 
     def do():
-        return services.budget_create(
+        return budget_services.budget_create(
             actor=request.user,
             client=client,
             kind=values["kind"],
@@ -279,7 +286,7 @@ def ledger_entry(request: HttpRequest, pk: int, budget: int) -> HttpResponse:
 
     def do():
         corrects = values["corrects"].strip()
-        return services.ledger_add(
+        return budget_services.ledger_add(
             actor=request.user,
             budget=found,
             kind=values["kind"],

@@ -28,9 +28,10 @@ from django.utils import timezone
 from care.models import Client, Grant, LedgerEntry, NetworkMember, OmahaScope, OmahaSeverity, Visit
 from care.models.visits import WEEKDAY_NAMES
 from care.selectors import clients as client_selectors
-from care.selectors import diary_of, records
+from care.selectors import records
 from care.selectors.budgets import active_budget, current_statement, ledger_entries
 from care.selectors.continuity import continuity_of
+from care.selectors.diary import diary_of
 from care.selectors.visits import active_series, visits_around
 from care.services import invitations as invitation_services
 from frontend import client_forms as cf

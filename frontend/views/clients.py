@@ -27,9 +27,9 @@ from care.models import Client
 from care.selectors import clients as client_selectors
 from care.selectors import continuity, records
 from care.services import clients as client_services
-from care.services import diary_add
 from care.services import invitations as invitation_services
 from care.services import plans as plan_services
+from care.services.diary import diary_add
 from frontend import charts, writes
 from frontend import client_forms as cf
 from frontend.views import client_sections as sections

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from care.indicators import DEFINITIONS, SHARED_KEYS, Period, parse_period
-from care.indicators.periods import previous_month, recent_months
-from care.selectors import figures as selectors
-from care.services import figures as services
+from care.figures import selectors as selectors
+from care.figures import services
+from care.figures.compute import DEFINITIONS, SHARED_KEYS
+from care.figures.periods import Period, parse_period, previous_month, recent_months
 from frontend import writes
 from frontend.charts import STYLE, SVG
 from frontend.views.common import team_or_404

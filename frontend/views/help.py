@@ -26,11 +26,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from care import services as care_services
 from care.selectors import grants as care_grants
+from care.services import visits as visit_services
 from coordination import access
 from coordination import selectors as help_selectors
-from coordination import services as help_services
+from coordination.services import help as help_services
 from frontend import writes
 from frontend.views.common import Held, live, team_or_404
 from teams.models import Team
@@ -248,7 +248,7 @@ def granted_visit_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     team = visit.client.team.name
     if action == "start":
         outcome = writes.perform(
-            lambda: care_services.visit_start(
+            lambda: visit_services.visit_start(
                 actor=request.user, visit=visit, version=writes.version_from(request.POST)
             ),
             done="Visit started.",
@@ -256,7 +256,7 @@ def granted_visit_action(request: HttpRequest, pk: int, action: str) -> HttpResp
         target = reverse("help-visit", args=[pk])
     else:
         outcome = writes.perform(
-            lambda: care_services.visit_finish(
+            lambda: visit_services.visit_finish(
                 actor=request.user,
                 visit=visit,
                 version=writes.version_from(request.POST),

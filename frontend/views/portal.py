@@ -26,17 +26,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from care import access
+from care.figures.quality import access as quality_access
+from care.figures.quality import selectors as quality_selectors
+from care.figures.quality import services as quality_services
 from care.models import Client, Grant, NetworkMember
 from care.models.quality import ITEM_CHOICES
-from care.quality import access as quality_access
-from care.quality import selectors as quality_selectors
-from care.quality import services as quality_services
-from care.selectors import client_statement, diary_of, records, upcoming_visits
 from care.selectors import clients as client_selectors
-from care.selectors.visits import UPCOMING_DAYS
+from care.selectors import records
+from care.selectors.budgets import client_statement
+from care.selectors.diary import diary_of
+from care.selectors.visits import UPCOMING_DAYS, upcoming_visits
 from care.services import clients as client_services
-from care.services import diary_add
 from care.services import invitations as invitation_services
+from care.services.diary import diary_add
 from coordination import events as log
 from frontend import client_forms as cf
 from frontend import writes

@@ -1,5 +1,5 @@
 """The quality portal: the teams' published snapshots, for inspectors, coaches and the
-network's members (``care.quality.access.can_read_published``).
+network's members (``care.figures.quality.access.can_read_published``).
 
 - ``/quality/``: each team's latest published snapshot side by side with the network
   median, per indicator (a period chooser), and its CSV.
@@ -23,12 +23,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from care.indicators import DEFINITIONS, Period, parse_period
+from care.figures.compute import DEFINITIONS
+from care.figures.periods import Period, parse_period
+from care.figures.quality import access
+from care.figures.quality import selectors as quality
+from care.figures.quality.content import CANONICAL_FORM, HASH_ALGORITHM
+from care.figures.quality.disclosure import HIDDEN
 from care.models import Snapshot
-from care.quality import access
-from care.quality import selectors as quality
-from care.quality.content import CANONICAL_FORM, HASH_ALGORITHM
-from care.quality.disclosure import HIDDEN
 from frontend import writes
 from frontend.charts import quality_svg
 from teams import access as team_access

@@ -10,9 +10,10 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from care import services
 from care.models import Budget, Client, LedgerEntry, Visit
-from care.selectors import current_statement, statement
+from care.selectors.budgets import current_statement, statement
+from care.services import budgets as budget_services
+from care.services import visits as visit_services
 from coordination.events import EventRecord
 from teams.errors import KeyReused
 from tests.care.visit_helpers import NOW, at, deliver, jansen_client, plan
@@ -44,7 +45,7 @@ def create(personas, client, **fields) -> Budget:
         "funder": "Deventshire County Council",
         **fields,
     }
-    return services.budget_create(actor=personas.ana, client=client, **row)
+    return budget_services.budget_create(actor=personas.ana, client=client, **row)
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def budget(personas, jansen):
 
 
 def add(personas, budget, kind, amount, reason="Receipt in the folder.", **extra):
-    return services.ledger_add(
+    return budget_services.ledger_add(
         actor=personas.ana, budget=budget, kind=kind, amount=amount, reason=reason, **extra
     )
 
@@ -64,7 +65,7 @@ def add(personas, budget, kind, amount, reason="Receipt in the folder.", **extra
 def test_the_care_team_sets_up_a_budget_and_a_new_one_replaces_it(personas, jansen):
     first = create(personas, jansen)
     assert (first.allocation, first.hourly_rate, first.active) == (D("480.00"), D("24.50"), True)
-    second = services.budget_create(
+    second = budget_services.budget_create(
         actor=personas.ben,
         client=jansen,
         kind="isf",
@@ -137,7 +138,7 @@ def test_nobody_outside_the_care_team_writes_budgets(personas, jansen, budget, o
     person = outsiders[who]
     before = (Budget.objects.count(), LedgerEntry.objects.count(), EventRecord.objects.count())
     with pytest.raises(PermissionDenied):
-        services.budget_create(
+        budget_services.budget_create(
             actor=person,
             client=jansen,
             kind="self_funded",
@@ -147,7 +148,7 @@ def test_nobody_outside_the_care_team_writes_budgets(personas, jansen, budget, o
             starts=NOW.date(),
         )
     with pytest.raises(PermissionDenied):
-        services.ledger_add(
+        budget_services.ledger_add(
             actor=person, budget=budget, kind="adjustment", amount="50.00", reason="Top-up."
         )
     after = (Budget.objects.count(), LedgerEntry.objects.count(), EventRecord.objects.count())
@@ -156,7 +157,7 @@ def test_nobody_outside_the_care_team_writes_budgets(personas, jansen, budget, o
 
 
 def test_any_member_of_the_care_team_keeps_the_ledger(personas, budget):
-    entry = services.ledger_add(
+    entry = budget_services.ledger_add(
         actor=personas.ben, budget=budget, kind="purchase", amount="-7.20", reason="Bus fares."
     )
     assert (entry.by, entry.amount, entry.on) == (personas.ben, D("-7.20"), NOW.date())
@@ -195,7 +196,7 @@ def test_any_member_of_the_care_team_keeps_the_ledger(personas, budget):
 def test_bad_entries_are_refused_field_by_field(personas, budget, entry, bad):
     entry = {"reason": "Receipt in the folder.", **entry}
     with pytest.raises(ValidationError) as exc:
-        services.ledger_add(actor=personas.ana, budget=budget, **entry)
+        budget_services.ledger_add(actor=personas.ana, budget=budget, **entry)
     assert set(exc.value.message_dict) == bad
     assert not budget.entries.exists()
 
@@ -252,7 +253,7 @@ def test_an_entry_retried_with_its_key_is_added_once(personas, budget):
 def test_another_persons_key_adds_their_own_entry(personas, budget):
     """Ben happens to send the key Ana used: his entry is his request, never hers."""
     anas = add(personas, budget, "purchase", "-12.00", "Shopping.", idempotency_key="q-17")
-    bens = services.ledger_add(
+    bens = budget_services.ledger_add(
         actor=personas.ben,
         budget=budget,
         kind="purchase",
@@ -264,7 +265,7 @@ def test_another_persons_key_adds_their_own_entry(personas, budget):
     assert (bens.by, bens.amount, bens.reason) == (personas.ben, D("-7.50"), "Pharmacy.")
     assert budget.entries.count() == 2
     # And Ben's retry finds his, not Ana's.
-    again = services.ledger_add(
+    again = budget_services.ledger_add(
         actor=personas.ben,
         budget=budget,
         kind="purchase",
@@ -289,7 +290,9 @@ def test_a_used_key_with_another_entry_is_refused_and_nothing_is_added(personas,
     first = add(personas, budget, "purchase", "-12.00", "Shopping.", idempotency_key="q-17")
     entry = {"kind": "purchase", "amount": "-12.00", "reason": "Shopping."} | change
     with pytest.raises(KeyReused) as refused:
-        services.ledger_add(actor=personas.ana, budget=budget, idempotency_key="q-17", **entry)
+        budget_services.ledger_add(
+            actor=personas.ana, budget=budget, idempotency_key="q-17", **entry
+        )
     assert list(refused.value.message_dict) == ["idempotency_key"]
     assert list(budget.entries.all()) == [first]
 
@@ -307,11 +310,11 @@ def test_a_visit_recorded_under_a_key_used_for_a_purchase_is_refused(personas, j
     it was (nothing recorded, nothing debited)."""
     add(personas, budget, "purchase", "-12.00", "Shopping.", idempotency_key="k-9")
     visit = plan(personas.ana, jansen, at("2026-12-07", "08:00"), 45)
-    visit = services.visit_start(
+    visit = visit_services.visit_start(
         actor=personas.ana, visit=visit, version=visit.version, at=at("2026-12-07", "08:00")
     )
     with pytest.raises(KeyReused):
-        services.visit_finish(
+        visit_services.visit_finish(
             actor=personas.ana, visit=visit, version=visit.version, idempotency_key="k-9"
         )
     visit.refresh_from_db()
@@ -322,7 +325,7 @@ def test_a_visit_recorded_under_a_key_used_for_a_purchase_is_refused(personas, j
 def test_a_delivered_visit_debits_once_when_recorded_twice_with_one_key(personas, jansen, budget):
     visit = deliver(personas.ana, jansen, at("2026-12-07", "08:00"), 45, idempotency_key="v-1")
     # The phone's retry: the same recording, with the version it saw then.
-    again = services.visit_finish(
+    again = visit_services.visit_finish(
         actor=personas.ana,
         visit=visit,
         version=visit.version - 1,
@@ -389,9 +392,9 @@ def test_a_period_with_mixed_entries_and_corrections_adds_up_to_the_penny(person
     plan(ana, jansen, at("2026-12-09", "09:00"), 60)
     plan(ana, jansen, at("2026-12-14", "09:00"), 45)
     going = plan(ana, jansen, at("2026-12-07", "17:00"), 30)
-    services.visit_start(actor=ana, visit=going, version=going.version)
+    visit_services.visit_start(actor=ana, visit=going, version=going.version)
     cancelled = plan(ana, jansen, at("2026-12-10", "09:00"), 60)
-    services.visit_cancel(actor=ana, visit=cancelled, version=cancelled.version)
+    visit_services.visit_cancel(actor=ana, visit=cancelled, version=cancelled.version)
     plan(ana, jansen, at("2026-12-22", "09:00"), 60)
 
     s = statement(budget, datetime.date(2026, 11, 24), datetime.date(2026, 12, 7))

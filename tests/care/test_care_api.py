@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLResolver
-from rest_framework.test import APIClient
 
 from care.models import AccessLogEntry, Client, Grant, OmahaSign, PlanProblem
 from care.services import clients as client_services
 from care.services import plans
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 @pytest.fixture
@@ -117,7 +110,7 @@ def test_every_care_endpoint_is_covered_here_or_in_the_visits_tests(world):
         "api-snapshot",
         "api-snapshot-export",
         "api-snapshot-propose",
-    }  # tests/care/test_quality_api.py (included from care/quality/urls.py)
+    }  # tests/care/test_quality_api.py (included from care/figures/quality/urls.py)
     invitations = {
         "api-client-portal-invitation",
         "api-client-representative",
@@ -129,7 +122,7 @@ def test_every_care_endpoint_is_covered_here_or_in_the_visits_tests(world):
         "api-client-invitation-withdraw",
     }  # tests/care/test_invitations_api.py
     for pattern in urlpatterns:
-        if isinstance(pattern, URLResolver):  # care/quality/urls.py
+        if isinstance(pattern, URLResolver):  # care/figures/quality/urls.py
             assert {p.name for p in pattern.url_patterns} == quality
             continue
         if pattern.name in visits_and_budgets | figures | quality | invitations | {

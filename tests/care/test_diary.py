@@ -8,9 +8,9 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from care import services
 from care.models import DiaryNote, Grant, NetworkMember
-from care.selectors import diary_of
+from care.selectors.diary import diary_of
+from care.services import diary as diary_services
 from coordination.events import EventRecord
 from teams.models import AuditEntry
 from tests.care.visit_helpers import jansen_client
@@ -34,7 +34,7 @@ def grant_diary(personas, client) -> Grant:
 
 
 def test_the_team_adds_a_note_audited_and_published_once_with_ids_only(personas, jansen):
-    note = services.diary_add(
+    note = diary_services.diary_add(
         actor=personas.ana, client=jansen, body="  Wilma slept badly; Petra will call.  "
     )
     assert (note.client, note.author, note.body) == (
@@ -55,22 +55,22 @@ def test_the_team_adds_a_note_audited_and_published_once_with_ids_only(personas,
 
 
 def test_the_client_and_a_granted_member_may_write(personas, jansen):
-    services.diary_add(actor=personas.mrs_jansen, client=jansen, body="Thank you for today.")
+    diary_services.diary_add(actor=personas.mrs_jansen, client=jansen, body="Thank you for today.")
     with pytest.raises(PermissionDenied):
-        services.diary_add(actor=personas.daughter, client=jansen, body="Shopping done.")
+        diary_services.diary_add(actor=personas.daughter, client=jansen, body="Shopping done.")
     grant = grant_diary(personas, jansen)
-    services.diary_add(actor=personas.daughter, client=jansen, body="Shopping done.")
+    diary_services.diary_add(actor=personas.daughter, client=jansen, body="Shopping done.")
     assert [n.body for n in diary_of(jansen)] == ["Shopping done.", "Thank you for today."]
     # A revoke takes the pen away at once.
     Grant.objects.filter(pk=grant.pk).update(revoked_at=grant.granted_at)
     with pytest.raises(PermissionDenied):
-        services.diary_add(actor=personas.daughter, client=jansen, body="Again.")
+        diary_services.diary_add(actor=personas.daughter, client=jansen, body="Again.")
 
 
 @pytest.mark.parametrize("who", ["cas", "coach", "inspector"])
 def test_outsiders_are_refused_and_nothing_is_written(personas, jansen, who):
     with pytest.raises(PermissionDenied):
-        services.diary_add(actor=getattr(personas, who), client=jansen, body="Hello")
+        diary_services.diary_add(actor=getattr(personas, who), client=jansen, body="Hello")
     assert not DiaryNote.objects.exists()
     assert not AuditEntry.objects.filter(action="diary.added").exists()
     assert not events(jansen.stream("diary"))
@@ -88,18 +88,18 @@ def test_an_empty_or_too_long_note_names_the_field_and_saves_nothing(
     personas, jansen, body, message
 ):
     with pytest.raises(ValidationError) as exc:
-        services.diary_add(actor=personas.ana, client=jansen, body=body)
+        diary_services.diary_add(actor=personas.ana, client=jansen, body=body)
     assert exc.value.message_dict == {"body": [message]}
     assert not DiaryNote.objects.exists() and not events(jansen.stream("diary"))
 
 
 def test_a_note_of_exactly_1000_characters_is_kept(personas, jansen):
-    note = services.diary_add(actor=personas.ana, client=jansen, body="x" * 1000)
+    note = diary_services.diary_add(actor=personas.ana, client=jansen, body="x" * 1000)
     assert len(note.body) == 1000
 
 
 def test_a_note_is_never_edited_or_deleted(personas, jansen):
-    note = services.diary_add(actor=personas.ana, client=jansen, body="As written.")
+    note = diary_services.diary_add(actor=personas.ana, client=jansen, body="As written.")
     note.body = "Rewritten."
     with pytest.raises(ValueError, match="append-only"):
         note.save()

@@ -15,10 +15,11 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from care.indicators import METHOD_VERSION
-from care.indicators.periods import month
+from care.figures.compute import METHOD_VERSION
+from care.figures.periods import month
+from care.figures.selectors import median_of, network_figures
+from care.figures.services import share_figures
 from care.models import (
     CarePlan,
     Client,
@@ -28,10 +29,9 @@ from care.models import (
     SharedFigures,
     Visit,
 )
-from care.selectors.figures import median_of, network_figures
-from care.services.figures import share_figures
 from coordination.events import NETWORK_STREAM, EventRecord
 from teams.models import AuditEntry, Membership, Role, RoleTerm
+from tests.doors import api
 from tests.factories import TeamFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -55,13 +55,6 @@ NOORD_MARCH = {
     "status_change": {"value": "0.00", "numerator": 0, "denominator": 1, "clients": 1},
     "problems_improved": {"value": "100.0", "numerator": 1, "denominator": 1, "clients": 1},
 }
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def at(day: str, clock: str) -> datetime.datetime:

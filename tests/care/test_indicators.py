@@ -1,4 +1,4 @@
-"""Team indicators (care.indicators) on a hand-built team, every figure worked out by
+"""Team indicators (care.figures.compute) on a hand-built team, every figure worked out by
 hand below, for March 2026 and for the first quarter of 2026.
 
 The tests' "now" is Friday 10 April 2026, noon in London (summer time since 29 March).
@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from care.indicators import METHOD_VERSION, network_indicators, parse_period, team_indicators
-from care.indicators.periods import month, quarter
+from care.figures.compute import METHOD_VERSION, network_indicators, team_indicators
+from care.figures.periods import month, parse_period, quarter
 from care.models import (
     Budget,
     CarePlan,

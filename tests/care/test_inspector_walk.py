@@ -32,8 +32,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 from drf_spectacular.generators import SchemaGenerator
 
+from care.figures.quality import services as quality
 from care.models import Client, Grant, Snapshot, SnapshotRead
-from care.quality import services as quality
 from care.services import budgets as budget_services
 from care.services import clients as client_services
 from care.services import plans, visits

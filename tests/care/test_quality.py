@@ -19,10 +19,12 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from rest_framework.test import APIClient
 
-from care.indicators import METHOD_VERSION, team_indicators
-from care.indicators.periods import month, quarter
+from care.figures.compute import METHOD_VERSION, team_indicators
+from care.figures.periods import month, quarter
+from care.figures.quality import services
+from care.figures.quality.content import content_hash
+from care.figures.quality.disclosure import HIDDEN
 from care.models import (
     CarePlan,
     Client,
@@ -33,14 +35,12 @@ from care.models import (
     Snapshot,
     Visit,
 )
-from care.quality import services
-from care.quality.content import content_hash
-from care.quality.disclosure import HIDDEN
 from coordination.events import NETWORK_STREAM, EventRecord
 from teams import decisions
 from teams.errors import Conflict
 from teams.models import AuditEntry, Proposal, Role, RoleTerm
 from teams.services import proposal_consent, proposal_withdraw, proposals_close_due
+from tests.doors import api
 from tests.factories import PersonFactory
 from tests.teams.test_decisions_api import adopt_due
 
@@ -50,13 +50,6 @@ TZ = ZoneInfo("Europe/London")
 NOW = datetime.datetime(2026, 4, 10, 12, 0, tzinfo=TZ)
 API = "/api/v1"
 D = Decimal
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def at(day: str, clock: str = "09:00") -> datetime.datetime:

@@ -17,8 +17,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from care.figures.quality import services
 from care.models import Client, ExperienceSurvey, Snapshot, SnapshotRead
-from care.quality import services
 from teams.models import Proposal
 from tests.care.test_quality import NOW, api, build, done, published
 from tests.factories import PersonFactory, TeamFactory, member

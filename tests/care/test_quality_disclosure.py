@@ -1,4 +1,4 @@
-"""Disclosure control of snapshots (care.quality.disclosure), attacked.
+"""Disclosure control of snapshots (care.figures.quality.disclosure), attacked.
 
 The attacker here knows everything published and how the control works: a hidden
 Omaha problem row has at least one problem and no more than the smallest row still
@@ -16,7 +16,7 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 
-from care.quality.disclosure import HIDDEN, THRESHOLD, disclose, overlaps, worked_out
+from care.figures.quality.disclosure import HIDDEN, THRESHOLD, disclose, overlaps, worked_out
 
 FIELDS = ("problems", "improved", "knowledge_total", "behavior_total", "status_total")
 

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from care import services
 from care.models import Client, Visit
+from care.services import visits as visit_services
 from care.services.schedule import series_generate_due
 from tests.care.visit_helpers import TZ
 
@@ -30,7 +30,7 @@ def series(personas, client, **fields):
         "starts": TODAY,
         "preferred_carers": [personas.ana],
     }
-    return services.series_create(actor=personas.ana, client=client, **{**values, **fields})
+    return visit_services.series_create(actor=personas.ana, client=client, **{**values, **fields})
 
 
 def mwf_days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -97,7 +97,7 @@ def test_a_series_that_fails_does_not_stop_the_others(personas, client, monkeypa
     second = series(
         personas, client, window_start=datetime.time(18, 0), window_end=datetime.time(19, 0)
     )
-    real = services.visits.series_generate
+    real = visit_services.series_generate
 
     def flaky(*, series, until, actor=None):
         if series.pk == first.pk:

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from care import services
 from care.models import Client, LedgerEntry, Visit
+from care.services import visits as visit_services
 from coordination.events import EventRecord
 from teams.errors import Conflict, PreconditionRequired
 from teams.models import AuditEntry
@@ -62,7 +62,7 @@ def events(kind: str) -> list[EventRecord]:
 
 
 def test_a_member_claims_an_unassigned_visit_audited_and_heard_on_both_streams(w):
-    visit = services.visit_claim(actor=w.ben, visit=w.open, version=1)
+    visit = visit_services.visit_claim(actor=w.ben, visit=w.open, version=1)
     assert (visit.assignee_id, visit.status, visit.version) == (w.ben.pk, "assigned", 2)
     assert reload(w.open).assignee_id == w.ben.pk
     claimed = events("visit.claimed")
@@ -73,10 +73,10 @@ def test_a_member_claims_an_unassigned_visit_audited_and_heard_on_both_streams(w
 
 
 def test_claiming_a_visit_someone_has_names_them_with_the_current_state(w):
-    services.visit_claim(actor=w.ben, visit=w.open, version=1)
+    visit_services.visit_claim(actor=w.ben, visit=w.open, version=1)
     before = state()
     with pytest.raises(Conflict) as caught:
-        services.visit_claim(actor=w.ana, visit=w.open, version=1)
+        visit_services.visit_claim(actor=w.ana, visit=w.open, version=1)
     assert caught.value.message == "Ben Mulder has already taken this visit."
     assert caught.value.current["assignee"] == w.ben.pk
     assert caught.value.current["version"] == 2
@@ -86,12 +86,12 @@ def test_claiming_a_visit_someone_has_names_them_with_the_current_state(w):
 def test_a_stale_claim_is_a_conflict_with_the_current_state(w):
     # Ben said the (still unassigned) visit will start late: its version moved on.
     with time_machine.travel(MORNING, tick=False):
-        services.visit_running_late(
+        visit_services.visit_running_late(
             actor=w.ben, visit=w.open, version=1, until=at("2026-12-08", "09:40")
         )
     before = state()
     with pytest.raises(Conflict) as caught:
-        services.visit_claim(actor=w.ana, visit=w.open, version=1)
+        visit_services.visit_claim(actor=w.ana, visit=w.open, version=1)
     assert caught.value.current["version"] == 2
     assert caught.value.current["assignee"] is None
     assert caught.value.current["late_until"] == at("2026-12-08", "09:40").isoformat()
@@ -99,9 +99,9 @@ def test_a_stale_claim_is_a_conflict_with_the_current_state(w):
 
 
 def test_claiming_again_what_you_hold_changes_nothing(w):
-    services.visit_claim(actor=w.ana, visit=w.open, version=1)
+    visit_services.visit_claim(actor=w.ana, visit=w.open, version=1)
     before, heard = state(), EventRecord.objects.count()
-    again = services.visit_claim(actor=w.ana, visit=w.open, version=1)  # a retry
+    again = visit_services.visit_claim(actor=w.ana, visit=w.open, version=1)  # a retry
     assert again.version == 2
     assert state() == before
     assert EventRecord.objects.count() == heard
@@ -109,25 +109,25 @@ def test_claiming_again_what_you_hold_changes_nothing(w):
 
 def test_a_claim_needs_the_version(w):
     with pytest.raises(PreconditionRequired):
-        services.visit_claim(actor=w.ana, visit=w.open, version=None)
+        visit_services.visit_claim(actor=w.ana, visit=w.open, version=None)
 
 
 @pytest.mark.parametrize("who", ["cas", "coach", "inspector", "mrs_jansen", "daughter"])
 def test_only_the_clients_team_claims(w, who):
     before = state()
     with pytest.raises(PermissionDenied):
-        services.visit_claim(actor=getattr(w, who), visit=w.open, version=1)
+        visit_services.visit_claim(actor=getattr(w, who), visit=w.open, version=1)
     assert state() == before
 
 
 def test_a_closed_or_started_visit_cannot_be_claimed(w):
-    services.visit_cancel(actor=w.ana, visit=w.open, version=1, reason="In hospital")
+    visit_services.visit_cancel(actor=w.ana, visit=w.open, version=1, reason="In hospital")
     with pytest.raises(ValidationError, match="cancelled. It cannot be taken"):
-        services.visit_claim(actor=w.ben, visit=w.open, version=2)
+        visit_services.visit_claim(actor=w.ben, visit=w.open, version=2)
     with time_machine.travel(at("2026-12-08", "11:05"), tick=False):
-        services.visit_start(actor=w.ana, visit=w.anas, version=1)
+        visit_services.visit_start(actor=w.ana, visit=w.anas, version=1)
     with pytest.raises(ValidationError, match="has started"):
-        services.visit_claim(actor=w.ana, visit=w.anas, version=2)
+        visit_services.visit_claim(actor=w.ana, visit=w.anas, version=2)
 
 
 # --- running late -----------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_a_closed_or_started_visit_cannot_be_claimed(w):
 
 def test_the_carer_says_she_runs_late_and_the_family_hears_when_not_why(w):
     with time_machine.travel(at("2026-12-08", "10:50"), tick=False):
-        visit = services.visit_running_late(
+        visit = visit_services.visit_running_late(
             actor=w.ana,
             visit=w.anas,
             version=1,
@@ -152,11 +152,11 @@ def test_the_carer_says_she_runs_late_and_the_family_hears_when_not_why(w):
 
 def test_starting_the_visit_clears_running_late(w):
     with time_machine.travel(at("2026-12-08", "10:50"), tick=False):
-        services.visit_running_late(
+        visit_services.visit_running_late(
             actor=w.ana, visit=w.anas, version=1, until=at("2026-12-08", "11:25"), note="Traffic"
         )
     with time_machine.travel(at("2026-12-08", "11:24"), tick=False):
-        visit = services.visit_start(actor=w.ana, visit=w.anas, version=2)
+        visit = visit_services.visit_start(actor=w.ana, visit=w.anas, version=2)
     assert (visit.late_until, visit.late_note) == (None, "")
     assert (reload(w.anas).late_until, reload(w.anas).late_note) == (None, "")
     started = events("visit.started")[0]
@@ -165,10 +165,10 @@ def test_starting_the_visit_clears_running_late(w):
 
 def test_running_late_can_be_taken_back(w):
     with time_machine.travel(at("2026-12-08", "10:50"), tick=False):
-        services.visit_running_late(
+        visit_services.visit_running_late(
             actor=w.ana, visit=w.anas, version=1, until=at("2026-12-08", "11:25"), note="Traffic"
         )
-        visit = services.visit_running_late(actor=w.ana, visit=w.anas, version=2, until=None)
+        visit = visit_services.visit_running_late(actor=w.ana, visit=w.anas, version=2, until=None)
     assert (visit.late_until, visit.late_note, visit.version) == (None, "", 3)
 
 
@@ -186,14 +186,14 @@ def test_running_late_can_be_taken_back(w):
 def test_running_late_checks_the_time_and_names_until(w, until, message):
     before = state()
     with time_machine.travel(MORNING, tick=False), pytest.raises(ValidationError) as caught:
-        services.visit_running_late(actor=w.ana, visit=w.anas, version=1, until=until)
+        visit_services.visit_running_late(actor=w.ana, visit=w.anas, version=1, until=until)
     assert any(message in m for m in caught.value.message_dict["until"])
     assert state() == before
 
 
 def test_a_long_late_note_is_refused_naming_note(w):
     with time_machine.travel(MORNING, tick=False), pytest.raises(ValidationError) as caught:
-        services.visit_running_late(
+        visit_services.visit_running_late(
             actor=w.ana, visit=w.anas, version=1, until=at("2026-12-08", "11:30"), note="x" * 201
         )
     assert set(caught.value.message_dict) == {"note"}
@@ -202,10 +202,10 @@ def test_a_long_late_note_is_refused_naming_note(w):
 def test_only_the_carer_says_they_run_late_but_anyone_may_for_an_unassigned_visit(w):
     with time_machine.travel(MORNING, tick=False):
         with pytest.raises(PermissionDenied, match="Ben Mulder has this visit"):
-            services.visit_running_late(
+            visit_services.visit_running_late(
                 actor=w.ana, visit=w.bens, version=1, until=at("2026-12-08", "14:30")
             )
-        visit = services.visit_running_late(
+        visit = visit_services.visit_running_late(
             actor=w.ben, visit=w.open, version=1, until=at("2026-12-08", "09:30")
         )
     assert visit.late_until == at("2026-12-08", "09:30")
@@ -213,9 +213,9 @@ def test_only_the_carer_says_they_run_late_but_anyone_may_for_an_unassigned_visi
 
 def test_a_started_visit_is_not_running_late(w):
     with time_machine.travel(at("2026-12-08", "11:05"), tick=False):
-        services.visit_start(actor=w.ana, visit=w.anas, version=1)
+        visit_services.visit_start(actor=w.ana, visit=w.anas, version=1)
         with pytest.raises(ValidationError, match="has started"):
-            services.visit_running_late(
+            visit_services.visit_running_late(
                 actor=w.ana, visit=w.anas, version=2, until=at("2026-12-08", "11:30")
             )
 
@@ -229,7 +229,7 @@ def test_finishing_a_visit_that_never_started_is_a_clear_error_and_changes_nothi
         time_machine.travel(at("2026-12-08", "12:00"), tick=False),
         pytest.raises(ValidationError) as caught,
     ):
-        services.visit_finish(actor=w.ana, visit=w.anas, version=1)
+        visit_services.visit_finish(actor=w.ana, visit=w.anas, version=1)
     assert caught.value.messages == ["This visit was never started: record its start first."]
     assert state() == before
     assert LedgerEntry.objects.count() == debits
@@ -239,7 +239,7 @@ def test_finishing_a_visit_that_never_started_is_a_clear_error_and_changes_nothi
 
 
 def test_two_colleagues_swap_visits_both_locked_both_heard(w):
-    first, second = services.visit_swap(
+    first, second = visit_services.visit_swap(
         actor=w.ben, first=w.anas, first_version=1, second=w.bens, second_version=1
     )
     assert (first.assignee_id, first.version) == (w.ben.pk, 2)
@@ -253,10 +253,10 @@ def test_two_colleagues_swap_visits_both_locked_both_heard(w):
 
 
 def test_a_swap_with_a_stale_version_changes_neither_visit(w):
-    services.visit_assign(actor=w.ben, visit=w.bens, person=w.ben, version=1)  # version 2
+    visit_services.visit_assign(actor=w.ben, visit=w.bens, person=w.ben, version=1)  # version 2
     before = state()
     with pytest.raises(Conflict) as caught:
-        services.visit_swap(
+        visit_services.visit_swap(
             actor=w.ana, first=w.anas, first_version=1, second=w.bens, second_version=1
         )
     assert caught.value.current["id"] == w.bens.pk and caught.value.current["version"] == 2
@@ -267,19 +267,19 @@ def test_a_swap_is_between_the_two_holders(w):
     third = plan(w.ana, w.client, at("2026-12-08", "16:00"), assignee=w.ben)
     before = state()
     with pytest.raises(PermissionDenied, match="Only a carer who has one of the two"):
-        services.visit_swap(
+        visit_services.visit_swap(
             actor=w.ana, first=w.bens, first_version=1, second=third, second_version=1
         )
     with pytest.raises(ValidationError, match="already with the same carer"):
-        services.visit_swap(
+        visit_services.visit_swap(
             actor=w.ben, first=w.bens, first_version=1, second=third, second_version=1
         )
     with pytest.raises(ValidationError, match="Nobody has one of these visits"):
-        services.visit_swap(
+        visit_services.visit_swap(
             actor=w.ana, first=w.anas, first_version=1, second=w.open, second_version=1
         )
     with pytest.raises(PermissionDenied):  # cas is not in Noord
-        services.visit_swap(
+        visit_services.visit_swap(
             actor=w.cas, first=w.zuid_visit, first_version=1, second=w.bens, second_version=1
         )
     assert state() == before

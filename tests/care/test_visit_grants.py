@@ -12,9 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from care import access, services
+from care import access
 from care.models import (
     AccessLogEntry,
     Client,
@@ -27,22 +26,18 @@ from care.models import (
 )
 from care.selectors import clients as client_selectors
 from care.selectors import grants
+from care.services import visits as visit_services
 from coordination.events import EventRecord
 from teams.errors import Conflict
 from teams.models import AuditEntry, Membership
 from tests.care.visit_helpers import at, intervention, jansen_client, plan
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 DAY = "2026-12-08"
 MORNING = at(DAY, "07:30")
-
-
-def api(person) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(person)
-    return client
 
 
 def browser(person) -> Browser:
@@ -73,7 +68,7 @@ def w(personas):
         p.visit = plan(p.ana, p.client, at(DAY, "09:00"), interventions=[p.linked])
         p.other = plan(p.ana, p.client, at(DAY, "12:00"))
         DiaryNote.objects.create(client=p.client, author=p.ana, body="Wilma's son visits on Sunday")
-        p.grant = services.visit_lend(
+        p.grant = visit_services.visit_lend(
             actor=p.ana,
             visit=p.visit,
             helper=p.cas,
@@ -138,9 +133,9 @@ def test_a_helper_from_another_team_sees_only_the_visit_they_were_granted_and_no
         assert w.unlinked.description not in body and "Sunday" not in body
     # He starts and finishes it; the grant ends with it, in the same transaction.
     with time_machine.travel(at(DAY, "09:02"), tick=False):
-        visit = services.visit_start(actor=w.cas, visit=w.visit, version=2)
+        visit = visit_services.visit_start(actor=w.cas, visit=w.visit, version=2)
     with time_machine.travel(at(DAY, "09:50"), tick=False):
-        visit = services.visit_finish(actor=w.cas, visit=visit, version=3, note="Fine")
+        visit = visit_services.visit_finish(actor=w.cas, visit=visit, version=3, note="Fine")
         assert visit.status == "done"
         w.grant.refresh_from_db()
         assert w.grant.ended_at == at(DAY, "09:50")
@@ -172,7 +167,7 @@ def test_after_the_grant_expires_the_helper_sees_nothing_and_can_do_nothing(w):
         assert api(w.cas).get(f"{API}/granted-visits/{w.visit.pk}").status_code == 404
         before = (Visit.objects.get(pk=w.visit.pk).version, EventRecord.objects.count())
         with pytest.raises(PermissionDenied):
-            services.visit_start(actor=w.cas, visit=w.visit, version=2)
+            visit_services.visit_start(actor=w.cas, visit=w.visit, version=2)
         response = api(w.cas).post(
             f"{API}/granted-visits/{w.visit.pk}/start", {}, format="json", headers={"If-Match": "2"}
         )
@@ -183,23 +178,23 @@ def test_after_the_grant_expires_the_helper_sees_nothing_and_can_do_nothing(w):
 
 def test_an_expired_grant_stops_a_helper_who_started_in_time_from_finishing(w):
     with time_machine.travel(at(DAY, "09:00"), tick=False):
-        services.visit_start(actor=w.cas, visit=w.visit, version=2)
+        visit_services.visit_start(actor=w.cas, visit=w.visit, version=2)
     with time_machine.travel(at(DAY, "14:01"), tick=False):
         with pytest.raises(PermissionDenied):
-            services.visit_finish(actor=w.cas, visit=w.visit, version=3)
+            visit_services.visit_finish(actor=w.cas, visit=w.visit, version=3)
         # The team records it instead, as for any visit.
-        services.visit_finish(actor=w.ana, visit=w.visit, version=3)
+        visit_services.visit_finish(actor=w.ana, visit=w.visit, version=3)
 
 
 @pytest.mark.parametrize("how", ["cancelled", "missed", "reassigned"])
 def test_cancelling_marking_missed_or_reassigning_ends_the_grant(w, how):
     with time_machine.travel(at(DAY, "09:30"), tick=False):
         if how == "cancelled":
-            services.visit_cancel(actor=w.ana, visit=w.visit, version=2, reason="In hospital")
+            visit_services.visit_cancel(actor=w.ana, visit=w.visit, version=2, reason="In hospital")
         elif how == "missed":
-            services.visit_mark_missed(actor=w.ana, visit=w.visit, version=2)
+            visit_services.visit_mark_missed(actor=w.ana, visit=w.visit, version=2)
         else:
-            services.visit_assign(actor=w.ana, visit=w.visit, person=w.ben, version=2)
+            visit_services.visit_assign(actor=w.ana, visit=w.visit, person=w.ben, version=2)
         w.grant.refresh_from_db()
         assert w.grant.ended_at is not None
         assert grants.granted_visit(w.cas, w.visit.pk) is None
@@ -232,11 +227,11 @@ def at_stage(w, stage: str) -> datetime.datetime:
     if stage == "granted":
         return at(DAY, "08:00")
     with time_machine.travel(at(DAY, "09:02"), tick=False):
-        services.visit_start(actor=w.cas, visit=w.visit, version=2)
+        visit_services.visit_start(actor=w.cas, visit=w.visit, version=2)
     if stage == "started":
         return at(DAY, "09:10")
     with time_machine.travel(at(DAY, "09:50"), tick=False):
-        services.visit_finish(actor=w.cas, visit=w.visit, version=3)
+        visit_services.visit_finish(actor=w.cas, visit=w.visit, version=3)
     return at(DAY, "10:00")
 
 
@@ -268,12 +263,14 @@ def test_the_grant_opens_no_scope_of_the_record_and_no_other_visit(w):
         assert not access.can_work_visit(w.cas, w.other)
         # Nor may he do anything else with the visit lent to him.
         for call in (
-            lambda: services.visit_cancel(actor=w.cas, visit=w.visit, version=2),
-            lambda: services.visit_assign(actor=w.cas, visit=w.visit, person=w.cas, version=2),
-            lambda: services.visit_running_late(
+            lambda: visit_services.visit_cancel(actor=w.cas, visit=w.visit, version=2),
+            lambda: visit_services.visit_assign(
+                actor=w.cas, visit=w.visit, person=w.cas, version=2
+            ),
+            lambda: visit_services.visit_running_late(
                 actor=w.cas, visit=w.visit, version=2, until=at(DAY, "09:30")
             ),
-            lambda: services.visit_start(actor=w.cas, visit=w.other, version=1),
+            lambda: visit_services.visit_start(actor=w.cas, visit=w.other, version=1),
         ):
             with pytest.raises(PermissionDenied):
                 call()
@@ -326,7 +323,7 @@ def test_the_granted_view_takes_three_queries_however_much_the_visit_needs(w):
 
 
 def lend(w, visit, helper, version=1, **extra):
-    return services.visit_lend(
+    return visit_services.visit_lend(
         actor=w.ana,
         visit=visit,
         helper=helper,
@@ -364,7 +361,9 @@ def test_a_visit_someone_has_cannot_be_lent_and_a_stale_version_is_a_conflict(w)
         with pytest.raises(Conflict) as taken:
             lend(w, w.visit, w.cas, version=2)
         assert "Cas Bakker has already taken this visit" in taken.value.message
-        services.visit_running_late(actor=w.ana, visit=w.other, version=1, until=at(DAY, "12:30"))
+        visit_services.visit_running_late(
+            actor=w.ana, visit=w.other, version=1, until=at(DAY, "12:30")
+        )
         with pytest.raises(Conflict) as stale:
             lend(w, w.other, w.cas, version=1)
         assert stale.value.current["version"] == 2
@@ -375,7 +374,7 @@ def test_only_the_clients_team_lends_its_visits(w):
     with time_machine.travel(MORNING, tick=False):
         for actor in (w.cas, w.coach, w.mrs_jansen):
             with pytest.raises(PermissionDenied):
-                services.visit_lend(
+                visit_services.visit_lend(
                     actor=actor,
                     visit=w.other,
                     helper=w.cas,

@@ -12,8 +12,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, close_old_connections, connection, transaction
 
-from care import services
 from care.models import Budget, LedgerEntry, Visit, VisitSeries
+from care.services import visits as visit_services
 from coordination.events import EventRecord
 from teams.errors import Conflict, KeyReused, PreconditionRequired
 from teams.models import AuditEntry, Membership
@@ -61,7 +61,9 @@ def reload(visit: Visit) -> Visit:
 def started(personas, client, start=None) -> Visit:
     start = start or NOW - 2 * HOUR
     visit = plan(personas.ana, client, start)
-    return services.visit_start(actor=personas.ana, visit=visit, version=visit.version, at=start)
+    return visit_services.visit_start(
+        actor=personas.ana, visit=visit, version=visit.version, at=start
+    )
 
 
 # --- planning ---------------------------------------------------------------------------
@@ -95,7 +97,7 @@ def test_planning_reports_every_bad_field_at_once(personas, jansen):
     other = jansen_client_of_zuid(personas)
     foreign_task = intervention(other, personas.cas)
     with pytest.raises(ValidationError) as exc:
-        services.visit_plan(
+        visit_services.visit_plan(
             actor=personas.ana,
             client=jansen,
             window_start=NOW.replace(tzinfo=None),
@@ -126,7 +128,7 @@ def jansen_client_of_zuid(personas):
 
 def test_a_window_that_ends_before_it_starts_is_refused_by_name(personas, jansen):
     with pytest.raises(ValidationError) as exc:
-        services.visit_plan(
+        visit_services.visit_plan(
             actor=personas.ana,
             client=jansen,
             window_start=NOW + 2 * HOUR,
@@ -151,7 +153,7 @@ def _writes(personas, jansen):
     """Every visit write, as a function of who tries it."""
     planned = plan(personas.ana, jansen, NOW - HOUR)
     going = started(personas, jansen)
-    series = services.series_create(
+    series = visit_services.series_create(
         actor=personas.ana,
         client=jansen,
         weekdays=[0, 2, 4],
@@ -162,22 +164,22 @@ def _writes(personas, jansen):
     )
     return {
         "plan": lambda who: plan(who, jansen, NOW + HOUR),
-        "assign": lambda who: services.visit_assign(
+        "assign": lambda who: visit_services.visit_assign(
             actor=who, visit=planned, person=personas.ben, version=planned.version
         ),
-        "start": lambda who: services.visit_start(
+        "start": lambda who: visit_services.visit_start(
             actor=who, visit=planned, version=planned.version
         ),
-        "finish": lambda who: services.visit_finish(
+        "finish": lambda who: visit_services.visit_finish(
             actor=who, visit=going, version=going.version, idempotency_key="k"
         ),
-        "cancel": lambda who: services.visit_cancel(
+        "cancel": lambda who: visit_services.visit_cancel(
             actor=who, visit=planned, version=planned.version
         ),
-        "mark_missed": lambda who: services.visit_mark_missed(
+        "mark_missed": lambda who: visit_services.visit_mark_missed(
             actor=who, visit=planned, version=planned.version
         ),
-        "series_create": lambda who: services.series_create(
+        "series_create": lambda who: visit_services.series_create(
             actor=who,
             client=jansen,
             weekdays=[1],
@@ -186,10 +188,10 @@ def _writes(personas, jansen):
             expected_minutes=30,
             starts=NOW.date(),
         ),
-        "series_generate": lambda who: services.series_generate(
+        "series_generate": lambda who: visit_services.series_generate(
             actor=who, series=series, until=NOW.date() + datetime.timedelta(days=14)
         ),
-        "series_exception": lambda who: services.series_exception_add(
+        "series_exception": lambda who: visit_services.series_exception_add(
             actor=who, series=series, date=datetime.date(2026, 12, 9), cancelled=True
         ),
     }
@@ -239,7 +241,7 @@ def test_a_member_who_left_the_team_is_refused(personas, jansen):
     visit = plan(personas.ana, jansen, NOW + HOUR)
     Membership.objects.filter(person=personas.ben).update(left=NOW.date())
     with pytest.raises(PermissionDenied):
-        services.visit_cancel(actor=personas.ben, visit=visit, version=visit.version)
+        visit_services.visit_cancel(actor=personas.ben, visit=visit, version=visit.version)
 
 
 # --- assigning --------------------------------------------------------------------------
@@ -248,15 +250,15 @@ def test_a_member_who_left_the_team_is_refused(personas, jansen):
 def test_a_visit_goes_only_to_a_current_member_of_the_clients_team(personas, jansen):
     visit = plan(personas.ana, jansen, NOW + HOUR)
     with pytest.raises(ValidationError) as exc:
-        services.visit_assign(
+        visit_services.visit_assign(
             actor=personas.ana, visit=visit, person=personas.cas, version=visit.version
         )
     assert "assignee" in exc.value.message_dict
     former = member("femke", personas.noord)
     Membership.objects.filter(person=former).update(left=NOW.date())
     with pytest.raises(ValidationError):
-        services.visit_assign(actor=personas.ana, visit=visit, person=former, version=1)
-    visit = services.visit_assign(
+        visit_services.visit_assign(actor=personas.ana, visit=visit, person=former, version=1)
+    visit = visit_services.visit_assign(
         actor=personas.ana, visit=visit, person=personas.ben, version=visit.version
     )
     assert (visit.status, visit.assignee, visit.version) == ("assigned", personas.ben, 2)
@@ -268,7 +270,7 @@ def test_a_visit_goes_only_to_a_current_member_of_the_clients_team(personas, jan
         "assignee": personas.ben.pk,
         "status": "assigned",
     }
-    visit = services.visit_assign(actor=personas.ben, visit=visit, person=None, version=2)
+    visit = visit_services.visit_assign(actor=personas.ben, visit=visit, person=None, version=2)
     assert (visit.status, visit.assignee) == ("planned", None)
 
 
@@ -282,15 +284,19 @@ def test_a_stale_version_is_a_conflict_with_the_current_state(personas, jansen, 
     # Someone else changed it in the meantime.
     Visit.objects.filter(pk=visit.pk).update(tasks="Also post the letter.", version=seen + 1)
     calls = {
-        "assign": lambda: services.visit_assign(
+        "assign": lambda: visit_services.visit_assign(
             actor=personas.ana, visit=visit, person=personas.ben, version=seen
         ),
-        "start": lambda: services.visit_start(actor=personas.ana, visit=visit, version=seen),
-        "cancel": lambda: services.visit_cancel(actor=personas.ana, visit=visit, version=seen),
-        "mark_missed": lambda: services.visit_mark_missed(
+        "start": lambda: visit_services.visit_start(actor=personas.ana, visit=visit, version=seen),
+        "cancel": lambda: visit_services.visit_cancel(
             actor=personas.ana, visit=visit, version=seen
         ),
-        "finish": lambda: services.visit_finish(actor=personas.ana, visit=visit, version=seen),
+        "mark_missed": lambda: visit_services.visit_mark_missed(
+            actor=personas.ana, visit=visit, version=seen
+        ),
+        "finish": lambda: visit_services.visit_finish(
+            actor=personas.ana, visit=visit, version=seen
+        ),
     }
     with pytest.raises(Conflict) as exc:
         calls[write]()
@@ -302,7 +308,7 @@ def test_a_stale_version_is_a_conflict_with_the_current_state(personas, jansen, 
 def test_a_write_that_does_not_say_which_version_it_saw_is_refused(personas, jansen):
     visit = plan(personas.ana, jansen, NOW + HOUR)
     with pytest.raises(PreconditionRequired):
-        services.visit_cancel(actor=personas.ana, visit=visit, version=None)
+        visit_services.visit_cancel(actor=personas.ana, visit=visit, version=None)
 
 
 # --- starting and finishing -------------------------------------------------------------
@@ -310,16 +316,16 @@ def test_a_write_that_does_not_say_which_version_it_saw_is_refused(personas, jan
 
 def test_starting_takes_an_unassigned_visit(personas, jansen):
     visit = plan(personas.ana, jansen, NOW - HOUR)
-    visit = services.visit_start(actor=personas.ben, visit=visit, version=visit.version)
+    visit = visit_services.visit_start(actor=personas.ben, visit=visit, version=visit.version)
     assert (visit.status, visit.assignee, visit.actual_start) == ("in_progress", personas.ben, NOW)
     with pytest.raises(ValidationError, match="started"):
-        services.visit_start(actor=personas.ben, visit=visit, version=visit.version)
+        visit_services.visit_start(actor=personas.ben, visit=visit, version=visit.version)
 
 
 def test_a_start_in_the_future_is_refused(personas, jansen):
     visit = plan(personas.ana, jansen, NOW + HOUR)
     with pytest.raises(ValidationError) as exc:
-        services.visit_start(actor=personas.ana, visit=visit, version=1, at=NOW + HOUR)
+        visit_services.visit_start(actor=personas.ana, visit=visit, version=1, at=NOW + HOUR)
     assert "actual_start" in exc.value.message_dict
 
 
@@ -348,12 +354,12 @@ def test_finishing_records_the_visit_and_debits_the_budget_once(personas, jansen
 def test_recording_twice_with_the_same_key_returns_the_first_result(personas, jansen, budget):
     going = started(personas, jansen)
     seen = going.version
-    first = services.visit_finish(
+    first = visit_services.visit_finish(
         actor=personas.ana, visit=going, version=seen, note="First.", idempotency_key="k-1"
     )
     # The phone's retry: the same recording, under the same key, with the version it
     # saw then (the end it left out meant "now" then, so it is not compared).
-    again = services.visit_finish(
+    again = visit_services.visit_finish(
         actor=personas.ana, visit=going, version=seen, note="First.", idempotency_key="k-1"
     )
     assert again.pk == first.pk
@@ -374,17 +380,17 @@ def test_a_used_key_with_other_details_is_refused_and_nothing_is_dropped_silentl
     (422 through the API), never answered as if they had been recorded."""
     going = started(personas, jansen)
     seen = going.version
-    services.visit_finish(
+    visit_services.visit_finish(
         actor=personas.ana, visit=going, version=seen, note="First.", idempotency_key="k-1"
     )
     state = (Visit.objects.get(pk=going.pk).version, LedgerEntry.objects.count())
     with pytest.raises(KeyReused) as refused:
-        services.visit_finish(
+        visit_services.visit_finish(
             actor=personas.ana, visit=going, version=seen, note="Later.", idempotency_key="k-1"
         )
     assert list(refused.value.message_dict) == ["idempotency_key"]
     with pytest.raises(KeyReused):
-        services.visit_finish(
+        visit_services.visit_finish(
             actor=personas.ana,
             visit=going,
             version=seen,
@@ -401,11 +407,11 @@ def test_another_persons_key_is_not_a_retry_of_theirs(personas, jansen, budget):
     visit is recorded already, as anyone recording it a second time is."""
     going = started(personas, jansen)
     seen = going.version
-    services.visit_finish(
+    visit_services.visit_finish(
         actor=personas.ana, visit=going, version=seen, note="First.", idempotency_key="k-1"
     )
     with pytest.raises(ValidationError, match="already recorded") as refused:
-        services.visit_finish(
+        visit_services.visit_finish(
             actor=personas.ben, visit=going, version=seen, note="First.", idempotency_key="k-1"
         )
     assert not isinstance(refused.value, KeyReused)
@@ -416,7 +422,7 @@ def test_another_persons_key_is_not_a_retry_of_theirs(personas, jansen, budget):
 def test_recording_a_done_visit_again_is_refused(personas, jansen, budget, key):
     visit = deliver(personas.ana, jansen, NOW - 3 * HOUR, 30, idempotency_key="k-1")
     with pytest.raises(ValidationError, match="already recorded"):
-        services.visit_finish(
+        visit_services.visit_finish(
             actor=personas.ana, visit=visit, version=visit.version, idempotency_key=key
         )
     assert LedgerEntry.objects.filter(visit=visit).count() == 1
@@ -433,7 +439,7 @@ def test_the_ledger_itself_refuses_a_second_debit_for_a_visit(personas, jansen, 
 def test_finishing_a_visit_never_started_is_refused(personas, jansen, budget):
     visit = plan(personas.ana, jansen, NOW - 2 * HOUR)
     with pytest.raises(ValidationError, match="never started"):
-        services.visit_finish(
+        visit_services.visit_finish(
             actor=personas.ana, visit=visit, version=visit.version, actual_end=NOW
         )
     assert reload(visit).status == "planned"
@@ -443,7 +449,7 @@ def test_finishing_a_visit_never_started_is_refused(personas, jansen, budget):
 def test_a_visit_that_ends_before_it_starts_is_refused_by_name(personas, jansen, budget):
     going = started(personas, jansen)
     with pytest.raises(ValidationError) as exc:
-        services.visit_finish(
+        visit_services.visit_finish(
             actor=personas.ana,
             visit=going,
             version=going.version,
@@ -451,7 +457,7 @@ def test_a_visit_that_ends_before_it_starts_is_refused_by_name(personas, jansen,
         )
     assert exc.value.message_dict == {"actual_end": ["The visit cannot end before it starts."]}
     with pytest.raises(ValidationError) as exc:
-        services.visit_finish(
+        visit_services.visit_finish(
             actor=personas.ana,
             visit=going,
             version=going.version,
@@ -477,14 +483,14 @@ def test_without_an_active_budget_a_visit_is_recorded_and_debits_nothing(persona
 
 def test_a_cancelled_visit_cannot_be_started_or_recorded(personas, jansen):
     visit = plan(personas.ana, jansen, NOW + HOUR)
-    visit = services.visit_cancel(
+    visit = visit_services.visit_cancel(
         actor=personas.ben, visit=visit, version=visit.version, reason="In hospital."
     )
     assert (visit.status, visit.cancel_reason, visit.version) == ("cancelled", "In hospital.", 2)
     with pytest.raises(ValidationError, match="cancelled"):
-        services.visit_start(actor=personas.ana, visit=visit, version=visit.version)
+        visit_services.visit_start(actor=personas.ana, visit=visit, version=visit.version)
     with pytest.raises(ValidationError, match="cancelled"):
-        services.visit_cancel(actor=personas.ana, visit=visit, version=visit.version)
+        visit_services.visit_cancel(actor=personas.ana, visit=visit, version=visit.version)
     (event,) = events(personas.noord.stream, "visit.cancelled")
     assert event.data == {
         "visit": visit.pk,
@@ -497,15 +503,15 @@ def test_a_cancelled_visit_cannot_be_started_or_recorded(personas, jansen):
 def test_a_done_visit_cannot_be_cancelled(personas, jansen):
     visit = deliver(personas.ana, jansen, NOW - 3 * HOUR, 30)
     with pytest.raises(ValidationError, match="already recorded"):
-        services.visit_cancel(actor=personas.ana, visit=visit, version=visit.version)
+        visit_services.visit_cancel(actor=personas.ana, visit=visit, version=visit.version)
 
 
 def test_a_visit_is_missed_only_once_its_window_has_begun(personas, jansen, budget):
     later = plan(personas.ana, jansen, NOW + HOUR)
     with pytest.raises(ValidationError, match="window has begun"):
-        services.visit_mark_missed(actor=personas.ana, visit=later, version=later.version)
+        visit_services.visit_mark_missed(actor=personas.ana, visit=later, version=later.version)
     earlier = plan(personas.ana, jansen, NOW - HOUR)
-    earlier = services.visit_mark_missed(
+    earlier = visit_services.visit_mark_missed(
         actor=personas.ana, visit=earlier, version=earlier.version, reason="Nobody came."
     )
     assert earlier.status == "missed"
@@ -546,7 +552,7 @@ def test_the_database_refuses_an_impossible_visit(jansen, fields):
 @pytest.fixture
 def mwf(personas, jansen):
     """Monday, Wednesday and Friday mornings from Monday 7 December, Ben preferred."""
-    return services.series_create(
+    return visit_services.series_create(
         actor=personas.ana,
         client=jansen,
         weekdays=[0, 2, 4],
@@ -561,10 +567,10 @@ def mwf(personas, jansen):
 
 def test_a_series_generates_its_weekdays_skipping_and_moving_exceptions(personas, jansen, mwf):
     assert mwf.days == [0, 2, 4]
-    services.series_exception_add(
+    visit_services.series_exception_add(
         actor=personas.ana, series=mwf, date=datetime.date(2026, 12, 9), cancelled=True
     )
-    services.series_exception_add(
+    visit_services.series_exception_add(
         actor=personas.ben,
         series=mwf,
         date=datetime.date(2026, 12, 11),
@@ -572,7 +578,7 @@ def test_a_series_generates_its_weekdays_skipping_and_moving_exceptions(personas
         window_end=datetime.time(11, 0),
         note="Day centre first.",
     )
-    created = services.series_generate(
+    created = visit_services.series_generate(
         actor=personas.ana, series=mwf, until=datetime.date(2026, 12, 20)
     )
     # Mon 7, (Wed 9 cancelled), Fri 11 moved, Mon 14, Wed 16, Fri 18.
@@ -596,17 +602,19 @@ def test_a_series_generates_its_weekdays_skipping_and_moving_exceptions(personas
 
 
 def test_generating_again_adds_only_what_is_missing(personas, jansen, mwf):
-    services.series_generate(actor=personas.ana, series=mwf, until=datetime.date(2026, 12, 13))
-    assert services.series_generate(series=mwf, until=datetime.date(2026, 12, 13)) == []
+    visit_services.series_generate(
+        actor=personas.ana, series=mwf, until=datetime.date(2026, 12, 13)
+    )
+    assert visit_services.series_generate(series=mwf, until=datetime.date(2026, 12, 13)) == []
     assert Visit.objects.count() == 3
-    more = services.series_generate(series=mwf, until=datetime.date(2026, 12, 16))
+    more = visit_services.series_generate(series=mwf, until=datetime.date(2026, 12, 16))
     assert [v.series_date.day for v in more] == [14, 16]
     assert Visit.objects.count() == 5
     assert len(events(personas.noord.stream, "visit.generated")) == 2
 
 
 def test_a_series_starts_from_today_not_in_the_past(personas, jansen):
-    series = services.series_create(
+    series = visit_services.series_create(
         actor=personas.ana,
         client=jansen,
         weekdays=[0, 1, 2, 3, 4, 5, 6],
@@ -616,12 +624,12 @@ def test_a_series_starts_from_today_not_in_the_past(personas, jansen):
         starts=datetime.date(2026, 11, 1),
         ends=datetime.date(2026, 12, 9),
     )
-    created = services.series_generate(series=series, until=datetime.date(2026, 12, 31))
+    created = visit_services.series_generate(series=series, until=datetime.date(2026, 12, 31))
     assert [v.series_date.day for v in created] == [7, 8, 9]
 
 
 def test_a_series_keeps_the_wall_clock_over_the_change_to_summer_time(personas, jansen):
-    series = services.series_create(
+    series = visit_services.series_create(
         actor=personas.ana,
         client=jansen,
         weekdays=[5, 6, 0],
@@ -630,15 +638,15 @@ def test_a_series_keeps_the_wall_clock_over_the_change_to_summer_time(personas, 
         expected_minutes=30,
         starts=datetime.date(2027, 3, 27),
     )
-    created = services.series_generate(series=series, until=datetime.date(2027, 3, 29))
+    created = visit_services.series_generate(series=series, until=datetime.date(2027, 3, 29))
     assert [v.window_start.astimezone(TZ).hour for v in created] == [8, 8, 8]
     assert [v.window_start.astimezone(datetime.UTC).hour for v in created] == [8, 7, 7]
 
 
 def test_an_exception_after_generation_changes_the_visit_already_made(personas, jansen, mwf):
-    services.series_generate(series=mwf, until=datetime.date(2026, 12, 11))
+    visit_services.series_generate(series=mwf, until=datetime.date(2026, 12, 11))
     wednesday = Visit.objects.get(series_date=datetime.date(2026, 12, 9))
-    services.series_exception_add(
+    visit_services.series_exception_add(
         actor=personas.ana, series=mwf, date=wednesday.series_date, cancelled=True, note="Away."
     )
     wednesday = reload(wednesday)
@@ -648,7 +656,7 @@ def test_an_exception_after_generation_changes_the_visit_already_made(personas, 
         2,
     )
     friday = Visit.objects.get(series_date=datetime.date(2026, 12, 11))
-    services.series_exception_add(
+    visit_services.series_exception_add(
         actor=personas.ana,
         series=mwf,
         date=friday.series_date,
@@ -657,15 +665,15 @@ def test_an_exception_after_generation_changes_the_visit_already_made(personas, 
     )
     assert reload(friday).window_start == at("2026-12-11", "14:00")
     # Regenerating does not bring the cancelled Wednesday back.
-    assert services.series_generate(series=mwf, until=datetime.date(2026, 12, 11)) == []
+    assert visit_services.series_generate(series=mwf, until=datetime.date(2026, 12, 11)) == []
     assert reload(wednesday).status == "cancelled"
 
 
 def test_an_exception_for_a_visit_already_started_is_refused(personas, jansen, mwf):
-    (monday, *_) = services.series_generate(series=mwf, until=datetime.date(2026, 12, 7))
-    services.visit_start(actor=personas.ana, visit=monday, version=monday.version)
+    (monday, *_) = visit_services.series_generate(series=mwf, until=datetime.date(2026, 12, 7))
+    visit_services.visit_start(actor=personas.ana, visit=monday, version=monday.version)
     with pytest.raises(ValidationError) as exc:
-        services.series_exception_add(
+        visit_services.series_exception_add(
             actor=personas.ana, series=mwf, date=monday.series_date, cancelled=True
         )
     assert "date" in exc.value.message_dict
@@ -674,7 +682,7 @@ def test_an_exception_for_a_visit_already_started_is_refused(personas, jansen, m
 
 def test_series_input_is_checked_field_by_field(personas, jansen, mwf):
     with pytest.raises(ValidationError) as exc:
-        services.series_create(
+        visit_services.series_create(
             actor=personas.ana,
             client=jansen,
             weekdays=[7, True],
@@ -686,20 +694,20 @@ def test_series_input_is_checked_field_by_field(personas, jansen, mwf):
         )
     assert set(exc.value.message_dict) == {"weekdays", "window_end", "ends"}
     with pytest.raises(ValidationError) as exc:
-        services.series_exception_add(
+        visit_services.series_exception_add(
             actor=personas.ana, series=mwf, date=datetime.date(2026, 12, 8), cancelled=True
         )
     assert "weekday" in exc.value.message_dict["date"][0]
-    services.series_exception_add(
+    visit_services.series_exception_add(
         actor=personas.ana, series=mwf, date=datetime.date(2026, 12, 9), cancelled=True
     )
     with pytest.raises(ValidationError) as exc:
-        services.series_exception_add(
+        visit_services.series_exception_add(
             actor=personas.ana, series=mwf, date=datetime.date(2026, 12, 9), cancelled=True
         )
     assert "date" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.series_generate(series=mwf, until=datetime.date(2028, 1, 1))
+        visit_services.series_generate(series=mwf, until=datetime.date(2028, 1, 1))
     assert "until" in exc.value.message_dict
 
 
@@ -731,7 +739,9 @@ def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, 
     )
     start = NOW - 3 * HOUR
     visit = plan(personas.ana, jansen, start)
-    visit = services.visit_start(actor=personas.ana, visit=visit, version=visit.version, at=start)
+    visit = visit_services.visit_start(
+        actor=personas.ana, visit=visit, version=visit.version, at=start
+    )
     barrier = threading.Barrier(2)
     results: list[object] = []
 
@@ -739,7 +749,7 @@ def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, 
         try:
             barrier.wait(timeout=10)
             results.append(
-                services.visit_finish(
+                visit_services.visit_finish(
                     actor=who,
                     visit=visit,
                     version=visit.version,

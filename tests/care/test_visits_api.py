@@ -7,27 +7,20 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from rest_framework.test import APIClient
 
-from care import services
 from care.models import Budget, LedgerEntry, Visit, VisitSeries
+from care.services import budgets as budget_services
 from tests.care.visit_helpers import NOW, at, jansen_client, plan
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 @pytest.fixture
 def world(personas):
     with time_machine.travel(NOW, tick=False):
         personas.client = jansen_client(personas)
-        personas.budget = services.budget_create(
+        personas.budget = budget_services.budget_create(
             actor=personas.ana,
             client=personas.client,
             kind="direct_payment",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from zoneinfo import ZoneInfo
 
-from care import services
 from care.models import (
     CarePlan,
     Client,
@@ -22,6 +21,7 @@ from care.models import (
     PlanProblem,
     Visit,
 )
+from care.services import visits as visit_services
 
 TZ = ZoneInfo("Europe/London")
 # A Monday evening: the tests' "now" (time_machine travels here).
@@ -72,7 +72,7 @@ def intervention(client: Client, author) -> PlanIntervention:
 
 
 def plan(actor, client, start: datetime.datetime, minutes: int = 45, **extra) -> Visit:
-    return services.visit_plan(
+    return visit_services.visit_plan(
         actor=actor,
         client=client,
         window_start=start,
@@ -86,8 +86,8 @@ def plan(actor, client, start: datetime.datetime, minutes: int = 45, **extra) ->
 def deliver(actor, client, start: datetime.datetime, minutes: int, **finish) -> Visit:
     """Plan, start and finish a visit that took ``minutes`` from ``start``."""
     visit = plan(actor, client, start, minutes)
-    visit = services.visit_start(actor=actor, visit=visit, version=visit.version, at=start)
-    return services.visit_finish(
+    visit = visit_services.visit_start(actor=actor, visit=visit, version=visit.version, at=start)
+    return visit_services.visit_finish(
         actor=actor,
         visit=visit,
         version=visit.version,

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from care.models import Visit
 from coordination import cursors
-from coordination import services as coordination_services
+from coordination.services import handovers as handover_services
 from teams.numbers import MAX
 from tests.api_walk import openapi_path
 from tests.care.jansen import jansen_with_family
@@ -206,7 +206,7 @@ def _overflowing(**_kwargs):
 
 
 def test_an_overflow_in_the_api_is_a_400_in_the_error_shape(world, monkeypatch):
-    monkeypatch.setattr(coordination_services, "handover_offer", _overflowing)
+    monkeypatch.setattr(handover_services, "handover_offer", _overflowing)
     response = api(world.ana).post(
         f"/api/v1/visits/{world.visit.pk}/handovers",
         {"to": world.ben.pk},

@@ -22,8 +22,9 @@ from django.utils.crypto import get_random_string
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from care import services as care_services
 from care.models import Client, Grant, LedgerEntry, Visit
+from care.services import budgets as budget_services
+from care.services import visits as visit_services
 from config.idempotency import KEY_LIFETIME, open_to_anonymous, purge_idempotency_keys
 from config.models import IdempotentRequest
 from coordination.events import EventRecord
@@ -32,6 +33,7 @@ from teams.models import ApiToken, AuditEntry, Comment, Proposal, Team
 from tests.api_walk import api_views, openapi_path
 from tests.care.jansen import jansen_with_family
 from tests.care.visit_helpers import intervention, plan
+from tests.doors import api
 from tests.factories import api_token
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +42,6 @@ API = "/api/v1"
 KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 SNAPSHOT_APPS = ("teams", "care", "coordination", "kith_config")
-
-
-def api(person=None, **kwargs) -> APIClient:
-    client = APIClient(**kwargs)
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def snapshot() -> dict:
@@ -118,7 +113,7 @@ def build_world(personas):
     w.client, w.petra = jansen_with_family(personas)
     w.grant = Grant.objects.get(member=w.petra, scope="visits")
     w.plan_problem = intervention(w.client, w.ana).plan_problem
-    w.budget = care_services.budget_create(
+    w.budget = budget_services.budget_create(
         actor=w.ana,
         client=w.client,
         kind="direct_payment",
@@ -130,7 +125,7 @@ def build_world(personas):
     w.visit = plan(w.ana, w.client, now + datetime.timedelta(days=1))
     # Planned for earlier today and started: ready to be recorded as done.
     started = plan(w.ana, w.client, now - datetime.timedelta(hours=2))
-    w.started = care_services.visit_start(
+    w.started = visit_services.visit_start(
         actor=w.ana, visit=started, version=started.version, at=now - datetime.timedelta(hours=2)
     )
     return w

@@ -17,17 +17,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern
 from rest_framework.test import APIClient
 
-from care import services as care_services
 from care.models import Client, Visit
+from care.services import visits as visit_services
 from coordination import events, selectors
-from coordination import services as board_services
 from coordination import urls as coordination_urls
 from coordination.events import EventRecord
 from coordination.models import HandoverOffer
 from coordination.routing import websocket_urlpatterns
+from coordination.services import handovers as handover_services
 from teams import services as team_services
 from teams.models import AuditEntry, CoachTerm
 from tests.care.visit_helpers import at, jansen_client, plan
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +37,6 @@ DAY = "2026-12-08"
 # Tuesday morning, before the day's visits.
 MORNING = at(DAY, "07:30")
 OUTSIDERS = ["cas", "coach", "inspector", "mrs_jansen", "daughter", "invited_coach"]
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def post(person, path: str, body: dict | None = None, version=None):
@@ -65,7 +59,7 @@ def build(personas) -> SimpleNamespace:
     w.anas = plan(w.ana, w.client, at(DAY, "11:00"), assignee=w.ana)
     w.bens = plan(w.ana, w.client, at(DAY, "14:00"), assignee=w.ben)
     w.spare = plan(w.ana, w.client, at(DAY, "16:00"), assignee=w.ana)
-    w.offer = board_services.handover_offer(actor=w.ana, visit=w.anas, version=1, to=w.ben)
+    w.offer = handover_services.handover_offer(actor=w.ana, visit=w.anas, version=1, to=w.ben)
     w.zuid_client = Client.objects.create(
         team=w.zuid, first_name="Jan", last_name="Bos", status=Client.Status.ACTIVE
     )
@@ -212,7 +206,7 @@ def test_the_walk_covers_every_board_endpoint():
 
 # What a request of the walk needs done first, for the member it would succeed for.
 PREPARE = {
-    "api-visit-finish": lambda w: care_services.visit_start(
+    "api-visit-finish": lambda w: visit_services.visit_start(
         actor=w.ana, visit=w.open, version=1, at=at(DAY, "07:00")
     ),
 }
@@ -257,7 +251,7 @@ def test_a_member_who_left_the_team_gets_404(w):
 
 
 def test_the_board_shows_the_teams_day_with_carers_lateness_and_open_offers(w):
-    care_services.visit_running_late(
+    visit_services.visit_running_late(
         actor=w.ben, visit=w.bens, version=1, until=at(DAY, "14:20"), note="Dentist"
     )
     plan(w.ana, w.client, at("2026-12-09", "09:00"))  # tomorrow: not on a one-day board
@@ -294,14 +288,14 @@ def test_the_written_out_board_row_is_what_the_declared_fields_give(w):
 
     from coordination.api.visits import BoardVisitOut
 
-    care_services.visit_running_late(
+    visit_services.visit_running_late(
         actor=w.ben, visit=w.bens, version=1, until=at(DAY, "14:20"), note="Dentist"
     )
     with time_machine.travel(at(DAY, "17:00"), tick=False):
-        started = care_services.visit_start(
+        started = visit_services.visit_start(
             actor=w.ana, visit=w.spare, version=1, at=at(DAY, "16:05")
         )
-        care_services.visit_finish(
+        visit_services.visit_finish(
             actor=w.ana, visit=started, version=started.version, actual_end=at(DAY, "16:50")
         )
     board = selectors.board(w.noord, datetime.date.fromisoformat(DAY))
@@ -468,7 +462,7 @@ def test_claiming_a_visit_someone_took_first_names_them(w):
 
 
 def test_a_stale_claim_is_409_with_the_current_state(w):
-    care_services.visit_running_late(actor=w.ben, visit=w.open, version=1, until=at(DAY, "09:45"))
+    visit_services.visit_running_late(actor=w.ben, visit=w.open, version=1, until=at(DAY, "09:45"))
     before = snapshot()
     response = post(w.ana, f"visits/{w.open.pk}/claim", {"version": 1})
     assert response.status_code == 409
@@ -634,7 +628,7 @@ def test_accepting_your_own_offer_is_refused(w):
 
 def test_an_offer_lapses_when_the_visit_changed_since_and_the_lapse_is_kept(w):
     # Ana offered her 11:00 visit, then said she would be late for it: a different visit.
-    care_services.visit_running_late(actor=w.ana, visit=w.anas, version=1, until=at(DAY, "11:30"))
+    visit_services.visit_running_late(actor=w.ana, visit=w.anas, version=1, until=at(DAY, "11:30"))
     response = post(w.ben, f"handovers/{w.offer.pk}/accept", version=1)
     assert response.status_code == 409
     assert "the offer has lapsed" in response.json()["message"]
@@ -734,10 +728,10 @@ def test_a_swap_needs_a_colleagues_visit_of_the_team_naming_swap_visit(w, target
 
 
 def test_a_swap_lapses_when_the_colleagues_visit_changed(w):
-    offer = board_services.handover_offer_swap(
+    offer = handover_services.handover_offer_swap(
         actor=w.ana, visit=w.spare, version=1, swap_visit=w.bens, swap_version=1
     )
-    care_services.visit_running_late(actor=w.ben, visit=w.bens, version=1, until=at(DAY, "14:30"))
+    visit_services.visit_running_late(actor=w.ben, visit=w.bens, version=1, until=at(DAY, "14:30"))
     response = post(w.ben, f"handovers/{offer.pk}/accept", version=1)
     assert response.status_code == 409
     assert HandoverOffer.objects.get(pk=offer.pk).status == "expired"
@@ -810,7 +804,7 @@ def live(personas):
 @pytest.mark.django_db(transaction=True)
 async def test_a_claim_after_the_snapshot_arrives_exactly_once(live):
     seq, rows = await database_sync_to_async(board_rows)(live.ana, live.noord)
-    await database_sync_to_async(care_services.visit_claim)(
+    await database_sync_to_async(visit_services.visit_claim)(
         actor=live.ben, visit=live.open, version=1
     )
     socket = socket_for(live.ana, f"?since={live.noord.stream}:{seq}")
@@ -831,7 +825,7 @@ async def test_a_claim_between_the_head_and_the_rows_is_replayed_and_skipped_by_
     def head_then_someone_claims(person, **lookup):
         found = real_board_team(person, **lookup)  # the team, with its stream's head
         # Committed after the head was read and before the visits are: in both.
-        care_services.visit_claim(actor=live.ben, visit=live.open, version=1)
+        visit_services.visit_claim(actor=live.ben, visit=live.open, version=1)
         return found
 
     monkeypatch.setattr(selectors, "board_team", head_then_someone_claims)
@@ -845,7 +839,7 @@ async def test_a_claim_between_the_head_and_the_rows_is_replayed_and_skipped_by_
     assert [m["event"] for m in got] == ["visit.claimed"]  # and replayed, once
     assert [apply(rows, m) for m in got] == [False]  # recognised as already applied
     # A later change arrives live and is applied.
-    await database_sync_to_async(care_services.visit_assign)(
+    await database_sync_to_async(visit_services.visit_assign)(
         actor=live.ana, visit=live.open, person=live.ana, version=2
     )
     later = await socket.receive_json_from(timeout=3)

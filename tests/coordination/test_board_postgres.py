@@ -16,11 +16,10 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
-from care import services as care_services
 from care.services import visits as visit_services
-from coordination import services as board_services
 from coordination.events import EventRecord
 from coordination.models import HandoverOffer
+from coordination.services import handovers as handover_services
 from teams.errors import Conflict
 from tests.care.visit_helpers import at, jansen_client, plan
 
@@ -107,7 +106,7 @@ def test_two_opposite_swaps_at_once_do_not_deadlock(postgres, personas, slow_loc
     bens = plan(personas.ana, client, at("2026-12-08", "14:00"), assignee=personas.ben)
 
     def swap(actor, first, second):
-        return lambda: care_services.visit_swap(
+        return lambda: visit_services.visit_swap(
             actor=actor, first=first, first_version=1, second=second, second_version=1
         )
 
@@ -127,13 +126,13 @@ def test_an_accept_racing_a_withdraw_one_of_them_wins(postgres, personas, slow_l
         visit = plan(
             personas.ana, client, at("2026-12-08", f"{9 + hour:02d}:00"), assignee=personas.ana
         )
-        offer = board_services.handover_offer(
+        offer = handover_services.handover_offer(
             actor=personas.ana, visit=visit, version=1, to=personas.ben
         )
-        accept = lambda offer=offer: board_services.handover_accept(  # noqa: E731
+        accept = lambda offer=offer: handover_services.handover_accept(  # noqa: E731
             actor=personas.ben, offer=offer, version=1
         )
-        withdraw = lambda offer=offer: board_services.handover_withdraw(  # noqa: E731
+        withdraw = lambda offer=offer: handover_services.handover_withdraw(  # noqa: E731
             actor=personas.ana, offer=offer, version=1
         )
         results = race(accept, withdraw)

@@ -20,15 +20,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from care import services as care_services
 from care.models import Client, Visit, VisitGrant
-from coordination import access, selectors, services
+from care.services import visits as visit_services
+from coordination import access, selectors
 from coordination import urls as coordination_urls
 from coordination.events import EventRecord
 from coordination.models import HelpOffer, HelpRequest
 from coordination.routing import websocket_urlpatterns
+from coordination.services import help as help_services
 from teams.models import AuditEntry, Membership, Team
 from tests.care.visit_helpers import at, intervention, jansen_client, plan
+from tests.doors import api
 from tests.factories import MembershipFactory, TeamFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -45,13 +47,6 @@ NOORD = (Decimal("52.268600"), Decimal("6.170700"))
 ZUID = (Decimal("52.244300"), Decimal("6.164000"))
 OOST = (Decimal("52.248000"), Decimal("6.227000"))
 ZWOLLE = (Decimal("52.512400"), Decimal("6.091300"))
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def post(person, path: str, body: dict | None = None, version=None):
@@ -90,7 +85,7 @@ def build(personas, *, with_plan: bool = True) -> SimpleNamespace:
     w.morning = plan(w.ana, w.client, at(DAY, "09:00"), interventions=linked)
     w.lunch = plan(w.ana, w.client, at(DAY, "12:00"))
     w.evening = plan(w.ana, w.client, at(DAY, "18:00"))
-    w.request = services.help_request_raise(
+    w.request = help_services.help_request_raise(
         actor=w.ana,
         team=w.noord,
         visits=[w.morning, w.evening],
@@ -164,7 +159,9 @@ IDS = [f"{method.upper()} {route}" for _name, route, method in ENDPOINTS]
 
 @pytest.fixture
 def offered(w):
-    w.offer = services.help_offer_make(actor=w.cas, request=w.request, version=1, note="I know her")
+    w.offer = help_services.help_offer_make(
+        actor=w.cas, request=w.request, version=1, note="I know her"
+    )
     return w
 
 
@@ -388,7 +385,7 @@ def test_the_asking_team_may_decline_and_the_helper_may_withdraw(offered):
     declined = post(w.ana, f"help-offers/{w.offer.pk}/decline", {"reason": "Found cover"}, 1)
     assert declined.status_code == 200
     assert (declined.json()["status"], declined.json()["reason"]) == ("declined", "Found cover")
-    again = services.help_offer_make(actor=w.cas, request=w.request, version=1)
+    again = help_services.help_offer_make(actor=w.cas, request=w.request, version=1)
     withdrawn = post(w.cas, f"help-offers/{again.pk}/withdraw", version=1)
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
     assert [t for t, _ in events_of("help")][-3:] == [
@@ -412,18 +409,18 @@ def test_withdrawing_the_request_declines_its_open_offers(offered):
         {"request": w.request.pk, "status": "withdrawn", "version": 2, "declined": [w.offer.pk]},
     )
     # The visits can be asked for again.
-    services.help_request_raise(actor=w.ana, team=w.noord, visits=[w.morning])
+    help_services.help_request_raise(actor=w.ana, team=w.noord, visits=[w.morning])
 
 
 def test_a_request_lapses_once_its_first_visit_is_over(offered):
     w = offered
-    assert services.help_requests_expire_due(now=at(DAY, "09:59")) == []
-    assert services.help_requests_expire_due(now=at(DAY, "10:00")) == [w.request.pk]
+    assert help_services.help_requests_expire_due(now=at(DAY, "09:59")) == []
+    assert help_services.help_requests_expire_due(now=at(DAY, "10:00")) == [w.request.pk]
     w.request.refresh_from_db()
     w.offer.refresh_from_db()
     assert (w.request.status, w.offer.status) == ("expired", "declined")
     assert events_of("help")[-1][0] == "help.expired"
-    assert services.help_requests_expire_due(now=at(DAY, "11:00")) == []
+    assert help_services.help_requests_expire_due(now=at(DAY, "11:00")) == []
     with time_machine.travel(at(DAY, "10:01"), tick=False):
         assert api(w.dina).get(f"{API}/help-requests").json() == []
 
@@ -442,7 +439,7 @@ def test_past_due_requests_leave_the_list_before_the_clock_lapses_them(w):
 def test_offering_on_your_own_teams_request_is_refused_and_changes_nothing(w):
     before = snapshot()
     response = post(w.ben, f"help-requests/{w.request.pk}/offers", {"note": "Me!"}, 1)
-    assert error(response)[:2] == (400, services.OWN_REQUEST)
+    assert error(response)[:2] == (400, help_services.OWN_REQUEST)
     assert snapshot() == before
 
 
@@ -474,7 +471,7 @@ def test_a_helper_in_two_teams_cannot_offer_to_either_of_them(w):
     MembershipFactory(team=w.noord, person=w.dina)
     before = snapshot()
     response = post(w.dina, f"help-requests/{w.request.pk}/offers", {}, 1)
-    assert error(response)[:2] == (400, services.OWN_REQUEST)
+    assert error(response)[:2] == (400, help_services.OWN_REQUEST)
     assert snapshot() == before
 
 
@@ -518,7 +515,7 @@ def test_bad_requests_name_the_field_and_save_nothing(w, body, field, words):
 
 
 def test_a_stale_request_version_is_a_409_with_the_current_state(w):
-    services.help_request_withdraw(actor=w.ana, request=w.request, version=1)
+    help_services.help_request_withdraw(actor=w.ana, request=w.request, version=1)
     before = snapshot()
     response = post(w.cas, f"help-requests/{w.request.pk}/offers", {}, 1)
     assert response.status_code == 409
@@ -532,7 +529,7 @@ def test_a_stale_request_version_is_a_409_with_the_current_state(w):
 
 def test_a_stale_offer_version_is_a_409_and_nothing_is_lent(offered):
     w = offered
-    services.help_offer_decline(actor=w.ben, offer=w.offer, version=1)
+    help_services.help_offer_decline(actor=w.ben, offer=w.offer, version=1)
     before = snapshot()
     response = post(w.ana, f"help-offers/{w.offer.pk}/accept", version=1)
     assert response.status_code == 409
@@ -545,7 +542,7 @@ def test_a_stale_offer_version_is_a_409_and_nothing_is_lent(offered):
 def test_a_visit_taken_meanwhile_makes_the_accept_a_409_with_nothing_half_lent(offered):
     w = offered
     # Ben found time for the evening after all and took it on the board.
-    care_services.visit_claim(actor=w.ben, visit=w.evening, version=1)
+    visit_services.visit_claim(actor=w.ben, visit=w.evening, version=1)
     before = snapshot()
     response = post(w.ana, f"help-offers/{w.offer.pk}/accept", version=1)
     assert response.status_code == 409
@@ -568,7 +565,7 @@ def _request_of(team: Team, asker, start: str):
         team=team, first_name="C", last_name=team.name, postcode="7400 AA"
     )
     visit = plan(asker, client, at(DAY, start))
-    return services.help_request_raise(actor=asker, team=team, visits=[visit])
+    return help_services.help_request_raise(actor=asker, team=team, visits=[visit])
 
 
 def test_requests_are_listed_nearest_first_and_teams_without_a_place_last(w):
@@ -613,9 +610,9 @@ def test_the_help_list_takes_the_same_queries_for_one_request_or_many(w):
             request = _request_of(team, asker, f"1{i}:00")
             client = Client.objects.get(team=team)
             more = plan(asker, client, at(DAY, f"1{i}:30"))
-            services.help_request_raise(actor=asker, team=team, visits=[more])
-            services.help_offer_make(actor=w.cas, request=request, version=1)
-            services.help_offer_make(actor=w.dina, request=request, version=1)
+            help_services.help_request_raise(actor=asker, team=team, visits=[more])
+            help_services.help_offer_make(actor=w.cas, request=request, version=1)
+            help_services.help_offer_make(actor=w.dina, request=request, version=1)
         with CaptureQueriesContext(connection) as selector_queries:
             shown = selectors.help_board(w.cas)
             [(r.team.name, r.area, [v.window_start for v in r.visit_list]) for r in shown]

@@ -16,19 +16,19 @@ from channels.testing import WebsocketCommunicator
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
-from rest_framework.test import APIClient
 
-from care import services as care_services
-from coordination import services as board_services
+from care.services import visits as visit_services
 from coordination.events import Event, EventRecord, publish
 from coordination.notifications import digest, rules
 from coordination.notifications import services as notification_services
 from coordination.notifications.models import Notification, NotificationPreference
 from coordination.notifications.quiet import in_quiet_hours
 from coordination.routing import websocket_urlpatterns
+from coordination.services import handovers as handover_services
 from teams import services as team_services
 from teams.models import AuditEntry, Membership
 from tests.care.visit_helpers import at, jansen_client, plan
+from tests.doors import api
 from tests.factories import member
 
 API = "/api/v1/notifications"
@@ -63,7 +63,7 @@ def pushed(person) -> list[EventRecord]:
 
 
 def offer(w):
-    return board_services.handover_offer(actor=w.ana, visit=w.anas, version=1, to=w.ben)
+    return handover_services.handover_offer(actor=w.ana, visit=w.anas, version=1, to=w.ben)
 
 
 def raise_proposal(w, actor=None):
@@ -74,7 +74,7 @@ def raise_proposal(w, actor=None):
 
 def run_late(w, visit, actor, minutes=20):
     until = max(MORNING, visit.window_start) + datetime.timedelta(minutes=minutes)
-    return care_services.visit_running_late(
+    return visit_services.visit_running_late(
         actor=actor, visit=visit, version=visit.version, until=until
     )
 
@@ -112,7 +112,7 @@ def test_a_handover_offer_notifies_the_colleague_it_is_offered_to_only(w):
 
 
 def test_a_swap_offer_says_which_visit_goes_the_other_way(w):
-    board_services.handover_offer_swap(
+    handover_services.handover_offer_swap(
         actor=w.ana, visit=w.anas, version=1, swap_visit=w.bens, swap_version=1
     )
     (n,) = of(w.ben)
@@ -163,7 +163,7 @@ def test_running_late_tells_the_rest_of_the_team(w):
     # Later still: a new notification. On time after all: none.
     visit = run_late(w, visit, w.ben, minutes=40)
     assert [n.text[-5:] for n in of(w.ana)] == ["14:20", "14:40"]
-    care_services.visit_running_late(actor=w.ben, visit=visit, version=visit.version, until=None)
+    visit_services.visit_running_late(actor=w.ben, visit=visit, version=visit.version, until=None)
     assert len(of(w.ana)) == 2
 
 
@@ -296,13 +296,6 @@ async def test_the_person_stream_is_readable_by_that_person_alone(personas):
 
 
 # --- the API ------------------------------------------------------------------------------
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def fields(response) -> dict:

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from coordination.events import NETWORK_STREAM, EventRecord
 from coordination.practice import services
@@ -32,6 +31,7 @@ from tests.api_walk import api_endpoints
 from tests.care.jansen import jansen_with_family
 from tests.coordination.test_practice import ask, tags, write
 from tests.coordination.test_privacy_api import CANNOT_CONFIRM, MAY_CONFIRM
+from tests.doors import api
 from tests.factories import TeamFactory, member
 from tests.frontend.omaha import ensure_omaha_reference
 
@@ -41,13 +41,6 @@ API = "/api/v1/practice"
 PARTICIPANTS = ["ana", "ben", "cas", "coach"]
 READERS_OF_PUBLIC = ["inspector", "mrs_jansen", "daughter"]
 SECRET = "Hoist with one carer at night"
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def error(response) -> tuple[int, str, dict]:

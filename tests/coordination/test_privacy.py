@@ -15,10 +15,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from care.models import Client, VisitGrant
-from coordination import services as help_services
 from coordination.models import HelpOffer, HelpRequest
 from coordination.practice import services
 from coordination.practice.models import Answer, Comment, Note, NoteVersion, Pointer, Tag
+from coordination.services import help as help_services
 from tests.coordination.test_help import MORNING, build
 from tests.coordination.test_practice import ask, write
 from tests.factories import TeamFactory, member

@@ -13,7 +13,6 @@ import logging
 import pytest
 import time_machine
 from django.test import Client as Browser
-from rest_framework.test import APIClient
 
 from care.models import Visit
 from coordination import presence
@@ -21,6 +20,7 @@ from coordination.events import EventRecord
 from coordination.notifications.models import Notification
 from tests.care.visit_helpers import at
 from tests.coordination.test_board import DAY, MORNING, build
+from tests.doors import api
 
 UNAVAILABLE = "Who is around is unavailable just now"
 
@@ -43,12 +43,6 @@ def browser(person, htmx: bool = False) -> Browser:
     if htmx:
         b.defaults["HTTP_HX_REQUEST"] = "true"
     return b
-
-
-def api(person) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(person)
-    return client
 
 
 # --- pages render without presence ---------------------------------------------------------

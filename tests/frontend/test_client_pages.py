@@ -720,7 +720,7 @@ def test_the_demo_has_a_live_board_budgets_and_continuity(settings):
 
     from care import demo as care_demo
     from care.models import Budget, LedgerEntry, Visit
-    from care.selectors import current_statement
+    from care.selectors.budgets import current_statement
     from care.selectors.continuity import team_continuity
     from teams import demo
     from teams.models import Person, Team

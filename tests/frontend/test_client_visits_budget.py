@@ -21,8 +21,9 @@ from django.db import connection
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 
-from care import services
 from care.models import AccessLogEntry, Budget, Client, LedgerEntry, Visit, VisitSeries
+from care.services import budgets as budget_services
+from care.services import visits as visit_services
 from frontend import writes
 from tests.care.visit_helpers import NOW, at, deliver, jansen_client, plan
 from tests.factories import member
@@ -53,7 +54,7 @@ def world(personas):
     client = jansen_client(personas)
     personas.client = client
     personas.visit = plan(personas.ana, client, at(TOMORROW, "08:00"))
-    personas.budget = services.budget_create(
+    personas.budget = budget_services.budget_create(
         actor=personas.ana,
         client=client,
         kind="direct_payment",
@@ -414,7 +415,7 @@ def test_a_double_submitted_recording_debits_once(world):
 
 def test_a_stale_version_shows_the_visit_as_it_is_now(world):
     seen = world.visit.version
-    services.visit_assign(actor=world.ben, visit=world.visit, person=world.ben, version=seen)
+    visit_services.visit_assign(actor=world.ben, visit=world.visit, person=world.ben, version=seen)
     browser = browser_as(world.ana)
     response = browser.post(visit_url(world, "take"), {"version": str(seen)}, headers=HTMX)
     assert response.status_code == 409
@@ -633,7 +634,7 @@ def test_a_bad_ledger_entry_is_refused_by_name_and_nothing_saved(world):
 
 def new_urls(w) -> list[tuple[str, str, dict]]:
     c, v = w.client.pk, w.visit.pk
-    series = services.series_create(
+    series = visit_services.series_create(
         actor=w.ana,
         client=w.client,
         weekdays=[1],
@@ -684,14 +685,14 @@ def test_everyone_outside_the_team_gets_404_everywhere_and_nothing_changes(world
 
 
 def test_a_visit_or_budget_of_another_client_is_not_reachable_through_this_one(world):
-    other = services.visit_plan(
+    other = visit_services.visit_plan(
         actor=world.ana,
         client=(other_client := another_client(world)),
         window_start=at(TOMORROW, "10:00"),
         window_end=at(TOMORROW, "11:00"),
         expected_minutes=30,
     )
-    other_budget = services.budget_create(
+    other_budget = budget_services.budget_create(
         actor=world.ana,
         client=other_client,
         kind="isf",
@@ -735,7 +736,7 @@ def _grow(w) -> None:
         deliver(carers[day % 3], w.client, at(f"2026-12-0{day}", "08:00"), 30 + day)
     for day in range(8, 14):
         plan(w.ana, w.client, at(f"2026-12-{day:02d}", "08:00"), assignee=carers[day % 3])
-    series = services.series_create(
+    series = visit_services.series_create(
         actor=w.ana,
         client=w.client,
         weekdays=[0, 2, 4],
@@ -745,9 +746,9 @@ def _grow(w) -> None:
         starts=datetime.date(2026, 12, 8),
         preferred_carers=[w.ben.pk],
     )
-    services.series_generate(series=series, until=datetime.date(2026, 12, 20), actor=w.ana)
+    visit_services.series_generate(series=series, until=datetime.date(2026, 12, 20), actor=w.ana)
     for n in range(3):
-        services.ledger_add(
+        budget_services.ledger_add(
             actor=w.ben, budget=w.budget, kind="purchase", amount=Decimal("-5.00"), reason=f"p{n}"
         )
 

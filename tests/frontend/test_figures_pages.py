@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 
+from care.figures.services import share_figures
 from care.models import Client, SharedFigures
-from care.services.figures import share_figures
 from tests.care.test_figures import NOW, build, done, informer
 from tests.factories import TeamFactory, member
 

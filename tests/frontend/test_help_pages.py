@@ -8,8 +8,8 @@ import time_machine
 from django.test import Client as Browser
 
 from care.models import AccessLogEntry, Visit, VisitGrant
-from coordination import services
 from coordination.models import HelpOffer, HelpRequest
+from coordination.services import help as help_services
 from tests.care.visit_helpers import at
 from tests.coordination.test_help import DAY, MORNING, NOTE, build
 
@@ -69,17 +69,17 @@ def test_offering_on_your_own_teams_request_says_why_not(w):
     assert "Your team asked" in page and "Offer to help" not in page
     response = htmx(w.ben).post(f"/help/requests/{w.request.pk}/offer/", {"version": "1"})
     assert response.status_code == 400
-    assert services.OWN_REQUEST in response.content.decode()
+    assert help_services.OWN_REQUEST in response.content.decode()
     assert not HelpOffer.objects.exists()
     # Without JavaScript: back to the page, with the reason.
     b = browser(w.ben)
     back = b.post(f"/help/requests/{w.request.pk}/offer/", {"version": "1"})
     assert back.status_code == 302 and back.headers["Location"] == "/help/"
-    assert services.OWN_REQUEST in b.get("/help/").content.decode()
+    assert help_services.OWN_REQUEST in b.get("/help/").content.decode()
 
 
 def test_a_stale_offer_form_is_a_409_naming_what_happened(w):
-    services.help_request_withdraw(actor=w.ana, request=w.request, version=1)
+    help_services.help_request_withdraw(actor=w.ana, request=w.request, version=1)
     response = htmx(w.cas).post(f"/help/requests/{w.request.pk}/offer/", {"version": "1"})
     assert response.status_code == 409
     assert "already withdrawn" in response.content.decode()
@@ -105,7 +105,9 @@ def test_the_board_asks_for_help_and_answers_offers(w):
         "Hoist",
     )
     # Cas offers; Ben sees it on the board and accepts it.
-    offer = services.help_offer_make(actor=w.cas, request=w.request, version=1, note="Free today")
+    offer = help_services.help_offer_make(
+        actor=w.cas, request=w.request, version=1, note="Free today"
+    )
     part = htmx(w.ben).get("/teams/noord/help/").content.decode()
     assert f'data-help-offer="{offer.pk}"' in part
     assert "Cas Bakker" in part and "Free today" in part
@@ -125,7 +127,7 @@ def test_asking_with_nothing_chosen_is_refused_and_saves_nothing(w):
 
 
 def test_declining_and_withdrawing_from_the_board(w):
-    offer = services.help_offer_make(actor=w.dina, request=w.request, version=1)
+    offer = help_services.help_offer_make(actor=w.dina, request=w.request, version=1)
     response = htmx(w.ana).post(f"/help/offers/{offer.pk}/decline/", {"version": "1"})
     assert response.status_code == 200
     assert "You declined Dina Smit" in response.content.decode()
@@ -135,8 +137,8 @@ def test_declining_and_withdrawing_from_the_board(w):
 
 
 def test_the_helper_sees_the_visits_he_helps_with_opens_one_and_does_it(w):
-    offer = services.help_offer_make(actor=w.cas, request=w.request, version=1)
-    services.help_offer_accept(actor=w.ana, offer=offer, version=1)
+    offer = help_services.help_offer_make(actor=w.cas, request=w.request, version=1)
+    help_services.help_offer_accept(actor=w.ana, offer=offer, version=1)
     board = browser(w.cas).get("/teams/zuid/board/", {"date": DAY}).content.decode()
     assert "Visits you are helping with" in board
     assert f'href="/help/visits/{w.morning.pk}/"' in board
@@ -170,8 +172,8 @@ def test_the_helper_sees_the_visits_he_helps_with_opens_one_and_does_it(w):
 
 
 def test_a_stale_start_form_says_so(w):
-    offer = services.help_offer_make(actor=w.cas, request=w.request, version=1)
-    services.help_offer_accept(actor=w.ana, offer=offer, version=1)
+    offer = help_services.help_offer_make(actor=w.cas, request=w.request, version=1)
+    help_services.help_offer_accept(actor=w.ana, offer=offer, version=1)
     b = browser(w.cas)
     response = b.post(f"/help/visits/{w.morning.pk}/start/", {"version": "1"})
     assert response.status_code == 302
@@ -184,8 +186,8 @@ def test_a_stale_start_form_says_so(w):
 
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_outsiders_get_404_from_every_help_page_and_change_nothing(w, who):
-    offer = services.help_offer_make(actor=w.cas, request=w.request, version=1)
-    services.help_offer_accept(actor=w.ana, offer=offer, version=1)
+    offer = help_services.help_offer_make(actor=w.cas, request=w.request, version=1)
+    help_services.help_offer_accept(actor=w.ana, offer=offer, version=1)
     b = browser(getattr(w, who))
     before = (
         list(HelpRequest.objects.values_list("pk", "status", "version")),

@@ -17,9 +17,10 @@ import pytest
 from django.test import Client as Browser
 from django.utils import timezone
 
-from care import services
 from care.models import AccessLogEntry, Budget, Client, DiaryNote, Grant
 from care.services import clients as client_services
+from care.services import diary as diary_services
+from care.services import visits as visit_services
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def world(personas):
     )
     later = soon + datetime.timedelta(days=19)
     for start, who in ((soon, personas.ben), (later, None)):
-        services.visit_plan(
+        visit_services.visit_plan(
             actor=personas.ana,
             client=client,
             window_start=start,
@@ -142,7 +143,7 @@ def test_after_revoking_the_diary_she_cannot_post_and_the_section_is_gone(world)
 
 
 def test_mrs_jansen_sees_every_section(world):
-    services.diary_add(actor=world.ana, client=world.client, body="New key safe code given.")
+    diary_services.diary_add(actor=world.ana, client=world.client, body="New key safe code given.")
     html = browser_as(world.mrs_jansen).get(portal(world)).content.decode()
     assert shown(html) == set(SECTION_IDS)
     assert "of your £480.00 for this four-week period is left." in html

@@ -22,9 +22,9 @@ from django.db import connection
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 
+from care.figures.quality import services
+from care.figures.quality.content import content_hash
 from care.models import Snapshot, SnapshotRead
-from care.quality import services
-from care.quality.content import content_hash
 from teams.models import Proposal
 from tests.care.test_quality import NOW, build, done, published
 from tests.factories import PersonFactory, TeamFactory

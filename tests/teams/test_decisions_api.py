@@ -36,6 +36,7 @@ from teams.models import (
 from teams.services import SETTLE
 from teams.services.invitations import invitation_create
 from tests.api_walk import api_endpoints
+from tests.doors import api
 from tests.factories import PersonFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -43,13 +44,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 ONE_SECOND = datetime.timedelta(seconds=1)
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 def in_days(days: int) -> str:
@@ -495,7 +489,7 @@ def test_the_only_api_writes_are_known_and_none_changes_membership_directly():
         ("api-network-member-remove", "post"),
         ("api-client-invitation-resend", "post"),
         ("api-client-invitation-withdraw", "post"),
-        # Published quality data (care/quality/urls.py): a client's survey answers, a
+        # Published quality data (care/figures/quality/urls.py): a client's survey answers, a
         # draft snapshot, and a proposal raised through proposal_raise (the engine).
         ("api-client-surveys", "post"),
         ("api-team-snapshot-drafts", "post"),

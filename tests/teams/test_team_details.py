@@ -10,15 +10,9 @@ from coordination.events import EventRecord
 from teams import services
 from teams.errors import Conflict, PreconditionRequired
 from teams.models import AuditEntry, Team
+from tests.doors import api
 
 pytestmark = pytest.mark.django_db
-
-
-def api(person=None) -> APIClient:
-    client = APIClient()
-    if person is not None:
-        client.force_authenticate(person)
-    return client
 
 
 class TestService:

@@ -23,7 +23,7 @@ from config import metrics
 from config.health import tick_finished
 from config.idempotency import purge_idempotency_keys
 from coordination.notifications.digest import send_digests
-from coordination.services import help_requests_expire_due
+from coordination.services.help import help_requests_expire_due
 from teams import services
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from care import services
 from care.models import LedgerEntry, Visit
+from care.services import budgets as budget_services
 from tests.care.visit_helpers import jansen_client
 from tests.frontend.browser.conftest import PHONE, log_in
 
@@ -20,7 +20,7 @@ SHOTS = Path("/tmp/shots")
 
 def test_a_member_plans_a_visit_and_records_it_done(personas, server, can_log_in, browser):
     client = jansen_client(personas)
-    services.budget_create(
+    budget_services.budget_create(
         actor=personas.ana,
         client=client,
         kind="direct_payment",

@@ -2,7 +2,7 @@
 side by side with their median.
 
 Like the other care selectors these check nobody's permission: the caller asks
-``care.indicators.access`` first (``can_read_team_figures`` for a team's own,
+``care.figures.access`` first (``can_read_team_figures`` for a team's own,
 ``can_read_network_figures`` for the network's). What they return names no client.
 Nothing a team has not shared appears in the network's figures: they are read from
 the shares alone; a team's own live figures are only ever read for its own members.
@@ -17,14 +17,9 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from care.indicators import (
-    SHARED_KEYS,
-    Period,
-    TeamIndicators,
-    network_indicators,
-    shared_figures_of,
-)
-from care.indicators import access as figures_access
+from care.figures import access as figures_access
+from care.figures.compute import SHARED_KEYS, TeamIndicators, network_indicators, shared_figures_of
+from care.figures.periods import Period
 from care.models import OmahaProblem, SharedFigures
 from teams.models import RoleTerm, Team
 

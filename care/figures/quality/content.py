@@ -16,7 +16,7 @@ import hashlib
 import json
 from decimal import Decimal
 
-from care.indicators import DEFINITIONS, TeamIndicators
+from care.figures.compute import DEFINITIONS, TeamIndicators
 
 HASH_ALGORITHM = "sha256"
 CANONICAL_FORM = (

@@ -13,14 +13,10 @@
 from __future__ import annotations
 
 from care import access as care_access
-from care.indicators import access as figures_access
+from care.figures import access as figures_access
 from care.models import Client, Snapshot
 from teams import access as team_access
 from teams.models import Membership, Person, Team
-
-
-def _active(person) -> bool:
-    return bool(getattr(person, "is_authenticated", False) and person.is_active)
 
 
 def can_answer_survey(person: Person, client: Client) -> bool:
@@ -44,12 +40,12 @@ def can_read_drafts(person: Person, team: Team | int) -> bool:
 
 
 def is_inspector(person: Person) -> bool:
-    return _active(person) and person.kind == Person.Kind.INSPECTOR
+    return team_access.is_active(person) and person.kind == Person.Kind.INSPECTOR
 
 
 def can_read_published(person: Person) -> bool:
     """Inspectors, coaches and every current member of a team."""
-    if not _active(person):
+    if not team_access.is_active(person):
         return False
     if person.kind in (Person.Kind.INSPECTOR, Person.Kind.COACH):
         return True

@@ -1,7 +1,7 @@
-"""Sharing a team's figures for a month with the network (issue 6).
+"""Sharing a team's figures for a month with the network.
 
 The team's informer shares; what is shared is the chosen indicators of
-``care.indicators`` (``SHARED_KEYS``) as they stand at that moment, with the method
+``care.figures.compute`` (``SHARED_KEYS``) as they stand at that moment, with the method
 version they were computed under. A month is shared once it has ended: the figures
 of a month still running would be compared with complete ones.
 
@@ -17,14 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from care.indicators import (
-    METHOD_VERSION,
-    Period,
-    parse_period,
-    shared_figures_of,
-    team_indicators,
-)
-from care.indicators import access as figures_access
+from care.figures import access as figures_access
+from care.figures.compute import METHOD_VERSION, shared_figures_of, team_indicators
+from care.figures.periods import Period, parse_period
 from care.models import SharedFigures
 from coordination.events import NETWORK_STREAM, Event, publish
 from teams.models import Person, Team

@@ -8,7 +8,7 @@ The method of each indicator is written out in ``docs/indicators.md``; the
 definitions here and there change together, with ``METHOD_VERSION``.
 
 These functions check nobody's permission and log nothing: what they return names
-no client and no carer. Who may see a team's figures is ``care.indicators.access``.
+no client and no carer. Who may see a team's figures is ``care.figures.access``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, FirstValue, Greatest, Least, RowNumber
 from django.utils import timezone
 
-from care.indicators.periods import Period
+from care.figures.periods import Period
 from care.models import Budget, ExperienceSurvey, LedgerEntry, OutcomeRating, Visit
 from teams.models import Membership, Team
 
@@ -99,7 +99,7 @@ EXPERIENCE_ITEMS = {
     "experience_say": "say",
 }
 
-# What a team shares with the network (issue 6): visits, hours of direct care per
+# What a team shares with the network: visits, hours of direct care per
 # client, continuity of carer and outcome change. The rest stays within the team.
 SHARED_KEYS = (
     "visits_delivered",

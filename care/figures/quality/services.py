@@ -26,13 +26,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from care.indicators import METHOD_VERSION, Period, parse_period, team_indicators
-from care.indicators import access as figures_access
-from care.indicators.periods import quarter
+from care.figures import access as figures_access
+from care.figures.compute import METHOD_VERSION, team_indicators
+from care.figures.periods import Period, parse_period, quarter
+from care.figures.quality import access
+from care.figures.quality.content import content_hash, source_table
+from care.figures.quality.disclosure import disclose
 from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot
-from care.quality import access
-from care.quality.content import content_hash, source_table
-from care.quality.disclosure import disclose
 from coordination.events import NETWORK_STREAM, Event, publish
 from teams import decisions
 from teams.cleaning import Errors, clean_text

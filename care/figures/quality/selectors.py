@@ -1,7 +1,7 @@
 """Reads of published quality data, each in a fixed number of queries.
 
 Like the other care selectors these check nobody's permission: the caller asks
-``care.quality.access`` first. An inspector's read of published snapshots is logged
+``care.figures.quality.access`` first. An inspector's read of published snapshots is logged
 here (``log_reads``), one row per snapshot read, in one query however many.
 """
 
@@ -14,10 +14,10 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from care.indicators import DEFINITIONS, METHOD_VERSION
+from care.figures.compute import DEFINITIONS, METHOD_VERSION
+from care.figures.quality import access
+from care.figures.quality.services import KIND, open_quarters
 from care.models import Client, ExperienceSurvey, Snapshot, SnapshotRead
-from care.quality import access
-from care.quality.services import KIND, open_quarters
 from teams.models import Person, Proposal, Team
 
 # --- the experience survey ------------------------------------------------------------------

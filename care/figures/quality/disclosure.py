@@ -191,7 +191,7 @@ def _protect_outcomes(indicators: dict, rows: list[dict]) -> set[int]:
 
 
 def disclose(table: dict, published: Iterable[dict] = ()) -> dict:
-    """The content of a snapshot: ``table`` (``care.quality.content.source_table``)
+    """The content of a snapshot: ``table`` (``care.figures.quality.content.source_table``)
     with every figure that could point at fewer than five clients hidden. Refuses
     (ValidationError on ``period``) a period that overlaps one of ``published`` (the
     contents of the team's published snapshots) at the other granularity."""

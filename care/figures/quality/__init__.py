@@ -1,4 +1,4 @@
-"""Published quality data (issue 7): the experience survey clients answer on the
+"""Published quality data: the experience survey clients answer on the
 portal, the snapshots a team publishes of its indicators by consent decision, and the
 disclosure control that keeps every published figure from pointing at a client.
 

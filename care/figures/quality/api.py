@@ -28,12 +28,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.api_figures import NumberField
-from care.indicators import parse_period
+from care.figures.api import NumberField
+from care.figures.periods import parse_period
+from care.figures.quality import access, services
+from care.figures.quality import selectors as quality_selectors
+from care.figures.quality.content import CANONICAL_FORM, HASH_ALGORITHM
 from care.models import Client, Snapshot
-from care.quality import access, services
-from care.quality import selectors as quality_selectors
-from care.quality.content import CANONICAL_FORM, HASH_ALGORITHM
 from care.selectors.clients import log_read
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef, WholeNumberField

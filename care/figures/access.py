@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -19,11 +21,7 @@ from teams import access as team_access
 from teams.models import Membership, Person, Role, RoleTerm, Team
 
 
-def _active(person) -> bool:
-    return bool(getattr(person, "is_authenticated", False) and person.is_active)
-
-
-def informer_terms(team_ids) -> dict[int, RoleTerm]:
+def informer_terms(team_ids: Iterable[int]) -> dict[int, RoleTerm]:
     """The running informer term of each of these teams that has one, by team id, in
     one query. Someone holds it while their term has begun and has not been ended,
     and while they are still a member (leaving ends one's roles; checked anyway)."""
@@ -41,7 +39,7 @@ def informer_terms(team_ids) -> dict[int, RoleTerm]:
 
 
 def current_informer_term(team: Team | int) -> RoleTerm | None:
-    team_id = getattr(team, "pk", team)
+    team_id = team if isinstance(team, int) else team.pk
     return informer_terms([team_id]).get(team_id)
 
 
@@ -50,14 +48,14 @@ def can_read_team_figures(person: Person, team: Team | int) -> bool:
 
 
 def can_share_figures(person: Person, team: Team | int) -> bool:
-    if not _active(person):
+    if not team_access.is_active(person):
         return False
     term = current_informer_term(team)
     return term is not None and term.person_id == person.pk
 
 
 def can_read_network_figures(person: Person) -> bool:
-    if not _active(person) or person.kind == Person.Kind.INSPECTOR:
+    if not team_access.is_active(person) or person.kind == Person.Kind.INSPECTOR:
         return False
     if person.kind == Person.Kind.COACH:
         return True

@@ -16,10 +16,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.indicators import DEFINITIONS, METHOD_VERSION, SHARED_KEYS, parse_period
-from care.indicators import access as figures_access
-from care.selectors import figures as selectors
-from care.services import figures as services
+from care.figures import access as figures_access
+from care.figures import selectors as selectors
+from care.figures import services
+from care.figures.compute import DEFINITIONS, METHOD_VERSION, SHARED_KEYS
+from care.figures.periods import parse_period
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef
 from teams.models import Team

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from care.quality import api
+from care.figures.quality import api
 
 urlpatterns = [
     path("clients/<id:pk>/surveys", api.ClientSurveysView.as_view(), name="api-client-surveys"),

@@ -105,9 +105,5 @@ def register_split_participant(participant: SplitParticipant) -> SplitParticipan
     return participant
 
 
-def unregister_split_participant(key: str) -> None:
-    _SPLIT_PARTICIPANTS.pop(key, None)
-
-
 def split_participants() -> list[SplitParticipant]:
     return list(_SPLIT_PARTICIPANTS.values())

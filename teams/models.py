@@ -187,7 +187,9 @@ class Team(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     town = models.CharField(max_length=80, blank=True)
-    patch = models.TextField(blank=True, help_text="Neighbourhoods the team looks after.")
+    patch = models.TextField(
+        max_length=2000, blank=True, help_text="Neighbourhoods the team looks after."
+    )
     postcodes = models.CharField(max_length=200, blank=True, help_text="Postcode areas.")
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)

@@ -336,3 +336,30 @@ def test_every_event_type_the_pages_follow_is_declared():
     live_js = (ROOT / "frontend" / "static" / "frontend" / "live.js").read_text()
     kinds = set(re.findall(r'startsWith\("([a-z_]+)\."\)', live_js))
     assert kinds and kinds <= {streams.TEAM, streams.SHARED, streams.CLIENT, streams.PERSON}
+
+
+def _compares_a_version(node: ast.AST) -> bool:
+    """``x.version != v``, ``v == x.version``: a version compared by hand (with one
+    seen, not a number: ``share.version == 1`` asks whether it is the first)."""
+    if not isinstance(node, ast.Compare):
+        return False
+    sides = [node.left, *node.comparators]
+    return any(isinstance(s, ast.Attribute) and s.attr == "version" for s in sides) and not any(
+        isinstance(s, ast.Constant) for s in sides
+    )
+
+
+def test_versions_are_checked_in_one_place():
+    """A stale write is refused by teams.versioning (lock, compare, Conflict with the
+    current state, next version), in one wording; nobody compares versions by hand."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in python_files()
+        if path.relative_to(ROOT) != Path("teams/versioning.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if _compares_a_version(node)
+        or (isinstance(node, ast.Constant) and "since you opened" in str(node.value))
+    ]
+    assert offenders == [], "use teams.versioning.check_version"
+    assert _compares_a_version(ast.parse("version != note.version").body[0].value)
+    assert not _compares_a_version(ast.parse("share.version == 1").body[0].value)

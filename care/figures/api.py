@@ -22,6 +22,7 @@ from care.figures import services
 from care.figures.compute import DEFINITIONS, METHOD_VERSION, SHARED_KEYS
 from care.figures.periods import parse_period
 from teams import selectors as team_selectors
+from teams.api.core import PersonRef
 from teams.models import Team
 
 PERIOD = OpenApiParameter(
@@ -82,11 +83,6 @@ class TeamIndicatorsOut(serializers.Serializer):
     outcomes_by_problem = IndicatorProblemOut(many=True)
 
 
-class FiguresPersonOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class FiguresShareOut(serializers.Serializer):
     id = serializers.IntegerField()
     team = serializers.IntegerField()
@@ -96,7 +92,7 @@ class FiguresShareOut(serializers.Serializer):
     current = serializers.BooleanField()
     supersedes = serializers.IntegerField(allow_null=True)
     method_version = serializers.CharField()
-    shared_by = FiguresPersonOut()
+    shared_by = PersonRef()
     shared_at = serializers.DateTimeField()
     figures = serializers.DictField(child=FigureValueOut())
 
@@ -117,7 +113,7 @@ class FiguresOwnTeamOut(serializers.Serializer):
     team_name = serializers.CharField()
     shared = serializers.BooleanField()
     changed_since_shared = serializers.BooleanField()
-    informer = FiguresPersonOut(allow_null=True)
+    informer = PersonRef(allow_null=True)
     figures = serializers.DictField(child=FigureValueOut())
 
 
@@ -133,10 +129,6 @@ class NetworkFiguresOut(serializers.Serializer):
     own = FiguresOwnTeamOut(many=True, help_text="Your own teams' figures now, shared or not.")
 
 
-def _person(person) -> dict | None:
-    return {"id": person.pk, "name": person.display_name} if person else None
-
-
 def share_data(share) -> dict:
     return {
         "id": share.pk,
@@ -147,7 +139,7 @@ def share_data(share) -> dict:
         "current": share.current,
         "supersedes": share.supersedes_id,
         "method_version": share.method_version,
-        "shared_by": _person(share.shared_by),
+        "shared_by": share.shared_by,
         "shared_at": share.shared_at,
         "figures": share.figures,
     }
@@ -237,7 +229,7 @@ class NetworkFiguresView(APIView):
                     "team_name": o.team.name,
                     "shared": o.share is not None,
                     "changed_since_shared": o.changed_since_shared,
-                    "informer": _person(o.informer.person if o.informer else None),
+                    "informer": o.informer.person if o.informer else None,
                     "figures": {key: o.indicators[key].as_json() for key in SHARED_KEYS},
                 }
                 for o in own

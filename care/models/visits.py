@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -14,14 +12,6 @@ from teams.models import Person
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ALL_WEEKDAYS = 0b1111111
-
-
-def weekday_mask(days: Iterable[int]) -> int:
-    """0 Monday ... 6 Sunday (as ``date.weekday()``) to a bitmask: Monday is bit 0."""
-    mask = 0
-    for day in days:
-        mask |= 1 << day
-    return mask
 
 
 class VisitSeries(models.Model):

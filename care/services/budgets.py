@@ -19,14 +19,15 @@ from care.models import Budget, Client, LedgerEntry, Visit
 from care.services.common import (
     Errors,
     clean_date,
-    clean_text,
     client_streams,
     require_care_team,
 )
 from coordination.events import Event, publish
+from teams.cleaning import clean_text
 from teams.errors import KeyReused
 from teams.models import Person
 from teams.services.common import audit
+from teams.versioning import save_new_version
 
 LIMITS = {"funder": 120, "reason": 2000, "idempotency_key": 100}
 KEY_REUSED = (
@@ -120,8 +121,7 @@ def budget_create(
         previous = Budget.objects.select_for_update().filter(client=client, active=True).first()
         if previous is not None:
             previous.active = False
-            previous.version += 1
-            previous.save(update_fields=["active", "version"])
+            save_new_version(previous, "active")
         budget = Budget.objects.create(
             client=client,
             kind=kind,

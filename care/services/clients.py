@@ -17,9 +17,10 @@ from django.utils import timezone
 from care import access
 from care.models import Client, ClientStatusChange, Grant, NetworkMember
 from coordination.events import Event, notify_access_changed, publish
-from teams.errors import Conflict
+from teams.cleaning import Errors, clean_text
 from teams.models import Person, Team
 from teams.services import audit
+from teams.versioning import check_version, lock, save_new_version
 
 CLIENT_FIELDS = {
     "first_name": 80,
@@ -42,22 +43,15 @@ REQUIRED_NETWORK = ("relationship", "name")
 
 
 def _clean(fields: dict, limits: dict, required: tuple) -> dict:
-    errors: dict[str, list[str]] = {}
+    errors: Errors = {}
     cleaned = {}
     for name, value in fields.items():
         if name not in limits:
             errors[name] = ["This field cannot be set here."]
-            continue
-        if not isinstance(value, str):
-            errors[name] = ["Must be text."]
-            continue
-        value = value.strip()
-        if len(value) > limits[name]:
-            errors[name] = [f"At most {limits[name]} characters."]
-        cleaned[name] = value
-    for name in required:
-        if name in fields and not cleaned.get(name):
-            errors[name] = ["Required."]
+        else:
+            cleaned[name] = clean_text(
+                errors, name, value, limit=limits[name], required=name in required
+            )
     if cleaned.get("email"):
         try:
             validate_email(cleaned["email"])
@@ -114,20 +108,16 @@ def client_create(
 def client_update(*, actor: Person, client: Client, version: int, **fields) -> Client:
     cleaned = _clean(fields, CLIENT_FIELDS, REQUIRED_CLIENT)
     with transaction.atomic():
-        locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
+        locked = lock(client, "team")
         if not access.can_keep_record(actor, locked):
             raise PermissionDenied("Only the client's team can change their details.")
-        if locked.version != version:
-            raise Conflict(
-                "Someone changed these details since you opened them.", current=client_state(locked)
-            )
+        check_version(locked, version, client_state, what="the client's details", plural=True)
         changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
         if not changed:
             return locked
         for name in changed:
             setattr(locked, name, cleaned[name])
-        locked.version += 1
-        locked.save(update_fields=[*changed, "version"])
+        save_new_version(locked, *changed)
         audit(actor=actor, action="client.updated", target=locked, data={"fields": changed})
         _event(locked, "client.updated", {"fields": changed, "version": locked.version}, actor)
     return locked
@@ -150,7 +140,7 @@ def client_set_status(
     if len(note) > 300:
         raise ValidationError({"note": ["At most 300 characters."]})
     with transaction.atomic():
-        locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
+        locked = lock(client, "team")
         if not access.can_keep_record(actor, locked):
             raise PermissionDenied("Only the client's team can change their status.")
         if status not in ALLOWED_STATUS_CHANGES[locked.status]:
@@ -160,8 +150,7 @@ def client_set_status(
         if on < locked.status_since:
             raise ValidationError({"on": ["The change cannot be dated before the current status."]})
         locked.status, locked.status_since = status, on
-        locked.version += 1
-        locked.save(update_fields=["status", "status_since", "version"])
+        save_new_version(locked, "status", "status_since")
         ClientStatusChange.objects.create(client=locked, status=status, on=on, by=actor, note=note)
         audit(actor=actor, action="client.status_changed", target=locked, data={"status": status})
         _event(
@@ -283,7 +272,7 @@ def client_link_account(*, actor: Person, client: Client, account: Person) -> Cl
     """Give the client their own login to the portal (the care team does this; an
     invitation the client accepts does it through ``link_account``)."""
     with transaction.atomic():
-        locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
+        locked = lock(client, "team")
         if not access.can_keep_record(actor, locked):
             raise PermissionDenied("Only the client's team can link their account.")
         return link_account(actor=actor, locked=locked, account=account)
@@ -305,8 +294,7 @@ def link_account(*, actor: Person, locked: Client, account: Person) -> Client:
     if locked.account_id is not None:
         raise ValidationError({"account": [f"{locked.display_name} has an account already."]})
     locked.account = account
-    locked.version += 1
-    locked.save(update_fields=["account", "version"])
+    save_new_version(locked, "account")
     audit(actor=actor, action="client.account_linked", target=locked)
     _event(locked, "client.updated", {"fields": ["account"], "version": locked.version}, actor)
     notify_access_changed(account.pk)
@@ -325,7 +313,7 @@ def client_set_representative(
     may record it on the client's behalf. (People without an account yet are invited:
     ``care.services.invitations.representative_invite``.)"""
     with transaction.atomic():
-        locked = Client.objects.select_for_update().select_related("team").get(pk=client.pk)
+        locked = lock(client, "team")
         if not may_name_representative(actor, locked):
             raise PermissionDenied(
                 "Only the client, or their team for them, names a representative."
@@ -395,15 +383,12 @@ def set_representative(
     locked.representative_basis, locked.representative_note = basis, note
     if previous != (person.pk if person else None):
         locked.representative_since = timezone.now() if person else None
-    locked.version += 1
-    locked.save(
-        update_fields=[
-            "representative",
-            "representative_basis",
-            "representative_note",
-            "representative_since",
-            "version",
-        ]
+    save_new_version(
+        locked,
+        "representative",
+        "representative_basis",
+        "representative_note",
+        "representative_since",
     )
     audit(
         actor=actor,

@@ -8,13 +8,11 @@ from django.core.exceptions import PermissionDenied
 
 from care import access
 from care.models import Client
-from teams.errors import PreconditionRequired
+from teams.cleaning import Errors
 from teams.models import Person
 
 # Phones' clocks drift: a time a little ahead of the server's is not "the future".
 CLOCK_SKEW = datetime.timedelta(minutes=5)
-
-Errors = dict[str, list[str]]
 
 
 def require_care_team(actor: Person, client: Client, doing: str) -> None:
@@ -22,29 +20,9 @@ def require_care_team(actor: Person, client: Client, doing: str) -> None:
         raise PermissionDenied(f"Only the client's care team can {doing}.")
 
 
-def require_version(version) -> int:
-    if version is None:
-        raise PreconditionRequired()
-    return version
-
-
 def client_streams(client: Client, scope: str) -> list[str]:
     """The team's stream and the client's own stream of one scope of their record."""
     return [client.team.stream, client.stream(scope)]  # kinds "team" and "client.<scope>"
-
-
-def clean_text(errors: Errors, name: str, value, *, limit: int, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append("Must be text.")
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors.setdefault(name, []).append("Required.")
-    elif len(value) > limit:
-        errors.setdefault(name, []).append(f"At most {limit} characters.")
-    return value
 
 
 def clean_moment(errors: Errors, name: str, value, *, required: bool = True):

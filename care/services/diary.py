@@ -14,8 +14,9 @@ from django.db import transaction
 from care import access
 from care.models import Client, DiaryNote
 from care.models.diary import MAX_BODY
-from care.services.common import Errors, clean_text, client_streams
+from care.services.common import client_streams
 from coordination.events import Event, publish
+from teams.cleaning import Errors, clean_text
 from teams.models import Person
 from teams.services import audit
 

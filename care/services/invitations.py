@@ -34,10 +34,10 @@ from care.services import clients as client_services
 from care.services.clients import _clean, _event
 from coordination.events import notify_access_changed
 from teams import invitations as registry
-from teams.errors import Conflict
 from teams.models import Invitation, Person
 from teams.services import audit
 from teams.services import invitations as machinery
+from teams.versioning import check_version, lock, save_new_version
 
 CLIENT, REPRESENTATIVE, NETWORK = "client", "representative", "network"
 PURPOSES = (CLIENT, REPRESENTATIVE, NETWORK)
@@ -50,12 +50,8 @@ def _open(query):
 
 
 def _locked_client(client: Client) -> Client:
-    # The row alone is locked: PostgreSQL locks no nullable side of an outer join.
-    return (
-        Client.objects.select_for_update(of=("self",))
-        .select_related("team", "account", "representative")
-        .get(pk=client.pk)
-    )
+    """The client, locked, with who acts for them and their account."""
+    return lock(client, "team", "account", "representative")
 
 
 def _no_other_open(client: Client, purpose: str, email: str, what: str) -> None:
@@ -214,11 +210,9 @@ def representative_remove(*, actor: Person, client: Client, version: int | None 
             raise PermissionDenied(
                 "Only the client, or their team for them, removes a representative."
             )
-        if version is not None and version != locked.version:
-            raise Conflict(
-                "The client's record changed since you opened it.",
-                current=representative_state(locked),
-            )
+        check_version(
+            locked, version, representative_state, what="the client's record", required=False
+        )
         if locked.representative_id is None:
             raise ValidationError(
                 {"representative": [f"{locked.display_name} has no representative."]}
@@ -287,7 +281,9 @@ def network_invite(
         errors |= exc.message_dict
         cleaned = {}
     with transaction.atomic():
-        locked = _locked_client(client)  # one network invitation at a time per client
+        locked = lock(
+            client, "team", "account", "representative"
+        )  # one network invitation at a time per client
         if not access.can_manage_sharing(actor, locked):
             raise PermissionDenied(
                 "Only the client or their representative invites people into the network: "
@@ -423,8 +419,7 @@ def _accept_network(invitation: Invitation, person: Person) -> dict:
             }
         )
     member.account = person
-    member.version += 1
-    member.save(update_fields=["account", "version"])
+    save_new_version(member, "account")
     audit(actor=person, action="network.joined", target=member)
     _event(client, "network.changed", {"member": member.pk, "change": "joined"}, person)
     # The grants are the inviter's decision, made now that there is someone to see.
@@ -444,21 +439,20 @@ def network_remove(
     history, as does everything they read in the access log. The client or their
     representative decides it; a member may also leave by themself."""
     with transaction.atomic():
-        locked = (
-            NetworkMember.objects.select_for_update(of=("self",))
-            .select_related("client__team", "account")
-            .get(pk=member.pk)
-        )
+        locked = lock(member, "client__team", "account")
         client = locked.client
         leaving = locked.account_id is not None and actor.pk == locked.account_id
         if not (access.can_manage_sharing(actor, client) or (leaving and actor.is_active)):
             raise PermissionDenied(
                 "Only the client or their representative takes someone out of the network."
             )
-        if version is not None and version != locked.version:
-            raise Conflict(
-                "This entry changed since you opened it.", current=network_member_state(locked)
-            )
+        check_version(
+            locked,
+            version,
+            network_member_state,
+            what="the entry in the client's network",
+            required=False,
+        )
         if not locked.active:
             return locked
         now = timezone.now()
@@ -473,12 +467,10 @@ def network_remove(
             purpose=NETWORK, target=locked.pk, accepted_at__isnull=True, withdrawn_at__isnull=True
         ):
             invitation.withdrawn_at, invitation.withdrawn_by = now, actor
-            invitation.version += 1
-            invitation.save(update_fields=["withdrawn_at", "withdrawn_by", "version"])
+            save_new_version(invitation, "withdrawn_at", "withdrawn_by")
             audit(actor=actor, action="invitation.withdrawn", target=invitation)
         locked.active = False
-        locked.version += 1
-        locked.save(update_fields=["active", "version"])
+        save_new_version(locked, "active")
         audit(
             actor=actor,
             action="network.left" if leaving else "network.removed",

@@ -28,9 +28,9 @@ from care.models import (
 )
 from care.services.common import client_streams
 from coordination.events import Event, publish
-from teams.errors import Conflict
 from teams.models import Person
 from teams.services import audit
+from teams.versioning import check_version, lock, save_new_version
 
 
 def plan_state(plan: CarePlan) -> dict:
@@ -47,17 +47,14 @@ def plan_state(plan: CarePlan) -> dict:
 def _locked_plan(actor: Person, client: Client, version: int | None) -> CarePlan:
     if not access.can_keep_record(actor, client):
         raise PermissionDenied("Only the client's team keeps the care plan.")
-    CarePlan.objects.get_or_create(client=client)
-    plan = CarePlan.objects.select_for_update().select_related("client__team").get(client=client)
-    if version is not None and plan.version != version:
-        raise Conflict("The care plan changed since you opened it.", current=plan_state(plan))
+    plan = lock(CarePlan.objects.get_or_create(client=client)[0], "client__team")
+    check_version(plan, version, plan_state, required=False)
     return plan
 
 
 def _touch(plan: CarePlan, actor: Person, kind: str, data: dict) -> None:
-    plan.version += 1
     plan.updated = timezone.now()
-    plan.save(update_fields=["version", "updated"])
+    save_new_version(plan, "updated")
     client = plan.client
     publish(
         Event(kind, {"client": client.pk, "plan_version": plan.version, **data}, actor=actor.pk),

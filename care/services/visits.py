@@ -39,17 +39,17 @@ from care.services.common import (
     clean_date,
     clean_int,
     clean_moment,
-    clean_text,
     client_streams,
     require_care_team,
-    require_version,
 )
 from coordination.events import Event, publish
 from teams import access as team_access
+from teams.cleaning import clean_text
 from teams.errors import Conflict, KeyReused
 from teams.models import Membership, Person
 from teams.numbers import is_id
 from teams.services.common import audit
+from teams.versioning import check_version, lock, require_version, save_new_version
 
 MAX_EXPECTED_MINUTES = 12 * 60
 # A recording longer than this is a typo in the times, not a visit.
@@ -175,19 +175,6 @@ def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
 # --- locking, versions, events ----------------------------------------------------------
 
 
-def _lock(visit: Visit) -> Visit:
-    return (
-        Visit.objects.select_for_update(of=("self",))
-        .select_related("client__team")
-        .get(pk=visit.pk)
-    )
-
-
-def _check_version(visit: Visit, version: int) -> None:
-    if version != visit.version:
-        raise Conflict("The visit changed since you opened it.", current=visit_state(visit))
-
-
 def _publish(client: Client, kind: str, actor: Person | None, data: dict) -> None:
     publish(
         Event(kind, data, actor=actor.pk if actor else None),
@@ -197,8 +184,7 @@ def _publish(client: Client, kind: str, actor: Person | None, data: dict) -> Non
 
 def _changed(visit: Visit, kind: str, actor: Person, **changed) -> None:
     """Save a visit's state change, audit it and publish its one event."""
-    visit.version += 1
-    visit.save(update_fields=[*changed.keys(), "version"])
+    save_new_version(visit, *changed)
     data = {
         "visit": visit.pk,
         "client": visit.client_id,
@@ -300,8 +286,8 @@ def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version:
     require_care_team(actor, visit.client, "assign visits")
     version = require_version(version)
     with transaction.atomic():
-        visit = _lock(visit)
-        _check_version(visit, version)
+        visit = lock(visit, "client__team")
+        check_version(visit, version, visit_state)
         _refuse_closed(visit, "be reassigned")
         errors: Errors = {}
         _clean_assignee(errors, visit.client, person)
@@ -323,6 +309,13 @@ def _holder_name(visit: Visit) -> str:
     return Person.objects.get(pk=visit.assignee_id).display_name
 
 
+def _taken(visit: Visit) -> Conflict:
+    """Someone else holds the visit: who, with the visit as it is now."""
+    return Conflict(
+        f"{_holder_name(visit)} has already taken this visit.", current=visit_state(visit)
+    )
+
+
 def visit_claim(*, actor: Person, visit: Visit, version: int) -> Visit:
     """A member of the client's team takes an unassigned visit for themself.
 
@@ -334,15 +327,13 @@ def visit_claim(*, actor: Person, visit: Visit, version: int) -> Visit:
     require_care_team(actor, visit.client, "take visits")
     version = require_version(version)
     with transaction.atomic():
-        visit = _lock(visit)
+        visit = lock(visit, "client__team")
         if visit.assignee_id == actor.pk and visit.status == Visit.Status.ASSIGNED:
             return visit
         if visit.assignee_id not in (None, actor.pk) and visit.status in Visit.UNDONE_STATUSES:
-            raise Conflict(
-                f"{_holder_name(visit)} has already taken this visit.", current=visit_state(visit)
-            )
+            raise _taken(visit)
         _refuse_closed(visit, "be taken")
-        _check_version(visit, version)
+        check_version(visit, version, visit_state)
         visit.assignee = actor
         visit.status = Visit.Status.ASSIGNED
         _changed(visit, "visit.claimed", actor, assignee=visit.assignee_id, status=visit.status)
@@ -369,12 +360,12 @@ def visit_running_late(
     version = require_version(version)
     now = timezone.now()
     with transaction.atomic():
-        visit = _lock(visit)
+        visit = lock(visit, "client__team")
         if visit.assignee_id not in (None, actor.pk):
             raise PermissionDenied(
                 f"{_holder_name(visit)} has this visit: only they can say they are running late."
             )
-        _check_version(visit, version)
+        check_version(visit, version, visit_state)
         _refuse_closed(visit, "run late")
         errors: Errors = {}
         if until is None:
@@ -428,10 +419,12 @@ def visit_swap(
     if first.pk == second.pk:
         raise ValidationError("A visit cannot be swapped with itself.")
     with transaction.atomic():
-        locked = {v.pk: _lock(v) for v in sorted((first, second), key=lambda v: v.pk)}
+        locked = {
+            v.pk: lock(v, "client__team") for v in sorted((first, second), key=lambda v: v.pk)
+        }
         first, second = locked[first.pk], locked[second.pk]
-        _check_version(first, first_version)
-        _check_version(second, second_version)
+        check_version(first, first_version, visit_state)
+        check_version(second, second_version, visit_state)
         if first.client.team_id != second.client.team_id:
             raise ValidationError("Only two visits of the same team can be swapped.")
         for visit in (first, second):
@@ -463,8 +456,8 @@ def visit_start(
     version = require_version(version)
     now = timezone.now()
     with transaction.atomic():
-        visit = _lock(visit)
-        _check_version(visit, version)
+        visit = lock(visit, "client__team")
+        check_version(visit, version, visit_state)
         _refuse_closed(visit, "start again")
         errors: Errors = {}
         at = now if at is None else clean_moment(errors, "actual_start", at)
@@ -510,14 +503,14 @@ def visit_finish(
     key = _clean_key(errors, idempotency_key)  # reported with the other fields below
     now = timezone.now()
     with transaction.atomic():
-        visit = _lock(visit)
+        visit = lock(visit, "client__team")
         if visit.status == Visit.Status.DONE:
             if key is not None and not errors and _recorded_with(visit, key, actor):
                 if _same_recording(visit, actual_start, actual_end, note):
                     return visit  # a retry of the same recording: the first result
                 raise KeyReused(KEY_REUSED)
             raise ValidationError(ALREADY_RECORDED)
-        _check_version(visit, require_version(version))
+        check_version(visit, version, visit_state)
         if visit.status in Visit.OPEN_STATUSES:
             raise ValidationError("This visit was never started: record its start first.")
         if visit.status != Visit.Status.IN_PROGRESS:
@@ -608,8 +601,8 @@ def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "")
     require_care_team(actor, visit.client, "cancel visits")
     version = require_version(version)
     with transaction.atomic():
-        visit = _lock(visit)
-        _check_version(visit, version)
+        visit = lock(visit, "client__team")
+        check_version(visit, version, visit_state)
         _refuse_closed(visit, "be cancelled")
         errors: Errors = {}
         reason = clean_text(errors, "reason", reason, limit=LIMITS["reason"])
@@ -626,8 +619,8 @@ def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str 
     require_care_team(actor, visit.client, "mark visits missed")
     version = require_version(version)
     with transaction.atomic():
-        visit = _lock(visit)
-        _check_version(visit, version)
+        visit = lock(visit, "client__team")
+        check_version(visit, version, visit_state)
         _refuse_closed(visit, "be marked missed")
         if timezone.now() < visit.window_start:
             raise ValidationError("A visit can be marked missed only once its window has begun.")
@@ -676,17 +669,14 @@ def visit_lend(
         )
     _raise(errors)
     with transaction.atomic():
-        visit = _lock(visit)
+        visit = lock(visit, "client__team")
         if visit.assignee_id is not None and visit.status in Visit.UNDONE_STATUSES:
-            raise Conflict(
-                f"{_holder_name(visit)} has already taken this visit.", current=visit_state(visit)
-            )
+            raise _taken(visit)
         _refuse_closed(visit, "be lent to another team")
-        _check_version(visit, version)
+        check_version(visit, version, visit_state)
         visit.assignee = helper
         visit.status = Visit.Status.ASSIGNED
-        visit.version += 1
-        visit.save(update_fields=["assignee", "status", "version"])
+        save_new_version(visit, "assignee", "status")
         grant = VisitGrant.objects.create(
             visit=visit, person=helper, granted_by=actor, expires_at=expires_at, reason=reason
         )
@@ -863,8 +853,7 @@ def series_exception_add(
                 visit.window_start = _local(date, window_start)
                 visit.window_end = _local(date, window_end)
                 fields = ["window_start", "window_end"]
-            visit.version += 1
-            visit.save(update_fields=[*fields, "version"])
+            save_new_version(visit, *fields)
         data = {
             "series": series.pk,
             "client": series.client_id,

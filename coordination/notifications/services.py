@@ -29,9 +29,9 @@ from coordination.notifications import access
 from coordination.notifications.models import Notification, NotificationPreference
 from coordination.notifications.quiet import in_quiet_hours
 from coordination.notifications.selectors import preference_state
-from teams.errors import Conflict
 from teams.models import Person
 from teams.services.common import audit
+from teams.versioning import check_version, lock, save_new_version
 
 CREATED = "notification.created"
 READ = "notification.read"
@@ -233,13 +233,15 @@ def preference_update(
         if value is not UNSET:
             changes[name] = _clean_time(errors, name, value)
     with transaction.atomic():
-        NotificationPreference.objects.get_or_create(person=actor)
-        preference = NotificationPreference.objects.select_for_update().get(person=actor)
-        if version is not None and version != preference.version:
-            raise Conflict(
-                "Your preferences changed since you opened them.",
-                current=preference_state(preference),
-            )
+        preference = lock(NotificationPreference.objects.get_or_create(person=actor)[0])
+        check_version(
+            preference,
+            version,
+            preference_state,
+            what="your preferences",
+            plural=True,
+            required=False,
+        )
         start = changes.get("quiet_start", preference.quiet_start)
         end = changes.get("quiet_end", preference.quiet_end)
         if "quiet_start" not in errors and "quiet_end" not in errors:
@@ -254,8 +256,7 @@ def preference_update(
             return preference  # nothing changes: no new version, nothing to audit
         for name, value in changes.items():
             setattr(preference, name, value)
-        preference.version += 1
-        preference.save()
+        save_new_version(preference, *changes)
         audit(
             actor=actor,
             action="notification.preferences_changed",

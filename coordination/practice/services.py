@@ -28,7 +28,6 @@ feed entries in step (team, tags, Omaha problems, public).
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -56,16 +55,16 @@ from coordination.practice.models import (
     Tag,
     Useful,
 )
-from teams.errors import Conflict, PreconditionRequired
+from teams.cleaning import clean_text
 from teams.models import Person, Team
 from teams.numbers import is_id
 from teams.services.common import audit
+from teams.versioning import check_version, lock, require_version, save_new_version
 
 MAX_TAGS = 8
 MAX_LINKS = 8  # Omaha problems, and targets, each
 TAG_NAME_LIMIT = 60
 UNSET = object()
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONFIRM = privacy.CONFIRM
 ClientDataWarning = privacy.ClientDataWarning
 NOTE_LABELS = {"title": "title", "body": "text"}  # as the note form names its fields
@@ -109,22 +108,6 @@ def _publish(kind: str, data: dict, actor: Person, extra_streams: list[str] | No
 
 
 # --- cleaning ---------------------------------------------------------------------------
-
-
-def _text(errors: Errors, name: str, value, *, limit: int, required: bool = True) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append("Must be text.")
-        return ""
-    value = CONTROL.sub("", value).strip()
-    if required and not value:
-        errors.setdefault(name, []).append("Required: it may not be empty.")
-    elif len(value) > limit:
-        errors.setdefault(name, []).append(
-            f"At most {limit:,} characters (this has {len(value):,})."
-        )
-    return value
 
 
 def _flag(errors: Errors, name: str, value) -> bool:
@@ -309,8 +292,8 @@ def note_publish(
     errors: Errors = {}
     if kind not in Note.Kind.values:
         errors["kind"] = [f"One of {', '.join(Note.Kind.values)}."]
-    title = _text(errors, "title", title, limit=TITLE_LIMIT)
-    body = _text(errors, "body", body, limit=BODY_LIMIT)
+    title = clean_text(errors, "title", title, limit=TITLE_LIMIT, required=True)
+    body = clean_text(errors, "body", body, limit=BODY_LIMIT, required=True)
     tag_rows = _tags(errors, list(tags))
     problem_rows = _omaha(errors, "problems", list(problems), OmahaProblem, "problem")
     target_rows = _omaha(errors, "targets", list(targets), OmahaTarget, "target")
@@ -357,10 +340,6 @@ def note_publish(
     return note
 
 
-def _lock_note(note: Note) -> Note:
-    return Note.objects.select_for_update(of=("self",)).select_related("team").get(pk=note.pk)
-
-
 def note_revise(
     *,
     actor: Person,
@@ -380,8 +359,7 @@ def note_revise(
     it. What is not given stays. ``version`` is the one the editor saw: a stale one is
     a ``Conflict`` with the note as it is now. Each edit that changes something is a
     new version."""
-    if version is None:
-        raise PreconditionRequired()
+    version = require_version(version)
     if not access.can_edit_note(actor, note):
         who = f"members of team {note.team.name}" if note.team_owned and note.team else "its author"
         raise PermissionDenied(f"Only {who} can edit this note.")
@@ -392,9 +370,9 @@ def note_revise(
             errors["kind"] = [f"One of {', '.join(Note.Kind.values)}."]
         changes["kind"] = kind
     if title is not UNSET:
-        changes["title"] = _text(errors, "title", title, limit=TITLE_LIMIT)
+        changes["title"] = clean_text(errors, "title", title, limit=TITLE_LIMIT, required=True)
     if body is not UNSET:
-        changes["body"] = _text(errors, "body", body, limit=BODY_LIMIT)
+        changes["body"] = clean_text(errors, "body", body, limit=BODY_LIMIT, required=True)
     if team_owned is not UNSET:
         changes["team_owned"] = _flag(errors, "team_owned", team_owned)
         if changes["team_owned"] and note.team_id is None:
@@ -415,9 +393,8 @@ def note_revise(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        note = _lock_note(note)
-        if version != note.version:
-            raise Conflict("The note changed since you opened it.", current=note_state(note))
+        note = lock(note, "team")
+        check_version(note, version, note_state)
         if (
             changes.get("kind", note.kind) != Note.Kind.QUESTION
             and note.kind == Note.Kind.QUESTION
@@ -448,9 +425,8 @@ def note_revise(
             setattr(note, name, value)
         if "body" in changed:
             note.body_html = render.render(note.body)
-        note.version += 1
         note.updated = timezone.now()
-        note.save()
+        save_new_version(note, *changes, "body_html", "updated")
         if new_tags is not None:
             note.tags.set(new_tags)
         if new_problems is not None:
@@ -481,7 +457,7 @@ def answer_post(
     to identify a client."""
     _require_writer(actor, "answer questions")
     errors: Errors = {}
-    body = _text(errors, "body", body, limit=ANSWER_LIMIT)
+    body = clean_text(errors, "body", body, limit=ANSWER_LIMIT, required=True)
     if errors:
         raise ValidationError(errors)
     _check_client_data(actor, {"body": body}, confirm_no_client_data, {"body": "answer"})
@@ -490,7 +466,7 @@ def answer_post(
     with transaction.atomic():
         # Locked as note_revise locks it: an edit turning the question into another
         # kind cannot slip in between this check and the answer.
-        note = _lock_note(note)
+        note = lock(note, "team")
         if note.kind != Note.Kind.QUESTION:
             raise ValidationError("Only questions take answers: comment on this note instead.")
         answer = Answer.objects.create(
@@ -520,7 +496,7 @@ def answer_accept(*, actor: Person, answer: Answer, accepted: bool = True) -> An
     if not isinstance(accepted, bool):
         raise ValidationError({"accepted": ["Must be true or false."]})
     with transaction.atomic():
-        note = _lock_note(answer.note)
+        note = lock(answer.note, "team")
         if not access.can_accept_answer(actor, note):
             raise PermissionDenied(
                 f"Only {note.author.display_name}, who asked, can mark the answer that helped."
@@ -574,7 +550,7 @@ def comment_add(
     """Comment on a note. Held, like a note, when it seems to identify a client."""
     _require_writer(actor, "comment on practice notes")
     errors: Errors = {}
-    body = _text(errors, "body", body, limit=COMMENT_LIMIT)
+    body = clean_text(errors, "body", body, limit=COMMENT_LIMIT, required=True)
     if errors:
         raise ValidationError(errors)
     _check_client_data(actor, {"body": body}, confirm_no_client_data, {"body": "comment"})
@@ -634,7 +610,7 @@ def note_point(
     if not access.can_point(actor):
         raise PermissionDenied("Only coaches point questions to teams.")
     errors: Errors = {}
-    note_text = _text(errors, "note", note_text, limit=POINTER_NOTE_LIMIT, required=False)
+    note_text = clean_text(errors, "note", note_text, limit=POINTER_NOTE_LIMIT)
     if note.kind != Note.Kind.QUESTION:
         errors[NON_FIELD_ERRORS] = ["Only questions are pointed to teams."]
     if team is None:
@@ -672,7 +648,7 @@ def tag_create(
     if not access.can_add_tag(actor):
         raise PermissionDenied("Only members of a team add tags.")
     errors: Errors = {}
-    name = _text(errors, "name", name, limit=TAG_NAME_LIMIT)
+    name = clean_text(errors, "name", name, limit=TAG_NAME_LIMIT, required=True)
     slug = slugify(slug or name)[:40].strip("-")
     if not errors and len(slug) < 2:
         errors["slug" if slug else "name"] = ["At least two letters or digits."]

@@ -28,7 +28,6 @@ from django.utils import timezone
 from care import access as care_access
 from care.models import Visit
 from care.services import visits as visit_services
-from care.services.common import require_version
 from coordination.events import Event, publish
 from coordination.models import HandoverOffer
 from coordination.services.common import note as _note
@@ -36,6 +35,7 @@ from teams import access as team_access
 from teams.errors import Conflict
 from teams.models import Person
 from teams.services.common import audit
+from teams.versioning import check_status, check_version, lock, require_version, save_new_version
 
 OPEN_ALREADY = "This visit already has an open offer: withdraw or answer it first."
 
@@ -70,28 +70,8 @@ def _require_team(actor: Person, visit: Visit, doing: str) -> None:
 
 def _lock_visits(*visits: Visit) -> list[Visit]:
     """The visits, row-locked in id order, returned in the order given."""
-    locked = {
-        v.pk: Visit.objects.select_for_update(of=("self",))
-        .select_related("client__team", "assignee")
-        .get(pk=v.pk)
-        for v in sorted(visits, key=lambda v: v.pk)
-    }
+    locked = {v.pk: lock(v, "client__team", "assignee") for v in sorted(visits, key=lambda v: v.pk)}
     return [locked[v.pk] for v in visits]
-
-
-def _lock_offer(offer: HandoverOffer) -> HandoverOffer:
-    return (
-        HandoverOffer.objects.select_for_update(of=("self",))
-        .select_related("from_person", "to_person")
-        .get(pk=offer.pk)
-    )
-
-
-def _check_visit_version(visit: Visit, version: int) -> None:
-    if version != visit.version:
-        raise Conflict(
-            "The visit changed since you opened it.", current=visit_services.visit_state(visit)
-        )
 
 
 def _offerable(actor: Person, visit: Visit, doing: str) -> None:
@@ -146,18 +126,14 @@ def _publish(offer: HandoverOffer, kind: str, actor: Person | None, team_stream:
 def _close(offer: HandoverOffer, status: str, **fields) -> None:
     offer.status = status
     offer.answered = timezone.now()
-    offer.version += 1
     for name, value in fields.items():
         setattr(offer, name, value)
-    offer.save(update_fields=["status", "answered", "version", *fields])
+    save_new_version(offer, "status", "answered", *fields)
 
 
 def _check_open(offer: HandoverOffer, version: int) -> None:
-    if offer.status != HandoverOffer.Status.OFFERED:
-        word = offer.get_status_display().lower()
-        raise Conflict(f"This offer was already {word}.", current=offer_state(offer))
-    if version != offer.version:
-        raise Conflict("The offer changed since you opened it.", current=offer_state(offer))
+    check_status(offer, HandoverOffer.Status.OFFERED, offer_state, what="offer")
+    check_version(offer, version, offer_state, what="the offer")
 
 
 # --- offering -----------------------------------------------------------------------------
@@ -174,7 +150,7 @@ def handover_offer(
     with transaction.atomic():
         (visit,) = _lock_visits(visit)
         _offerable(actor, visit, "hand it over")
-        _check_visit_version(visit, version)
+        check_version(visit, version, visit_services.visit_state)
         if to is None or to.pk == actor.pk or not team_access.is_member(to, visit.client.team_id):
             raise ValidationError(
                 {
@@ -222,7 +198,7 @@ def handover_offer_swap(
     with transaction.atomic():
         visit, swap_visit = _lock_visits(visit, swap_visit)
         _offerable(actor, visit, "swap it")
-        _check_visit_version(visit, version)
+        check_version(visit, version, visit_services.visit_state)
         if swap_visit.client.team_id != visit.client.team_id:
             raise ValidationError({"swap_visit": [same_team]})
         if swap_visit.assignee_id is None or swap_visit.assignee_id == actor.pk:
@@ -234,7 +210,7 @@ def handover_offer_swap(
             raise ValidationError(
                 {"swap_visit": [f"That visit is {status}: it cannot be swapped."]}
             )
-        _check_visit_version(swap_visit, swap_version)
+        check_version(swap_visit, swap_version, visit_services.visit_state)
         if not team_access.is_member(swap_visit.assignee, visit.client.team_id):
             raise ValidationError({"swap_visit": [same_team]})
         _none_open(visit, swap_visit)
@@ -267,7 +243,7 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
     lapsed: dict | None = None
     with transaction.atomic():
         visits = _lock_visits(*visits)
-        offer = _lock_offer(offer)
+        offer = lock(offer, "from_person", "to_person")
         visit = visits[0]
         _require_team(actor, visit, "take visits")
         if actor.pk != offer.to_person_id:
@@ -317,7 +293,7 @@ def handover_decline(
     version = require_version(version)
     reason = _note("reason", reason)
     with transaction.atomic():
-        offer = _lock_offer(offer)
+        offer = lock(offer, "from_person", "to_person")
         visit = Visit.objects.select_related("client__team").get(pk=offer.visit_id)
         _require_team(actor, visit, "answer offers")
         if actor.pk != offer.to_person_id:
@@ -332,7 +308,7 @@ def handover_withdraw(*, actor: Person, offer: HandoverOffer, version: int) -> H
     """The carer who made the offer takes it back while it is open."""
     version = require_version(version)
     with transaction.atomic():
-        offer = _lock_offer(offer)
+        offer = lock(offer, "from_person", "to_person")
         visit = Visit.objects.select_related("client__team").get(pk=offer.visit_id)
         _require_team(actor, visit, "withdraw offers")
         if actor.pk != offer.from_person_id:

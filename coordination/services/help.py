@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from care.models import Visit
 from care.services import visits as visit_services
-from care.services.common import require_version
 from coordination import access, privacy
 from coordination.events import Event, publish
 from coordination.events.streams import HELP_STREAM
@@ -32,10 +31,12 @@ from coordination.models import HelpOffer, HelpRequest
 from coordination.services.common import NOTE_LIMIT
 from coordination.services.common import note as _note
 from teams import access as team_access
+from teams.cleaning import clean_text
 from teams.errors import Conflict
 from teams.models import Person, Team
 from teams.numbers import is_id
 from teams.services.common import audit
+from teams.versioning import check_status, check_version, lock, require_version, save_new_version
 
 MAX_HELP_VISITS = 20
 SKILLS_LIMIT = 200
@@ -80,57 +81,28 @@ def _help_publish(
     )
 
 
-def _lock_request(request: HelpRequest) -> HelpRequest:
-    return (
-        HelpRequest.objects.select_for_update(of=("self",))
-        .select_related("team")
-        .get(pk=request.pk)
-    )
-
-
-def _lock_help_offer(offer: HelpOffer) -> HelpOffer:
-    return (
-        HelpOffer.objects.select_for_update(of=("self",))
-        .select_related("person", "request__team")
-        .get(pk=offer.pk)
-    )
-
-
 def _check_request_open(request: HelpRequest, version: int | None = None) -> None:
-    if request.status != HelpRequest.Status.OPEN:
-        word = request.get_status_display().lower()
-        raise Conflict(
-            f"This request for help was already {word}.", current=help_request_state(request)
-        )
-    if version is not None and version != request.version:
-        raise Conflict(
-            "The request for help changed since you opened it.",
-            current=help_request_state(request),
-        )
+    check_status(request, HelpRequest.Status.OPEN, help_request_state, what="request for help")
+    check_version(request, version, help_request_state, what="the request for help", required=False)
 
 
 def _check_help_offer_open(offer: HelpOffer, version: int) -> None:
-    if offer.status != HelpOffer.Status.OFFERED:
-        word = offer.get_status_display().lower()
-        raise Conflict(f"This offer was already {word}.", current=help_offer_state(offer))
-    if version != offer.version:
-        raise Conflict("The offer changed since you opened it.", current=help_offer_state(offer))
+    check_status(offer, HelpOffer.Status.OFFERED, help_offer_state, what="offer")
+    check_version(offer, version, help_offer_state, what="the offer")
 
 
 def _close_help_offer(offer: HelpOffer, status: str, **fields) -> None:
     offer.status = status
     offer.answered_at = timezone.now()
-    offer.version += 1
     for name, value in fields.items():
         setattr(offer, name, value)
-    offer.save(update_fields=["status", "answered_at", "version", *fields])
+    save_new_version(offer, "status", "answered_at", *fields)
 
 
 def _close_request(request: HelpRequest, status: str) -> None:
     request.status = status
     request.closed = timezone.now()
-    request.version += 1
-    request.save(update_fields=["status", "closed", "version"])
+    save_new_version(request, "status", "closed")
 
 
 def _decline_open_offers(request: HelpRequest, reason: str, *, keep: int | None = None) -> list:
@@ -161,18 +133,6 @@ def _visit_ids(value) -> list[int] | None:
     if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
         return None
     return sorted(set(ids))
-
-
-def _text(errors: dict, name: str, value, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append("Must be text.")
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors.setdefault(name, []).append(f"At most {limit} characters.")
-    return value
 
 
 def _require_asking_team(actor: Person, offer: HelpOffer, doing: str) -> None:
@@ -217,8 +177,8 @@ def help_request_raise(
         errors["visits"] = ["Choose the visits you need help with."]
     elif len(ids) > MAX_HELP_VISITS:
         errors["visits"] = [f"At most {MAX_HELP_VISITS} visits in one request."]
-    skills = _text(errors, "skills", skills, SKILLS_LIMIT)
-    note = _text(errors, "note", note, NOTE_LIMIT)
+    skills = clean_text(errors, "skills", skills, limit=SKILLS_LIMIT)
+    note = clean_text(errors, "note", note, limit=NOTE_LIMIT)
     if errors:
         raise ValidationError(errors)
     privacy.check(
@@ -265,7 +225,7 @@ def help_request_withdraw(*, actor: Person, request: HelpRequest, version: int) 
     """The team found cover after all: the request closes, its open offers are declined."""
     version = require_version(version)
     with transaction.atomic():
-        request = _lock_request(request)
+        request = lock(request, "team")
         if not access.can_ask_for_help(actor, request.team_id):
             raise PermissionDenied(
                 f"Only members of team {request.team.name}, who asked, can withdraw this request."
@@ -297,7 +257,7 @@ def help_requests_expire_due(*, now: datetime.datetime | None = None) -> list[in
     expired = []
     for pk in due:
         with transaction.atomic():
-            request = _lock_request(HelpRequest(pk=pk))
+            request = lock(HelpRequest(pk=pk), "team")
             if request.status != HelpRequest.Status.OPEN:
                 continue
             _close_request(request, HelpRequest.Status.EXPIRED)
@@ -338,7 +298,7 @@ def help_offer_make(
     )
     now = timezone.now()
     with transaction.atomic():
-        request = _lock_request(request)
+        request = lock(request, "team")
         _check_request_open(request, version)
         if request.visits.filter(window_end__lte=now).exists():
             raise Conflict(
@@ -366,7 +326,7 @@ def help_offer_withdraw(*, actor: Person, offer: HelpOffer, version: int) -> Hel
     """The helper takes their offer back while it is open."""
     version = require_version(version)
     with transaction.atomic():
-        offer = _lock_help_offer(offer)
+        offer = lock(offer, "person", "request__team")
         if actor.pk != offer.person_id:
             raise PermissionDenied(
                 f"Only {offer.person.display_name}, who made this offer, can withdraw it."
@@ -393,7 +353,7 @@ def help_offer_decline(
     version = require_version(version)
     reason = _note("reason", reason)
     with transaction.atomic():
-        offer = _lock_help_offer(offer)
+        offer = lock(offer, "person", "request__team")
         _require_asking_team(actor, offer, "decline")
         _check_help_offer_open(offer, version)
         privacy.check(
@@ -426,8 +386,8 @@ def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpO
             .filter(pk__in=visit_ids)
             .order_by("pk")
         )
-        request = _lock_request(offer.request)
-        offer = _lock_help_offer(offer)
+        request = lock(offer.request, "team")
+        offer = lock(offer, "person", "request__team")
         _require_asking_team(actor, offer, "accept")
         if team_access.is_member(offer.person, request.team_id):
             raise ValidationError(

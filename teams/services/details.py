@@ -8,9 +8,10 @@ from django.db import transaction
 
 from coordination.events import Event, publish
 from teams import access
-from teams.errors import Conflict
+from teams.cleaning import Errors, clean_text, limit_of, raise_errors
 from teams.models import Person, Team
 from teams.services.common import audit
+from teams.versioning import check_version, lock, save_new_version
 
 TEAM_DETAIL_FIELDS = ("phone", "email", "patch", "postcodes")
 
@@ -26,37 +27,29 @@ def team_update_details(*, actor: Person, team: Team, version: int, **changes) -
     unknown = set(changes) - set(TEAM_DETAIL_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
-    errors = {}
-    if "email" in changes and changes["email"]:
+    errors: Errors = {}
+    changes = {
+        name: clean_text(errors, name, value, limit=limit_of(Team, name))
+        for name, value in changes.items()
+    }
+    if changes.get("email") and "email" not in errors:
         try:
             validate_email(changes["email"])
         except ValidationError:
             errors["email"] = ["Enter a valid email address."]
-    limits = {"phone": 40, "email": 254, "postcodes": 200, "patch": 2000}
-    for name, value in changes.items():
-        if not isinstance(value, str):
-            errors.setdefault(name, []).append("Must be text.")
-        elif len(value) > limits[name]:
-            errors.setdefault(name, []).append(f"At most {limits[name]} characters.")
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
 
     with transaction.atomic():
-        locked = Team.objects.select_for_update().get(pk=team.pk)
+        locked = lock(team)
         if not access.can_edit_team_details(actor, locked):
             raise PermissionDenied("Only members of this team can change its details.")
-        if locked.version != version:
-            raise Conflict(
-                "Someone changed these details since you opened them.",
-                current=team_state(locked),
-            )
-        changed = {k: v.strip() for k, v in changes.items() if getattr(locked, k) != v.strip()}
+        check_version(locked, version, team_state, what="the team's details", plural=True)
+        changed = {k: v for k, v in changes.items() if getattr(locked, k) != v}
         if not changed:
             return locked
         for name, value in changed.items():
             setattr(locked, name, value)
-        locked.version += 1
-        locked.save(update_fields=[*changed, "version"])
+        save_new_version(locked, *changed)
         audit(actor=actor, action="team.details_changed", target=locked, data=changed)
         publish(
             Event(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coordination.events import notify_access_changed
-from teams import access, decisions
+from teams import access, cleaning, decisions
 from teams.models import (
     Agreement,
     CoachTerm,
@@ -32,6 +32,7 @@ from teams.models import (
     Team,
 )
 from teams.services.common import audit, publish_team
+from teams.versioning import save_new_version
 
 STANDARD_ROLES = [
     (Role.PLANNER, "Planner", "Keeps the rota: who visits whom and when, cover for absences."),
@@ -80,15 +81,7 @@ def _date(payload: dict, field: str, *, required: bool = True) -> datetime.date 
 
 
 def _text(payload: dict, field: str, *, limit: int, required: bool = True) -> str:
-    value = payload.get(field, "")
-    if not isinstance(value, str):
-        raise ValidationError({field: ["Must be text."]})
-    value = value.strip()
-    if required and not value:
-        raise ValidationError({field: ["Required."]})
-    if len(value) > limit:
-        raise ValidationError({field: [f"At most {limit} characters."]})
-    return value
+    return cleaning.text(field, payload.get(field, ""), limit=limit, required=required)
 
 
 def _current_member(team: Team, person_id: int, field: str) -> Person:
@@ -675,8 +668,7 @@ def _apply_split(proposal: Proposal) -> dict:
             )
     if payload["stays_name"] != old.name:
         old.name = payload["stays_name"]
-        old.version += 1
-        old.save(update_fields=["name", "version"])
+        save_new_version(old, "name")
     outcome: dict[str, Any] = {
         "new_team": new.pk,
         "moved": sorted(moving),

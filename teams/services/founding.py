@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coordination.events import notify_access_changed
-from teams import access
+from teams import access, cleaning
 from teams import invitations as registry
 from teams.models import Invitation, Membership, Network, Person, Team
 from teams.services.common import audit, publish_team
@@ -40,11 +40,14 @@ def is_operator(person: Person) -> bool:
 
 def network_found(*, name: str, operator_email: str) -> tuple[Network, Invitation, str]:
     """Name the network and invite its first operator; once per deployment."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValidationError({"name": ["Name the network."]})
-    if len(name) > Network._meta.get_field("name").max_length:
-        raise ValidationError({"name": ["At most 120 characters."]})
+    name = cleaning.text(
+        "name",
+        name,
+        limit=cleaning.limit_of(Network, "name"),
+        required=True,
+        required_message="Name the network.",
+        one_line=True,
+    )
     with transaction.atomic():
         if Network.objects.select_for_update().filter(pk=1).exists():
             raise ValidationError({"name": ["The network was founded already."]})
@@ -61,15 +64,6 @@ def operator_invite(*, actor: Person | None, email: str, why: str = "") -> tuple
     if actor is not None and not is_operator(actor):
         raise PermissionDenied("Only an operator invites operators.")
     return invitation_create(actor=actor, purpose="operator", email=email, why=why)
-
-
-def _clean(value: str, field: str, limit: int, *, required: bool = False) -> str:
-    value = " ".join(str(value or "").split()) if field != "patch" else str(value or "").strip()
-    if required and not value:
-        raise ValidationError({field: ["Required."]})
-    if len(value) > limit:
-        raise ValidationError({field: [f"At most {limit} characters."]})
-    return value
 
 
 def team_found(
@@ -92,19 +86,18 @@ def team_found(
     ``why`` record the network's decision this carries out, in the audit."""
     if actor is not None and not is_operator(actor):
         raise PermissionDenied("Only an operator founds a team.")
-    errors: dict[str, list[str]] = {}
+    errors: cleaning.Errors = {}
 
     def field(value, key, limit, required=False):
-        try:
-            return _clean(value, key, limit, required=required)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-            return ""
+        # A name is one line; the patch may run over several.
+        return cleaning.clean_text(
+            errors, key, value, limit=limit, required=required, one_line=key != "patch"
+        )
 
-    name = field(name, "name", Team._meta.get_field("name").max_length, True)
-    town = field(town, "town", Team._meta.get_field("town").max_length)
-    patch = field(patch, "patch", 2000)
-    postcodes = field(postcodes, "postcodes", Team._meta.get_field("postcodes").max_length)
+    name = field(name, "name", cleaning.limit_of(Team, "name"), True)
+    town = field(town, "town", cleaning.limit_of(Team, "town"))
+    patch = field(patch, "patch", cleaning.limit_of(Team, "patch"))
+    postcodes = field(postcodes, "postcodes", cleaning.limit_of(Team, "postcodes"))
     asked_by = field(asked_by, "asked_by", 120, True)
     why = field(why, "why", 300, True)
     slug = slugify(slug or name)[:80]

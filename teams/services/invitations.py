@@ -28,6 +28,7 @@ from teams import invitations as registry
 from teams import mail
 from teams.models import Invitation, Person, Proposal, Team
 from teams.services.common import audit
+from teams.versioning import lock, save_new_version
 
 SALT = "kith.invitation"
 
@@ -181,8 +182,7 @@ def invitation_create(
                     }
                 )
             open_one.withdrawn_at = now
-            open_one.version += 1
-            open_one.save(update_fields=["withdrawn_at", "version"])
+            save_new_version(open_one, "withdrawn_at")
             audit(actor=actor, action="invitation.expired", target=open_one)
         invitation = Invitation(
             purpose=purpose,
@@ -224,12 +224,7 @@ def may_manage(person: Person, invitation: Invitation) -> bool:
 
 
 def _locked_for(actor: Person, invitation: Invitation) -> Invitation:
-    # The row alone: PostgreSQL locks no nullable side of an outer join (team, inviter).
-    locked = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("team")
-        .get(pk=invitation.pk)
-    )
+    locked = lock(invitation, "team")
     if not may_manage(actor, locked):
         raise PermissionDenied("Only those who may invite for this may resend or withdraw it.")
     if locked.accepted_at is not None:
@@ -245,10 +240,7 @@ def invitation_resend(*, actor: Person, invitation: Invitation) -> tuple[Invitat
         locked = _locked_for(actor, invitation)
         token = _new_link(locked)
         _send(locked, token, inviter=actor)
-        locked.version += 1
-        locked.save(
-            update_fields=["nonce_digest", "sent_at", "send_count", "expires_at", "version"]
-        )
+        save_new_version(locked, "nonce_digest", "sent_at", "send_count", "expires_at")
         audit(actor=actor, action="invitation.resent", target=locked)
     return locked, token
 
@@ -257,8 +249,7 @@ def invitation_withdraw(*, actor: Person, invitation: Invitation) -> Invitation:
     with transaction.atomic():
         locked = _locked_for(actor, invitation)
         locked.withdrawn_at, locked.withdrawn_by = timezone.now(), actor
-        locked.version += 1
-        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "version"])
+        save_new_version(locked, "withdrawn_at", "withdrawn_by")
         audit(actor=actor, action="invitation.withdrawn", target=locked)
     return locked
 
@@ -407,7 +398,6 @@ def invitation_accept(
             )
         done = purpose.accept(invitation, account)
         invitation.accepted_at, invitation.accepted_by = timezone.now(), account
-        invitation.version += 1
-        invitation.save(update_fields=["accepted_at", "accepted_by", "version"])
+        save_new_version(invitation, "accepted_at", "accepted_by")
         audit(actor=account, action="invitation.accepted", target=invitation, data=done)
     return invitation, account, done

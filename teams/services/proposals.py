@@ -30,9 +30,10 @@ from django.utils import timezone
 
 from teams import access, decisions
 from teams import texts as text_checks
-from teams.errors import Conflict
+from teams.cleaning import Errors, clean_text, raise_errors
 from teams.models import Comment, Membership, Person, Proposal, Response, Team
 from teams.services.common import audit, publish_team
+from teams.versioning import check_version, lock, save_new_version
 
 logger = logging.getLogger("kith.decisions")
 
@@ -64,20 +65,19 @@ def quorum(member_count: int) -> int:
 
 
 def _clean_text(fields: dict) -> dict:
-    errors: dict[str, list[str]] = {}
-    cleaned = {}
-    for name, value in fields.items():
-        if not isinstance(value, str):
-            errors[name] = ["Must be text."]
-            continue
-        value = value.strip()
-        if name in {"title", "purpose"} and not value:
-            errors[name] = ["Required: say what and why."]
-        elif len(value) > LIMITS[name]:
-            errors[name] = [f"At most {LIMITS[name]} characters."]
-        cleaned[name] = value
-    if errors:
-        raise ValidationError(errors)
+    errors: Errors = {}
+    cleaned = {
+        name: clean_text(
+            errors,
+            name,
+            value,
+            limit=LIMITS[name],
+            required=name in {"title", "purpose"},
+            required_message="Required: say what and why.",
+        )
+        for name, value in fields.items()
+    }
+    raise_errors(errors)
     return cleaned
 
 
@@ -156,10 +156,6 @@ def _check_texts(
     )
 
 
-def _lock(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update().select_related("team").get(pk=proposal.pk)
-
-
 def _require_member(actor: Person, team: Team, doing: str) -> None:
     if not access.can_take_part(actor, team):
         raise PermissionDenied(f"Only members of this team can {doing}.")
@@ -170,13 +166,6 @@ def _require_open(proposal: Proposal) -> None:
         raise ValidationError("This proposal was withdrawn.")
     if proposal.status == Proposal.Status.ADOPTED:
         raise ValidationError("This proposal was already adopted.")
-
-
-def _check_version(proposal: Proposal, version: int | None) -> None:
-    if version is not None and version != proposal.version:
-        raise Conflict(
-            "The proposal changed since you opened it.", current=proposal_state(proposal)
-        )
 
 
 def _event(proposal: Proposal, event_type: str, actor: Person | None, **data) -> None:
@@ -251,7 +240,7 @@ def proposal_comment(
     if len(body) > 5000:
         raise ValidationError({"body": ["At most 5000 characters."]})
     with transaction.atomic():
-        proposal = _lock(proposal)
+        proposal = lock(proposal, "team")
         if proposal.status == Proposal.Status.WITHDRAWN:
             raise ValidationError("This proposal was withdrawn.")
         label = "question" if kind == Comment.Kind.QUESTION else "comment"
@@ -276,7 +265,7 @@ def proposal_consent(
     at = at or timezone.now()
     _require_member(actor, proposal.team, "consent")
     with transaction.atomic():
-        proposal = _lock(proposal)
+        proposal = lock(proposal, "team")
         _require_open(proposal)
         response, _ = Response.objects.update_or_create(
             proposal=proposal,
@@ -314,7 +303,7 @@ def proposal_object(
     if len(reason) > 5000:
         raise ValidationError({"reason": ["At most 5000 characters."]})
     with transaction.atomic():
-        proposal = _lock(proposal)
+        proposal = lock(proposal, "team")
         _require_open(proposal)
         if at >= proposal.closes_at:
             raise ValidationError(
@@ -345,7 +334,7 @@ def proposal_object(
 
 def objection_withdraw(*, actor: Person, objection: Response) -> Response:
     with transaction.atomic():
-        proposal = _lock(objection.proposal)
+        proposal = lock(objection.proposal, "team")
         objection = Response.objects.select_for_update().get(pk=objection.pk)
         if objection.person_id != actor.pk:
             raise PermissionDenied("Only the person who objected can withdraw the objection.")
@@ -382,11 +371,11 @@ def proposal_amend(
     them, when any of them is new (``teams.texts``)."""
     _require_member(actor, proposal.team, "amend proposals")
     with transaction.atomic():
-        proposal = _lock(proposal)
+        proposal = lock(proposal, "team")
         if proposal.author_id != actor.pk:
             raise PermissionDenied("Only the author can amend a proposal.")
         _require_open(proposal)
-        _check_version(proposal, version)
+        check_version(proposal, version, proposal_state, required=False)
         text, window, cleaned = _clean_all(
             proposal.team,
             proposal.kind,
@@ -440,14 +429,13 @@ def proposal_amend(
 
 def proposal_withdraw(*, actor: Person, proposal: Proposal) -> Proposal:
     with transaction.atomic():
-        proposal = _lock(proposal)
+        proposal = lock(proposal, "team")
         if proposal.author_id != actor.pk:
             raise PermissionDenied("Only the author can withdraw a proposal.")
         _require_open(proposal)
         proposal.status = Proposal.Status.WITHDRAWN
         proposal.decided_at = timezone.now()
-        proposal.version += 1
-        proposal.save(update_fields=["status", "decided_at", "version"])
+        save_new_version(proposal, "status", "decided_at")
         audit(actor=actor, action="proposal.withdrawn", target=proposal)
         _event(proposal, "proposal.withdrawn", actor)
     return proposal
@@ -514,8 +502,7 @@ def _decide(proposal: Proposal, *, now: datetime.datetime, settle: datetime.time
     proposal.status = Proposal.Status.ADOPTED
     proposal.decided_at = now
     proposal.outcome = outcome
-    proposal.version += 1
-    proposal.save(update_fields=["status", "decided_at", "outcome", "version"])
+    save_new_version(proposal, "status", "decided_at", "outcome")
     audit(actor=None, action="proposal.adopted", target=proposal, data=outcome)
     _event(proposal, "proposal.adopted", None, outcome=outcome.get("summary", ""))
     return True

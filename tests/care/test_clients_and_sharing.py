@@ -13,7 +13,7 @@ from care.models import AccessLogEntry, Client, Grant, NetworkMember
 from care.selectors import clients as client_selectors
 from care.services import clients as client_services
 from coordination.events import EventRecord
-from teams.errors import Conflict
+from teams.errors import Conflict, PreconditionRequired
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,11 @@ class TestClients:
                 actor=jansen.ben, client=jansen.client, version=1, phone="0570 2"
             )
         assert err.value.current["phone"] == "0570 1"
+        assert err.value.message == "The client's details changed since you opened them."
+        with pytest.raises(PreconditionRequired):
+            client_services.client_update(
+                actor=jansen.ben, client=jansen.client, version=None, phone="0570 2"
+            )
 
     def test_bad_input_names_the_field(self, jansen):
         with pytest.raises(ValidationError) as err:

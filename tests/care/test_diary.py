@@ -78,7 +78,11 @@ def test_outsiders_are_refused_and_nothing_is_written(personas, jansen, who):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("", "Required."), ("   ", "Required."), ("x" * 1001, "At most 1000 characters.")],
+    [
+        ("", "Required."),
+        ("   ", "Required."),
+        ("x" * 1001, "At most 1,000 characters (this has 1,001)."),
+    ],
 )
 def test_an_empty_or_too_long_note_names_the_field_and_saves_nothing(
     personas, jansen, body, message

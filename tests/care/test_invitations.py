@@ -314,6 +314,7 @@ class TestRepresentative:
                 actor=family.mrs_jansen, client=client, version=client.version - 1
             )
         assert err.value.current["representative"] == "Petra Jansen"
+        assert err.value.message == "The client's record changed since you opened it."
         client = service.representative_remove(
             actor=family.mrs_jansen, client=client, version=client.version
         )
@@ -542,6 +543,10 @@ class TestNetworkRemove:
                 actor=family.mrs_jansen, member=family.petra, version=family.petra.version + 1
             )
         assert err.value.current["active"] is True
+        # It said "This entry changed since you opened it.": the one wording names it.
+        assert err.value.message == (
+            "The entry in the client's network changed since you opened it."
+        )
         assert access.scopes(family.daughter, family.client) == {"visits", "diary", "plan"}
 
     def test_removing_someone_invited_withdraws_the_invitation(self, family, mails):

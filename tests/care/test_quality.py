@@ -636,7 +636,7 @@ def test_the_client_answers_once_a_quarter(jansen):
         ({"period": "2025-Q4"}, "period", "not 2025-Q4"),
         ({"period": "2026-04"}, "period", "per quarter"),
         ({"period": "soon"}, "period", "Not a period"),
-        ({"comment": "x" * 2001}, "comment", "At most 2000 characters."),
+        ({"comment": "x" * 2001}, "comment", "At most 2,000 characters (this has 2,001)."),
     ],
 )
 def test_bad_answers_are_refused_field_by_field(jansen, overrides, field, words):

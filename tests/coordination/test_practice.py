@@ -163,7 +163,7 @@ def test_every_problem_of_a_note_is_named_at_once_and_nothing_is_written(w):
         )
     assert caught.value.message_dict == {
         "kind": ["One of practice, question, story, guide."],
-        "title": ["Required: it may not be empty."],
+        "title": ["Required."],
         "body": ["At most 20,000 characters (this has 20,001)."],
         "tags": ["Unknown tag: “night-owls”. Choose from the list, or add the tag there first."],
         "problems": ["No Omaha problem 99: problems are numbered 1 to 42."],
@@ -316,7 +316,7 @@ def test_only_questions_take_answers_and_a_question_with_answers_stays_one(w):
     }
     with pytest.raises(ValidationError) as caught:
         services.answer_post(actor=w.cas, note=question, body="  ")
-    assert caught.value.message_dict == {"body": ["Required: it may not be empty."]}
+    assert caught.value.message_dict == {"body": ["Required."]}
 
 
 def test_useful_once_per_person_and_taken_back(w):
@@ -398,7 +398,7 @@ def test_team_members_add_tags_and_a_tag_is_never_made_twice(w):
     }
     with pytest.raises(ValidationError) as caught:
         services.tag_create(actor=w.ana, name="")
-    assert caught.value.message_dict == {"name": ["Required: it may not be empty."]}
+    assert caught.value.message_dict == {"name": ["Required."]}
     with pytest.raises(PermissionDenied):
         services.tag_create(actor=w.coach, name="Coaching tips")
 

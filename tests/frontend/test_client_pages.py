@@ -407,7 +407,7 @@ def test_details_stale_version_is_a_conflict_that_keeps_what_was_typed(world):
     )
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone changed these details" in html and "0570 1" in html
+    assert "The client&#x27;s details changed since you opened them." in html and "0570 1" in html
     assert 'value="0570 2"' in html and f'name="version" value="{seen + 1}"' in html
     assert Client.objects.get(pk=c).phone == "0570 1"
     response = browser_as(world.ana).post(

@@ -454,7 +454,7 @@ def test_cancel_and_mark_missed(world):
     response = browser.post(url, {"version": "1", "reason": "x" * 301}, headers=HTMX)
     assert response.status_code == 400
     assert error_at(response.content.decode(), f"cancel-{world.visit.pk}-reason") == (
-        "At most 300 characters."
+        "At most 300 characters (this has 301)."
     )
     assert snapshot() == before
     response = browser.post(url, {"version": "1", "reason": "Family visiting"}, headers=HTMX)

@@ -103,7 +103,7 @@ def test_a_stale_form_is_409_and_keeps_what_was_typed(personas):
     )
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone changed these details" in html
+    assert "The team&#x27;s details changed since you opened them." in html
     assert "ben&#x27;s" in html and 'value="ana&#x27;s"' in html
     assert Team.objects.get(pk=personas.noord.pk).phone == "ben's"
 

@@ -182,7 +182,10 @@ def test_a_note_over_1000_characters_is_a_400_naming_the_field(world, headers):
     response = browser.post(diary_url(world), {"body": "x" * 1001}, headers=headers)
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="e-scope-diary-body"' in html and "Note: At most 1000 characters." in html
+    assert (
+        'id="e-scope-diary-body"' in html
+        and "Note: At most 1,000 characters (this has 1,001)." in html
+    )
     assert 'name="body"' in html and "x" * 1001 in html  # what she typed is kept
     assert 'id="scope-diary"' in html and "data-editing" in html
     assert not DiaryNote.objects.exists()

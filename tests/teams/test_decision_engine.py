@@ -425,7 +425,7 @@ class TestEffects:
             (1, "We visit in pairs at night."),
         ]
 
-    def test_team_split_moves_members_with_history_and_tells_both_streams(self, noord):
+    def test_team_split_moves_members_with_history_and_tells_both_streams(self, noord, monkeypatch):
         self.adopt(
             noord,
             raise_(
@@ -466,25 +466,24 @@ class TestEffects:
             suggest=lambda team, moving: [f"locker of {pk}" for pk in moving],
             apply=apply,
         )
+        # Registered for this test only: the registry is put back afterwards.
+        monkeypatch.setattr(decisions, "_SPLIT_PARTICIPANTS", dict(decisions._SPLIT_PARTICIPANTS))
         decisions.register_split_participant(lockers)
-        try:
-            proposal = raise_(
-                noord.ana,
-                noord.noord,
-                "team_split",
-                {
-                    "new_name": "Noord-Oost",
-                    "stays_name": "Noord-West",
-                    "moving": [noord.femke.pk, noord.joris.pk],
-                    "roles": {"planner": "move", "mentor": "end"},
-                },
-            )
-            moving = sorted([noord.femke.pk, noord.joris.pk])
-            # Left out, the participant's part is its suggestion, stated in the payload.
-            assert proposal.payload["lockers"] == [f"locker of {pk}" for pk in moving]
-            split = self.adopt(noord, proposal)
-        finally:
-            decisions.unregister_split_participant("lockers")
+        proposal = raise_(
+            noord.ana,
+            noord.noord,
+            "team_split",
+            {
+                "new_name": "Noord-Oost",
+                "stays_name": "Noord-West",
+                "moving": [noord.femke.pk, noord.joris.pk],
+                "roles": {"planner": "move", "mentor": "end"},
+            },
+        )
+        moving = sorted([noord.femke.pk, noord.joris.pk])
+        # Left out, the participant's part is its suggestion, stated in the payload.
+        assert proposal.payload["lockers"] == [f"locker of {pk}" for pk in moving]
+        split = self.adopt(noord, proposal)
         old = Team.objects.get(pk=noord.noord.pk)
         new = Team.objects.get(name="Noord-Oost")
         assert old.name == "Noord-West" and new.split_from == old

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from coordination.events import EventRecord
 from teams import services
-from teams.errors import Conflict
+from teams.errors import Conflict, PreconditionRequired
 from teams.models import AuditEntry, Team
 from tests.doors import api
 
@@ -51,7 +51,18 @@ class TestService:
             )
         assert err.value.current["phone"] == "1"
         assert err.value.current["version"] == 2
+        # The one wording of a stale write (it said "Someone changed these details").
+        assert err.value.message == "The team's details changed since you opened them."
         assert Team.objects.get(pk=personas.noord.pk).phone == "1"
+
+    def test_a_missing_version_is_asked_for_not_called_a_conflict(self, personas):
+        # It was a Conflict ("changed since"), unlike every other versioned write: a
+        # write that did not say which version it saw is a PreconditionRequired (428).
+        with pytest.raises(PreconditionRequired):
+            services.team_update_details(
+                actor=personas.ana, team=personas.noord, version=None, phone="1"
+            )
+        assert Team.objects.get(pk=personas.noord.pk).version == 1
 
     def test_outsiders_are_refused(self, personas, outsiders):
         for person in outsiders.values():

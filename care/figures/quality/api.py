@@ -36,18 +36,13 @@ from care.figures.quality.content import CANONICAL_FORM, HASH_ALGORITHM
 from care.models import Client, Snapshot
 from care.selectors.clients import log_read
 from teams import selectors as team_selectors
-from teams.api.core import WholeNumberField
+from teams.api.core import PersonRef, WholeNumberField
 from teams.api.decisions import ProposalDetailOut
 from teams.models import Team
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
 
 # --- serializers ------------------------------------------------------------------------------
-
-
-class QualityPersonRef(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class SurveyOut(serializers.Serializer):
@@ -59,7 +54,7 @@ class SurveyOut(serializers.Serializer):
     informed = serializers.IntegerField()
     say = serializers.IntegerField()
     comment = serializers.CharField(help_text="For the team; never published.")
-    answered_by = QualityPersonRef()
+    answered_by = PersonRef()
     answered_at = serializers.DateTimeField()
 
 
@@ -134,7 +129,7 @@ class SnapshotOut(serializers.Serializer):
     version = serializers.IntegerField(allow_null=True)
     method_version = serializers.CharField()
     prepared_at = serializers.DateTimeField()
-    prepared_by = QualityPersonRef(allow_null=True, help_text="Drafts only (to the team).")
+    prepared_by = PersonRef(allow_null=True, help_text="Drafts only (to the team).")
     published_at = serializers.DateTimeField(allow_null=True)
     decision = serializers.IntegerField(allow_null=True, help_text="The adopted proposal.")
     corrects = serializers.IntegerField(allow_null=True)
@@ -200,16 +195,12 @@ class SnapshotReadOut(serializers.Serializer):
     snapshot = serializers.IntegerField()
     period = serializers.CharField()
     version = serializers.IntegerField()
-    inspector = QualityPersonRef()
+    inspector = PersonRef()
     at = serializers.DateTimeField()
     what = serializers.CharField()
 
 
 # --- shaping ----------------------------------------------------------------------------------
-
-
-def _person(person) -> dict | None:
-    return {"id": person.pk, "name": person.display_name} if person else None
 
 
 def survey_data(survey) -> dict:
@@ -222,7 +213,7 @@ def survey_data(survey) -> dict:
         "informed": survey.informed,
         "say": survey.say,
         "comment": survey.comment,
-        "answered_by": _person(survey.answered_by),
+        "answered_by": survey.answered_by,
         "answered_at": survey.answered_at,
     }
 
@@ -239,7 +230,7 @@ def snapshot_data(snapshot: Snapshot) -> dict:
         "version": snapshot.version,
         "method_version": snapshot.method_version,
         "prepared_at": snapshot.prepared_at,
-        "prepared_by": None if snapshot.is_published else _person(snapshot.prepared_by),
+        "prepared_by": None if snapshot.is_published else snapshot.prepared_by,
         "published_at": snapshot.published_at,
         "decision": snapshot.decision_id,
         "corrects": snapshot.corrects_id,
@@ -502,7 +493,7 @@ class TeamSnapshotReadsView(APIView):
                 "snapshot": r.snapshot_id,
                 "period": r.snapshot.period,
                 "version": r.snapshot.version,
-                "inspector": _person(r.person),
+                "inspector": r.person,
                 "at": r.at,
                 "what": r.what,
             }

@@ -38,7 +38,6 @@ The rules (``docs/indicators.md`` explains them at more length):
 from __future__ import annotations
 
 import copy
-import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -223,7 +222,3 @@ def disclose(table: dict, published: Iterable[dict] = ()) -> dict:
         "indicators": indicators,
         "outcomes_by_problem": published_rows,
     }
-
-
-def period_has_ended(table: dict, today: datetime.date) -> bool:
-    return datetime.date.fromisoformat(table["last_day"]) < today

@@ -33,9 +33,9 @@ from care.figures.quality import access
 from care.figures.quality.content import content_hash, source_table
 from care.figures.quality.disclosure import disclose
 from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot
-from care.services.common import Errors, clean_text
 from coordination.events import NETWORK_STREAM, Event, publish
 from teams import decisions
+from teams.cleaning import Errors, clean_text
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
 from teams.services import audit, proposal_raise

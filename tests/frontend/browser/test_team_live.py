@@ -54,7 +54,9 @@ def test_a_stale_edit_keeps_what_was_typed_and_shows_the_other_version(
     # Ana's open form is left alone by the live refresh; her save meets the conflict.
     ana.get_by_label("Phone").fill("0570 222 222")
     ana.get_by_role("button", name="Save").click()
-    expect(ana.get_by_role("alert")).to_contain_text("Someone changed these details")
+    expect(ana.get_by_role("alert")).to_contain_text(
+        "The team's details changed since you opened them."
+    )
     expect(ana.get_by_role("alert")).to_contain_text("0570 111 111")
     expect(ana.get_by_label("Phone")).to_have_value("0570 222 222")
     SHOTS.mkdir(exist_ok=True)

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from coordination.practice import search, services
 from coordination.practice.models import FeedItem, Note
+from teams import cleaning
 from tests.coordination.test_practice import tags, write
 from tests.factories import TeamFactory, member
 from tests.frontend.omaha import ensure_omaha_reference
@@ -116,8 +117,8 @@ def test_snippets_mark_the_match_and_escape_everything_else(w):
 def test_marked_turns_only_the_sentinels_into_marks():
     text = f"a {search.START}b{search.STOP} <c> {search.STOP}d{search.START}e"
     assert str(search.marked(text)) == "a <mark>b</mark> &lt;c&gt; d<mark>e</mark>"
-    # The sentinels never reach a stored note: the services drop control characters.
-    assert services.CONTROL.sub("", f"x{search.START}y{search.STOP}") == "xy"
+    # The sentinels never reach a stored note: the one text cleaner drops control characters.
+    assert cleaning.text("body", f"x{search.START}y{search.STOP}", limit=10) == "xy"
 
 
 def test_ranked_pages_follow_each_other_with_ties(w):

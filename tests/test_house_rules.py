@@ -13,7 +13,6 @@ import pytest
 from django.test import Client
 
 from teams import decisions
-from teams.services import roles_ensure_standard
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ["teams", "care", "coordination", "frontend"]
@@ -237,7 +236,6 @@ def test_every_decision_kind_renders_its_declared_fields(personas, monkeypatch):
     """Each registered kind's fields are on its raise page, in the declared order; so
     are those of a kind registered now, which no page names."""
     monkeypatch.setitem(decisions._KINDS, PROBE.key, PROBE)
-    roles_ensure_standard(personas.noord)
     browser = Client()
     browser.force_login(personas.ana)
     for kind in decisions.all_kinds():

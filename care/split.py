@@ -227,6 +227,18 @@ PARTICIPANT = decisions.SplitParticipant(
     validate=validate,
     suggest=suggest,
     apply=apply,
+    field=decisions.Field(
+        KEY,
+        "Clients who move to the new team",
+        decisions.SPLIT_CLIENTS,
+        help=(
+            "Ticked clients move with their whole record. Suggested: each client "
+            "goes with the members who visited them most in the last 12 weeks, "
+            "neighbours (same postcode sector) together; a tie stays."
+        ),
+        required=False,  # left out, the split takes the suggestion
+        depends_on="moving",
+    ),
 )
 
 

@@ -1,7 +1,8 @@
 """How proposals read on a page: kind labels, status lines and payload summaries.
 
-Only words: where a proposal stands comes from ``services.tally`` and the proposal's
-own fields; this module says it in plain language.
+Only words: where a proposal stands comes from ``services.proposal_stage`` (the API
+says the same ``stage``) and ``services.tally``; what a payload does comes from its
+kind's summary (``teams.decisions``). This module says them in plain language.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from teams import decisions, services
+from teams import decisions, selectors, services
+from teams.services import Stage
 
 
 def kind_label(key: str) -> str:
@@ -68,19 +70,18 @@ class Status:
 def status_of(proposal, *, now: datetime.datetime | None = None) -> Status:
     now = now or timezone.now()
     tally = services.tally(proposal)
-    status = proposal.status
-    if status == "adopted":
+    stage = services.proposal_stage(proposal, now=now, counts=tally)
+    if stage == Stage.ADOPTED:
         summary = outcome_summary(proposal)
         when = timezone.localtime(proposal.decided_at)
         line = f"Adopted on {when:%-d %b %Y}" + (f": {summary}" if summary else ".")
-        return Status("adopted", "adopted", line, tally, False)
-    if status == "withdrawn":
+        return Status(stage, "adopted", line, tally, False)
+    if stage == Stage.WITHDRAWN:
         when = timezone.localtime(proposal.decided_at) if proposal.decided_at else None
         line = f"Withdrawn by its author on {when:%-d %b %Y}." if when else "Withdrawn."
-        return Status("withdrawn", "withdrawn", line, tally, False)
+        return Status(stage, "withdrawn", line, tally, False)
     objections = tally["open_objections"]
-    missing = max(0, tally["needed"] - tally["responded"])
-    if now < proposal.closes_at:
+    if stage == Stage.OPEN:
         left = timeuntil(proposal.closes_at, now, depth=2)
         closes = timezone.localtime(proposal.closes_at)
         short = f"closes in {left}"
@@ -89,22 +90,19 @@ def status_of(proposal, *, now: datetime.datetime | None = None) -> Status:
         if objections:
             short += f", {_plural(objections, 'objection')}"
             note = "An open objection blocks it until it is resolved."
-        return Status("open", short, line, tally, True, note)
-    not_applied = (proposal.outcome or {}).get("not_applied")
-    if objections:
+        return Status(stage, short, line, tally, True, note)
+    if stage == Stage.BLOCKED:
         short = "blocked by an objection"
         note = "The author can amend the proposal, or the objection can be withdrawn."
-        return Status("blocked", short, "Blocked by an objection.", tally, False, note)
-    if missing:
-        short = f"waiting for {_plural(missing, 'more response')}"
-        line = f"The window has closed; waiting for {_plural(missing, 'more response')}."
-        return Status("waiting", short, line, tally, False)
-    if not_applied:
-        line = f"Could not be applied as it stands: {not_applied}"
-        return Status("not_applied", "could not be applied", line, tally, False)
-    return Status(
-        "closing", "being adopted", "The window has closed: being adopted now.", tally, False
-    )
+        return Status(stage, short, "Blocked by an objection.", tally, False, note)
+    if stage == Stage.WAITING:
+        missing = _plural(tally["needed"] - tally["responded"], "more response")
+        line = f"The window has closed; waiting for {missing}."
+        return Status(stage, f"waiting for {missing}", line, tally, False)
+    if stage == Stage.NOT_APPLIED:
+        line = f"Could not be applied as it stands: {proposal.outcome['not_applied']}"
+        return Status(stage, "could not be applied", line, tally, False)
+    return Status(stage, "being adopted", "The window has closed: being adopted now.", tally, False)
 
 
 def as_decisions(proposals) -> list:
@@ -123,70 +121,56 @@ def with_status(proposals, *, now=None) -> list:
     return list(proposals)
 
 
-def _date(value) -> str:
-    try:
-        return f"{datetime.date.fromisoformat(str(value)):%-d %b %Y}"
-    except ValueError:
-        return str(value)
+class Names:
+    """Names (not ids) for a payload summary, looked up only when needed: what
+    ``teams.decisions.Names`` asks of a page."""
+
+    def __init__(self, team):
+        self.team = team
+        self._people: dict[str, str] | None = None
+        self._coaches: dict[str, str] | None = None
+        self._roles: dict[str, str] | None = None
+
+    @staticmethod
+    def _named(people) -> dict[str, str]:
+        return {str(p.pk): p.display_name for p in people}
+
+    def person(self, pk) -> str:
+        if self._people is None:
+            members = selectors.current_members(self.team)
+            self._people = {str(m.person_id): m.person.display_name for m in members}
+        name = self._people.get(str(pk))
+        if name is None:  # someone who left, or who is to be admitted
+            self._people.update(self._named(selectors.admission_candidates(self.team)))
+            name = self._people.get(str(pk))
+        return name or "someone no longer in Kith"
+
+    def coach(self, pk) -> str:
+        if self._coaches is None:
+            terms = selectors.coach_terms_of(self.team)
+            self._coaches = {str(t.coach_id): t.coach.display_name for t in terms}
+        name = self._coaches.get(str(pk))
+        if name is None:
+            self._coaches.update(self._named(selectors.coach_candidates(self.team)))
+            name = self._coaches.get(str(pk))
+        return name or "a coach no longer in Kith"
+
+    def role(self, key: str) -> str:
+        if self._roles is None:
+            self._roles = {r.key: r.name for r in selectors.roles_of(self.team)}
+        return self._roles.get(key, key)
+
+    def date(self, value) -> str:
+        try:
+            return f"{datetime.date.fromisoformat(str(value)):%-d %b %Y}"
+        except ValueError:
+            return str(value)
 
 
-ROLE_FATE = {"stay": "stays", "move": "moves with its holder", "end": "ends"}
-
-
-def payload_summary(kind: str, payload: dict, names) -> list[dict]:
-    """What the proposal would do, as label/value pairs, with names instead of ids.
-    ``names`` is a ``frontend.forms.Names``. ``long`` values keep their line breaks."""
-    p = payload or {}
-    rows: list[tuple[str, str] | tuple[str, str, bool]] = []
-    if kind == "admit_member":
-        if p.get("email") and not p.get("person"):
-            who = f"{p['name']} ({p['email']})" if p.get("name") else p["email"]
-            rows = [("Invited to join the team", who)]
-        else:
-            rows = [("Joins the team", names.person(p.get("person")))]
-    elif kind == "remove_member":
-        rows = [("Leaves the team", names.person(p.get("person")))]
-        if p.get("until"):
-            rows.append(("Member until", _date(p["until"])))
-        if p.get("reason"):
-            rows.append(("Reason", p["reason"]))
-    elif kind == "role_handover":
-        rows = [
-            ("Role", names.role(p.get("role", ""))),
-            ("Next holder", names.person(p.get("person"))),
-            ("Term", f"{_date(p.get('starts'))} to {_date(p.get('ends'))}"),
-        ]
-        if p.get("handover_notes"):
-            rows.append(("Handover notes", p["handover_notes"], True))
-    elif kind == "role_create":
-        rows = [("New role", p.get("name", "")), ("What it does", p.get("description", ""), True)]
-    elif kind == "agreement":
-        rows = [("The agreement would read", p.get("text", ""), True)]
-    elif kind == "coach_invite":
-        if p.get("email") and not p.get("coach"):
-            who = f"{p['name']} ({p['email']})" if p.get("name") else p["email"]
-            rows = [("Coach, invited by email", who)]
-        else:
-            rows = [("Coach", names.coach(p.get("coach")))]
-        if p.get("starts"):
-            rows.append(("Term", f"{_date(p['starts'])} to {_date(p.get('ends'))}"))
-        else:
-            rows.append(("Until", _date(p.get("ends"))))
-    elif kind == "coach_end":
-        rows = [("Coach whose term ends", names.coach(p.get("coach")))]
-    elif kind == "team_split":
-        moving = [names.person(pk) for pk in p.get("moving", [])]
-        rows = [
-            ("New team", p.get("new_name", "")),
-            ("The staying team is called", p.get("stays_name", "")),
-            ("Moving to the new team", ", ".join(moving) or "nobody"),
-        ]
-        fates = [
-            f"{names.role(key)} {ROLE_FATE.get(fate, fate)}"
-            for key, fate in sorted((p.get("roles") or {}).items())
-        ]
-        if fates:
-            rows.append(("Roles", "; ".join(fates)))
-    elif kind != "general":
-        rows = [(key.replace("_", " ").capitalize(), str(value)) for key, value in p.items()]
-    return [{"label": r[0], "value": r[1], "long": len(r) > 2} for r in rows]
+def payload_summary(kind: str, payload: dict, names: decisions.Names) -> list[dict]:
+    """What the proposal would do, as label/value pairs, in its kind's words
+    (``teams.decisions``); a kind no app registers reads field by field."""
+    found = decisions.get(kind)
+    summary = found.summary if found else decisions.summary_of_items
+    lines = summary(payload or {}, names)
+    return [{"label": line.label, "value": line.value, "long": line.long} for line in lines]

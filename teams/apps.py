@@ -6,14 +6,15 @@ class TeamsConfig(AppConfig):
     verbose_name = "Teams and people"
 
     def ready(self) -> None:
-        # Registers the decision kinds teams owns (teams.services.effects).
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         import teams.event_types  # noqa: F401 (declares the event types teams publishes)
         import teams.services  # noqa: F401
-        from teams import sessions, two_factor
+        from teams import kinds, sessions, two_factor
         from teams.services import credentials
 
+        # The decision kinds teams owns (care registers its own after).
+        kinds.register()
         # Every door that signs a person in or out goes through Django's login() and
         # logout(): the session's clocks start there, and a sign-out reaches the
         # person's open sockets.

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from teams import decisions
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ["teams", "care", "coordination", "frontend"]
@@ -105,8 +111,6 @@ def test_browser_tests_poll_only_functions():
 # The page adapter (frontend/writes.py) is the one place that turns a service's
 # exceptions into what a page says; pages read through selectors, never the ORM.
 DOMAIN_EXCEPTIONS = {"ValidationError", "PermissionDenied", "Conflict", "ClientDataWarning"}
-# Converted to the adapter with the decision kinds (issue 17): remove when they are.
-NOT_YET_ADAPTED = {"proposals.py", "raising.py"}
 
 
 def _views():
@@ -123,7 +127,6 @@ def test_pages_never_catch_domain_exceptions_themselves():
     offenders = [
         f"{rel}:{node.lineno}"
         for rel, tree in _views()
-        if rel.name not in NOT_YET_ADAPTED
         for node in ast.walk(tree)
         if isinstance(node, ast.ExceptHandler) and _caught(node) & DOMAIN_EXCEPTIONS
     ]
@@ -363,3 +366,103 @@ def test_versions_are_checked_in_one_place():
     assert offenders == [], "use teams.versioning.check_version"
     assert _compares_a_version(ast.parse("version != note.version").body[0].value)
     assert not _compares_a_version(ast.parse("share.version == 1").body[0].value)
+
+
+# Decision kinds carry their fields and their summary (teams.decisions); the pages
+# render every kind from the registry and never switch on a kind's key. A link may
+# name a kind (``?kind=team_split``): that chooses a form, it decides nothing.
+
+
+def _strings(node: ast.AST) -> list[str]:
+    """The string constants an operand is, or holds (``key in {"a", "b"}``)."""
+    items = node.elts if isinstance(node, ast.Tuple | ast.List | ast.Set) else [node]
+    return [i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)]
+
+
+def _kind_switches(tree: ast.AST, keys: set[str]) -> list[int]:
+    """Lines that compare something with a kind's key, or hold a table by kind."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            named = [s for side in [node.left, *node.comparators] for s in _strings(side)]
+            if set(named) & keys:
+                found.append(node.lineno)
+        elif isinstance(node, ast.Dict):
+            named = [s for key in node.keys if key is not None for s in _strings(key)]
+            if len(set(named) & keys) >= 2:
+                found.append(node.lineno)
+    return sorted(found)
+
+
+TEMPLATE_SWITCH = re.compile(r"""(==|!=|\bin)\s*["']([a-z_]+)["']""")
+
+
+def test_pages_never_switch_on_a_decision_kind():
+    keys = {kind.key for kind in decisions.all_kinds()}
+    assert {"general", "team_split", "quality_publication"} <= keys
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted((ROOT / "frontend").rglob("*.py"))
+        for line in _kind_switches(ast.parse(path.read_text()), keys)
+    ]
+    for path in sorted((ROOT / "frontend" / "templates").rglob("*.html")):
+        for n, text in enumerate(path.read_text().splitlines(), 1):
+            if any(m.group(2) in keys for m in TEMPLATE_SWITCH.finditer(text)):
+                offenders.append(f"{path.relative_to(ROOT)}:{n}")
+    assert offenders == [], "declare it on the kind (teams.decisions) and render that"
+
+
+def test_the_kind_rule_sees_the_old_switches():
+    """What the pages did before the kinds carried their fields is found."""
+    keys = {"general", "admit_member", "role_handover", "team_split"}
+    old = (
+        'if kind == "admit_member":\n    fields = []\n'
+        'roles = load() if key in {"role_handover", "team_split"} else None\n'
+        'FIELDS = {"general": (), "admit_member": ("person",)}\n'
+        'errors = {"general": [], "other": []}\n'
+    )
+    assert _kind_switches(ast.parse(old), keys) == [1, 3, 4]
+    assert TEMPLATE_SWITCH.search('{% if proposal.kind == "team_split" %}')
+    assert not TEMPLATE_SWITCH.search('<a href="?kind=team_split">')
+
+
+PROBE = decisions.DecisionKind(
+    "house_rule_probe",
+    "A probe of the house rules",
+    "A kind no page knows by name.",
+    lambda team, payload: payload,
+    lambda proposal: {},
+    fields=[
+        decisions.Field("words", "Some words", help="Typed."),
+        decisions.Field("story", "A story", decisions.LONG_TEXT, lines=5),
+        decisions.Field("when", "A day", decisions.DATE),
+        decisions.Field("address", "An address", decisions.EMAIL, max_length=99),
+        decisions.Field("count", "A count", decisions.NUMBER),
+        decisions.Field("pick", "A pick", decisions.CHOICE, choices=lambda team: [("a", "Aa")]),
+        decisions.Field("who", "Someone", decisions.PERSON, choices=lambda team: [("7", "Sam")]),
+        decisions.Field("many", "People", decisions.PEOPLE, choices=lambda team: [("8", "Kim")]),
+        decisions.Field("fates", "Each role", decisions.ROLE_FATES, choices=lambda t: [("x", "X")]),
+    ],
+)
+
+
+@pytest.mark.django_db
+def test_every_decision_kind_renders_its_declared_fields(personas, monkeypatch):
+    """Each registered kind's fields are on its raise page, in the declared order; so
+    are those of a kind registered now, which no page names."""
+    monkeypatch.setitem(decisions._KINDS, PROBE.key, PROBE)
+    browser = Client()
+    browser.force_login(personas.ana)
+    for kind in decisions.all_kinds():
+        response = browser.get(f"/teams/noord/proposals/new/?kind={kind.key}")
+        assert response.status_code == 200, kind.key
+        html = response.content.decode()
+        at = [html.find(f'id="f-{f.name.replace("_", "-")}"') for f in kind.form_fields()]
+        assert -1 not in at and at == sorted(at), kind.key
+        for f in kind.form_fields():
+            assert f.label.replace("'", "&#x27;") in html, (kind.key, f.name)
+    html = browser.get("/teams/noord/proposals/new/?kind=house_rule_probe").content.decode()
+    assert '<textarea id="f-story" name="story" rows="5"' in html
+    assert 'type="email" value="" autocomplete="off" autocapitalize="none" maxlength="99"' in html
+    assert '<option value="7">Sam</option>' in html and 'name="many" value="8"' in html
+    assert 'name="fates.planner"' in html and 'type="number"' in html

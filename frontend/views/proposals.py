@@ -15,22 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from care import split as care_split
-from coordination.privacy import CONFIRM, ClientDataWarning
-from frontend import forms, present
+from coordination.privacy import CONFIRM
+from frontend import forms, present, writes
 from frontend.views.common import live, stream_for
-from teams import access, selectors, services
-from teams.errors import Conflict
+from teams import access, decisions, selectors, services
 from teams.models import Proposal
 
 TEMPLATE = "frontend/proposal.html"
@@ -55,16 +52,21 @@ def _settled(request: HttpRequest, pk: int) -> Proposal:
 
 
 def _amend_form(proposal: Proposal, values: dict, errors: dict, **extra) -> dict:
-    team = proposal.team
+    kind = decisions.get(proposal.kind)
     return {
         "values": values,
         "errors": errors,
         "fields": forms.arrange(
             forms.common_fields(values, errors, raising=False),
-            forms.kind_fields(team, proposal.kind, values, errors),
+            forms.kind_fields(proposal.team, kind, values, errors),
         ),
         **extra,
     }
+
+
+def _by_field(outcome: writes.Outcome) -> dict[str, list[str]]:
+    """A refused form's messages at its fields (the rest are the outcome's problem)."""
+    return {name: found for name, found in outcome.errors.items() if name != "__all__"}
 
 
 def _context(request: HttpRequest, proposal: Proposal, **given) -> dict:
@@ -81,7 +83,7 @@ def _context(request: HttpRequest, proposal: Proposal, **given) -> dict:
     shown = present.status_of(proposal)
     is_open = proposal.status == Proposal.Status.OPEN
     is_author = member and proposal.author_id == user.pk
-    names = forms.Names(team)
+    names = present.Names(team)
     context = {
         "team": team,
         "proposal": proposal,
@@ -102,17 +104,18 @@ def _context(request: HttpRequest, proposal: Proposal, **given) -> dict:
         "back": reverse("team-home" if member else "shared-team", args=[team.slug]),
         **given,
     }
-    if proposal.kind == "team_split":
-        context |= _split_clients(proposal, member)
+    clients = forms.split_clients_field(decisions.get(proposal.kind))
+    if clients is not None:
+        context |= _split_clients(proposal, clients.name, member)
     if is_author and is_open and "amend_form" not in given:
         context["amend_form"] = _amend_form(proposal, forms.values_from_proposal(proposal), {})
     return context
 
 
-def _split_clients(proposal: Proposal, member: bool) -> dict:
+def _split_clients(proposal: Proposal, name: str, member: bool) -> dict:
     """Which clients a split moves: named for the team's members, counted for coaches
     (who never see client records)."""
-    ids = (proposal.payload or {}).get(care_split.KEY)
+    ids = (proposal.payload or {}).get(name)
     if ids is None:  # raised before clients followed a split
         return {}
     named = care_split.clients_named(proposal.team, ids) if member else []
@@ -167,32 +170,19 @@ def _act(
 ) -> HttpResponse:
     """Run one write; answer with a redirect, or the page/partial and its status."""
     proposal = _settled(request, pk)
-    given: dict = {}
-    status = 200
-    try:
-        do(proposal)
-    except ClientDataWarning as exc:
-        if form is None:  # only writes of a text (a comment, an objection) are checked
-            raise
-        given[form] = {"values": values or {}, "errors": forms.held_errors(exc), "held": exc}
-        status = 400
-    except ValidationError as exc:
-        errors = forms.field_errors(exc)
-        given["error"] = " ".join(errors.pop("__all__", []))
-        if form:
-            given[form] = {"values": values or {}, "errors": errors}
-        status = 400
-    except PermissionDenied as exc:
-        given["error"] = str(exc) or "You cannot do this here."
-        status = 403
-    else:
-        if not request.htmx:
-            messages.success(request, done)
-            return redirect("proposal", pk=pk)
-        given["flash"] = done
-    if form and status != 200:
+    outcome = writes.perform(lambda: do(proposal), done=done, fields=values or ())
+    if outcome.ok and not request.htmx:
+        return outcome.back(request, reverse("proposal", args=[pk]))
+    given: dict = {"flash": outcome.done} if outcome.ok else {}
+    if not outcome.ok and not outcome.held:
+        given["error"] = outcome.problem
+    if form and outcome.status == 400:
+        given[form] = {"values": values or {}, "errors": _by_field(outcome)}
+        if outcome.held:
+            given[form]["held"] = outcome.held
+    if form and not outcome.ok:
         given["editing"] = form  # the live refresh leaves a form with messages alone
-    return _answer(request, proposal.team, pk, status, given)
+    return _answer(request, proposal.team, pk, outcome.status, given)
 
 
 @login_required
@@ -262,81 +252,72 @@ def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, do, done="The proposal is withdrawn.")
 
 
+AMENDED = "The proposal is amended: open objections count as resolved and the window is open again."
+
+
 @login_required
 @require_POST
 def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _settled(request, pk)
-    roles = selectors.roles_of(proposal.team) if proposal.kind == "team_split" else ()
-    values = forms.values_from_post(proposal.kind, request.POST, roles)
-    version = request.POST.get("version", "")
-    values["version"] = version
-    status = 200
-    given: dict = {}
+    team = proposal.team
+    kind = decisions.get(proposal.kind)
+    values = forms.values_from_post(team, kind, request.POST)
+    values["version"] = request.POST.get("version", "")
     # A split's clients are suggested again first when asked, or when who moves
     # changed since they were shown: nothing is saved until the author saw them.
-    values, notice = forms.split_refresh(proposal.team, proposal.kind, values, request.POST)
+    values, notice = forms.split_refresh(team, kind, values, request.POST)
     if notice:
         # The suggestion names clients: only for the author, who may amend.
         if not (
-            access.can_take_part(request.user, proposal.team)
+            access.can_take_part(request.user, team)
             and proposal.author_id == request.user.pk
             and proposal.status == Proposal.Status.OPEN
         ):
             refused = {"error": "Only the author can amend an open proposal."}
-            return _answer(request, proposal.team, pk, 403, refused)
-        given["amend_form"] = _amend_form(proposal, values, {}, notice=notice)
-        given["editing"] = "amend_form"
-        return _answer(request, proposal.team, pk, 200, given)
-    try:
-        if not version.isdecimal():
-            raise ValidationError({"version": ["The form is out of date: reload the page."]})
-        services.proposal_amend(
+            return _answer(request, team, pk, 403, refused)
+        given = {"amend_form": _amend_form(proposal, values, {}, notice=notice)}
+        return _answer(request, team, pk, 200, given | {"editing": "amend_form"})
+    outcome = writes.perform(
+        lambda: services.proposal_amend(
             actor=request.user,
             proposal=proposal,
-            version=int(version),
+            version=writes.version_from(request.POST),
             title=values["title"],
             purpose=values["purpose"],
             details=values["details"],
-            payload=forms.payload_from_values(proposal.kind, values),
+            payload=forms.payload_from_values(kind, values),
             window=forms.window_from(values["window_hours"]),
             confirm_no_client_data=request.POST.get(CONFIRM) == "on",
-        )
-    except ClientDataWarning as exc:
-        given["amend_form"] = _amend_form(proposal, values, forms.held_errors(exc), held=exc)
-        status = 400
-    except ValidationError as exc:
-        errors = forms.field_errors(exc)
-        given["amend_form"] = _amend_form(
-            proposal, values, errors, problem=" ".join(errors.pop("__all__", []))
-        )
-        status = 400
-    except PermissionDenied as exc:
-        given["error"] = str(exc)
-        status = 403
-    except Conflict as exc:
+        ),
+        done=AMENDED,
+        fields=values,
+    )
+    if outcome.ok:
+        if not request.htmx:
+            return outcome.back(request, reverse("proposal", args=[pk]))
+        return _answer(request, team, pk, outcome.status, {"flash": outcome.done})
+    errors = _by_field(outcome)
+    if outcome.status == 403:
+        given: dict = {"error": outcome.problem}
+    elif outcome.status == 409:
         # Keep what the author typed and show what the proposal is now; saving again
         # carries the current version, so it is a deliberate overwrite.
-        current = exc.current
-        given["amend_form"] = _amend_form(
-            proposal,
-            {**values, "version": current["version"]},
-            {},
-            conflict=exc.message,
-            current=current,
-            current_summary=present.payload_summary(
-                proposal.kind, current.get("payload") or {}, forms.Names(proposal.team)
-            ),
-        )
-        status = 409
+        current = outcome.current or {}
+        given = {
+            "amend_form": _amend_form(
+                proposal,
+                {**values, "version": current.get("version", values["version"])},
+                {},
+                conflict=outcome.problem,
+                current=current,
+                current_summary=present.payload_summary(
+                    proposal.kind, current.get("payload") or {}, present.Names(team)
+                ),
+            )
+        }
+    elif outcome.held:
+        given = {"amend_form": _amend_form(proposal, values, errors, held=outcome.held)}
     else:
-        done = (
-            "The proposal is amended: open objections count as resolved "
-            "and the window is open again."
-        )
-        if not request.htmx:
-            messages.success(request, done)
-            return redirect("proposal", pk=pk)
-        given["flash"] = done
-    if status != 200:
-        given["editing"] = "amend_form"
-    return _answer(request, proposal.team, pk, status, given)
+        given = {"amend_form": _amend_form(proposal, values, errors, problem=outcome.problem)}
+    given["editing"] = "amend_form"
+    return _answer(request, team, pk, outcome.status, given)

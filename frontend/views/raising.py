@@ -9,21 +9,20 @@ and, when every reason allows it, the box to confirm it (``frontend/_held.html``
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from coordination.privacy import CONFIRM, ClientDataWarning
-from frontend import forms
+from coordination.privacy import CONFIRM
+from frontend import forms, writes
 from frontend.views.common import team_or_404
-from teams import decisions, selectors, services
+from teams import decisions, services
 
 TEMPLATE = "frontend/proposal_new.html"
+RAISED = "Your proposal is raised. Raising it is consenting to it."
 
 
 @login_required
@@ -39,54 +38,49 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
         if key:
             context["error"] = "Choose one of these kinds of decision."
         return render(request, TEMPLATE, context, status=status)
-    roles = selectors.roles_of(team) if key in {"role_handover", "team_split"} else None
-    errors: dict = {}
-    held = None
-    status = 200
+    outcome: writes.Outcome = writes.Outcome()
     notice = ""
     if request.method == "GET":
-        values = forms.initial_values(team, key, request.GET)
+        values = forms.initial_values(team, kind, request.GET)
     else:
-        values = forms.values_from_post(key, request.POST, roles or ())
+        values = forms.values_from_post(team, kind, request.POST)
         # A split's clients are suggested again first when asked, or when who moves
         # changed since they were shown: nothing is raised until the person saw them.
-        values, notice = forms.split_refresh(team, key, values, request.POST)
+        values, notice = forms.split_refresh(team, kind, values, request.POST)
     if notice:
         context["notice"] = notice
     elif request.method == "POST":
-        try:
-            proposal = services.proposal_raise(
+        outcome = writes.perform(
+            lambda: services.proposal_raise(
                 actor=request.user,
                 team=team,
                 kind=key,
                 title=values["title"],
                 purpose=values["purpose"],
                 details=values["details"],
-                payload=forms.payload_from_values(key, values),
+                payload=forms.payload_from_values(kind, values),
                 window=forms.window_from(values["window_hours"]),
                 review_date=forms.review_date_from(values["review_date"]),
                 confirm_no_client_data=request.POST.get(CONFIRM) == "on",
-            )
-        except ClientDataWarning as exc:
-            errors, held = forms.held_errors(exc), exc
-            status = 400
-        except ValidationError as exc:
-            errors = forms.field_errors(exc)
-            status = 400
-        else:
-            url = reverse("proposal", args=[proposal.pk])
-            messages.success(request, "Your proposal is raised. Raising it is consenting to it.")
+            ),
+            done=RAISED,
+            fields=values,
+        )
+        if outcome.ok:
+            url = reverse("proposal", args=[outcome.value.pk])
+            outcome.flash(request)
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    errors = {name: found for name, found in outcome.errors.items() if name != "__all__"}
     context |= {
         "kind": kind,
         "values": values,
-        "problem": " ".join(errors.pop("__all__", [])),
+        "problem": "" if outcome.held else outcome.problem,
         "errors": errors,
-        "held": held,
+        "held": outcome.held,
         "fields": forms.arrange(
-            forms.common_fields(values, errors), forms.kind_fields(team, key, values, errors, roles)
+            forms.common_fields(values, errors), forms.kind_fields(team, kind, values, errors)
         ),
     }
     if request.htmx:
-        return render(request, f"{TEMPLATE}#form", context, status=status)
-    return render(request, TEMPLATE, context, status=status)
+        return render(request, f"{TEMPLATE}#form", context, status=outcome.status)
+    return render(request, TEMPLATE, context, status=outcome.status)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response as ApiResponse
@@ -54,6 +54,7 @@ class ProposalOut(serializers.ModelSerializer):
     window_hours = serializers.SerializerMethodField()
     tally = serializers.SerializerMethodField()
     window_open = serializers.SerializerMethodField()
+    stage = serializers.SerializerMethodField()
 
     class Meta:
         model = Proposal
@@ -77,6 +78,7 @@ class ProposalOut(serializers.ModelSerializer):
             "decided_at",
             "outcome",
             "tally",
+            "stage",
         ]
 
     def get_window_hours(self, proposal) -> float:
@@ -85,8 +87,29 @@ class ProposalOut(serializers.ModelSerializer):
     def get_window_open(self, proposal) -> bool:
         return proposal.status == "open" and timezone.now() < proposal.closes_at
 
+    def _counts(self, proposal) -> dict:
+        """The proposal's tally, counted once for its ``tally`` and its ``stage``."""
+        counted = self.__dict__.setdefault("_counted", {})
+        if proposal.pk not in counted:
+            counted[proposal.pk] = services.tally(proposal)
+        return counted[proposal.pk]
+
     def get_tally(self, proposal) -> dict:
-        return TallyOut(services.tally(proposal)).data
+        return TallyOut(self._counts(proposal)).data
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=services.Stage.ALL,
+            help_text=(
+                "Where the proposal stands: open (its window is open), blocked (the "
+                "window closed with an open objection), waiting (for more responses), "
+                "closing (being adopted), not_applied (adopting it failed as it stands: "
+                "see outcome), adopted or withdrawn."
+            ),
+        )
+    )
+    def get_stage(self, proposal) -> str:
+        return services.proposal_stage(proposal, counts=self._counts(proposal))
 
 
 class ProposalDetailOut(ProposalOut):

@@ -4,7 +4,8 @@ team's shape on their own.
 
 Each kind has a ``validate`` (raise time, amend time and again at adoption) and an
 ``apply`` (inside the adoption's transaction); both raise ValidationError naming
-the payload field, so nothing is half-applied.
+the payload field, so nothing is half-applied. The kinds themselves (their words,
+fields and summaries, and which validate and apply are theirs) are ``teams.kinds``.
 """
 
 from __future__ import annotations
@@ -112,18 +113,18 @@ def _membership_changed(
 # --- general -------------------------------------------------------------------------
 
 
-def _validate_general(team: Team, payload: dict) -> dict:
+def validate_general(team: Team, payload: dict) -> dict:
     return {}
 
 
-def _apply_general(proposal: Proposal) -> dict:
+def apply_general(proposal: Proposal) -> dict:
     return {"summary": "Recorded as the team's decision."}
 
 
 # --- admit / remove a member ------------------------------------------------------------
 
 
-def _validate_admit(team: Team, payload: dict) -> dict:
+def validate_admit(team: Team, payload: dict) -> dict:
     """Someone with an account (``person``), or an address (``email``, maybe with a
     ``name``): adoption admits the account the address has, or invites the address."""
     if payload.get("person") in (None, "") and payload.get("email") not in (None, ""):
@@ -167,7 +168,7 @@ def _validate_admit_email(team: Team, payload: dict) -> dict:
     return {"email": email, "name": name}
 
 
-def _apply_admit(proposal: Proposal) -> dict:
+def apply_admit(proposal: Proposal) -> dict:
     team = proposal.team
     if proposal.payload.get("email") and not proposal.payload.get("person"):
         from teams.services.invitations import account_for, invitation_create
@@ -204,7 +205,7 @@ def _apply_admit(proposal: Proposal) -> dict:
 MAX_NOTICE_DAYS = 366  # a last day agreed ahead is at most a year away
 
 
-def _validate_remove(team: Team, payload: dict) -> dict:
+def validate_remove(team: Team, payload: dict) -> dict:
     person_id = _int(payload, "person")
     _current_member(team, person_id, "person")
     reason = _text(payload, "reason", limit=200, required=False)
@@ -236,7 +237,7 @@ def _end_membership(
     ).update(ended=left)
 
 
-def _apply_remove(proposal: Proposal) -> dict:
+def apply_remove(proposal: Proposal) -> dict:
     team = proposal.team
     payload = proposal.payload
     membership = Membership.objects.current().get(team=team, person_id=payload["person"])
@@ -318,7 +319,7 @@ def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:
 # --- roles ------------------------------------------------------------------------------
 
 
-def _validate_handover(team: Team, payload: dict) -> dict:
+def validate_handover(team: Team, payload: dict) -> dict:
     key = _text(payload, "role", limit=40)
     if not Role.objects.filter(team=team, key=key).exists():
         raise ValidationError({"role": ["No such role in this team."]})
@@ -354,7 +355,7 @@ def _hand_over(role: Role, person: Person, *, starts, ends, notes: str, proposal
     )
 
 
-def _apply_handover(proposal: Proposal) -> dict:
+def apply_handover(proposal: Proposal) -> dict:
     payload = proposal.payload
     role = Role.objects.get(team=proposal.team, key=payload["role"])
     person = Person.objects.get(pk=payload["person"])
@@ -380,7 +381,7 @@ def _apply_handover(proposal: Proposal) -> dict:
     }
 
 
-def _validate_role_create(team: Team, payload: dict) -> dict:
+def validate_role_create(team: Team, payload: dict) -> dict:
     name = _text(payload, "name", limit=60)
     description = _text(payload, "description", limit=1000)
     key = slugify(payload.get("key") or name)[:40]
@@ -391,7 +392,7 @@ def _validate_role_create(team: Team, payload: dict) -> dict:
     return {"key": key, "name": name, "description": description}
 
 
-def _apply_role_create(proposal: Proposal) -> dict:
+def apply_role_create(proposal: Proposal) -> dict:
     payload = proposal.payload
     role = Role.objects.create(
         team=proposal.team,
@@ -408,11 +409,11 @@ def _apply_role_create(proposal: Proposal) -> dict:
 # --- the team agreement -------------------------------------------------------------------
 
 
-def _validate_agreement(team: Team, payload: dict) -> dict:
+def validate_agreement(team: Team, payload: dict) -> dict:
     return {"text": _text(payload, "text", limit=20000)}
 
 
-def _apply_agreement(proposal: Proposal) -> dict:
+def apply_agreement(proposal: Proposal) -> dict:
     team = proposal.team
     number = (Agreement.objects.filter(team=team).aggregate(n=Max("number"))["n"] or 0) + 1
     agreement = Agreement.objects.create(
@@ -426,7 +427,7 @@ def _apply_agreement(proposal: Proposal) -> dict:
 # --- coaches ------------------------------------------------------------------------------
 
 
-def _validate_coach_invite(team: Team, payload: dict) -> dict:
+def validate_coach_invite(team: Team, payload: dict) -> dict:
     """A coach in Kith (``coach``), or the address of one who is not (``email``,
     maybe with a ``name``): adoption invites them by email, and their term starts
     when they accept."""
@@ -485,7 +486,7 @@ def coach_term_start(
     return term
 
 
-def _apply_coach_invite(proposal: Proposal) -> dict:
+def apply_coach_invite(proposal: Proposal) -> dict:
     payload = proposal.payload
     starts = datetime.date.fromisoformat(payload["starts"])
     ends = datetime.date.fromisoformat(payload["ends"])
@@ -513,14 +514,14 @@ def _apply_coach_invite(proposal: Proposal) -> dict:
     }
 
 
-def _validate_coach_end(team: Team, payload: dict) -> dict:
+def validate_coach_end(team: Team, payload: dict) -> dict:
     coach_id = _int(payload, "coach")
     if not CoachTerm.objects.filter(team=team, coach_id=coach_id, ended__isnull=True).exists():
         raise ValidationError({"coach": ["This coach is not invited by the team."]})
     return {"coach": coach_id}
 
 
-def _apply_coach_end(proposal: Proposal) -> dict:
+def apply_coach_end(proposal: Proposal) -> dict:
     term = CoachTerm.objects.get(
         team=proposal.team, coach_id=proposal.payload["coach"], ended__isnull=True
     )
@@ -539,7 +540,7 @@ def _apply_coach_end(proposal: Proposal) -> dict:
 # --- team split -----------------------------------------------------------------------------
 
 
-def _validate_split(team: Team, payload: dict) -> dict:
+def validate_split(team: Team, payload: dict) -> dict:
     new_name = _text(payload, "new_name", limit=80)
     stays_name = _text(payload, "stays_name", limit=80, required=False) or team.name
     new_slug = slugify(payload.get("new_slug") or new_name)[:80]
@@ -610,7 +611,7 @@ def _named(exc: ValidationError, field: str) -> dict[str, list[str]]:
     return {field: list(exc.messages)}
 
 
-def _apply_split(proposal: Proposal) -> dict:
+def apply_split(proposal: Proposal) -> dict:
     old = proposal.team
     payload = proposal.payload
     today = timezone.localdate()
@@ -693,84 +694,3 @@ def _apply_split(proposal: Proposal) -> dict:
     for person_id in moving:
         notify_access_changed(person_id)
     return outcome
-
-
-for _kind in [
-    decisions.DecisionKind(
-        "general",
-        "A team decision",
-        "Anything the team decides together.",
-        _validate_general,
-        _apply_general,
-    ),
-    decisions.DecisionKind(
-        "admit_member",
-        "Admit a member",
-        "Welcome a nurse or carer into the team.",
-        _validate_admit,
-        _apply_admit,
-    ),
-    decisions.DecisionKind(
-        "remove_member",
-        "A member leaves",
-        "End someone's membership.",
-        _validate_remove,
-        _apply_remove,
-        texts={"reason": decisions.Text("reason")},
-    ),
-    decisions.DecisionKind(
-        "role_handover",
-        "Hand a role over",
-        "Who holds a role next, for which term.",
-        _validate_handover,
-        _apply_handover,
-        texts={"handover_notes": decisions.Text("handover notes")},
-    ),
-    decisions.DecisionKind(
-        "role_create",
-        "Add a role",
-        "A new rotating role of the team's own.",
-        _validate_role_create,
-        _apply_role_create,
-        texts={
-            "name": decisions.Text("name of the role"),
-            "description": decisions.Text("description of the role"),
-            "key": decisions.Text("key of the role", slug=True),
-        },
-    ),
-    decisions.DecisionKind(
-        "agreement",
-        "Change the team agreement",
-        "A new version of the team's agreement.",
-        _validate_agreement,
-        _apply_agreement,
-        texts={"text": decisions.Text("agreement")},
-    ),
-    decisions.DecisionKind(
-        "coach_invite",
-        "Invite a coach",
-        "A coach advises the team for a term.",
-        _validate_coach_invite,
-        _apply_coach_invite,
-    ),
-    decisions.DecisionKind(
-        "coach_end",
-        "End a coach's term",
-        "The coach no longer sees what the team shares.",
-        _validate_coach_end,
-        _apply_coach_end,
-    ),
-    decisions.DecisionKind(
-        "team_split",
-        "Split the team",
-        "Two teams from one, with members moving.",
-        _validate_split,
-        _apply_split,
-        texts={
-            "new_name": decisions.Text("name of the new team"),
-            "stays_name": decisions.Text("name the staying team keeps"),
-            "new_slug": decisions.Text("address of the new team", slug=True),
-        },
-    ),
-]:
-    decisions.register(_kind)

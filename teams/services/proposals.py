@@ -476,6 +476,39 @@ def tally(proposal: Proposal) -> dict:
     }
 
 
+class Stage:
+    """Where a proposal stands, as its readers see it (``proposal_stage``)."""
+
+    OPEN = "open"  # its objection window is open
+    BLOCKED = "blocked"  # the window closed with an open objection
+    WAITING = "waiting"  # the window closed before enough members responded
+    CLOSING = "closing"  # the window closed with what it needs: being adopted
+    NOT_APPLIED = "not_applied"  # adopting it failed as it stands (``outcome``)
+    ADOPTED = "adopted"
+    WITHDRAWN = "withdrawn"
+    ALL = (OPEN, BLOCKED, WAITING, CLOSING, NOT_APPLIED, ADOPTED, WITHDRAWN)
+
+
+def proposal_stage(
+    proposal: Proposal, *, now: datetime.datetime | None = None, counts: dict | None = None
+) -> str:
+    """Where a proposal stands (a ``Stage``): its status once decided; while open,
+    whether its window is open and, once closed, what it is waiting for. ``counts``
+    is its ``tally`` when the caller has it already."""
+    if proposal.status != Proposal.Status.OPEN:
+        return proposal.status
+    if (now or timezone.now()) < proposal.closes_at:
+        return Stage.OPEN
+    counts = counts or tally(proposal)
+    if counts["open_objections"]:
+        return Stage.BLOCKED
+    if counts["responded"] < counts["needed"]:
+        return Stage.WAITING
+    if (proposal.outcome or {}).get("not_applied"):
+        return Stage.NOT_APPLIED
+    return Stage.CLOSING
+
+
 def _decide(proposal: Proposal, *, now: datetime.datetime, settle: datetime.timedelta) -> bool:
     """Adopt a locked, open proposal if its time has come; True when adopted."""
     if proposal.status != Proposal.Status.OPEN or now < proposal.closes_at + settle:

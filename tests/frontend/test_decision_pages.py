@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coordination.events import EventRecord
-from frontend import activity
+from frontend import activity, writes
 from teams import services
 from teams.models import CoachAccess, Comment, Proposal, Response, Team
 from tests.factories import PersonFactory, member
@@ -599,6 +599,23 @@ def test_a_stale_amendment_is_409_shows_the_current_and_keeps_what_was_typed(noo
     assert 'name="version" value="2"' in html  # saving again is a deliberate overwrite
     open_proposal.refresh_from_db()
     assert open_proposal.title == "Changed in another tab"
+
+
+def test_an_amendment_without_its_version_says_the_page_is_out_of_date(noord, open_proposal):
+    """The amend form said "The form is out of date: reload the page." on its own; every
+    page now says it in the page adapter's one wording (frontend/writes.py)."""
+    for headers in ({}, {"HX-Request": "true"}):
+        response = browser_as(noord.ana).post(
+            f"/proposals/{open_proposal.pk}/amend/",
+            {"title": "Kept as typed", "purpose": "P", "window_hours": "72", "version": "x"},
+            headers=headers,
+        )
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert writes.STALE in html and "The form is out of date" not in html
+        assert 'value="Kept as typed"' in html
+    open_proposal.refresh_from_db()
+    assert open_proposal.revision == 1
 
 
 def test_only_the_author_amends_or_withdraws(noord, open_proposal):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from coordination.events import EventRecord
+from frontend import present
 from teams import access as team_access
 from teams import services
 from teams import urls as team_urls
@@ -643,6 +644,81 @@ def test_too_few_responses_keep_a_proposal_open_showing_what_it_needs(personas):
         response = consent(personas.ben, proposal_id)
     assert response.status_code == 200
     assert response.json()["status"] == "adopted"
+
+
+def stage(person, proposal_id: int) -> str:
+    """The proposal's ``stage`` in the API, as it is on its own and in its team's list;
+    the page says the same (``frontend.present.status_of``)."""
+    body = api(person).get(f"{API}/proposals/{proposal_id}").json()
+    team = body["team"]
+    listed = api(person).get(f"{API}/teams/{team}/proposals?status={body['status']}").json()
+    assert [p["stage"] for p in listed if p["id"] == proposal_id] == [body["stage"]]
+    assert present.status_of(Proposal.objects.get(pk=proposal_id)).state == body["stage"]
+    return body["stage"]
+
+
+def test_the_stage_says_where_a_proposal_stands(world):
+    """Open while the window is; blocked by an open objection once it closed; then,
+    with the objection withdrawn, adopted."""
+    assert world.proposal.status == "open"
+    assert stage(world.ana, world.proposal.pk) == "open"  # with ben's objection open
+    with after_window(world.proposal.pk, datetime.timedelta(days=1)):
+        assert stage(world.ben, world.proposal.pk) == "blocked"
+        withdrawn = api(world.ben).post(f"{API}/objections/{world.objection.pk}/withdraw")
+        assert withdrawn.status_code == 200
+        assert stage(world.ben, world.proposal.pk) == "adopted"
+
+
+def test_the_stage_of_a_new_and_of_a_withdrawn_proposal(world):
+    response = raise_(world.ana, world.noord)
+    assert response.status_code == 201 and response.json()["stage"] == "open"
+    proposal_id = response.json()["id"]
+    response = api(world.ana).post(f"{API}/proposals/{proposal_id}/withdraw", format="json")
+    assert response.status_code == 200 and response.json()["stage"] == "withdrawn"
+    assert stage(world.ben, proposal_id) == "withdrawn"
+
+
+def test_the_stage_waits_for_responses_and_then_closes(personas):
+    member("dina", personas.noord)
+    member("eva", personas.noord)
+    proposal_id = raised(personas.ana, personas.noord)
+    closes_at = Proposal.objects.get(pk=proposal_id).closes_at
+    with time_machine.travel(closes_at + ONE_SECOND, tick=False):
+        assert stage(personas.ben, proposal_id) == "waiting"  # 1 of 4 responded, 2 needed
+        assert consent(personas.ben, proposal_id).status_code == 200
+        # Within the settling delay the closer has not decided yet: being adopted.
+        assert stage(personas.ben, proposal_id) == "closing"
+    with time_machine.travel(closes_at + SETTLE + ONE_SECOND, tick=False):
+        assert stage(personas.ben, proposal_id) == "adopted"
+
+
+def test_the_stage_of_a_decision_that_could_not_be_applied(personas):
+    proposal_id = raised(
+        personas.ana,
+        personas.noord,
+        kind="role_handover",
+        payload={"role": "planner", "person": personas.ben.pk, "ends": in_days(200)},
+    )
+    # Ben leaves before the window closes: the handover to him cannot be applied.
+    Membership.objects.filter(person=personas.ben).update(left=timezone.localdate())
+    with after_window(proposal_id):
+        body = api(personas.ana).get(f"{API}/proposals/{proposal_id}").json()  # settles
+        assert (body["status"], body["stage"]) == ("open", "not_applied")
+        assert "Not a current member of this team." in body["outcome"]["not_applied"]
+        assert stage(personas.ana, proposal_id) == "not_applied"
+
+
+def test_the_stage_is_read_only(world):
+    before = snapshot()
+    response = api(world.ana).post(
+        f"{API}/proposals/{world.proposal.pk}/amend",
+        {"stage": "adopted"},
+        format="json",
+        headers={"If-Match": f'"{world.proposal.version}"'},
+    )
+    assert response.status_code == 200 and response.json()["stage"] == "open"
+    assert Proposal.objects.get(pk=world.proposal.pk).status == "open"
+    assert snapshot()["proposals"][0][1] == before["proposals"][0][1] == "open"
 
 
 # --- 3. bad input ---------------------------------------------------------------------------

@@ -436,12 +436,34 @@ def _apply_publication(proposal: Proposal) -> dict:
     }
 
 
+def draft_choices(team: Team) -> list[tuple[str, str]]:
+    """The team's draft snapshots (prepared by its informer), to propose one."""
+    from care.figures.quality import selectors  # here, not above: the selectors import this module
+
+    return [
+        (
+            str(d.pk),
+            f"{d.period}, prepared by {d.prepared_by.display_name} {d.prepared_at:%-d %b %Y}",
+        )
+        for d in selectors.drafts_of(team)
+    ]
+
+
 PUBLICATION = decisions.DecisionKind(
     KIND,
     "Publish quality figures",
     "Publish a snapshot the informer prepared: inspectors and the network can read it.",
     _validate_publication,
     _apply_publication,
+    fields=[
+        decisions.Field(
+            "snapshot",
+            "Snapshot to publish",
+            decisions.CHOICE,
+            help="The team's informer prepares a snapshot of a period that has ended.",
+            choices=draft_choices,
+        )
+    ],
 )
 
 

@@ -42,7 +42,7 @@ from teams.models import AuditEntry, Proposal, Role, RoleTerm
 from teams.services import proposal_consent, proposal_withdraw, proposals_close_due
 from tests.doors import api
 from tests.factories import PersonFactory
-from tests.teams.test_decisions_api import adopt_due
+from tests.teams.decisions_api.world import adopt_due
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from care.models import AccessLogEntry, SnapshotRead
 from teams.models import CoachAccess
 from tests.care.test_quality import NOW as QUALITY_NOW
 from tests.care.test_quality import build, published
+from tests.frontend.decision_pages.world import adopt, raise_
 from tests.frontend.test_client_visits_budget import browser_as, now, world  # noqa: F401
-from tests.frontend.test_decision_pages import adopt, raise_
 
 pytestmark = pytest.mark.django_db
 

@@ -390,6 +390,8 @@ class Proposal(models.Model):
     title = models.CharField(max_length=160)
     purpose = models.TextField()
     details = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"purpose": 4000, "details": 20000}
     payload = models.JSONField(default=dict, blank=True)
     window = models.DurationField()
     closes_at = models.DateTimeField(db_index=True)
@@ -427,6 +429,8 @@ class Response(models.Model):
     revision = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     reason = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"reason": 5000}
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     at = models.DateTimeField(default=timezone.now)
 
@@ -456,6 +460,8 @@ class Comment(models.Model):
     author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMMENT)
     body = models.TextField()
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"body": 5000}
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -23,7 +23,8 @@ from care import split as care_split
 from care.figures.quality import selectors as quality_selectors
 from coordination.privacy import ClientDataWarning
 from teams import decisions, selectors, services
-from teams.models import Team
+from teams.cleaning import limit_of
+from teams.models import Invitation, Membership, Proposal, Role, Team
 
 A_YEAR = datetime.timedelta(days=365)
 COMMON_FIELDS = ("title", "purpose", "details", "window_hours", "review_date")
@@ -358,7 +359,12 @@ def held_errors(warning: ClientDataWarning) -> dict[str, list[str]]:
 
 def common_fields(values: dict, errors: dict, *, raising: bool = True) -> list[Field]:
     fields = [
-        Field("title", "Title", value=values.get("title", ""), attrs={"maxlength": 160}),
+        Field(
+            "title",
+            "Title",
+            value=values.get("title", ""),
+            attrs={"maxlength": limit_of(Proposal, "title")},
+        ),
         Field(
             "purpose",
             "Purpose: why, and what it solves",
@@ -418,19 +424,28 @@ def kind_fields(team: Team, kind: str, values: dict, errors: dict, roles=None) -
                 "email",
                 v("email", ""),
                 help="When the decision is adopted, Kith invites them by email.",
-                attrs={"autocomplete": "off", "autocapitalize": "none", "maxlength": 254},
+                attrs={
+                    "autocomplete": "off",
+                    "autocapitalize": "none",
+                    "maxlength": limit_of(Invitation, "email"),
+                },
             ),
             Field(
                 "name",
                 "Their name (optional)",
                 value=v("name", ""),
-                attrs={"maxlength": 120},
+                attrs={"maxlength": limit_of(Invitation, "name")},
             ),
         ]
     elif kind == "remove_member":
         fields = [
             Field("person", "Who leaves", "select", v("person", ""), member_choices(team)),
-            Field("reason", "Reason (optional)", value=v("reason", ""), attrs={"maxlength": 200}),
+            Field(
+                "reason",
+                "Reason (optional)",
+                value=v("reason", ""),
+                attrs={"maxlength": limit_of(Membership, "left_reason")},
+            ),
             Field(
                 "until",
                 "Member until (optional)",
@@ -457,7 +472,12 @@ def kind_fields(team: Team, kind: str, values: dict, errors: dict, roles=None) -
         ]
     elif kind == "role_create":
         fields = [
-            Field("name", "Name of the role", value=v("name", ""), attrs={"maxlength": 60}),
+            Field(
+                "name",
+                "Name of the role",
+                value=v("name", ""),
+                attrs={"maxlength": limit_of(Role, "name")},
+            ),
             Field("description", "What the role does", "textarea", v("description", "")),
         ]
     elif kind == "agreement":
@@ -480,9 +500,18 @@ def kind_fields(team: Team, kind: str, values: dict, errors: dict, roles=None) -
                 "email",
                 v("email", ""),
                 help="When the decision is adopted, Kith invites them by email.",
-                attrs={"autocomplete": "off", "autocapitalize": "none", "maxlength": 254},
+                attrs={
+                    "autocomplete": "off",
+                    "autocapitalize": "none",
+                    "maxlength": limit_of(Invitation, "email"),
+                },
             ),
-            Field("name", "Their name (optional)", value=v("name", ""), attrs={"maxlength": 120}),
+            Field(
+                "name",
+                "Their name (optional)",
+                value=v("name", ""),
+                attrs={"maxlength": limit_of(Invitation, "name")},
+            ),
             Field("ends", "Invited until", "date", v("ends", "")),
         ]
     elif kind == "coach_end":

@@ -331,6 +331,8 @@ class Role(models.Model):
     key = models.SlugField(max_length=40)
     name = models.CharField(max_length=60)
     description = models.TextField()
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"description": 1000}
     standard = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -355,6 +357,8 @@ class RoleTerm(models.Model):
     ends = models.DateField()
     ended = models.DateField(null=True, blank=True, help_text="When the term actually closed.")
     handover_notes = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"handover_notes": 5000}
     decision = models.ForeignKey(
         "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="role_terms"
     )
@@ -477,6 +481,8 @@ class Agreement(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="agreements")
     number = models.PositiveIntegerField()
     text = models.TextField()
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"text": 20000}
     decision = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 

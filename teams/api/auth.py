@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import selectors, services, signin, two_factor
-from teams.api.core import CODE_MAX, PASSWORD_MAX, TextIn
+from teams.api.core import PASSWORD_MAX, TextIn
 from teams.models import ApiToken, Person
 from teams.services import two_factor as two_factor_services
 
@@ -58,7 +58,7 @@ class TokenIn(serializers.Serializer):
         help_text=f"Default and most: {settings.API_TOKEN_DAYS} days.",
     )
     code = serializers.CharField(
-        max_length=CODE_MAX,
+        max_length=two_factor.CODE_MAX,
         required=False,
         allow_blank=True,
         help_text=(

@@ -31,11 +31,8 @@ class WholeNumberField(serializers.IntegerField):
         super().__init__(**{"min_value": -MAX, "max_value": MAX, **kwargs})
 
 
-# What no model field holds, so no model says how long it may be: longer is no
-# password (only its hash is kept) and no sign-in code (an authenticator's or a
-# recovery code).
+# A password no model field holds (only its hash is kept): longer is none.
 PASSWORD_MAX = 4096
-CODE_MAX = 20
 
 
 class TextIn(serializers.CharField):

@@ -13,11 +13,14 @@ from rest_framework.views import APIView
 from care import access
 from care.models import (
     Client,
+    ClientStatusChange,
     Grant,
     NetworkMember,
     OmahaCategory,
     OmahaDomain,
     OmahaTarget,
+    OutcomeRating,
+    PlanIntervention,
     PlanProblem,
 )
 from care.selectors import clients as selectors
@@ -25,7 +28,7 @@ from care.selectors import records
 from care.services import clients as client_services
 from care.services import plans as plan_services
 from teams import selectors as team_selectors
-from teams.api.core import IdField, WholeNumberField, if_match_version
+from teams.api.core import IdField, TextIn, WholeNumberField, if_match_version
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)
 
@@ -62,29 +65,29 @@ class ClientListOut(serializers.ModelSerializer):
 
 
 class ClientIn(serializers.Serializer):
-    first_name = serializers.CharField(max_length=80, allow_blank=True)
-    last_name = serializers.CharField(max_length=80, allow_blank=True)
-    preferred_name = serializers.CharField(max_length=80, allow_blank=True, required=False)
+    first_name = TextIn(Client, "first_name", allow_blank=True)
+    last_name = TextIn(Client, "last_name", allow_blank=True)
+    preferred_name = TextIn(Client, "preferred_name", allow_blank=True, required=False)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
-    address = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    postcode = serializers.CharField(max_length=12, allow_blank=True, required=False)
-    phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    address = TextIn(Client, "address", allow_blank=True, required=False)
+    postcode = TextIn(Client, "postcode", allow_blank=True, required=False)
+    phone = TextIn(Client, "phone", allow_blank=True, required=False)
 
 
 class ClientPatchIn(serializers.Serializer):
-    first_name = serializers.CharField(max_length=80, allow_blank=True, required=False)
-    last_name = serializers.CharField(max_length=80, allow_blank=True, required=False)
-    preferred_name = serializers.CharField(max_length=80, allow_blank=True, required=False)
-    address = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    postcode = serializers.CharField(max_length=12, allow_blank=True, required=False)
-    phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    first_name = TextIn(Client, "first_name", allow_blank=True, required=False)
+    last_name = TextIn(Client, "last_name", allow_blank=True, required=False)
+    preferred_name = TextIn(Client, "preferred_name", allow_blank=True, required=False)
+    address = TextIn(Client, "address", allow_blank=True, required=False)
+    postcode = TextIn(Client, "postcode", allow_blank=True, required=False)
+    phone = TextIn(Client, "phone", allow_blank=True, required=False)
     version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 
 class StatusIn(serializers.Serializer):
     status = serializers.CharField()
     on = serializers.DateField(required=False)
-    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    note = TextIn(ClientStatusChange, "note", allow_blank=True, required=False, default="")
 
 
 class GrantOut(serializers.ModelSerializer):
@@ -119,12 +122,12 @@ class NetworkMemberOut(serializers.ModelSerializer):
 
 class NetworkMemberIn(serializers.Serializer):
     circle = serializers.CharField()
-    relationship = serializers.CharField(max_length=80, allow_blank=True)
-    name = serializers.CharField(max_length=120, allow_blank=True)
-    organisation = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
-    email = serializers.CharField(max_length=254, allow_blank=True, required=False)
-    takes_on = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    relationship = TextIn(NetworkMember, "relationship", allow_blank=True)
+    name = TextIn(NetworkMember, "name", allow_blank=True)
+    organisation = TextIn(NetworkMember, "organisation", allow_blank=True, required=False)
+    phone = TextIn(NetworkMember, "phone", allow_blank=True, required=False)
+    email = TextIn(NetworkMember, "email", allow_blank=True, required=False)
+    takes_on = TextIn(NetworkMember, "takes_on", allow_blank=True, required=False)
 
 
 class GrantIn(serializers.Serializer):
@@ -182,8 +185,8 @@ class PlanProblemIn(serializers.Serializer):
 class InterventionIn(serializers.Serializer):
     category = IdField()
     target = IdField()
-    description = serializers.CharField(max_length=2000, allow_blank=True)
-    frequency = serializers.CharField(max_length=80, allow_blank=True)
+    description = TextIn(PlanIntervention, "description", allow_blank=True)
+    frequency = TextIn(PlanIntervention, "frequency", allow_blank=True)
     version = WholeNumberField(required=False)
 
 
@@ -192,7 +195,7 @@ class RatingIn(serializers.Serializer):
     behavior = WholeNumberField()
     status = WholeNumberField()
     rated_on = serializers.DateField(required=False)
-    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    note = TextIn(OutcomeRating, "note", allow_blank=True, required=False, default="")
 
 
 class AccessLogOut(serializers.Serializer):

@@ -15,9 +15,12 @@ from care.api import IF_MATCH, NetworkMemberOut, client_or_404
 from care.models import Client, Grant, NetworkMember
 from care.selectors import clients as selectors
 from care.services import invitations as service
-from teams.api.core import if_match_version
+from teams.api.core import TextIn, if_match_version
 from teams.models import Invitation
 from teams.services import invitations as machinery
+
+# More scopes than a grant has are sent by mistake (the service names each unknown one).
+MAX_SCOPES = 10
 
 
 class InvitationOut(serializers.Serializer):
@@ -58,8 +61,8 @@ class InvitationOut(serializers.Serializer):
 
 
 class PortalInvitationIn(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    name = serializers.CharField(max_length=120, allow_blank=True, required=False, default="")
+    email = TextIn(Invitation, "email")
+    name = TextIn(Invitation, "name", allow_blank=True, required=False, default="")
 
 
 class RepresentativeOut(serializers.Serializer):
@@ -84,21 +87,21 @@ class RepresentativeOut(serializers.Serializer):
 
 
 class RepresentativeIn(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    name = serializers.CharField(max_length=120, allow_blank=True, required=False, default="")
+    email = TextIn(Invitation, "email")
+    name = TextIn(Invitation, "name", allow_blank=True, required=False, default="")
     basis = serializers.CharField(help_text=f"One of {', '.join(Client.Basis.values)}.")
-    note = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    note = TextIn(Client, "representative_note", allow_blank=True, required=False, default="")
 
 
 class NetworkInvitationIn(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    name = serializers.CharField(max_length=120, allow_blank=True)
-    relationship = serializers.CharField(max_length=80, allow_blank=True)
+    email = TextIn(Invitation, "email")
+    name = TextIn(NetworkMember, "name", allow_blank=True)
+    relationship = TextIn(NetworkMember, "relationship", allow_blank=True)
     circle = serializers.CharField(help_text="informal or formal")
-    organisation = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    organisation = TextIn(NetworkMember, "organisation", allow_blank=True, required=False)
     scopes = serializers.ListField(
-        child=serializers.CharField(max_length=10),
-        max_length=10,
+        child=TextIn(Grant, "scope"),
+        max_length=MAX_SCOPES,
         help_text=f"One or more of {', '.join(Grant.Scope.values)}.",
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -18,11 +18,11 @@ from rest_framework.views import APIView
 
 from care import access
 from care.api import client_or_404, kept_client_or_404
-from care.models import Budget, Visit
+from care.models import Budget, LedgerEntry, Visit, VisitSeries
 from care.selectors import budgets as budget_selectors
 from care.services import budgets as budget_services
 from care.services import visits as visit_services
-from teams.api.core import IdField, WholeNumberField
+from teams.api.core import IdField, TextIn, WholeNumberField
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on every retry."
@@ -57,7 +57,7 @@ class VisitIn(serializers.Serializer):
     window_start = serializers.DateTimeField()
     window_end = serializers.DateTimeField()
     expected_minutes = WholeNumberField()
-    tasks = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    tasks = TextIn(Visit, "tasks", allow_blank=True, required=False, default="")
 
 
 class SeriesIn(serializers.Serializer):
@@ -70,7 +70,7 @@ class SeriesIn(serializers.Serializer):
     expected_minutes = WholeNumberField()
     starts = serializers.DateField()
     ends = serializers.DateField(required=False, allow_null=True, default=None)
-    tasks = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    tasks = TextIn(VisitSeries, "tasks", allow_blank=True, required=False, default="")
     preferred_carers = serializers.ListField(child=IdField(), required=False, default=list)
 
 
@@ -111,13 +111,13 @@ class BudgetIn(serializers.Serializer):
     allocation = serializers.DecimalField(max_digits=12, decimal_places=2)
     hourly_rate = serializers.DecimalField(max_digits=10, decimal_places=2)
     starts = serializers.DateField()
-    funder = serializers.CharField(max_length=120, allow_blank=True, required=False, default="")
+    funder = TextIn(Budget, "funder", allow_blank=True, required=False, default="")
 
 
 class EntryIn(serializers.Serializer):
     kind = serializers.CharField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    reason = serializers.CharField(max_length=500, allow_blank=True)
+    reason = TextIn(LedgerEntry, "reason", allow_blank=True)
     corrects = IdField(required=False, allow_null=True, default=None)
 
 

@@ -19,20 +19,24 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from care.models import Budget, Client, Grant, LedgerEntry, NetworkMember, OmahaScale
-from care.models.visits import WEEKDAY_NAMES
+from care.models.visits import WEEKDAY_NAMES, VisitSeriesException
 from care.services import clients as client_services
 from frontend.forms import Field
+from teams.cleaning import limit_of
 
 NOT_A_DATE = "Not a date (YYYY-MM-DD)."
 OUT_OF_DATE = "The form is out of date: reload the page."
 
 CLIENT_LABELS = {
-    "first_name": ("First name", {"autocomplete": "off", "maxlength": 80}),
-    "last_name": ("Last name", {"autocomplete": "off", "maxlength": 80}),
-    "preferred_name": ("Preferred name (optional)", {"autocomplete": "off", "maxlength": 80}),
-    "postcode": ("Postcode", {"autocomplete": "off", "maxlength": 12}),
-    "address": ("Address", {"autocomplete": "off", "maxlength": 200}),
-    "phone": ("Phone", {"inputmode": "tel", "autocomplete": "off", "maxlength": 40}),
+    name: (label, {**attrs, "autocomplete": "off", "maxlength": limit_of(Client, name)})
+    for name, label, attrs in (
+        ("first_name", "First name", {}),
+        ("last_name", "Last name", {}),
+        ("preferred_name", "Preferred name (optional)", {}),
+        ("postcode", "Postcode", {}),
+        ("address", "Address", {}),
+        ("phone", "Phone", {"inputmode": "tel"}),
+    )
 }
 TAKE_ON = ("first_name", "last_name", "preferred_name", "postcode", "address", "phone")
 DETAILS = tuple(client_services.CLIENT_FIELDS)  # what client_update can change
@@ -452,7 +456,7 @@ def exception_fields(series_pk: int, values: dict, errors: dict) -> dict:
             "Why (optional)",
             value=values["note"],
             form=form,
-            attrs={"maxlength": 300},
+            attrs={"maxlength": limit_of(VisitSeriesException, "note")},
         ),
     ]
     return {f.name: f for f in _with_errors(fields, errors)}
@@ -554,7 +558,7 @@ def budget_fields(values: dict, errors: dict) -> list[FormField]:
             "Funder (optional)",
             value=values["funder"],
             help="The council, the trust, or the client.",
-            attrs={"maxlength": 120},
+            attrs={"maxlength": limit_of(Budget, "funder")},
         ),
         FormField("period", "Per", "select", value=values["period"], choices=BUDGET_PERIODS),
         FormField(

@@ -20,8 +20,9 @@ from django.http import QueryDict
 from care import split as care_split
 from coordination.privacy import ClientDataWarning
 from teams import decisions, selectors, services
+from teams.cleaning import limit_of
 from teams.decisions import DecisionKind
-from teams.models import Team
+from teams.models import Proposal, Team
 
 COMMON_FIELDS = ("title", "purpose", "details", "window_hours", "review_date")
 
@@ -264,7 +265,12 @@ def held_errors(warning: ClientDataWarning) -> dict[str, list[str]]:
 
 def common_fields(values: dict, errors: dict, *, raising: bool = True) -> list[Field]:
     fields = [
-        Field("title", "Title", value=values.get("title", ""), attrs={"maxlength": 160}),
+        Field(
+            "title",
+            "Title",
+            value=values.get("title", ""),
+            attrs={"maxlength": limit_of(Proposal, "title")},
+        ),
         Field(
             "purpose",
             "Purpose: why, and what it solves",

@@ -2,8 +2,9 @@
 are trimmed, and it fits the field it is stored in.
 
 A field's limit is the model's (``limit_of``): services, serializers and pages read it
-from there (pages through the ``maxlength`` template filter), so it is written once.
-A ``TextField`` limited only here keeps its limit in a constant next to its model.
+from there (pages through the ``{% limit %}`` template tag, frontend/templatetags), so it
+is written once. A ``TextField`` the database does not limit keeps its limit next to its
+field, in the model's ``LIMITS`` mapping (no migration for a number only code reads).
 ``teams`` is the base layer, so every app's services use these.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import re
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 Errors = dict[str, list[str]]
@@ -21,17 +24,30 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 REQUIRED = "Required."
 
 
-def limit_of(model: type[models.Model], name: str) -> int:
-    """The most characters the model's field ``name`` holds (its ``max_length``)."""
-    limit = model._meta.get_field(name).max_length
+def limit_of(model: type[models.Model] | str, name: str) -> int:
+    """The most characters the model's field ``name`` holds: its ``max_length``, or for
+    a ``TextField`` without one, the model's ``LIMITS[name]``. ``model`` may be named
+    by its label ("care.Visit")."""
+    if isinstance(model, str):
+        model = apps.get_model(model)
+    field = model._meta.get_field(name)
+    limit = field.max_length or getattr(model, "LIMITS", {}).get(name)
     if limit is None:
-        raise ValueError(f"{model.__name__}.{name} has no max_length")
+        raise ValueError(f"{model.__name__}.{name} has no limit")
     return limit
 
 
 def too_long(limit: int, length: int) -> str:
     """The one wording of a text over its limit: it says by how much."""
     return f"At most {limit:,} characters (this has {length:,})."
+
+
+class TooLong(MaxLengthValidator):
+    """A ``max_length`` check (the API's schema reads it as one) in the one wording."""
+
+    def __call__(self, value) -> None:
+        if len(value) > self.limit_value:
+            raise ValidationError(too_long(self.limit_value, len(value)), code="max_length")
 
 
 def clean_text(

@@ -15,8 +15,9 @@ from typing import Any
 from django.utils import timezone
 
 from teams import decisions, selectors
+from teams.cleaning import limit_of
 from teams.decisions import Field, Line, Names
-from teams.models import Team
+from teams.models import Invitation, Membership, Role, Team
 from teams.services import effects
 
 A_YEAR = datetime.timedelta(days=365)
@@ -99,13 +100,18 @@ ADMIT = [
         decisions.EMAIL,
         help=EMAIL_INVITES,
         required=False,
-        max_length=254,
+        max_length=limit_of(Invitation, "email"),
     ),
-    Field("name", "Their name (optional)", required=False, max_length=120),
+    Field("name", "Their name (optional)", required=False, max_length=limit_of(Invitation, "name")),
 ]
 REMOVE = [
     Field("person", "Who leaves", decisions.PERSON, choices=members),
-    Field("reason", "Reason (optional)", required=False, max_length=200),
+    Field(
+        "reason",
+        "Reason (optional)",
+        required=False,
+        max_length=limit_of(Membership, "left_reason"),
+    ),
     Field(
         "until",
         "Member until (optional)",
@@ -129,7 +135,7 @@ HANDOVER = [
     ),
 ]
 ROLE_CREATE = [
-    Field("name", "Name of the role", max_length=60),
+    Field("name", "Name of the role", max_length=limit_of(Role, "name")),
     Field("description", "What the role does", decisions.LONG_TEXT, required=False),
 ]
 AGREEMENT = [
@@ -150,9 +156,9 @@ COACH_INVITE = [
         decisions.EMAIL,
         help=EMAIL_INVITES,
         required=False,
-        max_length=254,
+        max_length=limit_of(Invitation, "email"),
     ),
-    Field("name", "Their name (optional)", required=False, max_length=120),
+    Field("name", "Their name (optional)", required=False, max_length=limit_of(Invitation, "name")),
     Field("ends", "Invited until", decisions.DATE, initial=a_year_on),
 ]
 COACH_END = [Field("coach", "Coach", decisions.PERSON, choices=invited_coaches)]

@@ -331,6 +331,8 @@ class Role(models.Model):
     key = models.SlugField(max_length=40)
     name = models.CharField(max_length=60)
     description = models.TextField()
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"description": 1000}
     standard = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -355,6 +357,8 @@ class RoleTerm(models.Model):
     ends = models.DateField()
     ended = models.DateField(null=True, blank=True, help_text="When the term actually closed.")
     handover_notes = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"handover_notes": 5000}
     decision = models.ForeignKey(
         "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="role_terms"
     )
@@ -390,6 +394,8 @@ class Proposal(models.Model):
     title = models.CharField(max_length=160)
     purpose = models.TextField()
     details = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"purpose": 4000, "details": 20000}
     payload = models.JSONField(default=dict, blank=True)
     window = models.DurationField()
     closes_at = models.DateTimeField(db_index=True)
@@ -427,6 +433,8 @@ class Response(models.Model):
     revision = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     reason = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"reason": 5000}
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     at = models.DateTimeField(default=timezone.now)
 
@@ -456,6 +464,8 @@ class Comment(models.Model):
     author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMMENT)
     body = models.TextField()
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"body": 5000}
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -471,6 +481,8 @@ class Agreement(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="agreements")
     number = models.PositiveIntegerField()
     text = models.TextField()
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"text": 20000}
     decision = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 

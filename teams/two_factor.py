@@ -30,6 +30,10 @@ OWED = "kith_two_factor"
 APP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 RECOVERY_CODES = 10
+# A code as typed, no model keeps: longer is none (an app's six digits, a recovery
+# code with its spaces; setting an app up takes only the app's).
+CODE_MAX = 20
+APP_CODE_MAX = 10
 
 _REQUIRED_KINDS = {"members": Person.Kind.MEMBER, "coaches": Person.Kind.COACH}
 

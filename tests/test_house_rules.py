@@ -466,3 +466,59 @@ def test_every_decision_kind_renders_its_declared_fields(personas, monkeypatch):
     assert 'type="email" value="" autocomplete="off" autocapitalize="none" maxlength="99"' in html
     assert '<option value="7">Sam</option>' in html and 'name="many" value="8"' in html
     assert 'name="fates.planner"' in html and 'type="number"' in html
+
+
+# --- limits: every text's limit is its model field's (teams.cleaning.limit_of) --------------
+# A page's maxlength reads it ({% limit "care.Visit" "tasks" %}, or a value its view
+# passes), a serializer's TextIn(Visit, "tasks") reads it; a number written there is a
+# copy that drifts (the API once took 2,000 characters of a visit's tasks, the
+# service 5,000).
+WRITTEN_LIMIT = {
+    "html": re.compile(r"""\bmaxlength\s*=\s*["']?\d"""),
+    "py": re.compile(r"\bmax_length\s*=\s*\d"),
+}
+
+
+def _serializer_modules():
+    for path in python_files():
+        rel = path.relative_to(ROOT)
+        if path.stem.startswith("api") or "api" in rel.parts[:-1]:
+            yield path
+
+
+def written_limits(sources: dict[str, str]) -> list[str]:
+    """Where a limit is written as a number (a name ending in .html is a template)."""
+    return [
+        f"{name}:{number}"
+        for name, text in sources.items()
+        for number, line in enumerate(text.splitlines(), 1)
+        if WRITTEN_LIMIT["html" if name.endswith(".html") else "py"].search(line)
+    ]
+
+
+def test_every_limit_comes_from_the_model():
+    sources = {
+        str(path.relative_to(ROOT)): path.read_text()
+        for path in [*(ROOT / "frontend" / "templates").rglob("*.html"), *_serializer_modules()]
+    }
+    assert any(name.endswith("care/api_visits.py") for name in sources)
+    assert written_limits(sources) == [], "read the limit: limit_of, TextIn, {% limit %}"
+
+
+def test_the_limit_rule_sees_the_old_shape():
+    old = {
+        "a.html": '<input name="note" maxlength="300">\n<textarea maxlength=5000>',
+        "b.html": '{% include "f.html" with name="why" maxlength=300 %}',
+        "c.html": '<input maxlength="{% limit "care.Visit" "late_note" %}">',
+        "care/api.py": "note = serializers.CharField(max_length=300, allow_blank=True)\n"
+        "x = serializers.CharField(\n    max_length=20,\n)",
+        "teams/api/core.py": 'phone = TextIn(Team, "phone")\n'
+        "password = CharField(max_length=PASSWORD_MAX)",
+    }
+    assert written_limits(old) == [
+        "a.html:1",
+        "a.html:2",
+        "b.html:1",
+        "care/api.py:1",
+        "care/api.py:3",
+    ]

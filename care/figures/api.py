@@ -20,7 +20,7 @@ from care.figures import access as figures_access
 from care.figures import selectors as selectors
 from care.figures import services
 from care.figures.compute import DEFINITIONS, METHOD_VERSION, SHARED_KEYS
-from care.figures.periods import parse_period
+from care.figures.periods import PERIOD_MAX, parse_period
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef
 from teams.models import Team
@@ -103,7 +103,7 @@ class FiguresShareIn(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=20,
+        max_length=PERIOD_MAX,
         help_text='The month to share, "YYYY-MM"; it must have ended.',
     )
 

@@ -21,6 +21,8 @@ QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 # The last year a date can end (a period of 9999 would end in 10000).
 LAST_YEAR = 9998
 FIRST_YEAR = 2000
+# A period as sent: longer is none (the service says what one looks like).
+PERIOD_MAX = 20
 MONTH_HELP = 'A month as "YYYY-MM", e.g. "2026-03".'
 FORMAT_HELP = 'A month as "YYYY-MM" (e.g. "2026-03") or a quarter as "YYYY-Qn" (e.g. "2026-Q1").'
 

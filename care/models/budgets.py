@@ -140,6 +140,8 @@ class LedgerEntry(models.Model):
         help_text="Negative: money out of the budget. Positive: money back into it.",
     )
     reason = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"reason": 2000}
     visit = models.ForeignKey(
         Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )

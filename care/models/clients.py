@@ -118,6 +118,8 @@ class NetworkMember(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     takes_on = models.TextField(blank=True, help_text="What they help with.")
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"takes_on": 2000}
     account = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="network_roles"
     )

@@ -69,6 +69,8 @@ class PlanIntervention(models.Model):
     category = models.ForeignKey(OmahaCategory, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(OmahaTarget, on_delete=models.PROTECT, related_name="+")
     description = models.TextField(help_text="What is done.")
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"description": 2000}
     frequency = models.CharField(max_length=80, help_text="How often, e.g. daily, Mon/Wed/Fri.")
     active = models.BooleanField(default=True)
 

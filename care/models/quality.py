@@ -49,6 +49,8 @@ class ExperienceSurvey(models.Model):
     )
     # For the team to read; never published, never counted.
     comment = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"comment": 2000}
     answered_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(default=timezone.now)
 

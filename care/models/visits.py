@@ -29,6 +29,8 @@ class VisitSeries(models.Model):
     window_end = models.TimeField()
     expected_minutes = models.PositiveIntegerField()
     tasks = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"tasks": 5000}
     preferred_carers = models.ManyToManyField(Person, blank=True, related_name="+")
     starts = models.DateField()
     ends = models.DateField(null=True, blank=True)
@@ -143,6 +145,8 @@ class Visit(models.Model):
     actual_start = models.DateTimeField(null=True, blank=True)
     actual_end = models.DateTimeField(null=True, blank=True)
     done_note = models.TextField(blank=True)
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"tasks": 5000, "done_note": 5000}
     cancel_reason = models.CharField(max_length=300, blank=True)
     # Running late: when the carer now expects to arrive (after the window starts) and
     # why; the family sees it. Cleared when the visit starts.

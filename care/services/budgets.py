@@ -23,13 +23,12 @@ from care.services.common import (
     require_care_team,
 )
 from coordination.events import Event, publish
-from teams.cleaning import clean_text
+from teams.cleaning import clean_text, limit_of
 from teams.errors import KeyReused
 from teams.models import Person
 from teams.services.common import audit
 from teams.versioning import save_new_version
 
-LIMITS = {"funder": 120, "reason": 2000, "idempotency_key": 100}
 KEY_REUSED = (
     "This key was already used for a different entry, so nothing was added: send a new key"
     " for a new entry."
@@ -114,7 +113,7 @@ def budget_create(
     if hourly_rate is not None and hourly_rate < 0:
         errors.setdefault("hourly_rate", []).append("Cannot be negative.")
     starts = clean_date(errors, "starts", starts)
-    funder = clean_text(errors, "funder", funder, limit=LIMITS["funder"])
+    funder = clean_text(errors, "funder", funder, limit=limit_of(Budget, "funder"))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -240,7 +239,9 @@ def ledger_add(
             errors.setdefault("amount", []).append(
                 "A purchase spends from the budget: give it as a negative amount, e.g. -12.50."
             )
-    reason = clean_text(errors, "reason", reason, limit=LIMITS["reason"], required=True)
+    reason = clean_text(
+        errors, "reason", reason, limit=limit_of(LedgerEntry, "reason"), required=True
+    )
     today = timezone.localdate()
     given_on = None if on is None else clean_date(errors, "on", on)
     on = today if on is None else given_on
@@ -251,9 +252,10 @@ def ledger_add(
     if idempotency_key is not None and (
         not isinstance(idempotency_key, str)
         or not idempotency_key.strip()
-        or len(idempotency_key) > LIMITS["idempotency_key"]
+        or len(idempotency_key) > limit_of(LedgerEntry, "idempotency_key")
     ):
-        errors["idempotency_key"] = ["Non-empty text of at most 100 characters."]
+        limit = limit_of(LedgerEntry, "idempotency_key")
+        errors["idempotency_key"] = [f"Non-empty text of at most {limit} characters."]
         idempotency_key = None
     with transaction.atomic():
         # The budget's row lock serialises entries, so two corrections of one entry

@@ -17,26 +17,20 @@ from django.utils import timezone
 from care import access
 from care.models import Client, ClientStatusChange, Grant, NetworkMember
 from coordination.events import Event, notify_access_changed, publish
-from teams.cleaning import Errors, clean_text
+from teams import cleaning
+from teams.cleaning import Errors, clean_text, limit_of
 from teams.models import Person, Team
 from teams.services import audit
 from teams.versioning import check_version, lock, save_new_version
 
+# The fields a person may write, each with its model's limit.
 CLIENT_FIELDS = {
-    "first_name": 80,
-    "last_name": 80,
-    "preferred_name": 80,
-    "address": 200,
-    "postcode": 12,
-    "phone": 40,
+    name: limit_of(Client, name)
+    for name in ("first_name", "last_name", "preferred_name", "address", "postcode", "phone")
 }
 NETWORK_FIELDS = {
-    "relationship": 80,
-    "name": 120,
-    "organisation": 120,
-    "phone": 40,
-    "email": 254,
-    "takes_on": 2000,
+    name: limit_of(NetworkMember, name)
+    for name in ("relationship", "name", "organisation", "phone", "email", "takes_on")
 }
 REQUIRED_CLIENT = ("first_name", "last_name")
 REQUIRED_NETWORK = ("relationship", "name")
@@ -137,8 +131,7 @@ def client_set_status(
     on = on or timezone.localdate()
     if status not in Client.Status.values:
         raise ValidationError({"status": ["One of referral, active, paused, discharged."]})
-    if len(note) > 300:
-        raise ValidationError({"note": ["At most 300 characters."]})
+    note = cleaning.text("note", note, limit=limit_of(ClientStatusChange, "note"))
     with transaction.atomic():
         locked = lock(client, "team")
         if not access.can_keep_record(actor, locked):
@@ -358,17 +351,15 @@ def set_representative(
 ) -> Client:
     """Set the representative of a client row locked by the caller (who checked who
     may): audited, announced, and both the old and the new one's sockets told."""
-    note = (note or "").strip()
     if person is not None:
-        errors = {}
+        errors: Errors = {}
+        note = clean_text(errors, "note", note, limit=limit_of(Client, "representative_note"))
         if person.kind != Person.Kind.PORTAL or not person.is_active:
             errors["person"] = ["A portal account is needed."]
         elif person.pk == locked.account_id:
             errors["person"] = ["The client's own account cannot be their representative."]
         if basis not in Client.Basis.values:
             errors["basis"] = [f"One of {', '.join(Client.Basis.values)}."]
-        if len(note) > 200:
-            errors["note"] = ["At most 200 characters."]
         if errors:
             raise ValidationError(errors)
     else:

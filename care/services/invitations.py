@@ -34,6 +34,7 @@ from care.services import clients as client_services
 from care.services.clients import _clean, _event
 from coordination.events import notify_access_changed
 from teams import invitations as registry
+from teams.cleaning import clean_text, limit_of
 from teams.models import Invitation, Person
 from teams.services import audit
 from teams.services import invitations as machinery
@@ -135,9 +136,7 @@ def representative_invite(
     errors: dict[str, list[str]] = {}
     if basis not in Client.Basis.values:
         errors["basis"] = [f"One of {', '.join(Client.Basis.values)}."]
-    note = note.strip() if isinstance(note, str) else ""
-    if len(note) > Client._meta.get_field("representative_note").max_length:
-        errors["note"] = ["At most 200 characters."]
+    note = clean_text(errors, "note", note, limit=limit_of(Client, "representative_note"))
     with transaction.atomic():
         locked = _locked_client(client)
         if not client_services.may_name_representative(actor, locked):

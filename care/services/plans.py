@@ -28,6 +28,7 @@ from care.models import (
 )
 from care.services.common import client_streams
 from coordination.events import Event, publish
+from teams.cleaning import clean_text, limit_of
 from teams.models import Person
 from teams.services import audit
 from teams.versioning import check_version, lock, save_new_version
@@ -129,11 +130,16 @@ def plan_add_intervention(
         errors["category"] = ["Not an Omaha System intervention category (1 to 4)."]
     if tgt is None:
         errors["target"] = ["Not an Omaha System intervention target (1 to 76)."]
-    for name, value, limit in (("description", description, 2000), ("frequency", frequency, 80)):
-        if not isinstance(value, str) or not value.strip():
-            errors[name] = ["Required."]
-        elif len(value) > limit:
-            errors[name] = [f"At most {limit} characters."]
+    description = clean_text(
+        errors,
+        "description",
+        description,
+        limit=limit_of(PlanIntervention, "description"),
+        required=True,
+    )
+    frequency = clean_text(
+        errors, "frequency", frequency, limit=limit_of(PlanIntervention, "frequency"), required=True
+    )
     if errors:
         raise ValidationError(errors)
     client = plan_problem.plan.client
@@ -143,8 +149,8 @@ def plan_add_intervention(
             plan_problem=plan_problem,
             category=cat,
             target=tgt,
-            description=description.strip(),
-            frequency=frequency.strip(),
+            description=description,
+            frequency=frequency,
         )
         audit(actor=actor, action="plan.intervention_added", target=intervention)
         _touch(plan, actor, "plan.intervention_added", {"intervention": intervention.pk})
@@ -169,8 +175,7 @@ def plan_rate(
     rated_on = rated_on or timezone.localdate()
     if rated_on > timezone.localdate():
         errors["rated_on"] = ["A rating cannot be dated in the future."]
-    if len(note) > 300:
-        errors["note"] = ["At most 300 characters."]
+    note = clean_text(errors, "note", note, limit=limit_of(OutcomeRating, "note"))
     if errors:
         raise ValidationError(errors)
     client = plan_problem.plan.client

@@ -44,7 +44,7 @@ from care.services.common import (
 )
 from coordination.events import Event, publish
 from teams import access as team_access
-from teams.cleaning import clean_text
+from teams.cleaning import clean_text, limit_of, too_long
 from teams.errors import Conflict, KeyReused
 from teams.models import Membership, Person
 from teams.numbers import is_id
@@ -56,7 +56,6 @@ MAX_EXPECTED_MINUTES = 12 * 60
 MAX_VISIT = datetime.timedelta(hours=24)
 # How far ahead a series may be turned into visits in one go.
 MAX_AHEAD = datetime.timedelta(days=366)
-LIMITS = {"tasks": 5000, "note": 5000, "reason": 300, "idempotency_key": 100, "late_note": 200}
 ALREADY_RECORDED = "This visit is already recorded as done."
 KEY_REUSED = (
     "This key was already used to record this visit with other details, so nothing changed."
@@ -145,9 +144,9 @@ def _clean_key(errors: Errors, key) -> str | None:
     if not isinstance(key, str) or not key.strip():
         errors.setdefault("idempotency_key", []).append("Must be non-empty text.")
         return None
-    if len(key) > LIMITS["idempotency_key"]:
+    if len(key) > limit_of(Visit, "finish_key"):
         errors.setdefault("idempotency_key", []).append(
-            f"At most {LIMITS['idempotency_key']} characters."
+            too_long(limit_of(Visit, "finish_key"), len(key))
         )
     return key
 
@@ -249,7 +248,7 @@ def visit_plan(
     if start and end and end <= start:
         errors.setdefault("window_end", []).append("The window must end after it starts.")
     minutes = _clean_minutes(errors, expected_minutes)
-    tasks = clean_text(errors, "tasks", tasks, limit=LIMITS["tasks"])
+    tasks = clean_text(errors, "tasks", tasks, limit=limit_of(Visit, "tasks"))
     intervention_ids = _clean_interventions(errors, client, interventions)
     carer_ids = _clean_carers(errors, client, preferred_carers)
     _clean_assignee(errors, client, assignee)
@@ -385,7 +384,7 @@ def visit_running_late(
                 errors.setdefault("until", []).append(
                     f"The window starts at {window:%H:%M}: arriving by then is not late."
                 )
-        note = clean_text(errors, "note", note, limit=LIMITS["late_note"])
+        note = clean_text(errors, "note", note, limit=limit_of(Visit, "late_note"))
         _raise(errors)
         visit.late_until = until
         visit.late_note = note if until else ""
@@ -527,7 +526,7 @@ def visit_finish(
                 errors.setdefault("actual_end", []).append(
                     "That is more than 24 hours after the start: check the times."
                 )
-        note = clean_text(errors, "note", note, limit=LIMITS["note"])
+        note = clean_text(errors, "note", note, limit=limit_of(Visit, "done_note"))
         _raise(errors)
         visit.status = Visit.Status.DONE
         visit.actual_start = start
@@ -589,7 +588,7 @@ def _same_recording(visit: Visit, start, end, note: str) -> bool:
     """Whether a recording sent again says what the recorded one says: the same note,
     and the same times where it names them (left out, they meant "as started" and
     "now" when first sent)."""
-    cleaned = clean_text({}, "note", note, limit=LIMITS["note"])
+    cleaned = clean_text({}, "note", note, limit=limit_of(Visit, "done_note"))
     return (
         cleaned == visit.done_note
         and start in (None, visit.actual_start)
@@ -605,7 +604,7 @@ def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "")
         check_version(visit, version, visit_state)
         _refuse_closed(visit, "be cancelled")
         errors: Errors = {}
-        reason = clean_text(errors, "reason", reason, limit=LIMITS["reason"])
+        reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "cancel_reason"))
         _raise(errors)
         visit.status = Visit.Status.CANCELLED
         visit.cancel_reason = reason
@@ -625,7 +624,7 @@ def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str 
         if timezone.now() < visit.window_start:
             raise ValidationError("A visit can be marked missed only once its window has begun.")
         errors: Errors = {}
-        reason = clean_text(errors, "reason", reason, limit=LIMITS["reason"])
+        reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "cancel_reason"))
         _raise(errors)
         visit.status = Visit.Status.MISSED
         visit.cancel_reason = reason
@@ -657,7 +656,9 @@ def visit_lend(
     version = require_version(version)
     now = timezone.now()
     errors: Errors = {}
-    reason = clean_text(errors, "reason", reason, limit=200, required=True)
+    reason = clean_text(
+        errors, "reason", reason, limit=limit_of(VisitGrant, "reason"), required=True
+    )
     expires_at = clean_moment(errors, "expires_at", expires_at)
     if expires_at is not None and expires_at <= now:
         errors.setdefault("expires_at", []).append("Must be in the future.")
@@ -761,7 +762,7 @@ def series_create(
     ends = clean_date(errors, "ends", ends, required=False)
     if starts and ends and ends < starts:
         errors.setdefault("ends", []).append("The series cannot end before it starts.")
-    tasks = clean_text(errors, "tasks", tasks, limit=LIMITS["tasks"])
+    tasks = clean_text(errors, "tasks", tasks, limit=limit_of(VisitSeries, "tasks"))
     carer_ids = _clean_carers(errors, client, preferred_carers)
     _require_open_client(errors, client)
     _raise(errors)
@@ -806,7 +807,7 @@ def series_exception_add(
             errors.setdefault("window_start", []).append("A cancelled day has no window.")
     else:
         _clean_times(errors, window_start, window_end)
-    note = clean_text(errors, "note", note, limit=LIMITS["reason"])
+    note = clean_text(errors, "note", note, limit=limit_of(VisitSeriesException, "note"))
     if date and (date < series.starts or (series.ends and date > series.ends)):
         errors.setdefault("date", []).append("The date is outside the series.")
     elif date and date.weekday() not in series.days:

@@ -25,7 +25,7 @@ from coordination.api.visits import DeclineIn
 from coordination.models import HelpOffer, HelpRequest
 from coordination.services import help as help_services
 from teams import selectors as team_selectors
-from teams.api.core import IdField, PersonRef, if_match_version
+from teams.api.core import IdField, PersonRef, TextIn, if_match_version
 from teams.api.texts import HELD, confirm_field
 
 
@@ -85,15 +85,17 @@ class HelpRequestIn(serializers.Serializer):
     visits = serializers.ListField(
         child=IdField(), help_text="Ids of the team's visits nobody can cover."
     )
-    skills = serializers.CharField(
-        max_length=200,
+    skills = TextIn(
+        HelpRequest,
+        "skills",
         allow_blank=True,
         required=False,
         default="",
         help_text="Other teams read it: never who the client is.",
     )
-    note = serializers.CharField(
-        max_length=300,
+    note = TextIn(
+        HelpRequest,
+        "note",
         allow_blank=True,
         required=False,
         default="",
@@ -103,8 +105,9 @@ class HelpRequestIn(serializers.Serializer):
 
 
 class HelpOfferIn(VersionIn):
-    note = serializers.CharField(
-        max_length=300,
+    note = TextIn(
+        HelpOffer,
+        "note",
         allow_blank=True,
         required=False,
         default="",
@@ -148,7 +151,7 @@ class GrantedVisitOut(serializers.Serializer):
 
 
 class GrantedFinishIn(VersionIn):
-    note = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    note = TextIn(Visit, "done_note", allow_blank=True, required=False, default="")
 
 
 def _network_member(request) -> None:

@@ -24,7 +24,14 @@ from coordination.api.common import CONFLICT, IDEMPOTENCY_KEY, IF_MATCH, Version
 from coordination.models import HandoverOffer
 from coordination.services import handovers as handover_services
 from teams import selectors as team_selectors
-from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
+from teams.api.core import (
+    IdField,
+    PersonRef,
+    TextIn,
+    WholeNumberField,
+    bounded,
+    if_match_version,
+)
 
 
 class OfferOut(serializers.Serializer):
@@ -118,7 +125,7 @@ class LateIn(VersionIn):
     until = serializers.DateTimeField(
         allow_null=True, help_text="When you now expect to arrive; null: on time after all."
     )
-    note = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    note = TextIn(Visit, "late_note", allow_blank=True, required=False, default="")
 
 
 class AssignIn(VersionIn):
@@ -128,7 +135,7 @@ class AssignIn(VersionIn):
 class FinishIn(VersionIn):
     actual_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
     actual_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    note = TextIn(Visit, "done_note", allow_blank=True, required=False, default="")
 
 
 class RecordIn(FinishIn):
@@ -138,22 +145,22 @@ class RecordIn(FinishIn):
 
 
 class ReasonIn(VersionIn):
-    reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    reason = TextIn(Visit, "cancel_reason", allow_blank=True, required=False, default="")
 
 
 class HandoverIn(VersionIn):
     to = IdField(help_text="The colleague (a person id) offered the visit.")
-    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    note = TextIn(HandoverOffer, "note", allow_blank=True, required=False, default="")
 
 
 class SwapIn(VersionIn):
     swap_visit = IdField(help_text="The colleague's visit you would take.")
     swap_version = WholeNumberField(help_text="The version of that visit you saw.")
-    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    note = TextIn(HandoverOffer, "note", allow_blank=True, required=False, default="")
 
 
 class DeclineIn(VersionIn):
-    reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    reason = TextIn(HandoverOffer, "reason", allow_blank=True, required=False, default="")
 
 
 def _team_visit(request, pk: int) -> Visit:

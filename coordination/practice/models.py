@@ -62,6 +62,8 @@ class Note(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     title = models.CharField(max_length=TITLE_LIMIT)
     body = models.TextField(help_text="Markdown.")
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"body": BODY_LIMIT}
     body_html = models.TextField(help_text="The body rendered and sanitised at write time.")
     author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="practice_notes")
     # The author's team it was written from (None for coaches). When ``team_owned``,
@@ -162,6 +164,8 @@ class Answer(models.Model):
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     body = models.TextField()
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"body": ANSWER_LIMIT}
     body_html = models.TextField()
     created = models.DateTimeField(default=timezone.now)
 
@@ -179,6 +183,8 @@ class Comment(models.Model):
     note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
+    # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
+    LIMITS = {"body": COMMENT_LIMIT}
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -55,7 +55,7 @@ from coordination.practice.models import (
     Tag,
     Useful,
 )
-from teams.cleaning import clean_text
+from teams.cleaning import clean_text, limit_of
 from teams.models import Person, Team
 from teams.numbers import is_id
 from teams.services.common import audit
@@ -63,7 +63,6 @@ from teams.versioning import check_version, lock, require_version, save_new_vers
 
 MAX_TAGS = 8
 MAX_LINKS = 8  # Omaha problems, and targets, each
-TAG_NAME_LIMIT = 60
 UNSET = object()
 CONFIRM = privacy.CONFIRM
 ClientDataWarning = privacy.ClientDataWarning
@@ -648,7 +647,7 @@ def tag_create(
     if not access.can_add_tag(actor):
         raise PermissionDenied("Only members of a team add tags.")
     errors: Errors = {}
-    name = clean_text(errors, "name", name, limit=TAG_NAME_LIMIT, required=True)
+    name = clean_text(errors, "name", name, limit=limit_of(Tag, "name"), required=True)
     slug = slugify(slug or name)[:40].strip("-")
     if not errors and len(slug) < 2:
         errors["slug" if slug else "name"] = ["At least two letters or digits."]

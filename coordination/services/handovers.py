@@ -30,8 +30,8 @@ from care.models import Visit
 from care.services import visits as visit_services
 from coordination.events import Event, publish
 from coordination.models import HandoverOffer
-from coordination.services.common import note as _note
 from teams import access as team_access
+from teams.cleaning import limit_of, text
 from teams.errors import Conflict
 from teams.models import Person
 from teams.services.common import audit
@@ -146,7 +146,7 @@ def handover_offer(
     team). One open offer per visit; the visit itself changes only when it is accepted."""
     _require_team(actor, visit, "hand visits over")
     version = require_version(version)
-    note = _note("note", note)
+    note = text("note", note, limit=limit_of(HandoverOffer, "note"))
     with transaction.atomic():
         (visit,) = _lock_visits(visit)
         _offerable(actor, visit, "hand it over")
@@ -189,7 +189,7 @@ def handover_offer_swap(
     _require_team(actor, visit, "swap visits")
     version = require_version(version)
     swap_version = require_version(swap_version)
-    note = _note("note", note)
+    note = text("note", note, limit=limit_of(HandoverOffer, "note"))
     same_team = "Choose a visit of the same team that a colleague has."
     if swap_visit.pk == visit.pk:
         raise ValidationError({"swap_visit": ["Choose another visit than the one you offer."]})
@@ -291,7 +291,7 @@ def handover_decline(
 ) -> HandoverOffer:
     """The colleague says no (with a reason if they like); the visit stays where it is."""
     version = require_version(version)
-    reason = _note("reason", reason)
+    reason = text("reason", reason, limit=limit_of(HandoverOffer, "reason"))
     with transaction.atomic():
         offer = lock(offer, "from_person", "to_person")
         visit = Visit.objects.select_related("client__team").get(pk=offer.visit_id)

@@ -28,10 +28,8 @@ from coordination import access, privacy
 from coordination.events import Event, publish
 from coordination.events.streams import HELP_STREAM
 from coordination.models import HelpOffer, HelpRequest
-from coordination.services.common import NOTE_LIMIT
-from coordination.services.common import note as _note
 from teams import access as team_access
-from teams.cleaning import clean_text
+from teams.cleaning import clean_text, limit_of, text
 from teams.errors import Conflict
 from teams.models import Person, Team
 from teams.numbers import is_id
@@ -39,7 +37,6 @@ from teams.services.common import audit
 from teams.versioning import check_status, check_version, lock, require_version, save_new_version
 
 MAX_HELP_VISITS = 20
-SKILLS_LIMIT = 200
 # The helper keeps access this long after the visit's window ends (a late finish, notes).
 GRANT_AFTER_WINDOW = datetime.timedelta(hours=4)
 OWN_REQUEST = "Your team asked for this help: take its visits on your board instead."
@@ -177,8 +174,8 @@ def help_request_raise(
         errors["visits"] = ["Choose the visits you need help with."]
     elif len(ids) > MAX_HELP_VISITS:
         errors["visits"] = [f"At most {MAX_HELP_VISITS} visits in one request."]
-    skills = clean_text(errors, "skills", skills, limit=SKILLS_LIMIT)
-    note = clean_text(errors, "note", note, limit=NOTE_LIMIT)
+    skills = clean_text(errors, "skills", skills, limit=limit_of(HelpRequest, "skills"))
+    note = clean_text(errors, "note", note, limit=limit_of(HelpRequest, "note"))
     if errors:
         raise ValidationError(errors)
     privacy.check(
@@ -285,7 +282,7 @@ def help_offer_make(
     request's, as the offerer saw it. The note goes to another team: held when it
     seems to identify one of the offerer's own clients (``coordination.privacy``)."""
     version = require_version(version)
-    note = _note("note", note)
+    note = text("note", note, limit=limit_of(HelpOffer, "note"))
     if not access.is_network_member(actor):
         raise PermissionDenied("Only members of a team can offer help.")
     if not access.can_offer_help(actor, request.team_id):
@@ -351,7 +348,7 @@ def help_offer_decline(
     The helper, of another team, reads the reason: held when it seems to identify a
     client (``coordination.privacy``)."""
     version = require_version(version)
-    reason = _note("reason", reason)
+    reason = text("reason", reason, limit=limit_of(HelpOffer, "reason"))
     with transaction.atomic():
         offer = lock(offer, "person", "request__team")
         _require_asking_team(actor, offer, "decline")

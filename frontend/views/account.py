@@ -153,7 +153,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registration/login_code.html",
-        {"error": error, "minutes": SECOND_STEP_MINUTES},
+        {"error": error, "minutes": SECOND_STEP_MINUTES, "code_max": two_factor.CODE_MAX},
         status=400 if error else 200,
     )
 

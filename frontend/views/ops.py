@@ -86,7 +86,12 @@ def ops_team_found(request: HttpRequest) -> HttpResponse:
         if outcome.ok:
             return outcome.back(request, reverse("ops"))
         errors = outcome.errors
-    context = {"values": values, "errors": errors, "languages": settings.LANGUAGES}
+    context = {
+        "values": values,
+        "errors": errors,
+        "languages": settings.LANGUAGES,
+        "asked_by_limit": founding.ASKED_BY_LIMIT,
+    }
     return render(request, "frontend/ops_team_found.html", context, status=400 if errors else 200)
 
 

@@ -154,6 +154,7 @@ def practice_search(request: HttpRequest) -> HttpResponse:
         "more": more,
         "searched": searched,
         "candidates": f"{search.CANDIDATES:,}",
+        "query_limit": search.QUERY_LIMIT,
         "participant": access.is_participant(request.user),
         **_choices(request),
     }

@@ -30,6 +30,7 @@ def _status(request: HttpRequest, errors: dict | None = None, status: int = 200)
         "required": two_factor.required(person),
         "codes_left": two_factor.recovery_codes_left(person),
         "errors": errors or {},
+        "code_max": two_factor.CODE_MAX,
     }
     return render(request, "frontend/two_factor.html", context, status=status)
 
@@ -51,6 +52,7 @@ def _setup_page(request, device, errors=None) -> HttpResponse:
         "secret": two_factor.secret(device),
         "errors": errors or {},
         "required": two_factor.required(request.user),
+        "code_max": two_factor.APP_CODE_MAX,
     }
     return render(request, "frontend/two_factor_setup.html", context, status=400 if errors else 200)
 

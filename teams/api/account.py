@@ -12,11 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import signin
-from teams.api.core import MeOut
+from teams.api.core import PASSWORD_MAX, MeOut, TextIn
 from teams.models import Person
 from teams.services import accounts
 
 WRONG_PASSWORD = "That is not your password."
+# A mailed link's token is signed, not stored: longer is none of Kith's.
+TOKEN_MAX = 1000
 LOCKED = OpenApiResponse(
     description="Too many failed sign-ins for this account or address: refused for now."
 )
@@ -29,8 +31,8 @@ def _password_confirmed(request, password: str) -> None:
 
 
 class EmailChangeIn(serializers.Serializer):
-    email = serializers.CharField(max_length=accounts.EMAIL_MAX, help_text="The new address.")
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    email = TextIn(Person, "email", help_text="The new address.")
+    password = serializers.CharField(max_length=PASSWORD_MAX, trim_whitespace=False)
 
 
 class EmailChangeOut(serializers.Serializer):
@@ -39,11 +41,11 @@ class EmailChangeOut(serializers.Serializer):
 
 
 class EmailConfirmIn(serializers.Serializer):
-    token = serializers.CharField(max_length=1000, help_text="The token from the mailed link.")
+    token = serializers.CharField(max_length=TOKEN_MAX, help_text="The token from the mailed link.")
 
 
 class PasswordIn(serializers.Serializer):
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    password = serializers.CharField(max_length=PASSWORD_MAX, trim_whitespace=False)
 
 
 class EmailChangeView(APIView):

@@ -18,7 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import selectors, services, signin, two_factor
-from teams.models import ApiToken
+from teams.api.core import PASSWORD_MAX, TextIn
+from teams.models import ApiToken, Person
 from teams.services import two_factor as two_factor_services
 
 UNABLE = "Unable to sign in with that username and password."
@@ -41,10 +42,11 @@ NOT_FOUND = OpenApiResponse(description="No such token among yours.")
 
 
 class TokenIn(serializers.Serializer):
-    username = serializers.CharField(max_length=150, trim_whitespace=False)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
-    name = serializers.CharField(
-        max_length=ApiToken._meta.get_field("name").max_length,
+    username = TextIn(Person, "username", trim_whitespace=False)
+    password = serializers.CharField(max_length=PASSWORD_MAX, trim_whitespace=False)
+    name = TextIn(
+        ApiToken,
+        "name",
         required=False,
         allow_blank=True,
         help_text="What the token is for (a device, an integration). Default: API token.",
@@ -56,7 +58,7 @@ class TokenIn(serializers.Serializer):
         help_text=f"Default and most: {settings.API_TOKEN_DAYS} days.",
     )
     code = serializers.CharField(
-        max_length=20,
+        max_length=two_factor.CODE_MAX,
         required=False,
         allow_blank=True,
         help_text=(

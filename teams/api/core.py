@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import selectors, services, two_factor
+from teams.cleaning import TooLong, limit_of
 from teams.errors import PreconditionRequired
 from teams.models import Person, Team
 from teams.numbers import MAX
@@ -27,6 +29,20 @@ class WholeNumberField(serializers.IntegerField):
 
     def __init__(self, **kwargs):
         super().__init__(**{"min_value": -MAX, "max_value": MAX, **kwargs})
+
+
+# A password no model field holds (only its hash is kept): longer is none.
+PASSWORD_MAX = 4096
+
+
+class TextIn(serializers.CharField):
+    """Text in a request body, at most what the model's field holds (``limit_of``):
+    longer, it is refused in the services' one wording, and the schema says so."""
+
+    def __init__(self, model: type[models.Model] | str, name: str, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = limit_of(model, name)
+        self.validators.append(TooLong(self.max_length))
 
 
 def bounded(low: int, high: int = MAX) -> dict:
@@ -110,10 +126,10 @@ class TeamOut(serializers.ModelSerializer):
 
 
 class TeamDetailsIn(serializers.Serializer):
-    phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    phone = TextIn(Team, "phone", allow_blank=True, required=False)
     email = serializers.EmailField(allow_blank=True, required=False)
-    patch = serializers.CharField(max_length=2000, allow_blank=True, required=False)
-    postcodes = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    patch = TextIn(Team, "patch", allow_blank=True, required=False)
+    postcodes = TextIn(Team, "postcodes", allow_blank=True, required=False)
     version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 

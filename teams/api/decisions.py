@@ -19,9 +19,9 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from teams import decisions, json_input, selectors, services
-from teams.api.core import PersonRef, WholeNumberField, if_match_version
+from teams.api.core import PersonRef, TextIn, WholeNumberField, if_match_version
 from teams.api.texts import HELD, confirm_field
-from teams.models import Proposal, Response
+from teams.models import Comment, Proposal, Response
 
 
 class ResponseOut(serializers.ModelSerializer):
@@ -121,10 +121,10 @@ class ProposalDetailOut(ProposalOut):
 
 
 class ProposalIn(serializers.Serializer):
-    kind = serializers.CharField(max_length=40)
-    title = serializers.CharField(max_length=160, allow_blank=True)
-    purpose = serializers.CharField(max_length=4000, allow_blank=True)
-    details = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
+    kind = TextIn(Proposal, "kind")
+    title = TextIn(Proposal, "title", allow_blank=True)
+    purpose = TextIn(Proposal, "purpose", allow_blank=True)
+    details = TextIn(Proposal, "details", allow_blank=True, required=False, default="")
     # decoder: a payload sent as text in a form is parsed too; nesting is bounded.
     payload = serializers.JSONField(required=False, default=dict, decoder=json_input.Decoder)
     # Bounds here only keep the number sane; the service says what the window may be.
@@ -136,9 +136,9 @@ class ProposalIn(serializers.Serializer):
 
 
 class AmendIn(serializers.Serializer):
-    title = serializers.CharField(max_length=160, allow_blank=True, required=False)
-    purpose = serializers.CharField(max_length=4000, allow_blank=True, required=False)
-    details = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    title = TextIn(Proposal, "title", allow_blank=True, required=False)
+    purpose = TextIn(Proposal, "purpose", allow_blank=True, required=False)
+    details = TextIn(Proposal, "details", allow_blank=True, required=False)
     payload = serializers.JSONField(required=False, decoder=json_input.Decoder)
     window_hours = serializers.FloatField(required=False, min_value=0, max_value=100_000)
     version = WholeNumberField(required=False, help_text="Or send If-Match.")
@@ -146,13 +146,13 @@ class AmendIn(serializers.Serializer):
 
 
 class CommentIn(serializers.Serializer):
-    body = serializers.CharField(max_length=5000, allow_blank=True)
+    body = TextIn(Comment, "body", allow_blank=True)
     kind = serializers.ChoiceField(choices=["comment", "question"], default="comment")
     confirm_no_client_data = confirm_field()
 
 
 class ObjectionIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000, allow_blank=True)
+    reason = TextIn(Response, "reason", allow_blank=True)
     confirm_no_client_data = confirm_field()
 
 

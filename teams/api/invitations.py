@@ -15,9 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import selectors
-from teams.models import Invitation
+from teams.api.core import PASSWORD_MAX, TextIn
+from teams.models import Invitation, Person
 from teams.services import invitations as service
 
+# An invitation link's token is signed, not stored: longer is none of Kith's.
+TOKEN_MAX = 400
 GONE = OpenApiResponse(
     description="The link was used, withdrawn, replaced by a newer one or has expired."
 )
@@ -39,15 +42,15 @@ def _from_link(token: str) -> Invitation:
 
 
 class InvitationLinkIn(serializers.Serializer):
-    token = serializers.CharField(max_length=400, help_text="The token in the mailed link.")
+    token = serializers.CharField(max_length=TOKEN_MAX, help_text="The token in the mailed link.")
 
 
 class InvitationAcceptIn(InvitationLinkIn):
-    username = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    username = TextIn(Person, "username", required=False, allow_blank=True)
+    first_name = TextIn(Person, "first_name", required=False, allow_blank=True)
+    last_name = TextIn(Person, "last_name", required=False, allow_blank=True)
     password = serializers.CharField(
-        max_length=4096, required=False, allow_blank=True, trim_whitespace=False
+        max_length=PASSWORD_MAX, required=False, allow_blank=True, trim_whitespace=False
     )
 
 

@@ -20,11 +20,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from teams import mail
+from teams.cleaning import limit_of, too_long
 from teams.models import Person
 from teams.services.common import audit
 
 EMAIL_SALT = "kith.email-change"
-EMAIL_MAX = Person._meta.get_field("email").max_length
 TAKEN = (
     "Another account uses that address already. Use another address, or ask your"
     " service's operator if it is yours."
@@ -70,8 +70,8 @@ def _clean_email(value) -> str:
     email = BaseUserManager.normalize_email(" ".join(str(value or "").split()))
     if not email:
         raise ValidationError({"email": ["Enter the new address."]})
-    if len(email) > EMAIL_MAX:
-        raise ValidationError({"email": [f"At most {EMAIL_MAX} characters."]})
+    if len(email) > limit_of(Person, "email"):
+        raise ValidationError({"email": [too_long(limit_of(Person, "email"), len(email))]})
     try:
         validate_email(email)
     except ValidationError:

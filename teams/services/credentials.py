@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from coordination.events import notify_access_changed
 from teams import access, tokens
+from teams.cleaning import limit_of, too_long
 from teams.models import ApiToken, Person
 from teams.services.common import audit
 
-NAME_MAX = ApiToken._meta.get_field("name").max_length
 DEFAULT_NAME = "API token"
 
 REVOKED = "revoked"
@@ -42,8 +42,8 @@ def token_create(
         raise PermissionDenied("This account is deactivated.")
     name = " ".join((name or "").split()) or DEFAULT_NAME
     errors: dict[str, list[str]] = {}
-    if len(name) > NAME_MAX:
-        errors["name"] = [f"At most {NAME_MAX} characters."]
+    if len(name) > limit_of(ApiToken, "name"):
+        errors["name"] = [too_long(limit_of(ApiToken, "name"), len(name))]
     most = token_lifetime_days()
     days = most if expires_in_days is None else expires_in_days
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= most:

@@ -81,7 +81,10 @@ def _date(payload: dict, field: str, *, required: bool = True) -> datetime.date 
         raise ValidationError({field: ["Not a date (YYYY-MM-DD)."]}) from None
 
 
-def _text(payload: dict, field: str, *, limit: int, required: bool = True) -> str:
+def _text(payload: dict, field: str, model, name: str, *, required: bool = True) -> str:
+    """The payload's text ``field``, cleaned, at most what ``model.name`` holds once
+    the decision is carried out."""
+    limit = cleaning.limit_of(model, name)
     return cleaning.text(field, payload.get(field, ""), limit=limit, required=required)
 
 
@@ -148,7 +151,7 @@ def _validate_admit_email(team: Team, payload: dict) -> dict:
     if not isinstance(payload.get("email"), str):
         raise ValidationError({"email": ["Enter a valid email address."]})
     email = normal_email(payload["email"])
-    name = _text(payload, "name", limit=120, required=False)
+    name = _text(payload, "name", Invitation, "name", required=False)
     account = account_for(email)
     if account is not None:
         if not account.is_active or not access.may_join_teams(account):
@@ -208,7 +211,7 @@ MAX_NOTICE_DAYS = 366  # a last day agreed ahead is at most a year away
 def validate_remove(team: Team, payload: dict) -> dict:
     person_id = _int(payload, "person")
     _current_member(team, person_id, "person")
-    reason = _text(payload, "reason", limit=200, required=False)
+    reason = _text(payload, "reason", Membership, "left_reason", required=False)
     until = _date(payload, "until", required=False)
     # A last day that has passed by adoption means at once: a proposal may wait past it.
     if until is not None and until > timezone.localdate() + datetime.timedelta(
@@ -320,7 +323,7 @@ def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:
 
 
 def validate_handover(team: Team, payload: dict) -> dict:
-    key = _text(payload, "role", limit=40)
+    key = _text(payload, "role", Role, "key")
     if not Role.objects.filter(team=team, key=key).exists():
         raise ValidationError({"role": ["No such role in this team."]})
     person_id = _int(payload, "person")
@@ -333,7 +336,7 @@ def validate_handover(team: Team, payload: dict) -> dict:
         raise ValidationError({"ends": ["The term ends before it starts."]})
     if ends > starts + datetime.timedelta(days=3 * 365):
         raise ValidationError({"ends": ["A term is at most three years; rotate roles."]})
-    notes = _text(payload, "handover_notes", limit=5000, required=False)
+    notes = _text(payload, "handover_notes", RoleTerm, "handover_notes", required=False)
     return {
         "role": key,
         "person": person_id,
@@ -382,8 +385,8 @@ def apply_handover(proposal: Proposal) -> dict:
 
 
 def validate_role_create(team: Team, payload: dict) -> dict:
-    name = _text(payload, "name", limit=60)
-    description = _text(payload, "description", limit=1000)
+    name = _text(payload, "name", Role, "name")
+    description = _text(payload, "description", Role, "description")
     key = slugify(payload.get("key") or name)[:40]
     if not key:
         raise ValidationError({"name": ["Use letters or digits."]})
@@ -410,7 +413,7 @@ def apply_role_create(proposal: Proposal) -> dict:
 
 
 def validate_agreement(team: Team, payload: dict) -> dict:
-    return {"text": _text(payload, "text", limit=20000)}
+    return {"text": _text(payload, "text", Agreement, "text")}
 
 
 def apply_agreement(proposal: Proposal) -> dict:
@@ -438,7 +441,7 @@ def validate_coach_invite(team: Team, payload: dict) -> dict:
         if not isinstance(payload.get("email"), str):
             raise ValidationError({"email": ["Enter a valid email address."]})
         email = normal_email(payload["email"])
-        name = _text(payload, "name", limit=120, required=False)
+        name = _text(payload, "name", Invitation, "name", required=False)
         coach = account_for(email)
         if coach is not None and (not coach.is_active or coach.kind != Person.Kind.COACH):
             raise ValidationError({"email": [f"{email} has a Kith account that is not a coach's."]})
@@ -541,8 +544,8 @@ def apply_coach_end(proposal: Proposal) -> dict:
 
 
 def validate_split(team: Team, payload: dict) -> dict:
-    new_name = _text(payload, "new_name", limit=80)
-    stays_name = _text(payload, "stays_name", limit=80, required=False) or team.name
+    new_name = _text(payload, "new_name", Team, "name")
+    stays_name = _text(payload, "stays_name", Team, "name", required=False) or team.name
     new_slug = slugify(payload.get("new_slug") or new_name)[:80]
     errors: dict[str, list[str]] = {}
     if not new_slug:

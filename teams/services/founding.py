@@ -26,6 +26,8 @@ from teams.services.effects import roles_ensure_standard
 from teams.services.invitations import invitation_create, normal_email
 
 MAX_FOUNDERS = 12
+# Who asked for a team is kept in the audit only (the why also in each invitation).
+ASKED_BY_LIMIT = 120
 
 
 def is_operator(person: Person) -> bool:
@@ -98,8 +100,8 @@ def team_found(
     town = field(town, "town", cleaning.limit_of(Team, "town"))
     patch = field(patch, "patch", cleaning.limit_of(Team, "patch"))
     postcodes = field(postcodes, "postcodes", cleaning.limit_of(Team, "postcodes"))
-    asked_by = field(asked_by, "asked_by", 120, True)
-    why = field(why, "why", 300, True)
+    asked_by = field(asked_by, "asked_by", ASKED_BY_LIMIT, True)
+    why = field(why, "why", cleaning.limit_of(Invitation, "why"), True)
     slug = slugify(slug or name)[:80]
     if name and not slug:
         errors["slug"] = ["Give the team an address of letters and digits."]

@@ -28,9 +28,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from teams import access, decisions
+from teams import access, cleaning, decisions
 from teams import texts as text_checks
-from teams.cleaning import Errors, clean_text, raise_errors
+from teams.cleaning import Errors, clean_text, limit_of, raise_errors
 from teams.models import Comment, Membership, Person, Proposal, Response, Team
 from teams.services.common import audit, publish_team
 from teams.versioning import check_version, lock, save_new_version
@@ -41,7 +41,6 @@ MIN_WINDOW = datetime.timedelta(hours=1)
 MAX_WINDOW = datetime.timedelta(days=14)
 DEFAULT_WINDOW = datetime.timedelta(hours=72)
 SETTLE = datetime.timedelta(seconds=10)
-LIMITS = {"title": 160, "purpose": 4000, "details": 20000}
 TEXT_LABELS = {"title": "title", "purpose": "purpose", "details": "details"}
 
 
@@ -71,7 +70,7 @@ def _clean_text(fields: dict) -> dict:
             errors,
             name,
             value,
-            limit=LIMITS[name],
+            limit=limit_of(Proposal, name),
             required=name in {"title", "purpose"},
             required_message="Required: say what and why.",
         )
@@ -235,21 +234,14 @@ def proposal_comment(
         raise PermissionDenied("Only the team and the coaches it invited can comment.")
     if kind not in Comment.Kind.values:
         raise ValidationError({"kind": ["Either comment or question."]})
-    if not isinstance(body, str) or not body.strip():
-        raise ValidationError({"body": ["Required."]})
-    if len(body) > 5000:
-        raise ValidationError({"body": ["At most 5000 characters."]})
+    body = cleaning.text("body", body, limit=limit_of(Comment, "body"), required=True)
     with transaction.atomic():
         proposal = lock(proposal, "team")
         if proposal.status == Proposal.Status.WITHDRAWN:
             raise ValidationError("This proposal was withdrawn.")
         label = "question" if kind == Comment.Kind.QUESTION else "comment"
-        _check_texts(
-            actor, proposal.team, {"body": body.strip()}, {"body": label}, confirm_no_client_data
-        )
-        comment = Comment.objects.create(
-            proposal=proposal, author=actor, kind=kind, body=body.strip()
-        )
+        _check_texts(actor, proposal.team, {"body": body}, {"body": label}, confirm_no_client_data)
+        comment = Comment.objects.create(proposal=proposal, author=actor, kind=kind, body=body)
         audit(
             actor=actor, action="proposal.commented", target=proposal, data={"comment": comment.pk}
         )
@@ -298,10 +290,13 @@ def proposal_object(
     arrived (the view passes the request's arrival), not when the lock was won."""
     at = at or timezone.now()
     _require_member(actor, proposal.team, "object")
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError({"reason": ["Say what the objection is, so it can be resolved."]})
-    if len(reason) > 5000:
-        raise ValidationError({"reason": ["At most 5000 characters."]})
+    reason = cleaning.text(
+        "reason",
+        reason,
+        limit=limit_of(Response, "reason"),
+        required=True,
+        required_message="Say what the objection is, so it can be resolved.",
+    )
     with transaction.atomic():
         proposal = lock(proposal, "team")
         _require_open(proposal)
@@ -312,7 +307,7 @@ def proposal_object(
         _check_texts(
             actor,
             proposal.team,
-            {"reason": reason.strip()},
+            {"reason": reason},
             {"reason": "objection"},
             confirm_no_client_data,
         )
@@ -322,7 +317,7 @@ def proposal_object(
             revision=proposal.revision,
             defaults={
                 "kind": Response.Kind.OBJECTION,
-                "reason": reason.strip(),
+                "reason": reason,
                 "state": Response.State.OPEN,
                 "at": at,
             },

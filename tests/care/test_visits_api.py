@@ -327,3 +327,40 @@ def test_a_series_that_cannot_start_plans_nothing(world):
         )
     assert response.status_code == 400 and response.json()["extra"]["fields"]
     assert state() == before
+
+
+# --- limits: the model's at every door ----------------------------------------------------
+
+
+def test_a_visit_planned_alone_takes_the_tasks_a_series_gives_its_visits(world):
+    # The API refused a visit's tasks past 2,000 characters, while the service (and a
+    # series, whose visits carry its tasks) took 5,000: the model's 5,000 won.
+    url = f"/api/v1/clients/{world.client.pk}/visits"
+    body = {
+        "window_start": "2026-12-08T08:00:00Z",
+        "window_end": "2026-12-08T09:00:00Z",
+        "expected_minutes": 30,
+    }
+    with time_machine.travel(NOW, tick=False):
+        taken = api(world.ana).post(url, body | {"tasks": "x" * 5000}, format="json")
+        refused = api(world.ana).post(url, body | {"tasks": "x" * 5001}, format="json")
+    assert taken.status_code == 201, taken.content
+    assert Visit.objects.get(pk=taken.json()["id"]).tasks == "x" * 5000
+    assert refused.status_code == 400
+    assert refused.json()["extra"]["fields"] == {
+        "tasks": ["At most 5,000 characters (this has 5,001)."]
+    }
+
+
+def test_a_ledger_entry_takes_the_reason_the_page_takes(world):
+    # The API refused a reason past 500 characters, while the service behind the page
+    # took 2,000, and entries may hold that many already: the 2,000 won.
+    with time_machine.travel(NOW, tick=False):
+        taken = entry(world, world.ana, TAXI | {"reason": "x" * 2000}, "long-1")
+        refused = entry(world, world.ana, TAXI | {"reason": "x" * 2001}, "long-2")
+    assert taken.status_code == 201, taken.content
+    assert refused.status_code == 400
+    assert refused.json()["extra"]["fields"] == {
+        "reason": ["At most 2,000 characters (this has 2,001)."]
+    }
+    assert LedgerEntry.objects.filter(budget=world.budget).count() == 1

@@ -422,7 +422,9 @@ def test_a_stale_version_shows_the_visit_as_it_is_now(world):
     response = browser.post(visit_url(world, "take"), {"version": str(seen)}, headers=HTMX)
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone changed this visit since you opened it." in html
+    # The service's one wording, as every other page says a lost race (the visit
+    # pages said "Someone changed this visit since you opened it." on their own).
+    assert "The visit changed since you opened it." in html
     assert "It is now: assigned, Ben Mulder going" in html
     item = re.search(rf'<li class="care-visit" id="visit-{world.visit.pk}".*?</li>', html, re.S)
     assert f'name="version" value="{seen + 1}"' in item.group(0)
@@ -433,7 +435,7 @@ def test_a_stale_version_shows_the_visit_as_it_is_now(world):
     )
     assert response.status_code == 409
     html = response.content.decode()
-    assert "<title>" in html and "Someone changed this visit" in html
+    assert "<title>" in html and "The visit changed since you opened it." in html
     assert 'value="She is in hospital"' in html and f'id="cancel-{world.visit.pk}" open' in html
     assert reload(world.visit).status == "assigned"
     # Sent again, now carrying the current version: a deliberate cancel.

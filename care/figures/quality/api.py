@@ -29,16 +29,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care.figures.api import NumberField
-from care.figures.periods import parse_period
+from care.figures.periods import PERIOD_MAX, parse_period
 from care.figures.quality import access, services
 from care.figures.quality import selectors as quality_selectors
 from care.figures.quality.content import CANONICAL_FORM, HASH_ALGORITHM
-from care.models import Client, Snapshot
+from care.models import Client, ExperienceSurvey, Snapshot
 from care.selectors.clients import log_read
 from teams import selectors as team_selectors
-from teams.api.core import PersonRef, WholeNumberField
+from teams.api.core import PersonRef, TextIn, WholeNumberField
 from teams.api.decisions import ProposalDetailOut
-from teams.models import Team
+from teams.models import Proposal, Team
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
 
@@ -63,14 +63,14 @@ class SurveyIn(serializers.Serializer):
     period = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=20,
+        max_length=PERIOD_MAX,
         help_text='The quarter, "YYYY-Qn": this one (the default) or the one just ended.',
     )
     recommend = WholeNumberField(help_text="Would you recommend the team? 0 to 10.")
     listen = WholeNumberField(help_text='"The carers listen to me": 1 to 5.')
     informed = WholeNumberField(help_text='"I know who is coming and when": 1 to 5.')
     say = WholeNumberField(help_text='"I have a say in my care": 1 to 5.')
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    comment = TextIn(ExperienceSurvey, "comment", required=False, allow_blank=True, default="")
 
 
 class FigureOut(serializers.Serializer):
@@ -157,15 +157,15 @@ class PrepareIn(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=20,
+        max_length=PERIOD_MAX,
         help_text='A month "YYYY-MM" or a quarter "YYYY-Qn" that has ended.',
     )
 
 
 class ProposeIn(serializers.Serializer):
-    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=160)
-    purpose = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
-    details = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    title = TextIn(Proposal, "title", required=False, allow_blank=True, default="")
+    purpose = TextIn(Proposal, "purpose", required=False, allow_blank=True, default="")
+    details = TextIn(Proposal, "details", required=False, allow_blank=True, default="")
     window_hours = serializers.FloatField(
         required=False, min_value=0, max_value=100_000, help_text="1 to 336; default 72."
     )

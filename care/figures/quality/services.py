@@ -35,13 +35,12 @@ from care.figures.quality.disclosure import disclose
 from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot
 from coordination.events import NETWORK_STREAM, Event, publish
 from teams import decisions
-from teams.cleaning import Errors, clean_text
+from teams.cleaning import Errors, clean_text, limit_of
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
 from teams.services import audit, proposal_raise
 
 KIND = "quality_publication"
-MAX_COMMENT = 2000
 RECOMMEND = (0, 10)
 ITEM = (1, 5)
 ITEMS = ("listen", "informed", "say")
@@ -137,7 +136,7 @@ def survey_answer(
     scores = {"recommend": _score(errors, "recommend", recommend, RECOMMEND)}
     given = {"listen": listen, "informed": informed, "say": say}
     scores |= {name: _score(errors, name, given[name], ITEM) for name in ITEMS}
-    comment = clean_text(errors, "comment", comment, limit=MAX_COMMENT)
+    comment = clean_text(errors, "comment", comment, limit=limit_of(ExperienceSurvey, "comment"))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

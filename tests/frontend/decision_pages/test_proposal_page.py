@@ -73,7 +73,8 @@ def test_objecting_needs_a_reason_and_keeps_what_was_typed(noord, open_proposal)
     response = htmx(client, "post", f"/proposals/{open_proposal.pk}/object/", {"reason": long})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "At most 5000 characters." in html and long in html
+    # The one too-long wording (the objection's own "At most 5000 characters." is gone).
+    assert "At most 5,000 characters (this has 5,001)." in html and long in html
     assert "data-editing" in html  # the live refresh leaves the messages alone
     assert not Response.objects.filter(person=noord.ben).exists()
 

@@ -170,11 +170,22 @@ declare(
 
 # --- quality and figures --------------------------------------------------------------------
 
-declare("survey.answered", keys=("survey", "client", "period"), streams=("team",))
-declare("snapshot.prepared", keys=("snapshot", "team", "period"), streams=("team",))
+declare(
+    "survey.answered",
+    keys=("survey", "client", "period"),
+    streams=("team",),
+    words="A client answered the experience survey",
+)
+declare(
+    "snapshot.prepared",
+    keys=("snapshot", "team", "period"),
+    streams=("team",),
+    words="{actor} prepared quality figures for publishing",
+)
 declare(
     "snapshot.published",
     keys=("snapshot", "team", "period", "version", "decision"),
     streams=("team", "shared", "network"),
+    words="The team's quality figures were published (version {version})",
 )
 declare("figures.shared", keys=("team", "period", "shared_figures"), streams=("network",))

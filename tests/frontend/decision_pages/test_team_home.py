@@ -208,6 +208,20 @@ def record(kind, data, actor=None):
             None,
             "A client moved to the new team with their whole record",
         ),
+        # Published quality data read "Someone: snapshot published" before it had words.
+        (
+            "snapshot.prepared",
+            {"snapshot": 3},
+            1,
+            "Ana de Vries prepared quality figures for publishing",
+        ),
+        (
+            "snapshot.published",
+            {"snapshot": 3, "version": 2},
+            None,
+            "The team's quality figures were published (version 2)",
+        ),
+        ("survey.answered", {"survey": 8}, None, "A client answered the experience survey"),
     ],
 )
 def test_each_event_reads_as_a_sentence(kind, data, actor, words):

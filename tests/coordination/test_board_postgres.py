@@ -58,14 +58,14 @@ def race(*calls: Callable[[], object]) -> list:
 @pytest.fixture
 def slow_locks(monkeypatch):
     """Whoever gets a visit's row lock holds it a moment before going on."""
-    real = visit_services._lock
+    real = visit_services.lock  # teams.versioning.lock, as the visit services call it
 
-    def hold(visit):
-        locked = real(visit)
+    def hold(visit, *related):
+        locked = real(visit, *related)
         time.sleep(HOLD)
         return locked
 
-    monkeypatch.setattr(visit_services, "_lock", hold)
+    monkeypatch.setattr(visit_services, "lock", hold)
 
 
 def claim(person, visit):

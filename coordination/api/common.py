@@ -1,12 +1,20 @@
 """What the live intranet's API modules share: the version a write carries (If-Match, or
-a ``version`` field), the shape of a conflict, and reading a request body."""
+a ``version`` field), the shape of a conflict, reading a request body, and the one
+loop of a versioned write."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from teams.api.core import WholeNumberField
+from teams.api.core import WholeNumberField, if_match_version
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on every retry."
@@ -34,3 +42,52 @@ def body_of(serializer_class, request) -> dict:
     body = serializer_class(data=request.data)
     body.is_valid(raise_exception=True)
     return body.validated_data
+
+
+# One versioned write: the row the asker may write (``target``, 404 for anyone else),
+# the body, the version it saw, one service call (``act``); the answer is ``answer``
+# (or what ``shown`` makes of the result) with the result's version in an ETag.
+# Comments, not docstrings: the schema would take a docstring as every subclass's
+# description.
+class VersionedWrite(APIView):
+    body: type[serializers.Serializer] = VersionIn
+    answer: type[serializers.Serializer]
+    code = 200
+    idempotent = False
+    problems: dict = {}  # more answers the schema names, e.g. {400: HELD}
+
+    def target(self, request, pk: int):
+        raise NotImplementedError
+
+    def act(self, request, row, version: int, data: dict):
+        raise NotImplementedError
+
+    def shown(self, request, result) -> dict:
+        return self.answer(result).data
+
+    def post(self, request, pk: int):
+        row = self.target(request, pk)
+        data = body_of(self.body, request)
+        data.pop("version", None)
+        result = self.act(request, row, if_match_version(request), data)
+        return Response(
+            self.shown(request, result), status=self.code, headers={"ETag": f'"{result.version}"'}
+        )
+
+
+def write_schema(summary: str, *, description: str | None = None):
+    """The schema of a ``VersionedWrite``: its body, its answer and problems, a 409 with
+    the state now, If-Match, and Idempotency-Key where the write takes one."""
+
+    def decorate(view):
+        parameters = [IF_MATCH, IDEMPOTENCY_KEY] if view.idempotent else [IF_MATCH]
+        schema = extend_schema(
+            summary=summary,
+            description=description,
+            request=view.body,
+            responses={view.code: view.answer, **view.problems, 409: CONFLICT},
+            parameters=parameters,
+        )
+        return extend_schema_view(post=schema)(view)
+
+    return decorate

@@ -9,7 +9,7 @@ holding a live grant for it.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -20,12 +20,12 @@ from care.models import Visit
 from care.selectors import grants as care_grants
 from care.services import visits as visit_services
 from coordination import access, selectors
-from coordination.api.common import CONFLICT, IF_MATCH, VersionIn, body_of
+from coordination.api.common import VersionedWrite, VersionIn, body_of, write_schema
 from coordination.api.visits import DeclineIn
 from coordination.models import HelpOffer, HelpRequest
 from coordination.services import help as help_services
 from teams import selectors as team_selectors
-from teams.api.core import IdField, PersonRef, TextIn, if_match_version
+from teams.api.core import IdField, PersonRef, TextIn
 from teams.api.texts import HELD, confirm_field
 
 
@@ -197,10 +197,6 @@ def _granted_visit(request, pk: int) -> Visit:
     return Visit.objects.select_related("client__team").get(pk=pk)
 
 
-def _help_offer_response(offer: HelpOffer, code: int = status.HTTP_200_OK) -> Response:
-    return Response(HelpOfferOut(offer).data, status=code, headers={"ETag": f'"{offer.version}"'})
-
-
 class HelpRequestsView(APIView):
     @extend_schema(
         summary="The network's open requests for help, nearest first",
@@ -241,91 +237,66 @@ class TeamHelpRequestsView(APIView):
         )
 
 
-class HelpRequestWithdrawView(APIView):
-    @extend_schema(
-        summary="Withdraw your team's request for help",
-        request=VersionIn,
-        responses={200: HelpRequestOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        help_request = help_services.help_request_withdraw(
-            actor=request.user,
-            request=_help_request(request, pk),
-            version=if_match_version(request),
+class _RequestWrite(VersionedWrite):
+    answer = HelpRequestOut
+
+    def target(self, request, pk: int) -> HelpRequest:
+        return _help_request(request, pk)
+
+    def shown(self, request, result: HelpRequest) -> dict:
+        return _dressed(request, result)
+
+
+class _OfferWrite(VersionedWrite):
+    answer = HelpOfferOut
+
+    def target(self, request, pk: int) -> HelpOffer:
+        return _help_offer(request, pk)
+
+
+@write_schema("Withdraw your team's request for help")
+class HelpRequestWithdrawView(_RequestWrite):
+    def act(self, request, row, version, data):
+        return help_services.help_request_withdraw(actor=request.user, request=row, version=version)
+
+
+@write_schema(
+    "Offer to take another team's visits",
+    description="Send the request's version you saw (If-Match or version).",
+)
+class HelpOffersView(_RequestWrite):
+    body, problems = HelpOfferIn, {400: HELD}
+    answer, code = HelpOfferOut, status.HTTP_201_CREATED
+
+    def act(self, request, row, version, data):
+        return help_services.help_offer_make(
+            actor=request.user, request=row, version=version, **data
         )
-        return Response(
-            _dressed(request, help_request), headers={"ETag": f'"{help_request.version}"'}
+
+    def shown(self, request, result: HelpOffer) -> dict:
+        return HelpOfferOut(result).data
+
+
+@write_schema("Accept an offer of help: the visits are lent to the helper")
+class HelpOfferAcceptView(_OfferWrite):
+    def act(self, request, row, version, data):
+        return help_services.help_offer_accept(actor=request.user, offer=row, version=version)
+
+
+@write_schema("Decline an offer of help")
+class HelpOfferDeclineView(_OfferWrite):
+    body, problems = HelpDeclineIn, {400: HELD}
+
+    def act(self, request, row, version, data):
+        return help_services.help_offer_decline(
+            actor=request.user, offer=row, version=version, **data
         )
 
 
-class HelpOffersView(APIView):
-    @extend_schema(
-        summary="Offer to take another team's visits",
-        description="Send the request's version you saw (If-Match or version).",
-        request=HelpOfferIn,
-        responses={201: HelpOfferOut, 400: HELD, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        help_request = _help_request(request, pk)
-        data = body_of(HelpOfferIn, request)
-        offer = help_services.help_offer_make(
-            actor=request.user,
-            request=help_request,
-            version=if_match_version(request),
-            note=data["note"],
-            confirm_no_client_data=data["confirm_no_client_data"],
-        )
-        return _help_offer_response(offer, status.HTTP_201_CREATED)
-
-
-class HelpOfferAcceptView(APIView):
-    @extend_schema(
-        summary="Accept an offer of help: the visits are lent to the helper",
-        request=VersionIn,
-        responses={200: HelpOfferOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        offer = help_services.help_offer_accept(
-            actor=request.user, offer=_help_offer(request, pk), version=if_match_version(request)
-        )
-        return _help_offer_response(offer)
-
-
-class HelpOfferDeclineView(APIView):
-    @extend_schema(
-        summary="Decline an offer of help",
-        request=HelpDeclineIn,
-        responses={200: HelpOfferOut, 400: HELD, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        offer = _help_offer(request, pk)
-        data = body_of(HelpDeclineIn, request)
-        offer = help_services.help_offer_decline(
-            actor=request.user,
-            offer=offer,
-            version=if_match_version(request),
-            reason=data["reason"],
-            confirm_no_client_data=data["confirm_no_client_data"],
-        )
-        return _help_offer_response(offer)
-
-
-class HelpOfferWithdrawView(APIView):
-    @extend_schema(
-        summary="Withdraw your offer of help",
-        request=VersionIn,
-        responses={200: HelpOfferOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        offer = help_services.help_offer_withdraw(
-            actor=request.user, offer=_help_offer(request, pk), version=if_match_version(request)
-        )
-        return _help_offer_response(offer)
+@write_schema("Withdraw your offer of help")
+class HelpOfferWithdrawView(_OfferWrite):
+    def act(self, request, row, version, data):
+        return help_services.help_offer_withdraw(actor=request.user, offer=row, version=version)
 
 
 class GrantedVisitView(APIView):
@@ -346,40 +317,28 @@ class GrantedVisitView(APIView):
         )
 
 
-class GrantedVisitStartView(APIView):
-    @extend_schema(
-        summary="Start a visit you help with",
-        request=VersionIn,
-        responses={200: HelpedVisitOut, 409: CONFLICT},
-        parameters=[IF_MATCH],
-    )
-    def post(self, request, pk: int):
-        visit = visit_services.visit_start(
-            actor=request.user, visit=_granted_visit(request, pk), version=if_match_version(request)
-        )
-        return Response(HelpedVisitOut(visit).data, headers={"ETag": f'"{visit.version}"'})
+class _GrantedWrite(VersionedWrite):
+    answer = HelpedVisitOut
+
+    def target(self, request, pk: int) -> Visit:
+        return _granted_visit(request, pk)
 
 
-class GrantedVisitFinishView(APIView):
-    @extend_schema(
-        summary="Record a visit you help with as done (your access to it ends)",
-        request=GrantedFinishIn,
-        responses={200: HelpedVisitOut, 409: CONFLICT},
-        parameters=[
-            IF_MATCH,
-            OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on retry."
-            ),
-        ],
-    )
-    def post(self, request, pk: int):
-        visit = _granted_visit(request, pk)
-        data = body_of(GrantedFinishIn, request)
-        visit = visit_services.visit_finish(
+@write_schema("Start a visit you help with")
+class GrantedVisitStartView(_GrantedWrite):
+    def act(self, request, row, version, data):
+        return visit_services.visit_start(actor=request.user, visit=row, version=version)
+
+
+@write_schema("Record a visit you help with as done (your access to it ends)")
+class GrantedVisitFinishView(_GrantedWrite):
+    body, idempotent = GrantedFinishIn, True
+
+    def act(self, request, row, version, data):
+        return visit_services.visit_finish(
             actor=request.user,
-            visit=visit,
-            version=if_match_version(request),
-            note=data["note"],
+            visit=row,
+            version=version,
             idempotency_key=request.headers.get("Idempotency-Key"),
+            **data,
         )
-        return Response(HelpedVisitOut(visit).data, headers={"ETag": f'"{visit.version}"'})

@@ -11,7 +11,7 @@ everyone else, coaches, inspectors and the client's own portal included, gets 40
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from care.models import Visit
 from care.services import visits as visit_services
 from coordination import selectors
-from coordination.api.common import CONFLICT, IDEMPOTENCY_KEY, IF_MATCH, VersionIn, body_of
+from coordination.api.common import VersionedWrite, VersionIn, write_schema
 from coordination.models import HandoverOffer
 from coordination.services import handovers as handover_services
 from teams import selectors as team_selectors
@@ -30,7 +30,6 @@ from teams.api.core import (
     TextIn,
     WholeNumberField,
     bounded,
-    if_match_version,
 )
 
 
@@ -178,15 +177,6 @@ def _team_offer(request, pk: int) -> HandoverOffer:
     return offer
 
 
-def _visit_response(visit: Visit) -> Response:
-    fresh = selectors.board_visit(visit.pk)
-    return Response(BoardVisitOut(fresh).data, headers={"ETag": f'"{fresh.version}"'})
-
-
-def _offer_response(offer: HandoverOffer, code: int = status.HTTP_200_OK) -> Response:
-    return Response(OfferOut(offer).data, status=code, headers={"ETag": f'"{offer.version}"'})
-
-
 class TeamBoardView(APIView):
     @extend_schema(
         summary="The team board: visits by day, carer and status, with open offers",
@@ -216,62 +206,30 @@ class TeamBoardView(APIView):
         return Response(BoardOut(snapshot).data)
 
 
-# One write to a visit: the client's team's visit, the body, the version it saw and one
-# service call; the answer is the visit as the board shows it, with its ETag. (A
-# comment, not a docstring: the schema would take a docstring for every subclass.)
-class _VisitWrite(APIView):
-    body: type[serializers.Serializer] = VersionIn
-    idempotent = False
+class _VisitWrite(VersionedWrite):
+    answer = BoardVisitOut
 
-    def act(self, request, visit: Visit, version: int, data: dict) -> Visit:
-        raise NotImplementedError
+    def target(self, request, pk: int) -> Visit:
+        return _team_visit(request, pk)
 
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        data = body_of(self.body, request)
-        data.pop("version", None)
-        return _visit_response(self.act(request, visit, if_match_version(request), data))
+    def shown(self, request, result: Visit) -> dict:
+        return BoardVisitOut(selectors.board_visit(result.pk)).data
 
 
-# One answer to a handover or swap offer (accept, decline, withdraw).
-class _OfferWrite(APIView):
-    body: type[serializers.Serializer] = VersionIn
-    idempotent = False
+class _OfferWrite(VersionedWrite):
+    answer = OfferOut
 
-    def act(self, request, offer: HandoverOffer, version: int, data: dict) -> HandoverOffer:
-        raise NotImplementedError
-
-    def post(self, request, pk: int):
-        offer = _team_offer(request, pk)
-        data = body_of(self.body, request)
-        return _offer_response(self.act(request, offer, if_match_version(request), data))
+    def target(self, request, pk: int) -> HandoverOffer:
+        return _team_offer(request, pk)
 
 
-def _write(summary: str, *, answer=BoardVisitOut, code: int = 200, description=None):
-    """The schema of a write view: its body (the class's ``body``), the answer, a 409
-    with the state now, If-Match, and Idempotency-Key where the write takes one."""
-
-    def decorate(view):
-        parameters = [IF_MATCH, IDEMPOTENCY_KEY] if view.idempotent else [IF_MATCH]
-        schema = extend_schema(
-            summary=summary,
-            description=description,
-            request=view.body,
-            responses={code: answer, 409: CONFLICT},
-            parameters=parameters,
-        )
-        return extend_schema_view(post=schema)(view)
-
-    return decorate
-
-
-@_write("Take an unassigned visit yourself")
+@write_schema("Take an unassigned visit yourself")
 class VisitClaimView(_VisitWrite):
     def act(self, request, visit, version, data):
         return visit_services.visit_claim(actor=request.user, visit=visit, version=version)
 
 
-@_write("Say you are running late, and when you expect to arrive")
+@write_schema("Say you are running late, and when you expect to arrive")
 class VisitLateView(_VisitWrite):
     body = LateIn
 
@@ -281,7 +239,7 @@ class VisitLateView(_VisitWrite):
         )
 
 
-@_write("Assign (or unassign) a visit")
+@write_schema("Assign (or unassign) a visit")
 class VisitAssignView(_VisitWrite):
     body = AssignIn
 
@@ -296,13 +254,13 @@ class VisitAssignView(_VisitWrite):
         )
 
 
-@_write("Start a visit")
+@write_schema("Start a visit")
 class VisitStartView(_VisitWrite):
     def act(self, request, visit, version, data):
         return visit_services.visit_start(actor=request.user, visit=visit, version=version)
 
 
-@_write("Record a started visit as done (debits the budget once)")
+@write_schema("Record a started visit as done (debits the budget once)")
 class VisitFinishView(_VisitWrite):
     body = FinishIn
     idempotent = True
@@ -317,7 +275,7 @@ class VisitFinishView(_VisitWrite):
         )
 
 
-@_write(
+@write_schema(
     "Record a visit done with its real times, afterwards",
     description=(
         "A visit never started in Kith is started at actual_start and recorded done in"
@@ -340,7 +298,7 @@ class VisitRecordView(_VisitWrite):
         )
 
 
-@_write("Cancel a visit")
+@write_schema("Cancel a visit")
 class VisitCancelView(_VisitWrite):
     body = ReasonIn
 
@@ -350,16 +308,14 @@ class VisitCancelView(_VisitWrite):
         )
 
 
-# Offering your visit to a colleague answers with the offer (201), not the visit.
 class _OfferMade(_VisitWrite):
-    def post(self, request, pk: int):
-        visit = _team_visit(request, pk)
-        data = body_of(self.body, request)
-        offer = self.act(request, visit, if_match_version(request), data)
-        return _offer_response(offer, status.HTTP_201_CREATED)
+    answer, code = OfferOut, status.HTTP_201_CREATED
+
+    def shown(self, request, result: HandoverOffer) -> dict:
+        return OfferOut(result).data
 
 
-@_write("Offer your visit to a colleague", answer=OfferOut, code=201)
+@write_schema("Offer your visit to a colleague")
 class VisitHandoversView(_OfferMade):
     body = HandoverIn
 
@@ -373,7 +329,7 @@ class VisitHandoversView(_OfferMade):
         )
 
 
-@_write("Offer a colleague to swap your visit for one of theirs", answer=OfferOut, code=201)
+@write_schema("Offer a colleague to swap your visit for one of theirs")
 class VisitSwapsView(_OfferMade):
     body = SwapIn
 
@@ -393,13 +349,13 @@ class VisitSwapsView(_OfferMade):
         )
 
 
-@_write("Accept an offer made to you: the visit (or the swap) is yours", answer=OfferOut)
+@write_schema("Accept an offer made to you: the visit (or the swap) is yours")
 class HandoverAcceptView(_OfferWrite):
     def act(self, request, offer, version, data):
         return handover_services.handover_accept(actor=request.user, offer=offer, version=version)
 
 
-@_write("Decline an offer made to you", answer=OfferOut)
+@write_schema("Decline an offer made to you")
 class HandoverDeclineView(_OfferWrite):
     body = DeclineIn
 
@@ -409,7 +365,7 @@ class HandoverDeclineView(_OfferWrite):
         )
 
 
-@_write("Withdraw an offer you made", answer=OfferOut)
+@write_schema("Withdraw an offer you made")
 class HandoverWithdrawView(_OfferWrite):
     def act(self, request, offer, version, data):
         return handover_services.handover_withdraw(actor=request.user, offer=offer, version=version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.utils import timezone
 
@@ -92,8 +93,10 @@ def _day(value: object) -> datetime.date:
 
 
 def _aware(value: object) -> datetime.datetime:
-    moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
-    assert isinstance(moment, datetime.datetime)
+    moment = cast(
+        datetime.datetime,
+        datetime.datetime.fromisoformat(value) if isinstance(value, str) else value,
+    )
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.UTC)
 
 

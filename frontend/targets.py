@@ -5,16 +5,9 @@ link through here, so a page that moves moves every link to it."""
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from teams import selectors as team_selectors
-
-
-def _help() -> str:
-    try:
-        return reverse("help")
-    except NoReverseMatch:  # help across teams not installed: the list itself
-        return reverse("notifications")
 
 
 def resolve(targets: list[dict]) -> list[str]:
@@ -31,7 +24,7 @@ def _address(target: dict, slugs: dict[int, str]) -> str:
     if to == "proposal" and isinstance(target.get("proposal"), int):
         return reverse("proposal", args=[target["proposal"]])
     if to == "help":
-        return _help()
+        return reverse("help")
     if to == "preferences":
         return reverse("notification-preferences")
     return reverse("notifications")  # the list, or a target whose page is gone

@@ -53,6 +53,7 @@ from care.models import OmahaProblem
 from coordination import cursors
 from coordination.practice import access
 from coordination.practice.models import Note, Tag
+from teams.cleaning import too_long
 from teams.models import Person, Team
 
 CONFIG = "english"
@@ -128,7 +129,7 @@ def parse_filters(params) -> Filters:
     found = Filters(given=given)
     found.q = given.get("q", "")
     if len(found.q) > QUERY_LIMIT:
-        errors["q"] = [f"At most {QUERY_LIMIT} characters."]
+        errors["q"] = [too_long(QUERY_LIMIT, len(found.q))]
     if "kind" in given:
         if given["kind"] in Note.Kind.values:
             found.kind = given["kind"]

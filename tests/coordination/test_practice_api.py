@@ -492,6 +492,10 @@ def test_search_filters_by_kind_tag_problem_team_and_date(w):
         response = api(w.ana).get(f"{API}/search?{query}")
         assert response.status_code == 400, query
         assert list(error(response)[2]) == [field]
+    # A query over its limit says by how much, in the house's one wording.
+    response = api(w.ana).get(f"{API}/search?q={'a' * 201}")
+    assert response.status_code == 400
+    assert error(response)[2] == {"q": ["At most 200 characters (this has 201)."]}
 
 
 def test_search_snippets_escape_the_note_and_mark_only_the_match(w):

@@ -36,8 +36,8 @@ from coordination.events import notify_access_changed
 from teams import invitations as registry
 from teams.cleaning import clean_text, limit_of
 from teams.models import Invitation, Person
-from teams.services import audit
 from teams.services import invitations as machinery
+from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
 
 CLIENT, REPRESENTATIVE, NETWORK = "client", "representative", "network"

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination.events import EventRecord
-from teams import services
 from teams.models import AuditEntry, CoachTerm, Invitation, Membership, Network, Person, Team
 from teams.services import founding
 from teams.services import invitations as service
+from teams.services import proposals as proposal_services
 from tests.doors import api, page_text, pages, two_step
 from tests.factories import PersonFactory
 
@@ -263,7 +263,7 @@ class TestLinks:
 
 
 def admit(personas, payload):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=personas.ana,
         team=personas.noord,
         kind="admit_member",
@@ -271,11 +271,11 @@ def admit(personas, payload):
         purpose="We need a night nurse.",
         payload=payload,
     )
-    services.proposal_consent(actor=personas.ben, proposal=proposal)
+    proposal_services.proposal_consent(actor=personas.ben, proposal=proposal)
     with time_machine.travel(
-        proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1), tick=False
+        proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1), tick=False
     ):
-        services.proposals_close_due()
+        proposal_services.proposals_close_due()
     proposal.refresh_from_db()
     return proposal
 
@@ -317,7 +317,7 @@ class TestAdmitByAddress:
     )
     def test_bad_addresses_are_refused_when_raised(self, personas, payload, field, message):
         with pytest.raises(ValidationError) as refused:
-            services.proposal_raise(
+            proposal_services.proposal_raise(
                 actor=personas.ana,
                 team=personas.noord,
                 kind="admit_member",
@@ -451,7 +451,7 @@ class TestDoors:
 
 class TestCoachByAddress:
     def raise_and_adopt(self, personas, payload):
-        proposal = services.proposal_raise(
+        proposal = proposal_services.proposal_raise(
             actor=personas.ana,
             team=personas.noord,
             kind="coach_invite",
@@ -459,10 +459,10 @@ class TestCoachByAddress:
             purpose="A second view on our rota.",
             payload=payload,
         )
-        services.proposal_consent(actor=personas.ben, proposal=proposal)
-        after = proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1)
+        proposal_services.proposal_consent(actor=personas.ben, proposal=proposal)
+        after = proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1)
         with time_machine.travel(after, tick=False):
-            services.proposals_close_due()
+            proposal_services.proposals_close_due()
         proposal.refresh_from_db()
         return proposal
 
@@ -490,7 +490,7 @@ class TestCoachByAddress:
     def test_a_member_address_cannot_be_invited_as_a_coach(self, personas):
         ends = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
         with pytest.raises(ValidationError) as refused:
-            services.proposal_raise(
+            proposal_services.proposal_raise(
                 actor=personas.ana,
                 team=personas.noord,
                 kind="coach_invite",

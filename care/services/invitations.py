@@ -104,7 +104,9 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
             actor=actor,
             purpose=CLIENT,
             email=email,
-            name=name or locked.display_name,
+            # The client's own name when none is typed: not input here, so shortened to
+            # what an invitation's name holds rather than refused.
+            name=name or locked.display_name[: limit_of(Invitation, "name")],
             team=locked.team,
             target=locked.pk,
         )

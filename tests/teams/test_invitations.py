@@ -231,6 +231,14 @@ class TestLinks:
         assert Invitation.objects.get(pk=invitation.pk).withdrawn_at is not None
         assert again.pk != invitation.pk
 
+    def test_a_name_too_long_is_refused_not_cut(self, operator):
+        team = found(operator)[0]
+        with pytest.raises(ValidationError) as refused:
+            service.invitation_create(
+                actor=operator, purpose="founding", email="z@example.org", team=team, name="N" * 121
+            )
+        assert refused.value.message_dict == {"name": ["At most 120 characters (this has 121)."]}
+
     def test_bad_account_details_make_nothing_and_keep_the_link(self, operator, personas):
         _, [(_, token), _] = found(operator)
         with pytest.raises(ValidationError) as refused:

@@ -97,13 +97,20 @@ def _current_member(team: Team, person_id: int, field: str) -> Person:
     return membership.person
 
 
-def _membership_changed(
-    team: Team, person_id: int, change: str, decision: int | None, *, until=None
+def membership_changed(
+    team: Team,
+    person_id: int,
+    change: str,
+    decision: int | None,
+    *,
+    until: datetime.date | None = None,
+    actor: Person | None = None,
 ) -> None:
+    """Tell the team (and the person's open sockets) that a membership changed."""
     data = {"team": team.pk, "person": person_id, "change": change, "decision": decision}
     if until is not None:
         data["until"] = until.isoformat()
-    publish_team(team, "membership.changed", data, actor=None, shared=True)
+    publish_team(team, "membership.changed", data, actor=actor, shared=True)
     notify_access_changed(person_id)
 
 
@@ -203,7 +210,7 @@ def apply_admit(proposal: Proposal) -> dict:
     audit(
         actor=None, action="membership.admitted", target=membership, data={"decision": proposal.pk}
     )
-    _membership_changed(team, person.pk, "admitted", proposal.pk)
+    membership_changed(team, person.pk, "admitted", proposal.pk)
     return {
         "membership": membership.pk,
         "person": person.pk,
@@ -267,7 +274,7 @@ def apply_remove(proposal: Proposal) -> dict:
             target=membership,
             data={"decision": proposal.pk, "until": until.isoformat()},
         )
-        _membership_changed(team, membership.person_id, "leaving", proposal.pk, until=until)
+        membership_changed(team, membership.person_id, "leaving", proposal.pk, until=until)
         return {
             "membership": membership.pk,
             "person": membership.person_id,
@@ -276,7 +283,7 @@ def apply_remove(proposal: Proposal) -> dict:
         }
     _end_membership(membership, reason=reason, proposal=proposal, left=timezone.localdate())
     audit(actor=None, action="membership.ended", target=membership, data={"decision": proposal.pk})
-    _membership_changed(team, membership.person_id, "left", proposal.pk)
+    membership_changed(team, membership.person_id, "left", proposal.pk)
     return {
         "membership": membership.pk,
         "person": membership.person_id,
@@ -308,7 +315,7 @@ def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:
                 target=membership,
                 data={"decision": membership.ended_by_id, "until": membership.until.isoformat()},
             )
-            _membership_changed(
+            membership_changed(
                 membership.team, membership.person_id, "left", membership.ended_by_id
             )
             closed.append(membership.pk)

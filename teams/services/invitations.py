@@ -21,7 +21,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 
 from teams import cleaning, mail
@@ -90,7 +89,7 @@ def _new_link(invitation: Invitation) -> str:
 
 
 def link(token: str) -> str:
-    return mail.absolute(reverse("invitation", args=[token]))
+    return mail.link("invitation", token=token)
 
 
 def _purpose(invitation: Invitation) -> registry.Purpose:

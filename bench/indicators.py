@@ -204,9 +204,9 @@ def _publish_snapshots(period: str, teams: int) -> list[int]:
     rerun finds them."""
     from care.figures.quality import services as quality
     from care.models import Snapshot
-    from teams import services
     from teams.demo import _decided
     from teams.models import Membership, Role, Team
+    from teams.services import proposals as proposal_services
     from teams.services.effects import roles_ensure_standard
 
     found = []
@@ -221,7 +221,7 @@ def _publish_snapshots(period: str, teams: int) -> list[int]:
         ]
         roles_ensure_standard(team)
         informer = members[0]
-        handover = services.proposal_raise(
+        handover = proposal_services.proposal_raise(
             actor=informer,
             team=team,
             kind="role_handover",

@@ -409,6 +409,7 @@ def walk(person, pages: int, following: bool) -> tuple[str | None, int, float]:
 
 
 def feed_figure(args) -> Figure:
+    from coordination import cursors
     from coordination.practice import feed, selectors
     from coordination.practice.models import FeedItem
     from teams.models import Person
@@ -436,7 +437,7 @@ def feed_figure(args) -> Figure:
             where_first, where_deep = following_sql, f"{following_sql} AND {where_deep}"
         else:
             where_first = "true"
-        created, pk = feed.decode_cursor(deep) if deep else (None, None)
+        created, pk = cursors.decode(deep, bad=feed.BAD_CURSOR) if deep else (None, None)
         first_sql = BARE_FEED.format(where=where_first)
         deep_sql = BARE_FEED.format(where=where_deep)
         calls = {

@@ -7,8 +7,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 
 from teams.numbers import is_id
 
@@ -57,3 +60,23 @@ def decode(cursor: str, *, bad: str) -> tuple[datetime.datetime, int]:
     """(created, id) of the row a cursor names; ``bad`` is the message of the 400."""
     created, pk = unpack(cursor, 2, bad=bad)
     return moment(created, bad=bad), row_id(pk, bad=bad)
+
+
+@dataclass
+class Page:
+    """One page of a list, newest first, and the cursor where the next starts (None: last)."""
+
+    items: list[Any]
+    next: str | None
+
+
+def newest_first(rows: QuerySet, cursor: str | None, limit: int, *, bad: str) -> Page:
+    """The page of ``rows`` after ``cursor``, ``limit`` rows at most: one query however
+    deep the page (no OFFSET)."""
+    rows = rows.order_by("-created", "-id")
+    if cursor:
+        created, pk = decode(cursor, bad=bad)
+        rows = rows.filter(Q(created__lt=created) | Q(created=created, id__lt=pk))
+    items = list(rows[: limit + 1])
+    last = items[limit - 1] if len(items) > limit else None
+    return Page(items=items[:limit], next=encode(last.created, last.pk) if last else None)

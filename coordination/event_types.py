@@ -20,56 +20,28 @@ def _offer_words(line: str) -> dict[str, str]:
     }
 
 
-declare(
-    "handover.offered",
-    keys=OFFER,
-    streams=("team",),
-    words=_offer_words(f"{GIVER} offered {TAKER} {{thing}}"),
-)
-declare(
-    "handover.accepted",
-    keys=OFFER,
-    streams=("team",),
-    words=_offer_words(f"{TAKER} accepted {{thing}} from {GIVER}"),
-)
-declare(
-    "handover.declined",
-    keys=OFFER,
-    streams=("team",),
-    words=_offer_words(f"{TAKER} declined {{thing}} from {GIVER}"),
-)
-declare(
-    "handover.withdrawn",
-    keys=OFFER,
-    streams=("team",),
-    words=_offer_words(f"{GIVER} withdrew the offer of {{thing}} to {TAKER}"),
-)
-declare(
-    "handover.expired",
-    keys=OFFER,
-    streams=("team",),
-    words=_offer_words(f"The offer of {{thing}} to {TAKER} lapsed: the visit had changed"),
-)
+for name, line in (
+    ("handover.offered", f"{GIVER} offered {TAKER} {{thing}}"),
+    ("handover.accepted", f"{TAKER} accepted {{thing}} from {GIVER}"),
+    ("handover.declined", f"{TAKER} declined {{thing}} from {GIVER}"),
+    ("handover.withdrawn", f"{GIVER} withdrew the offer of {{thing}} to {TAKER}"),
+    ("handover.expired", f"The offer of {{thing}} to {TAKER} lapsed: the visit had changed"),
+):
+    declare(name, keys=OFFER, streams=("team",), words=_offer_words(line))
 
 # --- help across teams: the "help" stream (every team member) and the asking team's -------
 
 HELP = ("help", "team")
+ENDED = ("request", "status", "version", "declined")  # the request, as it ended
+OFFERED = ("request", "offer", "person")  # one helper's offer
 declare("help.requested", keys=("request", "team", "visits", "version"), streams=HELP)
-declare("help.withdrawn", keys=("request", "status", "version", "declined"), streams=HELP)
-declare("help.expired", keys=("request", "status", "version", "declined"), streams=HELP)
-declare("help.offered", keys=("request", "offer", "person", "version"), streams=HELP)
-declare(
-    "help.offer_withdrawn", keys=("request", "offer", "person", "status", "version"), streams=HELP
-)
-declare(
-    "help.offer_declined", keys=("request", "offer", "person", "status", "version"), streams=HELP
-)
-declare("help.offer_accepted", keys=("request", "offer", "person"), streams=HELP)
-declare(
-    "help.filled",
-    keys=("request", "status", "version", "offer", "person", "declined"),
-    streams=HELP,
-)
+declare("help.withdrawn", keys=ENDED, streams=HELP)
+declare("help.expired", keys=ENDED, streams=HELP)
+declare("help.offered", keys=(*OFFERED, "version"), streams=HELP)
+declare("help.offer_withdrawn", keys=(*OFFERED, "status", "version"), streams=HELP)
+declare("help.offer_declined", keys=(*OFFERED, "status", "version"), streams=HELP)
+declare("help.offer_accepted", keys=OFFERED, streams=HELP)
+declare("help.filled", keys=(*ENDED, "offer", "person"), streams=HELP)
 
 # --- notifications: the person's own stream -------------------------------------------------
 

@@ -19,10 +19,11 @@ from django.http import QueryDict
 
 from care import split as care_split
 from coordination.privacy import ClientDataWarning
-from teams import decisions, selectors, services
+from teams import decisions, selectors
 from teams.cleaning import limit_of
 from teams.decisions import DecisionKind
 from teams.models import Proposal, Team
+from teams.services import proposals as proposal_services
 
 COMMON_FIELDS = ("title", "purpose", "details", "window_hours", "review_date")
 
@@ -65,7 +66,7 @@ def _fields(kind: DecisionKind | None) -> list[decisions.Field]:
 def initial_values(team: Team, kind: DecisionKind, query: QueryDict | None = None) -> dict:
     """A fresh form: sensible defaults, then anything the link that led here said
     (the title, and the value of a field that chooses one thing)."""
-    hours = int(services.DEFAULT_WINDOW.total_seconds() // 3600)
+    hours = int(proposal_services.DEFAULT_WINDOW.total_seconds() // 3600)
     values: dict[str, Any] = {
         "title": "",
         "purpose": "",

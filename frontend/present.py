@@ -1,7 +1,7 @@
 """How proposals read on a page: kind labels, status lines and payload summaries.
 
-Only words: where a proposal stands comes from ``services.proposal_stage`` (the API
-says the same ``stage``) and ``services.tally``; what a payload does comes from its
+Only words: where a proposal stands comes from ``proposal_services.proposal_stage`` (the API
+says the same ``stage``) and ``proposal_services.tally``; what a payload does comes from its
 kind's summary (``teams.decisions``). This module says them in plain language.
 """
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from teams import decisions, selectors, services
-from teams.services import Stage
+from teams import decisions, selectors
+from teams.services import proposals as proposal_services
+from teams.services.proposals import Stage
 
 
 def kind_label(key: str) -> str:
@@ -69,8 +70,8 @@ class Status:
 
 def status_of(proposal, *, now: datetime.datetime | None = None) -> Status:
     now = now or timezone.now()
-    tally = services.tally(proposal)
-    stage = services.proposal_stage(proposal, now=now, counts=tally)
+    tally = proposal_services.tally(proposal)
+    stage = proposal_services.proposal_stage(proposal, now=now, counts=tally)
     if stage == Stage.ADOPTED:
         summary = outcome_summary(proposal)
         when = timezone.localtime(proposal.decided_at)

@@ -1,7 +1,8 @@
 """The pages that notifications lead to: their targets (coordination/notifications/
 targets.py, what a notification is about) resolved to the addresses of these pages.
-Registered when the app is ready; the notifications page, the API and the digest all
-link through here, so a page that moves moves every link to it."""
+Registered when the app is ready; the notifications page, the API, the digest and the
+mail teams sends (``teams.mail.link``: invitations, password resets, address
+confirmations) all link through here, so a page that moves moves every link to it."""
 
 from __future__ import annotations
 
@@ -27,4 +28,11 @@ def _address(target: dict, slugs: dict[int, str]) -> str:
         return reverse("help")
     if to == "preferences":
         return reverse("notification-preferences")
+    # The links mail gives (teams.mail.link).
+    if to == "invitation":
+        return reverse("invitation", args=[target["token"]])
+    if to == "password-reset":
+        return reverse("password-reset-confirm", args=[target["uidb64"], target["token"]])
+    if to == "email-confirm":
+        return reverse("account-email-confirm", args=[target["token"]])
     return reverse("notifications")  # the list, or a target whose page is gone

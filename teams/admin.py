@@ -19,8 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from teams import two_factor
 from teams.models import AuditEntry, Membership, Person, Team
-from teams.services import accounts, audit
+from teams.services import accounts
 from teams.services import two_factor as two_factor_services
+from teams.services.common import audit
 
 # Devices hold the keys of people's authenticators; Kith uses no groups or model
 # permissions. An operator resets two-step sign-in with the action below instead.

@@ -9,9 +9,11 @@ class TeamsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         import teams.event_types  # noqa: F401 (declares the event types teams publishes)
-        import teams.services  # noqa: F401
         from teams import kinds, sessions, two_factor
-        from teams.services import credentials
+        from teams.services import (
+            credentials,
+            founding,  # noqa: F401 (registers the founding purposes)
+        )
 
         # The decision kinds teams owns (care registers its own after).
         kinds.register()

@@ -12,8 +12,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from teams import services
 from teams.models import Membership, Person, Proposal, Response, Team
+from teams.services import effects as effect_services
+from teams.services import proposals as proposal_services
 
 DEMO_PASSWORD = "kith-demo"
 
@@ -132,7 +133,7 @@ def seed() -> dict[str, int]:
         _person(username, first, last, kind)
     for spec in TEAMS:
         team = Team.objects.get(slug=spec["slug"])
-        services.roles_ensure_standard(team)
+        effect_services.roles_ensure_standard(team)
         if not Proposal.objects.filter(team=team).exists():
             made["decisions"] = made.get("decisions", 0) + _decisions(team, spec)
     made["people"] = Person.objects.count() - before
@@ -168,16 +169,16 @@ def _decided(proposal: Proposal, *, consenting: list[Person], days_ago: int) -> 
     """Take a demo proposal through the real consent path, as if it happened days ago."""
     for person in consenting:
         if person.pk != proposal.author_id:
-            services.proposal_consent(actor=person, proposal=proposal)
+            proposal_services.proposal_consent(actor=person, proposal=proposal)
     raised = timezone.now() - datetime.timedelta(days=days_ago)
     Proposal.objects.filter(pk=proposal.pk).update(
         created=raised, closes_at=raised + proposal.window
     )
     Response.objects.filter(proposal=proposal).update(at=raised + datetime.timedelta(hours=2))
     proposal.refresh_from_db()
-    services.proposals_close_due(
+    proposal_services.proposals_close_due(
         team=proposal.team,
-        now=proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1),
+        now=proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1),
     )
     proposal.refresh_from_db()
     return proposal
@@ -196,7 +197,7 @@ def _decisions(team: Team, spec: dict) -> int:
     for days_ago, (role, holder) in zip(
         (120, 118, 116, 114, 112), ROLE_HOLDERS[team.slug].items(), strict=True
     ):
-        proposal = services.proposal_raise(
+        proposal = proposal_services.proposal_raise(
             actor=first,
             team=team,
             kind="role_handover",
@@ -210,7 +211,7 @@ def _decisions(team: Team, spec: dict) -> int:
         )
         _decided(proposal, consenting=everyone, days_ago=days_ago)
         count += 1
-    agreement = services.proposal_raise(
+    agreement = proposal_services.proposal_raise(
         actor=second,
         team=team,
         kind="agreement",
@@ -230,7 +231,7 @@ def _decisions(team: Team, spec: dict) -> int:
     count += 1
     if team.slug == "noord":
         coach = Person.objects.get(username="coach")
-        invite = services.proposal_raise(
+        invite = proposal_services.proposal_raise(
             actor=first,
             team=team,
             kind="coach_invite",
@@ -242,7 +243,7 @@ def _decisions(team: Team, spec: dict) -> int:
             },
         )
         _decided(invite, consenting=everyone, days_ago=30)
-        lunch = services.proposal_raise(
+        lunch = proposal_services.proposal_raise(
             actor=second,
             team=team,
             kind="general",
@@ -251,14 +252,14 @@ def _decisions(team: Team, spec: dict) -> int:
             details="12:30 to 13:30 at the office in Voorstad. Visits planned around it.",
             window=datetime.timedelta(hours=48),
         )
-        services.proposal_consent(actor=people["femke"], proposal=lunch)
-        services.proposal_comment(
+        proposal_services.proposal_consent(actor=people["femke"], proposal=lunch)
+        proposal_services.proposal_comment(
             actor=coach,
             proposal=lunch,
             kind="question",
             body="Team Zuid tried this last year; would you like me to ask how it went?",
         )
-        handover = services.proposal_raise(
+        handover = proposal_services.proposal_raise(
             actor=people["tom"],
             team=team,
             kind="role_handover",
@@ -271,7 +272,7 @@ def _decisions(team: Team, spec: dict) -> int:
                 "handover_notes": "Weekly rota template and the cover list.",
             },
         )
-        services.proposal_object(
+        proposal_services.proposal_object(
             actor=people["sanne"],
             proposal=handover,
             reason="January is holiday cover; could the handover be in February?",

@@ -10,6 +10,7 @@ from coordination.events.types import declare
 
 DECISIONS = ("team", "shared")
 PROPOSAL = ("proposal", "revision", "title")
+TERM = ("role", "term", "person", "ends")
 
 declare(
     "team.details_changed",
@@ -17,67 +18,79 @@ declare(
     streams=("team",),
     words="{actor} updated the team's {changed:fields}",
 )
-declare(
-    "proposal.raised",
-    keys=(*PROPOSAL, "kind"),
-    streams=DECISIONS,
-    words="{actor} raised a proposal: {proposal}",
-)
-declare(
-    "proposal.commented",
-    keys=(*PROPOSAL, "comment", "kind"),
-    streams=DECISIONS,
-    words={
-        "kind=question": "{actor} asked a question about {proposal}",
-        "": "{actor} commented on {proposal}",
-    },
-)
-declare(
-    "proposal.responded",
-    keys=(*PROPOSAL, "response"),
-    streams=DECISIONS,
-    words={
-        "response=objection": "{actor} objected to {proposal}",
-        "": "{actor} consented to {proposal}",
-    },
-)
-declare(
-    "proposal.objection_withdrawn",
-    keys=(*PROPOSAL, "response"),
-    streams=DECISIONS,
-    words="{actor} withdrew their objection to {proposal}",
-)
-declare(
-    "proposal.amended",
-    keys=(*PROPOSAL, "resolved_objections"),
-    streams=DECISIONS,
-    words={
-        "resolved_objections": "{actor} amended {proposal}; the objection window is open"
-        " again ({resolved_objections:count=objection} resolved)",
-        "": "{actor} amended {proposal}; the objection window is open again",
-    },
-)
-declare(
-    "proposal.withdrawn",
-    keys=PROPOSAL,
-    streams=DECISIONS,
-    words="{actor} withdrew the proposal {proposal}",
-)
-declare(
-    "proposal.adopted",
-    keys=(*PROPOSAL, "outcome"),
-    streams=DECISIONS,
-    words={
-        "outcome": "The team adopted {proposal}: {outcome:plain}",
-        "": "The team adopted {proposal}",
-    },
-)
-declare(
-    "proposal.not_applied",
-    keys=PROPOSAL,
-    streams=DECISIONS,
-    words="{proposal!c} could not be applied as it stands; see the proposal",
-)
+# Each decision event type: its name, its payload keys, its words (all go to DECISIONS).
+for name, keys, words in (
+    ("proposal.raised", (*PROPOSAL, "kind"), "{actor} raised a proposal: {proposal}"),
+    (
+        "proposal.commented",
+        (*PROPOSAL, "comment", "kind"),
+        {
+            "kind=question": "{actor} asked a question about {proposal}",
+            "": "{actor} commented on {proposal}",
+        },
+    ),
+    (
+        "proposal.responded",
+        (*PROPOSAL, "response"),
+        {
+            "response=objection": "{actor} objected to {proposal}",
+            "": "{actor} consented to {proposal}",
+        },
+    ),
+    (
+        "proposal.objection_withdrawn",
+        (*PROPOSAL, "response"),
+        "{actor} withdrew their objection to {proposal}",
+    ),
+    (
+        "proposal.amended",
+        (*PROPOSAL, "resolved_objections"),
+        {
+            "resolved_objections": "{actor} amended {proposal}; the objection window is open"
+            " again ({resolved_objections:count=objection} resolved)",
+            "": "{actor} amended {proposal}; the objection window is open again",
+        },
+    ),
+    ("proposal.withdrawn", PROPOSAL, "{actor} withdrew the proposal {proposal}"),
+    (
+        "proposal.adopted",
+        (*PROPOSAL, "outcome"),
+        {
+            "outcome": "The team adopted {proposal}: {outcome:plain}",
+            "": "The team adopted {proposal}",
+        },
+    ),
+    (
+        "proposal.not_applied",
+        PROPOSAL,
+        "{proposal!c} could not be applied as it stands; see the proposal",
+    ),
+    ("role.created", ("role",), "The team added a role: {role:role}"),
+    ("role.handed_over", TERM, "{person:person} now holds {role:role} until {ends:date}"),
+    ("agreement.adopted", ("number",), "The team adopted version {number} of its agreement"),
+    (
+        "coach.invited",
+        ("coach", "ends"),
+        "{coach:person=A coach} coaches the team until {ends:date}",
+    ),
+    ("coach.ended", ("coach",), "{coach:person=A coach} no longer coaches the team"),
+    (
+        "team.split",
+        ("team", "new_team", "moved", "decision"),
+        "The team split: {moved:count=member} formed a new team",
+    ),
+    (
+        "reminder.role_term_ending",
+        TERM,
+        "Reminder: {person:person}'s term as {role:role} ends on {ends:date}",
+    ),
+    (
+        "reminder.review_due",
+        ("proposal", "review_date"),
+        "Reminder: {proposal} is due for review ({review_date:date})",
+    ),
+):
+    declare(name, keys=keys, streams=DECISIONS, words=words)
 declare(
     "membership.changed",
     keys=("team", "person", "change", "decision"),
@@ -88,52 +101,4 @@ declare(
         "change=leaving": "{person:person=A member} is a member until {until:date}",
         "": "{person:person=A member} left the team",
     },
-)
-declare(
-    "role.created",
-    keys=("role",),
-    streams=DECISIONS,
-    words="The team added a role: {role:role}",
-)
-declare(
-    "role.handed_over",
-    keys=("role", "term", "person", "ends"),
-    streams=DECISIONS,
-    words="{person:person} now holds {role:role} until {ends:date}",
-)
-declare(
-    "agreement.adopted",
-    keys=("number",),
-    streams=DECISIONS,
-    words="The team adopted version {number} of its agreement",
-)
-declare(
-    "coach.invited",
-    keys=("coach", "ends"),
-    streams=DECISIONS,
-    words="{coach:person=A coach} coaches the team until {ends:date}",
-)
-declare(
-    "coach.ended",
-    keys=("coach",),
-    streams=DECISIONS,
-    words="{coach:person=A coach} no longer coaches the team",
-)
-declare(
-    "team.split",
-    keys=("team", "new_team", "moved", "decision"),
-    streams=DECISIONS,
-    words="The team split: {moved:count=member} formed a new team",
-)
-declare(
-    "reminder.role_term_ending",
-    keys=("role", "term", "person", "ends"),
-    streams=DECISIONS,
-    words="Reminder: {person:person}'s term as {role:role} ends on {ends:date}",
-)
-declare(
-    "reminder.review_due",
-    keys=("proposal", "review_date"),
-    streams=DECISIONS,
-    words="Reminder: {proposal} is due for review ({review_date:date})",
 )

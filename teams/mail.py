@@ -11,9 +11,10 @@ ask again: resend an invitation, request another reset).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -27,6 +28,23 @@ def absolute(path: str) -> str:
     if path.startswith(("http://", "https://")):
         return path
     return settings.SITE_URL + path
+
+
+# Where a mail's link leads is the pages' business, as for notifications: a mail names
+# a target ({"to": "invitation", "token": ...}) and the pages, which teams may not
+# import, register the resolver that turns targets into paths when they are ready.
+_resolvers: list[Callable[[list[dict]], list[str]]] = []
+
+
+def register_links(resolver: Callable[[list[dict]], list[str]]) -> None:
+    _resolvers[:] = [resolver]
+
+
+def link(to: str, **ids: object) -> str:
+    """The absolute address of the page a mail leads to (``to`` and its ids)."""
+    if not _resolvers:
+        raise ImproperlyConfigured("No pages resolve mail links (frontend not ready).")
+    return absolute(_resolvers[0]([{"to": to, **ids}])[0])
 
 
 def render(name: str, context: dict, *, language: str | None = None) -> tuple[str, str, str]:

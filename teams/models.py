@@ -571,9 +571,6 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.person_id}"
 
-    def active_at(self, moment) -> bool:
-        return self.revoked is None and self.expires > moment
-
 
 class Invitation(models.Model):
     """Someone asked in by email, for one purpose: to found a team, to join one by its

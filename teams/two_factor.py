@@ -47,11 +47,6 @@ def required(person) -> bool:
     return getattr(person, "kind", None) in kinds
 
 
-def app_device(person) -> TOTPDevice | None:
-    """The person's confirmed authenticator, if they set one up."""
-    return TOTPDevice.objects.filter(user=person, confirmed=True).first()
-
-
 def enabled(person) -> bool:
     return TOTPDevice.objects.filter(user=person, confirmed=True).exists()
 
@@ -126,10 +121,6 @@ def secret(device: TOTPDevice) -> str:
 
     text = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
-
-
-def recovery_device(person) -> StaticDevice | None:
-    return StaticDevice.objects.filter(user=person, confirmed=True).first()
 
 
 def is_recovery(device) -> bool:

@@ -7,7 +7,8 @@ import datetime
 import factory
 
 from teams.models import Membership, Person, Team
-from teams.services import roles_ensure_standard, token_create
+from teams.services.credentials import token_create
+from teams.services.effects import roles_ensure_standard
 
 PASSWORD = "correct horse battery staple"
 

@@ -23,7 +23,7 @@ from care.figures.periods import Period, parse_period
 from care.models import SharedFigures
 from coordination.events import NETWORK_STREAM, Event, publish
 from teams.models import Person, Team
-from teams.services import audit
+from teams.services.common import audit
 
 
 def refusal(team: Team) -> str:

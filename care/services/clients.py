@@ -20,7 +20,7 @@ from coordination.events import Event, notify_access_changed, publish
 from teams import cleaning
 from teams.cleaning import Errors, clean_text, limit_of
 from teams.models import Person, Team
-from teams.services import audit
+from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
 
 # The fields a person may write, each with its model's limit.

@@ -18,7 +18,7 @@ from care.services.common import client_streams
 from coordination.events import Event, publish
 from teams.cleaning import Errors, clean_text
 from teams.models import Person
-from teams.services import audit
+from teams.services.common import audit
 
 
 def diary_add(*, actor: Person, client: Client, body: str) -> DiaryNote:

@@ -36,8 +36,8 @@ from coordination.events import notify_access_changed
 from teams import invitations as registry
 from teams.cleaning import clean_text, limit_of
 from teams.models import Invitation, Person
-from teams.services import audit
 from teams.services import invitations as machinery
+from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
 
 CLIENT, REPRESENTATIVE, NETWORK = "client", "representative", "network"
@@ -104,7 +104,9 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
             actor=actor,
             purpose=CLIENT,
             email=email,
-            name=name or locked.display_name,
+            # The client's own name when none is typed: not input here, so shortened to
+            # what an invitation's name holds rather than refused.
+            name=name or locked.display_name[: limit_of(Invitation, "name")],
             team=locked.team,
             target=locked.pk,
         )

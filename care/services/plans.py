@@ -30,7 +30,7 @@ from care.services.common import client_streams
 from coordination.events import Event, publish
 from teams.cleaning import clean_text, limit_of
 from teams.models import Person
-from teams.services import audit
+from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
 
 

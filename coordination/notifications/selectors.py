@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from coordination import cursors
@@ -19,34 +18,14 @@ PAGE_SIZE = 50
 BAD_CURSOR = "Not a cursor this list gave out: start again without one."
 
 
-@dataclass
-class Page:
-    """One page of a person's notifications, newest first, and where the next starts."""
-
-    items: list[Notification]
-    next: str | None
-
-
-def encode_cursor(notification: Notification) -> str:
-    return cursors.encode(notification.created, notification.pk)
-
-
-def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
-    return cursors.decode(cursor, bad=BAD_CURSOR)
-
-
-def notifications_of(person: Person, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    """The person's notifications, newest first, ``limit`` at a time (keyset: one query
-    whatever the page, no OFFSET)."""
-    rows = Notification.objects.filter(person=person).order_by("-created", "-id")
-    if cursor:
-        created, pk = decode_cursor(cursor)
-        rows = rows.filter(Q(created__lt=created) | Q(created=created, id__lt=pk))
-    items = list(rows[: limit + 1])
-    more = len(items) > limit
-    items = items[:limit]
-    targets.resolve(items)  # their links, in one go
-    return Page(items=items, next=encode_cursor(items[-1]) if more else None)
+def notifications_of(
+    person: Person, *, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> cursors.Page:
+    """The person's notifications, newest first, ``limit`` at a time (keyset pages)."""
+    rows = Notification.objects.filter(person=person)
+    page = cursors.newest_first(rows, cursor, limit, bad=BAD_CURSOR)
+    targets.resolve(page.items)  # their links, in one go
+    return page
 
 
 def notification_of(person: Person, pk: int) -> Notification | None:

@@ -306,11 +306,6 @@ def _note_response(request, pk: int, code: int = status.HTTP_200_OK) -> Response
     return Response(body, status=code, headers={"ETag": f'"{note.version}"'})
 
 
-def _writer(request, doing: str) -> None:
-    if not access.can_write(request.user):
-        raise PermissionDenied(f"Only members of a team and coaches can {doing}.")
-
-
 FILTERS = [
     OpenApiParameter("kind", str, description=KINDS),
     OpenApiParameter("tag", str, description="A tag's slug."),
@@ -349,7 +344,7 @@ class NotesView(APIView):
         responses={201: PracticeNoteOut, 400: HELD},
     )
     def post(self, request):
-        _writer(request, "write practice notes")
+        services.require_writer(request.user, "write practice notes")
         data = _body(PracticeNoteIn, request)
         note = services.note_publish(actor=request.user, **data)
         return _note_response(request, note.pk, status.HTTP_201_CREATED)
@@ -513,7 +508,7 @@ class FollowsView(APIView):
         responses={201: PracticeFollowOut, 200: PracticeFollowOut},
     )
     def post(self, request):
-        _writer(request, "follow tags, problems and teams")
+        services.require_writer(request.user, "follow tags, problems and teams")
         data = _body(PracticeFollowIn, request)
         if len(data) != 1:
             raise serializers.ValidationError(

@@ -21,10 +21,8 @@ number of queries stays the same however many rows there are.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import re
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -44,20 +42,6 @@ FIGURES_SHARED = "figures.shared"
 LIVE_TYPES = ("note.published", "note.revised", "answer.", "note.pointed", FIGURES_SHARED)
 BAD_CURSOR = "Not a cursor this feed gave out: start again without one."
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-@dataclass
-class Page:
-    items: list[FeedItem]
-    next: str | None
-
-
-def encode_cursor(item: FeedItem) -> str:
-    return cursors.encode(item.created, item.pk)
-
-
-def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
-    return cursors.decode(cursor, bad=BAD_CURSOR)
 
 
 def _visible(person: Person):
@@ -95,24 +79,16 @@ def _following(person: Person):
 
 def feed(
     person: Person, *, cursor: str | None = None, following: bool = False, limit: int = PAGE_SIZE
-) -> Page:
+) -> cursors.Page:
     """One page of the feed the person may read, newest first (see the module)."""
     rows = _visible(person)
     if following:
         condition = _following(person)
         rows = rows.none() if condition is None else rows.filter(condition)
-    if cursor:
-        created, pk = decode_cursor(cursor)
-        rows = rows.filter(Q(created__lt=created) | Q(created=created, id__lt=pk))
-    rows = (
-        rows.select_related("note__author", "note__team", "answer__author", "answer__team", "team")
-        .prefetch_related("tags", "note__tags")
-        .order_by("-created", "-id")
-    )
-    items = list(rows[: limit + 1])
-    more = len(items) > limit
-    items = items[:limit]
-    return Page(items=items, next=encode_cursor(items[-1]) if more else None)
+    rows = rows.select_related(
+        "note__author", "note__team", "answer__author", "answer__team", "team"
+    ).prefetch_related("tags", "note__tags")
+    return cursors.newest_first(rows, cursor, limit, bad=BAD_CURSOR)
 
 
 # --- shared team figures, heard from the event log --------------------------------------

@@ -265,7 +265,7 @@ def _feed_follow_note(note: Note, tags: list[Tag], problems: list[OmahaProblem])
 # --- notes ------------------------------------------------------------------------------
 
 
-def _require_writer(actor: Person, doing: str) -> None:
+def require_writer(actor: Person, doing: str) -> None:
     if not access.can_write(actor):
         raise PermissionDenied(f"Only members of a team and coaches can {doing}.")
 
@@ -287,7 +287,7 @@ def note_publish(
     """Publish a note to the network. ``team``: one of the author's teams (their only
     one when not given; coaches write without a team). ``team_owned``: any member of
     that team may edit it. ``public``: inspectors and clients may read it too."""
-    _require_writer(actor, "write practice notes")
+    require_writer(actor, "write practice notes")
     errors: Errors = {}
     if kind not in Note.Kind.values:
         errors["kind"] = [f"One of {', '.join(Note.Kind.values)}."]
@@ -454,7 +454,7 @@ def answer_post(
 ) -> Answer:
     """Answer a question (any team member or coach). Held, like a note, when it seems
     to identify a client."""
-    _require_writer(actor, "answer questions")
+    require_writer(actor, "answer questions")
     errors: Errors = {}
     body = clean_text(errors, "body", body, limit=ANSWER_LIMIT, required=True)
     if errors:
@@ -517,7 +517,7 @@ def answer_accept(*, actor: Person, answer: Answer, accepted: bool = True) -> An
 def note_mark_useful(*, actor: Person, note: Note) -> bool:
     """I found this note useful (once: marking it again changes nothing). Whether the
     mark is new."""
-    _require_writer(actor, "mark notes useful")
+    require_writer(actor, "mark notes useful")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -531,7 +531,7 @@ def note_mark_useful(*, actor: Person, note: Note) -> bool:
 
 def note_unmark_useful(*, actor: Person, note: Note) -> bool:
     """Take my useful mark back (none: nothing changes). Whether there was one."""
-    _require_writer(actor, "mark notes useful")
+    require_writer(actor, "mark notes useful")
     with transaction.atomic():
         gone, _ = Useful.objects.filter(note=note, person=actor).delete()
         if not gone:
@@ -547,7 +547,7 @@ def comment_add(
     *, actor: Person, note: Note, body: str, confirm_no_client_data: bool = False
 ) -> Comment:
     """Comment on a note. Held, like a note, when it seems to identify a client."""
-    _require_writer(actor, "comment on practice notes")
+    require_writer(actor, "comment on practice notes")
     errors: Errors = {}
     body = clean_text(errors, "body", body, limit=COMMENT_LIMIT, required=True)
     if errors:
@@ -568,7 +568,7 @@ def follow_add(
 ) -> tuple[Follow, bool]:
     """Follow one tag, Omaha problem or team (following it already: nothing changes).
     The follow, and whether it is new."""
-    _require_writer(actor, "follow tags, problems and teams")
+    require_writer(actor, "follow tags, problems and teams")
     given = {k: v for k, v in {"tag": tag, "problem": problem, "team": team}.items() if v}
     if len(given) != 1:
         raise ValidationError("Follow one thing at a time: a tag, an Omaha problem or a team.")

@@ -28,9 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from frontend import writes
-from teams import selectors, services, signin, two_factor
+from teams import selectors, signin, two_factor
 from teams.models import Person
 from teams.services import accounts
+from teams.services import credentials as credential_services
 from teams.services import two_factor as two_factor_services
 
 TEMPLATE = "frontend/account.html"
@@ -217,7 +218,7 @@ def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = selectors.token_of(request.user, pk)
     if token is None:
         raise Http404("No such token among yours.")
-    services.token_revoke(actor=request.user, token=token)
+    credential_services.token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” ({token.prefix}…) revoked.")
     return redirect("account")
 
@@ -225,7 +226,7 @@ def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def account_sign_out_everywhere(request: HttpRequest) -> HttpResponse:
-    services.person_sign_out_everywhere(actor=request.user)
+    credential_services.person_sign_out_everywhere(actor=request.user)
     logout(request)
     return redirect(f"{reverse('login')}?ended=everywhere")
 

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET
 
 from frontend.views.common import live, shared_team_or_404
 from frontend.views.team import section_decisions, section_proposals, section_roles
-from teams import access, services
+from teams import access
 from teams.models import Team
+from teams.services import proposals as proposal_services
 
 
 def _shared(team: Team) -> dict:
@@ -33,7 +34,7 @@ def shared_team(request: HttpRequest, slug: str) -> HttpResponse:
     team = shared_team_or_404(request, slug, "shared page")
     if access.is_member(request.user, team):
         return redirect("team-home", slug=team.slug)
-    services.proposals_close_due(team=team)
+    proposal_services.proposals_close_due(team=team)
     with transaction.atomic():
         heads = live(team.shared_stream)
         context = _shared(team) | {"live": heads}

@@ -27,8 +27,9 @@ from care import split as care_split
 from coordination.privacy import CONFIRM
 from frontend import forms, present, writes
 from frontend.views.common import live, stream_for
-from teams import access, decisions, selectors, services
+from teams import access, decisions, selectors
 from teams.models import Proposal
+from teams.services import proposals as proposal_services
 
 TEMPLATE = "frontend/proposal.html"
 LIVE_PARTS = {"state", "actions"}
@@ -46,7 +47,7 @@ def _proposal_or_404(request: HttpRequest, pk: int, *, log: bool = True) -> Prop
 def _settled(request: HttpRequest, pk: int) -> Proposal:
     """The proposal, after settling any of its team's proposals whose window closed."""
     proposal = _proposal_or_404(request, pk)
-    if services.proposals_close_due(team=proposal.team):
+    if proposal_services.proposals_close_due(team=proposal.team):
         proposal = _proposal_or_404(request, pk, log=False)
     return proposal
 
@@ -192,7 +193,7 @@ def proposal_comment(request: HttpRequest, pk: int) -> HttpResponse:
     confirmed = request.POST.get(CONFIRM) == "on"
 
     def do(proposal):
-        services.proposal_comment(
+        proposal_services.proposal_comment(
             actor=request.user, proposal=proposal, confirm_no_client_data=confirmed, **values
         )
 
@@ -206,7 +207,7 @@ def proposal_consent(request: HttpRequest, pk: int) -> HttpResponse:
     arrived = timezone.now()
 
     def do(proposal):
-        services.proposal_consent(actor=request.user, proposal=proposal, at=arrived)
+        proposal_services.proposal_consent(actor=request.user, proposal=proposal, at=arrived)
 
     return _act(request, pk, do, done="Your consent is recorded.")
 
@@ -219,7 +220,7 @@ def proposal_object(request: HttpRequest, pk: int) -> HttpResponse:
     confirmed = request.POST.get(CONFIRM) == "on"
 
     def do(proposal):
-        services.proposal_object(
+        proposal_services.proposal_object(
             actor=request.user,
             proposal=proposal,
             reason=values["reason"],
@@ -238,7 +239,7 @@ def objection_withdraw(request: HttpRequest, pk: int, response_pk: int) -> HttpR
         objection = next((r for r in proposal.responses.all() if r.pk == response_pk), None)
         if objection is None:
             raise Http404("No such objection.")
-        services.objection_withdraw(actor=request.user, objection=objection)
+        proposal_services.objection_withdraw(actor=request.user, objection=objection)
 
     return _act(request, pk, do, done="Your objection is withdrawn; it counts as consent.")
 
@@ -247,7 +248,7 @@ def objection_withdraw(request: HttpRequest, pk: int, response_pk: int) -> HttpR
 @require_POST
 def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     def do(proposal):
-        services.proposal_withdraw(actor=request.user, proposal=proposal)
+        proposal_services.proposal_withdraw(actor=request.user, proposal=proposal)
 
     return _act(request, pk, do, done="The proposal is withdrawn.")
 
@@ -278,7 +279,7 @@ def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
         given = {"amend_form": _amend_form(proposal, values, {}, notice=notice)}
         return _answer(request, team, pk, 200, given | {"editing": "amend_form"})
     outcome = writes.perform(
-        lambda: services.proposal_amend(
+        lambda: proposal_services.proposal_amend(
             actor=request.user,
             proposal=proposal,
             version=writes.version_from(request.POST),

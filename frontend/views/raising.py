@@ -19,7 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from coordination.privacy import CONFIRM
 from frontend import forms, writes
 from frontend.views.common import team_or_404
-from teams import decisions, services
+from teams import decisions
+from teams.services import proposals as proposal_services
 
 TEMPLATE = "frontend/proposal_new.html"
 RAISED = "Your proposal is raised. Raising it is consenting to it."
@@ -51,7 +52,7 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
         context["notice"] = notice
     elif request.method == "POST":
         outcome = writes.perform(
-            lambda: services.proposal_raise(
+            lambda: proposal_services.proposal_raise(
                 actor=request.user,
                 team=team,
                 kind=key,

@@ -20,8 +20,10 @@ from frontend.views.common import (
     shared_team_or_404,
     team_or_404,
 )
-from teams import access, selectors, services
+from teams import access, selectors
 from teams.models import Team
+from teams.services import details as detail_services
+from teams.services import proposals as proposal_services
 
 RECENT_DECISIONS = 5
 DECISION_LOG_LENGTH = 100
@@ -105,7 +107,7 @@ def _team_page(request: HttpRequest, team: Team, status: int = 200, **extra) -> 
         context = {
             "team": team,
             "live": heads,
-            "form": {"values": services.team_state(team), "errors": {}},
+            "form": {"values": detail_services.team_state(team), "errors": {}},
             "members": members,
             **section_proposals(team, members),
             **section_roles(team),
@@ -132,7 +134,7 @@ def _team_page(request: HttpRequest, team: Team, status: int = 200, **extra) -> 
 def team_home(request: HttpRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     # Proposals whose window closed are settled when the team looks (besides the tick).
-    services.proposals_close_due(team=team)
+    proposal_services.proposals_close_due(team=team)
     return _team_page(request, team)
 
 
@@ -154,11 +156,11 @@ def team_details(request: HttpRequest, slug: str) -> HttpResponse:
     template = "frontend/team_home.html#details"
     if request.method == "GET":
         editing = request.GET.get("edit") == "1"
-        form = {"values": services.team_state(team), "errors": {}}
+        form = {"values": detail_services.team_state(team), "errors": {}}
         return render(request, template, {"team": team, "form": form, "editing": editing})
-    values = {name: request.POST.get(name, "") for name in services.TEAM_DETAIL_FIELDS}
+    values = {name: request.POST.get(name, "") for name in detail_services.TEAM_DETAIL_FIELDS}
     outcome = writes.perform(
-        lambda: services.team_update_details(
+        lambda: detail_services.team_update_details(
             actor=request.user, team=team, version=writes.version_from(request.POST), **values
         ),
         fields=values,
@@ -167,7 +169,7 @@ def team_details(request: HttpRequest, slug: str) -> HttpResponse:
     if outcome.ok:
         if not request.htmx:
             return redirect("team-home", slug=team.slug)
-        form = {"values": services.team_state(outcome.value), "errors": {}, "saved": True}
+        form = {"values": detail_services.team_state(outcome.value), "errors": {}, "saved": True}
     else:
         # Keep what the person typed; on a conflict show what changed meanwhile, and the
         # next save carries the current version, so it is a deliberate overwrite.
@@ -201,7 +203,7 @@ def team_activity(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def decision_log(request: HttpRequest, slug: str) -> HttpResponse:
     team = shared_team_or_404(request, slug, "decision log")
-    services.proposals_close_due(team=team)
+    proposal_services.proposals_close_due(team=team)
     query = request.GET.get("q", "").strip()[:200]
     member = access.is_member(request.user, team)
     with transaction.atomic():

@@ -17,9 +17,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import selectors, services, signin, two_factor
+from teams import selectors, signin, two_factor
 from teams.api.core import PASSWORD_MAX, TextIn
 from teams.models import ApiToken, Person
+from teams.services import credentials as credential_services
 from teams.services import two_factor as two_factor_services
 
 UNABLE = "Unable to sign in with that username and password."
@@ -114,7 +115,7 @@ class TokenView(APIView):
         if person is None:
             raise ValidationError({"non_field_errors": [UNABLE]})
         self.second_step(request, person, data.get("code", ""))
-        token, raw = services.token_create(
+        token, raw = credential_services.token_create(
             actor=person, name=data.get("name", ""), expires_in_days=data.get("expires_in_days")
         )
         return Response(TokenCreatedOut({**TokenOut(token).data, "token": raw}).data)
@@ -149,7 +150,7 @@ class TokenView(APIView):
                 "This request was not made with a token: revoke one of yours by its id"
                 " (DELETE /api/v1/auth/tokens/{id})."
             )
-        services.token_revoke(actor=request.user, token=token)
+        credential_services.token_revoke(actor=request.user, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -168,7 +169,7 @@ class TokenDetailView(APIView):
 
     @extend_schema(summary="Revoke one of my API tokens", responses={204: None, 404: NOT_FOUND})
     def delete(self, request, pk: int):
-        services.token_revoke(actor=request.user, token=self.get_token(request, pk))
+        credential_services.token_revoke(actor=request.user, token=self.get_token(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -183,5 +184,5 @@ class SignOutEverywhereView(APIView):
         responses={204: None},
     )
     def post(self, request):
-        services.person_sign_out_everywhere(actor=request.user)
+        credential_services.person_sign_out_everywhere(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

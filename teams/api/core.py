@@ -9,11 +9,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import selectors, services, two_factor
+from teams import selectors, two_factor
 from teams.cleaning import TooLong, limit_of
 from teams.errors import PreconditionRequired
 from teams.models import Person, Team
 from teams.numbers import MAX
+from teams.services import details as detail_services
 
 
 class IdField(serializers.IntegerField):
@@ -176,7 +177,7 @@ class TeamDetailView(APIView):
         body.is_valid(raise_exception=True)
         version = if_match_version(request)
         changes = {k: v for k, v in body.validated_data.items() if k != "version"}
-        team = services.team_update_details(
+        team = detail_services.team_update_details(
             actor=request.user, team=team, version=version, **changes
         )
         return Response(TeamOut(team).data, headers={"ETag": f'"{team.version}"'})

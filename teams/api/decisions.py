@@ -18,10 +18,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
-from teams import decisions, json_input, selectors, services
+from teams import decisions, json_input, selectors
 from teams.api.core import PersonRef, TextIn, WholeNumberField, if_match_version
 from teams.api.texts import HELD, confirm_field
 from teams.models import Comment, Proposal, Response
+from teams.services import proposals as proposal_services
 
 
 class ResponseOut(serializers.ModelSerializer):
@@ -91,7 +92,7 @@ class ProposalOut(serializers.ModelSerializer):
         """The proposal's tally, counted once for its ``tally`` and its ``stage``."""
         counted = self.__dict__.setdefault("_counted", {})
         if proposal.pk not in counted:
-            counted[proposal.pk] = services.tally(proposal)
+            counted[proposal.pk] = proposal_services.tally(proposal)
         return counted[proposal.pk]
 
     def get_tally(self, proposal) -> dict:
@@ -99,7 +100,7 @@ class ProposalOut(serializers.ModelSerializer):
 
     @extend_schema_field(
         serializers.ChoiceField(
-            choices=services.Stage.ALL,
+            choices=proposal_services.Stage.ALL,
             help_text=(
                 "Where the proposal stands: open (its window is open), blocked (the "
                 "window closed with an open objection), waiting (for more responses), "
@@ -109,7 +110,7 @@ class ProposalOut(serializers.ModelSerializer):
         )
     )
     def get_stage(self, proposal) -> str:
-        return services.proposal_stage(proposal, counts=self._counts(proposal))
+        return proposal_services.proposal_stage(proposal, counts=self._counts(proposal))
 
 
 class ProposalDetailOut(ProposalOut):
@@ -202,7 +203,7 @@ def _shared_team(request, pk: int, what: str = ""):
     if team is None:
         raise NotFound("No such team among yours.")
     # Opening the team's decisions also settles any whose window closed meanwhile.
-    services.proposals_close_due(team=team)
+    proposal_services.proposals_close_due(team=team)
     return team
 
 
@@ -210,7 +211,7 @@ def _proposal(request, pk: int) -> Proposal:
     proposal = selectors.proposal_for(request.user, pk)
     if proposal is None:
         raise NotFound("No such proposal among your teams'.")
-    if services.proposals_close_due(team=proposal.team):
+    if proposal_services.proposals_close_due(team=proposal.team):
         proposal = selectors.proposal_for(request.user, pk, log=False)
     return proposal
 
@@ -251,7 +252,7 @@ class TeamProposalsView(APIView):
         body = ProposalIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        proposal = services.proposal_raise(
+        proposal = proposal_services.proposal_raise(
             actor=request.user,
             team=team,
             kind=data["kind"],
@@ -284,7 +285,9 @@ class ProposalCommentsView(APIView):
         proposal = _proposal(request, pk)
         body = CommentIn(data=request.data)
         body.is_valid(raise_exception=True)
-        services.proposal_comment(actor=request.user, proposal=proposal, **body.validated_data)
+        proposal_services.proposal_comment(
+            actor=request.user, proposal=proposal, **body.validated_data
+        )
         return _detail(request, proposal, status.HTTP_201_CREATED)
 
 
@@ -295,7 +298,7 @@ class ProposalConsentView(APIView):
     def post(self, request, pk: int):
         arrived = timezone.now()
         proposal = _proposal(request, pk)
-        services.proposal_consent(actor=request.user, proposal=proposal, at=arrived)
+        proposal_services.proposal_consent(actor=request.user, proposal=proposal, at=arrived)
         return _detail(request, proposal)
 
 
@@ -310,7 +313,7 @@ class ProposalObjectView(APIView):
         proposal = _proposal(request, pk)
         body = ObjectionIn(data=request.data)
         body.is_valid(raise_exception=True)
-        services.proposal_object(
+        proposal_services.proposal_object(
             actor=request.user,
             proposal=proposal,
             reason=body.validated_data["reason"],
@@ -326,7 +329,7 @@ class ObjectionWithdrawView(APIView):
         objection = Response.objects.select_related("proposal").filter(pk=pk).first()
         if objection is None or selectors.proposal_for(request.user, objection.proposal_id) is None:
             raise NotFound("No such objection.")
-        services.objection_withdraw(actor=request.user, objection=objection)
+        proposal_services.objection_withdraw(actor=request.user, objection=objection)
         return _detail(request, objection.proposal)
 
 
@@ -344,7 +347,7 @@ class ProposalAmendView(APIView):
         data = {
             k: v for k, v in body.validated_data.items() if k not in {"version", "window_hours"}
         }
-        services.proposal_amend(
+        proposal_services.proposal_amend(
             actor=request.user,
             proposal=proposal,
             version=if_match_version(request),
@@ -358,7 +361,7 @@ class ProposalWithdrawView(APIView):
     @extend_schema(summary="Withdraw (the author)", request=None, responses=ProposalDetailOut)
     def post(self, request, pk: int):
         proposal = _proposal(request, pk)
-        services.proposal_withdraw(actor=request.user, proposal=proposal)
+        proposal_services.proposal_withdraw(actor=request.user, proposal=proposal)
         return _detail(request, proposal)
 
 

@@ -15,7 +15,6 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -43,10 +42,9 @@ def password_reset_send(*, actor: Person | None, person: Person) -> bool:
         return False
     uid = urlsafe_base64_encode(force_bytes(person.pk))
     token = default_token_generator.make_token(person)
-    path = reverse("password-reset-confirm", kwargs={"uidb64": uid, "token": token})
     context = {
         "person": person,
-        "link": mail.absolute(path),
+        "link": mail.link("password-reset", uidb64=uid, token=token),
         "hours": settings.PASSWORD_RESET_HOURS,
     }
     audit(
@@ -93,7 +91,7 @@ def email_change_request(*, actor: Person, email: str) -> str:
     # The current address in the link makes it single-use: once the address changed,
     # the link no longer matches.
     token = signing.dumps({"p": actor.pk, "from": actor.email, "to": email}, salt=EMAIL_SALT)
-    link = mail.absolute(reverse("account-email-confirm", args=[token]))
+    link = mail.link("email-confirm", token=token)
     context = {"person": actor, "new": email, "link": link, "hours": confirm_hours()}
     with transaction.atomic():
         audit(actor=actor, action="person.email_change_requested", target=actor, data={"to": email})

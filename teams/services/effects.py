@@ -97,20 +97,29 @@ def _current_member(team: Team, person_id: int, field: str) -> Person:
     return membership.person
 
 
-def _membership_changed(
-    team: Team, person: Person, change: str, proposal: Proposal, *, until=None
+def membership_changed(
+    team: Team,
+    person_id: int,
+    change: str,
+    decision: int | None,
+    *,
+    until: datetime.date | None = None,
+    actor: Person | None = None,
 ) -> None:
-    data = {"team": team.pk, "person": person.pk, "change": change, "decision": proposal.pk}
+    """Tell the team (and the person's open sockets) that a membership changed."""
+    data = {"team": team.pk, "person": person_id, "change": change, "decision": decision}
     if until is not None:
         data["until"] = until.isoformat()
-    publish_team(
-        team,
-        "membership.changed",
-        data,
-        actor=None,
-        shared=True,
-    )
-    notify_access_changed(person.pk)
+    publish_team(team, "membership.changed", data, actor=actor, shared=True)
+    notify_access_changed(person_id)
+
+
+def _record(
+    proposal: Proposal, event: str, target: Any, data: dict, *, team: Team | None = None
+) -> None:
+    """Audit and publish what an adopted decision did: the audit's action is the event's type."""
+    audit(actor=None, action=event, target=target, data={"decision": proposal.pk})
+    publish_team(team or proposal.team, event, data, actor=None, shared=True)
 
 
 # --- general -------------------------------------------------------------------------
@@ -145,14 +154,18 @@ def validate_admit(team: Team, payload: dict) -> dict:
     return {"person": person_id}
 
 
-def _validate_admit_email(team: Team, payload: dict) -> dict:
+def _invitee(payload: dict) -> tuple[str, str, Person | None]:
+    """A decision naming someone by address: the address, their name, their account if any."""
     from teams.services.invitations import account_for, normal_email
 
     if not isinstance(payload.get("email"), str):
         raise ValidationError({"email": ["Enter a valid email address."]})
     email = normal_email(payload["email"])
-    name = _text(payload, "name", Invitation, "name", required=False)
-    account = account_for(email)
+    return email, _text(payload, "name", Invitation, "name", required=False), account_for(email)
+
+
+def _validate_admit_email(team: Team, payload: dict) -> dict:
+    email, name, account = _invitee(payload)
     if account is not None:
         if not account.is_active or not access.may_join_teams(account):
             raise ValidationError(
@@ -197,7 +210,7 @@ def apply_admit(proposal: Proposal) -> dict:
     audit(
         actor=None, action="membership.admitted", target=membership, data={"decision": proposal.pk}
     )
-    _membership_changed(team, person, "admitted", proposal)
+    membership_changed(team, person.pk, "admitted", proposal.pk)
     return {
         "membership": membership.pk,
         "person": person.pk,
@@ -261,7 +274,7 @@ def apply_remove(proposal: Proposal) -> dict:
             target=membership,
             data={"decision": proposal.pk, "until": until.isoformat()},
         )
-        _membership_changed(team, membership.person, "leaving", proposal, until=until)
+        membership_changed(team, membership.person_id, "leaving", proposal.pk, until=until)
         return {
             "membership": membership.pk,
             "person": membership.person_id,
@@ -270,7 +283,7 @@ def apply_remove(proposal: Proposal) -> dict:
         }
     _end_membership(membership, reason=reason, proposal=proposal, left=timezone.localdate())
     audit(actor=None, action="membership.ended", target=membership, data={"decision": proposal.pk})
-    _membership_changed(team, membership.person, "left", proposal)
+    membership_changed(team, membership.person_id, "left", proposal.pk)
     return {
         "membership": membership.pk,
         "person": membership.person_id,
@@ -302,19 +315,9 @@ def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:
                 target=membership,
                 data={"decision": membership.ended_by_id, "until": membership.until.isoformat()},
             )
-            publish_team(
-                membership.team,
-                "membership.changed",
-                {
-                    "team": membership.team_id,
-                    "person": membership.person_id,
-                    "change": "left",
-                    "decision": membership.ended_by_id,
-                },
-                actor=None,
-                shared=True,
+            membership_changed(
+                membership.team, membership.person_id, "left", membership.ended_by_id
             )
-            notify_access_changed(membership.person_id)
             closed.append(membership.pk)
     return closed
 
@@ -370,14 +373,8 @@ def apply_handover(proposal: Proposal) -> dict:
         notes=payload.get("handover_notes", ""),
         proposal=proposal,
     )
-    audit(actor=None, action="role.handed_over", target=term, data={"decision": proposal.pk})
-    publish_team(
-        proposal.team,
-        "role.handed_over",
-        {"role": role.key, "term": term.pk, "person": person.pk, "ends": payload["ends"]},
-        actor=None,
-        shared=True,
-    )
+    data = {"role": role.key, "term": term.pk, "person": person.pk, "ends": payload["ends"]}
+    _record(proposal, "role.handed_over", term, data)
     return {
         "term": term.pk,
         "summary": f"{person.display_name} holds {role.name} until {term.ends:%-d %b %Y}",
@@ -404,8 +401,7 @@ def apply_role_create(proposal: Proposal) -> dict:
         description=payload["description"],
         created_by=proposal,
     )
-    audit(actor=None, action="role.created", target=role, data={"decision": proposal.pk})
-    publish_team(proposal.team, "role.created", {"role": role.key}, actor=None, shared=True)
+    _record(proposal, "role.created", role, {"role": role.key})
     return {"role": role.key, "summary": f"New role: {role.name}"}
 
 
@@ -422,8 +418,7 @@ def apply_agreement(proposal: Proposal) -> dict:
     agreement = Agreement.objects.create(
         team=team, number=number, text=proposal.payload["text"], decision=proposal
     )
-    audit(actor=None, action="agreement.adopted", target=agreement, data={"decision": proposal.pk})
-    publish_team(team, "agreement.adopted", {"number": number}, actor=None, shared=True)
+    _record(proposal, "agreement.adopted", agreement, {"number": number})
     return {"agreement": number, "summary": f"Team agreement version {number}"}
 
 
@@ -436,13 +431,7 @@ def validate_coach_invite(team: Team, payload: dict) -> dict:
     when they accept."""
     by_email = payload.get("coach") in (None, "") and payload.get("email") not in (None, "")
     if by_email:
-        from teams.services.invitations import account_for, normal_email
-
-        if not isinstance(payload.get("email"), str):
-            raise ValidationError({"email": ["Enter a valid email address."]})
-        email = normal_email(payload["email"])
-        name = _text(payload, "name", Invitation, "name", required=False)
-        coach = account_for(email)
+        email, name, coach = _invitee(payload)
         if coach is not None and (not coach.is_active or coach.kind != Person.Kind.COACH):
             raise ValidationError({"email": [f"{email} has a Kith account that is not a coach's."]})
     else:
@@ -477,13 +466,12 @@ def coach_term_start(
     term = CoachTerm.objects.create(
         team=team, coach=coach, starts=starts, ends=ends, invited_by=proposal
     )
-    audit(actor=None, action="coach.invited", target=term, data={"decision": proposal.pk})
-    publish_team(
-        team,
+    _record(
+        proposal,
         "coach.invited",
+        term,
         {"coach": term.coach_id, "ends": ends.isoformat()},
-        actor=None,
-        shared=True,
+        team=team,
     )
     notify_access_changed(term.coach_id)
     return term
@@ -531,8 +519,7 @@ def apply_coach_end(proposal: Proposal) -> dict:
     term.ended = timezone.localdate()
     term.ended_by = proposal
     term.save(update_fields=["ended", "ended_by"])
-    audit(actor=None, action="coach.ended", target=term, data={"decision": proposal.pk})
-    publish_team(proposal.team, "coach.ended", {"coach": term.coach_id}, actor=None, shared=True)
+    _record(proposal, "coach.ended", term, {"coach": term.coach_id})
     notify_access_changed(term.coach_id)
     return {
         "coach_term": term.pk,

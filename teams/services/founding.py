@@ -17,12 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from coordination.events import notify_access_changed
 from teams import access, cleaning
 from teams import invitations as registry
 from teams.models import Invitation, Membership, Network, Person, Team
-from teams.services.common import audit, publish_team
-from teams.services.effects import roles_ensure_standard
+from teams.services.common import audit
+from teams.services.effects import membership_changed, roles_ensure_standard
 from teams.services.invitations import invitation_create, normal_email
 
 MAX_FOUNDERS = 12
@@ -184,19 +183,7 @@ def _join(invitation: Invitation, person: Person, *, how: str) -> dict:
         target=membership,
         data={"invitation": invitation.pk, "decision": invitation.decision_id},
     )
-    publish_team(
-        team,
-        "membership.changed",
-        {
-            "team": team.pk,
-            "person": person.pk,
-            "change": "admitted",
-            "decision": invitation.decision_id,
-        },
-        actor=person,
-        shared=True,
-    )
-    notify_access_changed(person.pk)
+    membership_changed(team, person.pk, "admitted", invitation.decision_id, actor=person)
     return {"team": team.pk, "membership": membership.pk}
 
 

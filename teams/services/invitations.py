@@ -21,11 +21,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 
+from teams import cleaning, mail
 from teams import invitations as registry
-from teams import mail
 from teams.models import Invitation, Person, Proposal, Team
 from teams.services.common import audit
 from teams.versioning import lock, save_new_version
@@ -90,7 +89,7 @@ def _new_link(invitation: Invitation) -> str:
 
 
 def link(token: str) -> str:
-    return mail.absolute(reverse("invitation", args=[token]))
+    return mail.link("invitation", token=token)
 
 
 def _purpose(invitation: Invitation) -> registry.Purpose:
@@ -145,7 +144,7 @@ def invitation_create(
     if kind is None:
         raise ValidationError({"purpose": [f"One of {', '.join(registry.keys())}."]})
     email = normal_email(email)
-    name = " ".join((name or "").split())[:120]
+    name = cleaning.text("name", name, limit=cleaning.limit_of(Invitation, "name"), one_line=True)
     existing = account_for(email)
     if existing is not None and existing.kind != kind.kind:
         # Colleagues may know what kind of account an address has; a client inviting

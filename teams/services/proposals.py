@@ -259,19 +259,7 @@ def proposal_consent(
     with transaction.atomic():
         proposal = lock(proposal, "team")
         _require_open(proposal)
-        response, _ = Response.objects.update_or_create(
-            proposal=proposal,
-            person=actor,
-            revision=proposal.revision,
-            defaults={
-                "kind": Response.Kind.CONSENT,
-                "reason": "",
-                "state": Response.State.OPEN,
-                "at": at,
-            },
-        )
-        audit(actor=actor, action="proposal.consented", target=proposal)
-        _event(proposal, "proposal.responded", actor, response="consent")
+        response = _respond(actor, proposal, Response.Kind.CONSENT, "", at)
         # Past the window, this consent may complete the quorum; the settle delay still
         # applies, so an objection that arrived in time is never overtaken.
         _decide(proposal, now=at, settle=SETTLE)
@@ -311,19 +299,23 @@ def proposal_object(
             {"reason": "objection"},
             confirm_no_client_data,
         )
-        response, _ = Response.objects.update_or_create(
-            proposal=proposal,
-            person=actor,
-            revision=proposal.revision,
-            defaults={
-                "kind": Response.Kind.OBJECTION,
-                "reason": reason,
-                "state": Response.State.OPEN,
-                "at": at,
-            },
-        )
-        audit(actor=actor, action="proposal.objected", target=proposal)
-        _event(proposal, "proposal.responded", actor, response="objection")
+        response = _respond(actor, proposal, Response.Kind.OBJECTION, reason, at)
+    return response
+
+
+def _respond(
+    actor: Person, proposal: Proposal, kind: Response.Kind, reason: str, at: datetime.datetime
+) -> Response:
+    """The actor's one response to the current revision (a second replaces the first)."""
+    response, _ = Response.objects.update_or_create(
+        proposal=proposal,
+        person=actor,
+        revision=proposal.revision,
+        defaults={"kind": kind, "reason": reason, "state": Response.State.OPEN, "at": at},
+    )
+    action = "proposal.objected" if kind == Response.Kind.OBJECTION else "proposal.consented"
+    audit(actor=actor, action=action, target=proposal)
+    _event(proposal, "proposal.responded", actor, response=kind.value)
     return response
 
 

@@ -173,6 +173,7 @@ def two_factor_reset(*, actor: Person, person: Person, reason: str = "") -> bool
                 actor=actor,
                 action="two_factor.reset",
                 target=person,
+                # The admin's own words, not a person's input: kept short, never refused.
                 data={"reason": " ".join(reason.split())[:200]},
             )
             notify_access_changed(person.pk)

@@ -40,8 +40,8 @@ from care.services import plans, visits
 from config.health import tick_finished
 from coordination.events import NETWORK_STREAM, Event, publish
 from coordination.routing import websocket_urlpatterns
-from teams import services as team_services
 from teams.models import Proposal, Response
+from teams.services import proposals as proposal_services
 from tests.api_walk import openapi_path
 from tests.care.test_quality import build, published
 
@@ -244,10 +244,10 @@ def world(personas):
             hourly_rate="25.00",
             starts=datetime.date(2026, 4, 1),
         )
-        w.proposal = team_services.proposal_raise(
+        w.proposal = proposal_services.proposal_raise(
             actor=w.ben, team=w.noord, kind="general", title="Lunch", purpose="Together."
         )
-        w.objection = team_services.proposal_object(
+        w.objection = proposal_services.proposal_object(
             actor=w.ana, proposal=w.proposal, reason="Not on Thursdays."
         )
         quality.survey_answer(

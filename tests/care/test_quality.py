@@ -39,7 +39,7 @@ from coordination.events import NETWORK_STREAM, EventRecord
 from teams import decisions
 from teams.errors import Conflict
 from teams.models import AuditEntry, Proposal, Role, RoleTerm
-from teams.services import proposal_consent, proposal_withdraw, proposals_close_due
+from teams.services.proposals import proposal_consent, proposal_withdraw, proposals_close_due
 from tests.doors import api
 from tests.factories import PersonFactory
 from tests.teams.decisions_api.world import adopt_due

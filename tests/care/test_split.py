@@ -21,13 +21,14 @@ from care import access as care_access
 from care import split
 from care.models import Budget, CarePlan, Client, DiaryNote, NetworkMember, Visit, VisitSeries
 from coordination.events import EventRecord
-from teams import decisions, services
+from teams import decisions
 from teams.models import AuditEntry, Proposal, Team
+from teams.services import proposals as proposal_services
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
-SETTLE = services.SETTLE + datetime.timedelta(seconds=1)
+SETTLE = proposal_services.SETTLE + datetime.timedelta(seconds=1)
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def split_payload(w, **extra) -> dict:
 
 
 def raise_split(w, **extra) -> Proposal:
-    return services.proposal_raise(
+    return proposal_services.proposal_raise(
         actor=w.ana,
         team=w.noord,
         kind="team_split",
@@ -105,13 +106,13 @@ def raise_split(w, **extra) -> Proposal:
 
 
 def adopt(proposal: Proposal) -> Proposal:
-    services.proposals_close_due(team=proposal.team, now=proposal.closes_at + SETTLE)
+    proposal_services.proposals_close_due(team=proposal.team, now=proposal.closes_at + SETTLE)
     proposal.refresh_from_db()
     return proposal
 
 
 def consented(w, proposal: Proposal) -> Proposal:
-    services.proposal_consent(actor=w.ben, proposal=proposal)
+    proposal_services.proposal_consent(actor=w.ben, proposal=proposal)
     return proposal
 
 
@@ -582,7 +583,7 @@ def test_a_bad_client_comes_back_on_the_form_with_the_boxes_as_ticked(noord, nei
 
 def test_a_coach_reads_how_many_clients_move_but_not_who(noord, neighbourhood):
     w, c = noord, neighbourhood
-    invite = services.proposal_raise(
+    invite = proposal_services.proposal_raise(
         actor=w.ana,
         team=w.noord,
         kind="coach_invite",

@@ -28,8 +28,8 @@ from care.services import visits as visit_services
 from config.idempotency import KEY_LIFETIME, open_to_anonymous, purge_idempotency_keys
 from config.models import IdempotentRequest
 from coordination.events import EventRecord
-from teams import services as team_services
 from teams.models import ApiToken, AuditEntry, Comment, Proposal, Team
+from teams.services import proposals as proposal_services
 from tests.api_walk import api_views, openapi_path
 from tests.care.jansen import jansen_with_family
 from tests.care.visit_helpers import intervention, plan
@@ -100,14 +100,14 @@ def build_world(personas):
     """Noord with one of everything a write endpoint can be aimed at."""
     w = personas
     now = timezone.now()
-    w.proposal = team_services.proposal_raise(
+    w.proposal = proposal_services.proposal_raise(
         actor=w.ana,
         team=w.noord,
         kind="general",
         title="Shared car for the evening round",
         purpose="Fewer late taxis.",
     )
-    w.objection = team_services.proposal_object(
+    w.objection = proposal_services.proposal_object(
         actor=w.ben, proposal=w.proposal, reason="Who pays the insurance?"
     )
     w.client, w.petra = jansen_with_family(personas)
@@ -491,13 +491,13 @@ def test_a_refusal_is_replayed_as_the_same_refusal(world):
 
 def test_a_server_error_keeps_nothing_and_its_retry_runs(world, monkeypatch):
     url = f"{API}/teams/{world.noord.pk}/proposals"
-    real = team_services.proposal_raise
+    real = proposal_services.proposal_raise
 
     def raise_then_crash(**kwargs):
         real(**kwargs)
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(team_services, "proposal_raise", raise_then_crash)
+    monkeypatch.setattr(proposal_services, "proposal_raise", raise_then_crash)
     state = snapshot()
     client = api(world.ana, raise_request_exception=False)
     crashed = client.post(url, proposal_body(), format="json", headers={KEY: "k-1"})
@@ -505,7 +505,7 @@ def test_a_server_error_keeps_nothing_and_its_retry_runs(world, monkeypatch):
     # The proposal the view made before it failed went with the failure: nothing half-saved.
     assert snapshot() == state
 
-    monkeypatch.setattr(team_services, "proposal_raise", real)
+    monkeypatch.setattr(proposal_services, "proposal_raise", real)
     retried = client.post(url, proposal_body(), format="json", headers={KEY: "k-1"})
     assert retried.status_code == 201 and REPLAYED not in retried
     assert Proposal.objects.filter(title="Lunch rota on Thursdays").count() == 1
@@ -757,7 +757,7 @@ def test_two_requests_at_once_with_one_key_run_once(
     url = f"{API}/teams/{personas.noord.pk}/proposals"
     entered, release = threading.Event(), threading.Event()
     calls: list[int] = []
-    real = team_services.proposal_raise
+    real = proposal_services.proposal_raise
 
     def slow_raise(**kwargs):
         calls.append(1)
@@ -765,7 +765,7 @@ def test_two_requests_at_once_with_one_key_run_once(
         release.wait(20)
         return real(**kwargs)
 
-    monkeypatch.setattr(team_services, "proposal_raise", slow_raise)
+    monkeypatch.setattr(proposal_services, "proposal_raise", slow_raise)
     answers: dict[str, object] = {}
 
     def post(name: str) -> None:

@@ -121,9 +121,9 @@ async def test_a_replay_never_reaches_a_stream_whose_grant_expired(personas):
 
 @database_sync_to_async
 def invite_coach(personas, *, ends: datetime.date) -> None:
-    from teams import services as team_services
+    from teams.services import proposals as proposal_services
 
-    decision = team_services.proposal_raise(
+    decision = proposal_services.proposal_raise(
         actor=personas.ana, team=personas.noord, kind="general", title="Coach", purpose="Advice."
     )
     CoachTerm.objects.create(

@@ -18,8 +18,8 @@ from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from teams import services
 from teams.models import Team
+from teams.services import details as detail_services
 from tests.factories import api_token
 from tests.servers import Daphne, Servers, database_url, http, server_env
 
@@ -200,8 +200,12 @@ def test_a_socket_that_was_away_gets_exactly_what_it_missed(servers, personas):
 
     # More happens while the socket is away (written here, through the same service).
     team = Team.objects.get(pk=team.pk)
-    team = services.team_update_details(actor=ana, team=team, version=2, phone="0570 111 111")
-    team = services.team_update_details(actor=ana, team=team, version=3, email="noord@kith.test")
+    team = detail_services.team_update_details(
+        actor=ana, team=team, version=2, phone="0570 111 111"
+    )
+    team = detail_services.team_update_details(
+        actor=ana, team=team, version=3, email="noord@kith.test"
+    )
 
     with open_socket(b, f"?since={stream}:{last_seen}", session) as socket:
         replayed, ready = until_ready(socket)
@@ -213,7 +217,7 @@ def test_a_socket_that_was_away_gets_exactly_what_it_missed(servers, personas):
         assert_silent(socket)
 
         # Live again: a write from this process reaches server B through Redis.
-        services.team_update_details(actor=ana, team=team, version=4, postcodes="7413, 7414")
+        detail_services.team_update_details(actor=ana, team=team, version=4, postcodes="7413, 7414")
         live = receive(socket)
         assert (live["type"], live["seq"], live["data"]["changed"]) == (
             "event",

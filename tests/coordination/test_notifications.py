@@ -25,8 +25,8 @@ from coordination.notifications.models import Notification, NotificationPreferen
 from coordination.notifications.quiet import in_quiet_hours
 from coordination.routing import websocket_urlpatterns
 from coordination.services import handovers as handover_services
-from teams import services as team_services
 from teams.models import AuditEntry, Membership
+from teams.services import proposals as proposal_services
 from tests.care.visit_helpers import at, jansen_client, plan
 from tests.doors import api
 from tests.factories import member
@@ -67,7 +67,7 @@ def offer(w):
 
 
 def raise_proposal(w, actor=None):
-    return team_services.proposal_raise(
+    return proposal_services.proposal_raise(
         actor=actor or w.ana, team=w.noord, kind="general", title="Lunch together", purpose="P"
     )
 

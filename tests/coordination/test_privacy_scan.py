@@ -18,7 +18,7 @@ from coordination.models import HelpOffer, HelpRequest
 from coordination.practice import services as practice
 from coordination.practice.models import Note, NoteVersion, Tag
 from teams import models as team_models
-from teams import services
+from teams.services import proposals as proposal_services
 from tests.coordination.test_practice import ask, write
 from tests.factories import member
 from tests.teams.test_decision_privacy import bosch, invite_coach
@@ -30,7 +30,7 @@ WORDS_OF_THE_TEXTS = ("Bosch", "bosch", "Hanzeweg", "622", "7418", "Gerrit", "19
 
 
 def adopted(actor, team, kind, payload, **text):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=actor,
         team=team,
         kind=kind,
@@ -39,11 +39,11 @@ def adopted(actor, team, kind, payload, **text):
         details=text.get("details", ""),
         payload=payload,
     )
-    moment = proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1)
+    moment = proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1)
     for person in team_models.Membership.objects.current().filter(team=team):
         if person.person_id != actor.pk:
-            services.proposal_consent(actor=person.person, proposal=proposal)
-    assert proposal.pk in services.proposals_close_due(now=moment)
+            proposal_services.proposal_consent(actor=person.person, proposal=proposal)
+    assert proposal.pk in proposal_services.proposals_close_due(now=moment)
     proposal.refresh_from_db()
     return proposal
 
@@ -81,12 +81,14 @@ def stored(personas, settings):
     w.leaving = adopted(
         w.ana, w.noord, "remove_member", {"person": w.dirk.pk, "reason": "Cares for G. Bosch."}
     )
-    w.open = services.proposal_raise(
+    w.open = proposal_services.proposal_raise(
         actor=w.ana, team=w.noord, kind="general", title="Later starts", purpose="Traffic."
     )
-    w.objection = services.proposal_object(actor=w.ben, proposal=w.open, reason="7418 AB first.")
+    w.objection = proposal_services.proposal_object(
+        actor=w.ben, proposal=w.open, reason="7418 AB first."
+    )
     # Any birth date is a softer hit, which the coach confirmed: nobody's, then.
-    w.remark = services.proposal_comment(
+    w.remark = proposal_services.proposal_comment(
         actor=w.coach, proposal=w.open, body="Born 3/3/1941?", confirm_no_client_data=True
     )
     w.client = bosch(w.noord)  # he becomes the team's client now
@@ -145,7 +147,7 @@ def test_identifiers_only_leaves_out_what_a_writer_may_confirm(stored):
 
 def test_clean_texts_and_a_team_without_clients_give_nothing(personas):
     write(personas.ana, title="Night lights", body="They help.")
-    services.proposal_raise(
+    proposal_services.proposal_raise(
         actor=personas.ana, team=personas.noord, kind="general", title="Lunch", purpose="Together"
     )
     lines, summary = scan()

@@ -11,8 +11,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from teams import services
 from teams.models import Comment, Proposal, Response
+from teams.services import proposals as proposal_services
 from tests.doors import page_text
 from tests.doors import pages as browser
 from tests.teams.test_decision_privacy import bosch, invite_coach
@@ -81,7 +81,7 @@ def test_raising_a_proposal_naming_a_client_keeps_the_form_and_says_why(w, js):
 
 @pytest.mark.parametrize("js", [True, False])
 def test_an_amendment_naming_a_client_stays_in_the_open_form(w, js):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=w.ana, team=w.noord, kind="general", title="Later starts", purpose="Traffic."
     )
     typed = "Except for Bosch, G., who needs us at 7."
@@ -103,7 +103,7 @@ def test_an_amendment_naming_a_client_stays_in_the_open_form(w, js):
 
 @pytest.mark.parametrize("js", [True, False])
 def test_an_objection_naming_a_client_keeps_its_words(w, js):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=w.ana, team=w.noord, kind="general", title="Later starts", purpose="Traffic."
     )
     typed = "Gerrit Bosch gets his insulin at 7."
@@ -118,7 +118,7 @@ def test_an_objection_naming_a_client_keeps_its_words(w, js):
 
 @pytest.mark.parametrize("js", [True, False])
 def test_a_coachs_comment_naming_a_client_is_held_and_a_surname_can_be_confirmed(w, js):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=w.ana, team=w.noord, kind="general", title="Later starts", purpose="Traffic."
     )
     url = f"/proposals/{proposal.pk}/comment/"

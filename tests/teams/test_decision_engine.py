@@ -13,7 +13,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from coordination.events import EventRecord
-from teams import decisions, services
+from teams import decisions
 from teams.models import (
     AuditEntry,
     CoachTerm,
@@ -24,6 +24,9 @@ from teams.models import (
     RoleTerm,
     Team,
 )
+from teams.services import effects as effect_services
+from teams.services import proposals as proposal_services
+from teams.services import reminders as reminder_services
 from tests.factories import PersonFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +41,7 @@ def noord(personas):
 
 
 def raise_(who, team, kind="general", payload=None, **extra):
-    return services.proposal_raise(
+    return proposal_services.proposal_raise(
         actor=who,
         team=team,
         kind=kind,
@@ -50,7 +53,7 @@ def raise_(who, team, kind="general", payload=None, **extra):
 
 
 def after_window(proposal, extra=datetime.timedelta(seconds=1)):
-    return proposal.closes_at + services.SETTLE + extra
+    return proposal.closes_at + proposal_services.SETTLE + extra
 
 
 def reload(proposal):
@@ -61,7 +64,7 @@ class TestAdoption:
     def test_adopted_and_applied_by_the_tick_with_nobody_visiting(self, noord, capsys):
         newcomer = PersonFactory(username="lotte", first_name="Lotte", last_name="Smit")
         proposal = raise_(noord.ana, noord.noord, "admit_member", {"person": newcomer.pk})
-        services.proposal_consent(actor=noord.ben, proposal=proposal)
+        proposal_services.proposal_consent(actor=noord.ben, proposal=proposal)
         assert not Membership.objects.current().filter(person=newcomer).exists()
         with time_machine.travel(after_window(proposal), tick=False):
             call_command("tick")
@@ -80,16 +83,16 @@ class TestAdoption:
     def test_nothing_happens_before_the_window_closes(self, noord):
         proposal = raise_(noord.ana, noord.noord)
         for who in (noord.ben, noord.femke, noord.joris):
-            services.proposal_consent(actor=who, proposal=proposal)
+            proposal_services.proposal_consent(actor=who, proposal=proposal)
         with time_machine.travel(proposal.closes_at - datetime.timedelta(minutes=1), tick=False):
-            assert services.proposals_close_due() == []
+            assert proposal_services.proposals_close_due() == []
         assert reload(proposal).status == "open"
 
     def test_too_few_responses_keeps_it_open_until_enough_consent(self, noord):
         proposal = raise_(noord.ana, noord.noord)  # 1 of 4 responded; 2 needed
         with time_machine.travel(after_window(proposal), tick=False):
-            assert services.proposals_close_due() == []
-            assert services.tally(reload(proposal)) | {} == {
+            assert proposal_services.proposals_close_due() == []
+            assert proposal_services.tally(reload(proposal)) | {} == {
                 "members": 4,
                 "needed": 2,
                 "responded": 1,
@@ -97,21 +100,21 @@ class TestAdoption:
                 "open_objections": 0,
             }
             # A late consent completes it; the tick adopts it.
-            services.proposal_consent(actor=noord.ben, proposal=proposal)
+            proposal_services.proposal_consent(actor=noord.ben, proposal=proposal)
         with time_machine.travel(after_window(proposal, datetime.timedelta(minutes=1)), tick=False):
-            services.proposals_close_due()
+            proposal_services.proposals_close_due()
         assert reload(proposal).status == "adopted"
 
     def test_an_open_objection_blocks_until_resolved_by_amendment(self, noord):
         proposal = raise_(noord.ana, noord.noord)
-        services.proposal_consent(actor=noord.ben, proposal=proposal)
-        objection = services.proposal_object(
+        proposal_services.proposal_consent(actor=noord.ben, proposal=proposal)
+        objection = proposal_services.proposal_object(
             actor=noord.femke, proposal=proposal, reason="Thursdays clash with the GP round."
         )
         with time_machine.travel(after_window(proposal), tick=False):
-            assert services.proposals_close_due() == []
+            assert proposal_services.proposals_close_due() == []
             assert reload(proposal).status == "open"
-            amended = services.proposal_amend(
+            amended = proposal_services.proposal_amend(
                 actor=noord.ana,
                 proposal=proposal,
                 version=proposal.version,
@@ -122,25 +125,29 @@ class TestAdoption:
         assert amended.revision == 2
         assert amended.closes_at > proposal.closes_at
         # Consents to revision 1 do not count for revision 2: only ana's (automatic) does.
-        assert services.tally(amended)["responded"] == 1
-        services.proposal_consent(actor=noord.femke, proposal=amended)
+        assert proposal_services.tally(amended)["responded"] == 1
+        proposal_services.proposal_consent(actor=noord.femke, proposal=amended)
         with time_machine.travel(after_window(amended), tick=False):
-            assert services.proposals_close_due() == [proposal.pk]
+            assert proposal_services.proposals_close_due() == [proposal.pk]
 
     def test_withdrawing_the_objection_lets_it_through(self, noord):
         proposal = raise_(noord.ana, noord.noord)
-        objection = services.proposal_object(actor=noord.ben, proposal=proposal, reason="Unclear.")
+        objection = proposal_services.proposal_object(
+            actor=noord.ben, proposal=proposal, reason="Unclear."
+        )
         with time_machine.travel(after_window(proposal), tick=False):
-            services.objection_withdraw(actor=noord.ben, objection=objection)
-            services.proposals_close_due()
+            proposal_services.objection_withdraw(actor=noord.ben, objection=objection)
+            proposal_services.proposals_close_due()
         assert reload(proposal).status == "adopted"
 
     def test_a_changed_mind_replaces_the_response(self, noord):
         proposal = raise_(noord.ana, noord.noord)
-        services.proposal_consent(actor=noord.ben, proposal=proposal)
-        services.proposal_object(actor=noord.ben, proposal=proposal, reason="On reflection, no.")
+        proposal_services.proposal_consent(actor=noord.ben, proposal=proposal)
+        proposal_services.proposal_object(
+            actor=noord.ben, proposal=proposal, reason="On reflection, no."
+        )
         assert Response.objects.filter(proposal=proposal, person=noord.ben).count() == 1
-        assert services.tally(reload(proposal))["open_objections"] == 1
+        assert proposal_services.tally(reload(proposal))["open_objections"] == 1
 
     def test_an_effect_that_no_longer_applies_leaves_it_open_and_says_why(self, noord):
         newcomer = PersonFactory(username="lotte")
@@ -148,11 +155,11 @@ class TestAdoption:
         other = raise_(noord.ben, noord.noord, "admit_member", {"person": newcomer.pk})
         # Three of four consent to both: still a quorum once the newcomer makes five.
         for who in (noord.ben, noord.femke):
-            services.proposal_consent(actor=who, proposal=proposal)
+            proposal_services.proposal_consent(actor=who, proposal=proposal)
         for who in (noord.ana, noord.femke):
-            services.proposal_consent(actor=who, proposal=other)
+            proposal_services.proposal_consent(actor=who, proposal=other)
         with time_machine.travel(after_window(other), tick=False):
-            services.proposals_close_due()
+            proposal_services.proposals_close_due()
         assert reload(proposal).status == "open"
         assert "Already a member" in reload(proposal).outcome["not_applied"]
         assert Membership.objects.current().filter(person=newcomer).count() == 1
@@ -165,9 +172,9 @@ class TestWhoMay:
             with pytest.raises(PermissionDenied):
                 raise_(person, noord.noord)
             with pytest.raises(PermissionDenied):
-                services.proposal_consent(actor=person, proposal=proposal)
+                proposal_services.proposal_consent(actor=person, proposal=proposal)
             with pytest.raises(PermissionDenied):
-                services.proposal_object(actor=person, proposal=proposal, reason="No.")
+                proposal_services.proposal_object(actor=person, proposal=proposal, reason="No.")
         assert Proposal.objects.count() == 1
         assert Response.objects.count() == 1
 
@@ -178,20 +185,22 @@ class TestWhoMay:
             "coach_invite",
             {"coach": noord.coach.pk, "ends": "2099-12-31"},
         )
-        services.proposal_consent(actor=noord.ben, proposal=invite)
+        proposal_services.proposal_consent(actor=noord.ben, proposal=invite)
         with time_machine.travel(after_window(invite), tick=False):
-            services.proposals_close_due()
+            proposal_services.proposals_close_due()
         assert CoachTerm.objects.filter(coach=noord.coach, ended__isnull=True).exists()
         proposal = raise_(noord.ana, noord.noord)
-        comment = services.proposal_comment(
+        comment = proposal_services.proposal_comment(
             actor=noord.coach, proposal=proposal, body="Have you asked team Zuid?", kind="question"
         )
         assert comment.kind == "question"
         for act in (
-            lambda: services.proposal_consent(actor=noord.coach, proposal=proposal),
-            lambda: services.proposal_object(actor=noord.coach, proposal=proposal, reason="x"),
+            lambda: proposal_services.proposal_consent(actor=noord.coach, proposal=proposal),
+            lambda: proposal_services.proposal_object(
+                actor=noord.coach, proposal=proposal, reason="x"
+            ),
             lambda: raise_(noord.coach, noord.noord),
-            lambda: services.proposal_withdraw(actor=noord.coach, proposal=proposal),
+            lambda: proposal_services.proposal_withdraw(actor=noord.coach, proposal=proposal),
         ):
             with pytest.raises(PermissionDenied):
                 act()
@@ -199,9 +208,11 @@ class TestWhoMay:
     def test_only_the_author_amends_or_withdraws(self, noord):
         proposal = raise_(noord.ana, noord.noord)
         with pytest.raises(PermissionDenied):
-            services.proposal_amend(actor=noord.ben, proposal=proposal, version=1, title="Mine")
+            proposal_services.proposal_amend(
+                actor=noord.ben, proposal=proposal, version=1, title="Mine"
+            )
         with pytest.raises(PermissionDenied):
-            services.proposal_withdraw(actor=noord.ben, proposal=proposal)
+            proposal_services.proposal_withdraw(actor=noord.ben, proposal=proposal)
         assert reload(proposal).title == "Proposal of kind general"
 
 
@@ -233,21 +244,21 @@ class TestBadInput:
     def test_objection_after_the_window_is_refused(self, noord):
         proposal = raise_(noord.ana, noord.noord)
         with pytest.raises(ValidationError, match="window has closed"):
-            services.proposal_object(
+            proposal_services.proposal_object(
                 actor=noord.ben, proposal=proposal, reason="Late", at=proposal.closes_at
             )
-        assert services.tally(reload(proposal))["open_objections"] == 0
+        assert proposal_services.tally(reload(proposal))["open_objections"] == 0
 
     def test_consent_on_a_withdrawn_proposal_is_refused(self, noord):
         proposal = raise_(noord.ana, noord.noord)
-        services.proposal_withdraw(actor=noord.ana, proposal=proposal)
+        proposal_services.proposal_withdraw(actor=noord.ana, proposal=proposal)
         with pytest.raises(ValidationError, match="withdrawn"):
-            services.proposal_consent(actor=noord.ben, proposal=proposal)
+            proposal_services.proposal_consent(actor=noord.ben, proposal=proposal)
 
     def test_objection_needs_a_reason(self, noord):
         proposal = raise_(noord.ana, noord.noord)
         with pytest.raises(ValidationError) as err:
-            services.proposal_object(actor=noord.ben, proposal=proposal, reason=" ")
+            proposal_services.proposal_object(actor=noord.ben, proposal=proposal, reason=" ")
         assert "reason" in err.value.message_dict
 
 
@@ -255,9 +266,9 @@ class TestEffects:
     def adopt(self, personas, proposal):
         for who in (personas.ben, personas.femke):
             if who.pk != proposal.author_id:
-                services.proposal_consent(actor=who, proposal=proposal)
+                proposal_services.proposal_consent(actor=who, proposal=proposal)
         with time_machine.travel(after_window(proposal), tick=False):
-            services.proposals_close_due()
+            proposal_services.proposals_close_due()
         proposal = reload(proposal)
         assert proposal.status == "adopted", proposal.outcome
         return proposal
@@ -360,13 +371,13 @@ class TestEffects:
         end = timezone.make_aware(datetime.datetime.combine(last_day, datetime.time(23, 59)))
         with time_machine.travel(end, tick=False):
             assert access.is_member(noord.joris, noord.noord)
-            assert services.memberships_end_due() == []
+            assert effect_services.memberships_end_due() == []
         with time_machine.travel(end + datetime.timedelta(minutes=2), tick=False):
             # The day is over: no longer a member at any door, before the clock tidies.
             assert not access.is_member(noord.joris, noord.noord)
             assert noord.noord not in access.teams_visible_to(noord.joris)
             call_command("tick")  # the clock closes it
-            assert services.memberships_end_due() == []  # once
+            assert effect_services.memberships_end_due() == []  # once
         membership.refresh_from_db()
         next_day = last_day + datetime.timedelta(days=1)
         assert (membership.left, membership.left_reason) == (next_day, "retiring")
@@ -523,8 +534,8 @@ class TestReminders:
             starts=today - datetime.timedelta(days=300),
             ends=today + datetime.timedelta(days=10),
         )
-        assert services.reminders_due() == {"role_terms": 1, "reviews": 0}
-        assert services.reminders_due() == {"role_terms": 0, "reviews": 0}
+        assert reminder_services.reminders_due() == {"role_terms": 1, "reviews": 0}
+        assert reminder_services.reminders_due() == {"role_terms": 0, "reviews": 0}
         event = EventRecord.objects.get(type="reminder.role_term_ending", stream=noord.noord.stream)
         assert event.data["term"] == term.pk
 
@@ -532,14 +543,14 @@ class TestReminders:
         proposal = raise_(
             noord.ana, noord.noord, review_date=timezone.localdate() + datetime.timedelta(days=30)
         )
-        services.proposal_consent(actor=noord.ben, proposal=proposal)
+        proposal_services.proposal_consent(actor=noord.ben, proposal=proposal)
         with time_machine.travel(after_window(proposal), tick=False):
-            services.proposals_close_due()
-        assert services.reminders_due()["reviews"] == 0
+            proposal_services.proposals_close_due()
+        assert reminder_services.reminders_due()["reviews"] == 0
         assert (
-            services.reminders_due(today=timezone.localdate() + datetime.timedelta(days=30))[
-                "reviews"
-            ]
+            reminder_services.reminders_due(
+                today=timezone.localdate() + datetime.timedelta(days=30)
+            )["reviews"]
             == 1
         )
 
@@ -549,7 +560,7 @@ def test_an_objection_in_the_last_second_wins_over_a_concurrent_close(postgres, 
     """Real threads on PostgreSQL: the closer and a last-second objection race."""
     noord = personas.noord
     proposal = raise_(personas.ana, noord)
-    services.proposal_consent(actor=personas.ben, proposal=proposal)
+    proposal_services.proposal_consent(actor=personas.ben, proposal=proposal)
     arrived = proposal.closes_at - datetime.timedelta(milliseconds=500)
     results: dict[str, object] = {}
     start = threading.Barrier(2)
@@ -557,7 +568,7 @@ def test_an_objection_in_the_last_second_wins_over_a_concurrent_close(postgres, 
     def object_():
         try:
             start.wait(timeout=10)
-            results["objection"] = services.proposal_object(
+            results["objection"] = proposal_services.proposal_object(
                 actor=personas.ben, proposal=proposal, reason="Last-second worry", at=arrived
             )
         except Exception as exc:  # noqa: BLE001
@@ -570,7 +581,7 @@ def test_an_objection_in_the_last_second_wins_over_a_concurrent_close(postgres, 
         try:
             start.wait(timeout=10)
             # The closer runs just after the window; the objection arrived just before.
-            results["closed"] = services.proposals_close_due(
+            results["closed"] = proposal_services.proposals_close_due(
                 now=proposal.closes_at + datetime.timedelta(milliseconds=200)
             )
         except Exception as exc:  # noqa: BLE001
@@ -587,5 +598,5 @@ def test_an_objection_in_the_last_second_wins_over_a_concurrent_close(postgres, 
     assert results["closed"] == []
     assert reload(proposal).status == "open"
     # The next tick, after the settle delay, would adopt if it could: the objection holds.
-    assert services.proposals_close_due(now=after_window(proposal)) == []
+    assert proposal_services.proposals_close_due(now=after_window(proposal)) == []
     assert reload(proposal).status == "open"

@@ -20,8 +20,8 @@ from channels.testing import WebsocketCommunicator
 from care.models import Client
 from coordination.events import EventRecord
 from coordination.routing import websocket_urlpatterns
-from teams import services
 from teams.models import Comment, Membership, Proposal, Response
+from teams.services import proposals as proposal_services
 from tests import doors
 from tests.doors import api
 from tests.factories import MembershipFactory
@@ -57,7 +57,7 @@ def bosch(team) -> Client:
 
 
 def invite_coach(w) -> None:
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=w.ana,
         team=w.noord,
         kind="coach_invite",
@@ -65,9 +65,9 @@ def invite_coach(w) -> None:
         purpose="Advice on the rota.",
         payload={"coach": w.coach.pk, "ends": "2099-12-31"},
     )
-    services.proposal_consent(actor=w.ben, proposal=proposal)
-    moment = proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1)
-    assert proposal.pk in services.proposals_close_due(now=moment)
+    proposal_services.proposal_consent(actor=w.ben, proposal=proposal)
+    moment = proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1)
+    assert proposal.pk in proposal_services.proposals_close_due(now=moment)
 
 
 def shared_events(w) -> list[tuple[str, dict]]:
@@ -240,7 +240,7 @@ def test_clean_texts_pass_every_door(w):
 
 @pytest.mark.parametrize("confirm", [False, True])
 def test_an_amendment_naming_a_client_changes_nothing(w, confirm):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=w.ana,
         team=w.noord,
         kind="role_handover",
@@ -248,7 +248,7 @@ def test_an_amendment_naming_a_client_changes_nothing(w, confirm):
         purpose="Ana has planned for two years.",
         payload={"role": "planner", "person": w.ben.pk, "handover_notes": "The rota folder."},
     )
-    services.proposal_object(actor=w.ben, proposal=proposal, reason="Not in January.")
+    proposal_services.proposal_object(actor=w.ben, proposal=proposal, reason="Not in January.")
     before = shared_events(w)
     path = f"/api/v1/proposals/{proposal.pk}/amend"
     flag = {"confirm_no_client_data": confirm}
@@ -299,7 +299,7 @@ def test_an_amendment_that_leaves_the_texts_alone_is_not_asked_again(w):
 
 @pytest.mark.parametrize("confirm", [False, True])
 def test_an_objection_naming_a_client_is_held_and_the_earlier_one_stands(w, confirm):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=w.ana, team=w.noord, kind="general", title="Later starts", purpose="Traffic."
     )
     path = f"/api/v1/proposals/{proposal.pk}/objections"
@@ -320,7 +320,7 @@ def test_an_objection_naming_a_client_is_held_and_the_earlier_one_stands(w, conf
 @pytest.mark.parametrize("kind,label", [("comment", "comment"), ("question", "question")])
 def test_a_coach_cannot_name_the_teams_client_in_a_comment(w, kind, label):
     """The coach knows no client by their work: the team's own clients count."""
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=w.ana, team=w.noord, kind="general", title="Later starts", purpose="Traffic."
     )
     before = shared_events(w)
@@ -375,7 +375,7 @@ def _socket(person) -> WebsocketCommunicator:
 def _setting_up(personas):
     bosch(personas.noord)
     invite_coach(personas)
-    return services.proposal_raise(
+    return proposal_services.proposal_raise(
         actor=personas.ana, team=personas.noord, kind="general", title="Starts", purpose="Why."
     )
 
@@ -386,27 +386,29 @@ def _writing(personas, proposal):
     from django.core.exceptions import ValidationError
 
     held = [
-        lambda: services.proposal_raise(
+        lambda: proposal_services.proposal_raise(
             actor=personas.ana,
             team=personas.noord,
             kind="general",
             title="Two of us for Gerrit Bosch",
             purpose="Why.",
         ),
-        lambda: services.proposal_comment(
+        lambda: proposal_services.proposal_comment(
             actor=personas.coach, proposal=proposal, body="Is G. Bosch better?"
         ),
-        lambda: services.proposal_object(
+        lambda: proposal_services.proposal_object(
             actor=personas.ben, proposal=proposal, reason="Hanzeweg 41 first."
         ),
-        lambda: services.proposal_amend(
+        lambda: proposal_services.proposal_amend(
             actor=personas.ana, proposal=proposal, version=1, details="Ring 0570 622 480."
         ),
     ]
     for write in held:
         with pytest.raises(ValidationError):
             write()
-    return services.proposal_comment(actor=personas.ben, proposal=proposal, body="Fine by me.")
+    return proposal_services.proposal_comment(
+        actor=personas.ben, proposal=proposal, body="Fine by me."
+    )
 
 
 @pytest.mark.django_db(transaction=True)

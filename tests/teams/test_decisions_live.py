@@ -10,7 +10,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from coordination.routing import websocket_urlpatterns
-from teams import services
+from teams.services import proposals as proposal_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,20 +30,20 @@ async def ready(socket):
 
 @database_sync_to_async
 def adopted(personas, kind, payload):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=personas.ana, team=personas.noord, kind=kind, title="T", purpose="P", payload=payload
     )
-    services.proposal_consent(actor=personas.ben, proposal=proposal)
+    proposal_services.proposal_consent(actor=personas.ben, proposal=proposal)
     # Decide "later" by passing the moment, not by travelling in time: the in-memory
     # channel layer would expire this process's group memberships days ahead.
-    moment = proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1)
-    assert proposal.pk in services.proposals_close_due(now=moment)
+    moment = proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1)
+    assert proposal.pk in proposal_services.proposals_close_due(now=moment)
     return proposal
 
 
 @database_sync_to_async
 def raise_general(personas):
-    return services.proposal_raise(
+    return proposal_services.proposal_raise(
         actor=personas.ana, team=personas.noord, kind="general", title="Lunch", purpose="Together"
     )
 

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination.events import EventRecord
-from teams import services
 from teams.models import AuditEntry, CoachTerm, Invitation, Membership, Network, Person, Team
 from teams.services import founding
 from teams.services import invitations as service
+from teams.services import proposals as proposal_services
 from tests.doors import api, page_text, pages, two_step
 from tests.factories import PersonFactory
 
@@ -231,6 +231,14 @@ class TestLinks:
         assert Invitation.objects.get(pk=invitation.pk).withdrawn_at is not None
         assert again.pk != invitation.pk
 
+    def test_a_name_too_long_is_refused_not_cut(self, operator):
+        team = found(operator)[0]
+        with pytest.raises(ValidationError) as refused:
+            service.invitation_create(
+                actor=operator, purpose="founding", email="z@example.org", team=team, name="N" * 121
+            )
+        assert refused.value.message_dict == {"name": ["At most 120 characters (this has 121)."]}
+
     def test_bad_account_details_make_nothing_and_keep_the_link(self, operator, personas):
         _, [(_, token), _] = found(operator)
         with pytest.raises(ValidationError) as refused:
@@ -263,7 +271,7 @@ class TestLinks:
 
 
 def admit(personas, payload):
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=personas.ana,
         team=personas.noord,
         kind="admit_member",
@@ -271,11 +279,11 @@ def admit(personas, payload):
         purpose="We need a night nurse.",
         payload=payload,
     )
-    services.proposal_consent(actor=personas.ben, proposal=proposal)
+    proposal_services.proposal_consent(actor=personas.ben, proposal=proposal)
     with time_machine.travel(
-        proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1), tick=False
+        proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1), tick=False
     ):
-        services.proposals_close_due()
+        proposal_services.proposals_close_due()
     proposal.refresh_from_db()
     return proposal
 
@@ -317,7 +325,7 @@ class TestAdmitByAddress:
     )
     def test_bad_addresses_are_refused_when_raised(self, personas, payload, field, message):
         with pytest.raises(ValidationError) as refused:
-            services.proposal_raise(
+            proposal_services.proposal_raise(
                 actor=personas.ana,
                 team=personas.noord,
                 kind="admit_member",
@@ -451,7 +459,7 @@ class TestDoors:
 
 class TestCoachByAddress:
     def raise_and_adopt(self, personas, payload):
-        proposal = services.proposal_raise(
+        proposal = proposal_services.proposal_raise(
             actor=personas.ana,
             team=personas.noord,
             kind="coach_invite",
@@ -459,10 +467,10 @@ class TestCoachByAddress:
             purpose="A second view on our rota.",
             payload=payload,
         )
-        services.proposal_consent(actor=personas.ben, proposal=proposal)
-        after = proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1)
+        proposal_services.proposal_consent(actor=personas.ben, proposal=proposal)
+        after = proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1)
         with time_machine.travel(after, tick=False):
-            services.proposals_close_due()
+            proposal_services.proposals_close_due()
         proposal.refresh_from_db()
         return proposal
 
@@ -490,7 +498,7 @@ class TestCoachByAddress:
     def test_a_member_address_cannot_be_invited_as_a_coach(self, personas):
         ends = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
         with pytest.raises(ValidationError) as refused:
-            services.proposal_raise(
+            proposal_services.proposal_raise(
                 actor=personas.ana,
                 team=personas.noord,
                 kind="coach_invite",

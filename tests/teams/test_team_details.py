@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework.test import APIClient
 
 from coordination.events import EventRecord
-from teams import services
 from teams.errors import Conflict, PreconditionRequired
 from teams.models import AuditEntry, Team
+from teams.services import details as detail_services
 from tests.doors import api
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ class TestService:
         self, personas, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=False):
-            team = services.team_update_details(
+            team = detail_services.team_update_details(
                 actor=personas.ana, team=personas.noord, version=1, phone=" 0570 111 222 "
             )
         assert (team.phone, team.version) == ("0570 111 222", 2)
@@ -36,7 +36,7 @@ class TestService:
         assert event.actor_id == personas.ana.pk
 
     def test_no_change_writes_nothing(self, personas):
-        services.team_update_details(
+        detail_services.team_update_details(
             actor=personas.ana, team=personas.noord, version=1, phone=personas.noord.phone
         )
         assert not AuditEntry.objects.exists()
@@ -44,9 +44,11 @@ class TestService:
         assert Team.objects.get(pk=personas.noord.pk).version == 1
 
     def test_a_stale_version_is_a_conflict_with_the_current_state(self, personas):
-        services.team_update_details(actor=personas.ana, team=personas.noord, version=1, phone="1")
+        detail_services.team_update_details(
+            actor=personas.ana, team=personas.noord, version=1, phone="1"
+        )
         with pytest.raises(Conflict) as err:
-            services.team_update_details(
+            detail_services.team_update_details(
                 actor=personas.ben, team=personas.noord, version=1, phone="2"
             )
         assert err.value.current["phone"] == "1"
@@ -59,7 +61,7 @@ class TestService:
         # It was a Conflict ("changed since"), unlike every other versioned write: a
         # write that did not say which version it saw is a PreconditionRequired (428).
         with pytest.raises(PreconditionRequired):
-            services.team_update_details(
+            detail_services.team_update_details(
                 actor=personas.ana, team=personas.noord, version=None, phone="1"
             )
         assert Team.objects.get(pk=personas.noord.pk).version == 1
@@ -67,7 +69,7 @@ class TestService:
     def test_outsiders_are_refused(self, personas, outsiders):
         for person in outsiders.values():
             with pytest.raises(PermissionDenied):
-                services.team_update_details(
+                detail_services.team_update_details(
                     actor=person, team=personas.noord, version=1, phone="999"
                 )
         assert Team.objects.get(pk=personas.noord.pk).phone == ""
@@ -75,12 +77,12 @@ class TestService:
 
     def test_bad_input_names_the_field_and_changes_nothing(self, personas):
         with pytest.raises(ValidationError) as err:
-            services.team_update_details(
+            detail_services.team_update_details(
                 actor=personas.ana, team=personas.noord, version=1, email="not-an-email", phone="ok"
             )
         assert set(err.value.message_dict) == {"email"}
         with pytest.raises(ValidationError) as err:
-            services.team_update_details(
+            detail_services.team_update_details(
                 actor=personas.ana, team=personas.noord, version=1, name="X"
             )
         assert set(err.value.message_dict) == {"name"}

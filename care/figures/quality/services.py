@@ -38,7 +38,8 @@ from teams import decisions
 from teams.cleaning import Errors, clean_text, limit_of
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
-from teams.services import audit, proposal_raise
+from teams.services.common import audit
+from teams.services.proposals import proposal_raise
 
 KIND = "quality_publication"
 RECOMMEND = (0, 10)

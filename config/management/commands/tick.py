@@ -24,7 +24,9 @@ from config.health import tick_finished
 from config.idempotency import purge_idempotency_keys
 from coordination.notifications.digest import send_digests
 from coordination.services.help import help_requests_expire_due
-from teams import services
+from teams.services import effects as effect_services
+from teams.services import proposals as proposal_services
+from teams.services import reminders as reminder_services
 
 
 class Command(BaseCommand):
@@ -46,12 +48,12 @@ class Command(BaseCommand):
         while True:
             # Each pass's log lines share an id, as a request's do.
             pass_id = correlation_id.set(uuid.uuid4().hex)
-            adopted = services.proposals_close_due()
-            sent = services.reminders_due()
+            adopted = proposal_services.proposals_close_due()
+            sent = reminder_services.reminders_due()
             today = timezone.localdate()
             # Memberships whose agreed last day has passed (their access ended with the
             # day already): close the rows and end the roles.
-            left = services.memberships_end_due(today=today)
+            left = effect_services.memberships_end_due(today=today)
             visits = None
             if today != generated_on:
                 visits = series_generate_due(today=today)

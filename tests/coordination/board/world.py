@@ -9,8 +9,8 @@ from care.models import Client, Visit
 from coordination.events import EventRecord
 from coordination.models import HandoverOffer
 from coordination.services import handovers as handover_services
-from teams import services as team_services
 from teams.models import AuditEntry, CoachTerm
+from teams.services import proposals as proposal_services
 from tests.care.visit_helpers import at, jansen_client, plan
 from tests.doors import api
 
@@ -48,7 +48,7 @@ def build(personas) -> SimpleNamespace:
     w.zuid_visit = plan(w.cas, w.zuid_client, at(DAY, "10:00"), assignee=w.cas)
     # A coach Noord invited: advises the team, sees nothing of its visits.
     w.invited_coach = w.coach
-    invitation = team_services.proposal_raise(
+    invitation = proposal_services.proposal_raise(
         actor=w.ana, team=w.noord, kind="general", title="Invite a coach", purpose="Advice."
     )
     CoachTerm.objects.create(

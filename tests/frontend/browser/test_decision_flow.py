@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from teams import services
 from teams.models import Proposal
+from teams.services import proposals as proposal_services
 from tests.frontend.browser.conftest import PHONE, log_in
 
 SHOTS = Path(__file__).resolve().parents[3] / ".screenshots"
@@ -99,7 +99,7 @@ def test_raise_see_live_object_see_live(personas, server, can_log_in, browser):
 def test_a_comment_typed_while_news_arrives_is_kept(personas, server, can_log_in, browser):
     """The live refresh leaves a section alone while someone is typing in it."""
     can_log_in(personas.ana, personas.ben)
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=personas.ana, team=personas.noord, kind="general", title=TITLE, purpose="Why"
     )
     ana, ben = phone(browser), phone(browser)
@@ -130,7 +130,7 @@ def test_screenshots_of_the_split_form_and_the_decision_log(personas, server, ca
         ("general", {}, "Night visits in pairs after 22:00"),
         ("role_handover", {"role": "planner", "person": personas.ben.pk}, "Ben plans the rota"),
     ]:
-        proposal = services.proposal_raise(
+        proposal = proposal_services.proposal_raise(
             actor=personas.ana,
             team=personas.noord,
             kind=kind,
@@ -139,11 +139,11 @@ def test_screenshots_of_the_split_form_and_the_decision_log(personas, server, ca
             payload=payload,
             window=datetime.timedelta(hours=1),
         )
-        services.proposals_close_due(
+        proposal_services.proposals_close_due(
             team=personas.noord, now=proposal.closes_at + datetime.timedelta(minutes=1)
         )
     assert Proposal.objects.filter(status="adopted").count() == 2
-    services.proposal_raise(
+    proposal_services.proposal_raise(
         actor=personas.ben, team=personas.noord, kind="general", title=TITLE, purpose="Why"
     )
 
@@ -183,7 +183,7 @@ def test_screenshots_of_the_split_form_and_the_decision_log(personas, server, ca
 
 def test_an_invited_coach_follows_what_the_team_shares_live(personas, server, can_log_in, browser):
     can_log_in(personas.ana, personas.coach)
-    invite = services.proposal_raise(
+    invite = proposal_services.proposal_raise(
         actor=personas.ana,
         team=personas.noord,
         kind="coach_invite",
@@ -192,7 +192,7 @@ def test_an_invited_coach_follows_what_the_team_shares_live(personas, server, ca
         payload={"coach": personas.coach.pk, "ends": "2099-12-31"},
         window=datetime.timedelta(hours=1),
     )
-    services.proposals_close_due(
+    proposal_services.proposals_close_due(
         team=personas.noord, now=invite.closes_at + datetime.timedelta(minutes=1)
     )
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from teams import services
 from teams.models import Comment, Proposal
+from teams.services import proposals as proposal_services
 from tests.frontend.browser.conftest import PHONE, log_in
 from tests.frontend.browser.test_practice_browser import fits
 from tests.teams.test_decision_privacy import bosch, invite_coach
@@ -24,7 +24,7 @@ def test_the_coach_and_the_author_are_told_why_and_keep_what_they_typed(
     can_log_in(personas.ana, personas.coach)
     bosch(personas.noord)
     invite_coach(personas)
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=personas.ana,
         team=personas.noord,
         kind="general",

@@ -23,8 +23,8 @@ from django.core.management import call_command
 from django.db.models import Q
 from playwright.sync_api import expect
 
-from teams import services
 from teams.models import Invitation, Membership, Person, Proposal
+from teams.services import proposals as proposal_services
 from tests.frontend.browser.test_network_invitation_browser import link_mailed_to, phone, shot
 
 LINK = re.compile(r"/invitations/([A-Za-z0-9_:\-]+)/")
@@ -110,9 +110,9 @@ def test_a_new_organisation_from_founding_to_a_family_member_and_out(servers, br
     expect(bea.locator("main")).to_contain_text("You consent to this revision.")
 
     # The window closes with no objection: the tick adopts it and Cleo is invited.
-    after = proposal.closes_at + services.SETTLE + datetime.timedelta(seconds=1)
+    after = proposal.closes_at + proposal_services.SETTLE + datetime.timedelta(seconds=1)
     with time_machine.travel(after, tick=False):
-        services.proposals_close_due()
+        proposal_services.proposals_close_due()
     proposal.refresh_from_db()
     assert proposal.status == "adopted"
     assert not Membership.objects.filter(person__email="cleo@example.org").exists()

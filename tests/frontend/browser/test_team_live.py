@@ -77,7 +77,7 @@ def test_an_outsider_cannot_open_the_team_page(personas, server, can_log_in, pag
 
 def test_a_page_that_lost_its_server_resumes_and_catches_up(personas, can_log_in, browser, servers):
     """The socket reconnects with backoff and replays what was published meanwhile."""
-    from teams import services
+    from teams.services import details as detail_services
 
     can_log_in(personas.ana)
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
@@ -90,7 +90,7 @@ def test_a_page_that_lost_its_server_resumes_and_catches_up(personas, can_log_in
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "team-offline-ana.png"))
     # Meanwhile ben changes the phone number (straight through the service).
-    services.team_update_details(
+    detail_services.team_update_details(
         actor=personas.ben, team=personas.noord, version=1, phone="0570 999 000"
     )
     servers.start("second", port=first.port)  # back on the address the page knows

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from coordination.events import EventRecord
-from teams import services
 from teams.models import CoachAccess, Comment
+from teams.services import proposals as proposal_services
 from tests.frontend.decision_pages.world import (
     adopt,
     browser_as,
@@ -29,7 +29,7 @@ def test_every_page_opens_for_a_member(noord, open_proposal):
     for url in page_urls(noord.noord, open_proposal):
         response = client.get(url)
         assert response.status_code == 200, url
-    for kind in services.proposals.decisions.all_kinds():
+    for kind in proposal_services.decisions.all_kinds():
         url = f"/teams/noord/proposals/new/?kind={kind.key}"
         assert client.get(url).status_code == 200, url
 

@@ -7,8 +7,8 @@ import datetime
 import pytest
 
 from frontend import writes
-from teams import services
 from teams.models import Comment, Response
+from teams.services import proposals as proposal_services
 from tests.factories import PersonFactory
 from tests.frontend.decision_pages.world import browser_as, htmx, raise_, snapshot
 
@@ -16,8 +16,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_proposal_page_shows_what_why_status_responses_and_comments(noord, open_proposal):
-    services.proposal_object(actor=noord.ben, proposal=open_proposal, reason="Too far to drive")
-    services.proposal_comment(actor=noord.ben, proposal=open_proposal, body="Which clients?")
+    proposal_services.proposal_object(
+        actor=noord.ben, proposal=open_proposal, reason="Too far to drive"
+    )
+    proposal_services.proposal_comment(
+        actor=noord.ben, proposal=open_proposal, body="Which clients?"
+    )
     html = browser_as(noord.ana).get(f"/proposals/{open_proposal.pk}/").content.decode()
     assert "Share the Tuesday round" in html and "Because it helps." in html
     assert "Ten visits." in html and "A team decision" in html
@@ -85,7 +89,9 @@ def test_objecting_needs_a_reason_and_keeps_what_was_typed(noord, open_proposal)
 
 
 def test_withdrawing_my_objection(noord, open_proposal):
-    objection = services.proposal_object(actor=noord.ben, proposal=open_proposal, reason="No")
+    objection = proposal_services.proposal_object(
+        actor=noord.ben, proposal=open_proposal, reason="No"
+    )
     url = f"/proposals/{open_proposal.pk}/objections/{objection.pk}/withdraw/"
     assert browser_as(noord.ana).post(url).status_code == 403  # not hers
     response = htmx(browser_as(noord.ben), "post", url)
@@ -131,7 +137,9 @@ def test_amending_bad_input_keeps_what_was_typed(noord, open_proposal):
 
 
 def test_amending_resolves_objections_and_reopens_the_window(noord, open_proposal):
-    services.proposal_object(actor=noord.ben, proposal=open_proposal, reason="Only Tuesdays?")
+    proposal_services.proposal_object(
+        actor=noord.ben, proposal=open_proposal, reason="Only Tuesdays?"
+    )
     response = browser_as(noord.ana).post(
         f"/proposals/{open_proposal.pk}/amend/",
         {
@@ -150,7 +158,7 @@ def test_amending_resolves_objections_and_reopens_the_window(noord, open_proposa
 
 
 def test_a_stale_amendment_is_409_shows_the_current_and_keeps_what_was_typed(noord, open_proposal):
-    services.proposal_amend(
+    proposal_services.proposal_amend(
         actor=noord.ana, proposal=open_proposal, version=1, title="Changed in another tab"
     )
     response = browser_as(noord.ana).post(

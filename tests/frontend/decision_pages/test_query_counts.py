@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from teams import services
 from teams.models import Proposal
+from teams.services import proposals as proposal_services
 from tests.frontend.decision_pages.world import adopt, browser_as, raise_
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def grow(noord, open_count: int, adopted_count: int) -> None:
         adopt(raise_(noord.ana, noord.noord, title=f"Decided {n}", window=hour))
     for n in range(open_count):
         proposal = raise_(noord.ben, noord.noord, title=f"Open {n}")
-        services.proposal_comment(actor=noord.ana, proposal=proposal, body="ok")
+        proposal_services.proposal_comment(actor=noord.ana, proposal=proposal, body="ok")
 
 
 def measure(client, url) -> int:

@@ -9,8 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from frontend import activity
-from teams import services
 from teams.models import Proposal, Team
+from teams.services import proposals as proposal_services
 from tests.factories import member
 from tests.frontend.decision_pages.world import SETTLE, TERM_ENDS, adopt, browser_as, raise_
 
@@ -29,7 +29,7 @@ def test_team_home_shows_roles_open_proposals_decisions_and_coaches(invited):
     open_proposal = raise_(invited.ana, invited.noord, title="Share the Tuesday round")
     raise_(invited.ben, invited.noord, title="Blocked one")
     blocked = Proposal.objects.get(title="Blocked one")
-    services.proposal_object(actor=invited.ana, proposal=blocked, reason="Not yet")
+    proposal_services.proposal_object(actor=invited.ana, proposal=blocked, reason="Not yet")
 
     html = browser_as(invited.ana).get("/teams/noord/").content.decode()
     roles = html[html.index('id="roles"') : html.index('id="decisions"')]
@@ -57,7 +57,7 @@ def test_statuses_after_the_window_waiting_and_blocked(noord):
         member(name, noord.noord)
     waiting = raise_(noord.ana, noord.noord, title="Needs more")
     blocked = raise_(noord.ana, noord.noord, title="Objected")
-    services.proposal_object(actor=noord.ben, proposal=blocked, reason="Not like this")
+    proposal_services.proposal_object(actor=noord.ben, proposal=blocked, reason="Not like this")
     later = max(waiting.closes_at, blocked.closes_at) + SETTLE
     with time_machine.travel(later, tick=False):
         html = browser_as(noord.ana).get("/teams/noord/").content.decode()
@@ -86,8 +86,8 @@ def test_a_team_past_its_size_norm_is_told_and_offered_a_split(noord):
 
 
 def test_the_activity_list_says_what_happened_in_plain_words(noord, open_proposal):
-    services.proposal_object(actor=noord.ben, proposal=open_proposal, reason="Too far")
-    services.proposal_comment(
+    proposal_services.proposal_object(actor=noord.ben, proposal=open_proposal, reason="Too far")
+    proposal_services.proposal_comment(
         actor=noord.ben, proposal=open_proposal, body="Which clients?", kind="question"
     )
     html = browser_as(noord.ana).get("/teams/noord/activity/").content.decode()

@@ -13,10 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from coordination.events import EventRecord
-from teams import services
 from teams.models import Comment, Proposal, Response, Team
+from teams.services import proposals as proposal_services
 
-SETTLE = services.SETTLE + datetime.timedelta(seconds=1)
+SETTLE = proposal_services.SETTLE + datetime.timedelta(seconds=1)
 
 
 TERM_ENDS = timezone.localdate() + datetime.timedelta(days=400)  # within a term's three years
@@ -35,12 +35,14 @@ def htmx(client: Client, method: str, url: str, data=None):
 
 def raise_(who, team, kind="general", payload=None, **extra) -> Proposal:
     fields = {"title": f"{kind} proposal", "purpose": "Because it helps."} | extra
-    return services.proposal_raise(actor=who, team=team, kind=kind, payload=payload, **fields)
+    return proposal_services.proposal_raise(
+        actor=who, team=team, kind=kind, payload=payload, **fields
+    )
 
 
 def adopt(proposal: Proposal) -> Proposal:
     """Close the window (enough members responded: raising is consenting)."""
-    services.proposals_close_due(team=proposal.team, now=proposal.closes_at + SETTLE)
+    proposal_services.proposals_close_due(team=proposal.team, now=proposal.closes_at + SETTLE)
     proposal.refresh_from_db()
     assert proposal.status == "adopted", proposal.outcome
     return proposal

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from teams import services
 from teams.models import (
     CoachTerm,
 )
+from teams.services import proposals as proposal_services
 from teams.services.invitations import invitation_create
 from tests.teams.decisions_api.world import adopt_due, consent, in_days, raised
 
@@ -18,14 +18,14 @@ from tests.teams.decisions_api.world import adopt_due, consent, in_days, raised
 @pytest.fixture
 def world(personas):
     """Noord with an open proposal by ana that ben objected to."""
-    proposal = services.proposal_raise(
+    proposal = proposal_services.proposal_raise(
         actor=personas.ana,
         team=personas.noord,
         kind="general",
         title="Shared car for the evening round",
         purpose="Fewer late taxis.",
     )
-    objection = services.proposal_object(
+    objection = proposal_services.proposal_object(
         actor=personas.ben, proposal=proposal, reason="Who pays the insurance?"
     )
     invitation, _ = invitation_create(

@@ -10,14 +10,14 @@ import time_machine
 from django.utils import timezone
 
 from frontend import present
-from teams import services
 from teams.models import (
     Membership,
     Proposal,
     RoleTerm,
     Team,
 )
-from teams.services import SETTLE
+from teams.services import proposals as proposal_services
+from teams.services.proposals import SETTLE
 from tests.api_walk import api_endpoints
 from tests.doors import api
 from tests.factories import PersonFactory, member
@@ -186,7 +186,7 @@ def test_an_admission_changes_nothing_until_adopted(personas):
         payload={"person": dina.pk},
     )
     assert consent(personas.ben, proposal_id).status_code == 200
-    assert services.proposals_close_due() == []
+    assert proposal_services.proposals_close_due() == []
     assert not Membership.objects.filter(person=dina).exists()
     assert api(dina).get(f"{API}/teams/{personas.noord.pk}/proposals").status_code == 404
     body = api(personas.ana).get(f"{API}/proposals/{proposal_id}").json()
@@ -208,7 +208,7 @@ def test_a_role_handover_changes_nothing_until_adopted(personas):
         payload={"role": "planner", "person": personas.ben.pk, "ends": in_days(200)},
     )
     assert consent(personas.ben, proposal_id).status_code == 200
-    assert services.proposals_close_due() == []
+    assert proposal_services.proposals_close_due() == []
     assert not RoleTerm.objects.exists()
     roles = api(personas.ben).get(f"{API}/teams/{personas.noord.pk}/roles").json()
     assert next(r for r in roles if r["key"] == "planner")["current"] is None

@@ -8,13 +8,13 @@ import datetime
 import pytest
 import time_machine
 
-from teams import services
 from teams.models import (
     CoachAccess,
     CoachTerm,
     Comment,
     Membership,
 )
+from teams.services import proposals as proposal_services
 from tests.doors import api
 from tests.teams.decisions_api.world import (
     API,
@@ -193,7 +193,7 @@ def test_a_coach_term_that_ended_by_date_gives_no_access(invited):
 
 
 def test_a_member_who_left_by_decision_gets_404(world):
-    leaving = services.proposal_raise(
+    leaving = proposal_services.proposal_raise(
         actor=world.ana,
         team=world.noord,
         kind="remove_member",

@@ -11,12 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from teams import services
 from teams.models import (
     CoachAccess,
     Proposal,
 )
-from teams.services import SETTLE
+from teams.services import proposals as proposal_services
+from teams.services.proposals import SETTLE
 from tests.doors import api
 from tests.teams.decisions_api.world import API, ONE_SECOND
 
@@ -26,15 +26,15 @@ pytestmark = pytest.mark.django_db
 def open_proposals(personas, n: int) -> list[Proposal]:
     made = []
     for i in range(n):
-        proposal = services.proposal_raise(
+        proposal = proposal_services.proposal_raise(
             actor=personas.ana,
             team=personas.noord,
             kind="general",
             title=f"Idea {i}",
             purpose="Try it.",
         )
-        services.proposal_consent(actor=personas.ben, proposal=proposal)
-        services.proposal_comment(actor=personas.ben, proposal=proposal, body="Good.")
+        proposal_services.proposal_consent(actor=personas.ben, proposal=proposal)
+        proposal_services.proposal_comment(actor=personas.ben, proposal=proposal, body="Good.")
         made.append(proposal)
     return made
 
@@ -42,7 +42,7 @@ def open_proposals(personas, n: int) -> list[Proposal]:
 def adopted_proposals(personas, n: int) -> None:
     made = open_proposals(personas, n)
     latest = max(p.closes_at for p in made)
-    adopted = services.proposals_close_due(now=latest + SETTLE + ONE_SECOND)
+    adopted = proposal_services.proposals_close_due(now=latest + SETTLE + ONE_SECOND)
     assert sorted(adopted) == sorted(p.pk for p in made)
 
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from coordination.events import EventRecord
-from teams import services
 from teams import urls as team_urls
 from teams.models import (
     AuditEntry,
@@ -27,7 +26,8 @@ from teams.models import (
     RoleTerm,
     Team,
 )
-from teams.services import SETTLE
+from teams.services import proposals as proposal_services
+from teams.services.proposals import SETTLE
 from tests.doors import api
 
 API = "/api/v1"
@@ -73,7 +73,7 @@ def consent(person, proposal_id: int):
 def adopt_due(proposal_id: int) -> list[int]:
     """Run the closer just after this proposal's window and settle delay."""
     closes_at = Proposal.objects.get(pk=proposal_id).closes_at
-    return services.proposals_close_due(now=closes_at + SETTLE + ONE_SECOND)
+    return proposal_services.proposals_close_due(now=closes_at + SETTLE + ONE_SECOND)
 
 
 def after_window(proposal_id: int, extra: datetime.timedelta = ONE_SECOND):

@@ -21,6 +21,7 @@ from care.models import AccessLogEntry, Budget, Client, DiaryNote, Grant
 from care.services import clients as client_services
 from care.services import diary as diary_services
 from care.services import visits as visit_services
+from tests.factories import BudgetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,9 +69,8 @@ def world(personas):
             expected_minutes=45,
             assignee=who,
         )
-    Budget.objects.create(
+    BudgetFactory(
         client=client,
-        kind=Budget.Kind.DIRECT_PAYMENT,
         period=Budget.Period.FOUR_WEEKLY,
         allocation=Decimal("480.00"),
         hourly_rate=Decimal("24.00"),

@@ -39,6 +39,7 @@ from care.services import clients as client_services
 from care.services import plans, visits
 from config.health import tick_finished
 from coordination.events import NETWORK_STREAM, Event, publish
+from coordination.events.streams import client_stream, person_stream
 from coordination.routing import websocket_urlpatterns
 from teams import services as team_services
 from teams.models import Proposal, Response
@@ -337,8 +338,8 @@ def fill(route: str, w, anything: list[int]) -> list[tuple[str, str]]:
                     w.noord.stream,
                     w.noord.shared_stream,
                     NETWORK_STREAM,
-                    f"person.{w.ana.pk}",
-                    f"client.{w.client.pk}.visits",
+                    person_stream(w.ana.pk),
+                    client_stream(w.client.pk, "visits"),
                     "help",
                 ]
             )
@@ -615,7 +616,7 @@ async def test_the_inspector_socket_follows_only_their_own_stream(personas, loos
     socket = connect(personas.inspector)
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
-    assert set(ready["heads"]) == {f"person.{personas.inspector.pk}"}
+    assert set(ready["heads"]) == {person_stream(personas.inspector.pk)}
     # What the teams and the network hear, the inspector does not.
     await database_sync_to_async(publish)(
         Event("snapshot.published", {"snapshot": 1}, actor=None),
@@ -632,8 +633,8 @@ async def test_the_inspector_socket_follows_only_their_own_stream(personas, loos
         personas.noord.shared_stream,
         NETWORK_STREAM,
         "help",
-        f"client.{client.pk}.visits",
-        f"person.{personas.ana.pk}",
+        client_stream(client.pk, "visits"),
+        person_stream(personas.ana.pk),
     ):
         other = connect(personas.inspector, f"?since={stream}:0")
         assert (await other.connect())[0]

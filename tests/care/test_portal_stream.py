@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from care.models import Client
 from care.services import clients as client_services
+from coordination.events.streams import client_stream, person_stream
 from coordination.routing import websocket_urlpatterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,7 +47,7 @@ async def test_revoking_a_scope_closes_it_on_the_open_socket(personas):
     socket = connect(personas.daughter, f"?since=client.{client.pk}.visits:0")
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
-    assert ready == {"type": "ready", "heads": {f"client.{client.pk}.visits": 0}}
+    assert ready == {"type": "ready", "heads": {client_stream(client.pk, "visits"): 0}}
 
     # Asking for a scope she was not granted refuses the connection.
     plan = connect(personas.daughter, f"?since=client.{client.pk}.plan:0")
@@ -58,7 +59,7 @@ async def test_revoking_a_scope_closes_it_on_the_open_socket(personas):
     )
     assert await socket.receive_json_from(timeout=3) == {
         "type": "revoked",
-        "streams": [f"client.{client.pk}.visits"],
+        "streams": [client_stream(client.pk, "visits")],
     }
     assert (await socket.receive_output(timeout=3))["code"] == 4403
 
@@ -69,8 +70,8 @@ async def test_the_client_follows_every_scope_of_her_own_record(personas):
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
     assert set(ready["heads"]) == {
-        f"client.{client.pk}.{scope}" for scope in ("visits", "plan", "notes", "budget", "diary")
-    } | {f"person.{personas.mrs_jansen.pk}"}  # and her own notifications
+        client_stream(client.pk, scope) for scope in ("visits", "plan", "notes", "budget", "diary")
+    } | {person_stream(personas.mrs_jansen.pk)}  # and her own notifications
     await socket.disconnect()
 
 
@@ -100,8 +101,8 @@ async def test_each_scope_revoked_leaves_the_open_socket_and_the_others_stay(per
     socket = connect(personas.daughter)
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
-    assert set(ready["heads"]) == {f"client.{client.pk}.{scope}" for scope in SCOPES} | {
-        f"person.{personas.daughter.pk}"  # and her own notifications
+    assert set(ready["heads"]) == {client_stream(client.pk, scope) for scope in SCOPES} | {
+        person_stream(personas.daughter.pk)  # and her own notifications
     }
 
     await database_sync_to_async(client_services.grant_revoke)(
@@ -109,7 +110,7 @@ async def test_each_scope_revoked_leaves_the_open_socket_and_the_others_stay(per
     )
     assert await socket.receive_json_from(timeout=3) == {
         "type": "revoked",
-        "streams": [f"client.{client.pk}.{revoked}"],
+        "streams": [client_stream(client.pk, revoked)],
     }
     # The other four stay open: the socket is not closed.
     assert await socket.receive_nothing(timeout=0.3)

@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from coordination.events import Event, notify_access_changed, publish
+from coordination.events.streams import team_stream
 from coordination.routing import websocket_urlpatterns
 from teams.models import Membership
 
@@ -276,7 +277,7 @@ def test_heads_and_everything_missed_take_two_queries_for_any_number_of_streams(
 ):
     from coordination.consumers import heads_and_missed
 
-    names = [f"team.{900 + i}" for i in range(streams)]
+    names = [team_stream(900 + i) for i in range(streams)]
     with transaction.atomic():
         for name in names:
             for i in range(4):

@@ -21,6 +21,7 @@ from care.models import AccessLogEntry, Budget, Client, DiaryNote, Grant
 from care.services import clients as client_services
 from care.services import diary as diary_services
 from care.services import visits as visit_services
+from coordination.events.streams import client_stream
 from tests.factories import BudgetFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,10 +118,10 @@ def test_the_daughter_sees_visits_and_diary_not_the_budget(world):
     assert f'action="{diary_url(world)}"' in html and 'name="body"' in html
     # Each section follows its own stream.
     c = world.client.pk
-    assert f'data-stream="client.{c}.visits"' in html
-    assert f'data-stream="client.{c}.diary"' in html
+    assert f'data-stream="{client_stream(c, "visits")}"' in html
+    assert f'data-stream="{client_stream(c, "diary")}"' in html
     live = json.loads(re.search(r'id="kith-live"[^>]*>(.*?)</script>', html).group(1))
-    assert set(live["streams"]) == {f"client.{c}.visits", f"client.{c}.diary"}
+    assert set(live["streams"]) == {client_stream(c, "visits"), client_stream(c, "diary")}
     # The budget's section, asked for directly, is not hers.
     assert browser.get(f"{portal(world)}sections/budget/").status_code == 404
     assert browser.get(f"{portal(world)}sections/visits/", headers=HTMX).status_code == 200

@@ -44,13 +44,13 @@ def setup(personas):
 
 async def test_revoking_a_scope_closes_it_on_the_open_socket(personas):
     client, grant = await setup(personas)
-    socket = connect(personas.daughter, f"?since=client.{client.pk}.visits:0")
+    socket = connect(personas.daughter, f"?since={client_stream(client.pk, 'visits')}:0")
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
     assert ready == {"type": "ready", "heads": {client_stream(client.pk, "visits"): 0}}
 
     # Asking for a scope she was not granted refuses the connection.
-    plan = connect(personas.daughter, f"?since=client.{client.pk}.plan:0")
+    plan = connect(personas.daughter, f"?since={client_stream(client.pk, 'plan')}:0")
     assert (await plan.connect())[0]
     assert (await plan.receive_output(timeout=3))["code"] == 4403
 

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from care import access as care_access
 from care import split
 from care.models import Budget, CarePlan, Client, DiaryNote, NetworkMember, Visit, VisitSeries
-from coordination.events import EventRecord
+from coordination.events import EventRecord, person_group
 from teams import decisions, services
 from teams.models import AuditEntry, Proposal, Team
 from tests.factories import (
@@ -395,7 +395,7 @@ def test_adoption_audits_and_tells_both_teams_once_per_client(
     ).exists()
     # The members who stay are told to check what they may still see.
     rung = {group for group, message in captured_sends if message["type"] == "access.changed"}
-    assert {f"s.person.{w.ana.pk}", f"s.person.{w.ben.pk}"} <= rung
+    assert {person_group(w.ana.pk), person_group(w.ben.pk)} <= rung
 
 
 def test_adoption_checks_the_clients_again(noord, records):

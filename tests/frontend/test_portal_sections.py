@@ -17,12 +17,12 @@ import pytest
 from django.test import Client as Browser
 from django.utils import timezone
 
-from care.models import AccessLogEntry, Budget, Client, DiaryNote, Grant
+from care.models import AccessLogEntry, Budget, DiaryNote, Grant
 from care.services import clients as client_services
 from care.services import diary as diary_services
 from care.services import visits as visit_services
 from coordination.events.streams import client_stream
-from tests.factories import BudgetFactory
+from tests.factories import BudgetFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +40,13 @@ def browser_as(person) -> Browser:
 def world(personas):
     """Mrs Jansen, client of Noord with her own account and a budget; her daughter
     Petra sees her visits and diary. Ben comes in two days; a visit in three weeks."""
-    client = client_services.client_create(
-        actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+    client = ClientFactory(
+        team=personas.noord,
+        first_name="Wilma",
+        last_name="Jansen",
+        account=personas.mrs_jansen,
+        status="active",
     )
-    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen, status="active")
-    client.refresh_from_db()
     entry = client_services.network_add(
         actor=personas.ana,
         client=client,

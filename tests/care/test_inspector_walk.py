@@ -33,7 +33,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from drf_spectacular.generators import SchemaGenerator
 
 from care.figures.quality import services as quality
-from care.models import Client, Grant, Snapshot, SnapshotRead
+from care.models import Grant, Snapshot, SnapshotRead
 from care.services import budgets as budget_services
 from care.services import clients as client_services
 from care.services import plans, visits
@@ -45,6 +45,7 @@ from teams import services as team_services
 from teams.models import Proposal, Response
 from tests.api_walk import openapi_path
 from tests.care.test_quality import build, published
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -609,7 +610,7 @@ def connect(person, query=""):
 async def test_the_inspector_socket_follows_only_their_own_stream(personas, loose_events):
     @database_sync_to_async
     def setup():
-        client = Client.objects.create(team=personas.noord, first_name="W", last_name="J")
+        client = ClientFactory(team=personas.noord, first_name="W", last_name="J")
         return client
 
     client = await setup()

@@ -15,6 +15,7 @@ from coordination.events.streams import client_stream
 from teams.errors import Conflict, PreconditionRequired
 from teams.models import AuditEntry
 from tests.care.visit_helpers import at, jansen_client, plan
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def w(personas):
         personas.bens = plan(
             personas.ana, personas.client, at("2026-12-08", "14:00"), assignee=personas.ben
         )
-        personas.zuid_client = Client.objects.create(
+        personas.zuid_client = ClientFactory(
             team=personas.zuid, first_name="Jan", last_name="Bos", status=Client.Status.ACTIVE
         )
         personas.zuid_visit = plan(

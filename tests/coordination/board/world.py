@@ -13,6 +13,7 @@ from teams import services as team_services
 from teams.models import AuditEntry, CoachTerm
 from tests.care.visit_helpers import at, jansen_client, plan
 from tests.doors import api
+from tests.factories import ClientFactory
 
 API = "/api/v1"
 DAY = "2026-12-08"
@@ -42,7 +43,7 @@ def build(personas) -> SimpleNamespace:
     w.bens = plan(w.ana, w.client, at(DAY, "14:00"), assignee=w.ben)
     w.spare = plan(w.ana, w.client, at(DAY, "16:00"), assignee=w.ana)
     w.offer = handover_services.handover_offer(actor=w.ana, visit=w.anas, version=1, to=w.ben)
-    w.zuid_client = Client.objects.create(
+    w.zuid_client = ClientFactory(
         team=w.zuid, first_name="Jan", last_name="Bos", status=Client.Status.ACTIVE
     )
     w.zuid_visit = plan(w.cas, w.zuid_client, at(DAY, "10:00"), assignee=w.cas)

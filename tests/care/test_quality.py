@@ -34,6 +34,8 @@ from teams.services import proposal_consent, proposal_withdraw, proposals_close_
 from tests.doors import api
 from tests.factories import (
     ClientFactory,
+    GrantFactory,
+    NetworkMemberFactory,
     OutcomeRatingFactory,
     PersonFactory,
     PlanProblemFactory,
@@ -648,15 +650,13 @@ def test_a_missing_answer_is_required(jansen):
 
 def test_who_answers_and_who_reads_the_answers(jansen):
     client = jansen.jansen
-    entry = client.network.create(
-        circle="informal",
+    entry = NetworkMemberFactory(
+        client=client,
         relationship="neighbour",
         name="Henk",
         account=PersonFactory(username="henk", kind="portal"),
     )
-    client.network.model.objects.get(pk=entry.pk).grants.create(
-        scope="notes", granted_by=jansen.mrs_jansen
-    )
+    GrantFactory(member=entry, scope="notes", granted_by=jansen.mrs_jansen)
     with time_machine.travel(NOW, tick=False):
         assert answer(jansen.mrs_jansen, client).status_code == 201
         # The care team reads (logged for the client) but does not answer for her.

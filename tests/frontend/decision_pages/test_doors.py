@@ -12,8 +12,8 @@ from coordination.events import EventRecord
 from coordination.events.streams import shared_stream, team_stream
 from teams import services
 from teams.models import CoachAccess, Comment
+from tests.factories import adopted
 from tests.frontend.decision_pages.world import (
-    adopt,
     browser_as,
     htmx,
     page_urls,
@@ -135,7 +135,7 @@ def test_an_invited_coach_comments_but_cannot_consent_or_object(invited, open_pr
 
 def test_a_coach_whose_term_ended_sees_nothing_again(invited, open_proposal):
     ended = raise_(invited.ana, invited.noord, "coach_end", {"coach": invited.coach.pk})
-    adopt(ended)
+    adopted(ended)
     coach = browser_as(invited.coach)
     for url in [
         "/teams/noord/shared/",

@@ -38,14 +38,6 @@ def raise_(who, team, kind="general", payload=None, **extra) -> Proposal:
     return services.proposal_raise(actor=who, team=team, kind=kind, payload=payload, **fields)
 
 
-def adopt(proposal: Proposal) -> Proposal:
-    """Close the window (enough members responded: raising is consenting)."""
-    services.proposals_close_due(team=proposal.team, now=proposal.closes_at + SETTLE)
-    proposal.refresh_from_db()
-    assert proposal.status == "adopted", proposal.outcome
-    return proposal
-
-
 def snapshot() -> tuple:
     """What a refused request must leave exactly as it was."""
     return (

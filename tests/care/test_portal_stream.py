@@ -7,10 +7,10 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from care.models import Client
 from care.services import clients as client_services
 from coordination.events.streams import client_stream, person_stream
 from coordination.routing import websocket_urlpatterns
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,11 +23,9 @@ def connect(person, query=""):
 
 @database_sync_to_async
 def setup(personas):
-    client = client_services.client_create(
-        actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+    client = ClientFactory(
+        team=personas.noord, first_name="Wilma", last_name="Jansen", account=personas.mrs_jansen
     )
-    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen)
-    client.refresh_from_db()
     entry = client_services.network_add(
         actor=personas.ana,
         client=client,

@@ -45,7 +45,7 @@ from teams import services as team_services
 from teams.models import Proposal, Response
 from tests.api_walk import openapi_path
 from tests.care.test_quality import build, published
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -246,9 +246,7 @@ def world(personas):
             hourly_rate="25.00",
             starts=datetime.date(2026, 4, 1),
         )
-        w.proposal = team_services.proposal_raise(
-            actor=w.ben, team=w.noord, kind="general", title="Lunch", purpose="Together."
-        )
+        w.proposal = proposal(w.ben, w.noord, title="Lunch", purpose="Together.")
         w.objection = team_services.proposal_object(
             actor=w.ana, proposal=w.proposal, reason="Not on Thursdays."
         )

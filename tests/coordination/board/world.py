@@ -9,11 +9,10 @@ from care.models import Client, Visit
 from coordination.events import EventRecord
 from coordination.models import HandoverOffer
 from coordination.services import handovers as handover_services
-from teams import services as team_services
 from teams.models import AuditEntry, CoachTerm
 from tests.care.visit_helpers import at, jansen_client, plan
 from tests.doors import api
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, proposal
 
 API = "/api/v1"
 DAY = "2026-12-08"
@@ -49,9 +48,7 @@ def build(personas) -> SimpleNamespace:
     w.zuid_visit = plan(w.cas, w.zuid_client, at(DAY, "10:00"), assignee=w.cas)
     # A coach Noord invited: advises the team, sees nothing of its visits.
     w.invited_coach = w.coach
-    invitation = team_services.proposal_raise(
-        actor=w.ana, team=w.noord, kind="general", title="Invite a coach", purpose="Advice."
-    )
+    invitation = proposal(w.ana, w.noord, title="Invite a coach", purpose="Advice.")
     CoachTerm.objects.create(
         team=w.noord,
         coach=w.coach,

@@ -113,7 +113,7 @@ async def test_each_scope_revoked_leaves_the_open_socket_and_the_others_stay(per
     # The other four stay open: the socket is not closed.
     assert await socket.receive_nothing(timeout=0.3)
     # A new socket may follow the rest, and is refused the revoked one.
-    again = connect(personas.daughter, f"?since=client.{client.pk}.{revoked}:0")
+    again = connect(personas.daughter, f"?since={client_stream(client.pk, revoked)}:0")
     assert (await again.connect())[0]
     assert (await again.receive_output(timeout=3))["code"] == 4403
     await socket.disconnect()

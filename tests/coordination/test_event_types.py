@@ -12,6 +12,8 @@ from coordination.events import Event, EventMismatch, EventRecord, publish, stre
 
 pytestmark = pytest.mark.django_db
 
+# Literal stream names here are the shapes the declared types are checked against
+# ("client.7.plan" is a client's plan stream), written as clients send them.
 CLAIMED = {"visit": 5, "client": 7, "version": 2, "assignee": 3, "status": "assigned"}
 
 

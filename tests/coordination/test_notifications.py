@@ -19,7 +19,7 @@ from django.db import transaction
 
 from care.services import visits as visit_services
 from coordination.events import Event, EventRecord, publish
-from coordination.events.streams import person_stream
+from coordination.events.streams import person_stream, team_stream
 from coordination.notifications import digest, rules
 from coordination.notifications import services as notification_services
 from coordination.notifications.models import Notification, NotificationPreference
@@ -314,7 +314,7 @@ def many(person, count: int) -> list[Notification]:
             kind=Notification.Kind.VISIT_LATE,
             text=f"Note {start + i}",
             url="/",
-            source_stream="team.0",
+            source_stream=team_stream(0),
             source_seq=start + i + 1,
             subject=f"test:{start + i}",
         )

@@ -10,13 +10,14 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from care.models import Budget, Client, LedgerEntry, Visit
+from care.models import Budget, LedgerEntry, Visit
 from care.selectors.budgets import current_statement, statement
 from care.services import budgets as budget_services
 from care.services import visits as visit_services
 from coordination.events import EventRecord
 from teams.errors import KeyReused
 from tests.care.visit_helpers import NOW, at, deliver, jansen_client, plan
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +217,7 @@ def test_a_correction_points_at_its_entry_and_never_edits_it(personas, budget):
     with pytest.raises(ValidationError) as exc:
         add(personas, budget, "correction", "-1.00", "Oops.", corrects=fix)
     assert set(exc.value.message_dict) == {"corrects"}
-    neighbour = Client.objects.create(team=personas.noord, first_name="Kees", last_name="Smit")
+    neighbour = ClientFactory(team=personas.noord, first_name="Kees", last_name="Smit")
     elsewhere = create(personas, neighbour)
     with pytest.raises(ValidationError) as exc:
         add(personas, elsewhere, "correction", "1.00", "Wrong budget.", corrects=taxi)

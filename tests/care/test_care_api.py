@@ -9,17 +9,16 @@ from care.models import AccessLogEntry, Client, Grant, OmahaSign, PlanProblem
 from care.services import clients as client_services
 from care.services import plans
 from tests.doors import api
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world(personas):
-    client = client_services.client_create(
-        actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+    client = ClientFactory(
+        team=personas.noord, first_name="Wilma", last_name="Jansen", account=personas.mrs_jansen
     )
-    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen)
-    client.refresh_from_db()
     personas.entry = client_services.network_add(
         actor=personas.ana,
         client=client,

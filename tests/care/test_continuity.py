@@ -14,22 +14,17 @@ from django.test.utils import CaptureQueriesContext
 from care.models import Client, Visit
 from care.selectors.continuity import continuity_of, team_continuity
 from tests.care.visit_helpers import NOW
-from tests.factories import member
+from tests.factories import ClientFactory, VisitFactory, member
 
 pytestmark = pytest.mark.django_db
 
 
 def done(client: Client, carer, days_ago: float, status=Visit.Status.DONE, **fields) -> Visit:
-    start = NOW - datetime.timedelta(days=days_ago)
-    return Visit.objects.create(
+    return VisitFactory(
         client=client,
-        window_start=start,
-        window_end=start + datetime.timedelta(hours=1),
-        expected_minutes=30,
+        window_start=NOW - datetime.timedelta(days=days_ago),
         assignee=carer,
         status=status,
-        actual_start=start if status == Visit.Status.DONE else None,
-        actual_end=start + datetime.timedelta(minutes=30) if status == Visit.Status.DONE else None,
         **fields,
     )
 
@@ -38,9 +33,9 @@ def done(client: Client, carer, days_ago: float, status=Visit.Status.DONE, **fie
 def team(personas):
     noord = personas.noord
     carers = [personas.ana, personas.ben, member("dee", noord), member("eva", noord)]
-    jansen = Client.objects.create(team=noord, first_name="Wilma", last_name="Jansen")
-    smit = Client.objects.create(team=noord, first_name="Kees", last_name="Smit")
-    quiet = Client.objects.create(team=noord, first_name="Lies", last_name="Stil")
+    jansen = ClientFactory(team=noord, first_name="Wilma", last_name="Jansen")
+    smit = ClientFactory(team=noord, first_name="Kees", last_name="Smit")
+    quiet = ClientFactory(team=noord, first_name="Lies", last_name="Stil")
     ana, ben, dee, eva = carers
     # Jansen: ana 5, ben 3, dee 1, eva 1 in the window -> 4 carers, top two 8 of 10.
     for i in range(5):
@@ -59,7 +54,7 @@ def team(personas):
     done(smit, ben, 2)
     done(smit, ana, 3)
     # Another team's client does not count for Noord.
-    other = Client.objects.create(team=personas.zuid, first_name="Jan", last_name="Buur")
+    other = ClientFactory(team=personas.zuid, first_name="Jan", last_name="Buur")
     done(other, personas.cas, 1)
     return {"jansen": jansen, "smit": smit, "quiet": quiet, "other": other}
 
@@ -106,7 +101,7 @@ def test_one_query_however_many_clients_and_visits(team, personas):
         count(lambda: team_continuity(personas.noord, now=NOW)),
     )
     for n in range(20):
-        client = Client.objects.create(team=personas.noord, first_name=f"C{n}", last_name="X")
+        client = ClientFactory(team=personas.noord, first_name=f"C{n}", last_name="X")
         done(client, personas.ana, 1)
         done(client, personas.ben, 2)
         clients.append(client)

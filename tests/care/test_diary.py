@@ -14,6 +14,7 @@ from care.services import diary as diary_services
 from coordination.events import EventRecord
 from teams.models import AuditEntry
 from tests.care.visit_helpers import jansen_client
+from tests.factories import GrantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def events(stream: str) -> list[EventRecord]:
 
 def grant_diary(personas, client) -> Grant:
     daughter = NetworkMember.objects.get(client=client, account=personas.daughter)
-    return Grant.objects.create(member=daughter, scope="diary", granted_by=personas.mrs_jansen)
+    return GrantFactory(member=daughter, scope="diary", granted_by=personas.mrs_jansen)
 
 
 def test_the_team_adds_a_note_audited_and_published_once_with_ids_only(personas, jansen):

@@ -20,19 +20,18 @@ from care.figures.compute import METHOD_VERSION
 from care.figures.periods import month
 from care.figures.selectors import median_of, network_figures
 from care.figures.services import share_figures
-from care.models import (
-    CarePlan,
-    Client,
-    OmahaProblem,
-    OutcomeRating,
-    PlanProblem,
-    SharedFigures,
-    Visit,
-)
+from care.models import SharedFigures, Visit
 from coordination.events import NETWORK_STREAM, EventRecord
 from teams.models import AuditEntry, Membership, Role, RoleTerm
 from tests.doors import api
-from tests.factories import TeamFactory, member
+from tests.factories import (
+    ClientFactory,
+    OutcomeRatingFactory,
+    PlanProblemFactory,
+    TeamFactory,
+    VisitFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -62,16 +61,13 @@ def at(day: str, clock: str) -> datetime.datetime:
 
 
 def done(client, day, carer, minutes, status="done") -> Visit:
-    start = at(day, "09:00")
-    return Visit.objects.create(
+    return VisitFactory(
         client=client,
-        window_start=start,
-        window_end=start + datetime.timedelta(hours=1),
-        expected_minutes=30,
+        window_start=at(day, "09:00"),
         assignee=carer if status == "done" else None,
         status=status,
-        actual_start=start + datetime.timedelta(minutes=5) if status == "done" else None,
-        actual_end=start + datetime.timedelta(minutes=5 + minutes) if status == "done" else None,
+        late=5,
+        minutes=minutes,
     )
 
 
@@ -91,20 +87,13 @@ def build(personas):
     w = personas
     w.term = informer(w.noord, w.ana)
     informer(w.zuid, w.cas)
-    w.anna = Client.objects.create(team=w.noord, first_name="Anna", last_name="Aa")
+    w.anna = ClientFactory(team=w.noord, first_name="Anna", last_name="Aa")
     done(w.anna, "2026-03-02", w.ana, 30)
     done(w.anna, "2026-03-03", w.ana, 60)
     done(w.anna, "2026-03-04", None, 0, status="missed")
-    plan = CarePlan.objects.create(client=w.anna)
-    w.problem = PlanProblem.objects.create(
-        plan=plan,
-        problem=OmahaProblem.objects.get(number=42),
-        scope="individual",
-        severity="actual",
-        added_by=w.ana,
-    )
+    w.problem = PlanProblemFactory(plan__client=w.anna, added_by=w.ana)
     for day, k, b, s in (("2026-03-02", 2, 2, 2), ("2026-03-28", 3, 3, 2)):
-        OutcomeRating.objects.create(
+        OutcomeRatingFactory(
             plan_problem=w.problem,
             knowledge=k,
             behavior=b,
@@ -113,7 +102,7 @@ def build(personas):
             rated_by=w.ana,
         )
     # Zuid has figures of its own for March, which it has not shared.
-    w.zus = Client.objects.create(team=w.zuid, first_name="Zus", last_name="Zet")
+    w.zus = ClientFactory(team=w.zuid, first_name="Zus", last_name="Zet")
     for day in ("2026-03-05", "2026-03-06", "2026-03-07"):
         done(w.zus, day, w.cas, 47)
     return w
@@ -485,7 +474,7 @@ def test_reading_the_network_takes_the_same_queries_however_many_shared(world):
         team = TeamFactory(name=f"Team {n}", slug=f"team-x{n}")
         person = member(f"informer-{n}", team)
         informer(team, person)
-        client = Client.objects.create(team=team, first_name="C", last_name=str(n))
+        client = ClientFactory(team=team, first_name="C", last_name=str(n))
         done(client, "2026-03-02", person, 30 + n)
         share_figures(actor=person, team=team, period="2026-03")
     done(world.anna, "2026-03-10", world.ben, 40)

@@ -19,18 +19,19 @@ from django.test.utils import CaptureQueriesContext
 
 from care.figures.compute import METHOD_VERSION, network_indicators, team_indicators
 from care.figures.periods import month, parse_period, quarter
-from care.models import (
-    Budget,
-    CarePlan,
-    Client,
-    LedgerEntry,
-    OmahaProblem,
-    OutcomeRating,
-    PlanProblem,
-    Visit,
-)
+from care.models import Budget, LedgerEntry, OutcomeRating, Visit
 from teams.models import Membership
-from tests.factories import PersonFactory, TeamFactory, member
+from tests.factories import (
+    BudgetFactory,
+    ClientFactory,
+    LedgerEntryFactory,
+    OutcomeRatingFactory,
+    PersonFactory,
+    PlanProblemFactory,
+    TeamFactory,
+    VisitFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,23 +49,18 @@ def at(day: str, clock: str) -> datetime.datetime:
 def visit(client, day, clock, status="done", carer=None, late=0, minutes=30) -> Visit:
     """A visit whose window is an hour from ``day`` ``clock``; done ones started
     ``late`` minutes after the window opened (negative: early) and took ``minutes``."""
-    start = at(day, clock)
-    begun = start + datetime.timedelta(minutes=late)
-    started = status in ("done", "in_progress")
-    return Visit.objects.create(
+    return VisitFactory(
         client=client,
-        window_start=start,
-        window_end=start + datetime.timedelta(hours=1),
-        expected_minutes=30,
+        window_start=at(day, clock),
         assignee=carer,
         status=status,
-        actual_start=begun if started else None,
-        actual_end=begun + datetime.timedelta(minutes=minutes) if status == "done" else None,
+        late=late,
+        minutes=minutes,
     )
 
 
 def debit(budget, a_visit, amount: str, on: str) -> LedgerEntry:
-    return LedgerEntry.objects.create(
+    return LedgerEntryFactory(
         budget=budget,
         kind=LedgerEntry.Kind.VISIT_DEBIT,
         amount=D(amount),
@@ -74,7 +70,7 @@ def debit(budget, a_visit, amount: str, on: str) -> LedgerEntry:
 
 
 def rate(entry, on: str, k: int, b: int, s: int, by, clock="10:00") -> OutcomeRating:
-    return OutcomeRating.objects.create(
+    return OutcomeRatingFactory(
         plan_problem=entry,
         knowledge=k,
         behavior=b,
@@ -101,11 +97,11 @@ def world(personas):
     Membership.objects.filter(person=dee).update(joined=datetime.date(2026, 3, 10))
     ana, ben = w.ana, w.ben
 
-    a = Client.objects.create(team=noord, first_name="Anna", last_name="Aa")
-    b = Client.objects.create(team=noord, first_name="Bert", last_name="Bee")
-    c = Client.objects.create(team=noord, first_name="Cor", last_name="Cee")
-    d = Client.objects.create(team=noord, first_name="Dirk", last_name="Dee")
-    z = Client.objects.create(team=w.zuid, first_name="Zus", last_name="Zet")
+    a = ClientFactory(team=noord, first_name="Anna", last_name="Aa")
+    b = ClientFactory(team=noord, first_name="Bert", last_name="Bee")
+    c = ClientFactory(team=noord, first_name="Cor", last_name="Cee")
+    d = ClientFactory(team=noord, first_name="Dirk", last_name="Dee")
+    z = ClientFactory(team=w.zuid, first_name="Zus", last_name="Zet")
 
     # Client A, March: done 1,2,3,4,7 (5); planned also 5 (missed): 6; 6 (cancelled)
     # is not planned. Punctual (started inside the window, ends included): 1, 3, 7.
@@ -155,14 +151,7 @@ def world(personas):
 
     # --- outcomes ------------------------------------------------------------------
     def problem(client, number):
-        plan, _ = CarePlan.objects.get_or_create(client=client)
-        return PlanProblem.objects.create(
-            plan=plan,
-            problem=OmahaProblem.objects.get(number=number),
-            scope="individual",
-            severity="actual",
-            added_by=ana,
-        )
+        return PlanProblemFactory(plan__client=client, number=number, added_by=ana)
 
     p1, p2 = problem(a, 25), problem(a, 42)
     p3, p4 = problem(b, 42), problem(c, 25)
@@ -182,12 +171,10 @@ def world(personas):
 
     # --- budgets ---------------------------------------------------------------------
     def budget(client, period, allocation, starts, active=True):
-        return Budget.objects.create(
+        return BudgetFactory(
             client=client,
-            kind=Budget.Kind.DIRECT_PAYMENT,
             period=period,
             allocation=D(allocation),
-            hourly_rate=D("24.00"),
             starts=datetime.date.fromisoformat(starts),
             active=active,
         )
@@ -199,7 +186,7 @@ def world(personas):
     budget(d, "weekly", "100.00", "2026-04-01")  # begins after March
     debit(a_old, v1, "-14.00", "2026-03-02")
     overcharged = debit(a_old, v2, "-18.00", "2026-03-03")
-    LedgerEntry.objects.create(
+    LedgerEntryFactory(
         budget=a_old,
         kind=LedgerEntry.Kind.CORRECTION,
         amount=D("3.00"),
@@ -207,14 +194,13 @@ def world(personas):
         reason="Charged 45 minutes, 40 were given",
         on=datetime.date(2026, 3, 20),
     )
-    purchase = LedgerEntry.objects.create(
+    purchase = LedgerEntryFactory(
         budget=a_new,
-        kind=LedgerEntry.Kind.PURCHASE,
         amount=D("-25.00"),
         reason="Taxi to the clinic",
         on=datetime.date(2026, 3, 18),
     )
-    LedgerEntry.objects.create(
+    LedgerEntryFactory(
         budget=a_new,
         kind=LedgerEntry.Kind.CORRECTION,
         amount=D("5.00"),
@@ -449,20 +435,13 @@ def test_the_whole_network_takes_the_same_queries_however_big(world):
         carer = member(f"extra-carer-{n}", team)
         other = member(f"extra-other-{n}", team)
         for i in range(3):
-            client = Client.objects.create(team=team, first_name=f"C{i}", last_name=f"T{n}")
+            client = ClientFactory(team=team, first_name=f"C{i}", last_name=f"T{n}")
             for day in range(1, 6):
                 visit(client, f"2026-03-{day:02d}", "10:00", carer=carer if day % 2 else other)
-            plan = CarePlan.objects.create(client=client)
-            entry = PlanProblem.objects.create(
-                plan=plan,
-                problem=OmahaProblem.objects.get(number=42),
-                scope="individual",
-                severity="actual",
-                added_by=carer,
-            )
+            entry = PlanProblemFactory(plan__client=client, added_by=carer)
             rate(entry, "2026-03-02", 2, 2, 2, carer)
             rate(entry, "2026-03-20", 3, 3, 3, carer)
-            Budget.objects.create(
+            BudgetFactory(
                 client=client,
                 kind=Budget.Kind.ISF,
                 period="weekly",

@@ -33,17 +33,19 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from drf_spectacular.generators import SchemaGenerator
 
 from care.figures.quality import services as quality
-from care.models import Client, Grant, Snapshot, SnapshotRead
+from care.models import Grant, Snapshot, SnapshotRead
 from care.services import budgets as budget_services
 from care.services import clients as client_services
 from care.services import plans, visits
 from config.health import tick_finished
 from coordination.events import NETWORK_STREAM, Event, publish
+from coordination.events.streams import client_stream, person_stream
 from coordination.routing import websocket_urlpatterns
 from teams.models import Proposal, Response
 from teams.services import proposals as proposal_services
 from tests.api_walk import openapi_path
 from tests.care.test_quality import build, published
+from tests.factories import ClientFactory, proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -244,9 +246,7 @@ def world(personas):
             hourly_rate="25.00",
             starts=datetime.date(2026, 4, 1),
         )
-        w.proposal = proposal_services.proposal_raise(
-            actor=w.ben, team=w.noord, kind="general", title="Lunch", purpose="Together."
-        )
+        w.proposal = proposal(w.ben, w.noord, title="Lunch", purpose="Together.")
         w.objection = proposal_services.proposal_object(
             actor=w.ana, proposal=w.proposal, reason="Not on Thursdays."
         )
@@ -337,8 +337,8 @@ def fill(route: str, w, anything: list[int]) -> list[tuple[str, str]]:
                     w.noord.stream,
                     w.noord.shared_stream,
                     NETWORK_STREAM,
-                    f"person.{w.ana.pk}",
-                    f"client.{w.client.pk}.visits",
+                    person_stream(w.ana.pk),
+                    client_stream(w.client.pk, "visits"),
                     "help",
                 ]
             )
@@ -608,14 +608,14 @@ def connect(person, query=""):
 async def test_the_inspector_socket_follows_only_their_own_stream(personas, loose_events):
     @database_sync_to_async
     def setup():
-        client = Client.objects.create(team=personas.noord, first_name="W", last_name="J")
+        client = ClientFactory(team=personas.noord, first_name="W", last_name="J")
         return client
 
     client = await setup()
     socket = connect(personas.inspector)
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
-    assert set(ready["heads"]) == {f"person.{personas.inspector.pk}"}
+    assert set(ready["heads"]) == {person_stream(personas.inspector.pk)}
     # What the teams and the network hear, the inspector does not.
     await database_sync_to_async(publish)(
         Event("snapshot.published", {"snapshot": 1}, actor=None),
@@ -632,8 +632,8 @@ async def test_the_inspector_socket_follows_only_their_own_stream(personas, loos
         personas.noord.shared_stream,
         NETWORK_STREAM,
         "help",
-        f"client.{client.pk}.visits",
-        f"person.{personas.ana.pk}",
+        client_stream(client.pk, "visits"),
+        person_stream(personas.ana.pk),
     ):
         other = connect(personas.inspector, f"?since={stream}:0")
         assert (await other.connect())[0]

@@ -17,6 +17,7 @@ from care.selectors import clients as client_selectors
 from care.selectors import records
 from care.services import clients as client_services
 from care.services import invitations as service
+from coordination.events import person_group
 from teams.errors import Conflict
 from teams.models import AuditEntry, Invitation, Person
 from teams.services import invitations as machinery
@@ -286,7 +287,7 @@ class TestRepresentative:
         assert not access.speaks_for(bare.daughter, client)
         run_on_commit()
         rung = {group for group, message in captured_sends if message["type"] == "access.changed"}
-        assert {f"s.person.{bare.daughter.pk}", f"s.person.{deputy.pk}"} <= rung
+        assert {person_group(bare.daughter.pk), person_group(deputy.pk)} <= rung
 
     def test_the_last_representative_of_a_client_without_an_account_stays(self, bare, mails):
         client = client_services.client_set_representative(
@@ -520,7 +521,7 @@ class TestNetworkRemove:
         assert NetworkMember.objects.filter(pk=member.pk).exists()
         run_on_commit()
         rung = {group for group, message in captured_sends if message["type"] == "access.changed"}
-        assert f"s.person.{family.daughter.pk}" in rung
+        assert person_group(family.daughter.pk) in rung
         again = service.network_remove(actor=family.mrs_jansen, member=member)
         assert again.version == member.version
 

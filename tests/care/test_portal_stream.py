@@ -7,9 +7,10 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from care.models import Client
 from care.services import clients as client_services
+from coordination.events.streams import client_stream, person_stream
 from coordination.routing import websocket_urlpatterns
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,11 +23,9 @@ def connect(person, query=""):
 
 @database_sync_to_async
 def setup(personas):
-    client = client_services.client_create(
-        actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+    client = ClientFactory(
+        team=personas.noord, first_name="Wilma", last_name="Jansen", account=personas.mrs_jansen
     )
-    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen)
-    client.refresh_from_db()
     entry = client_services.network_add(
         actor=personas.ana,
         client=client,
@@ -43,13 +42,13 @@ def setup(personas):
 
 async def test_revoking_a_scope_closes_it_on_the_open_socket(personas):
     client, grant = await setup(personas)
-    socket = connect(personas.daughter, f"?since=client.{client.pk}.visits:0")
+    socket = connect(personas.daughter, f"?since={client_stream(client.pk, 'visits')}:0")
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
-    assert ready == {"type": "ready", "heads": {f"client.{client.pk}.visits": 0}}
+    assert ready == {"type": "ready", "heads": {client_stream(client.pk, "visits"): 0}}
 
     # Asking for a scope she was not granted refuses the connection.
-    plan = connect(personas.daughter, f"?since=client.{client.pk}.plan:0")
+    plan = connect(personas.daughter, f"?since={client_stream(client.pk, 'plan')}:0")
     assert (await plan.connect())[0]
     assert (await plan.receive_output(timeout=3))["code"] == 4403
 
@@ -58,7 +57,7 @@ async def test_revoking_a_scope_closes_it_on_the_open_socket(personas):
     )
     assert await socket.receive_json_from(timeout=3) == {
         "type": "revoked",
-        "streams": [f"client.{client.pk}.visits"],
+        "streams": [client_stream(client.pk, "visits")],
     }
     assert (await socket.receive_output(timeout=3))["code"] == 4403
 
@@ -69,8 +68,8 @@ async def test_the_client_follows_every_scope_of_her_own_record(personas):
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
     assert set(ready["heads"]) == {
-        f"client.{client.pk}.{scope}" for scope in ("visits", "plan", "notes", "budget", "diary")
-    } | {f"person.{personas.mrs_jansen.pk}"}  # and her own notifications
+        client_stream(client.pk, scope) for scope in ("visits", "plan", "notes", "budget", "diary")
+    } | {person_stream(personas.mrs_jansen.pk)}  # and her own notifications
     await socket.disconnect()
 
 
@@ -100,8 +99,8 @@ async def test_each_scope_revoked_leaves_the_open_socket_and_the_others_stay(per
     socket = connect(personas.daughter)
     assert (await socket.connect())[0]
     ready = await socket.receive_json_from(timeout=3)
-    assert set(ready["heads"]) == {f"client.{client.pk}.{scope}" for scope in SCOPES} | {
-        f"person.{personas.daughter.pk}"  # and her own notifications
+    assert set(ready["heads"]) == {client_stream(client.pk, scope) for scope in SCOPES} | {
+        person_stream(personas.daughter.pk)  # and her own notifications
     }
 
     await database_sync_to_async(client_services.grant_revoke)(
@@ -109,12 +108,12 @@ async def test_each_scope_revoked_leaves_the_open_socket_and_the_others_stay(per
     )
     assert await socket.receive_json_from(timeout=3) == {
         "type": "revoked",
-        "streams": [f"client.{client.pk}.{revoked}"],
+        "streams": [client_stream(client.pk, revoked)],
     }
     # The other four stay open: the socket is not closed.
     assert await socket.receive_nothing(timeout=0.3)
     # A new socket may follow the rest, and is refused the revoked one.
-    again = connect(personas.daughter, f"?since=client.{client.pk}.{revoked}:0")
+    again = connect(personas.daughter, f"?since={client_stream(client.pk, revoked)}:0")
     assert (await again.connect())[0]
     assert (await again.receive_output(timeout=3))["code"] == 4403
     await socket.disconnect()

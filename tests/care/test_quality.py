@@ -25,23 +25,22 @@ from care.figures.periods import month, quarter
 from care.figures.quality import services
 from care.figures.quality.content import content_hash
 from care.figures.quality.disclosure import HIDDEN
-from care.models import (
-    CarePlan,
-    Client,
-    ExperienceSurvey,
-    OmahaProblem,
-    OutcomeRating,
-    PlanProblem,
-    Snapshot,
-    Visit,
-)
+from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot, Visit
 from coordination.events import NETWORK_STREAM, EventRecord
 from teams import decisions
 from teams.errors import Conflict
 from teams.models import AuditEntry, Proposal, Role, RoleTerm
 from teams.services.proposals import proposal_consent, proposal_withdraw, proposals_close_due
 from tests.doors import api
-from tests.factories import PersonFactory
+from tests.factories import (
+    ClientFactory,
+    GrantFactory,
+    NetworkMemberFactory,
+    OutcomeRatingFactory,
+    PersonFactory,
+    PlanProblemFactory,
+    VisitFactory,
+)
 from tests.teams.decisions_api.world import adopt_due
 
 pytestmark = pytest.mark.django_db
@@ -57,31 +56,20 @@ def at(day: str, clock: str = "09:00") -> datetime.datetime:
 
 
 def done(client, day, carer, *, minutes=30, late=5, status="done") -> Visit:
-    start = at(day)
-    begun = start + datetime.timedelta(minutes=late)
-    return Visit.objects.create(
+    return VisitFactory(
         client=client,
-        window_start=start,
-        window_end=start + datetime.timedelta(hours=1),
-        expected_minutes=30,
+        window_start=at(day),
         assignee=carer if status == "done" else None,
         status=status,
-        actual_start=begun if status == "done" else None,
-        actual_end=begun + datetime.timedelta(minutes=minutes) if status == "done" else None,
+        late=late,
+        minutes=minutes,
     )
 
 
 def rated(client, number, by, first, latest, days=("2026-01-10", "2026-03-20")):
-    plan, _ = CarePlan.objects.get_or_create(client=client)
-    entry = PlanProblem.objects.create(
-        plan=plan,
-        problem=OmahaProblem.objects.get(number=number),
-        scope="individual",
-        severity="actual",
-        added_by=by,
-    )
+    entry = PlanProblemFactory(plan__client=client, number=number, added_by=by)
     for day, (k, b, s) in zip(days, (first, latest), strict=True):
-        OutcomeRating.objects.create(
+        OutcomeRatingFactory(
             plan_problem=entry,
             knowledge=k,
             behavior=b,
@@ -117,8 +105,7 @@ def build(personas) -> SimpleNamespace:
     w.term = informer(w.noord, w.ana)
     informer(w.zuid, w.cas)
     w.clients = [
-        Client.objects.create(team=w.noord, first_name=f"C{n}", last_name="Noord")
-        for n in range(1, 7)
+        ClientFactory(team=w.noord, first_name=f"C{n}", last_name="Noord") for n in range(1, 7)
     ]
     for client in w.clients:
         done(client, "2026-02-02", w.ana)
@@ -139,9 +126,7 @@ def build(personas) -> SimpleNamespace:
             comment="Private words for the team.",
             answered_by=answerer,
         )
-    w.zus = [
-        Client.objects.create(team=w.zuid, first_name=f"Z{n}", last_name="Zuid") for n in (1, 2)
-    ]
+    w.zus = [ClientFactory(team=w.zuid, first_name=f"Z{n}", last_name="Zuid") for n in (1, 2)]
     for client in w.zus:
         done(client, "2026-03-05", w.cas)
     return w
@@ -581,12 +566,14 @@ def test_a_month_published_first_stops_its_quarter_even_when_drafted_before(worl
 
 @pytest.fixture
 def jansen(world):
-    client = Client.objects.create(team=world.noord, first_name="Wilma", last_name="Jansen")
-    client.account = world.mrs_jansen
-    client.representative = world.daughter
-    client.representative_basis = Client.Basis.CHOSEN
-    client.save()
-    world.jansen = client
+    world.jansen = ClientFactory(
+        team=world.noord,
+        first_name="Wilma",
+        last_name="Jansen",
+        account=world.mrs_jansen,
+        representative=world.daughter,
+        representative_basis=Client.Basis.CHOSEN,
+    )
     return world
 
 
@@ -663,15 +650,13 @@ def test_a_missing_answer_is_required(jansen):
 
 def test_who_answers_and_who_reads_the_answers(jansen):
     client = jansen.jansen
-    entry = client.network.create(
-        circle="informal",
+    entry = NetworkMemberFactory(
+        client=client,
         relationship="neighbour",
         name="Henk",
         account=PersonFactory(username="henk", kind="portal"),
     )
-    client.network.model.objects.get(pk=entry.pk).grants.create(
-        scope="notes", granted_by=jansen.mrs_jansen
-    )
+    GrantFactory(member=entry, scope="notes", granted_by=jansen.mrs_jansen)
     with time_machine.travel(NOW, tick=False):
         assert answer(jansen.mrs_jansen, client).status_code == 201
         # The care team reads (logged for the client) but does not answer for her.

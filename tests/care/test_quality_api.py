@@ -21,7 +21,14 @@ from care.figures.quality import services
 from care.models import Client, ExperienceSurvey, Snapshot, SnapshotRead
 from teams.models import Proposal
 from tests.care.test_quality import NOW, api, build, done, published
-from tests.factories import PersonFactory, TeamFactory, member
+from tests.factories import (
+    ClientFactory,
+    GrantFactory,
+    NetworkMemberFactory,
+    PersonFactory,
+    TeamFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,19 +42,14 @@ def world(personas):
         w.q1 = published(w)
         w.draft = services.snapshot_prepare(actor=w.ana, team=w.noord, period="2025-Q4")
         w.zuid_march = published(w, team=w.zuid, period="2026-03")
-        w.jansen = Client.objects.create(
-            team=w.noord,
-            first_name="Wilma",
-            last_name="Jansen",
-            account=w.mrs_jansen,
+        w.jansen = ClientFactory(
+            team=w.noord, first_name="Wilma", last_name="Jansen", account=w.mrs_jansen
         )
         # Her daughter is in her network and sees all of her record; she does not
         # speak for her mother (no representative): the survey is not hers.
-        entry = w.jansen.network.create(
-            circle="informal", relationship="daughter", name="Petra", account=w.daughter
-        )
+        entry = NetworkMemberFactory(client=w.jansen, name="Petra", account=w.daughter)
         for scope in ("visits", "plan", "notes", "budget", "diary"):
-            entry.grants.create(scope=scope, granted_by=w.mrs_jansen)
+            GrantFactory(member=entry, scope=scope)  # granted by Mrs Jansen, her account
         yield w
 
 
@@ -304,7 +306,7 @@ def test_the_network_median_per_indicator(world):
 
         informer(oost, eva)
         for n in range(5):
-            client = Client.objects.create(team=oost, first_name=f"O{n}", last_name="Oost")
+            client = ClientFactory(team=oost, first_name=f"O{n}", last_name="Oost")
             done(client, "2026-02-03", eva, minutes=60)
             done(client, "2026-03-03", eva, minutes=60)
         published(world, team=oost, by=eva)

@@ -13,6 +13,7 @@ from care.models import Client, Visit
 from care.services import visits as visit_services
 from care.services.schedule import series_generate_due
 from tests.care.visit_helpers import TZ
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def mwf_days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
 
 @pytest.fixture
 def client(personas):
-    return Client.objects.create(
+    return ClientFactory(
         team=personas.noord, first_name="Wilma", last_name="Jansen", status=Client.Status.ACTIVE
     )
 
@@ -81,7 +82,7 @@ def test_only_active_current_series_of_clients_in_care(personas, client):
     stopped.active = False
     stopped.save()
     later = series(personas, client, starts=TODAY + datetime.timedelta(days=60))
-    gone = Client.objects.create(
+    gone = ClientFactory(
         team=personas.noord, first_name="Kees", last_name="Smit", status=Client.Status.ACTIVE
     )
     for_gone = series(personas, gone)

@@ -20,11 +20,19 @@ from rest_framework.test import APIClient
 from care import access as care_access
 from care import split
 from care.models import Budget, CarePlan, Client, DiaryNote, NetworkMember, Visit, VisitSeries
-from coordination.events import EventRecord
+from coordination.events import EventRecord, person_group
 from teams import decisions
 from teams.models import AuditEntry, Proposal, Team
 from teams.services import proposals as proposal_services
-from tests.factories import member
+from tests.factories import (
+    BudgetFactory,
+    CarePlanFactory,
+    ClientFactory,
+    NetworkMemberFactory,
+    VisitFactory,
+    VisitSeriesFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +48,7 @@ def noord(personas):
 
 
 def client(team, first, last, postcode="", status=Client.Status.ACTIVE) -> Client:
-    return Client.objects.create(
+    return ClientFactory(
         team=team, first_name=first, last_name=last, postcode=postcode, status=status
     )
 
@@ -49,45 +57,21 @@ def done(client_, person, *, days_ago=7, times=1, status=Visit.Status.DONE) -> N
     """``times`` visits to ``client_`` by ``person`` that many days ago, recorded done."""
     for n in range(times):
         start = timezone.now() - datetime.timedelta(days=days_ago, hours=n)
-        finished = status == Visit.Status.DONE
-        Visit.objects.create(
-            client=client_,
-            window_start=start,
-            window_end=start + datetime.timedelta(hours=1),
-            expected_minutes=30,
-            assignee=person,
-            status=status,
-            actual_start=start if finished else None,
-            actual_end=start + datetime.timedelta(minutes=30) if finished else None,
-        )
+        VisitFactory(client=client_, window_start=start, assignee=person, status=status)
 
 
 def upcoming(client_, assignee=None, carers=(), days=3) -> Visit:
-    start = timezone.now() + datetime.timedelta(days=days)
-    visit = Visit.objects.create(
+    return VisitFactory(
         client=client_,
-        window_start=start,
-        window_end=start + datetime.timedelta(hours=1),
-        expected_minutes=30,
+        window_start=timezone.now() + datetime.timedelta(days=days),
         assignee=assignee,
         status=Visit.Status.ASSIGNED if assignee else Visit.Status.PLANNED,
+        preferred_carers=carers,
     )
-    visit.preferred_carers.set(carers)
-    return visit
 
 
 def series(client_, carers=(), active=True) -> VisitSeries:
-    made = VisitSeries.objects.create(
-        client=client_,
-        weekdays=0b11111,
-        window_start=datetime.time(8),
-        window_end=datetime.time(9),
-        expected_minutes=30,
-        starts=timezone.localdate(),
-        active=active,
-    )
-    made.preferred_carers.set(carers)
-    return made
+    return VisitSeriesFactory(client=client_, active=active, preferred_carers=carers)
 
 
 def split_payload(w, **extra) -> dict:
@@ -276,17 +260,10 @@ def records(noord):
     """Mrs Mol moves (with plan, budget, diary, network, visits, series); Mr Stam stays."""
     w = noord
     mol = client(w.noord, "Marga", "Mol", "NW1 6XE")
-    CarePlan.objects.create(client=mol)
-    Budget.objects.create(
-        client=mol,
-        kind=Budget.Kind.DIRECT_PAYMENT,
-        period=Budget.Period.FOUR_WEEKLY,
-        allocation=Decimal("480.00"),
-        hourly_rate=Decimal("24.50"),
-        starts=timezone.localdate(),
-    )
+    CarePlanFactory(client=mol)
+    BudgetFactory(client=mol, hourly_rate=Decimal("24.50"))
     DiaryNote.objects.create(client=mol, author=w.femke, body="Lovely walk today.")
-    NetworkMember.objects.create(client=mol, circle="informal", relationship="son", name="Kees")
+    NetworkMemberFactory(client=mol, relationship="son", name="Kees")
     done(mol, w.femke, times=3)
     stam = client(w.noord, "Sjaak", "Stam", "E2 7AB")
     done(stam, w.ben, times=3)
@@ -419,7 +396,7 @@ def test_adoption_audits_and_tells_both_teams_once_per_client(
     ).exists()
     # The members who stay are told to check what they may still see.
     rung = {group for group, message in captured_sends if message["type"] == "access.changed"}
-    assert {f"s.person.{w.ana.pk}", f"s.person.{w.ben.pk}"} <= rung
+    assert {person_group(w.ana.pk), person_group(w.ben.pk)} <= rung
 
 
 def test_adoption_checks_the_clients_again(noord, records):

@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from care.models import Client, LedgerEntry, Visit
 from care.services import visits as visit_services
 from coordination.events import EventRecord
+from coordination.events.streams import client_stream
 from teams.errors import Conflict, PreconditionRequired
 from teams.models import AuditEntry
 from tests.care.visit_helpers import at, jansen_client, plan
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +35,7 @@ def w(personas):
         personas.bens = plan(
             personas.ana, personas.client, at("2026-12-08", "14:00"), assignee=personas.ben
         )
-        personas.zuid_client = Client.objects.create(
+        personas.zuid_client = ClientFactory(
             team=personas.zuid, first_name="Jan", last_name="Bos", status=Client.Status.ACTIVE
         )
         personas.zuid_visit = plan(
@@ -66,7 +68,7 @@ def test_a_member_claims_an_unassigned_visit_audited_and_heard_on_both_streams(w
     assert (visit.assignee_id, visit.status, visit.version) == (w.ben.pk, "assigned", 2)
     assert reload(w.open).assignee_id == w.ben.pk
     claimed = events("visit.claimed")
-    assert {e.stream for e in claimed} == {w.noord.stream, f"client.{w.client.pk}.visits"}
+    assert {e.stream for e in claimed} == {w.noord.stream, client_stream(w.client.pk, "visits")}
     assert all(e.data["assignee"] == w.ben.pk and e.data["version"] == 2 for e in claimed)
     assert all(e.actor_id == w.ben.pk for e in claimed)
     assert AuditEntry.objects.filter(action="visit.claimed", actor=w.ben).count() == 1
@@ -145,7 +147,7 @@ def test_the_carer_says_she_runs_late_and_the_family_hears_when_not_why(w):
     assert visit.late_until == at("2026-12-08", "11:25")
     assert visit.late_note == "Stuck behind the bin lorry on Ceintuurbaan"
     late = events("visit.running_late")
-    assert {e.stream for e in late} == {w.noord.stream, f"client.{w.client.pk}.visits"}
+    assert {e.stream for e in late} == {w.noord.stream, client_stream(w.client.pk, "visits")}
     assert all(e.data["late_until"] == at("2026-12-08", "11:25").isoformat() for e in late)
     assert all("late_note" not in e.data for e in late)  # notes may name people
 

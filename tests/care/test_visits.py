@@ -18,7 +18,7 @@ from coordination.events import EventRecord
 from teams.errors import Conflict, KeyReused, PreconditionRequired
 from teams.models import AuditEntry, Membership
 from tests.care.visit_helpers import NOW, TZ, at, deliver, intervention, jansen_client, plan
-from tests.factories import member
+from tests.factories import BudgetFactory, ClientFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +38,9 @@ def jansen(personas, now):
 
 @pytest.fixture
 def budget(jansen):
-    return Budget.objects.create(
+    return BudgetFactory(
         client=jansen,
-        kind=Budget.Kind.DIRECT_PAYMENT,
         funder="Deventshire County Council",
-        period=Budget.Period.FOUR_WEEKLY,
-        allocation=Decimal("480.00"),
         hourly_rate=Decimal("24.50"),
         starts=datetime.date(2026, 10, 27),
     )
@@ -121,9 +118,7 @@ def test_planning_reports_every_bad_field_at_once(personas, jansen):
 
 
 def jansen_client_of_zuid(personas):
-    from care.models import Client
-
-    return Client.objects.create(team=personas.zuid, first_name="Kees", last_name="Smit")
+    return ClientFactory(team=personas.zuid, first_name="Kees", last_name="Smit")
 
 
 def test_a_window_that_ends_before_it_starts_is_refused_by_name(personas, jansen):
@@ -729,7 +724,7 @@ def test_two_concurrent_recordings_of_a_visit_debit_it_once(postgres, personas, 
     """Real threads on PostgreSQL: Ana's phone twice, or Ana's phone and Ben's laptop,
     record the same visit."""
     jansen = jansen_client(personas)
-    Budget.objects.create(
+    BudgetFactory(
         client=jansen,
         kind=Budget.Kind.ISF,
         period=Budget.Period.WEEKLY,

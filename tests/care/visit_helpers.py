@@ -9,19 +9,9 @@ from __future__ import annotations
 import datetime
 from zoneinfo import ZoneInfo
 
-from care.models import (
-    CarePlan,
-    Client,
-    Grant,
-    NetworkMember,
-    OmahaCategory,
-    OmahaProblem,
-    OmahaTarget,
-    PlanIntervention,
-    PlanProblem,
-    Visit,
-)
+from care.models import Client, Grant, OmahaCategory, OmahaTarget, PlanIntervention, Visit
 from care.services import visits as visit_services
+from tests.factories import ClientFactory, GrantFactory, NetworkMemberFactory, PlanProblemFactory
 
 TZ = ZoneInfo("Europe/London")
 # A Monday evening: the tests' "now" (time_machine travels here).
@@ -34,36 +24,22 @@ def at(day: str, clock: str) -> datetime.datetime:
 
 
 def jansen_client(personas) -> Client:
-    client = Client.objects.create(
+    client = ClientFactory(
         team=personas.noord,
         first_name="Wilma",
         last_name="Jansen",
         account=personas.mrs_jansen,
         status=Client.Status.ACTIVE,
     )
-    daughter = NetworkMember.objects.create(
-        client=client,
-        circle=NetworkMember.Circle.INFORMAL,
-        relationship="daughter",
-        name="Petra Jansen",
-        account=personas.daughter,
-    )
+    daughter = NetworkMemberFactory(client=client, name="Petra Jansen", account=personas.daughter)
     for scope in (Grant.Scope.VISITS, Grant.Scope.BUDGET):
-        Grant.objects.create(member=daughter, scope=scope, granted_by=personas.mrs_jansen)
+        GrantFactory(member=daughter, scope=scope)  # granted by Mrs Jansen, her account
     return client
 
 
 def intervention(client: Client, author) -> PlanIntervention:
-    plan = CarePlan.objects.create(client=client)
-    problem = PlanProblem.objects.create(
-        plan=plan,
-        problem=OmahaProblem.objects.get(number=42),
-        scope="individual",
-        severity="actual",
-        added_by=author,
-    )
     return PlanIntervention.objects.create(
-        plan_problem=problem,
+        plan_problem=PlanProblemFactory(plan__client=client, added_by=author),
         category=OmahaCategory.objects.order_by("number").first(),
         target=OmahaTarget.objects.order_by("number").first(),
         description="Set out the week's tablets in the dosette box.",

@@ -238,6 +238,7 @@ QUERIES = [
     ("practice/search", "team"),
     ("practice/search", "limit"),
     ("practice/feed", "limit"),
+    # The route as a client writes it (a stream's name in the path), filled in below.
     ("streams/team.{noord}/events", "after"),
     ("streams/team.{noord}/events", "limit"),
     ("teams/{noord}/board", "days"),

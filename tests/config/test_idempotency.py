@@ -34,7 +34,7 @@ from tests.api_walk import api_views, openapi_path
 from tests.care.jansen import jansen_with_family
 from tests.care.visit_helpers import intervention, plan
 from tests.doors import api
-from tests.factories import api_token
+from tests.factories import api_token, proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -100,12 +100,8 @@ def build_world(personas):
     """Noord with one of everything a write endpoint can be aimed at."""
     w = personas
     now = timezone.now()
-    w.proposal = proposal_services.proposal_raise(
-        actor=w.ana,
-        team=w.noord,
-        kind="general",
-        title="Shared car for the evening round",
-        purpose="Fewer late taxis.",
+    w.proposal = proposal(
+        w.ana, w.noord, title="Shared car for the evening round", purpose="Fewer late taxis."
     )
     w.objection = proposal_services.proposal_object(
         actor=w.ben, proposal=w.proposal, reason="Who pays the insurance?"

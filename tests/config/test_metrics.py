@@ -16,6 +16,7 @@ from prometheus_client import REGISTRY
 from config import env, metrics
 from coordination.events import Event, publish
 from coordination.events import metrics as live
+from coordination.events.streams import client_stream, team_stream
 
 TOKEN = "t0ken-" + "x" * 40
 # Loopback only: never let an environment proxy sit between the test and the server.
@@ -145,7 +146,10 @@ class TestCounters:
     ):
         before = value("kith_events_published_total", type="visit.claimed")
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            publish(Event("visit.claimed", {"visit": 1}), streams=["team.1", "client.2.visits"])
+            publish(
+                Event("visit.claimed", {"visit": 1}),
+                streams=[team_stream(1), client_stream(2, "visits")],
+            )
         assert value("kith_events_published_total", type="visit.claimed") == before + 1
 
     def test_a_publish_rolled_back_is_not_counted(
@@ -157,7 +161,7 @@ class TestCounters:
             pytest.raises(RuntimeError),
             transaction.atomic(),
         ):
-            publish(Event("visit.claimed", {"visit": 1}), streams=["team.1"])
+            publish(Event("visit.claimed", {"visit": 1}), streams=[team_stream(1)])
             raise RuntimeError("the write failed")
         assert value("kith_events_published_total", type="visit.claimed") == before
 
@@ -172,7 +176,7 @@ class TestCounters:
         monkeypatch.setattr(events, "_send_all", down)
         before = value("kith_events_ring_failures_total")
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            publish(Event("visit.claimed", {}), streams=["team.1"])
+            publish(Event("visit.claimed", {}), streams=[team_stream(1)])
         assert value("kith_events_ring_failures_total") == before + 1
 
     def test_a_tick_is_counted_with_its_time(self, personas):

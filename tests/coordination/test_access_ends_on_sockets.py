@@ -22,6 +22,7 @@ from django.utils import timezone
 from care.services import clients as client_services
 from coordination import consumers
 from coordination.events import notify_access_changed
+from coordination.events.streams import client_stream
 from teams.models import CoachTerm, Membership
 from tests.care.jansen import jansen_with_family
 from tests.coordination.test_live_consumer import (
@@ -68,7 +69,7 @@ def family_with_budget_grant(personas, *, expires_in: float):
 
 async def test_an_expired_grant_stops_its_scope_on_an_open_socket(personas):
     client = await family_with_budget_grant(personas, expires_in=2)
-    budget, visits = f"client.{client.pk}.budget", f"client.{client.pk}.visits"
+    budget, visits = client_stream(client.pk, "budget"), client_stream(client.pk, "visits")
     socket = connect(personas.daughter)
     assert (await socket.connect())[0]
     await receive_until_ready(socket)
@@ -90,7 +91,7 @@ async def test_an_event_arriving_after_expiry_before_the_timer_is_not_delivered(
     personas, monkeypatch
 ):
     client = await family_with_budget_grant(personas, expires_in=1)
-    budget = f"client.{client.pk}.budget"
+    budget = client_stream(client.pk, "budget")
     # The timer is late (a busy process): the deadline alone must hold the line.
     monkeypatch.setattr(consumers.LiveConsumer, "schedule", _schedule_without_timer)
     socket = connect(personas.daughter)
@@ -111,7 +112,7 @@ def _schedule_without_timer(self, until) -> None:
 
 async def test_a_replay_never_reaches_a_stream_whose_grant_expired(personas):
     client = await family_with_budget_grant(personas, expires_in=1)
-    budget = f"client.{client.pk}.budget"
+    budget = client_stream(client.pk, "budget")
     await emit(budget, "budget.entry_added", amount="-12.50")
     await asyncio.sleep(1.1)
     socket = connect(personas.daughter, f"?since={budget}:0")
@@ -187,7 +188,7 @@ async def test_removal_from_the_network_ends_every_scope_on_an_open_socket(perso
     client, petra = await database_sync_to_async(jansen_with_family)(
         personas, grants=("visits", "diary")
     )
-    streams = [f"client.{client.pk}.visits", f"client.{client.pk}.diary"]
+    streams = [client_stream(client.pk, "visits"), client_stream(client.pk, "diary")]
     socket = connect(personas.daughter)
     assert (await socket.connect())[0]
     await receive_until_ready(socket)

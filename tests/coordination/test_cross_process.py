@@ -18,6 +18,7 @@ from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from coordination.events.streams import person_stream
 from teams.models import Team
 from teams.services import details as detail_services
 from tests.factories import api_token
@@ -164,7 +165,7 @@ def test_an_outsider_is_refused_and_hears_nothing(servers, personas):
         _, ready = until_ready(socket)
         # Zuid's stream and cas's own notifications stream; nothing of Noord.
         assert ready["heads"][personas.zuid.stream] == 0
-        assert ready["heads"][f"person.{personas.cas.pk}"] == 0
+        assert ready["heads"][person_stream(personas.cas.pk)] == 0
         assert not {personas.noord.stream, personas.noord.shared_stream} & set(ready["heads"])
         token = api_token(personas.ana)
         response = patch_team(a, personas.noord, token, version=1, phone="0570 000 000")

@@ -20,6 +20,7 @@ from coordination import events
 from coordination.events import Event, EventRecord, publish
 
 # The log's own mechanics, with made-up event types: logged, not refused (tests/conftest.py).
+# Its streams are literal names of no row ("team.1"): the log takes any name it is given.
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.services,

@@ -12,6 +12,8 @@ from coordination.events import Event, EventMismatch, EventRecord, publish, stre
 
 pytestmark = pytest.mark.django_db
 
+# Literal stream names here are the shapes the declared types are checked against
+# ("client.7.plan" is a client's plan stream), written as clients send them.
 CLAIMED = {"visit": 5, "client": 7, "version": 2, "assignee": 3, "status": "assigned"}
 
 
@@ -100,6 +102,7 @@ def test_variants_choose_the_first_condition_that_holds():
 
 
 def test_each_stream_kind_is_built_in_one_place_and_keeps_its_shape():
+    # Literal names on purpose: this is the wire format the builders must keep.
     assert streams.team_stream(3) == "team.3"
     assert streams.shared_stream(3) == "shared.3"
     assert streams.client_stream(7, "visits") == "client.7.visits"
@@ -127,6 +130,7 @@ def test_models_and_access_name_streams_through_the_builders(personas):
     from coordination import access
 
     team = personas.noord
+    # The wire format on purpose: the model's names are the shape clients follow.
     assert (team.stream, team.shared_stream) == (f"team.{team.pk}", f"shared.{team.pk}")
     assert streams.team_stream(team.pk) in access.readable_streams(personas.ana)
     assert streams.HELP_STREAM in access.readable_streams(personas.ana)

@@ -31,7 +31,7 @@ from coordination.services import help as help_services
 from teams.models import AuditEntry, Membership, Team
 from tests.care.visit_helpers import at, intervention, jansen_client, plan
 from tests.doors import api
-from tests.factories import MembershipFactory, TeamFactory, member
+from tests.factories import ClientFactory, MembershipFactory, TeamFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -492,7 +492,7 @@ def test_a_helper_in_two_teams_cannot_offer_to_either_of_them(w):
     ],
 )
 def test_bad_requests_name_the_field_and_save_nothing(w, body, field, words):
-    zuid_client = Client.objects.create(team=w.zuid, first_name="Jan", last_name="Bos")
+    zuid_client = ClientFactory(team=w.zuid, first_name="Jan", last_name="Bos")
     targets = {
         "LUNCH": [w.lunch.pk],
         "ZUID": [w.lunch.pk, plan(w.cas, zuid_client, at(DAY, "10:00")).pk],
@@ -561,9 +561,7 @@ def test_a_visit_taken_meanwhile_makes_the_accept_a_409_with_nothing_half_lent(o
 
 
 def _request_of(team: Team, asker, start: str):
-    client = Client.objects.create(
-        team=team, first_name="C", last_name=team.name, postcode="7400 AA"
-    )
+    client = ClientFactory(team=team, first_name="C", last_name=team.name, postcode="7400 AA")
     visit = plan(asker, client, at(DAY, start))
     return help_services.help_request_raise(actor=asker, team=team, visits=[visit])
 

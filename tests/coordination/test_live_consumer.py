@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from coordination.events import Event, notify_access_changed, publish
+from coordination.events.streams import team_stream
 from coordination.routing import websocket_urlpatterns
 from teams.models import Membership
 
@@ -276,7 +277,7 @@ def test_heads_and_everything_missed_take_two_queries_for_any_number_of_streams(
 ):
     from coordination.consumers import heads_and_missed
 
-    names = [f"team.{900 + i}" for i in range(streams)]
+    names = [team_stream(900 + i) for i in range(streams)]
     with transaction.atomic():
         for name in names:
             for i in range(4):
@@ -299,19 +300,17 @@ def test_what_a_socket_may_read_is_one_query_and_matches_each_apps_rules(
     personas, who, django_assert_num_queries
 ):
     from care import access as care_access
-    from care.models import Client
     from care.services import clients as client_services
     from coordination import access
     from coordination.events import NETWORK_STREAM
     from coordination.practice import access as practice_access
     from teams import access as team_access
+    from tests.factories import ClientFactory
 
     # The client and her daughter (one scope granted).
-    client = client_services.client_create(
-        actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+    client = ClientFactory(
+        team=personas.noord, first_name="Wilma", last_name="Jansen", account=personas.mrs_jansen
     )
-    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen)
-    client.refresh_from_db()
     entry = client_services.network_add(
         actor=personas.ana,
         client=client,

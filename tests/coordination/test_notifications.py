@@ -19,6 +19,7 @@ from django.db import transaction
 
 from care.services import visits as visit_services
 from coordination.events import Event, EventRecord, publish
+from coordination.events.streams import person_stream, team_stream
 from coordination.notifications import digest, rules
 from coordination.notifications import services as notification_services
 from coordination.notifications.models import Notification, NotificationPreference
@@ -59,7 +60,7 @@ def of(person) -> list[Notification]:
 
 def pushed(person) -> list[EventRecord]:
     """What went out live on the person's own stream."""
-    return list(EventRecord.objects.filter(stream=f"person.{person.pk}").order_by("seq"))
+    return list(EventRecord.objects.filter(stream=person_stream(person.pk)).order_by("seq"))
 
 
 def offer(w):
@@ -205,7 +206,7 @@ def test_notifications_of_notifications_do_not_exist(w, monkeypatch, loose_event
     with transaction.atomic():
         publish(
             Event("notification.created", {"offer": 1, "person": w.ben.pk}, actor=w.ana.pk),
-            streams=[f"person.{w.ben.pk}"],
+            streams=[person_stream(w.ben.pk)],
         )
     assert Notification.objects.count() == 0
 
@@ -271,7 +272,7 @@ def socket_of(person, query: str):
 
 @pytest.mark.django_db(transaction=True)
 async def test_the_person_stream_is_readable_by_that_person_alone(personas):
-    ben_stream = f"person.{personas.ben.pk}"
+    ben_stream = person_stream(personas.ben.pk)
     for outsider in (personas.ana, personas.cas, personas.coach, personas.mrs_jansen):
         socket = socket_of(outsider, f"?since={ben_stream}:0")
         assert (await socket.connect())[0]
@@ -313,7 +314,7 @@ def many(person, count: int) -> list[Notification]:
             kind=Notification.Kind.VISIT_LATE,
             text=f"Note {start + i}",
             url="/",
-            source_stream="team.0",
+            source_stream=team_stream(0),
             source_seq=start + i + 1,
             subject=f"test:{start + i}",
         )

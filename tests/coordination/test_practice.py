@@ -31,6 +31,7 @@ from coordination.practice.models import (
 from teams.errors import Conflict, PreconditionRequired
 from teams.models import AuditEntry, Membership
 from tests.factories import TeamFactory, member
+from tests.factories import note as write  # a practice note unless told otherwise
 from tests.frontend.omaha import ensure_omaha_reference
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +45,6 @@ def tags(*slugs: str) -> list[Tag]:
         Tag.objects.get_or_create(slug=s, defaults={"name": s.replace("-", " ").title()})[0]
         for s in slugs
     ]
-
-
-def write(actor, **fields) -> Note:
-    """A note as a test needs it: a practice note unless told otherwise."""
-    values = {"kind": "practice", "title": "Falls at night", "body": "We put in night lights."}
-    values.update(fields)
-    return services.note_publish(actor=actor, **values)
 
 
 def ask(actor, **fields) -> Note:

@@ -11,6 +11,7 @@ from django.test import Client as Browser
 
 from coordination import presence
 from tests.coordination.test_live_consumer import connect, receive_until_ready
+from tests.factories import ClientFactory, VisitFactory
 
 
 async def join(person):
@@ -181,18 +182,12 @@ async def test_the_heartbeat_refreshes_the_entry(personas, monkeypatch):
 
 @pytest.mark.django_db
 def test_the_team_page_shows_who_is_online_and_who_is_on_a_visit(personas, monkeypatch):
-    from care.models import Client, Visit
+    from care.models import Visit
 
-    client = Client.objects.create(team=personas.noord, first_name="Wilma", last_name="Jansen")
+    client = ClientFactory(team=personas.noord, first_name="Wilma", last_name="Jansen")
     start = datetime.datetime(2026, 12, 1, 9, 5, tzinfo=datetime.UTC)
-    Visit.objects.create(
-        client=client,
-        window_start=start,
-        window_end=start + datetime.timedelta(hours=1),
-        expected_minutes=30,
-        assignee=personas.ben,
-        status=Visit.Status.IN_PROGRESS,
-        actual_start=start,
+    VisitFactory(
+        client=client, window_start=start, assignee=personas.ben, status=Visit.Status.IN_PROGRESS
     )
     monkeypatch.setattr(presence, "online", lambda ids: {personas.ana.pk} & set(ids))
     browser = Browser()

@@ -21,7 +21,7 @@ from coordination.practice.models import Answer, Comment, Note, NoteVersion, Poi
 from coordination.services import help as help_services
 from tests.coordination.test_help import MORNING, build
 from tests.coordination.test_practice import ask, write
-from tests.factories import TeamFactory, member
+from tests.factories import ClientFactory, TeamFactory, member
 from tests.frontend.omaha import ensure_omaha_reference
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def w(personas, settings):
     settings.PHONE_REGION = "GB"
     ensure_omaha_reference()
     w = personas
-    w.bosch = Client.objects.create(
+    w.bosch = ClientFactory(
         team=w.noord,
         first_name="Gerrit",
         last_name="Bosch",
@@ -43,7 +43,7 @@ def w(personas, settings):
         postcode="7413 AB",
         phone="0570 622 480",
     )
-    w.van_dam = Client.objects.create(
+    w.van_dam = ClientFactory(
         team=w.noord,
         first_name="Johanna",
         preferred_name="Annie",
@@ -53,10 +53,10 @@ def w(personas, settings):
         postcode="SW1A 1AA",
         phone="+44 20 7946 0018",
     )
-    w.kerk = Client.objects.create(
+    w.kerk = ClientFactory(
         team=w.noord, first_name="Hendrik", last_name="Wolters", address="Kerkstraat 12"
     )
-    w.brink = Client.objects.create(
+    w.brink = ClientFactory(
         team=w.zuid, first_name="Aaltje", preferred_name="Alie", last_name="Brink"
     )
     w.note = write(w.cas, title="Night lights", body="On the way to the bathroom.")
@@ -200,7 +200,7 @@ def test_a_phone_number_that_passes_the_nhs_check_digit_is_still_a_phone_number(
 
 
 def test_a_link_to_a_record_and_a_colleagues_name_are_softer_hits(w):
-    namesake = Client.objects.create(team=w.noord, first_name="Ben", last_name="Mulder")
+    namesake = ClientFactory(team=w.noord, first_name="Ben", last_name="Mulder")
     for text, kind in (
         ("Ben Mulder showed us how.", "colleague_name"),
         (f"See /clients/{namesake.pk}/ for how.", "client_link"),
@@ -337,7 +337,7 @@ def test_a_request_for_help_and_an_offer_are_held_for_what_other_teams_read(pers
             actor=w.ana, team=w.noord, visits=visits, skills="Insulin", note="Mrs Jansen again"
         )
         # Cas (Zuid) offers with a word about one of his own clients.
-        Client.objects.create(team=w.zuid, first_name="Frans", last_name="Hulshof")
+        ClientFactory(team=w.zuid, first_name="Frans", last_name="Hulshof")
         warning = held(
             help_services.help_offer_make,
             actor=w.cas,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from care.models import Client
 from coordination.models import HelpOffer, HelpRequest
 from coordination.practice.models import Answer, Comment, Note, Pointer, Tag
 from tests import doors
@@ -16,6 +15,7 @@ from tests.care.jansen import jansen_with_family
 from tests.coordination.test_help import MORNING, build
 from tests.coordination.test_practice import ask, write
 from tests.doors import api
+from tests.factories import ClientFactory
 from tests.frontend.omaha import ensure_omaha_reference
 
 pytestmark = pytest.mark.django_db
@@ -168,9 +168,7 @@ def test_requests_for_help_and_offers(personas, settings, confirm):
             " Noord.",
         ]
         assert HelpRequest.objects.count() == requests
-        Client.objects.create(
-            team=w.zuid, first_name="Frans", last_name="Hulshof", address="Rijnstraat 63"
-        )
+        ClientFactory(team=w.zuid, first_name="Frans", last_name="Hulshof", address="Rijnstraat 63")
         response = api(w.cas).post(
             f"/api/v1/help-requests/{w.request.pk}/offers",
             {"note": "After Rijnstraat 63.", "confirm_no_client_data": confirm},
@@ -187,7 +185,7 @@ def test_requests_for_help_and_offers(personas, settings, confirm):
 @pytest.mark.parametrize("confirm", [False, True])
 def test_a_coachs_pointer_may_not_name_a_client_of_the_team_pointed_to(w, confirm):
     """The coach knows no client by their work, but knows the teams they point to."""
-    Client.objects.create(team=w.noord, first_name="Gerrit", last_name="Bosch")
+    ClientFactory(team=w.noord, first_name="Gerrit", last_name="Bosch")
     response = api(w.coach).post(
         f"/api/v1/practice/notes/{w.question.pk}/pointers",
         {

@@ -17,6 +17,7 @@ from django.test import Client as Browser
 from care.models import Visit
 from coordination import presence
 from coordination.events import EventRecord
+from coordination.events.streams import person_stream
 from coordination.notifications.models import Notification
 from tests.care.visit_helpers import at
 from tests.coordination.board.world import DAY, MORNING, build
@@ -118,7 +119,7 @@ def test_a_page_write_commits_and_notifies_when_rings_fail(w):
     assert response.status_code == 302
     assert w.spare.handover_offers.filter(to_person=w.ben, status="offered").exists()
     assert Notification.objects.filter(person=w.ben, kind="handover_offered").exists()
-    assert EventRecord.objects.filter(stream=f"person.{w.ben.pk}").exists()
+    assert EventRecord.objects.filter(stream=person_stream(w.ben.pk)).exists()
     # The next page still loads, and says what it cannot show.
     assert UNAVAILABLE in browser(w.ben).get("/teams/noord/board/").content.decode()
 

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from coordination.events import person_group
 from teams.models import ApiToken
 from tests.factories import api_token
 
@@ -52,7 +53,7 @@ def test_a_token_is_revoked_from_the_page(
     assert not works(phone) and works(laptop)
     page = browser.get("/account/").content.decode()
     assert "revoked" in page and "Laptop" in page
-    assert (f"s.person.{personas.ana.pk}", {"type": "access.changed"}) in captured_sends
+    assert (person_group(personas.ana.pk), {"type": "access.changed"}) in captured_sends
 
 
 @pytest.mark.parametrize("who", ["ben", "outsider", "coach", "inspector", "client", "family"])

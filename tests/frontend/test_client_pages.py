@@ -22,6 +22,7 @@ from django.utils import timezone
 from care.models import AccessLogEntry, Client, Grant, NetworkMember, OutcomeRating, PlanProblem
 from care.services import clients as client_services
 from care.services import plans
+from coordination.events.streams import client_stream
 from frontend import writes
 from tests.care.jansen import jansen_with_family
 from tests.factories import member
@@ -245,7 +246,7 @@ def test_the_daughter_sees_only_what_her_mother_shares(world):
     # The socket follows exactly her scopes of this record.
     live = json.loads(re.search(r'id="kith-live"[^>]*>(.*?)</script>', html).group(1))
     c = world.client.pk
-    assert set(live["streams"]) == {f"client.{c}.visits", f"client.{c}.plan", f"client.{c}.diary"}
+    assert set(live["streams"]) == {client_stream(c, s) for s in ("visits", "plan", "diary")}
     assert browser.get(chart_url(world)).status_code == 200
     assert browser.get(f"/portal/clients/{c}/sections/plan/").status_code == 200
     assert {why for _, why in reads(world.daughter)} == {"shared with them: diary, plan, visits"}

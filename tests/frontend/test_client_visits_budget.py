@@ -26,7 +26,7 @@ from care.services import budgets as budget_services
 from care.services import visits as visit_services
 from frontend import writes
 from tests.care.visit_helpers import NOW, at, deliver, jansen_client, plan
-from tests.factories import member
+from tests.factories import ClientFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -718,9 +718,7 @@ def test_a_visit_or_budget_of_another_client_is_not_reachable_through_this_one(w
 
 
 def another_client(w) -> Client:
-    return Client.objects.create(
-        team=w.noord, first_name="Gerrit", last_name="Bosch", status="active"
-    )
+    return ClientFactory(team=w.noord, first_name="Gerrit", last_name="Bosch", status="active")
 
 
 # --- query counts ------------------------------------------------------------------------------

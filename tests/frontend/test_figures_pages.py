@@ -14,9 +14,9 @@ from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 
 from care.figures.services import share_figures
-from care.models import Client, SharedFigures
+from care.models import SharedFigures
 from tests.care.test_figures import NOW, build, done, informer
-from tests.factories import TeamFactory, member
+from tests.factories import ClientFactory, TeamFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +179,7 @@ def test_the_page_takes_the_same_queries_however_many_teams_shared(w):
         team = TeamFactory(name=f"Team {n}", slug=f"team-x{n}")
         person = member(f"informer-{n}", team)
         informer(team, person)
-        client = Client.objects.create(team=team, first_name="C", last_name=str(n))
+        client = ClientFactory(team=team, first_name="C", last_name=str(n))
         done(client, "2026-03-02", person, 30 + n)
         share_figures(actor=person, team=team, period="2026-03")
     assert small == count()

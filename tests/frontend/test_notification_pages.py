@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 
+from coordination.events.streams import person_stream
 from coordination.notifications import services as notification_services
 from coordination.notifications.models import Notification, NotificationPreference
 from tests.coordination.test_notifications import MORNING, build, many, of, offer, raise_proposal
@@ -50,7 +51,7 @@ def person_config(html: str) -> dict:
 def test_every_signed_in_page_shows_the_unread_count_and_follows_the_person_stream(w):
     offer(w)
     raise_proposal(w)
-    stream = f"person.{w.ben.pk}"
+    stream = person_stream(w.ben.pk)
     for url in ["/teams/noord/", "/teams/noord/board/", "/notifications/"]:
         html = browser(w.ben).get(url).content.decode()
         assert "Notifications (2)" in html, url
@@ -60,7 +61,7 @@ def test_every_signed_in_page_shows_the_unread_count_and_follows_the_person_stre
         assert person_config(html) == {"streams": {stream: 2}}
     html = browser(w.ana).get("/teams/noord/").content.decode()
     assert "Notifications (0)" in html
-    assert person_config(html) == {"streams": {f"person.{w.ana.pk}": 0}}
+    assert person_config(html) == {"streams": {person_stream(w.ana.pk): 0}}
     assert stream not in html
 
 

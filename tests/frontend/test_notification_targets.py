@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from coordination.events.streams import team_stream
 from coordination.notifications import targets
 from coordination.notifications.models import Notification
 from frontend import targets as pages
@@ -59,7 +60,7 @@ def test_a_notification_links_through_the_resolver_and_keeps_its_link(personas):
         kind=Notification.Kind.PROPOSAL_WAITING,
         text="A proposal",
         target=targets.proposal(3),
-        source_stream="team.1",
+        source_stream=team_stream(1),
         source_seq=1,
         subject="proposal.raised:3",
     )
@@ -102,7 +103,7 @@ def test_the_migration_turns_stored_addresses_into_targets_and_back(personas):
             kind="visit_late",
             text="t",
             url=url,
-            source_stream="team.1",
+            source_stream=team_stream(1),
             source_seq=i + 1,
             subject=f"s{i}",
         )

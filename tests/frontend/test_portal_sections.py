@@ -17,10 +17,12 @@ import pytest
 from django.test import Client as Browser
 from django.utils import timezone
 
-from care.models import AccessLogEntry, Budget, Client, DiaryNote, Grant
+from care.models import AccessLogEntry, Budget, DiaryNote, Grant
 from care.services import clients as client_services
 from care.services import diary as diary_services
 from care.services import visits as visit_services
+from coordination.events.streams import client_stream
+from tests.factories import BudgetFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +40,13 @@ def browser_as(person) -> Browser:
 def world(personas):
     """Mrs Jansen, client of Noord with her own account and a budget; her daughter
     Petra sees her visits and diary. Ben comes in two days; a visit in three weeks."""
-    client = client_services.client_create(
-        actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
+    client = ClientFactory(
+        team=personas.noord,
+        first_name="Wilma",
+        last_name="Jansen",
+        account=personas.mrs_jansen,
+        status="active",
     )
-    Client.objects.filter(pk=client.pk).update(account=personas.mrs_jansen, status="active")
-    client.refresh_from_db()
     entry = client_services.network_add(
         actor=personas.ana,
         client=client,
@@ -68,9 +72,8 @@ def world(personas):
             expected_minutes=45,
             assignee=who,
         )
-    Budget.objects.create(
+    BudgetFactory(
         client=client,
-        kind=Budget.Kind.DIRECT_PAYMENT,
         period=Budget.Period.FOUR_WEEKLY,
         allocation=Decimal("480.00"),
         hourly_rate=Decimal("24.00"),
@@ -117,10 +120,10 @@ def test_the_daughter_sees_visits_and_diary_not_the_budget(world):
     assert f'action="{diary_url(world)}"' in html and 'name="body"' in html
     # Each section follows its own stream.
     c = world.client.pk
-    assert f'data-stream="client.{c}.visits"' in html
-    assert f'data-stream="client.{c}.diary"' in html
+    assert f'data-stream="{client_stream(c, "visits")}"' in html
+    assert f'data-stream="{client_stream(c, "diary")}"' in html
     live = json.loads(re.search(r'id="kith-live"[^>]*>(.*?)</script>', html).group(1))
-    assert set(live["streams"]) == {f"client.{c}.visits", f"client.{c}.diary"}
+    assert set(live["streams"]) == {client_stream(c, "visits"), client_stream(c, "diary")}
     # The budget's section, asked for directly, is not hers.
     assert browser.get(f"{portal(world)}sections/budget/").status_code == 404
     assert browser.get(f"{portal(world)}sections/visits/", headers=HTMX).status_code == 200

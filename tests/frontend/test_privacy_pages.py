@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from care.models import Client
 from coordination.models import HelpOffer, HelpRequest
 from coordination.practice.models import Answer, Comment, Note, Pointer
 from tests.care.jansen import jansen_with_family
@@ -17,6 +16,7 @@ from tests.coordination.test_help import MORNING, build
 from tests.coordination.test_practice import ask, write
 from tests.doors import page_text
 from tests.doors import pages as browser
+from tests.factories import ClientFactory
 from tests.frontend.omaha import ensure_omaha_reference
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +125,7 @@ def test_offering_help_keeps_the_note(personas, settings, js):
     settings.PHONE_REGION = "GB"
     with time_machine.travel(MORNING, tick=False):
         w = build(personas)
-        Client.objects.create(team=w.zuid, first_name="Frans", last_name="Hulshof")
+        ClientFactory(team=w.zuid, first_name="Frans", last_name="Hulshof")
         typed = "Right after Mr Hulshof's visit"
         response = browser(w.cas, js=js).post(
             f"/help/requests/{w.request.pk}/offer/", {"version": "1", "note": typed}

@@ -15,7 +15,8 @@ from care.models import AccessLogEntry, SnapshotRead
 from teams.models import CoachAccess
 from tests.care.test_quality import NOW as QUALITY_NOW
 from tests.care.test_quality import build, published
-from tests.frontend.decision_pages.world import adopt, raise_
+from tests.factories import adopted
+from tests.frontend.decision_pages.world import raise_
 from tests.frontend.test_client_visits_budget import browser_as, now, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def test_the_clients_access_log_names_what_was_read_not_the_address(world):  # n
 
 @pytest.fixture
 def invited(personas):
-    adopt(
+    adopted(
         raise_(
             personas.ana,
             personas.noord,

@@ -14,9 +14,9 @@ import pytest
 import time_machine
 from django.test import Client as Browser
 
-from care.models import Client, ExperienceSurvey
+from care.models import ExperienceSurvey
 from care.services import clients as client_services
-from tests.factories import PersonFactory
+from tests.factories import ClientFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,16 +34,15 @@ def browser_as(person) -> Browser:
 @pytest.fixture
 def world(personas):
     with time_machine.travel(NOW, tick=False):
-        client = client_services.client_create(
-            actor=personas.ana, team=personas.noord, first_name="Wilma", last_name="Jansen"
-        )
         personas.representative = PersonFactory(username="rep", first_name="Rob", kind="portal")
-        Client.objects.filter(pk=client.pk).update(
+        client = ClientFactory(
+            team=personas.noord,
+            first_name="Wilma",
+            last_name="Jansen",
             account=personas.mrs_jansen,
             representative=personas.representative,
             representative_basis="chosen",
         )
-        client.refresh_from_db()
         entry = client_services.network_add(
             actor=personas.ana,
             client=client,

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from coordination.events import person_group
 from teams.models import AuditEntry, Membership, Person
 from tests.doors import api, page_text, two_step
 from tests.factories import PASSWORD, PersonFactory, api_token
@@ -304,7 +305,7 @@ def test_a_person_closes_their_own_account(
     assert Membership.objects.current().filter(person=personas.ana).exists()
     assert AuditEntry.objects.get(action="person.closed_own_account").actor == personas.ana
     assert any(m.subject == "Your Kith account is closed" for m in mail.outbox)
-    assert (f"s.person.{personas.ana.pk}", {"type": "access.changed"}) in captured_sends
+    assert (person_group(personas.ana.pk), {"type": "access.changed"}) in captured_sends
 
 
 def test_closing_through_the_api(personas):

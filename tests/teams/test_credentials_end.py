@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
+from coordination.events import person_group
 from teams.models import ApiToken, AuditEntry, Person
 from tests.doors import two_step
 from tests.factories import PASSWORD, PersonFactory, api_token
@@ -65,7 +66,7 @@ def assert_all_ended(personas, ana, captured_sends, *, reason: str, kept_browser
     for browser in ana["browsers"]:
         assert signed_in(browser) == (browser is kept_browser)
     assert with_token(ana["ben"]).get(f"{API}/me").status_code == 200
-    assert f"s.person.{personas.ana.pk}" in rung(captured_sends)
+    assert person_group(personas.ana.pk) in rung(captured_sends)
 
 
 # --- password changes -------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def test_signing_out_rings_the_persons_sockets(
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post("/logout/")
     assert response.status_code == 302
-    assert rung(captured_sends) == [f"s.person.{personas.ana.pk}"]
+    assert rung(captured_sends) == [person_group(personas.ana.pk)]
     assert not signed_in(browser)
 
 

@@ -28,6 +28,7 @@ from teams.services import effects as effect_services
 from teams.services import proposals as proposal_services
 from teams.services import reminders as reminder_services
 from tests.factories import PersonFactory, member
+from tests.factories import proposal as raise_
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +39,6 @@ def noord(personas):
     personas.femke = member("femke", personas.noord, first_name="Femke", last_name="Jansen")
     personas.joris = member("joris", personas.noord, first_name="Joris", last_name="Bosman")
     return personas
-
-
-def raise_(who, team, kind="general", payload=None, **extra):
-    return proposal_services.proposal_raise(
-        actor=who,
-        team=team,
-        kind=kind,
-        title=extra.pop("title", f"Proposal of kind {kind}"),
-        purpose=extra.pop("purpose", "So that the team can work better."),
-        payload=payload or {},
-        **extra,
-    )
 
 
 def after_window(proposal, extra=datetime.timedelta(seconds=1)):

@@ -24,7 +24,7 @@ from teams.models import Comment, Membership, Proposal, Response
 from teams.services import proposals as proposal_services
 from tests import doors
 from tests.doors import api
-from tests.factories import MembershipFactory
+from tests.factories import ClientFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ SURNAME = (
 
 
 def bosch(team) -> Client:
-    return Client.objects.create(
+    return ClientFactory(
         team=team,
         first_name="Gerrit",
         last_name="Bosch",
@@ -346,7 +346,7 @@ def test_a_coach_cannot_name_the_teams_client_in_a_comment(w, kind, label):
 
 def test_a_member_of_two_teams_cannot_name_the_other_teams_client_either(w):
     MembershipFactory(team=w.zuid, person=w.ana)
-    Client.objects.create(team=w.zuid, first_name="Frans", last_name="Hulshof")
+    ClientFactory(team=w.zuid, first_name="Frans", last_name="Hulshof")
     fields = refused(raise_(w.ana, w.noord, title="Cover for Frans Hulshof"))
     assert fields["title"] == [
         "“Frans Hulshof” in the title looks like the name of a client of team Zuid."
@@ -355,7 +355,7 @@ def test_a_member_of_two_teams_cannot_name_the_other_teams_client_either(w):
 
 
 def test_a_colleague_who_shares_a_clients_name_may_be_confirmed(w):
-    Client.objects.create(team=w.noord, first_name="Ben", last_name="Mulder")  # as Ben is
+    ClientFactory(team=w.noord, first_name="Ben", last_name="Mulder")  # as Ben is
     sent = {"title": "Ben Mulder plans next", "purpose": "Rotation."}
     fields = refused(raise_(w.ana, w.noord, **sent), HELD_SOFT)
     assert fields["confirm_no_client_data"] == [MAY_CONFIRM]

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
+from coordination.events.streams import person_stream
 from coordination.routing import websocket_urlpatterns
 from teams.services import proposals as proposal_services
 
@@ -76,7 +77,7 @@ async def test_a_coach_hears_shared_decisions_only_while_invited(personas):
     everything = connect(personas.coach)
     assert (await ready(everything))["heads"].keys() == {
         personas.noord.shared_stream,
-        f"person.{personas.coach.pk}",
+        person_stream(personas.coach.pk),
         "network",
     }
     await everything.disconnect()

@@ -22,7 +22,7 @@ from teams.services import founding
 from teams.services import invitations as service
 from teams.services import proposals as proposal_services
 from tests.doors import api, page_text, pages, two_step
-from tests.factories import PersonFactory
+from tests.factories import ClientFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -550,9 +550,8 @@ class TestAddresses:
         assert service.account_for("anna@XN--BCHER-KVA.example") is None
 
     def test_a_client_is_not_told_what_kind_of_account_an_address_has(self, personas):
-        from care.models import Client
 
-        client = Client.objects.create(team=personas.noord, first_name="W", last_name="J")
+        client = ClientFactory(team=personas.noord, first_name="W", last_name="J")
         with pytest.raises(ValidationError) as refused:
             service.invitation_create(
                 actor=personas.mrs_jansen,

@@ -13,6 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.utils import timezone
 
+from coordination.events import person_group
 from teams import sessions
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_a_session_ends_after_twelve_idle_hours(
         response = client.get("/account/")
     assert response.status_code == 302
     assert response["Location"] == "/login/?ended=idle&next=%2Faccount%2F"
-    assert rung(captured_sends) == [f"s.person.{personas.ana.pk}"]
+    assert rung(captured_sends) == [person_group(personas.ana.pk)]
     with at(later):
         page = client.get(response["Location"])
         assert "You were signed out after 12 hours of inactivity." in page.content.decode()

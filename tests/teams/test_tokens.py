@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from coordination.events import person_group
 from teams import tokens
 from teams.models import ApiToken, AuditEntry
 from tests.factories import PASSWORD, api_token
@@ -187,7 +188,7 @@ def test_delete_on_the_token_endpoint_revokes_the_token_in_use(
     assert response.status_code == 204
     assert with_token(phone).get(f"{API}/me").status_code == 401
     assert with_token(laptop).get(f"{API}/me").status_code == 200
-    assert rung(captured_sends) == [f"s.person.{personas.ana.pk}"]
+    assert rung(captured_sends) == [person_group(personas.ana.pk)]
     assert AuditEntry.objects.filter(action="token.revoked").count() == 1
 
 
@@ -260,7 +261,7 @@ def test_sign_out_everywhere_ends_every_session_and_token(
     for client in (with_token(phone), with_token(laptop), browser, other_browser):
         assert client.get(f"{API}/me").status_code in (401, 403)
     assert with_token(bens).get(f"{API}/me").status_code == 200
-    assert rung(captured_sends) == [f"s.person.{personas.ana.pk}"]
+    assert rung(captured_sends) == [person_group(personas.ana.pk)]
     # A new sign-in works as before.
     assert sign_in().status_code == 200
 

@@ -7,6 +7,7 @@ import pytest
 from care.models import Visit
 from care.services import visits as visit_services
 from coordination.events import EventRecord
+from coordination.events.streams import client_stream
 from tests.care.visit_helpers import at
 from tests.coordination.board.world import (
     API,
@@ -33,7 +34,7 @@ def test_claiming_an_unassigned_visit_gives_it_to_me_and_everyone_hears(w):
     (claimed,) = team_events(w, "visit.claimed")
     assert (claimed.data["visit"], claimed.data["assignee"]) == (w.open.pk, w.ben.pk)
     assert EventRecord.objects.filter(
-        stream=f"client.{w.client.pk}.visits", type="visit.claimed"
+        stream=client_stream(w.client.pk, "visits"), type="visit.claimed"
     ).exists()
 
 

@@ -10,9 +10,9 @@ from coordination.events import EventRecord
 from coordination.models import HandoverOffer
 from coordination.services import handovers as handover_services
 from teams.models import AuditEntry, CoachTerm
-from teams.services import proposals as proposal_services
 from tests.care.visit_helpers import at, jansen_client, plan
 from tests.doors import api
+from tests.factories import ClientFactory, proposal
 
 API = "/api/v1"
 DAY = "2026-12-08"
@@ -42,15 +42,13 @@ def build(personas) -> SimpleNamespace:
     w.bens = plan(w.ana, w.client, at(DAY, "14:00"), assignee=w.ben)
     w.spare = plan(w.ana, w.client, at(DAY, "16:00"), assignee=w.ana)
     w.offer = handover_services.handover_offer(actor=w.ana, visit=w.anas, version=1, to=w.ben)
-    w.zuid_client = Client.objects.create(
+    w.zuid_client = ClientFactory(
         team=w.zuid, first_name="Jan", last_name="Bos", status=Client.Status.ACTIVE
     )
     w.zuid_visit = plan(w.cas, w.zuid_client, at(DAY, "10:00"), assignee=w.cas)
     # A coach Noord invited: advises the team, sees nothing of its visits.
     w.invited_coach = w.coach
-    invitation = proposal_services.proposal_raise(
-        actor=w.ana, team=w.noord, kind="general", title="Invite a coach", purpose="Advice."
-    )
+    invitation = proposal(w.ana, w.noord, title="Invite a coach", purpose="Advice.")
     CoachTerm.objects.create(
         team=w.noord,
         coach=w.coach,

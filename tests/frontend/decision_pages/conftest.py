@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from teams.models import Proposal
-from tests.frontend.decision_pages.world import adopt, raise_
+from tests.factories import adopted
+from tests.frontend.decision_pages.world import raise_
 
 
 @pytest.fixture
@@ -27,5 +28,5 @@ def invited(noord) -> SimpleNamespace:
     proposal = raise_(
         noord.ana, noord.noord, "coach_invite", {"coach": noord.coach.pk, "ends": "2099-12-31"}
     )
-    adopt(proposal)
+    adopted(proposal)
     return noord

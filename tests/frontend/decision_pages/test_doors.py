@@ -9,10 +9,11 @@ import re
 import pytest
 
 from coordination.events import EventRecord
+from coordination.events.streams import shared_stream, team_stream
 from teams.models import CoachAccess, Comment
 from teams.services import proposals as proposal_services
+from tests.factories import adopted
 from tests.frontend.decision_pages.world import (
-    adopt,
     browser_as,
     htmx,
     page_urls,
@@ -82,12 +83,12 @@ def test_an_invited_coach_sees_what_is_shared_and_nothing_else(invited, open_pro
     config = json.loads(re.search(r'id="kith-live"[^>]*>(.*?)</script>', html).group(1))
     assert config == {
         "streams": {
-            f"shared.{invited.noord.pk}": EventRecord.objects.filter(
-                stream=f"shared.{invited.noord.pk}"
+            shared_stream(invited.noord.pk): EventRecord.objects.filter(
+                stream=shared_stream(invited.noord.pk)
             ).count()
         }
     }
-    assert f"team.{invited.noord.pk}" not in html
+    assert team_stream(invited.noord.pk) not in html
 
     for url in [
         f"/proposals/{open_proposal.pk}/",
@@ -101,7 +102,7 @@ def test_an_invited_coach_sees_what_is_shared_and_nothing_else(invited, open_pro
     page = coach.get(f"/proposals/{open_proposal.pk}/").content.decode()
     assert "Coaches advise; they do not consent or object" in page
     assert "I consent" not in page and 'name="reason"' not in page
-    assert f'"shared.{invited.noord.pk}"' in page
+    assert f'"{shared_stream(invited.noord.pk)}"' in page
 
     # The team sees every read.
     whats = set(CoachAccess.objects.values_list("what", flat=True))
@@ -134,7 +135,7 @@ def test_an_invited_coach_comments_but_cannot_consent_or_object(invited, open_pr
 
 def test_a_coach_whose_term_ended_sees_nothing_again(invited, open_proposal):
     ended = raise_(invited.ana, invited.noord, "coach_end", {"coach": invited.coach.pk})
-    adopt(ended)
+    adopted(ended)
     coach = browser_as(invited.coach)
     for url in [
         "/teams/noord/shared/",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.frontend.decision_pages.world import TERM_ENDS, adopt, browser_as, htmx, raise_
+from tests.factories import adopted
+from tests.frontend.decision_pages.world import TERM_ENDS, browser_as, htmx, raise_
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_decision_log_searches_and_says_what_each_changed(noord):
-    adopt(raise_(noord.ana, noord.noord, title="Night visits in pairs"))
-    adopt(
+    adopted(raise_(noord.ana, noord.noord, title="Night visits in pairs"))
+    adopted(
         raise_(
             noord.ana,
             noord.noord,
@@ -35,7 +36,7 @@ def test_the_decision_log_searches_and_says_what_each_changed(noord):
 
 
 def test_role_history_lists_every_term_with_its_decision_and_notes(noord):
-    first = adopt(
+    first = adopted(
         raise_(
             noord.ana,
             noord.noord,
@@ -44,7 +45,7 @@ def test_role_history_lists_every_term_with_its_decision_and_notes(noord):
             title="Ana plans",
         )
     )
-    second = adopt(
+    second = adopted(
         raise_(
             noord.ana,
             noord.noord,

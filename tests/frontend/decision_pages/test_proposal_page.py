@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from coordination.events.streams import team_stream
 from frontend import writes
 from teams.models import Comment, Response
 from teams.services import proposals as proposal_services
@@ -30,7 +31,7 @@ def test_the_proposal_page_shows_what_why_status_responses_and_comments(noord, o
     assert "Too far to drive" in html and "objects" in html
     assert "Which clients?" in html
     assert "Amend this proposal" in html and "Withdraw this proposal" in html
-    assert f'"team.{noord.noord.pk}"' in html
+    assert f'"{team_stream(noord.noord.pk)}"' in html
     # Ben's view: his objection, a way to withdraw it, nothing of the author's.
     ben = browser_as(noord.ben).get(f"/proposals/{open_proposal.pk}/").content.decode()
     assert "You object to this revision." in ben and "Withdraw my objection" in ben

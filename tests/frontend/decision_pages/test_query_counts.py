@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from teams.models import Proposal
 from teams.services import proposals as proposal_services
-from tests.frontend.decision_pages.world import adopt, browser_as, raise_
+from tests.factories import adopted
+from tests.frontend.decision_pages.world import browser_as, raise_
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def grow(noord, open_count: int, adopted_count: int) -> None:
     # Decided ones have a short window, so closing them leaves the open ones open.
     hour = datetime.timedelta(hours=1)
     for n in range(adopted_count):
-        adopt(raise_(noord.ana, noord.noord, title=f"Decided {n}", window=hour))
+        adopted(raise_(noord.ana, noord.noord, title=f"Decided {n}", window=hour))
     for n in range(open_count):
         proposal = raise_(noord.ben, noord.noord, title=f"Open {n}")
         proposal_services.proposal_comment(actor=noord.ana, proposal=proposal, body="ok")

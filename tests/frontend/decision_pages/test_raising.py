@@ -8,8 +8,8 @@ import re
 import pytest
 
 from teams.models import Proposal
-from tests.factories import PersonFactory
-from tests.frontend.decision_pages.world import adopt, browser_as, htmx, raise_
+from tests.factories import PersonFactory, adopted
+from tests.frontend.decision_pages.world import browser_as, htmx, raise_
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_the_admit_form_offers_nurses_not_in_the_team(noord):
 
 
 def test_the_agreement_form_starts_from_the_current_agreement(noord):
-    adopt(raise_(noord.ana, noord.noord, "agreement", {"text": "We visit in pairs at night."}))
+    adopted(raise_(noord.ana, noord.noord, "agreement", {"text": "We visit in pairs at night."}))
     html = browser_as(noord.ana).get("/teams/noord/proposals/new/?kind=agreement").content.decode()
     assert "We visit in pairs at night.</textarea>" in html
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from frontend import activity
 from teams.models import Proposal, Team
 from teams.services import proposals as proposal_services
-from tests.factories import member
-from tests.frontend.decision_pages.world import SETTLE, TERM_ENDS, adopt, browser_as, raise_
+from tests.factories import adopted, member
+from tests.frontend.decision_pages.world import SETTLE, TERM_ENDS, browser_as, raise_
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_team_home_shows_roles_open_proposals_decisions_and_coaches(invited):
         {"role": "planner", "person": invited.ben.pk, "ends": TERM_ENDS.isoformat()},
         title="Ben plans",
     )
-    adopt(handover)
+    adopted(handover)
     open_proposal = raise_(invited.ana, invited.noord, title="Share the Tuesday round")
     raise_(invited.ben, invited.noord, title="Blocked one")
     blocked = Proposal.objects.get(title="Blocked one")

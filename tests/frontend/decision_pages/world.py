@@ -40,14 +40,6 @@ def raise_(who, team, kind="general", payload=None, **extra) -> Proposal:
     )
 
 
-def adopt(proposal: Proposal) -> Proposal:
-    """Close the window (enough members responded: raising is consenting)."""
-    proposal_services.proposals_close_due(team=proposal.team, now=proposal.closes_at + SETTLE)
-    proposal.refresh_from_db()
-    assert proposal.status == "adopted", proposal.outcome
-    return proposal
-
-
 def snapshot() -> tuple:
     """What a refused request must leave exactly as it was."""
     return (

@@ -12,16 +12,16 @@ from teams.models import (
 )
 from teams.services import proposals as proposal_services
 from teams.services.invitations import invitation_create
+from tests.factories import proposal as build_proposal
 from tests.teams.decisions_api.world import adopt_due, consent, in_days, raised
 
 
 @pytest.fixture
 def world(personas):
     """Noord with an open proposal by ana that ben objected to."""
-    proposal = proposal_services.proposal_raise(
-        actor=personas.ana,
-        team=personas.noord,
-        kind="general",
+    proposal = build_proposal(
+        personas.ana,
+        personas.noord,
         title="Shared car for the evening round",
         purpose="Fewer late taxis.",
     )

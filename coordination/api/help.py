@@ -24,8 +24,7 @@ from coordination.api.common import VersionedWrite, VersionIn, body_of, write_sc
 from coordination.api.visits import DeclineIn
 from coordination.models import HelpOffer, HelpRequest
 from coordination.services import help as help_services
-from teams import selectors as team_selectors
-from teams.api.core import IdField, PersonRef, TextIn
+from teams.api.core import IdField, PersonRef, TextIn, found, my_team
 from teams.api.texts import HELD, confirm_field
 
 
@@ -159,20 +158,6 @@ def _network_member(request) -> None:
         raise NotFound("No requests for help among yours.")
 
 
-def _help_request(request, pk: int) -> HelpRequest:
-    found = selectors.help_request_for(request.user, pk)
-    if found is None:
-        raise NotFound("No such request for help among yours.")
-    return found
-
-
-def _help_offer(request, pk: int) -> HelpOffer:
-    found = selectors.help_offer_for(request.user, pk)
-    if found is None:
-        raise NotFound("No such offer among yours.")
-    return found
-
-
 def _dressed(request, help_request: HelpRequest) -> dict:
     """A request as the reader sees it on the help board (after a write)."""
     shown = next((r for r in selectors.help_board(request.user) if r.pk == help_request.pk), None)
@@ -218,9 +203,7 @@ class TeamHelpRequestsView(APIView):
         responses={201: HelpRequestOut, 400: HELD},
     )
     def post(self, request, pk: int):
-        team = team_selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
+        team = my_team(request, pk)
         data = body_of(HelpRequestIn, request)
         help_request = help_services.help_request_raise(
             actor=request.user,
@@ -241,7 +224,9 @@ class _RequestWrite(VersionedWrite):
     answer = HelpRequestOut
 
     def target(self, request, pk: int) -> HelpRequest:
-        return _help_request(request, pk)
+        return found(
+            selectors.help_request_for(request.user, pk), "No such request for help among yours."
+        )
 
     def shown(self, request, result: HelpRequest) -> dict:
         return _dressed(request, result)
@@ -251,7 +236,7 @@ class _OfferWrite(VersionedWrite):
     answer = HelpOfferOut
 
     def target(self, request, pk: int) -> HelpOffer:
-        return _help_offer(request, pk)
+        return found(selectors.help_offer_for(request.user, pk), "No such offer among yours.")
 
 
 @write_schema("Withdraw your team's request for help")
@@ -309,9 +294,10 @@ class GrantedVisitView(APIView):
         responses=GrantedVisitOut,
     )
     def get(self, request, pk: int):
-        granted = care_grants.granted_visit(request.user, pk, channel="api")
-        if granted is None:
-            raise NotFound("No such visit among those you help with.")
+        granted = found(
+            care_grants.granted_visit(request.user, pk, channel="api"),
+            "No such visit among those you help with.",
+        )
         return Response(
             GrantedVisitOut(granted).data, headers={"ETag": f'"{granted.visit.version}"'}
         )

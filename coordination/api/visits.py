@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +29,7 @@ from teams.api.core import (
     TextIn,
     WholeNumberField,
     bounded,
+    found,
 )
 
 
@@ -162,21 +162,6 @@ class DeclineIn(VersionIn):
     reason = TextIn(HandoverOffer, "reason", allow_blank=True, required=False, default="")
 
 
-def _team_visit(request, pk: int) -> Visit:
-    """A visit of one of the asker's teams' clients; 404 for everyone else."""
-    visit = selectors.team_visit_for(request.user, pk)
-    if visit is None:
-        raise NotFound("No such visit among yours.")
-    return visit
-
-
-def _team_offer(request, pk: int) -> HandoverOffer:
-    offer = selectors.handover_offer_for(request.user, pk)
-    if offer is None:
-        raise NotFound("No such offer among yours.")
-    return offer
-
-
 class TeamBoardView(APIView):
     @extend_schema(
         summary="The team board: visits by day, carer and status, with open offers",
@@ -196,9 +181,7 @@ class TeamBoardView(APIView):
         responses=BoardOut,
     )
     def get(self, request, pk: int):
-        team = selectors.board_team(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
+        team = found(selectors.board_team(request.user, pk=pk), "No such team among yours.")
         query = BoardQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         start = query.validated_data.get("date") or timezone.localdate()
@@ -210,7 +193,8 @@ class _VisitWrite(VersionedWrite):
     answer = BoardVisitOut
 
     def target(self, request, pk: int) -> Visit:
-        return _team_visit(request, pk)
+        # A visit of one of the asker's teams' clients; 404 for everyone else.
+        return found(selectors.team_visit_for(request.user, pk), "No such visit among yours.")
 
     def shown(self, request, result: Visit) -> dict:
         return BoardVisitOut(selectors.board_visit(result.pk)).data
@@ -220,7 +204,7 @@ class _OfferWrite(VersionedWrite):
     answer = OfferOut
 
     def target(self, request, pk: int) -> HandoverOffer:
-        return _team_offer(request, pk)
+        return found(selectors.handover_offer_for(request.user, pk), "No such offer among yours.")
 
 
 @write_schema("Take an unassigned visit yourself")

@@ -10,13 +10,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coordination.notifications import selectors, services
 from coordination.notifications.models import Notification
-from teams.api.core import WholeNumberField, if_match_version
+from teams.api.core import WholeNumberField, found, if_match_version
 
 
 class NotificationOut(serializers.Serializer):
@@ -95,11 +94,11 @@ class NotificationReadView(APIView):
         summary="Mark one of my notifications read", request=None, responses=NotificationOut
     )
     def post(self, request, pk: int):
-        found = selectors.notification_of(request.user, pk)
-        if found is None:
-            raise NotFound("No such notification among yours.")
-        found = services.notification_read(actor=request.user, notification=found)
-        return Response(NotificationOut(found).data)
+        mine = found(
+            selectors.notification_of(request.user, pk), "No such notification among yours."
+        )
+        read = services.notification_read(actor=request.user, notification=mine)
+        return Response(NotificationOut(read).data)
 
 
 class NotificationsReadAllView(APIView):

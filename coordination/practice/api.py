@@ -18,7 +18,6 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,7 +29,7 @@ from coordination.practice.models import (
     TITLE_LIMIT,
     Note,
 )
-from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
+from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, found, if_match_version
 from teams.api.texts import HELD, confirm_field
 
 KINDS = ", ".join(Note.Kind.values)
@@ -294,10 +293,7 @@ def _body(serializer_class, request, *, partial: bool = False) -> dict:
 
 
 def _note(request, pk: int) -> Note:
-    note = selectors.note_for(request.user, pk)
-    if note is None:
-        raise NotFound("No such note among those you can read.")
-    return note
+    return found(selectors.note_for(request.user, pk), "No such note among those you can read.")
 
 
 def _note_response(request, pk: int, code: int = status.HTTP_200_OK) -> Response:
@@ -414,9 +410,9 @@ class AnswerAcceptView(APIView):
         responses=PracticeAnswerOut,
     )
     def post(self, request, pk: int):
-        answer = selectors.answer_for(request.user, pk)
-        if answer is None:
-            raise NotFound("No such answer among those you can read.")
+        answer = found(
+            selectors.answer_for(request.user, pk), "No such answer among those you can read."
+        )
         data = _body(PracticeAcceptIn, request)
         services.answer_accept(actor=request.user, answer=answer, accepted=data["accepted"])
         answer = selectors.answer_for(request.user, pk)
@@ -537,9 +533,7 @@ class FollowsView(APIView):
 class FollowView(APIView):
     @extend_schema(summary="Stop following", request=None, responses={204: None})
     def delete(self, request, pk: int):
-        follow = selectors.follow_of(request.user, pk)
-        if follow is None:
-            raise NotFound("No such follow among yours.")
+        follow = found(selectors.follow_of(request.user, pk), "No such follow among yours.")
         services.follow_remove(actor=request.user, follow=follow)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -12,13 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import selectors, signin, two_factor
-from teams.api.core import PASSWORD_MAX, TextIn
+from teams.api.core import PASSWORD_MAX, TextIn, found
 from teams.models import ApiToken, Person
 from teams.services import credentials as credential_services
 from teams.services import two_factor as two_factor_services
@@ -161,15 +161,10 @@ class TokenListView(APIView):
 
 
 class TokenDetailView(APIView):
-    def get_token(self, request, pk: int) -> ApiToken:
-        token = selectors.token_of(request.user, pk)
-        if token is None:
-            raise NotFound("No such token among yours.")
-        return token
-
     @extend_schema(summary="Revoke one of my API tokens", responses={204: None, 404: NOT_FOUND})
     def delete(self, request, pk: int):
-        credential_services.token_revoke(actor=request.user, token=self.get_token(request, pk))
+        token = found(selectors.token_of(request.user, pk), "No such token among yours.")
+        credential_services.token_revoke(actor=request.user, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -17,6 +17,17 @@ from teams.numbers import MAX
 from teams.services import details as detail_services
 
 
+def found[T](row: T | None, message: str) -> T:
+    """The row, or a 404 saying so: whether it exists for others is none of the asker's."""
+    if row is None:
+        raise NotFound(message)
+    return row
+
+
+def my_team(request, pk: int) -> Team:
+    return found(selectors.team_for(request.user, pk=pk), "No such team among yours.")
+
+
 class IdField(serializers.IntegerField):
     """An id in a request body: a whole number a key can hold (teams.numbers)."""
 
@@ -148,15 +159,9 @@ class TeamListView(APIView):
 
 
 class TeamDetailView(APIView):
-    def get_team(self, request, pk: int) -> Team:
-        team = selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
-        return team
-
     @extend_schema(summary="A team I belong to", responses=TeamOut)
     def get(self, request, pk: int):
-        team = self.get_team(request, pk)
+        team = my_team(request, pk)
         return Response(TeamOut(team).data, headers={"ETag": f'"{team.version}"'})
 
     @extend_schema(
@@ -166,7 +171,7 @@ class TeamDetailView(APIView):
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
     def patch(self, request, pk: int):
-        team = self.get_team(request, pk)
+        team = my_team(request, pk)
         body = TeamDetailsIn(data=request.data, partial=True)
         unknown = set(request.data) - set(body.fields) if isinstance(request.data, dict) else set()
         if unknown:

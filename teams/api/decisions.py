@@ -19,7 +19,7 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from teams import decisions, json_input, selectors
-from teams.api.core import PersonRef, TextIn, WholeNumberField, if_match_version
+from teams.api.core import PersonRef, TextIn, WholeNumberField, found, if_match_version, my_team
 from teams.api.texts import HELD, confirm_field
 from teams.models import Comment, Proposal, Response
 from teams.services import proposals as proposal_services
@@ -199,18 +199,18 @@ def _window(hours) -> datetime.timedelta | None:
 
 
 def _shared_team(request, pk: int, what: str = ""):
-    team = selectors.shared_team_for(request.user, pk=pk, what=what)
-    if team is None:
-        raise NotFound("No such team among yours.")
+    team = found(
+        selectors.shared_team_for(request.user, pk=pk, what=what), "No such team among yours."
+    )
     # Opening the team's decisions also settles any whose window closed meanwhile.
     proposal_services.proposals_close_due(team=team)
     return team
 
 
 def _proposal(request, pk: int) -> Proposal:
-    proposal = selectors.proposal_for(request.user, pk)
-    if proposal is None:
-        raise NotFound("No such proposal among your teams'.")
+    proposal = found(
+        selectors.proposal_for(request.user, pk), "No such proposal among your teams'."
+    )
     if proposal_services.proposals_close_due(team=proposal.team):
         proposal = selectors.proposal_for(request.user, pk, log=False)
     return proposal
@@ -394,9 +394,7 @@ class TeamCoachAccessView(APIView):
         summary="Every read the team's coaches made", responses=CoachAccessOut(many=True)
     )
     def get(self, request, pk: int):
-        team = selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
+        team = my_team(request, pk)
         return ApiResponse(CoachAccessOut(selectors.coach_accesses_of(team), many=True).data)
 
 

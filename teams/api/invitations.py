@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import selectors
-from teams.api.core import PASSWORD_MAX, TextIn
+from teams.api.core import PASSWORD_MAX, TextIn, my_team
 from teams.models import Invitation, Person
 from teams.services import invitations as service
 
@@ -183,10 +183,7 @@ class TeamInvitationsView(APIView):
         responses={200: TeamInvitationOut(many=True), 404: None},
     )
     def get(self, request, pk: int):
-        team = selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
-        rows = selectors.invitations_of(team)
+        rows = selectors.invitations_of(my_team(request, pk))
         return Response(TeamInvitationOut(rows, many=True, context={"now": timezone.now()}).data)
 
 

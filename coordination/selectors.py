@@ -63,8 +63,8 @@ class BoardVisit:
     ``get_status_display``, ...), so pages and serializers read either alike.
     """
 
-    COLUMNS = (
-        "id",
+    # The visit's own columns, read as they are; the names around them are composed.
+    PLAIN = (
         "window_start",
         "window_end",
         "expected_minutes",
@@ -75,6 +75,10 @@ class BoardVisit:
         "actual_start",
         "actual_end",
         "version",
+    )
+    COLUMNS = (
+        "id",
+        *PLAIN,
         "client_id",
         "client__preferred_name",
         "client__first_name",
@@ -108,16 +112,7 @@ class BoardVisit:
         assignee_id = row["assignee_id"]
         return cls(
             pk=row["id"],
-            window_start=row["window_start"],
-            window_end=row["window_end"],
-            expected_minutes=row["expected_minutes"],
-            tasks=row["tasks"],
-            status=row["status"],
-            late_until=row["late_until"],
-            late_note=row["late_note"],
-            actual_start=row["actual_start"],
-            actual_end=row["actual_end"],
-            version=row["version"],
+            **{name: row[name] for name in cls.PLAIN},
             client=Named(
                 row["client_id"],
                 client_display_name(

@@ -69,7 +69,10 @@ def check_status(
         raise Conflict(f"This {what} was already {word}.", current=state(row))
 
 
-def save_new_version(row: models.Model, *fields: str) -> None:
-    """Count the row's next version and save it with the ``fields`` that changed."""
+def save_new_version(row: models.Model, *fields: str, **changes: Any) -> None:
+    """Count the row's next version and save it with the ``fields`` that changed and
+    the ``changes`` (field names and their new values) it makes first."""
+    for name, value in changes.items():
+        setattr(row, name, value)
     row.version += 1
-    row.save(update_fields=[*fields, "version"])
+    row.save(update_fields=[*fields, *changes, "version"])

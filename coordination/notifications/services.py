@@ -254,9 +254,7 @@ def preference_update(
             raise ValidationError(errors)
         if all(getattr(preference, name) == value for name, value in changes.items()):
             return preference  # nothing changes: no new version, nothing to audit
-        for name, value in changes.items():
-            setattr(preference, name, value)
-        save_new_version(preference, *changes)
+        save_new_version(preference, **changes)
         audit(
             actor=actor,
             action="notification.preferences_changed",

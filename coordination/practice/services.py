@@ -420,12 +420,8 @@ def note_revise(
                 "body": changes.get("body", note.body),
             }
             _check_client_data(actor, texts, confirm_no_client_data, NOTE_LABELS)
-        for name, value in changes.items():
-            setattr(note, name, value)
-        if "body" in changed:
-            note.body_html = render.render(note.body)
-        note.updated = timezone.now()
-        save_new_version(note, *changes, "body_html", "updated")
+        html = render.render(changes["body"]) if "body" in changed else note.body_html
+        save_new_version(note, **changes, body_html=html, updated=timezone.now())
         if new_tags is not None:
             note.tags.set(new_tags)
         if new_problems is not None:

@@ -124,11 +124,7 @@ def _publish(offer: HandoverOffer, kind: str, actor: Person | None, team_stream:
 
 
 def _close(offer: HandoverOffer, status: str, **fields) -> None:
-    offer.status = status
-    offer.answered = timezone.now()
-    for name, value in fields.items():
-        setattr(offer, name, value)
-    save_new_version(offer, "status", "answered", *fields)
+    save_new_version(offer, status=status, answered=timezone.now(), **fields)
 
 
 def _check_open(offer: HandoverOffer, version: int) -> None:

@@ -89,25 +89,18 @@ def _check_help_offer_open(offer: HelpOffer, version: int) -> None:
 
 
 def _close_help_offer(offer: HelpOffer, status: str, **fields) -> None:
-    offer.status = status
-    offer.answered_at = timezone.now()
-    for name, value in fields.items():
-        setattr(offer, name, value)
-    save_new_version(offer, "status", "answered_at", *fields)
+    save_new_version(offer, status=status, answered_at=timezone.now(), **fields)
 
 
-def _close_request(request: HelpRequest, status: str) -> None:
-    request.status = status
-    request.closed = timezone.now()
-    save_new_version(request, "status", "closed")
-
-
-def _decline_open_offers(request: HelpRequest, reason: str, *, keep: int | None = None) -> list:
-    """Close the request's other open offers (no event of their own: the request's
-    event carries their ids)."""
+def _close_request(
+    request: HelpRequest, status: str, kind: str, actor: Person | None, reason: str, **more
+) -> None:
+    """Close the request and decline its other open offers (``reason``), which have no
+    event of their own: the request's event (``kind``) carries their ids."""
+    save_new_version(request, status=status, closed=timezone.now())
     offers = HelpOffer.objects.filter(request=request, status=HelpOffer.Status.OFFERED)
-    if keep is not None:
-        offers = offers.exclude(pk=keep)
+    if "offer" in more:
+        offers = offers.exclude(pk=more["offer"])
     ids = sorted(offers.values_list("pk", flat=True))
     if ids:
         HelpOffer.objects.filter(pk__in=ids).update(
@@ -116,7 +109,8 @@ def _decline_open_offers(request: HelpRequest, reason: str, *, keep: int | None 
             reason=reason,
             version=F("version") + 1,
         )
-    return ids
+    data = {"request": request.pk, "status": status, "version": request.version, **more}
+    _help_publish(request, kind, actor, {**data, "declined": ids})
 
 
 def _when(visit: Visit) -> str:
@@ -228,15 +222,13 @@ def help_request_withdraw(*, actor: Person, request: HelpRequest, version: int) 
                 f"Only members of team {request.team.name}, who asked, can withdraw this request."
             )
         _check_request_open(request, version)
-        _close_request(request, HelpRequest.Status.WITHDRAWN)
-        declined = _decline_open_offers(request, "The team withdrew its request.")
-        data = {
-            "request": request.pk,
-            "status": request.status,
-            "version": request.version,
-            "declined": declined,
-        }
-        _help_publish(request, "help.withdrawn", actor, data)
+        _close_request(
+            request,
+            HelpRequest.Status.WITHDRAWN,
+            "help.withdrawn",
+            actor,
+            "The team withdrew its request.",
+        )
     return request
 
 
@@ -257,15 +249,13 @@ def help_requests_expire_due(*, now: datetime.datetime | None = None) -> list[in
             request = lock(HelpRequest(pk=pk), "team")
             if request.status != HelpRequest.Status.OPEN:
                 continue
-            _close_request(request, HelpRequest.Status.EXPIRED)
-            declined = _decline_open_offers(request, "The visits' time has passed.")
-            data = {
-                "request": request.pk,
-                "status": request.status,
-                "version": request.version,
-                "declined": declined,
-            }
-            _help_publish(request, "help.expired", None, data)
+            _close_request(
+                request,
+                HelpRequest.Status.EXPIRED,
+                "help.expired",
+                None,
+                "The visits' time has passed.",
+            )
             expired.append(pk)
     return expired
 
@@ -417,15 +407,13 @@ def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpO
         _close_help_offer(offer, HelpOffer.Status.ACCEPTED)
         data = {"request": request.pk, "offer": offer.pk, "person": offer.person_id}
         _help_publish(request, "help.offer_accepted", actor, data, target=offer)
-        _close_request(request, HelpRequest.Status.FILLED)
-        declined = _decline_open_offers(request, "Another offer was accepted.", keep=offer.pk)
-        data = {
-            "request": request.pk,
-            "status": request.status,
-            "version": request.version,
-            "offer": offer.pk,
-            "person": offer.person_id,
-            "declined": declined,
-        }
-        _help_publish(request, "help.filled", actor, data)
+        _close_request(
+            request,
+            HelpRequest.Status.FILLED,
+            "help.filled",
+            actor,
+            "Another offer was accepted.",
+            offer=offer.pk,
+            person=offer.person_id,
+        )
     return offer

@@ -47,9 +47,7 @@ def team_update_details(*, actor: Person, team: Team, version: int, **changes) -
         changed = {k: v for k, v in changes.items() if getattr(locked, k) != v}
         if not changed:
             return locked
-        for name, value in changed.items():
-            setattr(locked, name, value)
-        save_new_version(locked, *changed)
+        save_new_version(locked, **changed)
         audit(actor=actor, action="team.details_changed", target=locked, data=changed)
         publish(
             Event(

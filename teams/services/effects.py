@@ -658,8 +658,7 @@ def apply_split(proposal: Proposal) -> dict:
                 decision=proposal,
             )
     if payload["stays_name"] != old.name:
-        old.name = payload["stays_name"]
-        save_new_version(old, "name")
+        save_new_version(old, name=payload["stays_name"])
     outcome: dict[str, Any] = {
         "new_team": new.pk,
         "moved": sorted(moving),

@@ -180,8 +180,7 @@ def invitation_create(
                         ]
                     }
                 )
-            open_one.withdrawn_at = now
-            save_new_version(open_one, "withdrawn_at")
+            save_new_version(open_one, withdrawn_at=now)
             audit(actor=actor, action="invitation.expired", target=open_one)
         invitation = Invitation(
             purpose=purpose,
@@ -247,8 +246,7 @@ def invitation_resend(*, actor: Person, invitation: Invitation) -> tuple[Invitat
 def invitation_withdraw(*, actor: Person, invitation: Invitation) -> Invitation:
     with transaction.atomic():
         locked = _locked_for(actor, invitation)
-        locked.withdrawn_at, locked.withdrawn_by = timezone.now(), actor
-        save_new_version(locked, "withdrawn_at", "withdrawn_by")
+        save_new_version(locked, withdrawn_at=timezone.now(), withdrawn_by=actor)
         audit(actor=actor, action="invitation.withdrawn", target=locked)
     return locked
 
@@ -396,7 +394,6 @@ def invitation_accept(
                 data={"invitation": invitation.pk},
             )
         done = purpose.accept(invitation, account)
-        invitation.accepted_at, invitation.accepted_by = timezone.now(), account
-        save_new_version(invitation, "accepted_at", "accepted_by")
+        save_new_version(invitation, accepted_at=timezone.now(), accepted_by=account)
         audit(actor=account, action="invitation.accepted", target=invitation, data=done)
     return invitation, account, done

@@ -420,9 +420,7 @@ def proposal_withdraw(*, actor: Person, proposal: Proposal) -> Proposal:
         if proposal.author_id != actor.pk:
             raise PermissionDenied("Only the author can withdraw a proposal.")
         _require_open(proposal)
-        proposal.status = Proposal.Status.WITHDRAWN
-        proposal.decided_at = timezone.now()
-        save_new_version(proposal, "status", "decided_at")
+        save_new_version(proposal, status=Proposal.Status.WITHDRAWN, decided_at=timezone.now())
         audit(actor=actor, action="proposal.withdrawn", target=proposal)
         _event(proposal, "proposal.withdrawn", actor)
     return proposal
@@ -519,10 +517,7 @@ def _decide(proposal: Proposal, *, now: datetime.datetime, settle: datetime.time
             _event(proposal, "proposal.not_applied", None)
         logger.info("proposal %s could not be applied: %s", proposal.pk, reason)
         return False
-    proposal.status = Proposal.Status.ADOPTED
-    proposal.decided_at = now
-    proposal.outcome = outcome
-    save_new_version(proposal, "status", "decided_at", "outcome")
+    save_new_version(proposal, status=Proposal.Status.ADOPTED, decided_at=now, outcome=outcome)
     audit(actor=None, action="proposal.adopted", target=proposal, data=outcome)
     _event(proposal, "proposal.adopted", None, outcome=outcome.get("summary", ""))
     return True

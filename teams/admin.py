@@ -63,19 +63,8 @@ class PersonAdmin(UserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # An operator may only deactivate or reactivate a person.
-        return [
-            "username",
-            "email",
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "kind",
-            "is_staff",
-            "is_superuser",
-            "two_factor",
-            "last_login",
-            "date_joined",
-        ]
+        shown = [name for _, fieldset in self.fieldsets for name in fieldset["fields"]]
+        return [name for name in shown if name != "is_active"]
 
     def has_add_permission(self, request):
         return False
@@ -114,7 +103,6 @@ class PersonAdmin(UserAdmin):
 
     @admin.action(description="Reset two-step sign-in (lost phone and recovery codes)")
     def reset_two_factor(self, request, queryset):
-        reset = 0
         # An operator's second step is what keeps the admin safe: one operator (or a
         # stolen operator session) may not strip another's. That takes the server's
         # command line (manage.py shell is the operator's own door).
@@ -126,12 +114,13 @@ class PersonAdmin(UserAdmin):
                 + ", ".join(p.username for p in guarded)
                 + ".",
             )
-        for person in queryset:
-            if person in guarded:
-                continue
-            reset += two_factor_services.two_factor_reset(
+        reset = sum(
+            two_factor_services.two_factor_reset(
                 actor=request.user, person=person, reason="reset in the admin"
             )
+            for person in queryset
+            if person not in guarded
+        )
         messages.info(
             request,
             f"Two-step sign-in reset for {reset} person(s): they sign in with their password"

@@ -153,11 +153,6 @@ class GrantedFinishIn(VersionIn):
     note = TextIn(Visit, "done_note", allow_blank=True, required=False, default="")
 
 
-def _network_member(request) -> None:
-    if not access.is_network_member(request.user):
-        raise NotFound("No requests for help among yours.")
-
-
 def _dressed(request, help_request: HelpRequest) -> dict:
     """A request as the reader sees it on the help board (after a write)."""
     shown = next((r for r in selectors.help_board(request.user) if r.pk == help_request.pk), None)
@@ -175,13 +170,6 @@ def _dressed(request, help_request: HelpRequest) -> dict:
     return HelpRequestOut(shown).data
 
 
-def _granted_visit(request, pk: int) -> Visit:
-    """The visit lent to the asker (a live grant), for a write; 404 for anyone else."""
-    if care_access.live_visit_grant(request.user, pk) is None:
-        raise NotFound("No such visit among those you help with.")
-    return Visit.objects.select_related("client__team").get(pk=pk)
-
-
 class HelpRequestsView(APIView):
     @extend_schema(
         summary="The network's open requests for help, nearest first",
@@ -192,7 +180,8 @@ class HelpRequestsView(APIView):
         responses=HelpRequestOut(many=True),
     )
     def get(self, request):
-        _network_member(request)
+        if not access.is_network_member(request.user):
+            raise NotFound("No requests for help among yours.")
         return Response(HelpRequestOut(selectors.help_board(request.user), many=True).data)
 
 
@@ -307,7 +296,12 @@ class _GrantedWrite(VersionedWrite):
     answer = HelpedVisitOut
 
     def target(self, request, pk: int) -> Visit:
-        return _granted_visit(request, pk)
+        # The visit lent to the asker (a live grant); 404 for anyone else.
+        found(
+            care_access.live_visit_grant(request.user, pk),
+            "No such visit among those you help with.",
+        )
+        return Visit.objects.select_related("client__team").get(pk=pk)
 
 
 @write_schema("Start a visit you help with")

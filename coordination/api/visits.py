@@ -248,9 +248,10 @@ class VisitStartView(_VisitWrite):
 class VisitFinishView(_VisitWrite):
     body = FinishIn
     idempotent = True
+    service = staticmethod(visit_services.visit_finish)
 
     def act(self, request, visit, version, data):
-        return visit_services.visit_finish(
+        return self.service(
             actor=request.user,
             visit=visit,
             version=version,
@@ -268,18 +269,9 @@ class VisitFinishView(_VisitWrite):
         " first result."
     ),
 )
-class VisitRecordView(_VisitWrite):
+class VisitRecordView(VisitFinishView):
     body = RecordIn
-    idempotent = True
-
-    def act(self, request, visit, version, data):
-        return visit_services.visit_record(
-            actor=request.user,
-            visit=visit,
-            version=version,
-            idempotency_key=request.headers.get("Idempotency-Key"),
-            **data,
-        )
+    service = staticmethod(visit_services.visit_record)
 
 
 @write_schema("Cancel a visit")

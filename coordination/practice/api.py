@@ -490,6 +490,14 @@ class PointersView(APIView):
 # --- follows and tags -------------------------------------------------------------------
 
 
+# What one follows: how it is found, and what is said when it is not.
+FOLLOWED = {
+    "tag": (selectors.tag_by_slug, "No tag “{}”."),
+    "problem": (selectors.problem_by_number, "An Omaha problem's number, 1 to 42."),
+    "team": (selectors.team_by_id, "No such team."),
+}
+
+
 class FollowsView(APIView):
     @extend_schema(
         summary="The tags, Omaha problems and teams you follow",
@@ -510,22 +518,12 @@ class FollowsView(APIView):
             raise serializers.ValidationError(
                 "Send one of tag, problem or team: follow one thing at a time."
             )
-        found = {}
-        if "tag" in data:
-            found["tag"] = selectors.tag_by_slug(data["tag"])
-            if found["tag"] is None:
-                raise serializers.ValidationError({"tag": [f"No tag “{data['tag']}”."]})
-        if "problem" in data:
-            found["problem"] = selectors.problem_by_number(data["problem"])
-            if found["problem"] is None:
-                raise serializers.ValidationError(
-                    {"problem": ["An Omaha problem's number, 1 to 42."]}
-                )
-        if "team" in data:
-            found["team"] = selectors.team_by_id(data["team"])
-            if found["team"] is None:
-                raise serializers.ValidationError({"team": ["No such team."]})
-        follow, created = services.follow_add(actor=request.user, **found)
+        ((what, value),) = data.items()
+        find, unknown = FOLLOWED[what]
+        followed = find(value)
+        if followed is None:
+            raise serializers.ValidationError({what: [unknown.format(value)]})
+        follow, created = services.follow_add(actor=request.user, **{what: followed})
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(PracticeFollowOut(follow).data, status=code)
 

@@ -378,17 +378,15 @@ def note_revise(
             errors["team_owned"] = ["Only a note written for a team can be owned by it."]
     if public is not UNSET:
         changes["public"] = _flag(errors, "public", public)
-    new_tags = _tags(errors, list(tags)) if tags is not UNSET else None
-    new_problems = (
-        _omaha(errors, "problems", list(problems), OmahaProblem, "problem")
-        if problems is not UNSET
-        else None
-    )
-    new_targets = (
-        _omaha(errors, "targets", list(targets), OmahaTarget, "target")
-        if targets is not UNSET
-        else None
-    )
+    links: dict[str, list] = {}  # the tags, problems and targets given, to set anew
+    if tags is not UNSET:
+        links["tags"] = _tags(errors, list(tags))
+    for name, value, model, what in (
+        ("problems", problems, OmahaProblem, "problem"),
+        ("targets", targets, OmahaTarget, "target"),
+    ):
+        if value is not UNSET:
+            links[name] = _omaha(errors, name, list(value), model, what)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -400,18 +398,13 @@ def note_revise(
             and note.answer_count
         ):
             raise ValidationError({"kind": ["This question has answers: it stays a question."]})
-        old_tags = list(note.tags.all())
-        old_problems = list(note.problems.all())
-        old_targets = list(note.targets.all())
+        old = {name: list(getattr(note, name).all()) for name in ("tags", "problems", "targets")}
         changed = [name for name, value in changes.items() if getattr(note, name) != value]
-        if new_tags is not None and {t.pk for t in new_tags} != {t.pk for t in old_tags}:
-            changed.append("tags")
-        if new_problems is not None and {p.pk for p in new_problems} != {
-            p.pk for p in old_problems
-        }:
-            changed.append("problems")
-        if new_targets is not None and {t.pk for t in new_targets} != {t.pk for t in old_targets}:
-            changed.append("targets")
+        changed += [
+            name
+            for name, rows in links.items()
+            if {r.pk for r in rows} != {r.pk for r in old[name]}
+        ]
         if not changed:
             return note  # nothing changes: no new version
         if "title" in changed or "body" in changed:
@@ -422,20 +415,13 @@ def note_revise(
             _check_client_data(actor, texts, confirm_no_client_data, NOTE_LABELS)
         html = render.render(changes["body"]) if "body" in changed else note.body_html
         save_new_version(note, **changes, body_html=html, updated=timezone.now())
-        if new_tags is not None:
-            note.tags.set(new_tags)
-        if new_problems is not None:
-            note.problems.set(new_problems)
-        if new_targets is not None:
-            note.targets.set(new_targets)
+        for name, rows in links.items():
+            getattr(note, name).set(rows)
         _record_version(note, actor)
         search.index_note(note)
         if {"tags", "problems", "public"} & set(changed):
-            _feed_follow_note(
-                note,
-                new_tags if new_tags is not None else old_tags,
-                new_problems if new_problems is not None else old_problems,
-            )
+            linked = {**old, **links}
+            _feed_follow_note(note, linked["tags"], linked["problems"])
         data = _note_data(note)
         audit(actor=actor, action="note.revised", target=note, data={**data, "changed": changed})
         _publish("note.revised", data, actor)

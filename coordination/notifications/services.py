@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -29,6 +29,7 @@ from coordination.notifications import access
 from coordination.notifications.models import Notification, NotificationPreference
 from coordination.notifications.quiet import in_quiet_hours
 from coordination.notifications.selectors import preference_state
+from teams.cleaning import raise_errors
 from teams.models import Person
 from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
@@ -250,8 +251,7 @@ def preference_update(
                 errors[missing] = ["Set both ends of the quiet hours, or leave both empty."]
             elif start is not None and start == end:
                 errors["quiet_end"] = ["Must differ from the start of the quiet hours."]
-        if errors:
-            raise ValidationError(errors)
+        raise_errors(errors)
         if all(getattr(preference, name) == value for name, value in changes.items()):
             return preference  # nothing changes: no new version, nothing to audit
         save_new_version(preference, **changes)

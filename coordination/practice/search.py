@@ -53,7 +53,7 @@ from care.models import OmahaProblem
 from coordination import cursors
 from coordination.practice import access
 from coordination.practice.models import Note, Tag
-from teams.cleaning import too_long
+from teams.cleaning import raise_errors, too_long
 from teams.models import Person, Team
 
 CONFIG = "english"
@@ -164,8 +164,7 @@ def parse_filters(params) -> Filters:
             found.limit = int(raw)
         else:
             errors["limit"] = [f"From 1 to {MAX_PAGE_SIZE}."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     return found
 
 

@@ -55,7 +55,7 @@ from coordination.practice.models import (
     Tag,
     Useful,
 )
-from teams.cleaning import clean_text, limit_of
+from teams.cleaning import clean_text, limit_of, raise_errors, text
 from teams.models import Person, Team
 from teams.numbers import is_id
 from teams.services.common import audit
@@ -301,8 +301,7 @@ def note_publish(
     public = _flag(errors, "public", public)
     if team_owned and team_row is None and "team" not in errors:
         errors["team_owned"] = ["Only a note written for a team can be owned by it."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     _check_client_data(actor, {"title": title, "body": body}, confirm_no_client_data, NOTE_LABELS)
     now = timezone.now()
     with transaction.atomic():
@@ -387,8 +386,7 @@ def note_revise(
     ):
         if value is not UNSET:
             links[name] = _omaha(errors, name, list(value), model, what)
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         note = lock(note, "team")
         check_version(note, version, note_state)
@@ -437,10 +435,7 @@ def answer_post(
     """Answer a question (any team member or coach). Held, like a note, when it seems
     to identify a client."""
     require_writer(actor, "answer questions")
-    errors: Errors = {}
-    body = clean_text(errors, "body", body, limit=ANSWER_LIMIT, required=True)
-    if errors:
-        raise ValidationError(errors)
+    body = text("body", body, limit=ANSWER_LIMIT, required=True)
     _check_client_data(actor, {"body": body}, confirm_no_client_data, {"body": "answer"})
     mine = sorted(access.writing_teams(actor))
     team_id = note.team_id if note.team_id in mine else (mine[0] if mine else None)
@@ -530,10 +525,7 @@ def comment_add(
 ) -> Comment:
     """Comment on a note. Held, like a note, when it seems to identify a client."""
     require_writer(actor, "comment on practice notes")
-    errors: Errors = {}
-    body = clean_text(errors, "body", body, limit=COMMENT_LIMIT, required=True)
-    if errors:
-        raise ValidationError(errors)
+    body = text("body", body, limit=COMMENT_LIMIT, required=True)
     _check_client_data(actor, {"body": body}, confirm_no_client_data, {"body": "comment"})
     with transaction.atomic():
         comment = Comment.objects.create(note=note, author=actor, body=body)
@@ -598,8 +590,7 @@ def note_point(
         errors["team"] = ["Choose the team that solved it."]
     elif team.pk == note.team_id:
         errors["team"] = [f"Team {team.name} asked this question."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     assert team is not None
     _check_client_data(
         actor, {"note": note_text}, confirm_no_client_data, {"note": "note"}, team=team
@@ -633,8 +624,7 @@ def tag_create(
     slug = slugify(slug or name)[:40].strip("-")
     if not errors and len(slug) < 2:
         errors["slug" if slug else "name"] = ["At least two letters or digits."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     _check_client_data(actor, {"name": name}, confirm_no_client_data, {"name": "tag"})
     same = Tag.objects.filter(slug=slug).first() or Tag.objects.filter(name__iexact=name).first()
     if same is not None:

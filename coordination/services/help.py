@@ -29,7 +29,7 @@ from coordination.events import Event, publish
 from coordination.events.streams import HELP_STREAM
 from coordination.models import HelpOffer, HelpRequest
 from teams import access as team_access
-from teams.cleaning import clean_text, limit_of, text
+from teams.cleaning import clean_text, limit_of, raise_errors, text
 from teams.errors import Conflict
 from teams.models import Person, Team
 from teams.numbers import is_id
@@ -170,8 +170,7 @@ def help_request_raise(
         errors["visits"] = [f"At most {MAX_HELP_VISITS} visits in one request."]
     skills = clean_text(errors, "skills", skills, limit=limit_of(HelpRequest, "skills"))
     note = clean_text(errors, "note", note, limit=limit_of(HelpRequest, "note"))
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     privacy.check(
         author=actor,
         texts={"skills": skills},

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from coordination.events import notify_access_changed
 from teams import access, tokens
-from teams.cleaning import limit_of, too_long
+from teams.cleaning import limit_of, raise_errors, too_long
 from teams.models import ApiToken, Person
 from teams.services.common import audit
 
@@ -48,8 +48,7 @@ def token_create(
     days = most if expires_in_days is None else expires_in_days
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= most:
         errors["expires_in_days"] = [f"A whole number of days from 1 to {most}."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     raw = tokens.new_raw_token()
     now = timezone.now()
     with transaction.atomic():

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from coordination.events import notify_access_changed
 from teams import access, cleaning, decisions
+from teams.cleaning import raise_errors
 from teams.models import (
     Agreement,
     CoachTerm,
@@ -578,8 +579,7 @@ def validate_split(team: Team, payload: dict) -> dict:
         except ValidationError as exc:
             for name, messages in _named(exc, participant.key).items():
                 errors.setdefault(name, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     return cleaned
 
 

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from teams import access, cleaning
 from teams import invitations as registry
+from teams.cleaning import raise_errors
 from teams.models import Invitation, Membership, Network, Person, Team
 from teams.services.common import audit
 from teams.services.effects import membership_changed, roles_ensure_standard
@@ -141,8 +142,7 @@ def team_found(
                 errors.setdefault("founders", []).append(
                     f"{address} has a Kith account that is not a nurse's or carer's."
                 )
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         team = Team.objects.create(
             name=name,

@@ -128,8 +128,7 @@ def _clean_all(team, kind, *, text, window, payload, review_date=None):
                 errors.setdefault(name, []).extend(messages)
     if review_date is not None and review_date <= timezone.localdate():
         errors["review_date"] = ["The review date must be in the future."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     return tuple(results)
 
 

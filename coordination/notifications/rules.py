@@ -89,13 +89,9 @@ def handover_offered(event: Event) -> list[Draft]:
     if offer is None or offer.status != HandoverOffer.Status.OFFERED:
         return []
     who, visit = offer.from_person.display_name, offer.visit
+    text = f"{who} offers you the visit at {_when(visit.window_start)}"
     if offer.kind == HandoverOffer.Kind.SWAP and offer.swap_visit is not None:
-        text = (
-            f"{who} offers you the visit at {_when(visit.window_start)}"
-            f" in exchange for yours at {_when(offer.swap_visit.window_start)}"
-        )
-    else:
-        text = f"{who} offers you the visit at {_when(visit.window_start)}"
+        text += f" in exchange for yours at {_when(offer.swap_visit.window_start)}"
     return [
         Draft(
             person_id=offer.to_person_id,

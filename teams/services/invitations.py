@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from teams import cleaning, mail
 from teams import invitations as registry
-from teams.cleaning import raise_errors
 from teams.models import Invitation, Person, Proposal, Team
 from teams.services.common import audit
 from teams.versioning import lock, save_new_version
@@ -336,7 +335,7 @@ def _new_account(invitation: Invitation, details: dict) -> Person:
             password_validation.validate_password(password, user=person)
         except ValidationError as exc:
             errors["password"] = list(exc.messages)
-    raise_errors(errors)
+    cleaning.raise_errors(errors)
     person.set_password(password)
     try:
         with transaction.atomic():

@@ -129,11 +129,7 @@ class GrantedClientOut(serializers.Serializer):
     phone = serializers.CharField()
 
 
-class HelpedVisitOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    window_start = serializers.DateTimeField()
-    window_end = serializers.DateTimeField()
-    expected_minutes = serializers.IntegerField()
+class HelpedVisitOut(HelpVisitOut):
     tasks = serializers.CharField()
     status = serializers.CharField()
     version = serializers.IntegerField()

@@ -33,14 +33,10 @@ EARLIEST = datetime.time(7, 0)
 LISTED = 20  # a longer digest lists the newest and says how many more
 
 
-def _link(path: str) -> str:
-    return mail.absolute(path)
-
-
 def _html(person: Person, notifications: list[Notification], total: int) -> str:
     """The same digest as HTML, for mail readers that show it."""
     items = [
-        {"text": n.text, "when": timezone.localtime(n.created), "link": _link(n.url)}
+        {"text": n.text, "when": timezone.localtime(n.created), "link": mail.absolute(n.url)}
         for n in notifications
     ]
     return render_to_string(
@@ -50,8 +46,8 @@ def _html(person: Person, notifications: list[Notification], total: int) -> str:
             "items": items,
             "total": total,
             "more": total - len(notifications),
-            "all": _link(targets.url(targets.LIST)),
-            "preferences": _link(targets.url(targets.PREFERENCES)),
+            "all": mail.absolute(targets.url(targets.LIST)),
+            "preferences": mail.absolute(targets.url(targets.PREFERENCES)),
             "site_url": settings.SITE_URL,
         },
     )
@@ -67,14 +63,17 @@ def _body(person: Person, notifications: list[Notification], total: int) -> str:
     ]
     for n in notifications:
         when = timezone.localtime(n.created)
-        lines += [f"- {n.text} ({when:%a} {when.day} {when:%b} {when:%H:%M})", f"  {_link(n.url)}"]
+        lines += [
+            f"- {n.text} ({when:%a} {when.day} {when:%b} {when:%H:%M})",
+            f"  {mail.absolute(n.url)}",
+        ]
     if total > len(notifications):
         lines.append(f"... and {total - len(notifications)} more.")
     lines += [
         "",
-        f"All your notifications: {_link(targets.url(targets.LIST))}",
+        f"All your notifications: {mail.absolute(targets.url(targets.LIST))}",
         "Quiet hours, what you hear about, or no more of these emails: "
-        + _link(targets.url(targets.PREFERENCES)),
+        + mail.absolute(targets.url(targets.PREFERENCES)),
     ]
     return "\n".join(lines) + "\n"
 

@@ -174,10 +174,6 @@ PARAMS = ("q", "kind", "tag", "problem", "team", "from", "to", "cursor", "limit"
 # --- cursors ----------------------------------------------------------------------------
 
 
-def _encode(mode: str, key, pk: int) -> str:
-    return cursors.pack(mode, key, pk)
-
-
 def _decode(cursor: str, *modes: str) -> tuple[str, str, int]:
     """(mode, key, pk) of a cursor made in one of ``modes``; else a 400 on "cursor"."""
     mode, key, pk = cursors.unpack(cursor, 3, bad=BAD_CURSOR)
@@ -400,7 +396,7 @@ def search(person: Person, filters: Filters) -> Page:
             note.title_html = marked(note.title_marked)
             note.snippet = marked(_plain(note.body_marked))
         mode = RANKED_BOUNDED if bounded else RANKED
-        following = _encode(mode, repr(top[-1][1]), top[-1][0]) if more else None
+        following = cursors.pack(mode, repr(top[-1][1]), top[-1][0]) if more else None
         return Page(items=items, next=following, ranked=True, bounded=bounded)
     rows = _base(person, filters).order_by("-created", "-id")
     wanted, unwanted = words_of(filters.q)
@@ -419,5 +415,5 @@ def search(person: Person, filters: Filters) -> Page:
         note.rank = None
         note.title_html = marked(_mark_terms(note.title, wanted))
         note.snippet = marked(_mark_terms(_window(_plain(note.body), wanted), wanted))
-    following = _encode("date", items[-1].created.isoformat(), items[-1].pk) if more else None
+    following = cursors.pack("date", items[-1].created.isoformat(), items[-1].pk) if more else None
     return Page(items=items, next=following)

@@ -102,8 +102,11 @@ def _note_data(note: Note) -> dict:
     }
 
 
-def _publish(kind: str, data: dict, actor: Person, extra_streams: list[str] | None = None):
-    publish(Event(kind, data, actor=actor.pk), streams=[NETWORK_STREAM, *(extra_streams or [])])
+def _publish(kind: str, target, data: dict, actor: Person, *, audited=None, streams=()) -> None:
+    """The change's audit row (its data, or ``audited``) and its event on the network
+    stream (and ``streams``)."""
+    audit(actor=actor, action=kind, target=target, data=data if audited is None else audited)
+    publish(Event(kind, data, actor=actor.pk), streams=[NETWORK_STREAM, *streams])
 
 
 # --- cleaning ---------------------------------------------------------------------------
@@ -332,9 +335,7 @@ def note_publish(
             problem_ids=[p.pk for p in problem_rows],
             created=now,
         )
-        data = _note_data(note)
-        audit(actor=actor, action="note.published", target=note, data=data)
-        _publish("note.published", data, actor)
+        _publish("note.published", note, _note_data(note), actor)
     return note
 
 
@@ -421,8 +422,7 @@ def note_revise(
             linked = {**old, **links}
             _feed_follow_note(note, linked["tags"], linked["problems"])
         data = _note_data(note)
-        audit(actor=actor, action="note.revised", target=note, data={**data, "changed": changed})
-        _publish("note.revised", data, actor)
+        _publish("note.revised", note, data, actor, audited={**data, "changed": changed})
     return note
 
 
@@ -461,8 +461,7 @@ def answer_post(
             created=answer.created,
         )
         data = {"note": note.pk, "answer": answer.pk, "team": team_id}
-        audit(actor=actor, action="answer.posted", target=answer, data=data)
-        _publish("answer.posted", data, actor)
+        _publish("answer.posted", answer, data, actor)
     return answer
 
 
@@ -483,8 +482,7 @@ def answer_accept(*, actor: Person, answer: Answer, accepted: bool = True) -> An
         note.accepted_answer = answer if accepted else None
         note.save(update_fields=["accepted_answer"])
         data = {"note": note.pk, "answer": answer.pk, "accepted": accepted}
-        audit(actor=actor, action="answer.accepted", target=answer, data=data)
-        _publish("answer.accepted", data, actor)
+        _publish("answer.accepted", answer, data, actor)
     return answer
 
 
@@ -606,8 +604,7 @@ def note_point(
                 {"team": [f"This question is pointed to team {team.name} already."]}
             ) from None
         data = {"note": note.pk, "team": team.pk, "pointer": pointer.pk}
-        audit(actor=actor, action="note.pointed", target=pointer, data=data)
-        _publish("note.pointed", data, actor, [team.stream])
+        _publish("note.pointed", pointer, data, actor, streams=[team.stream])
     return pointer
 
 

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams.api.core import WholeNumberField, if_match_version
+from teams.api.core import WholeNumberField, body_of, if_match_version
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on every retry."
@@ -36,12 +36,6 @@ class ConflictOut(serializers.Serializer):
 CONFLICT = OpenApiResponse(
     ConflictOut, description="Changed meanwhile (or already taken): extra.current is the state now."
 )
-
-
-def body_of(serializer_class, request) -> dict:
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    return body.validated_data
 
 
 # One versioned write: the row the asker may write (``target``, 404 for anyone else),

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import signin
-from teams.api.core import PASSWORD_MAX, MeOut, TextIn
+from teams.api.core import PASSWORD_MAX, MeOut, TextIn, body_of
 from teams.models import Person
 from teams.services import accounts
 
@@ -64,12 +64,9 @@ class EmailChangeView(APIView):
         },
     )
     def post(self, request):
-        body = EmailChangeIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        _password_confirmed(request, body.validated_data["password"])
-        sent_to = accounts.email_change_request(
-            actor=request.user, email=body.validated_data["email"]
-        )
+        body = body_of(EmailChangeIn, request)
+        _password_confirmed(request, body["password"])
+        sent_to = accounts.email_change_request(actor=request.user, email=body["email"])
         out = {"sent_to": sent_to, "expires_in_hours": accounts.confirm_hours()}
         return Response(EmailChangeOut(out).data, status=status.HTTP_202_ACCEPTED)
 
@@ -85,11 +82,8 @@ class EmailConfirmView(APIView):
         },
     )
     def post(self, request):
-        body = EmailConfirmIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        person = accounts.email_change_confirm(
-            actor=request.user, token=body.validated_data["token"]
-        )
+        body = body_of(EmailConfirmIn, request)
+        person = accounts.email_change_confirm(actor=request.user, token=body["token"])
         return Response(MeOut(Person.objects.get(pk=person.pk)).data)
 
 
@@ -105,8 +99,7 @@ class CloseAccountView(APIView):
         responses={204: None, 400: OpenApiResponse(description="Wrong password."), 429: LOCKED},
     )
     def post(self, request):
-        body = PasswordIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        _password_confirmed(request, body.validated_data["password"])
+        body = body_of(PasswordIn, request)
+        _password_confirmed(request, body["password"])
         accounts.person_close_account(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

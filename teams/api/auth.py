@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import selectors, signin, two_factor
-from teams.api.core import PASSWORD_MAX, TextIn, found
+from teams.api.core import PASSWORD_MAX, TextIn, body_of, found
 from teams.models import ApiToken, Person
 from teams.services import credentials as credential_services
 from teams.services import two_factor as two_factor_services
@@ -106,9 +106,7 @@ class TokenView(APIView):
         auth=[],
     )
     def post(self, request):
-        body = TokenIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = body_of(TokenIn, request)
         # The Django request: the lockout counts failures against it and answers for
         # a locked-out account or address (config/lockout.py).
         person = signin.check_password(request._request, data["username"], data["password"])

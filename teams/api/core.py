@@ -24,6 +24,13 @@ def found[T](row: T | None, message: str) -> T:
     return row
 
 
+def body_of(serializer_class, request) -> dict:
+    """The request's body, checked by ``serializer_class`` (a 400 naming each field)."""
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
 def my_team(request, pk: int) -> Team:
     return found(selectors.team_for(request.user, pk=pk), "No such team among yours.")
 

@@ -19,7 +19,15 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from teams import decisions, json_input, selectors
-from teams.api.core import PersonRef, TextIn, WholeNumberField, found, if_match_version, my_team
+from teams.api.core import (
+    PersonRef,
+    TextIn,
+    WholeNumberField,
+    body_of,
+    found,
+    if_match_version,
+    my_team,
+)
 from teams.api.texts import HELD, confirm_field
 from teams.models import Comment, Proposal, Response
 from teams.services import proposals as proposal_services
@@ -249,9 +257,7 @@ class TeamProposalsView(APIView):
     )
     def post(self, request, pk: int):
         team = _shared_team(request, pk)  # a write: the service decides who may
-        body = ProposalIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = body_of(ProposalIn, request)
         proposal = proposal_services.proposal_raise(
             actor=request.user,
             team=team,
@@ -283,11 +289,8 @@ class ProposalCommentsView(APIView):
     )
     def post(self, request, pk: int):
         proposal = _proposal(request, pk)
-        body = CommentIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        proposal_services.proposal_comment(
-            actor=request.user, proposal=proposal, **body.validated_data
-        )
+        body = body_of(CommentIn, request)
+        proposal_services.proposal_comment(actor=request.user, proposal=proposal, **body)
         return _detail(request, proposal, status.HTTP_201_CREATED)
 
 
@@ -311,14 +314,13 @@ class ProposalObjectView(APIView):
     def post(self, request, pk: int):
         arrived = timezone.now()  # an objection counts from when it arrived
         proposal = _proposal(request, pk)
-        body = ObjectionIn(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = body_of(ObjectionIn, request)
         proposal_services.proposal_object(
             actor=request.user,
             proposal=proposal,
-            reason=body.validated_data["reason"],
+            reason=body["reason"],
             at=arrived,
-            confirm_no_client_data=body.validated_data["confirm_no_client_data"],
+            confirm_no_client_data=body["confirm_no_client_data"],
         )
         return _detail(request, proposal, status.HTTP_201_CREATED)
 
@@ -342,16 +344,13 @@ class ProposalAmendView(APIView):
     )
     def post(self, request, pk: int):
         proposal = _proposal(request, pk)
-        body = AmendIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {
-            k: v for k, v in body.validated_data.items() if k not in {"version", "window_hours"}
-        }
+        body = body_of(AmendIn, request)
+        data = {k: v for k, v in body.items() if k not in {"version", "window_hours"}}
         proposal_services.proposal_amend(
             actor=request.user,
             proposal=proposal,
             version=if_match_version(request),
-            window=_window(body.validated_data.get("window_hours")),
+            window=_window(body.get("window_hours")),
             **data,
         )
         return _detail(request, proposal)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import selectors
-from teams.api.core import PASSWORD_MAX, TextIn, my_team
+from teams.api.core import PASSWORD_MAX, TextIn, body_of, my_team
 from teams.models import Invitation, Person
 from teams.services import invitations as service
 
@@ -115,9 +115,8 @@ class InvitationOpenView(APIView):
         auth=[],
     )
     def post(self, request):
-        body = InvitationLinkIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        invitation = _from_link(body.validated_data["token"])
+        body = body_of(InvitationLinkIn, request)
+        invitation = _from_link(body["token"])
         return Response(
             InvitationOpenedOut(
                 {
@@ -152,9 +151,7 @@ class InvitationAcceptView(APIView):
         auth=[],
     )
     def post(self, request):
-        body = InvitationAcceptIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = body_of(InvitationAcceptIn, request)
         signed_in = request.user.is_authenticated
         try:
             invitation, person, _ = service.invitation_accept(

@@ -175,15 +175,7 @@ def figures_share(request: HttpRequest, slug: str) -> HttpResponse:
     raw = request.POST.get("period", "")
     outcome = writes.perform(
         lambda: services.share_figures(actor=request.user, team=team, period=raw),
-        done=lambda share: (
-            f"The figures for {share.period} are "
-            + (
-                "shared with the network"
-                if share.version == 1
-                else "shared again, as a new version"
-            )
-            + "."
-        ),
+        done=lambda share: f"The figures for {share.period} are {_shared_words(share)}.",
     )
     if not outcome.ok:
         period, _ = _chosen_period(request, raw)

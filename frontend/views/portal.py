@@ -283,13 +283,8 @@ def portal_section(request: HttpRequest, pk: int, scope: str) -> HttpResponse:
 def portal_sharing(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     """The client (or representative) sets what one network member may see."""
     user = request.user
-    client, _ = records.readable_scopes(user, pk)
-    if client is None or not access.can_manage_sharing(user, client):
-        raise Http404("No such record among yours.")
-    client = client_selectors.client_for(
-        user, pk, scope="notes", what="who can see what (to change it)"
-    )
-    entry = client_selectors.network_of(client).filter(pk=member).first() if client else None
+    client = _sharing_client(request, pk, "who can see what (to change it)")
+    entry = client_selectors.network_of(client).filter(pk=member).first()
     if entry is None:
         raise Http404("No such person in your network.")
     values = cf.sharing_values(request.POST)

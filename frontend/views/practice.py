@@ -248,22 +248,14 @@ def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     user = request.user
     body = request.POST.get("body", "")
     confirmed = request.POST.get("confirm_no_client_data") == "on"
-    if action == "answer":
+    if action in {"answer", "comment"}:
+        post = services.answer_post if action == "answer" else services.comment_add
         outcome = writes.perform(
-            lambda: services.answer_post(
-                actor=user, note=note, body=body, confirm_no_client_data=confirmed
-            ),
-            done="Your answer is posted.",
+            lambda: post(actor=user, note=note, body=body, confirm_no_client_data=confirmed),
+            done="Your answer is posted." if action == "answer" else "Comment added.",
         )
-        return _answer_note(request, note, "answers", outcome, "answer", body)
-    if action == "comment":
-        outcome = writes.perform(
-            lambda: services.comment_add(
-                actor=user, note=note, body=body, confirm_no_client_data=confirmed
-            ),
-            done="Comment added.",
-        )
-        return _answer_note(request, note, "comments", outcome, "comment", body)
+        # The section is the answers or the comments; the held text goes back in its form.
+        return _answer_note(request, note, f"{action}s", outcome, action, body)
     if action in {"useful", "unuseful"}:
         service = services.note_mark_useful if action == "useful" else services.note_unmark_useful
         done = "Marked useful." if action == "useful" else "Your useful mark is taken back."

@@ -63,6 +63,11 @@ def _fields(names, values: dict, errors: dict) -> list[Field]:
     return _with_errors(fields, errors)
 
 
+def fresh(values: dict) -> dict:
+    """A form as a page first shows it: these values, no messages yet."""
+    return {"values": values, "errors": {}}
+
+
 def _values(names, post: QueryDict | None, defaults: dict | None = None) -> dict:
     """What was typed in the fields ``names``; with no form sent, empty but for the
     defaults."""

@@ -553,6 +553,12 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
                 done="Followed: see it under Following.",
             )
         return outcome.back(request, _back(request))
-    context = {"follows": list(selectors.follows_of(request.user)), **_choices(request)}
+    problems = selectors.problems()
+    follow_forms = [
+        ("tag", "A tag", [(t.slug, t.name) for t in selectors.tags(request.user)]),
+        ("problem", "An Omaha problem", [(p.number, f"{p.number:02d} {p.name}") for p in problems]),
+        ("team", "A team", [(t.pk, t.name) for t in selectors.teams()]),
+    ]
+    context = {"follows": list(selectors.follows_of(request.user)), "follow_forms": follow_forms}
     context["can_write"] = access.can_write(request.user)
     return render(request, FOLLOWS_PAGE, context)

@@ -410,19 +410,22 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
     return {"fields": fields, "my_teams": my_teams}
 
 
-def _form_response(request, *, note, values, errors, status, held=None, conflict=None):
-    errors = dict(errors)
+def _form_response(request, note, values, outcome=None, conflict=None):
+    """The note's form, fresh or as a write sent it back (after a conflict with no
+    messages at the fields: the other edit is what to look at)."""
+    refused = outcome is not None and conflict is None
+    errors = dict(outcome.errors) if refused else {}
     problem = " ".join(errors.pop("__all__", []))
     context = {
         "note": note,
         "values": values,
         "errors": errors,
         "problem": problem,
-        "held": held,
+        "held": outcome.held if refused else None,
         "conflict": conflict,
         **_fields(request, values, errors, editing=note is not None),
     }
-    return render(request, FORM_PAGE, context, status=status)
+    return render(request, FORM_PAGE, context, status=outcome.status if outcome else 200)
 
 
 def _arguments(values: dict, request: HttpRequest) -> dict:
@@ -448,7 +451,7 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
         values = _values()
         if request.GET.get("kind") in Note.Kind.values:
             values["kind"] = request.GET["kind"]
-        return _form_response(request, note=None, values=values, errors={}, status=200)
+        return _form_response(request, None, values)
     values = _values(post=request.POST)
     team = int(values["team"]) if values["team"].isdecimal() else None
     outcome = writes.perform(
@@ -456,14 +459,7 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
         done="Your note is published: every team and coach can read it now.",
     )
     if not outcome.ok:
-        return _form_response(
-            request,
-            note=None,
-            values=values,
-            errors=outcome.errors,
-            status=outcome.status,
-            held=outcome.held,
-        )
+        return _form_response(request, None, values, outcome)
     return outcome.back(request, reverse("practice-note", args=[outcome.value.pk]))
 
 
@@ -478,7 +474,7 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else f"Only members of team {note.team.name} can edit this note."
         )
     if request.method == "GET":
-        return _form_response(request, note=note, values=_values(note), errors={}, status=200)
+        return _form_response(request, note, _values(note))
     values = _values(post=request.POST)
     arguments = _arguments(values, request)
     outcome = writes.perform(
@@ -491,23 +487,10 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         # What was typed stays in the form, now against the version there is: sending it
         # again is a deliberate choice to replace the other edit.
         values["version"] = str((outcome.current or {}).get("version", values["version"]))
-        return _form_response(
-            request,
-            note=_note_or_404(request, pk),
-            values=values,
-            errors={},
-            status=409,
-            conflict=outcome.problem,
-        )
+        fresh = _note_or_404(request, pk)
+        return _form_response(request, fresh, values, outcome, conflict=outcome.problem)
     if not outcome.ok:
-        return _form_response(
-            request,
-            note=note,
-            values=values,
-            errors=outcome.errors,
-            status=outcome.status,
-            held=outcome.held,
-        )
+        return _form_response(request, note, values, outcome)
     return outcome.back(request, reverse("practice-note", args=[note.pk]))
 
 

@@ -166,10 +166,7 @@ class CheckedPasswordChangeForm(PasswordChangeForm):
 
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
-        checked = authenticate(
-            self.request, username=self.user.get_username(), password=old_password
-        )
-        if checked is None or checked.pk != self.user.pk:
+        if not password_confirmed(self.request, old_password):  # self.user is request.user
             raise ValidationError(
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )

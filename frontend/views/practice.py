@@ -124,12 +124,13 @@ def practice_page(request: HttpRequest) -> HttpResponse:
 # --- search -----------------------------------------------------------------------------
 
 
-def _choices(request: HttpRequest) -> dict:
+def _options(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
+    """What a search filter or a follow form offers, by field: each value and its words."""
     return {
-        "kinds": Note.Kind.choices,
-        "all_tags": list(selectors.tags(request.user)),
-        "all_problems": list(selectors.problems()),
-        "all_teams": list(selectors.teams()),
+        "kind": list(Note.Kind.choices),
+        "tag": [(t.slug, t.name) for t in selectors.tags(request.user)],
+        "problem": [(str(p.number), f"{p.number:02d} {p.name}") for p in selectors.problems()],
+        "team": [(str(t.pk), t.name) for t in selectors.teams()],
     }
 
 
@@ -156,8 +157,13 @@ def practice_search(request: HttpRequest) -> HttpResponse:
         "candidates": f"{search.CANDIDATES:,}",
         "query_limit": search.QUERY_LIMIT,
         "participant": access.is_participant(request.user),
-        **_choices(request),
     }
+    options = _options(request)
+    labels = {"kind": "Kind", "tag": "Tag", "problem": "Omaha problem", "team": "Team"}
+    context["filters"] = [
+        (name, label, options[name], given.get(name, ""), errors.get(name))
+        for name, label in labels.items()
+    ]
     return render(request, SEARCH_PAGE, context, status=status)
 
 
@@ -341,8 +347,7 @@ def _numbers(raw: list[str]) -> list:
 
 def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) -> dict:
     """The form's fields (frontend.forms.Field) and its choice lists."""
-    choices = _choices(request)
-    my_teams = [t for t in choices["all_teams"] if t.pk in access.writing_teams(request.user)]
+    my_teams = [t for t in selectors.teams() if t.pk in access.writing_teams(request.user)]
     fields = {
         "kind": Field(
             "kind",
@@ -375,7 +380,9 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
             "Tags",
             widget="checkboxes",
             errors=errors.get("tags", []),
-            choices=[(t.slug, t.name, t.slug in values["tags"]) for t in choices["all_tags"]],
+            choices=[
+                (t.slug, t.name, t.slug in values["tags"]) for t in selectors.tags(request.user)
+            ],
         ),
         "problems": Field(
             "problems",
@@ -384,7 +391,7 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
             errors=errors.get("problems", []),
             choices=[
                 (str(p.number), f"{p.number:02d} {p.name}", str(p.number) in values["problems"])
-                for p in choices["all_problems"]
+                for p in selectors.problems()
             ],
         ),
         "targets": Field(
@@ -536,12 +543,9 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
                 done="Followed: see it under Following.",
             )
         return outcome.back(request, _back(request))
-    problems = selectors.problems()
-    follow_forms = [
-        ("tag", "A tag", [(t.slug, t.name) for t in selectors.tags(request.user)]),
-        ("problem", "An Omaha problem", [(p.number, f"{p.number:02d} {p.name}") for p in problems]),
-        ("team", "A team", [(t.pk, t.name) for t in selectors.teams()]),
-    ]
+    options = _options(request)
+    labels = {"tag": "A tag", "problem": "An Omaha problem", "team": "A team"}
+    follow_forms = [(name, label, options[name]) for name, label in labels.items()]
     context = {"follows": list(selectors.follows_of(request.user)), "follow_forms": follow_forms}
     context["can_write"] = access.can_write(request.user)
     return render(request, FOLLOWS_PAGE, context)

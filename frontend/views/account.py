@@ -37,25 +37,22 @@ from teams.services import two_factor as two_factor_services
 TEMPLATE = "frontend/account.html"
 
 
-def _hours(n: int) -> str:
-    return f"{n} hour{'s' if n != 1 else ''}"
-
-
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
+def _count(n: int, unit: str) -> str:
+    """ "1 hour", "8 hours"."""
+    return f"{n} {unit}{'s' if n != 1 else ''}"
 
 
 def ended_message(reason: str) -> str | None:
     """Why the sign-in page is shown after a session ended (``?ended=``)."""
     if reason == "idle":
         return (
-            f"You were signed out after {_hours(settings.SESSION_IDLE_HOURS)} of inactivity."
-            " Please sign in again."
+            f"You were signed out after {_count(settings.SESSION_IDLE_HOURS, 'hour')}"
+            " of inactivity. Please sign in again."
         )
     if reason == "age":
         return (
-            f"You were signed out: a sign-in lasts at most {_days(settings.SESSION_MAX_DAYS)}."
-            " Please sign in again."
+            f"You were signed out: a sign-in lasts at most"
+            f" {_count(settings.SESSION_MAX_DAYS, 'day')}. Please sign in again."
         )
     if reason == "everywhere":
         return "You were signed out everywhere, and your API tokens were revoked."
@@ -170,10 +167,7 @@ class CheckedPasswordChangeForm(PasswordChangeForm):
 
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
-        checked = authenticate(
-            self.request, username=self.user.get_username(), password=old_password
-        )
-        if checked is None or checked.pk != self.user.pk:
+        if not password_confirmed(self.request, old_password):  # self.user is request.user
             raise ValidationError(
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
@@ -204,8 +198,8 @@ def account_page(request: HttpRequest) -> HttpResponse:
     context = {
         "tokens": list(selectors.tokens_of(request.user)),
         "token_days": settings.API_TOKEN_DAYS,
-        "idle": _hours(settings.SESSION_IDLE_HOURS),
-        "age": _days(settings.SESSION_MAX_DAYS),
+        "idle": _count(settings.SESSION_IDLE_HOURS, "hour"),
+        "age": _count(settings.SESSION_MAX_DAYS, "day"),
         "token_url": request.build_absolute_uri(reverse("api-token")),
         "two_factor_on": two_factor.enabled(request.user),
     }
@@ -312,7 +306,7 @@ def account_email(request: HttpRequest) -> HttpResponse:
                 lambda: accounts.email_change_request(actor=request.user, email=email),
                 done=lambda sent_to: (
                     f"We sent a link to {sent_to}. Open it while signed in here to confirm"
-                    f" the change (it works for {_hours(settings.EMAIL_CONFIRM_HOURS)})."
+                    f" the change (it works for {_count(settings.EMAIL_CONFIRM_HOURS, 'hour')})."
                 ),
             )
             if outcome.ok:
@@ -322,7 +316,7 @@ def account_email(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "general": errors.get("__all__", []),
         "email": email,
-        "hours": _hours(settings.EMAIL_CONFIRM_HOURS),
+        "hours": _count(settings.EMAIL_CONFIRM_HOURS, "hour"),
     }
     return render(request, "frontend/account_email.html", context, status=400 if errors else 200)
 

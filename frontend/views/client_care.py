@@ -39,9 +39,6 @@ from frontend.views.client_sections import ACTIONS, when
 from teams import selectors as team_selectors
 from teams.models import Person
 
-NOT_HERE = "No such client among your team's."
-
-
 # --- writes ---------------------------------------------------------------------------------
 
 

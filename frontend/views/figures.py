@@ -9,7 +9,6 @@ never reaches the page: the network part reads shares alone.
 from __future__ import annotations
 
 from decimal import Decimal
-from xml.etree import ElementTree
 
 import pygal
 from django.contrib.auth.decorators import login_required
@@ -24,7 +23,7 @@ from care.figures import services
 from care.figures.compute import DEFINITIONS, SHARED_KEYS
 from care.figures.periods import Period, parse_period, previous_month, recent_months
 from frontend import writes
-from frontend.charts import STYLE, SVG
+from frontend.charts import STYLE, scriptless
 from frontend.views.common import team_or_404
 from teams.models import Team
 
@@ -175,15 +174,7 @@ def figures_share(request: HttpRequest, slug: str) -> HttpResponse:
     raw = request.POST.get("period", "")
     outcome = writes.perform(
         lambda: services.share_figures(actor=request.user, team=team, period=raw),
-        done=lambda share: (
-            f"The figures for {share.period} are "
-            + (
-                "shared with the network"
-                if share.version == 1
-                else "shared again, as a new version"
-            )
-            + "."
-        ),
+        done=lambda share: f"The figures for {share.period} are {_shared_words(share)}.",
     )
     if not outcome.ok:
         period, _ = _chosen_period(request, raw)
@@ -251,10 +242,4 @@ def figure_svg(network: selectors.NetworkFigures, key: str, team: Team) -> bytes
         names = [f"{name} (yours)" if name == team.name else name for name, _ in rows]
         chart.x_labels = ["Network median", *reversed(names)]
         chart.add(definition.label, bars)
-    tree = chart.render_tree()
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if child.tag in (f"{SVG}script", "script"):
-                parent.remove(child)
-    ElementTree.register_namespace("", SVG[1:-1])
-    return ElementTree.tostring(tree, encoding="utf-8")
+    return scriptless(chart)

@@ -116,16 +116,12 @@ def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     )
     if not back.startswith("/") or back.startswith("//"):
         back = "/"
-    if action == "resend":
-        outcome = writes.perform(
-            lambda: service.invitation_resend(actor=request.user, invitation=invitation),
-            done=f"Invitation sent again to {invitation.email}.",
-        )
-    elif action == "withdraw":
-        outcome = writes.perform(
-            lambda: service.invitation_withdraw(actor=request.user, invitation=invitation),
-            done=f"Invitation to {invitation.email} withdrawn.",
-        )
-    else:
+    actions = {
+        "resend": (service.invitation_resend, f"Invitation sent again to {invitation.email}."),
+        "withdraw": (service.invitation_withdraw, f"Invitation to {invitation.email} withdrawn."),
+    }
+    if action not in actions:
         raise Http404("No such action.")
+    act, words = actions[action]
+    outcome = writes.perform(lambda: act(actor=request.user, invitation=invitation), done=words)
     return outcome.back(request, back)

@@ -72,7 +72,7 @@ def _budget(client: Client, person: Person) -> dict:
 def _diary(client: Client, person: Person, form: dict | None = None) -> dict:
     return {
         "diary_notes": list(diary_of(client)),
-        "diary_form": form or {"values": {"body": ""}, "errors": {}},
+        "diary_form": form or cf.fresh({"body": ""}),
         "diary_writable": access.can_write_diary(person, client),
         "diary_url": reverse("portal-diary", args=[client.pk]),
         "diary_target": "scope-diary",
@@ -126,7 +126,7 @@ def invite_values(post=None) -> dict:
 
 
 def _invite_form(form: dict | None) -> dict:
-    form = form or {"values": invite_values(), "errors": {}}
+    form = form or cf.fresh(invite_values())
     chosen = set(form["values"]["scopes"])
     form["scope_rows"] = [
         {"scope": scope, "label": label, "checked": scope in chosen} for scope, label in cf.SCOPES
@@ -162,10 +162,7 @@ def _sharing(client: Client, forms: dict | None = None, invite_form: dict | None
         if form is None:
             # One date for the member's grants when they share it; else each row says.
             until = cf.last_day(ends.pop()) if len(ends) == 1 else None
-            form = {
-                "values": {"scopes": list(open_now), "until": until.isoformat() if until else ""},
-                "errors": {},
-            }
+            form = cf.fresh({"scopes": list(open_now), "until": until.isoformat() if until else ""})
         chosen = set(form["values"]["scopes"])
         member.sharing_form = form
         member.scope_rows = [
@@ -283,13 +280,8 @@ def portal_section(request: HttpRequest, pk: int, scope: str) -> HttpResponse:
 def portal_sharing(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     """The client (or representative) sets what one network member may see."""
     user = request.user
-    client, _ = records.readable_scopes(user, pk)
-    if client is None or not access.can_manage_sharing(user, client):
-        raise Http404("No such record among yours.")
-    client = client_selectors.client_for(
-        user, pk, scope="notes", what="who can see what (to change it)"
-    )
-    entry = client_selectors.network_of(client).filter(pk=member).first() if client else None
+    client = _sharing_client(request, pk, "who can see what (to change it)")
+    entry = client_selectors.network_of(client).filter(pk=member).first()
     if entry is None:
         raise Http404("No such person in your network.")
     values = cf.sharing_values(request.POST)
@@ -399,7 +391,7 @@ def portal_network_remove(request: HttpRequest, pk: int, member: int) -> HttpRes
 
 def _representative(client: Client, form: dict | None = None) -> dict:
     return {
-        "representative_form": form or {"values": dict.fromkeys(REPRESENTATIVE, ""), "errors": {}},
+        "representative_form": form or cf.fresh(dict.fromkeys(REPRESENTATIVE, "")),
         "bases": Client.Basis.choices,
         "representative_invitations": open_invitations(
             client, (invitation_services.REPRESENTATIVE,)

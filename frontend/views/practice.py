@@ -124,12 +124,13 @@ def practice_page(request: HttpRequest) -> HttpResponse:
 # --- search -----------------------------------------------------------------------------
 
 
-def _choices(request: HttpRequest) -> dict:
+def _options(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
+    """What a search filter or a follow form offers, by field: each value and its words."""
     return {
-        "kinds": Note.Kind.choices,
-        "all_tags": list(selectors.tags(request.user)),
-        "all_problems": list(selectors.problems()),
-        "all_teams": list(selectors.teams()),
+        "kind": list(Note.Kind.choices),
+        "tag": [(t.slug, t.name) for t in selectors.tags(request.user)],
+        "problem": [(str(p.number), f"{p.number:02d} {p.name}") for p in selectors.problems()],
+        "team": [(str(t.pk), t.name) for t in selectors.teams()],
     }
 
 
@@ -156,8 +157,13 @@ def practice_search(request: HttpRequest) -> HttpResponse:
         "candidates": f"{search.CANDIDATES:,}",
         "query_limit": search.QUERY_LIMIT,
         "participant": access.is_participant(request.user),
-        **_choices(request),
     }
+    options = _options(request)
+    labels = {"kind": "Kind", "tag": "Tag", "problem": "Omaha problem", "team": "Team"}
+    context["filters"] = [
+        (name, label, options[name], given.get(name, ""), errors.get(name))
+        for name, label in labels.items()
+    ]
     return render(request, SEARCH_PAGE, context, status=status)
 
 
@@ -248,22 +254,14 @@ def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     user = request.user
     body = request.POST.get("body", "")
     confirmed = request.POST.get("confirm_no_client_data") == "on"
-    if action == "answer":
+    if action in {"answer", "comment"}:
+        post = services.answer_post if action == "answer" else services.comment_add
         outcome = writes.perform(
-            lambda: services.answer_post(
-                actor=user, note=note, body=body, confirm_no_client_data=confirmed
-            ),
-            done="Your answer is posted.",
+            lambda: post(actor=user, note=note, body=body, confirm_no_client_data=confirmed),
+            done="Your answer is posted." if action == "answer" else "Comment added.",
         )
-        return _answer_note(request, note, "answers", outcome, "answer", body)
-    if action == "comment":
-        outcome = writes.perform(
-            lambda: services.comment_add(
-                actor=user, note=note, body=body, confirm_no_client_data=confirmed
-            ),
-            done="Comment added.",
-        )
-        return _answer_note(request, note, "comments", outcome, "comment", body)
+        # The section is the answers or the comments; the held text goes back in its form.
+        return _answer_note(request, note, f"{action}s", outcome, action, body)
     if action in {"useful", "unuseful"}:
         service = services.note_mark_useful if action == "useful" else services.note_unmark_useful
         done = "Marked useful." if action == "useful" else "Your useful mark is taken back."
@@ -349,8 +347,7 @@ def _numbers(raw: list[str]) -> list:
 
 def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) -> dict:
     """The form's fields (frontend.forms.Field) and its choice lists."""
-    choices = _choices(request)
-    my_teams = [t for t in choices["all_teams"] if t.pk in access.writing_teams(request.user)]
+    my_teams = [t for t in selectors.teams() if t.pk in access.writing_teams(request.user)]
     fields = {
         "kind": Field(
             "kind",
@@ -383,7 +380,9 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
             "Tags",
             widget="checkboxes",
             errors=errors.get("tags", []),
-            choices=[(t.slug, t.name, t.slug in values["tags"]) for t in choices["all_tags"]],
+            choices=[
+                (t.slug, t.name, t.slug in values["tags"]) for t in selectors.tags(request.user)
+            ],
         ),
         "problems": Field(
             "problems",
@@ -392,7 +391,7 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
             errors=errors.get("problems", []),
             choices=[
                 (str(p.number), f"{p.number:02d} {p.name}", str(p.number) in values["problems"])
-                for p in choices["all_problems"]
+                for p in selectors.problems()
             ],
         ),
         "targets": Field(
@@ -418,19 +417,22 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
     return {"fields": fields, "my_teams": my_teams}
 
 
-def _form_response(request, *, note, values, errors, status, held=None, conflict=None):
-    errors = dict(errors)
+def _form_response(request, note, values, outcome=None, conflict=None):
+    """The note's form, fresh or as a write sent it back (after a conflict with no
+    messages at the fields: the other edit is what to look at)."""
+    refused = outcome is not None and conflict is None
+    errors = dict(outcome.errors) if refused else {}
     problem = " ".join(errors.pop("__all__", []))
     context = {
         "note": note,
         "values": values,
         "errors": errors,
         "problem": problem,
-        "held": held,
+        "held": outcome.held if refused else None,
         "conflict": conflict,
         **_fields(request, values, errors, editing=note is not None),
     }
-    return render(request, FORM_PAGE, context, status=status)
+    return render(request, FORM_PAGE, context, status=outcome.status if outcome else 200)
 
 
 def _arguments(values: dict, request: HttpRequest) -> dict:
@@ -456,7 +458,7 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
         values = _values()
         if request.GET.get("kind") in Note.Kind.values:
             values["kind"] = request.GET["kind"]
-        return _form_response(request, note=None, values=values, errors={}, status=200)
+        return _form_response(request, None, values)
     values = _values(post=request.POST)
     team = int(values["team"]) if values["team"].isdecimal() else None
     outcome = writes.perform(
@@ -464,14 +466,7 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
         done="Your note is published: every team and coach can read it now.",
     )
     if not outcome.ok:
-        return _form_response(
-            request,
-            note=None,
-            values=values,
-            errors=outcome.errors,
-            status=outcome.status,
-            held=outcome.held,
-        )
+        return _form_response(request, None, values, outcome)
     return outcome.back(request, reverse("practice-note", args=[outcome.value.pk]))
 
 
@@ -486,7 +481,7 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else f"Only members of team {note.team.name} can edit this note."
         )
     if request.method == "GET":
-        return _form_response(request, note=note, values=_values(note), errors={}, status=200)
+        return _form_response(request, note, _values(note))
     values = _values(post=request.POST)
     arguments = _arguments(values, request)
     outcome = writes.perform(
@@ -499,23 +494,10 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         # What was typed stays in the form, now against the version there is: sending it
         # again is a deliberate choice to replace the other edit.
         values["version"] = str((outcome.current or {}).get("version", values["version"]))
-        return _form_response(
-            request,
-            note=_note_or_404(request, pk),
-            values=values,
-            errors={},
-            status=409,
-            conflict=outcome.problem,
-        )
+        fresh = _note_or_404(request, pk)
+        return _form_response(request, fresh, values, outcome, conflict=outcome.problem)
     if not outcome.ok:
-        return _form_response(
-            request,
-            note=note,
-            values=values,
-            errors=outcome.errors,
-            status=outcome.status,
-            held=outcome.held,
-        )
+        return _form_response(request, note, values, outcome)
     return outcome.back(request, reverse("practice-note", args=[note.pk]))
 
 
@@ -561,6 +543,9 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
                 done="Followed: see it under Following.",
             )
         return outcome.back(request, _back(request))
-    context = {"follows": list(selectors.follows_of(request.user)), **_choices(request)}
+    options = _options(request)
+    labels = {"tag": "A tag", "problem": "An Omaha problem", "team": "A team"}
+    follow_forms = [(name, label, options[name]) for name, label in labels.items()]
+    context = {"follows": list(selectors.follows_of(request.user)), "follow_forms": follow_forms}
     context["can_write"] = access.can_write(request.user)
     return render(request, FOLLOWS_PAGE, context)

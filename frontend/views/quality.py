@@ -192,19 +192,20 @@ def quality_team_chart(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _published_or_404(pk: int) -> Snapshot:
+def _published_read(request: HttpRequest, pk: int, what: str) -> Snapshot:
+    """A published snapshot, for a reader of the portal, the read logged as ``what``."""
+    _reader(request)
     snapshot = quality.snapshot_by_id(pk)
     if snapshot is None or not snapshot.is_published:
         raise Http404("No such published snapshot.")
+    quality.log_reads(request.user, [snapshot], what, CHANNEL)
     return snapshot
 
 
 @login_required
 @require_GET
 def quality_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
-    _reader(request)
-    snapshot = _published_or_404(pk)
-    quality.log_reads(request.user, [snapshot], "portal: snapshot", CHANNEL)
+    snapshot = _published_read(request, pk, "portal: snapshot")
     content = snapshot.content
 
     def rows() -> list[dict]:
@@ -258,9 +259,7 @@ def _raw(figure: dict, field: str):
 @require_GET
 def quality_snapshot_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """One row per indicator of one snapshot; a hidden figure keeps its marker."""
-    _reader(request)
-    snapshot = _published_or_404(pk)
-    quality.log_reads(request.user, [snapshot], "portal: export (CSV)", CHANNEL)
+    snapshot = _published_read(request, pk, "portal: export (CSV)")
     head = [snapshot.team.name, snapshot.period, snapshot.version, snapshot.method_version]
     rows = []
     for key, d in DEFINITIONS.items():
@@ -288,9 +287,7 @@ PROBLEM_CSV_FIELDS = (
 def quality_snapshot_outcomes_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """One row per Omaha problem of one snapshot's outcomes; a hidden row keeps its
     marker in every figure."""
-    _reader(request)
-    snapshot = _published_or_404(pk)
-    quality.log_reads(request.user, [snapshot], "portal: outcomes export (CSV)", CHANNEL)
+    snapshot = _published_read(request, pk, "portal: outcomes export (CSV)")
     head = [snapshot.team.name, snapshot.period, snapshot.version, snapshot.method_version]
     rows = [
         [*head, row["problem"], row.get("name", ""), *(_raw(row, f) for f in PROBLEM_CSV_FIELDS)]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from coordination.privacy import CONFIRM
+from frontend import client_forms as cf
 from frontend import forms, writes
 from frontend.views.common import team_or_404
 from teams import decisions
@@ -61,7 +62,7 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
                 details=values["details"],
                 payload=forms.payload_from_values(kind, values),
                 window=forms.window_from(values["window_hours"]),
-                review_date=forms.review_date_from(values["review_date"]),
+                review_date=cf.date_or_none(values["review_date"], "review_date"),
                 confirm_no_client_data=request.POST.get(CONFIRM) == "on",
             ),
             done=RAISED,

@@ -40,6 +40,7 @@ from care.services.common import (
     clean_int,
     clean_moment,
     client_streams,
+    record,
     require_care_team,
 )
 from coordination.events import Event, publish
@@ -174,13 +175,6 @@ def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
 # --- locking, versions, events ----------------------------------------------------------
 
 
-def _publish(client: Client, kind: str, actor: Person | None, data: dict) -> None:
-    publish(
-        Event(kind, data, actor=actor.pk if actor else None),
-        streams=client_streams(client, "visits"),
-    )
-
-
 def _changed(visit: Visit, kind: str, actor: Person, **changed) -> None:
     """Save a visit's state change, audit it and publish its one event."""
     save_new_version(visit, *changed)
@@ -192,7 +186,10 @@ def _changed(visit: Visit, kind: str, actor: Person, **changed) -> None:
     }
     audit(actor=actor, action=kind, target=visit, data=data)
     # Free text may name people: the event says it changed, the record says what to.
-    _publish(visit.client, kind, actor, {k: v for k, v in data.items() if k not in FREE_TEXT})
+    publish(
+        Event(kind, {k: v for k, v in data.items() if k not in FREE_TEXT}, actor=actor.pk),
+        streams=client_streams(visit.client, "visits"),
+    )
 
 
 def _require_worker(actor: Person, visit: Visit, doing: str) -> None:
@@ -275,8 +272,7 @@ def visit_plan(
             "window_start": start.isoformat(),
             "window_end": end.isoformat(),
         }
-        audit(actor=actor, action="visit.planned", target=visit, data=data)
-        _publish(client, "visit.planned", actor, data)
+        record(actor, "visit.planned", visit, data, client_streams(client, "visits"))
     return visit
 
 
@@ -573,8 +569,7 @@ def visit_finish(
             "debit": debit.pk if debit else None,
             "amount": str(debit.amount) if debit else None,
         }
-        audit(actor=actor, action="visit.finished", target=visit, data=data)
-        _publish(visit.client, "visit.finished", actor, data)
+        record(actor, "visit.finished", visit, data, client_streams(visit.client, "visits"))
     return visit
 
 
@@ -690,8 +685,7 @@ def visit_lend(
             "grant": grant.pk,
             "expires_at": expires_at.isoformat(),
         }
-        audit(actor=actor, action="visit.lent", target=visit, data=data)
-        _publish(visit.client, "visit.lent", actor, data)
+        record(actor, "visit.lent", visit, data, client_streams(visit.client, "visits"))
     return grant
 
 
@@ -730,13 +724,6 @@ def series_state(series: VisitSeries) -> dict:
         "active": series.active,
         "version": series.version,
     }
-
-
-def _publish_series(series: VisitSeries, kind: str, actor: Person | None, data: dict) -> None:
-    publish(
-        Event(kind, data, actor=actor.pk if actor else None),
-        streams=client_streams(series.client, "visits"),
-    )
 
 
 def series_create(
@@ -779,8 +766,7 @@ def series_create(
         )
         series.preferred_carers.set(carer_ids)
         data = {"series": series.pk, "client": client.pk, "version": series.version}
-        audit(actor=actor, action="visit_series.created", target=series, data=data)
-        _publish_series(series, "visit_series.created", actor, data)
+        record(actor, "visit_series.created", series, data, client_streams(client, "visits"))
     return series
 
 
@@ -864,8 +850,8 @@ def series_exception_add(
             "visit": visit.pk if visit else None,
             "visit_version": visit.version if visit else None,
         }
-        audit(actor=actor, action="visit_series.exception_added", target=series, data=data)
-        _publish_series(series, "visit_series.exception_added", actor, data)
+        streams = client_streams(series.client, "visits")
+        record(actor, "visit_series.exception_added", series, data, streams)
     return exception
 
 
@@ -948,8 +934,7 @@ def series_generate(
             "first": created[0].series_date.isoformat(),
             "last": created[-1].series_date.isoformat(),
         }
-        audit(actor=actor, action="visit.generated", target=series, data=data)
-        _publish(series.client, "visit.generated", actor, data)
+        record(actor, "visit.generated", series, data, client_streams(series.client, "visits"))
     return created
 
 

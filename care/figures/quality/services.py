@@ -33,12 +33,12 @@ from care.figures.quality import access
 from care.figures.quality.content import content_hash, source_table
 from care.figures.quality.disclosure import disclose
 from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot
-from coordination.events import NETWORK_STREAM, Event, publish
+from care.services.common import record
+from coordination.events import NETWORK_STREAM
 from teams import decisions
 from teams.cleaning import Errors, clean_text, limit_of
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
-from teams.services.common import audit
 from teams.services.proposals import proposal_raise
 
 KIND = "quality_publication"
@@ -159,8 +159,7 @@ def survey_answer(
                 ExperienceSurvey.objects.get(client=client, period=chosen.label)
             ) from None
         data = {"survey": survey.pk, "client": client.pk, "period": survey.period}
-        audit(actor=actor, action="survey.answered", target=survey, data=data)
-        publish(Event("survey.answered", data, actor=actor.pk), streams=[client.team.stream])
+        record(actor, "survey.answered", survey, data, [client.team.stream])
     return survey
 
 
@@ -267,8 +266,7 @@ def snapshot_prepare(*, actor: Person, team: Team, period: str | Period) -> Snap
                 setattr(draft, name, value)
             draft.save()
         data = {"snapshot": draft.pk, "team": team.pk, "period": period.label}
-        audit(actor=actor, action="snapshot.prepared", target=draft, data=data)
-        publish(Event("snapshot.prepared", data, actor=actor.pk), streams=[team.stream])
+        record(actor, "snapshot.prepared", draft, data, [team.stream])
     return draft
 
 
@@ -420,12 +418,9 @@ def _apply_publication(proposal: Proposal) -> dict:
         "version": version,
         "decision": proposal.pk,
     }
-    audit(actor=None, action="snapshot.published", target=snapshot, data=data)
     team = proposal.team
-    publish(
-        Event("snapshot.published", data, actor=None),
-        streams=[team.stream, team.shared_stream, NETWORK_STREAM],
-    )
+    streams = [team.stream, team.shared_stream, NETWORK_STREAM]
+    record(None, "snapshot.published", snapshot, data, streams)
     period = parse_period(snapshot.period, today=snapshot.last_day)
     corrects = f", correcting version {snapshot.corrects.version}" if snapshot.corrects else ""
     return {

@@ -500,11 +500,10 @@ def visit_finish(
     with transaction.atomic():
         visit = lock(visit, "client__team")
         if visit.status == Visit.Status.DONE:
-            if key is not None and not errors and _recorded_with(visit, key, actor):
-                if _same_recording(visit, actual_start, actual_end, note):
-                    return visit  # a retry of the same recording: the first result
-                raise KeyReused(KEY_REUSED)
-            raise ValidationError(ALREADY_RECORDED)
+            # A retry of the same recording answers with the first result.
+            return _done_already(
+                visit, None if errors else key, actor, actual_start, actual_end, note
+            )
         check_version(visit, version, visit_state)
         if visit.status in Visit.OPEN_STATUSES:
             raise ValidationError("This visit was never started: record its start first.")
@@ -552,11 +551,7 @@ def visit_finish(
             # row locks): the ledger's constraints held, so answer as if it had waited.
             current = Visit.objects.get(pk=visit.pk)
             if current.status == Visit.Status.DONE:
-                if key is not None and _recorded_with(current, key, actor):
-                    if _same_recording(current, actual_start, actual_end, note):
-                        return current
-                    raise KeyReused(KEY_REUSED) from None
-                raise ValidationError(ALREADY_RECORDED) from None
+                return _done_already(current, key, actor, actual_start, actual_end, note)
             # The debit's key is taken by another entry of this person's on the budget.
             raise KeyReused(budgets.KEY_REUSED) from None
         data = {
@@ -573,59 +568,53 @@ def visit_finish(
     return visit
 
 
-def _recorded_with(visit: Visit, key: str, actor: Person) -> bool:
-    """Whether this person recorded the visit under this key (a visit recorded before
-    the recorder was kept counts as theirs, as it did then)."""
-    return visit.finish_key == key and visit.finished_by_id in (actor.pk, None)
-
-
-def _same_recording(visit: Visit, start, end, note: str) -> bool:
-    """Whether a recording sent again says what the recorded one says: the same note,
-    and the same times where it names them (left out, they meant "as started" and
-    "now" when first sent)."""
+def _done_already(visit: Visit, key: str | None, actor: Person, start, end, note: str) -> Visit:
+    """A visit recorded done already: the same recording sent again by the same person
+    under the same key gets the first result; the key with other details is refused, any
+    other second recording too. A visit recorded before the recorder was kept counts as
+    theirs, as it did then. The same recording has the same note and the same times
+    where it names them (left out, they meant "as started" and "now" when first sent)."""
+    if key is None or visit.finish_key != key or visit.finished_by_id not in (actor.pk, None):
+        raise ValidationError(ALREADY_RECORDED)
     cleaned = clean_text({}, "note", note, limit=limit_of(Visit, "done_note"))
-    return (
+    if (
         cleaned == visit.done_note
         and start in (None, visit.actual_start)
         and end in (None, visit.actual_end)
-    )
+    ):
+        return visit
+    raise KeyReused(KEY_REUSED)
 
 
-def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
-    require_care_team(actor, visit.client, "cancel visits")
+def _close(actor: Person, visit: Visit, version: int, reason: str, status: str) -> Visit:
+    """Cancel a visit or mark it missed, with the reason; whoever helped loses access."""
+    missed = status == Visit.Status.MISSED
+    require_care_team(actor, visit.client, "mark visits missed" if missed else "cancel visits")
     version = require_version(version)
     with transaction.atomic():
         visit = lock(visit, "client__team")
         check_version(visit, version, visit_state)
-        _refuse_closed(visit, "be cancelled")
-        errors: Errors = {}
-        reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "cancel_reason"))
-        _raise(errors)
-        visit.status = Visit.Status.CANCELLED
-        visit.cancel_reason = reason
-        _end_grants(visit)
-        _changed(visit, "visit.cancelled", actor, status=visit.status, cancel_reason=reason)
-    return visit
-
-
-def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
-    """Nobody came. Only once the visit's window has begun; a missed visit costs nothing."""
-    require_care_team(actor, visit.client, "mark visits missed")
-    version = require_version(version)
-    with transaction.atomic():
-        visit = lock(visit, "client__team")
-        check_version(visit, version, visit_state)
-        _refuse_closed(visit, "be marked missed")
-        if timezone.now() < visit.window_start:
+        _refuse_closed(visit, "be marked missed" if missed else "be cancelled")
+        if missed and timezone.now() < visit.window_start:
             raise ValidationError("A visit can be marked missed only once its window has begun.")
         errors: Errors = {}
         reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "cancel_reason"))
         _raise(errors)
-        visit.status = Visit.Status.MISSED
+        visit.status = status
         visit.cancel_reason = reason
         _end_grants(visit)
-        _changed(visit, "visit.missed", actor, status=visit.status, cancel_reason=reason)
+        kind = "visit.missed" if missed else "visit.cancelled"
+        _changed(visit, kind, actor, status=visit.status, cancel_reason=reason)
     return visit
+
+
+def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
+    return _close(actor, visit, version, reason, Visit.Status.CANCELLED)
+
+
+def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
+    """Nobody came. Only once the visit's window has begun; a missed visit costs nothing."""
+    return _close(actor, visit, version, reason, Visit.Status.MISSED)
 
 
 def visit_lend(
@@ -800,11 +789,7 @@ def series_exception_add(
         errors.setdefault("date", []).append("The series has no visit on that weekday.")
     _raise(errors)
     with transaction.atomic():
-        series = (
-            VisitSeries.objects.select_for_update(of=("self",))
-            .select_related("client__team")
-            .get(pk=series.pk)
-        )
+        series = lock(series, "client__team")
         try:
             with transaction.atomic():
                 exception = VisitSeriesException.objects.create(
@@ -875,11 +860,7 @@ def series_generate(
     _raise(errors)
     with transaction.atomic():
         # The series' row lock serialises generators, so two never race for a day.
-        series = (
-            VisitSeries.objects.select_for_update(of=("self",))
-            .select_related("client__team")
-            .get(pk=series.pk)
-        )
+        series = lock(series, "client__team")
         if not series.active or series.client.status == Client.Status.DISCHARGED:
             return []
         first = max(series.starts, today)

@@ -603,8 +603,13 @@ def _close(actor: Person, visit: Visit, version: int, reason: str, status: str) 
         visit.status = status
         visit.cancel_reason = reason
         _end_grants(visit)
-        kind = "visit.missed" if missed else "visit.cancelled"
-        _changed(visit, kind, actor, status=visit.status, cancel_reason=reason)
+        _changed(
+            visit,
+            "visit.missed" if missed else "visit.cancelled",
+            actor,
+            status=visit.status,
+            cancel_reason=reason,
+        )
     return visit
 
 

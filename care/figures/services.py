@@ -21,6 +21,7 @@ from care.figures import access as figures_access
 from care.figures.compute import METHOD_VERSION, shared_figures_of, team_indicators
 from care.figures.periods import Period, parse_period
 from care.models import SharedFigures
+from care.services.common import refused
 from coordination.events import NETWORK_STREAM, Event, publish
 from teams.models import Person, Team
 from teams.services.common import audit
@@ -60,15 +61,12 @@ def share_figures(*, actor: Person, team: Team, period: str | Period) -> SharedF
             and previous.figures == figures
             and previous.method_version == METHOD_VERSION
         ):
-            raise ValidationError(
-                {
-                    "period": [
-                        f"The figures for {period.title} were shared by"
-                        f" {previous.shared_by.display_name} on"
-                        f" {timezone.localtime(previous.shared_at):%-d %B %Y} and have not"
-                        " changed since."
-                    ]
-                }
+            raise refused(
+                "period",
+                f"The figures for {period.title} were shared by"
+                f" {previous.shared_by.display_name} on"
+                f" {timezone.localtime(previous.shared_at):%-d %B %Y} and have not"
+                " changed since.",
             )
         if previous is not None:
             previous.current = False

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from care import access
 from care.models import Client, ClientStatusChange, Grant, NetworkMember
+from care.services.common import refused
 from coordination.events import Event, notify_access_changed, publish
 from teams import cleaning
 from teams.cleaning import Errors, clean_text, limit_of
@@ -333,16 +334,13 @@ def require_someone_left_to_decide(client: Client) -> None:
     (an invitation to the next one, accepted), not removed."""
     has_own = client.account_id is not None and client.account.is_active
     if client.representative_id is not None and not has_own:
-        raise ValidationError(
-            {
-                "representative": [
-                    f"{client.display_name} has no Kith account of their own, so removing "
-                    f"{client.representative.display_name} would leave nobody to decide who "
-                    "sees the record. Invite the new representative instead (accepting "
-                    f"replaces the current one), or invite {client.display_name} to the portal "
-                    "first."
-                ]
-            }
+        raise refused(
+            "representative",
+            f"{client.display_name} has no Kith account of their own, so removing "
+            f"{client.representative.display_name} would leave nobody to decide who "
+            "sees the record. Invite the new representative instead (accepting "
+            f"replaces the current one), or invite {client.display_name} to the portal "
+            "first.",
         )
 
 

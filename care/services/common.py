@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from care import access
 from care.models import Client
@@ -26,6 +26,11 @@ def require_care_team(actor: Person, client: Client, doing: str) -> None:
 def client_streams(client: Client, scope: str) -> list[str]:
     """The team's stream and the client's own stream of one scope of their record."""
     return [client.team.stream, client.stream(scope)]  # kinds "team" and "client.<scope>"
+
+
+def refused(field: str, message: str) -> ValidationError:
+    """The refusal of one field, to raise."""
+    return ValidationError({field: [message]})
 
 
 def record(actor: Person | None, kind: str, target, data: dict, streams: list[str]) -> None:

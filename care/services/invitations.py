@@ -33,6 +33,7 @@ from care import access
 from care.models import Client, Grant, NetworkMember
 from care.services import clients as client_services
 from care.services.clients import _clean, _event
+from care.services.common import refused
 from coordination.events import notify_access_changed
 from teams import invitations as registry
 from teams.cleaning import clean_text, limit_of
@@ -65,15 +66,11 @@ def _no_other_open(client: Client, purpose: str, email: str, what: str) -> None:
         .first()
     )
     if other is not None:
-        raise _refused(
+        raise refused(
             "email",
             f"An invitation {what} is open already, to {other.email}: withdraw it "
             "before inviting someone else.",
         )
-
-
-def _refused(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
 
 
 # --- the client's own account -----------------------------------------------------------
@@ -91,7 +88,7 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
         existing = machinery.account_for(email)
         if existing is not None:
             if existing.pk == locked.representative_id:
-                raise _refused(
+                raise refused(
                     "email",
                     f"This is the address of {locked.display_name}'s representative: "
                     "the client's own account needs an address of their own.",
@@ -152,12 +149,12 @@ def representative_invite(
             raise ValidationError(errors)
         existing = machinery.account_for(email)
         if existing is not None and existing.pk == locked.account_id:
-            raise _refused(
+            raise refused(
                 "email",
                 f"This is {locked.display_name}'s own address: a representative is someone else.",
             )
         if existing is not None and existing.pk == locked.representative_id:
-            raise _refused(
+            raise refused(
                 "email",
                 f"{existing.display_name} is {locked.display_name}'s representative already.",
             )
@@ -290,7 +287,7 @@ def network_invite(
             locked.account_id,
             locked.representative_id,
         }:
-            raise _refused(
+            raise refused(
                 "email",
                 f"{existing.display_name} sees {locked.display_name}'s whole record already.",
             )
@@ -298,7 +295,7 @@ def network_invite(
             existing is not None
             and NetworkMember.objects.filter(client=locked, account=existing, active=True).exists()
         ):
-            raise _refused(
+            raise refused(
                 "email",
                 f"{existing.display_name} is in the network already: change what they see instead.",
             )
@@ -308,7 +305,7 @@ def network_invite(
             .first()
         )
         if already is not None:
-            raise _refused(
+            raise refused(
                 "email",
                 f"{email} was invited already "
                 f"({timezone.localtime(already.sent_at or already.created):%d %b %Y}): "
@@ -389,7 +386,7 @@ def _accept_network(invitation: Invitation, person: Person) -> dict:
             {"invitation": [f"You see {client.display_name}'s whole record already."]}
         )
     if NetworkMember.objects.filter(client=client, account=person, active=True).exists():
-        raise _refused(
+        raise refused(
             "invitation",
             f"You are in {client.display_name}'s network already: they change what you see there.",
         )

@@ -41,6 +41,7 @@ from care.services.common import (
     clean_moment,
     client_streams,
     record,
+    refused,
     require_care_team,
 )
 from coordination.events import Event, publish
@@ -814,13 +815,10 @@ def series_exception_add(
         )
         if visit is not None:
             if visit.status not in Visit.OPEN_STATUSES:
-                raise ValidationError(
-                    {
-                        "date": [
-                            f"The visit that day is already {visit.get_status_display().lower()}:"
-                            " change that visit instead."
-                        ]
-                    }
+                raise refused(
+                    "date",
+                    f"The visit that day is already {visit.get_status_display().lower()}:"
+                    " change that visit instead.",
                 )
             if cancelled:
                 visit.status = Visit.Status.CANCELLED

@@ -33,7 +33,7 @@ from care.figures.quality import access
 from care.figures.quality.content import content_hash, source_table
 from care.figures.quality.disclosure import disclose
 from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot
-from care.services.common import record
+from care.services.common import record, refused
 from coordination.events import NETWORK_STREAM
 from teams import decisions
 from teams.cleaning import Errors, clean_text, limit_of
@@ -71,13 +71,10 @@ def _survey_period(value, today: datetime.date) -> Period:
             {"period": [f'The survey is per quarter, "YYYY-Qn" (this one is {current.label}).']}
         )
     if period.label not in (current.label, previous.label):
-        raise ValidationError(
-            {
-                "period": [
-                    f"The survey can be answered for {current.label} (now) or"
-                    f" {previous.label} (just ended), not {period.label}."
-                ]
-            }
+        raise refused(
+            "period",
+            f"The survey can be answered for {current.label} (now) or"
+            f" {previous.label} (just ended), not {period.label}.",
         )
     return period
 
@@ -346,13 +343,10 @@ def describe(content: dict) -> str:
 def _snapshot_id(payload: dict) -> int:
     value = (payload or {}).get("snapshot")
     if isinstance(value, bool) or not str(value).isdecimal():
-        raise ValidationError(
-            {
-                "snapshot": [
-                    "Choose a prepared snapshot: the team's informer prepares one for a period"
-                    " that has ended, then it is proposed for publication."
-                ]
-            }
+        raise refused(
+            "snapshot",
+            "Choose a prepared snapshot: the team's informer prepares one for a period"
+            " that has ended, then it is proposed for publication.",
         )
     return int(value)
 
@@ -368,13 +362,10 @@ def _validate_publication(team: Team, payload: dict) -> dict:
         raise ValidationError({"snapshot": [f"Already published as version {snapshot.version}."]})
     current = _current_published(team, snapshot.period)
     if (current.pk if current else None) != snapshot.corrects_id:
-        raise ValidationError(
-            {
-                "snapshot": [
-                    f"{snapshot.period} was published again since this draft was prepared:"
-                    " prepare it again."
-                ]
-            }
+        raise refused(
+            "snapshot",
+            f"{snapshot.period} was published again since this draft was prepared:"
+            " prepare it again.",
         )
     fingerprint = content_hash(snapshot.content)
     proposed = (payload or {}).get("content_hash")
@@ -387,13 +378,10 @@ def _validate_publication(team: Team, payload: dict) -> dict:
     except ValidationError as exc:
         raise ValidationError({"snapshot": exc.message_dict.get("period", exc.messages)}) from None
     if again != snapshot.content:
-        raise ValidationError(
-            {
-                "snapshot": [
-                    "What the team has published since changes what must be hidden in this"
-                    " draft: prepare it again."
-                ]
-            }
+        raise refused(
+            "snapshot",
+            "What the team has published since changes what must be hidden in this"
+            " draft: prepare it again.",
         )
     return {"snapshot": snapshot.pk, "period": snapshot.period, "content_hash": fingerprint}
 

@@ -206,6 +206,13 @@ class AccessLogOut(serializers.Serializer):
     channel = serializers.CharField()
 
 
+def valid_body(request, serializer: type[serializers.Serializer], **options) -> dict:
+    """The request's body as ``serializer`` validates it (a 400 naming each field if not)."""
+    body = serializer(data=request.data, **options)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
 def client_or_404(request, pk: int, *, scope: str, what: str) -> Client:
     client = selectors.client_for(request.user, pk, scope=scope, what=what, channel="api")
     if client is None:
@@ -247,9 +254,8 @@ class TeamClientsView(APIView):
         team = team_selectors.team_for(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
-        body = ClientIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        client = client_services.client_create(actor=request.user, team=team, **body.validated_data)
+        body = valid_body(request, ClientIn)
+        client = client_services.client_create(actor=request.user, team=team, **body)
         return Response(ClientOut(client).data, status=status.HTTP_201_CREATED)
 
 
@@ -267,9 +273,8 @@ class ClientView(APIView):
     )
     def patch(self, request, pk: int):
         client = kept_client_or_404(request, pk, "details (to change them)")
-        body = ClientPatchIn(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        fields = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, ClientPatchIn, partial=True)
+        fields = {k: v for k, v in body.items() if k != "version"}
         client = client_services.client_update(
             actor=request.user, client=client, version=if_match_version(request), **fields
         )
@@ -282,11 +287,8 @@ class ClientStatusView(APIView):
     )
     def post(self, request, pk: int):
         client = kept_client_or_404(request, pk, "status (to change it)")
-        body = StatusIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        client = client_services.client_set_status(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, StatusIn)
+        client = client_services.client_set_status(actor=request.user, client=client, **body)
         return Response(ClientOut(client).data)
 
 
@@ -316,11 +318,8 @@ class NetworkView(APIView):
     )
     def post(self, request, pk: int):
         client = self._network_client(request, pk)
-        body = NetworkMemberIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        member = client_services.network_add(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, NetworkMemberIn)
+        member = client_services.network_add(actor=request.user, client=client, **body)
         return Response(
             NetworkMemberOut(selectors.network_of(client).get(pk=member.pk)).data, status=201
         )
@@ -334,17 +333,16 @@ class GrantsView(APIView):
     )
     def post(self, request, pk: int):
         client = client_or_404(request, pk, scope="notes", what="sharing")
-        body = GrantIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        member = NetworkMember.objects.filter(pk=body.validated_data["member"]).first()
+        body = valid_body(request, GrantIn)
+        member = NetworkMember.objects.filter(pk=body["member"]).first()
         if member is None:
             raise serializers.ValidationError({"member": ["Not in this client's network."]})
         grant = client_services.grant_scope(
             actor=request.user,
             client=client,
             member=member,
-            scope=body.validated_data["scope"],
-            expires_at=body.validated_data["expires_at"],
+            scope=body["scope"],
+            expires_at=body["expires_at"],
         )
         return Response(GrantOut(grant).data, status=status.HTTP_201_CREATED)
 
@@ -377,9 +375,8 @@ class PlanProblemsView(APIView):
     )
     def post(self, request, pk: int):
         client = kept_client_or_404(request, pk, "care plan (to change it)")
-        body = PlanProblemIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, PlanProblemIn)
+        data = {k: v for k, v in body.items() if k != "version"}
         plan_services.plan_add_problem(
             actor=request.user, client=client, version=if_match_version(request), **data
         )
@@ -403,9 +400,8 @@ class InterventionsView(APIView):
     )
     def post(self, request, pk: int):
         entry = _plan_problem(request, pk, "care plan (to change it)")
-        body = InterventionIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, InterventionIn)
+        data = {k: v for k, v in body.items() if k != "version"}
         plan_services.plan_add_intervention(
             actor=request.user, plan_problem=entry, version=if_match_version(request), **data
         )
@@ -420,9 +416,8 @@ class RatingsView(APIView):
     )
     def post(self, request, pk: int):
         entry = _plan_problem(request, pk, "care plan (to rate it)")
-        body = RatingIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        plan_services.plan_rate(actor=request.user, plan_problem=entry, **body.validated_data)
+        body = valid_body(request, RatingIn)
+        plan_services.plan_rate(actor=request.user, plan_problem=entry, **body)
         return Response(PlanOut(_plan(entry.plan.client)).data, status=status.HTTP_201_CREATED)
 
 

@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from care.api import valid_body
 from care.figures import access as figures_access
 from care.figures import selectors as selectors
 from care.figures import services
@@ -193,11 +194,8 @@ class TeamFiguresView(APIView):
         team = _team(request, pk)
         if not figures_access.can_share_figures(request.user, team):
             raise PermissionDenied(services.refusal(team))
-        body = FiguresShareIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        share = services.share_figures(
-            actor=request.user, team=team, period=body.validated_data["period"]
-        )
+        body = valid_body(request, FiguresShareIn)
+        share = services.share_figures(actor=request.user, team=team, period=body["period"])
         return Response(FiguresShareOut(share_data(share)).data, status=status.HTTP_201_CREATED)
 
 

@@ -28,6 +28,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from care.api import valid_body
 from care.figures.api import NumberField
 from care.figures.periods import PERIOD_MAX, parse_period
 from care.figures.quality import access, services
@@ -304,9 +305,8 @@ class ClientSurveysView(APIView):
         client = _client(request, pk)
         if not access.can_answer_survey(request.user, client):
             raise PermissionDenied("Only the client, or the representative they named, answers.")
-        body = SurveyIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        survey = services.survey_answer(actor=request.user, client=client, **body.validated_data)
+        body = valid_body(request, SurveyIn)
+        survey = services.survey_answer(actor=request.user, client=client, **body)
         return Response(SurveyOut(survey_data(survey)).data, status=status.HTTP_201_CREATED)
 
 
@@ -327,11 +327,8 @@ class TeamDraftsView(APIView):
         team = _member_team(request, pk)
         if not access.can_prepare_snapshot(request.user, team):
             raise PermissionDenied(services.prepare_refusal(team))
-        body = PrepareIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        draft = services.snapshot_prepare(
-            actor=request.user, team=team, period=body.validated_data["period"]
-        )
+        body = valid_body(request, PrepareIn)
+        draft = services.snapshot_prepare(actor=request.user, team=team, period=body["period"])
         fresh = quality_selectors.snapshot_by_id(draft.pk)
         return Response(SnapshotOut(snapshot_data(fresh)).data, status=status.HTTP_201_CREATED)
 
@@ -388,9 +385,8 @@ class SnapshotProposeView(APIView):
         snapshot = quality_selectors.snapshot_by_id(pk)
         if snapshot is None or not access.can_read_drafts(request.user, snapshot.team_id):
             raise NotFound("No such snapshot among your team's.")
-        body = ProposeIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = valid_body(request, ProposeIn)
+        data = body
         hours = data.pop("window_hours", None)
         proposal = services.snapshot_propose(
             actor=request.user,

@@ -86,12 +86,12 @@ class TeamIndicatorsOut(serializers.Serializer):
 
 class FiguresShareOut(serializers.Serializer):
     id = serializers.IntegerField()
-    team = serializers.IntegerField()
-    team_name = serializers.CharField()
+    team = serializers.IntegerField(source="team_id")
+    team_name = serializers.CharField(source="team.name")
     period = serializers.CharField()
     version = serializers.IntegerField()
     current = serializers.BooleanField()
-    supersedes = serializers.IntegerField(allow_null=True)
+    supersedes = serializers.IntegerField(source="supersedes_id", allow_null=True)
     method_version = serializers.CharField()
     shared_by = PersonRef()
     shared_at = serializers.DateTimeField()
@@ -130,22 +130,6 @@ class NetworkFiguresOut(serializers.Serializer):
     own = FiguresOwnTeamOut(many=True, help_text="Your own teams' figures now, shared or not.")
 
 
-def share_data(share) -> dict:
-    return {
-        "id": share.pk,
-        "team": share.team_id,
-        "team_name": share.team.name,
-        "period": share.period,
-        "version": share.version,
-        "current": share.current,
-        "supersedes": share.supersedes_id,
-        "method_version": share.method_version,
-        "shared_by": share.shared_by,
-        "shared_at": share.shared_at,
-        "figures": share.figures,
-    }
-
-
 def _period(request, *, months_only: bool = False):
     return parse_period(request.query_params.get("period"), months_only=months_only)
 
@@ -182,8 +166,7 @@ class TeamFiguresView(APIView):
     )
     def get(self, request, pk: int):
         team = _team(request, pk)
-        shares = [share_data(s) for s in selectors.shares_of(team)]
-        return Response(FiguresShareOut(shares, many=True).data)
+        return Response(FiguresShareOut(selectors.shares_of(team), many=True).data)
 
     @extend_schema(
         summary="Share a month's figures with the network (the team's informer)",
@@ -196,7 +179,7 @@ class TeamFiguresView(APIView):
             raise PermissionDenied(services.refusal(team))
         body = valid_body(request, FiguresShareIn)
         share = services.share_figures(actor=request.user, team=team, period=body["period"])
-        return Response(FiguresShareOut(share_data(share)).data, status=status.HTTP_201_CREATED)
+        return Response(FiguresShareOut(share).data, status=status.HTTP_201_CREATED)
 
 
 class NetworkFiguresView(APIView):
@@ -218,7 +201,7 @@ class NetworkFiguresView(APIView):
             "period": period.label,
             "method_version": METHOD_VERSION,
             "keys": list(SHARED_KEYS),
-            "teams": [share_data(row.share) for row in network.rows],
+            "teams": [row.share for row in network.rows],
             "median": {key: _plain(value) for key, value in network.median.items()},
             "median_of": network.counted,
             "own": [

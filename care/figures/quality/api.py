@@ -48,7 +48,7 @@ NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the tea
 
 class SurveyOut(serializers.Serializer):
     id = serializers.IntegerField()
-    client = serializers.IntegerField()
+    client = serializers.IntegerField(source="client_id")
     period = serializers.CharField()
     recommend = serializers.IntegerField()
     listen = serializers.IntegerField()
@@ -174,8 +174,8 @@ class ProposeIn(serializers.Serializer):
 
 class MedianSnapshotOut(serializers.Serializer):
     id = serializers.IntegerField()
-    team = serializers.IntegerField()
-    team_name = serializers.CharField()
+    team = serializers.IntegerField(source="team_id")
+    team_name = serializers.CharField(source="team.name")
     period = serializers.CharField()
     version = serializers.IntegerField()
     method_version = serializers.CharField()
@@ -193,30 +193,15 @@ class NetworkMedianOut(serializers.Serializer):
 
 
 class SnapshotReadOut(serializers.Serializer):
-    snapshot = serializers.IntegerField()
-    period = serializers.CharField()
-    version = serializers.IntegerField()
-    inspector = PersonRef()
+    snapshot = serializers.IntegerField(source="snapshot_id")
+    period = serializers.CharField(source="snapshot.period")
+    version = serializers.IntegerField(source="snapshot.version")
+    inspector = PersonRef(source="person")
     at = serializers.DateTimeField()
     what = serializers.CharField()
 
 
 # --- shaping ----------------------------------------------------------------------------------
-
-
-def survey_data(survey) -> dict:
-    return {
-        "id": survey.pk,
-        "client": survey.client_id,
-        "period": survey.period,
-        "recommend": survey.recommend,
-        "listen": survey.listen,
-        "informed": survey.informed,
-        "say": survey.say,
-        "comment": survey.comment,
-        "answered_by": survey.answered_by,
-        "answered_at": survey.answered_at,
-    }
 
 
 def snapshot_data(snapshot: Snapshot) -> dict:
@@ -294,7 +279,7 @@ class ClientSurveysView(APIView):
         client = _client(request, pk)
         log_read(request.user, client, "experience survey answers", channel="api")
         surveys = quality_selectors.surveys_of(client)
-        return Response(SurveyOut([survey_data(s) for s in surveys], many=True).data)
+        return Response(SurveyOut(surveys, many=True).data)
 
     @extend_schema(
         summary="Answer the experience survey for a quarter (the client or representative)",
@@ -307,7 +292,7 @@ class ClientSurveysView(APIView):
             raise PermissionDenied("Only the client, or the representative they named, answers.")
         body = valid_body(request, SurveyIn)
         survey = services.survey_answer(actor=request.user, client=client, **body)
-        return Response(SurveyOut(survey_data(survey)).data, status=status.HTTP_201_CREATED)
+        return Response(SurveyOut(survey).data, status=status.HTTP_201_CREATED)
 
 
 class TeamDraftsView(APIView):
@@ -455,24 +440,13 @@ class NetworkMedianView(APIView):
         _reader(request)
         found = quality_selectors.network_median(_period_param(request))
         quality_selectors.log_reads(request.user, found.snapshots, "network median", "api")
-
-        def ref(s: Snapshot) -> dict:
-            return {
-                "id": s.pk,
-                "team": s.team_id,
-                "team_name": s.team.name,
-                "period": s.period,
-                "version": s.version,
-                "method_version": s.method_version,
-            }
-
         data = {
             "period": found.period,
             "method_version": found.method_version,
             "median": {k: None if v is None else str(v) for k, v in found.median.items()},
             "median_of": found.counted,
-            "snapshots": [ref(s) for s in found.snapshots],
-            "left_out": [ref(s) for s in found.left_out],
+            "snapshots": found.snapshots,
+            "left_out": found.left_out,
         }
         return Response(NetworkMedianOut(data).data)
 
@@ -484,15 +458,4 @@ class TeamSnapshotReadsView(APIView):
     )
     def get(self, request, pk: int):
         team = _member_team(request, pk, may=access.can_read_snapshot_reads)
-        reads = [
-            {
-                "snapshot": r.snapshot_id,
-                "period": r.snapshot.period,
-                "version": r.snapshot.version,
-                "inspector": r.person,
-                "at": r.at,
-                "what": r.what,
-            }
-            for r in quality_selectors.reads_of(team)
-        ]
-        return Response(SnapshotReadOut(reads, many=True).data)
+        return Response(SnapshotReadOut(quality_selectors.reads_of(team), many=True).data)

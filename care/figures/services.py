@@ -13,7 +13,7 @@ One event, ``figures.shared``, on the network's stream, with ids only.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -45,9 +45,7 @@ def share_figures(*, actor: Person, team: Team, period: str | Period) -> SharedF
     label = period.label if isinstance(period, Period) else period
     period = parse_period(label, today=today, months_only=True)
     if period.last >= today:
-        raise ValidationError(
-            {"period": [f"{period.title} is not over yet: share it once it has ended."]}
-        )
+        raise refused("period", f"{period.title} is not over yet: share it once it has ended.")
     figures = shared_figures_of(team_indicators(team, period))
     with transaction.atomic():
         previous = (
@@ -84,8 +82,8 @@ def share_figures(*, actor: Person, team: Team, period: str | Period) -> SharedF
                 )
         except IntegrityError:
             # A first share made at the same moment (nothing to lock yet) won.
-            raise ValidationError(
-                {"period": [f"The figures for {period.title} were shared a moment ago."]}
+            raise refused(
+                "period", f"The figures for {period.title} were shared a moment ago."
             ) from None
         data = {"team": team.pk, "period": period.label, "shared_figures": share.pk}
         audit(

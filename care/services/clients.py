@@ -138,9 +138,7 @@ def client_set_status(
         if not access.can_keep_record(actor, locked):
             raise PermissionDenied("Only the client's team can change their status.")
         if status not in ALLOWED_STATUS_CHANGES[locked.status]:
-            raise ValidationError(
-                {"status": [f"A client who is {locked.status} cannot become {status}."]}
-            )
+            raise refused("status", f"A client who is {locked.status} cannot become {status}.")
         if on < locked.status_since:
             raise ValidationError({"on": ["The change cannot be dated before the current status."]})
         locked.status, locked.status_since = status, on
@@ -280,8 +278,8 @@ def link_account(*, actor: Person, locked: Client, account: Person) -> Client:
     if Client.objects.filter(account=account).exclude(pk=locked.pk).exists():
         raise ValidationError({"account": ["This account belongs to another client."]})
     if locked.representative_id == account.pk:
-        raise ValidationError(
-            {"account": ["This account is the client's representative's, not the client's own."]}
+        raise refused(
+            "account", "This account is the client's representative's, not the client's own."
         )
     if locked.account_id == account.pk:
         return locked

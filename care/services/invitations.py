@@ -203,9 +203,7 @@ def representative_remove(*, actor: Person, client: Client, version: int | None 
             locked, version, representative_state, what="the client's record", required=False
         )
         if locked.representative_id is None:
-            raise ValidationError(
-                {"representative": [f"{locked.display_name} has no representative."]}
-            )
+            raise refused("representative", f"{locked.display_name} has no representative.")
         client_services.require_someone_left_to_decide(locked)
         return client_services.set_representative(actor=actor, locked=locked, person=None, basis="")
 
@@ -382,9 +380,7 @@ def _accept_network(invitation: Invitation, person: Person) -> dict:
     if reason:
         raise ValidationError({"invitation": [reason]})
     if person.pk in {client.account_id, client.representative_id}:
-        raise ValidationError(
-            {"invitation": [f"You see {client.display_name}'s whole record already."]}
-        )
+        raise refused("invitation", f"You see {client.display_name}'s whole record already.")
     if NetworkMember.objects.filter(client=client, account=person, active=True).exists():
         raise refused(
             "invitation",

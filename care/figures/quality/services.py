@@ -67,8 +67,8 @@ def _survey_period(value, today: datetime.date) -> Period:
         return current
     period = parse_period(value, today=today)
     if period.kind != "quarter":
-        raise ValidationError(
-            {"period": [f'The survey is per quarter, "YYYY-Qn" (this one is {current.label}).']}
+        raise refused(
+            "period", f'The survey is per quarter, "YYYY-Qn" (this one is {current.label}).'
         )
     if period.label not in (current.label, previous.label):
         raise refused(
@@ -215,9 +215,7 @@ def snapshot_prepare(*, actor: Person, team: Team, period: str | Period) -> Snap
     label = period.label if isinstance(period, Period) else period
     period = parse_period(label, today=today)
     if period.last >= today:
-        raise ValidationError(
-            {"period": [f"{period.title} is not over yet: prepare it once it has ended."]}
-        )
+        raise refused("period", f"{period.title} is not over yet: prepare it once it has ended.")
     indicators = team_indicators(team, period)
     numbers = [row.problem for row in indicators.outcomes_by_problem]
     names = dict(
@@ -289,9 +287,7 @@ def snapshot_propose(
             .get(pk=snapshot.pk)
         )
         if snapshot.is_published:
-            raise ValidationError(
-                {"snapshot": [f"Already published as version {snapshot.version}."]}
-            )
+            raise refused("snapshot", f"Already published as version {snapshot.version}.")
         proposal = open_proposal_for(snapshot)
         if proposal is not None:
             raise Conflict(
@@ -370,9 +366,7 @@ def _validate_publication(team: Team, payload: dict) -> dict:
     fingerprint = content_hash(snapshot.content)
     proposed = (payload or {}).get("content_hash")
     if proposed not in (None, "", fingerprint):
-        raise ValidationError(
-            {"snapshot": ["The draft changed since it was proposed: propose it again."]}
-        )
+        raise refused("snapshot", "The draft changed since it was proposed: propose it again.")
     try:
         again = disclose(snapshot.source, _published_contents(team))
     except ValidationError as exc:

@@ -29,6 +29,7 @@ from care.services import clients as client_services
 from care.services import plans as plan_services
 from teams import selectors as team_selectors
 from teams.api.core import IdField, TextIn, WholeNumberField, if_match_version
+from teams.models import Team
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)
 
@@ -213,6 +214,15 @@ def valid_body(request, serializer: type[serializers.Serializer], **options) -> 
     return body.validated_data
 
 
+def team_or_404(request, pk: int, may=None) -> Team:
+    """A team of the asker's and, given ``may`` (an access rule), one it lets them act
+    in; 404 for everyone else (seeing a team is not, say, reading its drafts)."""
+    team = team_selectors.team_for(request.user, pk=pk)
+    if team is None or (may is not None and not may(request.user, team)):
+        raise NotFound("No such team among yours.")
+    return team
+
+
 def client_or_404(request, pk: int, *, scope: str, what: str) -> Client:
     client = selectors.client_for(request.user, pk, scope=scope, what=what, channel="api")
     if client is None:
@@ -242,18 +252,14 @@ class TeamClientsView(APIView):
         summary="The team's clients (names and status)", responses=ClientListOut(many=True)
     )
     def get(self, request, pk: int):
-        team = team_selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
+        team = team_or_404(request, pk)
         return Response(ClientListOut(selectors.clients_of(request.user, team), many=True).data)
 
     @extend_schema(
         summary="Take on a client (as a referral)", request=ClientIn, responses={201: ClientOut}
     )
     def post(self, request, pk: int):
-        team = team_selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
+        team = team_or_404(request, pk)
         body = valid_body(request, ClientIn)
         client = client_services.client_create(actor=request.user, team=team, **body)
         return Response(ClientOut(client).data, status=status.HTTP_201_CREATED)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.api import valid_body
+from care.api import team_or_404, valid_body
 from care.figures import access as figures_access
 from care.figures import selectors as selectors
 from care.figures import services
@@ -24,7 +23,6 @@ from care.figures.compute import DEFINITIONS, METHOD_VERSION, SHARED_KEYS
 from care.figures.periods import PERIOD_MAX, parse_period
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef
-from teams.models import Team
 
 PERIOD = OpenApiParameter(
     "period",
@@ -134,13 +132,6 @@ def _period(request, *, months_only: bool = False):
     return parse_period(request.query_params.get("period"), months_only=months_only)
 
 
-def _team(request, pk: int) -> Team:
-    team = team_selectors.team_for(request.user, pk=pk)
-    if team is None:
-        raise NotFound("No such team among yours.")
-    return team
-
-
 class TeamIndicatorsView(APIView):
     @extend_schema(
         summary="The team's indicators for a month or quarter (its members)",
@@ -148,7 +139,7 @@ class TeamIndicatorsView(APIView):
         responses=TeamIndicatorsOut,
     )
     def get(self, request, pk: int):
-        team = _team(request, pk)
+        team = team_or_404(request, pk)
         period = _period(request)
         own = selectors.own_figures([team], period)[0]
         data = own.indicators.as_json()
@@ -165,7 +156,7 @@ class TeamFiguresView(APIView):
         responses=FiguresShareOut(many=True),
     )
     def get(self, request, pk: int):
-        team = _team(request, pk)
+        team = team_or_404(request, pk)
         return Response(FiguresShareOut(selectors.shares_of(team), many=True).data)
 
     @extend_schema(
@@ -174,7 +165,7 @@ class TeamFiguresView(APIView):
         responses={201: FiguresShareOut},
     )
     def post(self, request, pk: int):
-        team = _team(request, pk)
+        team = team_or_404(request, pk)
         if not figures_access.can_share_figures(request.user, team):
             raise PermissionDenied(services.refusal(team))
         body = valid_body(request, FiguresShareIn)

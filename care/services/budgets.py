@@ -50,9 +50,8 @@ def clean_money(errors: Errors, name: str, value, *, maximum: Decimal) -> Decima
     try:
         amount = Decimal(value.strip() if isinstance(value, str) else value)
     except (InvalidOperation, TypeError, ValueError):
-        errors.setdefault(name, []).append("An amount in pounds, e.g. 12.50.")
-        return None
-    if not amount.is_finite():
+        amount = None
+    if amount is None or not amount.is_finite():
         errors.setdefault(name, []).append("An amount in pounds, e.g. 12.50.")
         return None
     if amount != amount.quantize(Decimal("0.01")):

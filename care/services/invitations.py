@@ -73,6 +73,17 @@ def _no_other_open(client: Client, purpose: str, email: str, what: str) -> None:
         )
 
 
+def _email_with(errors: dict[str, list[str]], email: str) -> str:
+    """The address, normalised; its problems are raised with the other fields'."""
+    try:
+        email = machinery.normal_email(email)
+    except ValidationError as exc:
+        errors |= exc.message_dict
+    if errors:
+        raise ValidationError(errors)
+    return email
+
+
 # --- the client's own account -----------------------------------------------------------
 
 
@@ -141,12 +152,7 @@ def representative_invite(
             raise PermissionDenied(
                 "Only the client, or their team for them, names a representative."
             )
-        try:
-            email = machinery.normal_email(email)
-        except ValidationError as exc:
-            errors |= exc.message_dict
-        if errors:
-            raise ValidationError(errors)
+        email = _email_with(errors, email)
         existing = machinery.account_for(email)
         if existing is not None and existing.pk == locked.account_id:
             raise refused(
@@ -274,12 +280,7 @@ def network_invite(
                 "Only the client or their representative invites people into the network: "
                 "what the network sees is theirs to decide."
             )
-        try:
-            email = machinery.normal_email(email)
-        except ValidationError as exc:
-            errors |= exc.message_dict
-        if errors:
-            raise ValidationError(errors)
+        email = _email_with(errors, email)
         existing = machinery.account_for(email)
         if existing is not None and existing.pk in {
             locked.account_id,

@@ -28,7 +28,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.api import valid_body
+from care.api import team_or_404, valid_body
 from care.figures.api import NumberField
 from care.figures.periods import PERIOD_MAX, parse_period
 from care.figures.quality import access, services
@@ -253,15 +253,6 @@ def _client(request, pk: int) -> Client:
     return client
 
 
-def _member_team(request, pk: int, may=access.can_read_drafts) -> Team:
-    """The team, when the asker may see it and ``may`` (an access rule) lets them;
-    404 for everyone else (seeing a team is not reading its drafts)."""
-    team = team_selectors.team_for(request.user, pk=pk)
-    if team is None or not may(request.user, team):
-        raise NotFound("No such team among yours.")
-    return team
-
-
 PERIOD = OpenApiParameter(
     "period", str, description='A month "YYYY-MM" or a quarter "YYYY-Qn"; all when left out.'
 )
@@ -300,7 +291,7 @@ class TeamDraftsView(APIView):
         summary="The team's draft snapshots (its members)", responses=SnapshotOut(many=True)
     )
     def get(self, request, pk: int):
-        team = _member_team(request, pk)
+        team = team_or_404(request, pk, may=access.can_read_drafts)
         return Response(_snapshots_out(quality_selectors.drafts_of(team)))
 
     @extend_schema(
@@ -309,7 +300,7 @@ class TeamDraftsView(APIView):
         responses={201: SnapshotOut},
     )
     def post(self, request, pk: int):
-        team = _member_team(request, pk)
+        team = team_or_404(request, pk, may=access.can_read_drafts)
         if not access.can_prepare_snapshot(request.user, team):
             raise PermissionDenied(services.prepare_refusal(team))
         body = valid_body(request, PrepareIn)
@@ -457,5 +448,5 @@ class TeamSnapshotReadsView(APIView):
         responses=SnapshotReadOut(many=True),
     )
     def get(self, request, pk: int):
-        team = _member_team(request, pk, may=access.can_read_snapshot_reads)
+        team = team_or_404(request, pk, may=access.can_read_snapshot_reads)
         return Response(SnapshotReadOut(quality_selectors.reads_of(team), many=True).data)

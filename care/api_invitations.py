@@ -86,9 +86,7 @@ class RepresentativeOut(serializers.Serializer):
         return client.representative_note
 
 
-class RepresentativeIn(serializers.Serializer):
-    email = TextIn(Invitation, "email")
-    name = TextIn(Invitation, "name", allow_blank=True, required=False, default="")
+class RepresentativeIn(PortalInvitationIn):
     basis = serializers.CharField(help_text=f"One of {', '.join(Client.Basis.values)}.")
     note = TextIn(Client, "representative_note", allow_blank=True, required=False, default="")
 

@@ -24,20 +24,15 @@ from care.figures.periods import PERIOD_MAX, parse_period
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef
 
-PERIOD = OpenApiParameter(
-    "period",
-    str,
-    OpenApiParameter.QUERY,
-    required=True,
-    description='A month "YYYY-MM" or a quarter "YYYY-Qn"; not one in the future.',
-)
-MONTH = OpenApiParameter(
-    "period",
-    str,
-    OpenApiParameter.QUERY,
-    required=True,
-    description='A month "YYYY-MM"; not one in the future.',
-)
+
+def _period_query(description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "period", str, OpenApiParameter.QUERY, required=True, description=description
+    )
+
+
+PERIOD = _period_query('A month "YYYY-MM" or a quarter "YYYY-Qn"; not one in the future.')
+MONTH = _period_query('A month "YYYY-MM"; not one in the future.')
 NUMBER = {"oneOf": [{"type": "string", "format": "decimal"}, {"type": "integer"}], "nullable": True}
 
 

@@ -63,6 +63,8 @@ KEY_REUSED = (
     "This key was already used to record this visit with other details, so nothing changed."
 )
 FREE_TEXT = {"cancel_reason", "done_note", "late_note", "tasks"}
+# What recording a visit done writes.
+FINISHED = ("status", "actual_start", "actual_end", "done_note", "finish_key", "finished_by")
 # Running late by more than this is a visit to move or hand over, not a late one.
 MAX_LATE = datetime.timedelta(hours=12)
 
@@ -530,20 +532,9 @@ def visit_finish(
         visit.done_note = note
         visit.finish_key = key
         visit.finished_by = actor
-        visit.version += 1
         try:
             with transaction.atomic():
-                visit.save(
-                    update_fields=[
-                        "status",
-                        "actual_start",
-                        "actual_end",
-                        "done_note",
-                        "finish_key",
-                        "finished_by",
-                        "version",
-                    ]
-                )
+                save_new_version(visit, *FINISHED)
                 debit = debit_visit(visit=visit, by=actor, idempotency_key=key)
                 # Done: whoever helped from another team sees no more of it.
                 _end_grants(visit)

@@ -323,8 +323,8 @@ def describe(content: dict) -> str:
         elif figure["value"] is None:
             shown = "no figure"
         else:
-            unit = "" if figure["unit"] in ("%",) else f" {figure['unit']}"
-            shown = f"{figure['value']}{'%' if figure['unit'] == '%' else unit}"
+            unit = "%" if figure["unit"] == "%" else f" {figure['unit']}"
+            shown = f"{figure['value']}{unit}"
         lines.append(f"- {figure['label']}: {shown}")
     hidden = sum(1 for row in content["outcomes_by_problem"] if row["suppressed"])
     rows = len(content["outcomes_by_problem"])

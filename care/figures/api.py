@@ -162,7 +162,7 @@ class TeamFiguresView(APIView):
     def post(self, request, pk: int):
         team = team_or_404(request, pk)
         if not figures_access.can_share_figures(request.user, team):
-            raise PermissionDenied(services.refusal(team))
+            raise PermissionDenied(figures_access.informer_refusal(team, services.SHARING))
         body = valid_body(request, FiguresShareIn)
         share = services.share_figures(actor=request.user, team=team, period=body["period"])
         return Response(FiguresShareOut(share).data, status=status.HTTP_201_CREATED)

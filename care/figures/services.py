@@ -26,21 +26,13 @@ from coordination.events import NETWORK_STREAM, Event, publish
 from teams.models import Person, Team
 from teams.services.common import audit
 
-
-def refusal(team: Team) -> str:
-    """Why someone who is not the informer cannot share, naming who can."""
-    term = figures_access.current_informer_term(team)
-    if term is None:
-        return (
-            "Only the team's informer shares its figures, and nobody holds the informer"
-            " role now: the team hands it to someone by decision first."
-        )
-    return f"Only the team's informer shares its figures: that is {term.person.display_name} now."
+# What only the informer does here, in the words of a refusal.
+SHARING = "shares its figures"
 
 
 def share_figures(*, actor: Person, team: Team, period: str | Period) -> SharedFigures:
     if not figures_access.can_share_figures(actor, team):
-        raise PermissionDenied(refusal(team))
+        raise PermissionDenied(figures_access.informer_refusal(team, SHARING))
     today = timezone.localdate()
     label = period.label if isinstance(period, Period) else period
     period = parse_period(label, today=today, months_only=True)

@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care.api import team_or_404, valid_body
+from care.figures import access as figures_access
 from care.figures.api import NumberField
 from care.figures.periods import PERIOD_MAX, parse_period
 from care.figures.quality import access, services
@@ -302,7 +303,7 @@ class TeamDraftsView(APIView):
     def post(self, request, pk: int):
         team = team_or_404(request, pk, may=access.can_read_drafts)
         if not access.can_prepare_snapshot(request.user, team):
-            raise PermissionDenied(services.prepare_refusal(team))
+            raise PermissionDenied(figures_access.informer_refusal(team, services.PREPARING))
         body = valid_body(request, PrepareIn)
         draft = services.snapshot_prepare(actor=request.user, team=team, period=body["period"])
         fresh = quality_selectors.snapshot_by_id(draft.pk)

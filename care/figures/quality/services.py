@@ -163,17 +163,8 @@ def survey_answer(
 # --- snapshots ------------------------------------------------------------------------------
 
 
-def prepare_refusal(team: Team) -> str:
-    term = figures_access.current_informer_term(team)
-    if term is None:
-        return (
-            "Only the team's informer prepares what the team publishes, and nobody holds"
-            " the informer role now: the team hands it to someone by decision first."
-        )
-    return (
-        "Only the team's informer prepares what the team publishes: that is"
-        f" {term.person.display_name} now."
-    )
+# What only the informer does here, in the words of a refusal.
+PREPARING = "prepares what the team publishes"
 
 
 def _published_contents(team: Team | int) -> list[dict]:
@@ -210,7 +201,7 @@ def snapshot_state(snapshot: Snapshot) -> dict:
 
 def snapshot_prepare(*, actor: Person, team: Team, period: str | Period) -> Snapshot:
     if not access.can_prepare_snapshot(actor, team):
-        raise PermissionDenied(prepare_refusal(team))
+        raise PermissionDenied(figures_access.informer_refusal(team, PREPARING))
     today = timezone.localdate()
     label = period.label if isinstance(period, Period) else period
     period = parse_period(label, today=today)

@@ -32,7 +32,8 @@ from care.figures.periods import Period, parse_period, quarter
 from care.figures.quality import access
 from care.figures.quality.content import content_hash, source_table
 from care.figures.quality.disclosure import disclose
-from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot
+from care.figures.selectors import problem_names
+from care.models import Client, ExperienceSurvey, Snapshot
 from care.services.common import record, refused
 from coordination.events import NETWORK_STREAM
 from teams import decisions
@@ -209,11 +210,7 @@ def snapshot_prepare(*, actor: Person, team: Team, period: str | Period) -> Snap
         raise refused("period", f"{period.title} is not over yet: prepare it once it has ended.")
     indicators = team_indicators(team, period)
     numbers = [row.problem for row in indicators.outcomes_by_problem]
-    names = dict(
-        OmahaProblem.objects.filter(number__in=numbers).values_list("number", "name")
-        if numbers
-        else []
-    )
+    names = problem_names(numbers)
     source = source_table(indicators, team_name=team.name, problem_names=names)
     content = disclose(source, _published_contents(team))
     with transaction.atomic():

@@ -242,11 +242,6 @@ def kept_client_or_404(request, pk: int, what: str) -> Client:
     return client
 
 
-def _plan(client: Client):
-    """The plan as it stands (read-only: reading creates no plan)."""
-    return records.plan_of(client)
-
-
 class TeamClientsView(APIView):
     @extend_schema(
         summary="The team's clients (names and status)", responses=ClientListOut(many=True)
@@ -368,7 +363,7 @@ class PlanView(APIView):
     @extend_schema(summary="The care plan, with ratings over time", responses=PlanOut)
     def get(self, request, pk: int):
         client = client_or_404(request, pk, scope="plan", what="care plan")
-        plan = _plan(client)
+        plan = records.plan_of(client)
         return Response(PlanOut(plan).data, headers={"ETag": f'"{plan.version}"'})
 
 
@@ -386,7 +381,7 @@ class PlanProblemsView(APIView):
         plan_services.plan_add_problem(
             actor=request.user, client=client, version=if_match_version(request), **data
         )
-        return Response(PlanOut(_plan(client)).data, status=status.HTTP_201_CREATED)
+        return Response(PlanOut(records.plan_of(client)).data, status=status.HTTP_201_CREATED)
 
 
 def _plan_problem(request, pk: int, what: str) -> PlanProblem:
@@ -411,7 +406,9 @@ class InterventionsView(APIView):
         plan_services.plan_add_intervention(
             actor=request.user, plan_problem=entry, version=if_match_version(request), **data
         )
-        return Response(PlanOut(_plan(entry.plan.client)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PlanOut(records.plan_of(entry.plan.client)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class RatingsView(APIView):
@@ -424,7 +421,9 @@ class RatingsView(APIView):
         entry = _plan_problem(request, pk, "care plan (to rate it)")
         body = valid_body(request, RatingIn)
         plan_services.plan_rate(actor=request.user, plan_problem=entry, **body)
-        return Response(PlanOut(_plan(entry.plan.client)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PlanOut(records.plan_of(entry.plan.client)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class AccessLogView(APIView):

@@ -29,6 +29,7 @@ from care.services import clients as client_services
 from care.services import plans as plan_services
 from teams import selectors as team_selectors
 from teams.api.core import IdField, TextIn, WholeNumberField, if_match_version
+from teams.models import Team
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)
 
@@ -206,6 +207,22 @@ class AccessLogOut(serializers.Serializer):
     channel = serializers.CharField()
 
 
+def valid_body(request, serializer: type[serializers.Serializer], **options) -> dict:
+    """The request's body as ``serializer`` validates it (a 400 naming each field if not)."""
+    body = serializer(data=request.data, **options)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+def team_or_404(request, pk: int, may=None) -> Team:
+    """A team of the asker's and, given ``may`` (an access rule), one it lets them act
+    in; 404 for everyone else (seeing a team is not, say, reading its drafts)."""
+    team = team_selectors.team_for(request.user, pk=pk)
+    if team is None or (may is not None and not may(request.user, team)):
+        raise NotFound("No such team among yours.")
+    return team
+
+
 def client_or_404(request, pk: int, *, scope: str, what: str) -> Client:
     client = selectors.client_for(request.user, pk, scope=scope, what=what, channel="api")
     if client is None:
@@ -225,31 +242,21 @@ def kept_client_or_404(request, pk: int, what: str) -> Client:
     return client
 
 
-def _plan(client: Client):
-    """The plan as it stands (read-only: reading creates no plan)."""
-    return records.plan_of(client)
-
-
 class TeamClientsView(APIView):
     @extend_schema(
         summary="The team's clients (names and status)", responses=ClientListOut(many=True)
     )
     def get(self, request, pk: int):
-        team = team_selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
+        team = team_or_404(request, pk)
         return Response(ClientListOut(selectors.clients_of(request.user, team), many=True).data)
 
     @extend_schema(
         summary="Take on a client (as a referral)", request=ClientIn, responses={201: ClientOut}
     )
     def post(self, request, pk: int):
-        team = team_selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
-        body = ClientIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        client = client_services.client_create(actor=request.user, team=team, **body.validated_data)
+        team = team_or_404(request, pk)
+        body = valid_body(request, ClientIn)
+        client = client_services.client_create(actor=request.user, team=team, **body)
         return Response(ClientOut(client).data, status=status.HTTP_201_CREATED)
 
 
@@ -267,9 +274,8 @@ class ClientView(APIView):
     )
     def patch(self, request, pk: int):
         client = kept_client_or_404(request, pk, "details (to change them)")
-        body = ClientPatchIn(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        fields = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, ClientPatchIn, partial=True)
+        fields = {k: v for k, v in body.items() if k != "version"}
         client = client_services.client_update(
             actor=request.user, client=client, version=if_match_version(request), **fields
         )
@@ -282,11 +288,8 @@ class ClientStatusView(APIView):
     )
     def post(self, request, pk: int):
         client = kept_client_or_404(request, pk, "status (to change it)")
-        body = StatusIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        client = client_services.client_set_status(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, StatusIn)
+        client = client_services.client_set_status(actor=request.user, client=client, **body)
         return Response(ClientOut(client).data)
 
 
@@ -316,11 +319,8 @@ class NetworkView(APIView):
     )
     def post(self, request, pk: int):
         client = self._network_client(request, pk)
-        body = NetworkMemberIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        member = client_services.network_add(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, NetworkMemberIn)
+        member = client_services.network_add(actor=request.user, client=client, **body)
         return Response(
             NetworkMemberOut(selectors.network_of(client).get(pk=member.pk)).data, status=201
         )
@@ -334,17 +334,16 @@ class GrantsView(APIView):
     )
     def post(self, request, pk: int):
         client = client_or_404(request, pk, scope="notes", what="sharing")
-        body = GrantIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        member = NetworkMember.objects.filter(pk=body.validated_data["member"]).first()
+        body = valid_body(request, GrantIn)
+        member = NetworkMember.objects.filter(pk=body["member"]).first()
         if member is None:
             raise serializers.ValidationError({"member": ["Not in this client's network."]})
         grant = client_services.grant_scope(
             actor=request.user,
             client=client,
             member=member,
-            scope=body.validated_data["scope"],
-            expires_at=body.validated_data["expires_at"],
+            scope=body["scope"],
+            expires_at=body["expires_at"],
         )
         return Response(GrantOut(grant).data, status=status.HTTP_201_CREATED)
 
@@ -364,7 +363,7 @@ class PlanView(APIView):
     @extend_schema(summary="The care plan, with ratings over time", responses=PlanOut)
     def get(self, request, pk: int):
         client = client_or_404(request, pk, scope="plan", what="care plan")
-        plan = _plan(client)
+        plan = records.plan_of(client)
         return Response(PlanOut(plan).data, headers={"ETag": f'"{plan.version}"'})
 
 
@@ -377,13 +376,12 @@ class PlanProblemsView(APIView):
     )
     def post(self, request, pk: int):
         client = kept_client_or_404(request, pk, "care plan (to change it)")
-        body = PlanProblemIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, PlanProblemIn)
+        data = {k: v for k, v in body.items() if k != "version"}
         plan_services.plan_add_problem(
             actor=request.user, client=client, version=if_match_version(request), **data
         )
-        return Response(PlanOut(_plan(client)).data, status=status.HTTP_201_CREATED)
+        return Response(PlanOut(records.plan_of(client)).data, status=status.HTTP_201_CREATED)
 
 
 def _plan_problem(request, pk: int, what: str) -> PlanProblem:
@@ -403,13 +401,14 @@ class InterventionsView(APIView):
     )
     def post(self, request, pk: int):
         entry = _plan_problem(request, pk, "care plan (to change it)")
-        body = InterventionIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, InterventionIn)
+        data = {k: v for k, v in body.items() if k != "version"}
         plan_services.plan_add_intervention(
             actor=request.user, plan_problem=entry, version=if_match_version(request), **data
         )
-        return Response(PlanOut(_plan(entry.plan.client)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PlanOut(records.plan_of(entry.plan.client)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class RatingsView(APIView):
@@ -420,10 +419,11 @@ class RatingsView(APIView):
     )
     def post(self, request, pk: int):
         entry = _plan_problem(request, pk, "care plan (to rate it)")
-        body = RatingIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        plan_services.plan_rate(actor=request.user, plan_problem=entry, **body.validated_data)
-        return Response(PlanOut(_plan(entry.plan.client)).data, status=status.HTTP_201_CREATED)
+        body = valid_body(request, RatingIn)
+        plan_services.plan_rate(actor=request.user, plan_problem=entry, **body)
+        return Response(
+            PlanOut(records.plan_of(entry.plan.client)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class AccessLogView(APIView):

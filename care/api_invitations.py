@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.api import IF_MATCH, NetworkMemberOut, client_or_404
+from care.api import IF_MATCH, NetworkMemberOut, client_or_404, valid_body
 from care.models import Client, Grant, NetworkMember
 from care.selectors import clients as selectors
 from care.services import invitations as service
@@ -86,9 +86,7 @@ class RepresentativeOut(serializers.Serializer):
         return client.representative_note
 
 
-class RepresentativeIn(serializers.Serializer):
-    email = TextIn(Invitation, "email")
-    name = TextIn(Invitation, "name", allow_blank=True, required=False, default="")
+class RepresentativeIn(PortalInvitationIn):
     basis = serializers.CharField(help_text=f"One of {', '.join(Client.Basis.values)}.")
     note = TextIn(Client, "representative_note", allow_blank=True, required=False, default="")
 
@@ -133,9 +131,8 @@ class PortalInvitationView(APIView):
     )
     def post(self, request, pk: int):
         client = _client(request, pk, "portal (to invite the client)")
-        body = PortalInvitationIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        invitation = service.client_invite(actor=request.user, client=client, **body.validated_data)
+        body = valid_body(request, PortalInvitationIn)
+        invitation = service.client_invite(actor=request.user, client=client, **body)
         return Response(InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -157,11 +154,8 @@ class RepresentativeView(APIView):
     )
     def post(self, request, pk: int):
         client = _client(request, pk, "representative (to invite one)")
-        body = RepresentativeIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        invitation = service.representative_invite(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, RepresentativeIn)
+        invitation = service.representative_invite(actor=request.user, client=client, **body)
         return Response(InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -205,11 +199,8 @@ class NetworkInvitationsView(APIView):
     )
     def post(self, request, pk: int):
         client = _client(request, pk, "support network (to invite someone)")
-        body = NetworkInvitationIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        member, invitation = service.network_invite(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, NetworkInvitationIn)
+        member, invitation = service.network_invite(actor=request.user, client=client, **body)
         member = selectors.network_of(client).get(pk=member.pk)
         return Response(
             NetworkInvitationOut({"member": member, "invitation": invitation}).data,

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care import access
-from care.api import client_or_404, kept_client_or_404
+from care.api import client_or_404, kept_client_or_404, valid_body
 from care.models import Budget, LedgerEntry, Visit, VisitSeries
 from care.selectors import budgets as budget_selectors
 from care.services import budgets as budget_services
@@ -141,9 +141,8 @@ class ClientVisitsView(APIView):
     @extend_schema(summary="Plan a visit", request=VisitIn, responses={201: VisitOut})
     def post(self, request, pk: int):
         client = kept_client_or_404(request, pk, "visits (to plan one)")
-        body = VisitIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        visit = visit_services.visit_plan(actor=request.user, client=client, **body.validated_data)
+        body = valid_body(request, VisitIn)
+        visit = visit_services.visit_plan(actor=request.user, client=client, **body)
         return Response(VisitOut(visit).data, status=status.HTTP_201_CREATED)
 
 
@@ -155,11 +154,8 @@ class ClientSeriesView(APIView):
     )
     def post(self, request, pk: int):
         client = kept_client_or_404(request, pk, "visits (to start a series)")
-        body = SeriesIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        series, visits = visit_services.series_start(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, SeriesIn)
+        series, visits = visit_services.series_start(actor=request.user, client=client, **body)
         answer = {"series": visit_services.series_state(series), "visits": visits}
         return Response(SeriesStartedOut(answer).data, status=status.HTTP_201_CREATED)
 
@@ -184,11 +180,8 @@ class BudgetView(APIView):
     )
     def post(self, request, pk: int):
         client = kept_client_or_404(request, pk, "budget (to set it up)")
-        body = BudgetIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        budget = budget_services.budget_create(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, BudgetIn)
+        budget = budget_services.budget_create(actor=request.user, client=client, **body)
         return Response(
             StatementOut(budget_selectors.current_statement(budget, timezone.localdate())).data,
             status=status.HTTP_201_CREATED,
@@ -208,12 +201,11 @@ class BudgetEntriesView(APIView):
             raise NotFound("No such budget among yours.")
         if not access.can_keep_record(request.user, budget.client):
             raise PermissionDenied("Only the client's team keeps the ledger.")
-        body = EntryIn(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = valid_body(request, EntryIn)
         entry = budget_services.ledger_add(
             actor=request.user,
             budget=budget,
             idempotency_key=request.headers.get("Idempotency-Key"),
-            **body.validated_data,
+            **body,
         )
         return Response(EntryOut(entry).data, status=status.HTTP_201_CREATED)

@@ -31,6 +31,12 @@ WINDOW = datetime.timedelta(days=28)
 PERCENT = Decimal("0.1")
 
 
+def _share(top_two: int, visits: int) -> Decimal | None:
+    if not visits:
+        return None
+    return (Decimal(100 * top_two) / visits).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
 @dataclass(frozen=True)
 class Continuity:
     visits: int
@@ -40,11 +46,7 @@ class Continuity:
     @property
     def top_two_share(self) -> Decimal | None:
         """The share as a percentage with one decimal (``Decimal("83.3")``)."""
-        if not self.visits:
-            return None
-        return (Decimal(100 * self.top_two_visits) / self.visits).quantize(
-            PERCENT, rounding=ROUND_HALF_UP
-        )
+        return _share(self.top_two_visits, self.visits)
 
 
 NONE = Continuity(visits=0, distinct_carers=0, top_two_visits=0)
@@ -59,11 +61,7 @@ class TeamContinuity:
 
     @property
     def top_two_share(self) -> Decimal | None:
-        if not self.visits:
-            return None
-        return (Decimal(100 * self.top_two_visits) / self.visits).quantize(
-            PERCENT, rounding=ROUND_HALF_UP
-        )
+        return _share(self.top_two_visits, self.visits)
 
 
 def _counts(client_filter: dict, now: datetime.datetime) -> dict[int, list[int]]:

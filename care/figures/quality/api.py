@@ -28,6 +28,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from care.api import team_or_404, valid_body
+from care.figures import access as figures_access
 from care.figures.api import NumberField
 from care.figures.periods import PERIOD_MAX, parse_period
 from care.figures.quality import access, services
@@ -47,7 +49,7 @@ NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the tea
 
 class SurveyOut(serializers.Serializer):
     id = serializers.IntegerField()
-    client = serializers.IntegerField()
+    client = serializers.IntegerField(source="client_id")
     period = serializers.CharField()
     recommend = serializers.IntegerField()
     listen = serializers.IntegerField()
@@ -173,8 +175,8 @@ class ProposeIn(serializers.Serializer):
 
 class MedianSnapshotOut(serializers.Serializer):
     id = serializers.IntegerField()
-    team = serializers.IntegerField()
-    team_name = serializers.CharField()
+    team = serializers.IntegerField(source="team_id")
+    team_name = serializers.CharField(source="team.name")
     period = serializers.CharField()
     version = serializers.IntegerField()
     method_version = serializers.CharField()
@@ -192,30 +194,15 @@ class NetworkMedianOut(serializers.Serializer):
 
 
 class SnapshotReadOut(serializers.Serializer):
-    snapshot = serializers.IntegerField()
-    period = serializers.CharField()
-    version = serializers.IntegerField()
-    inspector = PersonRef()
+    snapshot = serializers.IntegerField(source="snapshot_id")
+    period = serializers.CharField(source="snapshot.period")
+    version = serializers.IntegerField(source="snapshot.version")
+    inspector = PersonRef(source="person")
     at = serializers.DateTimeField()
     what = serializers.CharField()
 
 
 # --- shaping ----------------------------------------------------------------------------------
-
-
-def survey_data(survey) -> dict:
-    return {
-        "id": survey.pk,
-        "client": survey.client_id,
-        "period": survey.period,
-        "recommend": survey.recommend,
-        "listen": survey.listen,
-        "informed": survey.informed,
-        "say": survey.say,
-        "comment": survey.comment,
-        "answered_by": survey.answered_by,
-        "answered_at": survey.answered_at,
-    }
 
 
 def snapshot_data(snapshot: Snapshot) -> dict:
@@ -267,15 +254,6 @@ def _client(request, pk: int) -> Client:
     return client
 
 
-def _member_team(request, pk: int, may=access.can_read_drafts) -> Team:
-    """The team, when the asker may see it and ``may`` (an access rule) lets them;
-    404 for everyone else (seeing a team is not reading its drafts)."""
-    team = team_selectors.team_for(request.user, pk=pk)
-    if team is None or not may(request.user, team):
-        raise NotFound("No such team among yours.")
-    return team
-
-
 PERIOD = OpenApiParameter(
     "period", str, description='A month "YYYY-MM" or a quarter "YYYY-Qn"; all when left out.'
 )
@@ -293,7 +271,7 @@ class ClientSurveysView(APIView):
         client = _client(request, pk)
         log_read(request.user, client, "experience survey answers", channel="api")
         surveys = quality_selectors.surveys_of(client)
-        return Response(SurveyOut([survey_data(s) for s in surveys], many=True).data)
+        return Response(SurveyOut(surveys, many=True).data)
 
     @extend_schema(
         summary="Answer the experience survey for a quarter (the client or representative)",
@@ -304,10 +282,9 @@ class ClientSurveysView(APIView):
         client = _client(request, pk)
         if not access.can_answer_survey(request.user, client):
             raise PermissionDenied("Only the client, or the representative they named, answers.")
-        body = SurveyIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        survey = services.survey_answer(actor=request.user, client=client, **body.validated_data)
-        return Response(SurveyOut(survey_data(survey)).data, status=status.HTTP_201_CREATED)
+        body = valid_body(request, SurveyIn)
+        survey = services.survey_answer(actor=request.user, client=client, **body)
+        return Response(SurveyOut(survey).data, status=status.HTTP_201_CREATED)
 
 
 class TeamDraftsView(APIView):
@@ -315,7 +292,7 @@ class TeamDraftsView(APIView):
         summary="The team's draft snapshots (its members)", responses=SnapshotOut(many=True)
     )
     def get(self, request, pk: int):
-        team = _member_team(request, pk)
+        team = team_or_404(request, pk, may=access.can_read_drafts)
         return Response(_snapshots_out(quality_selectors.drafts_of(team)))
 
     @extend_schema(
@@ -324,14 +301,11 @@ class TeamDraftsView(APIView):
         responses={201: SnapshotOut},
     )
     def post(self, request, pk: int):
-        team = _member_team(request, pk)
+        team = team_or_404(request, pk, may=access.can_read_drafts)
         if not access.can_prepare_snapshot(request.user, team):
-            raise PermissionDenied(services.prepare_refusal(team))
-        body = PrepareIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        draft = services.snapshot_prepare(
-            actor=request.user, team=team, period=body.validated_data["period"]
-        )
+            raise PermissionDenied(figures_access.informer_refusal(team, services.PREPARING))
+        body = valid_body(request, PrepareIn)
+        draft = services.snapshot_prepare(actor=request.user, team=team, period=body["period"])
         fresh = quality_selectors.snapshot_by_id(draft.pk)
         return Response(SnapshotOut(snapshot_data(fresh)).data, status=status.HTTP_201_CREATED)
 
@@ -388,9 +362,8 @@ class SnapshotProposeView(APIView):
         snapshot = quality_selectors.snapshot_by_id(pk)
         if snapshot is None or not access.can_read_drafts(request.user, snapshot.team_id):
             raise NotFound("No such snapshot among your team's.")
-        body = ProposeIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = valid_body(request, ProposeIn)
+        data = body
         hours = data.pop("window_hours", None)
         proposal = services.snapshot_propose(
             actor=request.user,
@@ -459,24 +432,13 @@ class NetworkMedianView(APIView):
         _reader(request)
         found = quality_selectors.network_median(_period_param(request))
         quality_selectors.log_reads(request.user, found.snapshots, "network median", "api")
-
-        def ref(s: Snapshot) -> dict:
-            return {
-                "id": s.pk,
-                "team": s.team_id,
-                "team_name": s.team.name,
-                "period": s.period,
-                "version": s.version,
-                "method_version": s.method_version,
-            }
-
         data = {
             "period": found.period,
             "method_version": found.method_version,
             "median": {k: None if v is None else str(v) for k, v in found.median.items()},
             "median_of": found.counted,
-            "snapshots": [ref(s) for s in found.snapshots],
-            "left_out": [ref(s) for s in found.left_out],
+            "snapshots": found.snapshots,
+            "left_out": found.left_out,
         }
         return Response(NetworkMedianOut(data).data)
 
@@ -487,16 +449,5 @@ class TeamSnapshotReadsView(APIView):
         responses=SnapshotReadOut(many=True),
     )
     def get(self, request, pk: int):
-        team = _member_team(request, pk, may=access.can_read_snapshot_reads)
-        reads = [
-            {
-                "snapshot": r.snapshot_id,
-                "period": r.snapshot.period,
-                "version": r.snapshot.version,
-                "inspector": r.person,
-                "at": r.at,
-                "what": r.what,
-            }
-            for r in quality_selectors.reads_of(team)
-        ]
-        return Response(SnapshotReadOut(reads, many=True).data)
+        team = team_or_404(request, pk, may=access.can_read_snapshot_reads)
+        return Response(SnapshotReadOut(quality_selectors.reads_of(team), many=True).data)

@@ -29,6 +29,7 @@ from django_otp import login as otp_login
 
 from frontend import writes
 from teams import selectors, services, signin, two_factor
+from teams.http import PageRequest
 from teams.models import Person
 from teams.services import accounts
 from teams.services import two_factor as two_factor_services
@@ -163,7 +164,7 @@ class CheckedPasswordChangeForm(PasswordChangeForm):
     counts towards the lockout, and a locked-out account is refused (a stolen session
     could otherwise guess the password here without limit)."""
 
-    def __init__(self, user, *args, request: HttpRequest, **kwargs):
+    def __init__(self, user, *args, request: PageRequest, **kwargs):
         self.request = request
         super().__init__(user, *args, **kwargs)
 
@@ -199,7 +200,7 @@ class ChangePasswordView(auth_views.PasswordChangeView):
 
 @login_required
 @require_GET
-def account_page(request: HttpRequest) -> HttpResponse:
+def account_page(request: PageRequest) -> HttpResponse:
     context = {
         "tokens": list(selectors.tokens_of(request.user)),
         "token_days": settings.API_TOKEN_DAYS,
@@ -213,7 +214,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def account_token_revoke(request: PageRequest, pk: int) -> HttpResponse:
     token = selectors.token_of(request.user, pk)
     if token is None:
         raise Http404("No such token among yours.")
@@ -224,13 +225,13 @@ def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+def account_sign_out_everywhere(request: PageRequest) -> HttpResponse:
     services.person_sign_out_everywhere(actor=request.user)
     logout(request)
     return redirect(f"{reverse('login')}?ended=everywhere")
 
 
-def password_confirmed(request: HttpRequest, password: str) -> bool:
+def password_confirmed(request: PageRequest, password: str) -> bool:
     """Whether ``password`` is the signed-in person's, checked like a sign-in: a wrong
     one counts towards the lockout, and a locked-out account is refused (then the
     lockout middleware answers instead of the view)."""
@@ -299,7 +300,7 @@ class ResetPasswordCompleteView(auth_views.PasswordResetCompleteView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_email(request: HttpRequest) -> HttpResponse:
+def account_email(request: PageRequest) -> HttpResponse:
     """Ask to change one's address: a link goes to the new one, a notice to the old."""
     errors: dict[str, list[str]] = {}
     email = request.POST.get("email", "")
@@ -328,7 +329,7 @@ def account_email(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def account_email_confirm(request: PageRequest, token: str) -> HttpResponse:
     """The link from the mail: a page with one button (a mail scanner that opens the
     link changes nothing); the change is made for the signed-in person only."""
 
@@ -363,7 +364,7 @@ def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_close(request: HttpRequest) -> HttpResponse:
+def account_close(request: PageRequest) -> HttpResponse:
     """Close one's own account, with one's password."""
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

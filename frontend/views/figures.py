@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 import pygal
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from care.figures.periods import Period, parse_period, previous_month, recent_mo
 from frontend import writes
 from frontend.charts import STYLE, SVG
 from frontend.views.common import team_or_404
+from teams.http import PageRequest
 from teams.models import Team
 
 PAGE = "frontend/figures.html"
@@ -121,7 +122,7 @@ def _network_rows(network: selectors.NetworkFigures, team: Team) -> list[dict]:
     return rows
 
 
-def _chosen_period(request: HttpRequest, raw: str | None) -> tuple[Period, str | None]:
+def _chosen_period(request: PageRequest, raw: str | None) -> tuple[Period, str | None]:
     """The month asked for (last month when none is), or last month and why not."""
     today = timezone.localdate()
     if not raw:
@@ -133,7 +134,7 @@ def _chosen_period(request: HttpRequest, raw: str | None) -> tuple[Period, str |
 
 
 def _page(
-    request: HttpRequest, team: Team, period: Period, *, problem=None, status=200
+    request: PageRequest, team: Team, period: Period, *, problem=None, status=200
 ) -> HttpResponse:
     today = timezone.localdate()
     own = selectors.own_figures([team], period)[0]
@@ -158,7 +159,7 @@ def _page(
 
 @login_required
 @require_GET
-def figures_page(request: HttpRequest, slug: str) -> HttpResponse:
+def figures_page(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     period, problem = _chosen_period(request, request.GET.get("period"))
     return _page(request, team, period, problem=problem, status=400 if problem else 200)
@@ -170,7 +171,7 @@ def _shared_words(share) -> str:
 
 @login_required
 @require_POST
-def figures_share(request: HttpRequest, slug: str) -> HttpResponse:
+def figures_share(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     raw = request.POST.get("period", "")
     outcome = writes.perform(
@@ -194,7 +195,7 @@ def figures_share(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def figures_chart(request: HttpRequest, slug: str) -> HttpResponse:
+def figures_chart(request: PageRequest, slug: str) -> HttpResponse:
     """One shared figure of every team that shared the month, and the median, as bars."""
     team = team_or_404(request, slug)
     key = request.GET.get("figure", "")

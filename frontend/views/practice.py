@@ -25,7 +25,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -38,6 +38,7 @@ from frontend import writes
 from frontend.forms import Field
 from frontend.views.common import Held, live
 from teams import selectors as team_selectors
+from teams.http import PageRequest
 
 FEED_PAGE = "frontend/practice.html"
 SEARCH_PAGE = "frontend/practice_search.html"
@@ -47,18 +48,18 @@ FOLLOWS_PAGE = "frontend/practice_follows.html"
 LIVE_TYPES = " ".join(feed.LIVE_TYPES)
 
 
-def _reader_or_404(request: HttpRequest) -> None:
+def _reader_or_404(request: PageRequest) -> None:
     if not access.can_read_public(request.user):
         raise Http404("Nothing here.")
 
 
-def _live(request: HttpRequest) -> dict | None:
+def _live(request: PageRequest) -> dict | None:
     """The network stream's head, for members and coaches (call inside the snapshot's
     transaction); None for everyone else, whose pages are not live."""
     return live(NETWORK_STREAM) if access.reads_live(request.user) else None
 
 
-def _figures_url(request: HttpRequest) -> str:
+def _figures_url(request: PageRequest) -> str:
     """Where a feed entry of shared figures leads: the reader's own team's figures,
     which show every team's shared figures beside the network median."""
     teams = list(team_selectors.teams_of(request.user)[:1])
@@ -81,7 +82,7 @@ def _period_label(period: str) -> str:
 # --- the feed ---------------------------------------------------------------------------
 
 
-def _feed_context(request: HttpRequest) -> tuple[dict, int]:
+def _feed_context(request: PageRequest) -> tuple[dict, int]:
     following = request.GET.get("following") == "1"
     cursor = request.GET.get("cursor", "")
     problem = None
@@ -109,7 +110,7 @@ def _feed_context(request: HttpRequest) -> tuple[dict, int]:
 
 @login_required
 @require_GET
-def practice_page(request: HttpRequest) -> HttpResponse:
+def practice_page(request: PageRequest) -> HttpResponse:
     _reader_or_404(request)
     if request.htmx and request.GET.get("part") == "feed":
         context, status = _feed_context(request)
@@ -124,7 +125,7 @@ def practice_page(request: HttpRequest) -> HttpResponse:
 # --- search -----------------------------------------------------------------------------
 
 
-def _choices(request: HttpRequest) -> dict:
+def _choices(request: PageRequest) -> dict:
     return {
         "kinds": Note.Kind.choices,
         "all_tags": list(selectors.tags(request.user)),
@@ -135,7 +136,7 @@ def _choices(request: HttpRequest) -> dict:
 
 @login_required
 @require_GET
-def practice_search(request: HttpRequest) -> HttpResponse:
+def practice_search(request: PageRequest) -> HttpResponse:
     _reader_or_404(request)
     found = writes.perform(lambda: search.search(request.user, search.parse_filters(request.GET)))
     page, errors, status = found.value, found.errors, found.status
@@ -164,14 +165,14 @@ def practice_search(request: HttpRequest) -> HttpResponse:
 # --- a note -----------------------------------------------------------------------------
 
 
-def _note_or_404(request: HttpRequest, pk: int) -> Note:
+def _note_or_404(request: PageRequest, pk: int) -> Note:
     note = selectors.note_for(request.user, pk)
     if note is None:
         raise Http404("No such note among those you can read.")
     return note
 
 
-def _note_context(request: HttpRequest, note: Note) -> dict:
+def _note_context(request: PageRequest, note: Note) -> dict:
     user = request.user
     answers = list(selectors.answers_of(note))
     versions = selectors.versions_of(note)
@@ -200,7 +201,7 @@ NOTE_PARTS = {"answers", "comments", "head"}
 
 @login_required
 @require_GET
-def practice_note(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_note(request: PageRequest, pk: int) -> HttpResponse:
     _reader_or_404(request)
     part = request.GET.get("part")
     if request.htmx and part in NOTE_PARTS:
@@ -215,7 +216,7 @@ def practice_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _answer_note(
-    request: HttpRequest,
+    request: PageRequest,
     note: Note,
     part: str,
     outcome: writes.Outcome,
@@ -242,7 +243,7 @@ def _answer_note(
 
 @login_required
 @require_POST
-def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def practice_note_action(request: PageRequest, pk: int, action: str) -> HttpResponse:
     """answer, comment, useful, unuseful, point: each through its service."""
     note = _note_or_404(request, pk)
     user = request.user
@@ -285,7 +286,7 @@ def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResp
 
 @login_required
 @require_POST
-def practice_answer_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_answer_accept(request: PageRequest, pk: int) -> HttpResponse:
     answer = selectors.answer_for(request.user, pk)
     if answer is None:
         raise Http404("No such answer among those you can read.")
@@ -347,7 +348,7 @@ def _numbers(raw: list[str]) -> list:
     return [int(v) if v.isdecimal() else v for v in raw]
 
 
-def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) -> dict:
+def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) -> dict:
     """The form's fields (frontend.forms.Field) and its choice lists."""
     choices = _choices(request)
     my_teams = [t for t in choices["all_teams"] if t.pk in access.writing_teams(request.user)]
@@ -433,7 +434,7 @@ def _form_response(request, *, note, values, errors, status, held=None, conflict
     return render(request, FORM_PAGE, context, status=status)
 
 
-def _arguments(values: dict, request: HttpRequest) -> dict:
+def _arguments(values: dict, request: PageRequest) -> dict:
     return {
         "kind": values["kind"],
         "title": values["title"],
@@ -449,7 +450,7 @@ def _arguments(values: dict, request: HttpRequest) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_note_new(request: HttpRequest) -> HttpResponse:
+def practice_note_new(request: PageRequest) -> HttpResponse:
     if not access.can_write(request.user):
         raise PermissionDenied("Only members of a team and coaches write practice notes.")
     if request.method == "GET":
@@ -477,7 +478,7 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_note_edit(request: PageRequest, pk: int) -> HttpResponse:
     note = _note_or_404(request, pk)
     if not access.can_edit_note(request.user, note):
         raise PermissionDenied(
@@ -522,7 +523,7 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- follows ----------------------------------------------------------------------------
 
 
-def _back(request: HttpRequest) -> str:
+def _back(request: PageRequest) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -531,7 +532,7 @@ def _back(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_follows(request: HttpRequest) -> HttpResponse:
+def practice_follows(request: PageRequest) -> HttpResponse:
     """What I follow; POST follows a tag, problem or team, or stops following one."""
     _reader_or_404(request)
     if request.method == "POST":

@@ -10,7 +10,7 @@ and, when every reason allows it, the box to confirm it (``frontend/_held.html``
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -20,6 +20,7 @@ from coordination.privacy import CONFIRM
 from frontend import forms, writes
 from frontend.views.common import team_or_404
 from teams import decisions, services
+from teams.http import PageRequest
 
 TEMPLATE = "frontend/proposal_new.html"
 RAISED = "Your proposal is raised. Raising it is consenting to it."
@@ -27,7 +28,7 @@ RAISED = "Your proposal is raised. Raising it is consenting to it."
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
+def proposal_new(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     data = request.POST if request.method == "POST" else request.GET
     key = data.get("kind", "")

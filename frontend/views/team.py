@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,6 +21,7 @@ from frontend.views.common import (
     team_or_404,
 )
 from teams import access, selectors, services
+from teams.http import PageRequest
 from teams.models import Team
 
 RECENT_DECISIONS = 5
@@ -28,7 +29,7 @@ DECISION_LOG_LENGTH = 100
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PageRequest) -> HttpResponse:
     teams = list(selectors.teams_of(request.user))
     if len(teams) == 1:
         return redirect("team-home", slug=teams[0].slug)
@@ -96,7 +97,7 @@ SECTIONS = {
 }
 
 
-def _team_page(request: HttpRequest, team: Team, status: int = 200, **extra) -> HttpResponse:
+def _team_page(request: PageRequest, team: Team, status: int = 200, **extra) -> HttpResponse:
     # State and stream heads are read together: the page resumes its socket from these
     # heads, so nothing published after this read is missed.
     with transaction.atomic():
@@ -129,7 +130,7 @@ def _team_page(request: HttpRequest, team: Team, status: int = 200, **extra) -> 
 
 @login_required
 @require_GET
-def team_home(request: HttpRequest, slug: str) -> HttpResponse:
+def team_home(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     # Proposals whose window closed are settled when the team looks (besides the tick).
     services.proposals_close_due(team=team)
@@ -138,7 +139,7 @@ def team_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_section(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+def team_section(request: PageRequest, slug: str, name: str) -> HttpResponse:
     builder = SECTIONS.get(name)
     if builder is None:
         raise Http404("No such section.")
@@ -149,7 +150,7 @@ def team_section(request: HttpRequest, slug: str, name: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team_details(request: HttpRequest, slug: str) -> HttpResponse:
+def team_details(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     template = "frontend/team_home.html#details"
     if request.method == "GET":
@@ -181,7 +182,7 @@ def team_details(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_activity(request: HttpRequest, slug: str) -> HttpResponse:
+def team_activity(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     members = _members(team)
     roles = selectors.roles_of(team)
@@ -199,7 +200,7 @@ def team_activity(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def decision_log(request: HttpRequest, slug: str) -> HttpResponse:
+def decision_log(request: PageRequest, slug: str) -> HttpResponse:
     team = shared_team_or_404(request, slug, "decision log")
     services.proposals_close_due(team=team)
     query = request.GET.get("q", "").strip()[:200]
@@ -224,7 +225,7 @@ def decision_log(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def role_history(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+def role_history(request: PageRequest, slug: str, key: str) -> HttpResponse:
     team = shared_team_or_404(request, slug, "")  # logged below, once the role is found
     role = next((r for r in selectors.roles_of(team) if r.key == key), None)
     if role is None:
@@ -237,7 +238,7 @@ def role_history(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def coach_reads(request: HttpRequest, slug: str) -> HttpResponse:
+def coach_reads(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     context = {
         "team": team,

@@ -61,7 +61,7 @@ class FigureValueOut(serializers.Serializer):
 
 class IndicatorFigureOut(FigureValueOut):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     unit = serializers.CharField()
 
 

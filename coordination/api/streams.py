@@ -25,7 +25,7 @@ class EventOut(serializers.Serializer):
     stream = serializers.CharField()
     seq = serializers.IntegerField()
     event = serializers.CharField(source="type")
-    data = serializers.JSONField()
+    data = serializers.JSONField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     actor = serializers.IntegerField(source="actor_id", allow_null=True)
     at = serializers.DateTimeField()
 

@@ -185,7 +185,7 @@ class PracticeFeedItemOut(serializers.Serializer):
     note = PracticeNoteListOut(allow_null=True, help_text="The note, or the question answered.")
     answer = PracticeAnswerOut(allow_null=True)
     tags = PracticeTagOut(many=True)
-    data = serializers.DictField(help_text='For figures: {"period": "YYYY-MM"}.')
+    data = serializers.DictField(help_text='For figures: {"period": "YYYY-MM"}.')  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     shared_figures = serializers.SerializerMethodField(help_text="For figures: their id.")
 
     def get_shared_figures(self, item) -> int | None:

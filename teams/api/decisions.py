@@ -177,7 +177,7 @@ class RoleOut(serializers.Serializer):
 
 class KindOut(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     help = serializers.CharField()
 
 

@@ -74,7 +74,7 @@ class SurveyIn(serializers.Serializer):
 
 
 class FigureOut(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     unit = serializers.CharField()
     family = serializers.CharField()
     value = NumberField(help_text='null when hidden ("suppressed") or nothing to divide by')

@@ -31,7 +31,8 @@ def limit_of(model: type[models.Model] | str, name: str) -> int:
     if isinstance(model, str):
         model = apps.get_model(model)
     field = model._meta.get_field(name)
-    limit = field.max_length or getattr(model, "LIMITS", {}).get(name)
+    limit = field.max_length if isinstance(field, models.Field) else None
+    limit = limit or getattr(model, "LIMITS", {}).get(name)
     if limit is None:
         raise ValueError(f"{model.__name__}.{name} has no limit")
     return limit

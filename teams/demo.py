@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,7 @@ from teams.models import Membership, Person, Proposal, Response, Team
 
 DEMO_PASSWORD = "kith-demo"
 
-TEAMS = [
+TEAMS: list[dict[str, Any]] = [
     {
         "slug": "noord",
         "name": "Noord",

@@ -125,7 +125,8 @@ class Person(AbstractUser):
             return None
         # set_password() (on a row read with its password deferred too), or a new hash
         # put in the field by hand.
-        if self._password is not None:
+        # Django sets _password in set_password(); its stubs do not declare it.
+        if self._password is not None:  # type: ignore[attr-defined]
             return "password changed"
         if "password" in read and now.get("password", read["password"]) != read["password"]:
             return "password changed"
@@ -337,6 +338,10 @@ class Role(models.Model):
     created_by = models.ForeignKey(
         "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Not columns: teams.selectors.roles_of sets them (every term, newest first; the
+    # one running now).
+    history: list[RoleTerm]
+    current: RoleTerm | None
 
     class Meta:
         ordering = ["-standard", "name"]

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from teams import invitations as registry
 from teams import mail
+from teams.cleaning import limit_of
 from teams.models import Invitation, Person, Proposal, Team
 from teams.services.common import audit
 from teams.versioning import lock, save_new_version
@@ -312,8 +313,8 @@ def _new_account(invitation: Invitation, details: dict) -> Person:
     else:
         try:
             username_field.run_validators(username)
-            if len(username) > username_field.max_length:
-                raise ValidationError(f"At most {username_field.max_length} characters.")
+            if len(username) > (limit := limit_of(Person, "username")):
+                raise ValidationError(f"At most {limit} characters.")
         except ValidationError as exc:
             errors["username"] = list(exc.messages)
         else:
@@ -322,8 +323,8 @@ def _new_account(invitation: Invitation, details: dict) -> Person:
     if not first_name:
         errors["first_name"] = ["Your first name, as colleagues and clients will see it."]
     for field, value in (("first_name", first_name), ("last_name", last_name)):
-        if len(value) > Person._meta.get_field(field).max_length:
-            errors[field] = [f"At most {Person._meta.get_field(field).max_length} characters."]
+        if len(value) > (limit := limit_of(Person, field)):
+            errors[field] = [f"At most {limit} characters."]
     person = Person(
         username=username,
         first_name=first_name,

@@ -88,3 +88,11 @@ def text(name: str, value, *, limit: int, **options) -> str:
 def raise_errors(errors: Errors) -> None:
     if errors:
         raise ValidationError(errors)
+
+
+def cleaned[T](value: T | None) -> T:
+    """A value its cleaner returned once the errors were raised: the cleaners give
+    None only with an error recorded, so None here is a bug in the caller."""
+    if value is None:
+        raise ValueError("A cleaned value is missing, yet no error was recorded.")
+    return value

@@ -144,6 +144,8 @@ class Snapshot(models.Model):
     )
 
     objects = SnapshotQuerySet.as_manager()
+    # Not a column: on a draft, the open proposal to publish it (selectors.drafts_of).
+    open_proposal: Proposal | None
 
     class Meta:
         ordering = ["-period", "team", "-version", "-id"]

@@ -63,7 +63,7 @@ def statement(budget: Budget, period_start: datetime.date, today: datetime.date)
     )
 
     def is_visit(entry: LedgerEntry) -> bool:
-        kind = entry.corrects.kind if entry.corrects_id else entry.kind
+        kind = entry.corrects.kind if entry.corrects is not None else entry.kind
         return kind == LedgerEntry.Kind.VISIT_DEBIT
 
     delivered = -sum((e.amount for e in entries if is_visit(e)), ZERO)

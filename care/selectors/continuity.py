@@ -96,7 +96,7 @@ def continuity_of(
 ) -> dict[int, Continuity]:
     """Each client's continuity over the four weeks before ``now``, in one query.
     Clients without done visits get zero visits and no share."""
-    ids = [getattr(c, "pk", c) for c in clients]
+    ids = [c if isinstance(c, int) else c.pk for c in clients]
     counts = _counts({"client_id__in": ids}, now or timezone.now())
     return {pk: _one(counts[pk]) if pk in counts else NONE for pk in ids}
 

@@ -28,7 +28,7 @@ from care.models import (
 )
 from care.services.common import client_streams
 from coordination.events import Event, publish
-from teams.cleaning import clean_text, limit_of
+from teams.cleaning import clean_text, cleaned, limit_of
 from teams.models import Person
 from teams.services import audit
 from teams.versioning import check_version, lock, save_new_version
@@ -103,7 +103,7 @@ def plan_add_problem(
         if plan.problems.filter(problem=found, status=PlanProblem.Status.ACTIVE).exists():
             raise ValidationError({"problem": ["This problem is already in the plan."]})
         entry = PlanProblem.objects.create(
-            plan=plan, problem=found, scope=scope, severity=severity, added_by=actor
+            plan=plan, problem=cleaned(found), scope=scope, severity=severity, added_by=actor
         )
         entry.signs.set(sign_rows)
         audit(actor=actor, action="plan.problem_added", target=entry, data={"problem": problem})
@@ -147,8 +147,8 @@ def plan_add_intervention(
         plan = _locked_plan(actor, client, version)
         intervention = PlanIntervention.objects.create(
             plan_problem=plan_problem,
-            category=cat,
-            target=tgt,
+            category=cleaned(cat),
+            target=cleaned(tgt),
             description=description,
             frequency=frequency,
         )

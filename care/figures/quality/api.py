@@ -245,7 +245,8 @@ def snapshot_data(snapshot: Snapshot) -> dict:
 
 
 def _snapshots_out(snapshots) -> list:
-    return SnapshotOut([snapshot_data(s) for s in snapshots], many=True).data
+    # many=True makes a ListSerializer, whose data is a list; the stubs cannot see that.
+    return SnapshotOut([snapshot_data(s) for s in snapshots], many=True).data  # type: ignore[return-value]
 
 
 def _reader(request) -> None:
@@ -333,6 +334,8 @@ class TeamDraftsView(APIView):
             actor=request.user, team=team, period=body.validated_data["period"]
         )
         fresh = quality_selectors.snapshot_by_id(draft.pk)
+        if fresh is None:
+            raise RuntimeError(f"Snapshot {draft.pk} is gone right after it was prepared.")
         return Response(SnapshotOut(snapshot_data(fresh)).data, status=status.HTTP_201_CREATED)
 
 

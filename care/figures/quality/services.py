@@ -35,7 +35,7 @@ from care.figures.quality.disclosure import disclose
 from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot
 from coordination.events import NETWORK_STREAM, Event, publish
 from teams import decisions
-from teams.cleaning import Errors, clean_text, limit_of
+from teams.cleaning import Errors, clean_text, cleaned, limit_of
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
 from teams.services import audit, proposal_raise
@@ -139,6 +139,7 @@ def survey_answer(
     comment = clean_text(errors, "comment", comment, limit=limit_of(ExperienceSurvey, "comment"))
     if errors:
         raise ValidationError(errors)
+    chosen = cleaned(chosen)
     with transaction.atomic():
         earlier = ExperienceSurvey.objects.filter(client=client, period=chosen.label).first()
         if earlier is not None:
@@ -180,14 +181,14 @@ def prepare_refusal(team: Team) -> str:
 
 
 def _published_contents(team: Team | int) -> list[dict]:
-    team_id = getattr(team, "pk", team)
+    team_id = team if isinstance(team, int) else team.pk
     return list(
         Snapshot.objects.published().filter(team_id=team_id).values_list("content", flat=True)
     )
 
 
 def _current_published(team: Team | int, period: str) -> Snapshot | None:
-    team_id = getattr(team, "pk", team)
+    team_id = team if isinstance(team, int) else team.pk
     return Snapshot.objects.current().filter(team_id=team_id, period=period).first()
 
 
@@ -304,7 +305,7 @@ def snapshot_propose(
             )
         period = parse_period(snapshot.period)
         correction = (
-            f" It corrects version {snapshot.corrects.version}." if snapshot.corrects_id else ""
+            f" It corrects version {snapshot.corrects.version}." if snapshot.corrects else ""
         )
         return proposal_raise(
             actor=actor,
@@ -355,7 +356,7 @@ def _snapshot_id(payload: dict) -> int:
                 ]
             }
         )
-    return int(value)
+    return int(str(value))
 
 
 def _validate_publication(team: Team, payload: dict) -> dict:

@@ -76,7 +76,7 @@ def _lock_visits(*visits: Visit) -> list[Visit]:
 
 def _offerable(actor: Person, visit: Visit, doing: str) -> None:
     """The actor holds the visit, assigned and not started."""
-    if visit.assignee_id is None:
+    if visit.assignee is None:
         raise ValidationError("Nobody has this visit yet: claim it or assign it instead.")
     if visit.assignee_id != actor.pk:
         raise PermissionDenied(
@@ -201,7 +201,7 @@ def handover_offer_swap(
         check_version(visit, version, visit_services.visit_state)
         if swap_visit.client.team_id != visit.client.team_id:
             raise ValidationError({"swap_visit": [same_team]})
-        if swap_visit.assignee_id is None or swap_visit.assignee_id == actor.pk:
+        if swap_visit.assignee is None or swap_visit.assignee_id == actor.pk:
             raise ValidationError(
                 {"swap_visit": ["Choose a visit a colleague has: nobody, or you, has this one."]}
             )
@@ -239,7 +239,7 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
     saved, and a ``Conflict`` says so with the offer's and the visits' current state.
     """
     version = require_version(version)
-    visits = [offer.visit] + ([offer.swap_visit] if offer.swap_visit_id else [])
+    visits = [offer.visit] + ([offer.swap_visit] if offer.swap_visit else [])
     lapsed: dict | None = None
     with transaction.atomic():
         visits = _lock_visits(*visits)

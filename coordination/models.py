@@ -1,5 +1,9 @@
 # The event log's tables live beside its code (coordination/events/), which must stay
 # a leaf; importing them here registers them with the app.
+from __future__ import annotations
+
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -116,6 +120,18 @@ class HelpRequest(models.Model):
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
     closed = models.DateTimeField(null=True, blank=True)
+    # Not columns: what coordination.selectors reads into a request for the help board
+    # and the team's help section (help_board, team_help), which the API shows; its
+    # visit_list and open_offers are prefetched (the ORM's to_attr).
+    accepted: HelpOffer | None
+    mine: bool
+    distance_km: float | None
+    area: str
+    first_start: datetime.datetime | None
+    minutes: int
+    visible_offers: list[HelpOffer]
+    my_offer: HelpOffer | None
+    visible_note: str
 
     class Meta:
         ordering = ["created", "id"]

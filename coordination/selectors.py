@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -200,13 +201,17 @@ def board_team(person: Person, *, pk: int | None = None, slug: str | None = None
     its stream read in the same query (``team.board_head``): the first read of
     ``board`` (see there), so the board costs one query fewer."""
     table = events.Stream._meta.db_table
+    lookup: dict[str, str | int]
+    params: tuple[str, ...]
     if slug is not None:
         lookup = {"slug": slug}
         team = f"{Team._meta.db_table}.id"
         name, params = streams.team_stream_sql(team), ()
-    else:
+    elif pk is not None:
         # The stream's name is known: a parameter.
         lookup, name, params = {"pk": pk}, "%s", (streams.team_stream(pk),)
+    else:
+        raise TypeError("board_team needs the team's pk or its slug.")
     # Plain SQL, not the ORM's Subquery: the board is read at every change on every
     # phone, and building that expression cost more than running it.
     head = RawSQL(  # noqa: S611 -- table and column names from the models
@@ -298,7 +303,7 @@ ASK_AHEAD_DAYS = 7
 
 def distance_km(a: Team, b: Team) -> float | None:
     """Great-circle distance between two teams' locations; None if either is unknown."""
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
     lat1, lon1, lat2, lon2 = (
         math.radians(float(x)) for x in (a.latitude, a.longitude, b.latitude, b.longitude)
@@ -439,7 +444,7 @@ class TeamHelp:
     """The board's help section: what the team asked and what it may still ask for."""
 
     team: Team
-    requests: list[HelpRequest] = field(default_factory=list)
+    requests: Sequence[HelpRequest] = field(default_factory=list)
     askable: list[Visit] = field(default_factory=list)
 
 

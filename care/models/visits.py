@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -158,6 +160,8 @@ class Visit(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
+    # Not a column: the board's open handover offers of it (coordination.selectors).
+    open_offers: list[Any]
 
     class Meta:
         ordering = ["window_start", "id"]

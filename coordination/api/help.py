@@ -238,12 +238,13 @@ class TeamHelpRequestsView(APIView):
 
 
 class _RequestWrite(VersionedWrite):
-    answer = HelpRequestOut
+    answer: type[serializers.Serializer] = HelpRequestOut
 
     def target(self, request, pk: int) -> HelpRequest:
         return _help_request(request, pk)
 
-    def shown(self, request, result: HelpRequest) -> dict:
+    # The request written; a write that makes an offer shows the offer instead.
+    def shown(self, request, result) -> dict:
         return _dressed(request, result)
 
 

@@ -207,12 +207,13 @@ class TeamBoardView(APIView):
 
 
 class _VisitWrite(VersionedWrite):
-    answer = BoardVisitOut
+    answer: type[serializers.Serializer] = BoardVisitOut
 
     def target(self, request, pk: int) -> Visit:
         return _team_visit(request, pk)
 
-    def shown(self, request, result: Visit) -> dict:
+    # The visit written; a write that makes an offer shows the offer instead.
+    def shown(self, request, result) -> dict:
         return BoardVisitOut(selectors.board_visit(result.pk)).data
 
 

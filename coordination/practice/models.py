@@ -87,6 +87,10 @@ class Note(models.Model):
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(default=timezone.now)
     search = SearchVectorField(null=True, blank=True, editable=False)
+    # Not columns: a search result's rank and highlighted title and snippet (search.py).
+    rank: float | None
+    title_html: str
+    snippet: str
 
     class Meta:
         app_label = "coordination"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
@@ -132,7 +133,7 @@ class Person(AbstractUser):
             return "password changed"
         return None
 
-    def save(self, **kwargs):
+    def save(self, **kwargs: Any) -> None:
         ending = self._credentials_ending(kwargs.get("update_fields"))
         if ending is None:
             super().save(**kwargs)

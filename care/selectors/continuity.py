@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
@@ -66,7 +67,7 @@ class TeamContinuity:
         )
 
 
-def _counts(client_filter: dict, now: datetime.datetime) -> dict[int, list[int]]:
+def _counts(client_filter: dict[str, Any], now: datetime.datetime) -> dict[int, list[int]]:
     """Done visits per carer, grouped by client, in one query."""
     rows = (
         Visit.objects.filter(

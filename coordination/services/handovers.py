@@ -20,6 +20,8 @@ order), then the offer, so an accept never deadlocks with a claim or another off
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -40,7 +42,7 @@ from teams.versioning import check_status, check_version, lock, require_version,
 OPEN_ALREADY = "This visit already has an open offer: withdraw or answer it first."
 
 
-def offer_state(offer: HandoverOffer) -> dict:
+def offer_state(offer: HandoverOffer) -> dict[str, Any]:
     """What a client of the API needs to redraw an offer (also the 409 body)."""
     return {
         "id": offer.pk,
@@ -95,7 +97,7 @@ def _none_open(*visits: Visit) -> None:
         raise ValidationError(OPEN_ALREADY)
 
 
-def _create(**fields) -> HandoverOffer:
+def _create(**fields: Any) -> HandoverOffer:
     try:
         # Its own savepoint: a racing offer that slipped past the check leaves the
         # caller's transaction usable for the clear error below.
@@ -123,7 +125,7 @@ def _publish(offer: HandoverOffer, kind: str, actor: Person | None, team_stream:
     )
 
 
-def _close(offer: HandoverOffer, status: str, **fields) -> None:
+def _close(offer: HandoverOffer, status: str, **fields: Any) -> None:
     offer.status = status
     offer.answered = timezone.now()
     for name, value in fields.items():
@@ -240,7 +242,7 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
     """
     version = require_version(version)
     visits = [offer.visit] + ([offer.swap_visit] if offer.swap_visit else [])
-    lapsed: dict | None = None
+    lapsed: dict[str, Any] | None = None
     with transaction.atomic():
         visits = _lock_visits(*visits)
         offer = lock(offer, "from_person", "to_person")

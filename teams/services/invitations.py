@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -133,7 +134,7 @@ def invitation_create(
     name: str = "",
     team: Team | None = None,
     target: int | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     decision: Proposal | None = None,
     why: str = "",
 ) -> tuple[Invitation, str]:
@@ -301,7 +302,7 @@ def describe(invitation: Invitation) -> str:
     return _purpose(invitation).describe(invitation)
 
 
-def _new_account(invitation: Invitation, details: dict) -> Person:
+def _new_account(invitation: Invitation, details: dict[str, Any]) -> Person:
     errors: dict[str, list[str]] = {}
     username = (details.get("username") or "").strip()
     first_name = " ".join((details.get("first_name") or "").split())
@@ -353,8 +354,8 @@ def _new_account(invitation: Invitation, details: dict) -> Person:
 
 
 def invitation_accept(
-    *, token: str, person: Person | None = None, details: dict | None = None
-) -> tuple[Invitation, Person, dict]:
+    *, token: str, person: Person | None = None, details: dict[str, Any] | None = None
+) -> tuple[Invitation, Person, dict[str, Any]]:
     """Accept the invitation of ``token``: as ``person`` (signed in, the invitation's
     address theirs) or as a new account made from ``details`` (username, first_name,
     last_name, password). (invitation, the account, what accepting did)."""

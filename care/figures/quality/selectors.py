@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
@@ -127,7 +128,7 @@ class NetworkMedian:
     counted: dict[str, int]
 
 
-def _value(figure: dict) -> Decimal | None:
+def _value(figure: dict[str, Any]) -> Decimal | None:
     if figure.get("suppressed") or figure.get("value") is None:
         return None
     return Decimal(str(figure["value"]))

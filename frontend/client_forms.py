@@ -282,7 +282,7 @@ def _values(names, post: QueryDict | None, defaults: dict | None = None) -> dict
     return {name: post.get(name, "") for name in names}
 
 
-def _with_errors(fields: list[Field], errors: dict) -> list[Field]:
+def _with_errors[F: Field](fields: list[F], errors: dict) -> list[F]:
     for f in fields:
         f.errors = errors.get(f.name, [])
     return fields

@@ -77,8 +77,8 @@ def status_of(proposal, *, now: datetime.datetime | None = None) -> Status:
         line = f"Adopted on {when:%-d %b %Y}" + (f": {summary}" if summary else ".")
         return Status(stage, "adopted", line, tally, False)
     if stage == Stage.WITHDRAWN:
-        when = timezone.localtime(proposal.decided_at) if proposal.decided_at else None
-        line = f"Withdrawn by its author on {when:%-d %b %Y}." if when else "Withdrawn."
+        withdrawn = timezone.localtime(proposal.decided_at) if proposal.decided_at else None
+        line = f"Withdrawn by its author on {withdrawn:%-d %b %Y}." if withdrawn else "Withdrawn."
         return Status(stage, "withdrawn", line, tally, False)
     objections = tally["open_objections"]
     if stage == Stage.OPEN:

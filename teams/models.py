@@ -623,6 +623,10 @@ class Invitation(models.Model):
     withdrawn_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Not columns: what the pages listing invitations show of one (its status now, and
+    # what it is for while it may still be used).
+    state: str
+    what: str
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

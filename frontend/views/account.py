@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -281,7 +281,6 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
     sign-in lockout, so the way back in is open at once."""
 
     template_name = "frontend/password_reset_confirm.html"
-    form_class = SetPasswordForm
     success_url = reverse_lazy("password-reset-complete")
     post_reset_login = False
 

@@ -13,6 +13,8 @@ swapped in place, with the same status.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -85,7 +87,7 @@ def client_list(request: PageRequest, slug: str) -> HttpResponse:
         with transaction.atomic():
             context["live"] = live(team.stream)
         return render(request, template, context, status=outcome.status)
-    url = reverse("client", args=[outcome.value.pk])
+    url = reverse("client", args=[outcome.result.pk])
     outcome.flash(request)
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -94,7 +96,7 @@ def client_list(request: PageRequest, slug: str) -> HttpResponse:
 @require_GET
 def client_page(request: PageRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "client page")
-    given = {}
+    given: dict[str, Any] = {}
     if request.GET.get("problem"):
         # Without JavaScript, "Show its signs" comes back here with the chosen problem.
         values = cf.problem_values(request.GET)

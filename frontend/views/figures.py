@@ -130,7 +130,7 @@ def _chosen_period(request: PageRequest, raw: str | None) -> tuple[Period, str |
     parsed = writes.perform(lambda: parse_period(raw, today=today, months_only=True))
     if not parsed.ok:
         return previous_month(today), " ".join(parsed.errors.get("period", []))
-    return parsed.value, None
+    return parsed.result, None
 
 
 def _page(
@@ -190,7 +190,7 @@ def figures_share(request: PageRequest, slug: str) -> HttpResponse:
         period, _ = _chosen_period(request, raw)
         return _page(request, team, period, problem=outcome.problem, status=outcome.status)
     url = reverse("team-figures", args=[team.slug])
-    return outcome.back(request, f"{url}?period={outcome.value.period}")
+    return outcome.back(request, f"{url}?period={outcome.result.period}")
 
 
 @login_required

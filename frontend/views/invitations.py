@@ -9,6 +9,8 @@ lands on their home page.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -71,7 +73,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
                 )
             if outcome.ok:
                 if not signed_in:
-                    _, person, _ = outcome.value
+                    _, person, _ = outcome.result
                     login(request, person, backend=SIGN_IN_BACKEND)
                 return outcome.back(request, reverse("home"))
             errors = outcome.errors
@@ -119,6 +121,7 @@ def invitation_action(request: PageRequest, pk: int, action: str) -> HttpRespons
     )
     if not back.startswith("/") or back.startswith("//"):
         back = "/"
+    outcome: writes.Outcome[Any]
     if action == "resend":
         outcome = writes.perform(
             lambda: service.invitation_resend(actor=request.user, invitation=invitation),

@@ -9,6 +9,7 @@ gets 404, as for any page that is not theirs.
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -70,7 +71,7 @@ def ops_home(request: PageRequest) -> HttpResponse:
 @operator_only
 @require_http_methods(["GET", "POST"])
 def ops_team_found(request: PageRequest) -> HttpResponse:
-    values = dict.fromkeys(FOUND_FIELDS, "")
+    values: dict[str, Any] = dict.fromkeys(FOUND_FIELDS, "")
     values |= {"language": settings.LANGUAGE_CODE, "time_zone": settings.TIME_ZONE}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

@@ -14,6 +14,7 @@ would lose it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -53,7 +54,7 @@ def _settled(request: PageRequest, pk: int) -> Proposal:
 
 
 def _amend_form(proposal: Proposal, values: dict, errors: dict, **extra) -> dict:
-    kind = decisions.get(proposal.kind)
+    kind = decisions.of(proposal)
     return {
         "values": values,
         "errors": errors,
@@ -261,7 +262,7 @@ AMENDED = "The proposal is amended: open objections count as resolved and the wi
 def proposal_amend(request: PageRequest, pk: int) -> HttpResponse:
     proposal = _settled(request, pk)
     team = proposal.team
-    kind = decisions.get(proposal.kind)
+    kind = decisions.of(proposal)
     values = forms.values_from_post(team, kind, request.POST)
     values["version"] = request.POST.get("version", "")
     # A split's clients are suggested again first when asked, or when who moves
@@ -276,8 +277,8 @@ def proposal_amend(request: PageRequest, pk: int) -> HttpResponse:
         ):
             refused = {"error": "Only the author can amend an open proposal."}
             return _answer(request, team, pk, 403, refused)
-        given = {"amend_form": _amend_form(proposal, values, {}, notice=notice)}
-        return _answer(request, team, pk, 200, given | {"editing": "amend_form"})
+        shown = {"amend_form": _amend_form(proposal, values, {}, notice=notice)}
+        return _answer(request, team, pk, 200, shown | {"editing": "amend_form"})
     outcome = writes.perform(
         lambda: services.proposal_amend(
             actor=request.user,
@@ -298,8 +299,9 @@ def proposal_amend(request: PageRequest, pk: int) -> HttpResponse:
             return outcome.back(request, reverse("proposal", args=[pk]))
         return _answer(request, team, pk, outcome.status, {"flash": outcome.done})
     errors = _by_field(outcome)
+    given: dict[str, Any]
     if outcome.status == 403:
-        given: dict = {"error": outcome.problem}
+        given = {"error": outcome.problem}
     elif outcome.status == 409:
         # Keep what the author typed and show what the proposal is now; saving again
         # carries the current version, so it is a deliberate overwrite.

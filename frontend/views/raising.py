@@ -68,7 +68,7 @@ def proposal_new(request: PageRequest, slug: str) -> HttpResponse:
             fields=values,
         )
         if outcome.ok:
-            url = reverse("proposal", args=[outcome.value.pk])
+            url = reverse("proposal", args=[outcome.result.pk])
             outcome.flash(request)
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     errors = {name: found for name, found in outcome.errors.items() if name != "__all__"}

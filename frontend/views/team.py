@@ -3,6 +3,8 @@ log, role history and the coach access log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -155,7 +157,7 @@ def team_details(request: PageRequest, slug: str) -> HttpResponse:
     template = "frontend/team_home.html#details"
     if request.method == "GET":
         editing = request.GET.get("edit") == "1"
-        form = {"values": services.team_state(team), "errors": {}}
+        form: dict[str, Any] = {"values": services.team_state(team), "errors": {}}
         return render(request, template, {"team": team, "form": form, "editing": editing})
     values = {name: request.POST.get(name, "") for name in services.TEAM_DETAIL_FIELDS}
     outcome = writes.perform(
@@ -168,7 +170,7 @@ def team_details(request: PageRequest, slug: str) -> HttpResponse:
     if outcome.ok:
         if not request.htmx:
             return redirect("team-home", slug=team.slug)
-        form = {"values": services.team_state(outcome.value), "errors": {}, "saved": True}
+        form = {"values": services.team_state(outcome.result), "errors": {}, "saved": True}
     else:
         # Keep what the person typed; on a conflict show what changed meanwhile, and the
         # next save carries the current version, so it is a deliberate overwrite.

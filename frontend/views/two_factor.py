@@ -78,7 +78,7 @@ def two_factor_setup(request: PageRequest) -> HttpResponse:
     )
     if not enabled.ok:
         return _setup_page(request, device, enabled.errors)
-    device, codes = enabled.value
+    device, codes = enabled.result
     request.session.pop(SETUP_KEY, None)
     # The other sessions ended with the new generation; this one stays, verified.
     person.refresh_from_db()

@@ -121,8 +121,9 @@ class HelpRequest(models.Model):
     created = models.DateTimeField(default=timezone.now)
     closed = models.DateTimeField(null=True, blank=True)
     # Not columns: what coordination.selectors reads into a request for the help board
-    # and the team's help section (help_board, team_help), which the API shows; its
-    # visit_list and open_offers are prefetched (the ORM's to_attr).
+    # and the team's help section (help_board, team_help), which the API shows.
+    visit_list: list[Visit]
+    open_offers: list[HelpOffer]
     accepted: HelpOffer | None
     mine: bool
     distance_km: float | None

@@ -160,8 +160,10 @@ class Visit(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
-    # Not a column: the board's open handover offers of it (coordination.selectors).
+    # Not columns: the board's open handover offers of it, and on the help board only
+    # its client's postcode (coordination.selectors).
     open_offers: list[Any]
+    client_postcode: str
 
     class Meta:
         ordering = ["window_start", "id"]

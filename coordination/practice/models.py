@@ -87,10 +87,14 @@ class Note(models.Model):
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(default=timezone.now)
     search = SearchVectorField(null=True, blank=True, editable=False)
-    # Not columns: a search result's rank and highlighted title and snippet (search.py).
+    # Not columns: a search result's rank and highlighted title and snippet (search.py,
+    # from the *_marked headlines its SQL adds), and whether the reader marked it useful.
     rank: float | None
+    title_marked: str
+    body_marked: str
     title_html: str
     snippet: str
+    marked_useful: bool
 
     class Meta:
         app_label = "coordination"

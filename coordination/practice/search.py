@@ -362,7 +362,8 @@ def _page_of(pks: list[int], query: SearchQuery | None = None) -> list[Note]:
     if query is not None:
         rows = rows.defer("body", "body_html", "search")  # ts_headline reads them in SQL
         options: dict[str, Any] = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
-        rows = rows.annotate(
+        # They fill the *_marked attributes declared on Note: not the clash mypy sees.
+        rows = rows.annotate(  # type: ignore[no-redef]
             title_marked=SearchHeadline("title", query, highlight_all=True, **options),
             body_marked=SearchHeadline(
                 "body",

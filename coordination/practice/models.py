@@ -309,6 +309,8 @@ class FeedItem(models.Model):
     problems = models.ManyToManyField(OmahaProblem, blank=True, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(default=timezone.now)
+    # Not a column: a figures item's month in words (the feed page).
+    period_label: str
 
     class Meta:
         app_label = "coordination"

@@ -21,6 +21,7 @@ may confirm.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -89,8 +90,9 @@ def _feed_context(request: PageRequest) -> tuple[dict, int]:
     read = writes.perform(
         lambda: feed.feed(request.user, cursor=cursor or None, following=following)
     )
-    page = read.value
-    if not read.ok:  # a cursor that is not ours: the first page, and why
+    if read.ok:
+        page = read.result
+    else:  # a cursor that is not ours: the first page, and why
         problem, cursor = read.problem, ""
         page = feed.feed(request.user, following=following)
     for item in page.items:
@@ -249,6 +251,7 @@ def practice_note_action(request: PageRequest, pk: int, action: str) -> HttpResp
     user = request.user
     body = request.POST.get("body", "")
     confirmed = request.POST.get("confirm_no_client_data") == "on"
+    outcome: writes.Outcome[Any]
     if action == "answer":
         outcome = writes.perform(
             lambda: services.answer_post(
@@ -473,7 +476,7 @@ def practice_note_new(request: PageRequest) -> HttpResponse:
             status=outcome.status,
             held=outcome.held,
         )
-    return outcome.back(request, reverse("practice-note", args=[outcome.value.pk]))
+    return outcome.back(request, reverse("practice-note", args=[outcome.result.pk]))
 
 
 @login_required
@@ -483,7 +486,7 @@ def practice_note_edit(request: PageRequest, pk: int) -> HttpResponse:
     if not access.can_edit_note(request.user, note):
         raise PermissionDenied(
             "Only its author can edit this note."
-            if not note.team_owned
+            if not note.team_owned or note.team is None  # a team's note has its team
             else f"Only members of team {note.team.name} can edit this note."
         )
     if request.method == "GET":
@@ -539,6 +542,7 @@ def practice_follows(request: PageRequest) -> HttpResponse:
         user = request.user
         if not access.can_write(user):
             raise PermissionDenied("Only members of a team and coaches follow practice.")
+        outcome: writes.Outcome[Any]
         if "unfollow" in request.POST:
             raw = request.POST["unfollow"]
             follow = selectors.follow_of(user, int(raw)) if raw.isdecimal() else None
@@ -549,7 +553,7 @@ def practice_follows(request: PageRequest) -> HttpResponse:
                 done="No longer followed.",
             )
         else:
-            found = {}
+            found: dict[str, Any] = {}
             tag, problem_no, team = (request.POST.get(k, "") for k in ("tag", "problem", "team"))
             if tag:
                 found["tag"] = selectors.tag_by_slug(tag)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import F, Q
@@ -11,6 +12,9 @@ from django.utils import timezone
 from care.models import Visit
 from coordination.events.models import EventRecord, Stream
 from teams.models import Person, Team
+
+if TYPE_CHECKING:
+    from coordination.selectors import BoardVisit
 
 __all__ = ["EventRecord", "HandoverOffer", "HelpOffer", "HelpRequest", "Stream"]
 
@@ -56,6 +60,9 @@ class HandoverOffer(models.Model):
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
     answered = models.DateTimeField(null=True, blank=True)
+    # Not columns: on the board page, the visits it names as the board read them.
+    the_visit: BoardVisit | None
+    the_swap: BoardVisit | None
 
     class Meta:
         ordering = ["created", "id"]

@@ -103,6 +103,9 @@ class BoardVisit:
     assignee: Named | None
     has_open_offers: bool
     open_offers: list[HandoverOffer] = field(default_factory=list)
+    # The board page's: whether the reader holds it, and the offer of it they made.
+    mine: bool = False
+    offer_out: HandoverOffer | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> BoardVisit:

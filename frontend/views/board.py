@@ -29,6 +29,7 @@ from care.models import Visit
 from care.services import visits as visit_services
 from coordination import presence
 from coordination import selectors as board_selectors
+from coordination.selectors import BoardVisit
 from coordination.services import handovers as handover_services
 from frontend import writes
 from frontend.views.common import live, team_or_404
@@ -60,7 +61,7 @@ def _board_context(request: PageRequest, team: Team, day: datetime.date, week: b
     me = request.user.pk
     now = timezone.now()
     unassigned, late, done, offers_to_me = [], [], [], []
-    by_member: dict[int, list[Visit]] = {m.person_id: [] for m in members}
+    by_member: dict[int, list[BoardVisit]] = {m.person_id: [] for m in members}
     for visit in snapshot.visits:
         visit.mine = visit.assignee_id == me
         visit.offer_out = next((o for o in visit.open_offers if o.from_person_id == me), None)

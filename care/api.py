@@ -29,6 +29,7 @@ from care.services import clients as client_services
 from care.services import plans as plan_services
 from teams import selectors as team_selectors
 from teams.api.core import IdField, TextIn, WholeNumberField, if_match_version
+from teams.http import ApiRequest
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)
 
@@ -234,7 +235,7 @@ class TeamClientsView(APIView):
     @extend_schema(
         summary="The team's clients (names and status)", responses=ClientListOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = team_selectors.team_for(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
@@ -243,7 +244,7 @@ class TeamClientsView(APIView):
     @extend_schema(
         summary="Take on a client (as a referral)", request=ClientIn, responses={201: ClientOut}
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = team_selectors.team_for(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
@@ -255,7 +256,7 @@ class TeamClientsView(APIView):
 
 class ClientView(APIView):
     @extend_schema(summary="A client's details", responses=ClientOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="notes", what="details")
         return Response(ClientOut(client).data, headers={"ETag": f'"{client.version}"'})
 
@@ -265,7 +266,7 @@ class ClientView(APIView):
         responses=ClientOut,
         parameters=[IF_MATCH],
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "details (to change them)")
         body = ClientPatchIn(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
@@ -280,7 +281,7 @@ class ClientStatusView(APIView):
     @extend_schema(
         summary="Referral, active, paused or discharged", request=StatusIn, responses=ClientOut
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "status (to change it)")
         body = StatusIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -305,7 +306,7 @@ class NetworkView(APIView):
         summary="The client's support network and what each may see",
         responses=NetworkMemberOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = self._network_client(request, pk)
         return Response(NetworkMemberOut(selectors.network_of(client), many=True).data)
 
@@ -314,7 +315,7 @@ class NetworkView(APIView):
         request=NetworkMemberIn,
         responses={201: NetworkMemberOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = self._network_client(request, pk)
         body = NetworkMemberIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -332,7 +333,7 @@ class GrantsView(APIView):
         request=GrantIn,
         responses={201: GrantOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="notes", what="sharing")
         body = GrantIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -351,7 +352,7 @@ class GrantsView(APIView):
 
 class GrantRevokeView(APIView):
     @extend_schema(summary="Revoke at once", request=None, responses=GrantOut)
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         grant = Grant.objects.select_related("member__client").filter(pk=pk).first()
         if grant is None or not access.can_read(request.user, grant.member.client, "notes"):
             raise NotFound("No such grant.")
@@ -362,7 +363,7 @@ class GrantRevokeView(APIView):
 
 class PlanView(APIView):
     @extend_schema(summary="The care plan, with ratings over time", responses=PlanOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="plan", what="care plan")
         plan = _plan(client)
         return Response(PlanOut(plan).data, headers={"ETag": f'"{plan.version}"'})
@@ -375,7 +376,7 @@ class PlanProblemsView(APIView):
         responses={201: PlanOut},
         parameters=[IF_MATCH],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "care plan (to change it)")
         body = PlanProblemIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -401,7 +402,7 @@ class InterventionsView(APIView):
         responses={201: PlanOut},
         parameters=[IF_MATCH],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         entry = _plan_problem(request, pk, "care plan (to change it)")
         body = InterventionIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -418,7 +419,7 @@ class RatingsView(APIView):
         request=RatingIn,
         responses={201: PlanOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         entry = _plan_problem(request, pk, "care plan (to rate it)")
         body = RatingIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -431,7 +432,7 @@ class AccessLogView(APIView):
         summary="Who read the record, when, what and why (client and representative)",
         responses=AccessLogOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = Client.objects.filter(pk=pk).first()
         rows = selectors.access_log_of(request.user, client) if client else None
         if rows is None:
@@ -444,7 +445,7 @@ class OmahaView(APIView):
         summary="The Omaha System reference set (codes for care plans)",
         responses=OpenApiTypes.OBJECT,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         domains = OmahaDomain.objects.prefetch_related("problems__signs")
         return Response(
             {

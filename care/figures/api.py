@@ -23,6 +23,7 @@ from care.figures.compute import DEFINITIONS, METHOD_VERSION, SHARED_KEYS
 from care.figures.periods import PERIOD_MAX, parse_period
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef
+from teams.http import ApiRequest
 from teams.models import Team
 
 PERIOD = OpenApiParameter(
@@ -162,7 +163,7 @@ class TeamIndicatorsView(APIView):
         parameters=[PERIOD],
         responses=TeamIndicatorsOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _team(request, pk)
         period = _period(request)
         own = selectors.own_figures([team], period)[0]
@@ -179,7 +180,7 @@ class TeamFiguresView(APIView):
         summary="What the team shared with the network, every version (its members)",
         responses=FiguresShareOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _team(request, pk)
         shares = [share_data(s) for s in selectors.shares_of(team)]
         return Response(FiguresShareOut(shares, many=True).data)
@@ -189,7 +190,7 @@ class TeamFiguresView(APIView):
         request=FiguresShareIn,
         responses={201: FiguresShareOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = _team(request, pk)
         if not figures_access.can_share_figures(request.user, team):
             raise PermissionDenied(services.refusal(team))
@@ -207,7 +208,7 @@ class NetworkFiguresView(APIView):
         parameters=[MONTH],
         responses=NetworkFiguresOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         if not figures_access.can_read_network_figures(request.user):
             raise PermissionDenied(
                 "Shared figures are for the network's teams and coaches. Inspectors read"

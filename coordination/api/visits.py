@@ -31,6 +31,7 @@ from teams.api.core import (
     WholeNumberField,
     bounded,
 )
+from teams.http import ApiRequest
 
 
 class OfferOut(serializers.Serializer):
@@ -195,7 +196,7 @@ class TeamBoardView(APIView):
         ],
         responses=BoardOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = selectors.board_team(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")

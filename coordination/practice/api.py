@@ -15,6 +15,8 @@ client's identifiers). Lists are keyset pages: pass ``next`` back as ``cursor``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -32,6 +34,7 @@ from coordination.practice.models import (
 )
 from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, if_match_version
 from teams.api.texts import HELD, confirm_field
+from teams.http import ApiRequest
 
 KINDS = ", ".join(Note.Kind.values)
 IF_MATCH = OpenApiParameter(
@@ -337,7 +340,7 @@ class NotesView(APIView):
         parameters=FILTERS,
         responses=PracticeNoteListPageOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         params = request.query_params.copy()
         params.pop("q", None)
         page = search.search(request.user, search.parse_filters(params))
@@ -348,7 +351,7 @@ class NotesView(APIView):
         request=PracticeNoteIn,
         responses={201: PracticeNoteOut, 400: HELD},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         _writer(request, "write practice notes")
         data = _body(PracticeNoteIn, request)
         note = services.note_publish(actor=request.user, **data)
@@ -357,7 +360,7 @@ class NotesView(APIView):
 
 class NoteView(APIView):
     @extend_schema(summary="A practice note", responses=PracticeNoteOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         return _note_response(request, pk)
 
     @extend_schema(
@@ -366,7 +369,7 @@ class NoteView(APIView):
         responses={200: PracticeNoteOut, 400: HELD, 409: CONFLICT},
         parameters=[IF_MATCH],
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         data = _body(PracticeNotePatchIn, request, partial=True)
         data.pop("version", None)
@@ -380,7 +383,7 @@ class NoteVersionsView(APIView):
     @extend_schema(
         summary="Every version of a note, newest first", responses=PracticeVersionOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         versions = selectors.versions_of(note)
         if not access.is_participant(request.user):
@@ -392,7 +395,7 @@ class AnswersView(APIView):
     @extend_schema(
         summary="The answers to a question, oldest first", responses=PracticeAnswerOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         answers = list(selectors.answers_of(note))
         for answer in answers:
@@ -404,7 +407,7 @@ class AnswersView(APIView):
         request=PracticeAnswerIn,
         responses={201: PracticeAnswerOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         data = _body(PracticeAnswerIn, request)
         answer = services.answer_post(actor=request.user, note=note, **data)
@@ -418,7 +421,7 @@ class AnswerAcceptView(APIView):
         request=PracticeAcceptIn,
         responses=PracticeAnswerOut,
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         answer = selectors.answer_for(request.user, pk)
         if answer is None:
             raise NotFound("No such answer among those you can read.")
@@ -440,13 +443,13 @@ class NoteUsefulView(APIView):
         request=None,
         responses=PracticeUsefulOut,
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         services.note_mark_useful(actor=request.user, note=note)
         return self._answer(request, pk)
 
     @extend_schema(summary="Take your useful mark back", request=None, responses=PracticeUsefulOut)
-    def delete(self, request, pk: int):
+    def delete(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         services.note_unmark_useful(actor=request.user, note=note)
         return self._answer(request, pk)
@@ -456,7 +459,7 @@ class CommentsView(APIView):
     @extend_schema(
         summary="Comments on a note, oldest first", responses=PracticeCommentOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         return Response(PracticeCommentOut(selectors.comments_of(note), many=True).data)
 
@@ -465,7 +468,7 @@ class CommentsView(APIView):
         request=PracticeCommentIn,
         responses={201: PracticeCommentOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         data = _body(PracticeCommentIn, request)
         comment = services.comment_add(actor=request.user, note=note, **data)
@@ -478,7 +481,7 @@ class PointersView(APIView):
         request=PracticePointerIn,
         responses={201: PracticePointerOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         if not access.can_point(request.user):
             raise PermissionDenied("Only coaches point questions to teams.")
@@ -504,7 +507,7 @@ class FollowsView(APIView):
         summary="The tags, Omaha problems and teams you follow",
         responses=PracticeFollowOut(many=True),
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return Response(PracticeFollowOut(selectors.follows_of(request.user), many=True).data)
 
     @extend_schema(
@@ -512,14 +515,14 @@ class FollowsView(APIView):
         request=PracticeFollowIn,
         responses={201: PracticeFollowOut, 200: PracticeFollowOut},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         _writer(request, "follow tags, problems and teams")
         data = _body(PracticeFollowIn, request)
         if len(data) != 1:
             raise serializers.ValidationError(
                 "Send one of tag, problem or team: follow one thing at a time."
             )
-        found = {}
+        found: dict[str, Any] = {}
         if "tag" in data:
             found["tag"] = selectors.tag_by_slug(data["tag"])
             if found["tag"] is None:
@@ -541,7 +544,7 @@ class FollowsView(APIView):
 
 class FollowView(APIView):
     @extend_schema(summary="Stop following", request=None, responses={204: None})
-    def delete(self, request, pk: int):
+    def delete(self, request: ApiRequest, pk: int):
         follow = selectors.follow_of(request.user, pk)
         if follow is None:
             raise NotFound("No such follow among yours.")
@@ -551,7 +554,7 @@ class FollowView(APIView):
 
 class TagsView(APIView):
     @extend_schema(summary="The network's tags", responses=PracticeTagListOut(many=True))
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return Response(PracticeTagListOut(selectors.tags(request.user), many=True).data)
 
     @extend_schema(
@@ -559,7 +562,7 @@ class TagsView(APIView):
         request=PracticeTagIn,
         responses={201: PracticeTagOut, 400: HELD},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         data = _body(PracticeTagIn, request)
         tag = services.tag_create(
             actor=request.user,
@@ -585,7 +588,7 @@ class SearchView(APIView):
         parameters=[OpenApiParameter("q", str, description="What to look for."), *FILTERS],
         responses=PracticeSearchPageOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         page = search.search(request.user, search.parse_filters(request.query_params))
         body = {
             "results": page.items,
@@ -616,12 +619,12 @@ class FeedView(APIView):
         ],
         responses=PracticeFeedPageOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         query = PracticeFeedQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = feed.feed(request.user, **query.validated_data)
         for item in page.items:
-            if item.answer is not None:
+            if item.answer is not None and item.note is not None:
                 item.answer.note = item.note
         live = access.reads_live(request.user)
         body = {

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from teams import decisions, json_input, selectors, services
 from teams.api.core import PersonRef, TextIn, WholeNumberField, if_match_version
 from teams.api.texts import HELD, confirm_field
+from teams.http import ApiRequest
 from teams.models import Comment, Proposal, Response
 
 
@@ -224,7 +225,7 @@ def _detail(request, proposal: Proposal, code=status.HTTP_200_OK) -> ApiResponse
 
 class DecisionKindsView(APIView):
     @extend_schema(summary="Kinds of decision a team can take", responses=KindOut(many=True))
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return ApiResponse(KindOut(decisions.all_kinds(), many=True).data)
 
 
@@ -234,7 +235,7 @@ class TeamProposalsView(APIView):
         parameters=[OpenApiParameter("status", str, enum=["open", "adopted", "withdrawn"])],
         responses=ProposalOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk, "proposals")
         wanted = request.query_params.get("status") or None
         if wanted not in {None, *Proposal.Status.values}:
@@ -246,7 +247,7 @@ class TeamProposalsView(APIView):
         request=ProposalIn,
         responses={201: ProposalDetailOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk)  # a write: the service decides who may
         body = ProposalIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -270,7 +271,7 @@ class ProposalView(APIView):
     @extend_schema(
         summary="A proposal with its responses and comments", responses=ProposalDetailOut
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         return _detail(request, _proposal(request, pk))
 
 
@@ -280,7 +281,7 @@ class ProposalCommentsView(APIView):
         request=CommentIn,
         responses={201: ProposalDetailOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         proposal = _proposal(request, pk)
         body = CommentIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -292,7 +293,7 @@ class ProposalConsentView(APIView):
     @extend_schema(
         summary="Consent to the current revision", request=None, responses=ProposalDetailOut
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         arrived = timezone.now()
         proposal = _proposal(request, pk)
         services.proposal_consent(actor=request.user, proposal=proposal, at=arrived)
@@ -305,7 +306,7 @@ class ProposalObjectView(APIView):
         request=ObjectionIn,
         responses={201: ProposalDetailOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         arrived = timezone.now()  # an objection counts from when it arrived
         proposal = _proposal(request, pk)
         body = ObjectionIn(data=request.data)
@@ -322,7 +323,7 @@ class ProposalObjectView(APIView):
 
 class ObjectionWithdrawView(APIView):
     @extend_schema(summary="Withdraw your objection", request=None, responses=ProposalDetailOut)
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         objection = Response.objects.select_related("proposal").filter(pk=pk).first()
         if objection is None or selectors.proposal_for(request.user, objection.proposal_id) is None:
             raise NotFound("No such objection.")
@@ -337,7 +338,7 @@ class ProposalAmendView(APIView):
         responses={200: ProposalDetailOut, 400: HELD},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         proposal = _proposal(request, pk)
         body = AmendIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -356,7 +357,7 @@ class ProposalAmendView(APIView):
 
 class ProposalWithdrawView(APIView):
     @extend_schema(summary="Withdraw (the author)", request=None, responses=ProposalDetailOut)
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         proposal = _proposal(request, pk)
         services.proposal_withdraw(actor=request.user, proposal=proposal)
         return _detail(request, proposal)
@@ -368,7 +369,7 @@ class TeamDecisionsView(APIView):
         parameters=[OpenApiParameter("search", str)],
         responses=ProposalOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk, "decision log")
         search = request.query_params.get("search", "")[:200]
         found = selectors.with_member_ids(
@@ -381,7 +382,7 @@ class TeamRolesView(APIView):
     @extend_schema(
         summary="Roles, who holds them until when, and their history", responses=RoleOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk, "roles")
         return ApiResponse(RoleOut(selectors.roles_of(team), many=True).data)
 
@@ -390,7 +391,7 @@ class TeamCoachAccessView(APIView):
     @extend_schema(
         summary="Every read the team's coaches made", responses=CoachAccessOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = selectors.team_for(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
@@ -401,5 +402,5 @@ class CoachingView(APIView):
     @extend_schema(
         summary="Teams that invite me as their coach", responses=CoachedTeamOut(many=True)
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return ApiResponse(CoachedTeamOut(selectors.coached_teams(request.user), many=True).data)

@@ -38,6 +38,7 @@ from care.selectors.clients import log_read
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef, TextIn, WholeNumberField
 from teams.api.decisions import ProposalDetailOut
+from teams.http import ApiRequest
 from teams.models import Proposal, Team
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
@@ -290,7 +291,7 @@ class ClientSurveysView(APIView):
         summary="The client's experience survey answers (client, representative, care team)",
         responses=SurveyOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = _client(request, pk)
         log_read(request.user, client, "experience survey answers", channel="api")
         surveys = quality_selectors.surveys_of(client)
@@ -301,7 +302,7 @@ class ClientSurveysView(APIView):
         request=SurveyIn,
         responses={201: SurveyOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk)
         if not access.can_answer_survey(request.user, client):
             raise PermissionDenied("Only the client, or the representative they named, answers.")
@@ -315,7 +316,7 @@ class TeamDraftsView(APIView):
     @extend_schema(
         summary="The team's draft snapshots (its members)", responses=SnapshotOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _member_team(request, pk)
         return Response(_snapshots_out(quality_selectors.drafts_of(team)))
 
@@ -324,7 +325,7 @@ class TeamDraftsView(APIView):
         request=PrepareIn,
         responses={201: SnapshotOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = _member_team(request, pk)
         if not access.can_prepare_snapshot(request.user, team):
             raise PermissionDenied(services.prepare_refusal(team))
@@ -350,7 +351,7 @@ class SnapshotView(APIView):
     @extend_schema(
         summary="One snapshot (published: the network; drafts: the team)", responses=SnapshotOut
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         snapshot = _readable(request, pk)
         if not snapshot.is_published:
             snapshot.open_proposal = services.open_proposal_for(snapshot)
@@ -363,7 +364,7 @@ class SnapshotExportView(APIView):
         summary="Export a published snapshot as JSON, with its content hash",
         responses=SnapshotExportOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         snapshot = _readable(request, pk)
         if not snapshot.is_published:
             raise NotFound("Only published snapshots are exported.")
@@ -387,7 +388,7 @@ class SnapshotProposeView(APIView):
         request=ProposeIn,
         responses={201: ProposalDetailOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         snapshot = quality_selectors.snapshot_by_id(pk)
         if snapshot is None or not access.can_read_drafts(request.user, snapshot.team_id):
             raise NotFound("No such snapshot among your team's.")
@@ -414,7 +415,7 @@ class TeamSnapshotsView(APIView):
         summary="One team's published snapshots over time, every version",
         responses=SnapshotOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         _reader(request)
         if not Team.objects.filter(pk=pk).exists():
             raise NotFound("No such team.")
@@ -435,7 +436,7 @@ class NetworkSnapshotsView(APIView):
         ],
         responses=SnapshotOut(many=True),
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         _reader(request)
         raw = [t for value in request.query_params.getlist("team") for t in value.split(",")]
         if any(not t.strip().isdecimal() for t in raw):
@@ -458,7 +459,7 @@ class NetworkMedianView(APIView):
         parameters=[PERIOD],
         responses=NetworkMedianOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         _reader(request)
         found = quality_selectors.network_median(_period_param(request))
         quality_selectors.log_reads(request.user, found.snapshots, "network median", "api")
@@ -489,7 +490,7 @@ class TeamSnapshotReadsView(APIView):
         summary="Inspectors' reads of the team's published snapshots (its members)",
         responses=SnapshotReadOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _member_team(request, pk, may=access.can_read_snapshot_reads)
         reads = [
             {

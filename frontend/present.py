@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from teams import decisions, selectors, services
+from teams.models import Team
 from teams.services import Stage
 
 
@@ -125,7 +126,7 @@ class Names:
     """Names (not ids) for a payload summary, looked up only when needed: what
     ``teams.decisions.Names`` asks of a page."""
 
-    def __init__(self, team):
+    def __init__(self, team: Team) -> None:
         self.team = team
         self._people: dict[str, str] | None = None
         self._coaches: dict[str, str] | None = None

@@ -29,6 +29,7 @@ from care.services import clients as client_services
 from care.services import plans as plan_services
 from teams import selectors as team_selectors
 from teams.api.core import IdField, TextIn, WholeNumberField, if_match_version
+from teams.http import ApiRequest
 from teams.models import Team
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)
@@ -246,14 +247,14 @@ class TeamClientsView(APIView):
     @extend_schema(
         summary="The team's clients (names and status)", responses=ClientListOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = team_or_404(request, pk)
         return Response(ClientListOut(selectors.clients_of(request.user, team), many=True).data)
 
     @extend_schema(
         summary="Take on a client (as a referral)", request=ClientIn, responses={201: ClientOut}
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = team_or_404(request, pk)
         body = valid_body(request, ClientIn)
         client = client_services.client_create(actor=request.user, team=team, **body)
@@ -262,7 +263,7 @@ class TeamClientsView(APIView):
 
 class ClientView(APIView):
     @extend_schema(summary="A client's details", responses=ClientOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="notes", what="details")
         return Response(ClientOut(client).data, headers={"ETag": f'"{client.version}"'})
 
@@ -272,7 +273,7 @@ class ClientView(APIView):
         responses=ClientOut,
         parameters=[IF_MATCH],
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "details (to change them)")
         body = valid_body(request, ClientPatchIn, partial=True)
         fields = {k: v for k, v in body.items() if k != "version"}
@@ -286,7 +287,7 @@ class ClientStatusView(APIView):
     @extend_schema(
         summary="Referral, active, paused or discharged", request=StatusIn, responses=ClientOut
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "status (to change it)")
         body = valid_body(request, StatusIn)
         client = client_services.client_set_status(actor=request.user, client=client, **body)
@@ -308,7 +309,7 @@ class NetworkView(APIView):
         summary="The client's support network and what each may see",
         responses=NetworkMemberOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = self._network_client(request, pk)
         return Response(NetworkMemberOut(selectors.network_of(client), many=True).data)
 
@@ -317,7 +318,7 @@ class NetworkView(APIView):
         request=NetworkMemberIn,
         responses={201: NetworkMemberOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = self._network_client(request, pk)
         body = valid_body(request, NetworkMemberIn)
         member = client_services.network_add(actor=request.user, client=client, **body)
@@ -332,7 +333,7 @@ class GrantsView(APIView):
         request=GrantIn,
         responses={201: GrantOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="notes", what="sharing")
         body = valid_body(request, GrantIn)
         member = NetworkMember.objects.filter(pk=body["member"]).first()
@@ -350,7 +351,7 @@ class GrantsView(APIView):
 
 class GrantRevokeView(APIView):
     @extend_schema(summary="Revoke at once", request=None, responses=GrantOut)
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         grant = Grant.objects.select_related("member__client").filter(pk=pk).first()
         if grant is None or not access.can_read(request.user, grant.member.client, "notes"):
             raise NotFound("No such grant.")
@@ -361,7 +362,7 @@ class GrantRevokeView(APIView):
 
 class PlanView(APIView):
     @extend_schema(summary="The care plan, with ratings over time", responses=PlanOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="plan", what="care plan")
         plan = records.plan_of(client)
         return Response(PlanOut(plan).data, headers={"ETag": f'"{plan.version}"'})
@@ -374,7 +375,7 @@ class PlanProblemsView(APIView):
         responses={201: PlanOut},
         parameters=[IF_MATCH],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "care plan (to change it)")
         body = valid_body(request, PlanProblemIn)
         data = {k: v for k, v in body.items() if k != "version"}
@@ -399,7 +400,7 @@ class InterventionsView(APIView):
         responses={201: PlanOut},
         parameters=[IF_MATCH],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         entry = _plan_problem(request, pk, "care plan (to change it)")
         body = valid_body(request, InterventionIn)
         data = {k: v for k, v in body.items() if k != "version"}
@@ -417,7 +418,7 @@ class RatingsView(APIView):
         request=RatingIn,
         responses={201: PlanOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         entry = _plan_problem(request, pk, "care plan (to rate it)")
         body = valid_body(request, RatingIn)
         plan_services.plan_rate(actor=request.user, plan_problem=entry, **body)
@@ -431,7 +432,7 @@ class AccessLogView(APIView):
         summary="Who read the record, when, what and why (client and representative)",
         responses=AccessLogOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = Client.objects.filter(pk=pk).first()
         rows = selectors.access_log_of(request.user, client) if client else None
         if rows is None:
@@ -444,7 +445,7 @@ class OmahaView(APIView):
         summary="The Omaha System reference set (codes for care plans)",
         responses=OpenApiTypes.OBJECT,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         domains = OmahaDomain.objects.prefetch_related("problems__signs")
         return Response(
             {

@@ -23,6 +23,7 @@ from care.selectors import budgets as budget_selectors
 from care.services import budgets as budget_services
 from care.services import visits as visit_services
 from teams.api.core import IdField, TextIn, WholeNumberField
+from teams.http import ApiRequest
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on every retry."
@@ -133,13 +134,13 @@ class ClientVisitsView(APIView):
     @extend_schema(
         summary="A client's visits: who is coming and when", responses=VisitOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="visits", what="visits")
         visits = client.visits.select_related("assignee").order_by("window_start")
         return Response(VisitOut(visits, many=True).data)
 
     @extend_schema(summary="Plan a visit", request=VisitIn, responses={201: VisitOut})
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "visits (to plan one)")
         body = valid_body(request, VisitIn)
         visit = visit_services.visit_plan(actor=request.user, client=client, **body)
@@ -152,7 +153,7 @@ class ClientSeriesView(APIView):
         request=SeriesIn,
         responses={201: SeriesStartedOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "visits (to start a series)")
         body = valid_body(request, SeriesIn)
         series, visits = visit_services.series_start(actor=request.user, client=client, **body)
@@ -164,7 +165,7 @@ class BudgetView(APIView):
     @extend_schema(
         summary="The budget statement, in figures and plain words", responses=StatementOut
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="budget", what="budget statement")
         budget = Budget.objects.filter(client=client, active=True).first()
         if budget is None:
@@ -178,7 +179,7 @@ class BudgetView(APIView):
         request=BudgetIn,
         responses={201: StatementOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "budget (to set it up)")
         body = valid_body(request, BudgetIn)
         budget = budget_services.budget_create(actor=request.user, client=client, **body)
@@ -195,7 +196,7 @@ class BudgetEntriesView(APIView):
         responses={201: EntryOut},
         parameters=[IDEMPOTENCY_KEY],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         budget = Budget.objects.select_related("client__team").filter(pk=pk).first()
         if budget is None or not access.can_read(request.user, budget.client, "budget"):
             raise NotFound("No such budget among yours.")

@@ -23,6 +23,7 @@ from care.figures.compute import DEFINITIONS, METHOD_VERSION, SHARED_KEYS
 from care.figures.periods import PERIOD_MAX, parse_period
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef
+from teams.http import ApiRequest
 
 
 def _period_query(description: str) -> OpenApiParameter:
@@ -55,7 +56,7 @@ class FigureValueOut(serializers.Serializer):
 
 class IndicatorFigureOut(FigureValueOut):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     unit = serializers.CharField()
 
 
@@ -133,7 +134,7 @@ class TeamIndicatorsView(APIView):
         parameters=[PERIOD],
         responses=TeamIndicatorsOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = team_or_404(request, pk)
         period = _period(request)
         own = selectors.own_figures([team], period)[0]
@@ -150,7 +151,7 @@ class TeamFiguresView(APIView):
         summary="What the team shared with the network, every version (its members)",
         responses=FiguresShareOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = team_or_404(request, pk)
         return Response(FiguresShareOut(selectors.shares_of(team), many=True).data)
 
@@ -159,7 +160,7 @@ class TeamFiguresView(APIView):
         request=FiguresShareIn,
         responses={201: FiguresShareOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = team_or_404(request, pk)
         if not figures_access.can_share_figures(request.user, team):
             raise PermissionDenied(figures_access.informer_refusal(team, services.SHARING))
@@ -174,7 +175,7 @@ class NetworkFiguresView(APIView):
         parameters=[MONTH],
         responses=NetworkFiguresOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         if not figures_access.can_read_network_figures(request.user):
             raise PermissionDenied(
                 "Shared figures are for the network's teams and coaches. Inspectors read"

@@ -153,9 +153,10 @@ class ProblemOutcome:
     problem: int
     problems: int  # plan problems of this kind rated at least twice in the period
     clients: int
-    knowledge_change: Decimal
-    behavior_change: Decimal
-    status_change: Decimal
+    # Means of (latest - first); None with nothing to average.
+    knowledge_change: Decimal | None
+    behavior_change: Decimal | None
+    status_change: Decimal | None
     improved: int
     # The sums of (latest - first) the means are worked out from: disclosure control
     # of published snapshots reckons with what a reader can add up exactly.
@@ -648,5 +649,5 @@ def team_indicators(
     team: Team | int, period: Period, *, now: datetime.datetime | None = None
 ) -> TeamIndicators:
     """One team's indicators for ``period`` (six queries; seven for a quarter)."""
-    team_id = getattr(team, "pk", team)
+    team_id = team if isinstance(team, int) else team.pk
     return network_indicators(period, teams=[team_id], now=now)[team_id]

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
@@ -64,7 +65,7 @@ class TeamContinuity:
         return _share(self.top_two_visits, self.visits)
 
 
-def _counts(client_filter: dict, now: datetime.datetime) -> dict[int, list[int]]:
+def _counts(client_filter: dict[str, Any], now: datetime.datetime) -> dict[int, list[int]]:
     """Done visits per carer, grouped by client, in one query."""
     rows = (
         Visit.objects.filter(
@@ -94,7 +95,7 @@ def continuity_of(
 ) -> dict[int, Continuity]:
     """Each client's continuity over the four weeks before ``now``, in one query.
     Clients without done visits get zero visits and no share."""
-    ids = [getattr(c, "pk", c) for c in clients]
+    ids = [c if isinstance(c, int) else c.pk for c in clients]
     counts = _counts({"client_id__in": ids}, now or timezone.now())
     return {pk: _one(counts[pk]) if pk in counts else NONE for pk in ids}
 

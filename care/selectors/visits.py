@@ -16,7 +16,9 @@ UPCOMING_DAYS = 14
 AROUND = datetime.timedelta(days=14)
 
 
-def upcoming_visits(client: Client, *, days: int = UPCOMING_DAYS, now=None) -> QuerySet[Visit]:
+def upcoming_visits(
+    client: Client, *, days: int = UPCOMING_DAYS, now: datetime.datetime | None = None
+) -> QuerySet[Visit]:
     """The visits whose window has not ended yet and begins within ``days`` days, in
     order, with who is coming, in one query. Cancelled ones are kept: the family wants
     to know nobody is coming as much as who is."""

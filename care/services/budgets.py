@@ -23,7 +23,7 @@ from care.services.common import (
     record,
     require_care_team,
 )
-from teams.cleaning import clean_text, limit_of
+from teams.cleaning import clean_text, cleaned, limit_of
 from teams.errors import KeyReused
 from teams.models import Person
 from teams.versioning import save_new_version
@@ -130,6 +130,8 @@ def debit_visit(
     budget = Budget.objects.filter(client_id=visit.client_id, active=True).first()
     if budget is None:
         return None
+    if visit.actual_start is None or visit.actual_end is None:
+        raise ValueError(f"Visit {visit.pk} is not recorded done: no times to debit.")
     minutes = visit_minutes(visit.actual_start, visit.actual_end)
     return LedgerEntry.objects.create(
         budget=budget,
@@ -259,6 +261,7 @@ def ledger_add(
         original = _clean_correction(errors, budget, kind, corrects, amount)
         if errors:
             raise ValidationError(errors)
+        on = cleaned(on)
         entry = LedgerEntry.objects.create(
             budget=budget,
             kind=kind,

@@ -118,7 +118,7 @@ def client_update(*, actor: Person, client: Client, version: int, **fields) -> C
     return locked
 
 
-ALLOWED_STATUS_CHANGES = {
+ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Client.Status.REFERRAL: {Client.Status.ACTIVE, Client.Status.DISCHARGED},
     Client.Status.ACTIVE: {Client.Status.PAUSED, Client.Status.DISCHARGED},
     Client.Status.PAUSED: {Client.Status.ACTIVE, Client.Status.DISCHARGED},
@@ -330,8 +330,8 @@ def require_someone_left_to_decide(client: Client) -> None:
     their own, the representative is the only one who can say who sees the record (the
     team keeps it but never shares it), so the representative may only be replaced
     (an invitation to the next one, accepted), not removed."""
-    has_own = client.account_id is not None and client.account.is_active
-    if client.representative_id is not None and not has_own:
+    has_own = client.account is not None and client.account.is_active
+    if client.representative is not None and not has_own:
         raise refused(
             "representative",
             f"{client.display_name} has no Kith account of their own, so removing "
@@ -389,6 +389,7 @@ def set_representative(
         {"fields": ["representative"], "version": locked.version},
         actor,
     )
-    for person_id in {previous, person.pk if person else None} - {None}:
-        notify_access_changed(person_id)
+    for person_id in {previous, person.pk if person else None}:
+        if person_id is not None:
+            notify_access_changed(person_id)
     return locked

@@ -347,6 +347,8 @@ def _payload_expiry(invitation: Invitation) -> datetime.datetime | None:
 
 
 def _network_member(invitation: Invitation) -> NetworkMember | None:
+    if invitation.target is None:
+        return None
     return (
         NetworkMember.objects.select_related("client__team", "client__account")
         .filter(pk=invitation.target)
@@ -375,6 +377,8 @@ def _network_still_stands(invitation: Invitation) -> str | None:
 
 
 def _accept_network(invitation: Invitation, person: Person) -> dict:
+    if invitation.target is None:
+        raise ValueError(f"Network invitation {invitation.pk} names no network entry.")
     member = NetworkMember.objects.select_for_update().get(pk=invitation.target)
     client = Client.objects.select_related("team").get(pk=member.client_id)
     reason = _network_still_stands(invitation)
@@ -394,6 +398,8 @@ def _accept_network(invitation: Invitation, person: Person) -> dict:
     # The grants are the inviter's decision, made now that there is someone to see.
     ends = _payload_expiry(invitation)
     for scope in invitation.payload.get("scopes", []):
+        if invitation.invited_by is None:
+            raise ValueError(f"Invitation {invitation.pk} grants what it shows but has no inviter.")
         client_services.grant_scope(
             actor=invitation.invited_by, client=client, member=member, scope=scope, expires_at=ends
         )
@@ -498,6 +504,8 @@ def _client_of(invitation: Invitation) -> Client | None:
     if invitation.purpose == NETWORK:
         member = _network_member(invitation)
         return member.client if member else None
+    if invitation.target is None:
+        return None
     return Client.objects.select_related("team", "account").filter(pk=invitation.target).first()
 
 

@@ -46,7 +46,7 @@ from care.services.common import (
 )
 from coordination.events import Event, publish
 from teams import access as team_access
-from teams.cleaning import clean_text, limit_of, too_long
+from teams.cleaning import clean_text, cleaned, limit_of, too_long
 from teams.errors import Conflict, KeyReused
 from teams.models import Membership, Person
 from teams.numbers import is_id
@@ -259,7 +259,7 @@ def visit_plan(
             client=client,
             window_start=start,
             window_end=end,
-            expected_minutes=minutes,
+            expected_minutes=cleaned(minutes),
             tasks=tasks,
             assignee=assignee,
             status=Visit.Status.ASSIGNED if assignee else Visit.Status.PLANNED,
@@ -304,6 +304,8 @@ def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version:
 
 
 def _holder_name(visit: Visit) -> str:
+    if visit.assignee_id is None:
+        raise ValueError(f"Visit {visit.pk} is held by nobody.")
     return Person.objects.get(pk=visit.assignee_id).display_name
 
 
@@ -745,7 +747,7 @@ def series_create(
             weekdays=sum(1 << d for d in days),
             window_start=window_start,
             window_end=window_end,
-            expected_minutes=minutes,
+            expected_minutes=cleaned(minutes),
             starts=starts,
             ends=ends,
             tasks=tasks,
@@ -816,8 +818,8 @@ def series_exception_add(
                 visit.cancel_reason = note or "No visit on this date of the series."
                 fields = ["status", "cancel_reason"]
             else:
-                visit.window_start = _local(date, window_start)
-                visit.window_end = _local(date, window_end)
+                visit.window_start = _local(date, cleaned(window_start))
+                visit.window_end = _local(date, cleaned(window_end))
                 fields = ["window_start", "window_end"]
             save_new_version(visit, *fields)
         data = {
@@ -882,6 +884,8 @@ def series_generate(
                     if exception
                     else (series.window_start, series.window_end)
                 )
+                if window[0] is None or window[1] is None:
+                    raise ValueError(f"Series {series.pk}: the moved day {day} has no window.")
                 new.append(
                     Visit(
                         client_id=series.client_id,
@@ -902,12 +906,13 @@ def series_generate(
         Through.objects.bulk_create(
             [Through(visit_id=v.pk, person_id=c) for v in created for c in carers]
         )
+        made = [v.series_date for v in created if v.series_date is not None]
         data = {
             "series": series.pk,
             "client": series.client_id,
             "visits": [v.pk for v in created],
-            "first": created[0].series_date.isoformat(),
-            "last": created[-1].series_date.isoformat(),
+            "first": made[0].isoformat(),
+            "last": made[-1].isoformat(),
         }
         record(actor, "visit.generated", series, data, client_streams(series.client, "visits"))
     return created

@@ -27,6 +27,7 @@ from coordination.services import help as help_services
 from teams import selectors as team_selectors
 from teams.api.core import IdField, PersonRef, TextIn
 from teams.api.texts import HELD, confirm_field
+from teams.http import ApiRequest
 
 
 class HelpDeclineIn(DeclineIn):
@@ -206,7 +207,7 @@ class HelpRequestsView(APIView):
         ),
         responses=HelpRequestOut(many=True),
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         _network_member(request)
         return Response(HelpRequestOut(selectors.help_board(request.user), many=True).data)
 
@@ -217,7 +218,7 @@ class TeamHelpRequestsView(APIView):
         request=HelpRequestIn,
         responses={201: HelpRequestOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = team_selectors.team_for(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
@@ -238,12 +239,13 @@ class TeamHelpRequestsView(APIView):
 
 
 class _RequestWrite(VersionedWrite):
-    answer = HelpRequestOut
+    answer: type[serializers.Serializer] = HelpRequestOut
 
     def target(self, request, pk: int) -> HelpRequest:
         return _help_request(request, pk)
 
-    def shown(self, request, result: HelpRequest) -> dict:
+    # The request written; a write that makes an offer shows the offer instead.
+    def shown(self, request, result) -> dict:
         return _dressed(request, result)
 
 
@@ -308,7 +310,7 @@ class GrantedVisitView(APIView):
         ),
         responses=GrantedVisitOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         granted = care_grants.granted_visit(request.user, pk, channel="api")
         if granted is None:
             raise NotFound("No such visit among those you help with.")

@@ -31,6 +31,7 @@ from teams.api.core import (
     WholeNumberField,
     bounded,
 )
+from teams.http import ApiRequest
 
 
 class OfferOut(serializers.Serializer):
@@ -195,7 +196,7 @@ class TeamBoardView(APIView):
         ],
         responses=BoardOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = selectors.board_team(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
@@ -207,12 +208,13 @@ class TeamBoardView(APIView):
 
 
 class _VisitWrite(VersionedWrite):
-    answer = BoardVisitOut
+    answer: type[serializers.Serializer] = BoardVisitOut
 
     def target(self, request, pk: int) -> Visit:
         return _team_visit(request, pk)
 
-    def shown(self, request, result: Visit) -> dict:
+    # The visit written; a write that makes an offer shows the offer instead.
+    def shown(self, request, result) -> dict:
         return BoardVisitOut(selectors.board_visit(result.pk)).data
 
 

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +29,7 @@ from django_otp import login as otp_login
 
 from frontend import writes
 from teams import selectors, signin, two_factor
+from teams.http import PageRequest
 from teams.models import Person
 from teams.services import accounts
 from teams.services import credentials as credential_services
@@ -161,7 +162,7 @@ class CheckedPasswordChangeForm(PasswordChangeForm):
     counts towards the lockout, and a locked-out account is refused (a stolen session
     could otherwise guess the password here without limit)."""
 
-    def __init__(self, user, *args, request: HttpRequest, **kwargs):
+    def __init__(self, user, *args, request: PageRequest, **kwargs):
         self.request = request
         super().__init__(user, *args, **kwargs)
 
@@ -194,7 +195,7 @@ class ChangePasswordView(auth_views.PasswordChangeView):
 
 @login_required
 @require_GET
-def account_page(request: HttpRequest) -> HttpResponse:
+def account_page(request: PageRequest) -> HttpResponse:
     context = {
         "tokens": list(selectors.tokens_of(request.user)),
         "token_days": settings.API_TOKEN_DAYS,
@@ -208,7 +209,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def account_token_revoke(request: PageRequest, pk: int) -> HttpResponse:
     token = selectors.token_of(request.user, pk)
     if token is None:
         raise Http404("No such token among yours.")
@@ -219,13 +220,13 @@ def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+def account_sign_out_everywhere(request: PageRequest) -> HttpResponse:
     credential_services.person_sign_out_everywhere(actor=request.user)
     logout(request)
     return redirect(f"{reverse('login')}?ended=everywhere")
 
 
-def password_confirmed(request: HttpRequest, password: str) -> bool:
+def password_confirmed(request: PageRequest, password: str) -> bool:
     """Whether ``password`` is the signed-in person's, checked like a sign-in: a wrong
     one counts towards the lockout, and a locked-out account is refused (then the
     lockout middleware answers instead of the view)."""
@@ -275,7 +276,6 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
     sign-in lockout, so the way back in is open at once."""
 
     template_name = "frontend/password_reset_confirm.html"
-    form_class = SetPasswordForm
     success_url = reverse_lazy("password-reset-complete")
     post_reset_login = False
 
@@ -294,7 +294,7 @@ class ResetPasswordCompleteView(auth_views.PasswordResetCompleteView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_email(request: HttpRequest) -> HttpResponse:
+def account_email(request: PageRequest) -> HttpResponse:
     """Ask to change one's address: a link goes to the new one, a notice to the old."""
     errors: dict[str, list[str]] = {}
     email = request.POST.get("email", "")
@@ -323,7 +323,7 @@ def account_email(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def account_email_confirm(request: PageRequest, token: str) -> HttpResponse:
     """The link from the mail: a page with one button (a mail scanner that opens the
     link changes nothing); the change is made for the signed-in person only."""
 
@@ -358,7 +358,7 @@ def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_close(request: HttpRequest) -> HttpResponse:
+def account_close(request: PageRequest) -> HttpResponse:
     """Close one's own account, with one's password."""
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

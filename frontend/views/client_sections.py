@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,12 +38,13 @@ from frontend import client_forms as cf
 from frontend import writes
 from frontend.views.common import live
 from teams import selectors as team_selectors
+from teams.http import PageRequest
 from teams.services.invitations import describe
 
 TEMPLATE = "frontend/client.html"
 
 
-def team_client_or_404(request: HttpRequest, pk: int, what: str) -> Client:
+def team_client_or_404(request: PageRequest, pk: int, what: str) -> Client:
     """The client, for a member of their team (read logged); 404 for everyone else."""
     if not records.client_kept_by(request.user, pk):
         raise Http404("No such client among your team's.")
@@ -224,7 +225,7 @@ def context_of(client: Client, sections=SECTIONS, **given):
     return context | {key: value for key, value in given.items() if key not in FORMS}
 
 
-def page(request: HttpRequest, client: Client, status: int = 200, **given) -> HttpResponse:
+def page(request: PageRequest, client: Client, status: int = 200, **given) -> HttpResponse:
     with transaction.atomic():
         heads = live(client.team.stream)
         context = context_of(client, live=heads, **given)
@@ -232,7 +233,7 @@ def page(request: HttpRequest, client: Client, status: int = 200, **given) -> Ht
 
 
 def answer(
-    request: HttpRequest, client: Client, section: str, status: int, given: dict
+    request: PageRequest, client: Client, section: str, status: int, given: dict
 ) -> HttpResponse:
     """After a write that did not redirect: the section for htmx, else the whole page."""
     if request.htmx:
@@ -241,7 +242,7 @@ def answer(
     return page(request, client, status, **given)
 
 
-def done(request: HttpRequest, client: Client, section: str, words: str, given: dict):
+def done(request: PageRequest, client: Client, section: str, words: str, given: dict):
     if not request.htmx:
         messages.success(request, words)
         return redirect(reverse("client", args=[client.pk]) + f"#{section}")
@@ -406,7 +407,7 @@ KEYED = {"people", "plan", "visits", "budget"}
 
 
 def write(
-    request: HttpRequest,
+    request: PageRequest,
     client: Client,
     section: str,
     do: Callable[[], Any],
@@ -433,7 +434,7 @@ def write(
     return answer(request, client, section, outcome.status, given)
 
 
-def answered(request: HttpRequest, client: Client, section: str, words: str) -> HttpResponse:
+def answered(request: PageRequest, client: Client, section: str, words: str) -> HttpResponse:
     """Done: without JavaScript back to the section with the words; with htmx the
     section, saying them."""
     return done(request, client, section, words, {})

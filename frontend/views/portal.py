@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import Http404, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from coordination import events as log
 from frontend import client_forms as cf
 from frontend import writes
 from frontend.views.client_sections import REPRESENTATIVE, open_invitations, plan_context
+from teams.http import PageRequest
 from teams.models import Person
 
 TEMPLATE = "frontend/portal.html"
@@ -99,7 +100,7 @@ SECTIONS: dict[str, Section] = {
 }
 
 
-def _gone(request: HttpRequest) -> HttpResponse:
+def _gone(request: PageRequest) -> HttpResponse:
     """404. To a live refresh, an empty one: htmx swaps the section away with it."""
     if request.htmx:
         return HttpResponseNotFound("")
@@ -208,7 +209,7 @@ def _apply_sharing(actor, client: Client, member: NetworkMember, scopes, expires
 # --- the page ------------------------------------------------------------------------------
 
 
-def _page_context(request: HttpRequest, pk: int, **given) -> dict:
+def _page_context(request: PageRequest, pk: int, **given) -> dict:
     """Everything the person may see of the record, each section's read logged."""
     user = request.user
     client, scopes = records.readable_scopes(user, pk)
@@ -251,7 +252,7 @@ def _page_context(request: HttpRequest, pk: int, **given) -> dict:
 
 @login_required
 @require_GET
-def portal_page(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_page(request: PageRequest, pk: int) -> HttpResponse:
     # The heads first, then the state, in one transaction: whatever is published after
     # this read reaches the page through its socket.
     with transaction.atomic():
@@ -261,7 +262,7 @@ def portal_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def portal_section(request: HttpRequest, pk: int, scope: str) -> HttpResponse:
+def portal_section(request: PageRequest, pk: int, scope: str) -> HttpResponse:
     """One scope's section, for its live refresh; 404 once the scope is not shared."""
     section = SECTIONS.get(scope)
     if section is None:
@@ -277,7 +278,7 @@ def portal_section(request: HttpRequest, pk: int, scope: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def portal_sharing(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+def portal_sharing(request: PageRequest, pk: int, member: int) -> HttpResponse:
     """The client (or representative) sets what one network member may see."""
     user = request.user
     client = _sharing_client(request, pk, "who can see what (to change it)")
@@ -305,7 +306,7 @@ def portal_sharing(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     return _sharing_done(request, client, outcome.done)
 
 
-def _sharing_answer(request: HttpRequest, client: Client, status: int, given: dict):
+def _sharing_answer(request: PageRequest, client: Client, status: int, given: dict):
     """The sharing section for htmx; else the whole page, with its messages."""
     if request.htmx:
         context = {"client": client, "speaks_for": True, **given}
@@ -316,7 +317,7 @@ def _sharing_answer(request: HttpRequest, client: Client, status: int, given: di
     return render(request, TEMPLATE, context, status=status)
 
 
-def _sharing_client(request: HttpRequest, pk: int, what: str) -> Client:
+def _sharing_client(request: PageRequest, pk: int, what: str) -> Client:
     """The record, for the client or representative deciding who sees it (read logged)."""
     user = request.user
     client, _ = records.readable_scopes(user, pk)
@@ -328,7 +329,7 @@ def _sharing_client(request: HttpRequest, pk: int, what: str) -> Client:
     return client
 
 
-def _sharing_done(request: HttpRequest, client: Client, words: str) -> HttpResponse:
+def _sharing_done(request: PageRequest, client: Client, words: str) -> HttpResponse:
     if not request.htmx:
         messages.success(request, words)
         return redirect(reverse("portal-client", args=[client.pk]) + "#sharing")
@@ -337,7 +338,7 @@ def _sharing_done(request: HttpRequest, client: Client, words: str) -> HttpRespo
 
 @login_required
 @require_POST
-def portal_network_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_network_invite(request: PageRequest, pk: int) -> HttpResponse:
     """The client (or representative) invites someone into the network, choosing what
     they will see and until when; they see it once they accept."""
     client = _sharing_client(request, pk, "who can see what (to invite someone)")
@@ -369,7 +370,7 @@ def portal_network_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def portal_network_remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+def portal_network_remove(request: PageRequest, pk: int, member: int) -> HttpResponse:
     """Take someone out of the network: what they saw ends at once."""
     client = _sharing_client(request, pk, "who can see what (to take someone out)")
     entry = client_selectors.network_of(client).filter(pk=member, active=True).first()
@@ -401,7 +402,7 @@ def _representative(client: Client, form: dict | None = None) -> dict:
 
 @login_required
 @require_POST
-def portal_representative(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def portal_representative(request: PageRequest, pk: int, action: str) -> HttpResponse:
     """The client names the person who acts for them (an invitation), or stops them."""
     user = request.user
     client, _ = records.readable_scopes(user, pk)
@@ -449,7 +450,7 @@ def portal_representative(request: HttpRequest, pk: int, action: str) -> HttpRes
 
 @login_required
 @require_POST
-def portal_diary(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_diary(request: PageRequest, pk: int) -> HttpResponse:
     """Add a note to the shared diary: whoever reads the diary here may write in it."""
     user = request.user
     client = client_selectors.client_for(
@@ -524,7 +525,7 @@ def survey_context(
     }
 
 
-def _survey_answer(request: HttpRequest, client: Client, status: int, **given) -> HttpResponse:
+def _survey_answer(request: PageRequest, client: Client, status: int, **given) -> HttpResponse:
     """The survey section for htmx; else the whole page, with the write's status."""
     survey = survey_context(client, **given)
     if request.htmx:
@@ -537,7 +538,7 @@ def _survey_answer(request: HttpRequest, client: Client, status: int, **given) -
 
 @login_required
 @require_POST
-def portal_survey(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_survey(request: PageRequest, pk: int) -> HttpResponse:
     """The client, or their representative, answers this quarter's survey."""
     user = request.user
     client, _ = records.readable_scopes(user, pk)

@@ -21,11 +21,12 @@ may confirm.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -38,6 +39,7 @@ from frontend import writes
 from frontend.forms import Field
 from frontend.views.common import Held, live
 from teams import selectors as team_selectors
+from teams.http import PageRequest
 
 FEED_PAGE = "frontend/practice.html"
 SEARCH_PAGE = "frontend/practice_search.html"
@@ -47,18 +49,18 @@ FOLLOWS_PAGE = "frontend/practice_follows.html"
 LIVE_TYPES = " ".join(feed.LIVE_TYPES)
 
 
-def _reader_or_404(request: HttpRequest) -> None:
+def _reader_or_404(request: PageRequest) -> None:
     if not access.can_read_public(request.user):
         raise Http404("Nothing here.")
 
 
-def _live(request: HttpRequest) -> dict | None:
+def _live(request: PageRequest) -> dict | None:
     """The network stream's head, for members and coaches (call inside the snapshot's
     transaction); None for everyone else, whose pages are not live."""
     return live(NETWORK_STREAM) if access.reads_live(request.user) else None
 
 
-def _figures_url(request: HttpRequest) -> str:
+def _figures_url(request: PageRequest) -> str:
     """Where a feed entry of shared figures leads: the reader's own team's figures,
     which show every team's shared figures beside the network median."""
     teams = list(team_selectors.teams_of(request.user)[:1])
@@ -81,15 +83,16 @@ def _period_label(period: str) -> str:
 # --- the feed ---------------------------------------------------------------------------
 
 
-def _feed_context(request: HttpRequest) -> tuple[dict, int]:
+def _feed_context(request: PageRequest) -> tuple[dict, int]:
     following = request.GET.get("following") == "1"
     cursor = request.GET.get("cursor", "")
     problem = None
     read = writes.perform(
         lambda: feed.feed(request.user, cursor=cursor or None, following=following)
     )
-    page = read.value
-    if not read.ok:  # a cursor that is not ours: the first page, and why
+    if read.ok:
+        page = read.result
+    else:  # a cursor that is not ours: the first page, and why
         problem, cursor = read.problem, ""
         page = feed.feed(request.user, following=following)
     for item in page.items:
@@ -109,7 +112,7 @@ def _feed_context(request: HttpRequest) -> tuple[dict, int]:
 
 @login_required
 @require_GET
-def practice_page(request: HttpRequest) -> HttpResponse:
+def practice_page(request: PageRequest) -> HttpResponse:
     _reader_or_404(request)
     if request.htmx and request.GET.get("part") == "feed":
         context, status = _feed_context(request)
@@ -124,7 +127,7 @@ def practice_page(request: HttpRequest) -> HttpResponse:
 # --- search -----------------------------------------------------------------------------
 
 
-def _options(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
+def _options(request: PageRequest) -> dict[str, list[tuple[str, str]]]:
     """What a search filter or a follow form offers, by field: each value and its words."""
     return {
         "kind": list(Note.Kind.choices),
@@ -136,7 +139,7 @@ def _options(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
 
 @login_required
 @require_GET
-def practice_search(request: HttpRequest) -> HttpResponse:
+def practice_search(request: PageRequest) -> HttpResponse:
     _reader_or_404(request)
     found = writes.perform(lambda: search.search(request.user, search.parse_filters(request.GET)))
     page, errors, status = found.value, found.errors, found.status
@@ -148,7 +151,7 @@ def practice_search(request: HttpRequest) -> HttpResponse:
         query["cursor"] = page.next
         more = query.urlencode()
     searched = any(given.values())
-    context = {
+    context: dict[str, Any] = {
         "page": page,
         "given": given,
         "errors": errors,
@@ -170,14 +173,14 @@ def practice_search(request: HttpRequest) -> HttpResponse:
 # --- a note -----------------------------------------------------------------------------
 
 
-def _note_or_404(request: HttpRequest, pk: int) -> Note:
+def _note_or_404(request: PageRequest, pk: int) -> Note:
     note = selectors.note_for(request.user, pk)
     if note is None:
         raise Http404("No such note among those you can read.")
     return note
 
 
-def _note_context(request: HttpRequest, note: Note) -> dict:
+def _note_context(request: PageRequest, note: Note) -> dict:
     user = request.user
     answers = list(selectors.answers_of(note))
     versions = selectors.versions_of(note)
@@ -206,7 +209,7 @@ NOTE_PARTS = {"answers", "comments", "head"}
 
 @login_required
 @require_GET
-def practice_note(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_note(request: PageRequest, pk: int) -> HttpResponse:
     _reader_or_404(request)
     part = request.GET.get("part")
     if request.htmx and part in NOTE_PARTS:
@@ -221,7 +224,7 @@ def practice_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _answer_note(
-    request: HttpRequest,
+    request: PageRequest,
     note: Note,
     part: str,
     outcome: writes.Outcome,
@@ -248,7 +251,7 @@ def _answer_note(
 
 @login_required
 @require_POST
-def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def practice_note_action(request: PageRequest, pk: int, action: str) -> HttpResponse:
     """answer, comment, useful, unuseful, point: each through its service."""
     note = _note_or_404(request, pk)
     user = request.user
@@ -265,25 +268,25 @@ def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     if action in {"useful", "unuseful"}:
         service = services.note_mark_useful if action == "useful" else services.note_unmark_useful
         done = "Marked useful." if action == "useful" else "Your useful mark is taken back."
-        outcome = writes.perform(lambda: service(actor=user, note=note), done=done)
-        return _answer_note(request, note, "head", outcome)
+        marked = writes.perform(lambda: service(actor=user, note=note), done=done)
+        return _answer_note(request, note, "head", marked)
     if action == "point":
         raw = request.POST.get("team", "")
         team = selectors.team_by_id(int(raw)) if raw.isdecimal() else None
         text = request.POST.get("note", "")
-        outcome = writes.perform(
+        pointed = writes.perform(
             lambda: services.note_point(
                 actor=user, note=note, team=team, note_text=text, confirm_no_client_data=confirmed
             ),
             done=f"Pointed to team {team.name}: the team hears of it." if team else "",
         )
-        return _answer_note(request, note, "head", outcome, "point", text)
+        return _answer_note(request, note, "head", pointed, "point", text)
     raise Http404("No such action.")
 
 
 @login_required
 @require_POST
-def practice_answer_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_answer_accept(request: PageRequest, pk: int) -> HttpResponse:
     answer = selectors.answer_for(request.user, pk)
     if answer is None:
         raise Http404("No such answer among those you can read.")
@@ -345,7 +348,7 @@ def _numbers(raw: list[str]) -> list:
     return [int(v) if v.isdecimal() else v for v in raw]
 
 
-def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) -> dict:
+def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) -> dict:
     """The form's fields (frontend.forms.Field) and its choice lists."""
     my_teams = [t for t in selectors.teams() if t.pk in access.writing_teams(request.user)]
     fields = {
@@ -435,7 +438,7 @@ def _form_response(request, note, values, outcome=None, conflict=None):
     return render(request, FORM_PAGE, context, status=outcome.status if outcome else 200)
 
 
-def _arguments(values: dict, request: HttpRequest) -> dict:
+def _arguments(values: dict, request: PageRequest) -> dict:
     return {
         "kind": values["kind"],
         "title": values["title"],
@@ -451,7 +454,7 @@ def _arguments(values: dict, request: HttpRequest) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_note_new(request: HttpRequest) -> HttpResponse:
+def practice_note_new(request: PageRequest) -> HttpResponse:
     if not access.can_write(request.user):
         raise PermissionDenied("Only members of a team and coaches write practice notes.")
     if request.method == "GET":
@@ -467,17 +470,17 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
     )
     if not outcome.ok:
         return _form_response(request, None, values, outcome)
-    return outcome.back(request, reverse("practice-note", args=[outcome.value.pk]))
+    return outcome.back(request, reverse("practice-note", args=[outcome.result.pk]))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_note_edit(request: PageRequest, pk: int) -> HttpResponse:
     note = _note_or_404(request, pk)
     if not access.can_edit_note(request.user, note):
         raise PermissionDenied(
             "Only its author can edit this note."
-            if not note.team_owned
+            if not note.team_owned or note.team is None  # a team's note has its team
             else f"Only members of team {note.team.name} can edit this note."
         )
     if request.method == "GET":
@@ -504,7 +507,7 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- follows ----------------------------------------------------------------------------
 
 
-def _back(request: HttpRequest) -> str:
+def _back(request: PageRequest) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -513,13 +516,14 @@ def _back(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_follows(request: HttpRequest) -> HttpResponse:
+def practice_follows(request: PageRequest) -> HttpResponse:
     """What I follow; POST follows a tag, problem or team, or stops following one."""
     _reader_or_404(request)
     if request.method == "POST":
         user = request.user
         if not access.can_write(user):
             raise PermissionDenied("Only members of a team and coaches follow practice.")
+        outcome: writes.Outcome[Any]
         if "unfollow" in request.POST:
             raw = request.POST["unfollow"]
             follow = selectors.follow_of(user, int(raw)) if raw.isdecimal() else None
@@ -530,7 +534,7 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
                 done="No longer followed.",
             )
         else:
-            found = {}
+            found: dict[str, Any] = {}
             tag, problem_no, team = (request.POST.get(k, "") for k in ("tag", "problem", "team"))
             if tag:
                 found["tag"] = selectors.tag_by_slug(tag)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from teams import signin
 from teams.api.core import PASSWORD_MAX, MeOut, TextIn
+from teams.http import ApiRequest
 from teams.models import Person
 from teams.services import accounts
 
@@ -63,7 +64,7 @@ class EmailChangeView(APIView):
             429: LOCKED,
         },
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         body = EmailChangeIn(data=request.data)
         body.is_valid(raise_exception=True)
         _password_confirmed(request, body.validated_data["password"])
@@ -84,7 +85,7 @@ class EmailConfirmView(APIView):
             403: OpenApiResponse(description="The link is for another account."),
         },
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         body = EmailConfirmIn(data=request.data)
         body.is_valid(raise_exception=True)
         person = accounts.email_change_confirm(
@@ -104,7 +105,7 @@ class CloseAccountView(APIView):
         request=PasswordIn,
         responses={204: None, 400: OpenApiResponse(description="Wrong password."), 429: LOCKED},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         body = PasswordIn(data=request.data)
         body.is_valid(raise_exception=True)
         _password_confirmed(request, body.validated_data["password"])

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from teams import selectors, signin, two_factor
 from teams.api.core import PASSWORD_MAX, TextIn
+from teams.http import ApiRequest
 from teams.models import ApiToken, Person
 from teams.services import credentials as credential_services
 from teams.services import two_factor as two_factor_services
@@ -156,7 +157,7 @@ class TokenView(APIView):
 
 class TokenListView(APIView):
     @extend_schema(summary="My API tokens that still let me in", responses=TokenOut(many=True))
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return Response(TokenOut(selectors.tokens_of(request.user), many=True).data)
 
 
@@ -168,7 +169,7 @@ class TokenDetailView(APIView):
         return token
 
     @extend_schema(summary="Revoke one of my API tokens", responses={204: None, 404: NOT_FOUND})
-    def delete(self, request, pk: int):
+    def delete(self, request: ApiRequest, pk: int):
         credential_services.token_revoke(actor=request.user, token=self.get_token(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -183,6 +184,6 @@ class SignOutEverywhereView(APIView):
         request=None,
         responses={204: None},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         credential_services.person_sign_out_everywhere(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from teams import selectors
 from teams.api.core import PASSWORD_MAX, TextIn
+from teams.http import ApiRequest
 from teams.models import Invitation, Person
 from teams.services import invitations as service
 
@@ -182,7 +183,7 @@ class TeamInvitationsView(APIView):
         summary="The invitations a team sent (its members only)",
         responses={200: TeamInvitationOut(many=True), 404: None},
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = selectors.team_for(request.user, pk=pk)
         if team is None:
             raise NotFound("No such team among yours.")
@@ -203,7 +204,7 @@ class InvitationResendView(APIView):
         request=None,
         responses={200: TeamInvitationOut, 400: None, 404: None},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         try:
             invitation, _ = service.invitation_resend(
                 actor=request.user, invitation=_managed(request, pk)
@@ -219,7 +220,7 @@ class InvitationWithdrawView(APIView):
         request=None,
         responses={200: TeamInvitationOut, 400: None, 404: None},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         try:
             invitation = service.invitation_withdraw(
                 actor=request.user, invitation=_managed(request, pk)

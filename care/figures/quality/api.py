@@ -40,6 +40,7 @@ from care.selectors.clients import log_read
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef, TextIn, WholeNumberField
 from teams.api.decisions import ProposalDetailOut
+from teams.http import ApiRequest
 from teams.models import Proposal, Team
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
@@ -76,7 +77,7 @@ class SurveyIn(serializers.Serializer):
 
 
 class FigureOut(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     unit = serializers.CharField()
     family = serializers.CharField()
     value = NumberField(help_text='null when hidden ("suppressed") or nothing to divide by')
@@ -232,7 +233,8 @@ def snapshot_data(snapshot: Snapshot) -> dict:
 
 
 def _snapshots_out(snapshots) -> list:
-    return SnapshotOut([snapshot_data(s) for s in snapshots], many=True).data
+    # many=True makes a ListSerializer, whose data is a list; the stubs cannot see that.
+    return SnapshotOut([snapshot_data(s) for s in snapshots], many=True).data  # type: ignore[return-value]
 
 
 def _reader(request) -> None:
@@ -267,7 +269,7 @@ class ClientSurveysView(APIView):
         summary="The client's experience survey answers (client, representative, care team)",
         responses=SurveyOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = _client(request, pk)
         log_read(request.user, client, "experience survey answers", channel="api")
         surveys = quality_selectors.surveys_of(client)
@@ -278,7 +280,7 @@ class ClientSurveysView(APIView):
         request=SurveyIn,
         responses={201: SurveyOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk)
         if not access.can_answer_survey(request.user, client):
             raise PermissionDenied("Only the client, or the representative they named, answers.")
@@ -291,7 +293,7 @@ class TeamDraftsView(APIView):
     @extend_schema(
         summary="The team's draft snapshots (its members)", responses=SnapshotOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = team_or_404(request, pk, may=access.can_read_drafts)
         return Response(_snapshots_out(quality_selectors.drafts_of(team)))
 
@@ -300,13 +302,15 @@ class TeamDraftsView(APIView):
         request=PrepareIn,
         responses={201: SnapshotOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = team_or_404(request, pk, may=access.can_read_drafts)
         if not access.can_prepare_snapshot(request.user, team):
             raise PermissionDenied(figures_access.informer_refusal(team, services.PREPARING))
         body = valid_body(request, PrepareIn)
         draft = services.snapshot_prepare(actor=request.user, team=team, period=body["period"])
         fresh = quality_selectors.snapshot_by_id(draft.pk)
+        if fresh is None:
+            raise RuntimeError(f"Snapshot {draft.pk} is gone right after it was prepared.")
         return Response(SnapshotOut(snapshot_data(fresh)).data, status=status.HTTP_201_CREATED)
 
 
@@ -321,7 +325,7 @@ class SnapshotView(APIView):
     @extend_schema(
         summary="One snapshot (published: the network; drafts: the team)", responses=SnapshotOut
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         snapshot = _readable(request, pk)
         if not snapshot.is_published:
             snapshot.open_proposal = services.open_proposal_for(snapshot)
@@ -334,7 +338,7 @@ class SnapshotExportView(APIView):
         summary="Export a published snapshot as JSON, with its content hash",
         responses=SnapshotExportOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         snapshot = _readable(request, pk)
         if not snapshot.is_published:
             raise NotFound("Only published snapshots are exported.")
@@ -358,7 +362,7 @@ class SnapshotProposeView(APIView):
         request=ProposeIn,
         responses={201: ProposalDetailOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         snapshot = quality_selectors.snapshot_by_id(pk)
         if snapshot is None or not access.can_read_drafts(request.user, snapshot.team_id):
             raise NotFound("No such snapshot among your team's.")
@@ -384,7 +388,7 @@ class TeamSnapshotsView(APIView):
         summary="One team's published snapshots over time, every version",
         responses=SnapshotOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         _reader(request)
         if not Team.objects.filter(pk=pk).exists():
             raise NotFound("No such team.")
@@ -405,7 +409,7 @@ class NetworkSnapshotsView(APIView):
         ],
         responses=SnapshotOut(many=True),
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         _reader(request)
         raw = [t for value in request.query_params.getlist("team") for t in value.split(",")]
         if any(not t.strip().isdecimal() for t in raw):
@@ -428,7 +432,7 @@ class NetworkMedianView(APIView):
         parameters=[PERIOD],
         responses=NetworkMedianOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         _reader(request)
         found = quality_selectors.network_median(_period_param(request))
         quality_selectors.log_reads(request.user, found.snapshots, "network median", "api")
@@ -448,6 +452,6 @@ class TeamSnapshotReadsView(APIView):
         summary="Inspectors' reads of the team's published snapshots (its members)",
         responses=SnapshotReadOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = team_or_404(request, pk, may=access.can_read_snapshot_reads)
         return Response(SnapshotReadOut(quality_selectors.reads_of(team), many=True).data)

@@ -37,7 +37,7 @@ from care.models import Client, ExperienceSurvey, Snapshot
 from care.services.common import record, refused
 from coordination.events import NETWORK_STREAM
 from teams import decisions
-from teams.cleaning import Errors, clean_text, limit_of
+from teams.cleaning import Errors, clean_text, cleaned, limit_of
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
 from teams.services.proposals import proposal_raise
@@ -138,6 +138,7 @@ def survey_answer(
     comment = clean_text(errors, "comment", comment, limit=limit_of(ExperienceSurvey, "comment"))
     if errors:
         raise ValidationError(errors)
+    chosen = cleaned(chosen)
     with transaction.atomic():
         earlier = ExperienceSurvey.objects.filter(client=client, period=chosen.label).first()
         if earlier is not None:
@@ -169,11 +170,15 @@ PREPARING = "prepares what the team publishes"
 
 
 def _published_contents(team: Team | int) -> list[dict]:
-    return list(Snapshot.objects.published().filter(team=team).values_list("content", flat=True))
+    team_id = team if isinstance(team, int) else team.pk
+    return list(
+        Snapshot.objects.published().filter(team_id=team_id).values_list("content", flat=True)
+    )
 
 
 def _current_published(team: Team | int, period: str) -> Snapshot | None:
-    return Snapshot.objects.current().filter(team=team, period=period).first()
+    team_id = team if isinstance(team, int) else team.pk
+    return Snapshot.objects.current().filter(team_id=team_id, period=period).first()
 
 
 def open_proposal_for(snapshot: Snapshot) -> Proposal | None:
@@ -280,7 +285,7 @@ def snapshot_propose(
             )
         period = parse_period(snapshot.period)
         correction = (
-            f" It corrects version {snapshot.corrects.version}." if snapshot.corrects_id else ""
+            f" It corrects version {snapshot.corrects.version}." if snapshot.corrects else ""
         )
         return proposal_raise(
             actor=actor,
@@ -328,7 +333,7 @@ def _snapshot_id(payload: dict) -> int:
             "Choose a prepared snapshot: the team's informer prepares one for a period"
             " that has ended, then it is proposed for publication.",
         )
-    return int(value)
+    return int(str(value))
 
 
 def _validate_publication(team: Team, payload: dict) -> dict:

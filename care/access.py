@@ -38,19 +38,19 @@ def speaks_for(person: Person, client: Client) -> bool:
     return person.pk in {client.account_id, client.representative_id}
 
 
+def _open_grants(person: Person) -> QuerySet[Grant]:
+    """The person's grants in force now: not revoked, not expired, their place in the
+    network still there."""
+    return Grant.objects.filter(
+        member__account=person, member__active=True, revoked_at__isnull=True
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+
 def granted_scopes(person: Person, client: Client) -> frozenset[str]:
     if not team_access.is_active(person):
         return frozenset()
-    now = timezone.now()
     return frozenset(
-        Grant.objects.filter(
-            member__client=client,
-            member__account=person,
-            member__active=True,
-            revoked_at__isnull=True,
-        )
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .values_list("scope", flat=True)
+        _open_grants(person).filter(member__client=client).values_list("scope", flat=True)
     )
 
 
@@ -126,10 +126,8 @@ def stream_sources(person: Person) -> list[QuerySet[Any, Any]]:
         )
         .values_list("kind", "pk", "every", "ends_at", "last_day")
     )
-    now = timezone.now()
     granted = (
-        Grant.objects.filter(member__account=person, member__active=True, revoked_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        _open_grants(person)
         .order_by()
         .annotate(kind=text("client"), ends_at=F("expires_at"), last_day=no_day)
         .values_list("kind", "member__client_id", "scope", "ends_at", "last_day")

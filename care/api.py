@@ -29,6 +29,8 @@ from care.services import clients as client_services
 from care.services import plans as plan_services
 from teams import selectors as team_selectors
 from teams.api.core import IdField, TextIn, WholeNumberField, if_match_version
+from teams.http import ApiRequest
+from teams.models import Team
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)
 
@@ -206,6 +208,22 @@ class AccessLogOut(serializers.Serializer):
     channel = serializers.CharField()
 
 
+def valid_body(request, serializer: type[serializers.Serializer], **options) -> dict:
+    """The request's body as ``serializer`` validates it (a 400 naming each field if not)."""
+    body = serializer(data=request.data, **options)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+def team_or_404(request, pk: int, may=None) -> Team:
+    """A team of the asker's and, given ``may`` (an access rule), one it lets them act
+    in; 404 for everyone else (seeing a team is not, say, reading its drafts)."""
+    team = team_selectors.team_for(request.user, pk=pk)
+    if team is None or (may is not None and not may(request.user, team)):
+        raise NotFound("No such team among yours.")
+    return team
+
+
 def client_or_404(request, pk: int, *, scope: str, what: str) -> Client:
     client = selectors.client_for(request.user, pk, scope=scope, what=what, channel="api")
     if client is None:
@@ -225,37 +243,27 @@ def kept_client_or_404(request, pk: int, what: str) -> Client:
     return client
 
 
-def _plan(client: Client):
-    """The plan as it stands (read-only: reading creates no plan)."""
-    return records.plan_of(client)
-
-
 class TeamClientsView(APIView):
     @extend_schema(
         summary="The team's clients (names and status)", responses=ClientListOut(many=True)
     )
-    def get(self, request, pk: int):
-        team = team_selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
+    def get(self, request: ApiRequest, pk: int):
+        team = team_or_404(request, pk)
         return Response(ClientListOut(selectors.clients_of(request.user, team), many=True).data)
 
     @extend_schema(
         summary="Take on a client (as a referral)", request=ClientIn, responses={201: ClientOut}
     )
-    def post(self, request, pk: int):
-        team = team_selectors.team_for(request.user, pk=pk)
-        if team is None:
-            raise NotFound("No such team among yours.")
-        body = ClientIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        client = client_services.client_create(actor=request.user, team=team, **body.validated_data)
+    def post(self, request: ApiRequest, pk: int):
+        team = team_or_404(request, pk)
+        body = valid_body(request, ClientIn)
+        client = client_services.client_create(actor=request.user, team=team, **body)
         return Response(ClientOut(client).data, status=status.HTTP_201_CREATED)
 
 
 class ClientView(APIView):
     @extend_schema(summary="A client's details", responses=ClientOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="notes", what="details")
         return Response(ClientOut(client).data, headers={"ETag": f'"{client.version}"'})
 
@@ -265,11 +273,10 @@ class ClientView(APIView):
         responses=ClientOut,
         parameters=[IF_MATCH],
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "details (to change them)")
-        body = ClientPatchIn(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        fields = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, ClientPatchIn, partial=True)
+        fields = {k: v for k, v in body.items() if k != "version"}
         client = client_services.client_update(
             actor=request.user, client=client, version=if_match_version(request), **fields
         )
@@ -280,13 +287,10 @@ class ClientStatusView(APIView):
     @extend_schema(
         summary="Referral, active, paused or discharged", request=StatusIn, responses=ClientOut
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "status (to change it)")
-        body = StatusIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        client = client_services.client_set_status(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, StatusIn)
+        client = client_services.client_set_status(actor=request.user, client=client, **body)
         return Response(ClientOut(client).data)
 
 
@@ -305,7 +309,7 @@ class NetworkView(APIView):
         summary="The client's support network and what each may see",
         responses=NetworkMemberOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = self._network_client(request, pk)
         return Response(NetworkMemberOut(selectors.network_of(client), many=True).data)
 
@@ -314,13 +318,10 @@ class NetworkView(APIView):
         request=NetworkMemberIn,
         responses={201: NetworkMemberOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = self._network_client(request, pk)
-        body = NetworkMemberIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        member = client_services.network_add(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, NetworkMemberIn)
+        member = client_services.network_add(actor=request.user, client=client, **body)
         return Response(
             NetworkMemberOut(selectors.network_of(client).get(pk=member.pk)).data, status=201
         )
@@ -332,26 +333,25 @@ class GrantsView(APIView):
         request=GrantIn,
         responses={201: GrantOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="notes", what="sharing")
-        body = GrantIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        member = NetworkMember.objects.filter(pk=body.validated_data["member"]).first()
+        body = valid_body(request, GrantIn)
+        member = NetworkMember.objects.filter(pk=body["member"]).first()
         if member is None:
             raise serializers.ValidationError({"member": ["Not in this client's network."]})
         grant = client_services.grant_scope(
             actor=request.user,
             client=client,
             member=member,
-            scope=body.validated_data["scope"],
-            expires_at=body.validated_data["expires_at"],
+            scope=body["scope"],
+            expires_at=body["expires_at"],
         )
         return Response(GrantOut(grant).data, status=status.HTTP_201_CREATED)
 
 
 class GrantRevokeView(APIView):
     @extend_schema(summary="Revoke at once", request=None, responses=GrantOut)
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         grant = Grant.objects.select_related("member__client").filter(pk=pk).first()
         if grant is None or not access.can_read(request.user, grant.member.client, "notes"):
             raise NotFound("No such grant.")
@@ -362,9 +362,9 @@ class GrantRevokeView(APIView):
 
 class PlanView(APIView):
     @extend_schema(summary="The care plan, with ratings over time", responses=PlanOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="plan", what="care plan")
-        plan = _plan(client)
+        plan = records.plan_of(client)
         return Response(PlanOut(plan).data, headers={"ETag": f'"{plan.version}"'})
 
 
@@ -375,15 +375,14 @@ class PlanProblemsView(APIView):
         responses={201: PlanOut},
         parameters=[IF_MATCH],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "care plan (to change it)")
-        body = PlanProblemIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, PlanProblemIn)
+        data = {k: v for k, v in body.items() if k != "version"}
         plan_services.plan_add_problem(
             actor=request.user, client=client, version=if_match_version(request), **data
         )
-        return Response(PlanOut(_plan(client)).data, status=status.HTTP_201_CREATED)
+        return Response(PlanOut(records.plan_of(client)).data, status=status.HTTP_201_CREATED)
 
 
 def _plan_problem(request, pk: int, what: str) -> PlanProblem:
@@ -401,15 +400,16 @@ class InterventionsView(APIView):
         responses={201: PlanOut},
         parameters=[IF_MATCH],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         entry = _plan_problem(request, pk, "care plan (to change it)")
-        body = InterventionIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = {k: v for k, v in body.validated_data.items() if k != "version"}
+        body = valid_body(request, InterventionIn)
+        data = {k: v for k, v in body.items() if k != "version"}
         plan_services.plan_add_intervention(
             actor=request.user, plan_problem=entry, version=if_match_version(request), **data
         )
-        return Response(PlanOut(_plan(entry.plan.client)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PlanOut(records.plan_of(entry.plan.client)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class RatingsView(APIView):
@@ -418,12 +418,13 @@ class RatingsView(APIView):
         request=RatingIn,
         responses={201: PlanOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         entry = _plan_problem(request, pk, "care plan (to rate it)")
-        body = RatingIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        plan_services.plan_rate(actor=request.user, plan_problem=entry, **body.validated_data)
-        return Response(PlanOut(_plan(entry.plan.client)).data, status=status.HTTP_201_CREATED)
+        body = valid_body(request, RatingIn)
+        plan_services.plan_rate(actor=request.user, plan_problem=entry, **body)
+        return Response(
+            PlanOut(records.plan_of(entry.plan.client)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class AccessLogView(APIView):
@@ -431,7 +432,7 @@ class AccessLogView(APIView):
         summary="Who read the record, when, what and why (client and representative)",
         responses=AccessLogOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = Client.objects.filter(pk=pk).first()
         rows = selectors.access_log_of(request.user, client) if client else None
         if rows is None:
@@ -444,7 +445,7 @@ class OmahaView(APIView):
         summary="The Omaha System reference set (codes for care plans)",
         responses=OpenApiTypes.OBJECT,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         domains = OmahaDomain.objects.prefetch_related("problems__signs")
         return Response(
             {

@@ -11,11 +11,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.api import IF_MATCH, NetworkMemberOut, client_or_404
+from care.api import IF_MATCH, NetworkMemberOut, client_or_404, valid_body
 from care.models import Client, Grant, NetworkMember
 from care.selectors import clients as selectors
 from care.services import invitations as service
 from teams.api.core import TextIn, if_match_version
+from teams.http import ApiRequest
 from teams.models import Invitation
 from teams.services import invitations as machinery
 
@@ -86,9 +87,7 @@ class RepresentativeOut(serializers.Serializer):
         return client.representative_note
 
 
-class RepresentativeIn(serializers.Serializer):
-    email = TextIn(Invitation, "email")
-    name = TextIn(Invitation, "name", allow_blank=True, required=False, default="")
+class RepresentativeIn(PortalInvitationIn):
     basis = serializers.CharField(help_text=f"One of {', '.join(Client.Basis.values)}.")
     note = TextIn(Client, "representative_note", allow_blank=True, required=False, default="")
 
@@ -131,11 +130,10 @@ class PortalInvitationView(APIView):
         request=PortalInvitationIn,
         responses={201: InvitationOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "portal (to invite the client)")
-        body = PortalInvitationIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        invitation = service.client_invite(actor=request.user, client=client, **body.validated_data)
+        body = valid_body(request, PortalInvitationIn)
+        invitation = service.client_invite(actor=request.user, client=client, **body)
         return Response(InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -143,7 +141,7 @@ class RepresentativeView(APIView):
     @extend_schema(
         summary="Who acts for the client, and on what basis", responses=RepresentativeOut
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "representative")
         if not service.may_see_invitations(request.user, client):
             raise PermissionDenied("Only the client, their representative and their team see this.")
@@ -155,13 +153,10 @@ class RepresentativeView(APIView):
         request=RepresentativeIn,
         responses={201: InvitationOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "representative (to invite one)")
-        body = RepresentativeIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        invitation = service.representative_invite(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, RepresentativeIn)
+        invitation = service.representative_invite(actor=request.user, client=client, **body)
         return Response(InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -173,7 +168,7 @@ class RepresentativeRemoveView(APIView):
         responses=RepresentativeOut,
         parameters=[IF_MATCH],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "representative (to remove them)")
         client = service.representative_remove(
             actor=request.user, client=client, version=_optional_version(request)
@@ -187,7 +182,7 @@ class ClientInvitationsView(APIView):
         "network's (the client, representative and team)",
         responses=InvitationOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "invitations")
         if not service.may_see_invitations(request.user, client):
             raise PermissionDenied(
@@ -203,13 +198,10 @@ class NetworkInvitationsView(APIView):
         request=NetworkInvitationIn,
         responses={201: NetworkInvitationOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "support network (to invite someone)")
-        body = NetworkInvitationIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        member, invitation = service.network_invite(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, NetworkInvitationIn)
+        member, invitation = service.network_invite(actor=request.user, client=client, **body)
         member = selectors.network_of(client).get(pk=member.pk)
         return Response(
             NetworkInvitationOut({"member": member, "invitation": invitation}).data,
@@ -225,7 +217,7 @@ class NetworkMemberRemoveView(APIView):
         responses=NetworkMemberOut,
         parameters=[IF_MATCH],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         member = NetworkMember.objects.select_related("client").filter(pk=pk).first()
         if member is None or not (
             service.may_see_invitations(request.user, member.client)
@@ -253,7 +245,7 @@ class InvitationResendView(APIView):
         request=None,
         responses=InvitationOut,
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         invitation, _token = machinery.invitation_resend(
             actor=request.user, invitation=_invitation(request, pk)
         )
@@ -262,7 +254,7 @@ class InvitationResendView(APIView):
 
 class InvitationWithdrawView(APIView):
     @extend_schema(summary="Withdraw an invitation", request=None, responses=InvitationOut)
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         invitation = machinery.invitation_withdraw(
             actor=request.user, invitation=_invitation(request, pk)
         )

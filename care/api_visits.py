@@ -17,12 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care import access
-from care.api import client_or_404, kept_client_or_404
+from care.api import client_or_404, kept_client_or_404, valid_body
 from care.models import Budget, LedgerEntry, Visit, VisitSeries
 from care.selectors import budgets as budget_selectors
 from care.services import budgets as budget_services
 from care.services import visits as visit_services
 from teams.api.core import IdField, TextIn, WholeNumberField
+from teams.http import ApiRequest
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on every retry."
@@ -133,17 +134,16 @@ class ClientVisitsView(APIView):
     @extend_schema(
         summary="A client's visits: who is coming and when", responses=VisitOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="visits", what="visits")
         visits = client.visits.select_related("assignee").order_by("window_start")
         return Response(VisitOut(visits, many=True).data)
 
     @extend_schema(summary="Plan a visit", request=VisitIn, responses={201: VisitOut})
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "visits (to plan one)")
-        body = VisitIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        visit = visit_services.visit_plan(actor=request.user, client=client, **body.validated_data)
+        body = valid_body(request, VisitIn)
+        visit = visit_services.visit_plan(actor=request.user, client=client, **body)
         return Response(VisitOut(visit).data, status=status.HTTP_201_CREATED)
 
 
@@ -153,13 +153,10 @@ class ClientSeriesView(APIView):
         request=SeriesIn,
         responses={201: SeriesStartedOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "visits (to start a series)")
-        body = SeriesIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        series, visits = visit_services.series_start(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, SeriesIn)
+        series, visits = visit_services.series_start(actor=request.user, client=client, **body)
         answer = {"series": visit_services.series_state(series), "visits": visits}
         return Response(SeriesStartedOut(answer).data, status=status.HTTP_201_CREATED)
 
@@ -168,7 +165,7 @@ class BudgetView(APIView):
     @extend_schema(
         summary="The budget statement, in figures and plain words", responses=StatementOut
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="budget", what="budget statement")
         budget = Budget.objects.filter(client=client, active=True).first()
         if budget is None:
@@ -182,13 +179,10 @@ class BudgetView(APIView):
         request=BudgetIn,
         responses={201: StatementOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "budget (to set it up)")
-        body = BudgetIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        budget = budget_services.budget_create(
-            actor=request.user, client=client, **body.validated_data
-        )
+        body = valid_body(request, BudgetIn)
+        budget = budget_services.budget_create(actor=request.user, client=client, **body)
         return Response(
             StatementOut(budget_selectors.current_statement(budget, timezone.localdate())).data,
             status=status.HTTP_201_CREATED,
@@ -202,18 +196,17 @@ class BudgetEntriesView(APIView):
         responses={201: EntryOut},
         parameters=[IDEMPOTENCY_KEY],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         budget = Budget.objects.select_related("client__team").filter(pk=pk).first()
         if budget is None or not access.can_read(request.user, budget.client, "budget"):
             raise NotFound("No such budget among yours.")
         if not access.can_keep_record(request.user, budget.client):
             raise PermissionDenied("Only the client's team keeps the ledger.")
-        body = EntryIn(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = valid_body(request, EntryIn)
         entry = budget_services.ledger_add(
             actor=request.user,
             budget=budget,
             idempotency_key=request.headers.get("Idempotency-Key"),
-            **body.validated_data,
+            **body,
         )
         return Response(EntryOut(entry).data, status=status.HTTP_201_CREATED)

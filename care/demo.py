@@ -10,6 +10,7 @@ team member (or Mrs Jansen herself, for what she shares) would do it.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -108,7 +109,7 @@ def _rows(table: str) -> list[tuple[str, ...]]:
     ]
 
 
-JANSEN = {
+JANSEN: dict[str, Any] = {
     "first_name": "Wilma",
     "last_name": "Jansen",
     "preferred_name": "",
@@ -285,7 +286,7 @@ def _jansen(team: Team, keepers: list[Person], made: dict) -> None:
     client = client_services.client_link_account(actor=ana, client=client, account=wilma)
     client = _activate(ana, client, Client.Status.ACTIVE, days_ago=100)
 
-    network = [
+    network: list[dict[str, Any]] = [
         {
             "circle": "informal",
             "relationship": "daughter",
@@ -460,14 +461,15 @@ def _answer_last_quarter() -> int:
                 or ExperienceSurvey.objects.filter(client=client, period=period.label).exists()
             ):
                 continue
-            if client.account_id is None:
+            account = client.account
+            if account is None:
                 username = f"{first}.{client.last_name}".lower().replace(" ", "")
                 account = _portal_person(username, first, client.last_name)
                 client = client_services.client_link_account(
                     actor=keepers[0], client=client, account=account
                 )
             survey_answer(
-                actor=client.account,
+                actor=account,
                 client=client,
                 period=period.label,
                 recommend=recommend,

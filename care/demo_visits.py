@@ -154,8 +154,9 @@ def seed_team(team: Team, keeper: Person, today: datetime.date | None = None) ->
         week = today + datetime.timedelta(days=6)
         for visit in upcoming:
             # Half of today's visits are taken; the rest of the week mostly so.
-            taken_today = visit.series_date == today and index % 2 == 0
-            taken_later = today < visit.series_date <= week and index % 3 != 1
+            day = visit.series_date or today  # a series' visit always has its date
+            taken_today = day == today and index % 2 == 0
+            taken_later = today < day <= week and index % 3 != 1
             if taken_today or taken_later:
                 visit_services.visit_assign(
                     actor=keeper, visit=visit, person=primary, version=visit.version

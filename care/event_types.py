@@ -9,10 +9,15 @@ name no client beyond its id: the board and the client's page say which visit.
 
 from __future__ import annotations
 
-from coordination.events.types import declare
+from coordination.events.types import Words, declare
 
 VISITS = ("team", "client.visits")
 VISIT = ("visit", "client", "version")
+
+
+def _visit(name: str, keys: tuple[str, ...], words: Words, **declaration) -> None:
+    """A change of one visit: its id, client and version besides ``keys``, on VISITS."""
+    declare(name, keys=(*VISIT, *keys), streams=VISITS, words=words, **declaration)
 
 
 # --- clients, their network, grants and invitations ---------------------------------------
@@ -63,76 +68,39 @@ declare("diary.added", keys=("note", "client", "author"), streams=("team", "clie
 
 # --- visits and series ----------------------------------------------------------------------
 
-declare(
-    "visit.planned",
-    keys=(*VISIT, "status", "assignee", "window_start", "window_end"),
-    streams=VISITS,
-    words="{actor} planned a visit",
+_visit(
+    "visit.planned", ("status", "assignee", "window_start", "window_end"), "{actor} planned a visit"
 )
-declare(
-    "visit.claimed",
-    keys=(*VISIT, "assignee", "status"),
-    streams=VISITS,
-    words="{actor} took a visit",
-)
-declare(
+_visit("visit.claimed", ("assignee", "status"), "{actor} took a visit")
+_visit(
     "visit.assigned",
-    keys=(*VISIT, "assignee", "status"),
-    streams=VISITS,
-    words="{actor} gave a visit to {assignee:person=a colleague}",
+    ("assignee", "status"),
+    "{actor} gave a visit to {assignee:person=a colleague}",
 )
-declare(
-    "visit.unassigned",
-    keys=(*VISIT, "assignee", "status"),
-    streams=VISITS,
-    words="{actor} left a visit open for someone to take",
-)
-declare(
+_visit("visit.unassigned", ("assignee", "status"), "{actor} left a visit open for someone to take")
+_visit(
     "visit.running_late",
-    keys=(*VISIT, "late_until"),
-    streams=VISITS,
-    words={
+    ("late_until",),
+    {
         "late_until": "{actor} is running late for a visit",
         "": "{actor} is no longer running late for a visit",
     },
 )
-declare(
-    "visit.swapped",
-    keys=(*VISIT, "assignee"),
-    streams=VISITS,
-    words="{actor} swapped a visit",
-)
-declare(
+_visit("visit.swapped", ("assignee",), "{actor} swapped a visit")
+_visit(
     "visit.started",
-    keys=(*VISIT, "actual_start", "assignee", "status"),
+    ("actual_start", "assignee", "status"),
+    "{actor} started a visit",
     optional=("late_until",),
-    streams=VISITS,
-    words="{actor} started a visit",
 )
-declare(
+_visit(
     "visit.finished",
-    keys=(*VISIT, "status", "actual_start", "actual_end", "debit", "amount"),
-    streams=VISITS,
-    words="{actor} recorded a visit done",
+    ("status", "actual_start", "actual_end", "debit", "amount"),
+    "{actor} recorded a visit done",
 )
-declare(
-    "visit.cancelled",
-    keys=(*VISIT, "status"),
-    streams=VISITS,
-    words="{actor} cancelled a visit",
-)
-declare(
-    "visit.missed",
-    keys=(*VISIT, "status"),
-    streams=VISITS,
-    words="{actor} marked a visit missed",
-)
-declare(
-    "visit.lent",
-    keys=(*VISIT, "assignee", "status", "grant", "expires_at"),
-    streams=VISITS,
-    words="{actor} lent a visit",
-)
+_visit("visit.cancelled", ("status",), "{actor} cancelled a visit")
+_visit("visit.missed", ("status",), "{actor} marked a visit missed")
+_visit("visit.lent", ("assignee", "status", "grant", "expires_at"), "{actor} lent a visit")
 declare(
     "visit.generated",
     keys=("series", "client", "visits", "first", "last"),

@@ -6,6 +6,8 @@ Services raise Django's ValidationError / PermissionDenied / ObjectDoesNotExist 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     ObjectDoesNotExist,
@@ -32,7 +34,7 @@ def _fields_from_drf(detail) -> dict:
     return {}
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     headers = {}
     extra: dict = {}
     if isinstance(exc, Conflict):
@@ -75,10 +77,10 @@ def exception_handler(exc, context):
             message = general[0] if general else "Some fields need attention."
         else:
             message = str(exc.detail)
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        if auth_header := getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = auth_header
+        if wait := getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(wait))
     else:
         return None
     set_rollback()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -179,7 +180,7 @@ SQLITE_OPTIONS = {
 }
 
 
-def database_config(url: str, *, base_dir: Path, pool_min: int, pool_max: int) -> dict:
+def database_config(url: str, *, base_dir: Path, pool_min: int, pool_max: int) -> dict[str, Any]:
     """Django DATABASES['default'] from DATABASE_URL (empty: SQLite in the project)."""
     if not url:
         return {
@@ -196,7 +197,7 @@ def database_config(url: str, *, base_dir: Path, pool_min: int, pool_max: int) -
         )
     try:
         urlsplit(url).port  # noqa: B018  (raises on a non-numeric port)
-        config = dj_database_url.parse(url, conn_max_age=0)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"DATABASE_URL is malformed: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -266,6 +267,8 @@ def caches(url: str, *, prefix: str = "kith", timeout: int = 3, folder: Path | N
     default), which the server and a management command (``axes_reset_username``) both
     read, as they would not a cache inside the server's own memory."""
     if not url:
+        if folder is None:
+            raise ConfigError("Without REDIS_URL the cache needs a folder for its files.")
         return {
             "default": {
                 "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

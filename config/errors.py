@@ -9,10 +9,13 @@ reporting are cut down here, once: ``scrub`` for Sentry, ``ReportFilter`` for th
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from asgi_correlation_id import correlation_id
 from django.views.debug import SafeExceptionReporterFilter
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
 
 def start_error_reporting(
@@ -41,7 +44,7 @@ def start_error_reporting(
     return True
 
 
-def scrub(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def scrub(event: Event, hint: Hint) -> Event:
     """What leaves for Sentry: the request's method, route and headers Sentry keeps
     without personal data, tagged with the request id that the log lines carry."""
     request = event.get("request")

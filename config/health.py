@@ -19,7 +19,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import resolve
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -39,7 +39,7 @@ def healthz(request):
 
 @require_safe
 @never_cache
-def readyz(request):
+def readyz(request: HttpRequest) -> HttpResponse:
     checks: dict[str, dict] = {"database": _database()}
     checks["redis"] = _redis()
     # The tick's record is in the database: without it, unknown (ok: null), not late.

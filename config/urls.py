@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from config.health import healthz, readyz
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("teams.urls")),
     path("", include("care.urls")),
     path("", include("coordination.urls")),

@@ -44,7 +44,7 @@ def seed(now: datetime.datetime | None = None) -> dict[str, int]:
     noord = Team.objects.filter(slug="noord").first()
     zuid = Team.objects.filter(slug="zuid").first()
     ana, ben, cas = _person("ana"), _person("ben"), _person("cas")
-    if None in (noord, zuid, ana, ben, cas):
+    if noord is None or zuid is None or ana is None or ben is None or cas is None:
         return made
 
     if not HelpRequest.objects.filter(team=zuid).exists():
@@ -78,7 +78,7 @@ def seed(now: datetime.datetime | None = None) -> dict[str, int]:
             .order_by("window_start", "pk")
             .first()
         )
-        if visit is not None:
+        if visit is not None and visit.assignee is not None:
             handover_services.handover_offer(
                 actor=visit.assignee,
                 visit=visit,

@@ -1,5 +1,10 @@
 # The event log's tables live beside its code (coordination/events/), which must stay
 # a leaf; importing them here registers them with the app.
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -7,6 +12,9 @@ from django.utils import timezone
 from care.models import Visit
 from coordination.events.models import EventRecord, Stream
 from teams.models import Person, Team
+
+if TYPE_CHECKING:
+    from coordination.selectors import BoardVisit
 
 __all__ = ["EventRecord", "HandoverOffer", "HelpOffer", "HelpRequest", "Stream"]
 
@@ -52,6 +60,9 @@ class HandoverOffer(models.Model):
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
     answered = models.DateTimeField(null=True, blank=True)
+    # Not columns: on the board page, the visits it names as the board read them.
+    the_visit: BoardVisit | None
+    the_swap: BoardVisit | None
 
     class Meta:
         ordering = ["created", "id"]
@@ -116,6 +127,19 @@ class HelpRequest(models.Model):
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
     closed = models.DateTimeField(null=True, blank=True)
+    # Not columns: what coordination.selectors reads into a request for the help board
+    # and the team's help section (help_board, team_help), which the API shows.
+    visit_list: list[Visit]
+    open_offers: list[HelpOffer]
+    accepted: HelpOffer | None
+    mine: bool
+    distance_km: float | None
+    area: str
+    first_start: datetime.datetime | None
+    minutes: int
+    visible_offers: list[HelpOffer]
+    my_offer: HelpOffer | None
+    visible_note: str
 
     class Meta:
         ordering = ["created", "id"]

@@ -27,8 +27,12 @@ import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import redis  # imported when first used: only a Redis deployment needs it
 
 logger = logging.getLogger("kith.presence")
 
@@ -92,7 +96,7 @@ class RedisPresence:
         # A Redis that does not answer costs a page or a socket this long, not the
         # operating system's connect timeout of minutes.
         self.timeout = timeout
-        self._sync = None
+        self._sync: redis.Redis | None = None
         # One asyncio client per event loop (a client is bound to the loop it runs on).
         self._async: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -106,6 +107,9 @@ class BoardVisit:
     assignee: Named | None
     has_open_offers: bool
     open_offers: list[HandoverOffer] = field(default_factory=list)
+    # The board page's: whether the reader holds it, and the offer of it they made.
+    mine: bool = False
+    offer_out: HandoverOffer | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> BoardVisit:
@@ -195,13 +199,17 @@ def board_team(person: Person, *, pk: int | None = None, slug: str | None = None
     its stream read in the same query (``team.board_head``): the first read of
     ``board`` (see there), so the board costs one query fewer."""
     table = events.Stream._meta.db_table
+    lookup: dict[str, str | int]
+    params: tuple[str, ...]
     if slug is not None:
         lookup = {"slug": slug}
         team = f"{Team._meta.db_table}.id"
         name, params = streams.team_stream_sql(team), ()
-    else:
+    elif pk is not None:
         # The stream's name is known: a parameter.
         lookup, name, params = {"pk": pk}, "%s", (streams.team_stream(pk),)
+    else:
+        raise TypeError("board_team needs the team's pk or its slug.")
     # Plain SQL, not the ORM's Subquery: the board is read at every change on every
     # phone, and building that expression cost more than running it.
     head = RawSQL(  # noqa: S611 -- table and column names from the models
@@ -293,7 +301,7 @@ ASK_AHEAD_DAYS = 7
 
 def distance_km(a: Team, b: Team) -> float | None:
     """Great-circle distance between two teams' locations; None if either is unknown."""
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
     lat1, lon1, lat2, lon2 = (
         math.radians(float(x)) for x in (a.latitude, a.longitude, b.latitude, b.longitude)
@@ -314,8 +322,9 @@ def district(postcode: str) -> str:
 
 def _help_visits() -> QuerySet[Visit]:
     # Times and the postcode's area only: the help board never loads who the client is.
+    # (The annotation fills client_postcode, declared on Visit: not the clash mypy sees.)
     return (
-        Visit.objects.annotate(client_postcode=F("client__postcode"))
+        Visit.objects.annotate(client_postcode=F("client__postcode"))  # type: ignore[no-redef]
         .only("id", "window_start", "window_end", "expected_minutes", "status", "assignee_id")
         .order_by("window_start", "id")
     )
@@ -359,7 +368,7 @@ def help_board(person: Person, *, now: datetime.datetime | None = None) -> list[
     if not reader_teams:
         return []
     requests = (
-        HelpRequest.objects.filter(status=HelpRequest.Status.OPEN)
+        HelpRequest.objects.filter(status=HelpRequest.Status.OPEN)  # type: ignore[no-redef]  # to_attr fills the declared attribute
         .select_related("team")
         .prefetch_related(
             Prefetch("visits", queryset=_help_visits(), to_attr="visit_list"),
@@ -434,7 +443,7 @@ class TeamHelp:
     """The board's help section: what the team asked and what it may still ask for."""
 
     team: Team
-    requests: list[HelpRequest] = field(default_factory=list)
+    requests: Sequence[HelpRequest] = field(default_factory=list)
     askable: list[Visit] = field(default_factory=list)
 
 
@@ -445,7 +454,7 @@ def team_help(team: Team, *, now: datetime.datetime | None = None) -> TeamHelp:
     and no open request asks for. Four queries, however many rows."""
     now = now or timezone.now()
     requests = list(
-        HelpRequest.objects.filter(team=team)
+        HelpRequest.objects.filter(team=team)  # type: ignore[no-redef]  # to_attr fills the declared attribute
         .filter(
             Q(status=HelpRequest.Status.OPEN)
             | Q(status=HelpRequest.Status.FILLED, visits__window_end__gt=now)

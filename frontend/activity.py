@@ -32,7 +32,8 @@ class Names:
         return self.people.get(pk, default) if pk is not None else default
 
     def proposal(self, data: dict) -> str:
-        title = data.get("title") or self.proposals.get(data.get("proposal"))
+        pk = data.get("proposal")
+        title = data.get("title") or (self.proposals.get(pk) if isinstance(pk, int) else None)
         return f"“{title}”" if title else "a proposal"
 
     def role(self, key) -> str:
@@ -59,7 +60,7 @@ def describe(record, names: Names | dict[int, str]) -> str:
     who = names.person(record.actor_id, "Someone")
     data = record.data or {}
     declared = types.declared(record.type)
-    acted = names.person(record.actor_id, None) is not None
+    acted = record.actor_id is not None and record.actor_id in names.people
     words = declared.template(data, actor=acted) if declared else None
     if words is None:
         return f"{who}: {record.type.replace('.', ' ').replace('_', ' ')}"

@@ -44,6 +44,17 @@ LINE_CSS = (
 )
 
 
+def scriptless(chart) -> bytes:
+    """The chart's SVG without pygal's script (the pages run none of theirs)."""
+    tree = chart.render_tree()
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if child.tag in (f"{SVG}script", "script"):
+                parent.remove(child)
+    ElementTree.register_namespace("", SVG[1:-1])
+    return ElementTree.tostring(tree, encoding="utf-8")
+
+
 def ratings_svg(ratings: Sequence, *, title: str = "") -> bytes:
     """A line per scale over the rating dates; y from 1 (worst) to 5 (best)."""
     chart = pygal.Line(
@@ -74,13 +85,7 @@ def ratings_svg(ratings: Sequence, *, title: str = "") -> bytes:
     chart.x_labels = [r.rated_on.strftime(shape) for r in ratings]
     for name, attr in LINES:
         chart.add(name, [getattr(r, attr) for r in ratings])
-    tree = chart.render_tree()
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if child.tag in (f"{SVG}script", "script"):
-                parent.remove(child)
-    ElementTree.register_namespace("", SVG[1:-1])
-    return ElementTree.tostring(tree, encoding="utf-8")
+    return scriptless(chart)
 
 
 # --- published quality: one indicator of one team over its published periods ----------------
@@ -88,16 +93,6 @@ def ratings_svg(ratings: Sequence, *, title: str = "") -> bytes:
 # Printed values sit just above their bars, in the page's ink (pygal centres them on
 # the bar's end, by rules set on the chart's id: only !important outranks those).
 QUALITY_CSS = "inline:.text-overlay text.value{fill:#1d2328!important;transform:translateY(-8px)}"
-
-
-def _scriptless(chart) -> bytes:
-    tree = chart.render_tree()
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if child.tag in (f"{SVG}script", "script"):
-                parent.remove(child)
-    ElementTree.register_namespace("", SVG[1:-1])
-    return ElementTree.tostring(tree, encoding="utf-8")
 
 
 def quality_svg(points: Sequence[tuple[str, float | None, bool]], *, title: str, fmt) -> bytes:
@@ -130,4 +125,4 @@ def quality_svg(points: Sequence[tuple[str, float | None, bool]], *, title: str,
     if points:
         chart.x_labels = [f"{label}*" if h else label for label, _v, h in points]
         chart.add(title, [v for _label, v, _h in points])
-    return _scriptless(chart)
+    return scriptless(chart)

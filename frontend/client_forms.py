@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -25,7 +26,6 @@ from frontend.forms import Field
 from teams.cleaning import limit_of
 
 NOT_A_DATE = "Not a date (YYYY-MM-DD)."
-OUT_OF_DATE = "The form is out of date: reload the page."
 
 CLIENT_LABELS = {
     name: (label, {**attrs, "autocomplete": "off", "maxlength": limit_of(Client, name)})
@@ -60,17 +60,41 @@ def _fields(names, values: dict, errors: dict) -> list[Field]:
         fields.append(
             Field(name, label, widget, value=values.get(name, ""), attrs=attrs, help=help_)
         )
+    return _with_errors(fields, errors)
+
+
+def fresh(values: dict) -> dict:
+    """A form as a page first shows it: these values, no messages yet."""
+    return {"values": values, "errors": {}}
+
+
+def _values(names, post: QueryDict | None, defaults: dict | None = None) -> dict:
+    """What was typed in the fields ``names``; with no form sent, empty but for the
+    defaults."""
+    if post is None:
+        return dict.fromkeys(names, "") | (defaults or {})
+    return {name: post.get(name, "") for name in names}
+
+
+def _with_errors(fields: list, errors: dict, form: str = "") -> list:
+    """The fields with their messages (and, for a form of several of a kind on the
+    page, its prefix)."""
     for f in fields:
         f.errors = errors.get(f.name, [])
+        if form:
+            f.form = form
     return fields
+
+
+def _today_iso() -> str:
+    return timezone.localdate().isoformat()
 
 
 # --- taking on a client, and their details -----------------------------------------------
 
 
 def take_on_values(post: QueryDict | None = None) -> dict:
-    names = (*TAKE_ON, "date_of_birth")
-    return {name: (post.get(name, "") if post is not None else "") for name in names}
+    return _values((*TAKE_ON, "date_of_birth"), post)
 
 
 def take_on_fields(values: dict, errors: dict) -> list[Field]:
@@ -96,15 +120,21 @@ def details_fields(values: dict, errors: dict) -> list[Field]:
 # --- small parsers ------------------------------------------------------------------------
 
 
-def date_or_none(raw: str, field: str) -> datetime.date | None:
-    """A date typed as YYYY-MM-DD (what <input type=date> sends), or None when empty."""
+def _parsed[T](raw: str, field: str, parse: Callable[[str], T], message: str) -> T | None:
+    """What was typed, read by ``parse``, or None when empty; text it cannot read is
+    refused at ``field``."""
     raw = (raw or "").strip()
     if not raw:
         return None
     try:
-        return datetime.date.fromisoformat(raw)
+        return parse(raw)
     except ValueError:
-        raise ValidationError({field: [NOT_A_DATE]}) from None
+        raise ValidationError({field: [message]}) from None
+
+
+def date_or_none(raw: str, field: str) -> datetime.date | None:
+    """A date typed as YYYY-MM-DD (what <input type=date> sends), or None when empty."""
+    return _parsed(raw, field, datetime.date.fromisoformat, NOT_A_DATE)
 
 
 def number_or_raw(raw: str):
@@ -112,12 +142,6 @@ def number_or_raw(raw: str):
     with its own words (it names the field)."""
     raw = (raw or "").strip()
     return int(raw) if raw.isdecimal() else raw
-
-
-def version_of(raw: str) -> int:
-    if not (raw or "").isdecimal():
-        raise ValidationError({"version": [OUT_OF_DATE]})
-    return int(raw)
 
 
 def end_of_day(day: datetime.date | None) -> datetime.datetime | None:
@@ -145,9 +169,7 @@ def status_choices(client: Client) -> list[tuple[str, str]]:
 
 
 def status_values(post: QueryDict | None = None) -> dict:
-    if post is None:
-        return {"status": "", "on": timezone.localdate().isoformat(), "note": ""}
-    return {name: post.get(name, "") for name in ("status", "on", "note")}
+    return _values(("status", "on", "note"), post, {"on": _today_iso()})
 
 
 # --- the support network ------------------------------------------------------------------
@@ -155,10 +177,7 @@ def status_values(post: QueryDict | None = None) -> dict:
 
 def network_values(post: QueryDict | None = None) -> dict:
     names = ("circle", *(name for name, *_ in NETWORK))
-    values = {name: (post.get(name, "") if post is not None else "") for name in names}
-    if post is None:
-        values["circle"] = NetworkMember.Circle.INFORMAL
-    return values
+    return _values(names, post, {"circle": NetworkMember.Circle.INFORMAL})
 
 
 def network_fields(values: dict, errors: dict) -> list[Field]:
@@ -167,18 +186,9 @@ def network_fields(values: dict, errors: dict) -> list[Field]:
         widget = "textarea" if name == "takes_on" else ("email" if name == "email" else "text")
         attrs = {"inputmode": "tel"} if name == "phone" else {}
         fields.append(
-            Field(
-                name,
-                label,
-                widget,
-                value=values.get(name, ""),
-                help=help_,
-                rows=2,
-                attrs=attrs,
-                errors=errors.get(name, []),
-            )
+            Field(name, label, widget, value=values.get(name, ""), help=help_, rows=2, attrs=attrs)
         )
-    return fields
+    return _with_errors(fields, errors)
 
 
 CIRCLES = [
@@ -193,42 +203,22 @@ SCALE_LABELS = {s.value: s.label for s in OmahaScale}
 
 
 def problem_values(post: QueryDict | None = None, version: int = 1) -> dict:
-    if post is None:
-        return {
-            "problem": "",
-            "scope": "individual",
-            "severity": "",
-            "signs": [],
-            "version": str(version),
-        }
-    return {
-        "problem": post.get("problem", ""),
-        "scope": post.get("scope", ""),
-        "severity": post.get("severity", ""),
-        "signs": post.getlist("signs"),
-        "version": post.get("version", ""),
-    }
+    values = _values(
+        ("problem", "scope", "severity", "version"),
+        post,
+        {"scope": "individual", "version": str(version)},
+    )
+    return values | {"signs": post.getlist("signs") if post is not None else []}
 
 
 def intervention_values(post: QueryDict | None = None, version: int = 1) -> dict:
-    names = ("category", "target", "description", "frequency")
-    if post is None:
-        return dict.fromkeys(names, "") | {"version": str(version)}
-    return {name: post.get(name, "") for name in (*names, "version")}
+    names = ("category", "target", "description", "frequency", "version")
+    return _values(names, post, {"version": str(version)})
 
 
 def rating_values(post: QueryDict | None = None) -> dict:
-    if post is None:
-        return {
-            "knowledge": "",
-            "behavior": "",
-            "status": "",
-            "rated_on": timezone.localdate().isoformat(),
-            "note": "",
-        }
-    return {
-        name: post.get(name, "") for name in ("knowledge", "behavior", "status", "rated_on", "note")
-    }
+    names = ("knowledge", "behavior", "status", "rated_on", "note")
+    return _values(names, post, {"rated_on": _today_iso()})
 
 
 def rating_scales(values: dict, errors: dict, anchors: dict) -> list[dict]:
@@ -276,40 +266,16 @@ class FormField(Field):
         return f"{self.form}-{self.name.replace('_', '-')}"
 
 
-def _values(names, post: QueryDict | None, defaults: dict | None = None) -> dict:
-    if post is None:
-        return dict.fromkeys(names, "") | (defaults or {})
-    return {name: post.get(name, "") for name in names}
-
-
-def _with_errors(fields: list[Field], errors: dict) -> list[Field]:
-    for f in fields:
-        f.errors = errors.get(f.name, [])
-    return fields
-
-
 def time_or_none(raw: str, field: str) -> datetime.time | None:
     """A time typed as HH:MM (what <input type=time> sends), or None when empty."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        return datetime.time.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({field: [NOT_A_TIME]}) from None
+    return _parsed(raw, field, datetime.time.fromisoformat, NOT_A_TIME)
 
 
 def moment_or_none(raw: str, field: str) -> datetime.datetime | None:
     """A local date and time as <input type=datetime-local> sends it, made aware in
     the team's time zone; None when empty."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({field: [NOT_A_MOMENT]}) from None
-    if timezone.is_naive(moment):
+    moment = _parsed(raw, field, datetime.datetime.fromisoformat, NOT_A_MOMENT)
+    if moment is not None and timezone.is_naive(moment):
         moment = moment.replace(tzinfo=timezone.get_default_timezone())
     return moment
 
@@ -353,50 +319,53 @@ def visit_window(values: dict) -> tuple[datetime.datetime | None, datetime.datet
     return on_day(day, start), on_day(day, end)
 
 
-def _minutes_field(form: str, value) -> FormField:
-    return FormField(
+def _window_fields(values: dict) -> list[FormField]:
+    return [
+        FormField("window_start", "Arriving from", "time", value=values["window_start"]),
+        FormField("window_end", "Arriving by", "time", value=values["window_end"]),
+    ]
+
+
+def _visit_fields(values: dict) -> list[FormField]:
+    """The window, how long and what to do: what a visit and a series both say."""
+    minutes = FormField(
         "expected_minutes",
         "Expected minutes",
         "number",
-        value=value,
-        form=form,
+        value=values["expected_minutes"],
         help="How long the visit takes: what it costs the budget.",
         attrs={"min": 1, "max": 720, "step": 1, "inputmode": "numeric"},
     )
-
-
-def _tasks_field(form: str, value) -> FormField:
-    return FormField(
+    tasks = FormField(
         "tasks",
         "Tasks (optional)",
         "textarea",
-        value=value,
-        form=form,
+        value=values["tasks"],
         rows=2,
         help="e.g. help with washing and breakfast; set out the tablets",
     )
+    return [*_window_fields(values), minutes, tasks]
+
+
+def _by_name(fields: list[FormField], errors: dict, form: str) -> dict:
+    return {f.name: f for f in _with_errors(fields, errors, form)}
 
 
 def plan_visit_fields(values: dict, errors: dict, members: list) -> dict:
     """The plan form's fields, by name (the template lays the two times side by side)."""
-    form = "plan"
     fields = [
-        FormField("date", "Day", "date", value=values["date"], form=form),
-        FormField("window_start", "Arriving from", "time", value=values["window_start"], form=form),
-        FormField("window_end", "Arriving by", "time", value=values["window_end"], form=form),
-        _minutes_field(form, values["expected_minutes"]),
-        _tasks_field(form, values["tasks"]),
+        FormField("date", "Day", "date", value=values["date"]),
+        *_visit_fields(values),
         FormField(
             "assignee",
             "Who is going (optional)",
             "select",
             value=values["assignee"],
             choices=members,
-            form=form,
             help="Leave it open for anyone in the team to take.",
         ),
     ]
-    return {f.name: f for f in _with_errors(fields, errors)}
+    return _by_name(fields, errors, "plan")
 
 
 # A repeating series, and one day of it that differs.
@@ -405,32 +374,27 @@ SERIES = ("window_start", "window_end", "expected_minutes", "tasks", "starts", "
 
 
 def series_values(post: QueryDict | None = None) -> dict:
-    values = _values(SERIES, post, {"starts": timezone.localdate().isoformat()})
+    values = _values(SERIES, post, {"starts": _today_iso()})
     values["weekdays"] = post.getlist("weekdays") if post is not None else []
     values["preferred_carers"] = post.getlist("preferred_carers") if post is not None else []
     return values
 
 
 def series_fields(values: dict, errors: dict, members: list) -> dict:
-    form = "series"
     chosen = set(values["preferred_carers"])
     fields = [
-        FormField("window_start", "Arriving from", "time", value=values["window_start"], form=form),
-        FormField("window_end", "Arriving by", "time", value=values["window_end"], form=form),
-        _minutes_field(form, values["expected_minutes"]),
-        _tasks_field(form, values["tasks"]),
-        FormField("starts", "From", "date", value=values["starts"], form=form),
-        FormField("ends", "Until (optional)", "date", value=values["ends"], form=form),
+        *_visit_fields(values),
+        FormField("starts", "From", "date", value=values["starts"]),
+        FormField("ends", "Until (optional)", "date", value=values["ends"]),
         FormField(
             "preferred_carers",
             "Preferred carers (optional)",
             "checkboxes",
             choices=[(pk, name, pk in chosen) for pk, name in members],
-            form=form,
             help="Who the client knows best: the team gives them these visits first.",
         ),
     ]
-    return {f.name: f for f in _with_errors(fields, errors)}
+    return _by_name(fields, errors, "series")
 
 
 def weekday_choices(values: dict) -> list[tuple[str, str, bool]]:
@@ -446,20 +410,17 @@ def exception_values(post: QueryDict | None = None) -> dict:
 
 
 def exception_fields(series_pk: int, values: dict, errors: dict) -> dict:
-    form = f"series-{series_pk}"
     fields = [
-        FormField("date", "Which day", "date", value=values["date"], form=form),
-        FormField("window_start", "Arriving from", "time", value=values["window_start"], form=form),
-        FormField("window_end", "Arriving by", "time", value=values["window_end"], form=form),
+        FormField("date", "Which day", "date", value=values["date"]),
+        *_window_fields(values),
         FormField(
             "note",
             "Why (optional)",
             value=values["note"],
-            form=form,
             attrs={"maxlength": limit_of(VisitSeriesException, "note")},
         ),
     ]
-    return {f.name: f for f in _with_errors(fields, errors)}
+    return _by_name(fields, errors, f"series-{series_pk}")
 
 
 # What is done to one visit.
@@ -483,13 +444,8 @@ def finish_values(post: QueryDict | None = None, *, start=None, end=None) -> dic
     (a double tap, a retry) records and debits once."""
     if post is not None:
         return _values(FINISH, post)
-    return {
-        "actual_start": local_input(start),
-        "actual_end": local_input(end),
-        "done": "",
-        "note": "",
-        "idempotency_key": uuid.uuid4().hex,
-    }
+    fresh = {"actual_start": local_input(start), "actual_end": local_input(end)}
+    return _values(FINISH, None, fresh | {"idempotency_key": uuid.uuid4().hex})
 
 
 def finish_note(values: dict) -> str:
@@ -499,24 +455,20 @@ def finish_note(values: dict) -> str:
 
 
 def finish_fields(visit_pk: int, values: dict, errors: dict) -> list[FormField]:
-    form = f"finish-{visit_pk}"
     fields = [
-        FormField(
-            "actual_start", "Arrived", "datetime-local", value=values["actual_start"], form=form
-        ),
-        FormField("actual_end", "Left", "datetime-local", value=values["actual_end"], form=form),
-        FormField("done", "What was done", "textarea", value=values["done"], form=form, rows=2),
+        FormField("actual_start", "Arrived", "datetime-local", value=values["actual_start"]),
+        FormField("actual_end", "Left", "datetime-local", value=values["actual_end"]),
+        FormField("done", "What was done", "textarea", value=values["done"], rows=2),
         FormField(
             "note",
             "Anything to note (optional)",
             "textarea",
             value=values["note"],
-            form=form,
             rows=2,
             help="What the next carer or the family should know.",
         ),
     ]
-    return _with_errors(fields, errors)
+    return _with_errors(fields, errors, f"finish-{visit_pk}")
 
 
 # --- the personal budget ----------------------------------------------------------------------
@@ -541,16 +493,11 @@ def budget_values(post: QueryDict | None = None) -> dict:
     return _values(BUDGET, post, {"period": "four_weekly", "starts": _today_iso()})
 
 
-def _today_iso() -> str:
-    return timezone.localdate().isoformat()
-
-
 def _money_attrs() -> dict:
     return {"inputmode": "decimal", "autocomplete": "off", "maxlength": 14}
 
 
 def budget_fields(values: dict, errors: dict) -> list[FormField]:
-    form = "budget"
     fields = [
         FormField("kind", "Kind of budget", "select", value=values["kind"], choices=BUDGET_KINDS),
         FormField(
@@ -577,9 +524,7 @@ def budget_fields(values: dict, errors: dict) -> list[FormField]:
         ),
         FormField("starts", "From", "date", value=values["starts"]),
     ]
-    for f in fields:
-        f.form = form
-    return _with_errors(fields, errors)
+    return _with_errors(fields, errors, "budget")
 
 
 ENTRY = ("kind", "direction", "amount", "reason", "on", "corrects", "idempotency_key")
@@ -594,15 +539,8 @@ DIRECTIONS = [("out", "Money out of the budget"), ("in", "Money back into it")]
 def entry_values(post: QueryDict | None = None) -> dict:
     if post is not None:
         return _values(ENTRY, post)
-    return {
-        "kind": LedgerEntry.Kind.PURCHASE.value,
-        "direction": "out",
-        "amount": "",
-        "reason": "",
-        "on": _today_iso(),
-        "corrects": "",
-        "idempotency_key": uuid.uuid4().hex,
-    }
+    fresh = {"kind": LedgerEntry.Kind.PURCHASE.value, "direction": "out", "on": _today_iso()}
+    return _values(ENTRY, None, fresh | {"idempotency_key": uuid.uuid4().hex})
 
 
 def money_text(raw: str) -> str:
@@ -626,7 +564,6 @@ def signed_amount(values: dict):
 
 
 def entry_fields(values: dict, errors: dict, correctable: list) -> list[FormField]:
-    form = "entry"
     fields = [
         FormField(
             "amount",
@@ -652,6 +589,4 @@ def entry_fields(values: dict, errors: dict, correctable: list) -> list[FormFiel
             choices=correctable,
         ),
     ]
-    for f in fields:
-        f.form = form
-    return _with_errors(fields, errors)
+    return _with_errors(fields, errors, "entry")

@@ -14,7 +14,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from care import split as care_split
@@ -239,16 +238,6 @@ def window_from(raw: str):
     if hours != hours or abs(hours) > 10**6:  # NaN or absurd: let the service refuse it
         return raw
     return datetime.timedelta(hours=hours)
-
-
-def review_date_from(raw: str) -> datetime.date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({"review_date": ["Not a date (YYYY-MM-DD)."]}) from None
 
 
 def held_errors(warning: ClientDataWarning) -> dict[str, list[str]]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from teams import decisions, selectors
+from teams.models import Team
 from teams.services import proposals as proposal_services
 from teams.services.proposals import Stage
 
@@ -78,8 +79,8 @@ def status_of(proposal, *, now: datetime.datetime | None = None) -> Status:
         line = f"Adopted on {when:%-d %b %Y}" + (f": {summary}" if summary else ".")
         return Status(stage, "adopted", line, tally, False)
     if stage == Stage.WITHDRAWN:
-        when = timezone.localtime(proposal.decided_at) if proposal.decided_at else None
-        line = f"Withdrawn by its author on {when:%-d %b %Y}." if when else "Withdrawn."
+        withdrawn = timezone.localtime(proposal.decided_at) if proposal.decided_at else None
+        line = f"Withdrawn by its author on {withdrawn:%-d %b %Y}." if withdrawn else "Withdrawn."
         return Status(stage, "withdrawn", line, tally, False)
     objections = tally["open_objections"]
     if stage == Stage.OPEN:
@@ -126,7 +127,7 @@ class Names:
     """Names (not ids) for a payload summary, looked up only when needed: what
     ``teams.decisions.Names`` asks of a page."""
 
-    def __init__(self, team):
+    def __init__(self, team: Team) -> None:
         self.team = team
         self._people: dict[str, str] | None = None
         self._coaches: dict[str, str] | None = None

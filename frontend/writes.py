@@ -78,6 +78,13 @@ class Outcome[T]:
         return self.status < 400
 
     @property
+    def result(self) -> T:
+        """What the service returned, for a write that went through."""
+        if not self.ok or self.value is None:
+            raise ValueError(f"This write came to {self.status} with nothing to show.")
+        return self.value
+
+    @property
     def message(self) -> str:
         return self.done if self.ok else self.problem
 

@@ -131,8 +131,7 @@ class PersonAdmin(UserAdmin):
 class MembershipInline(ReadOnly, admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["person", "joined", "until", "left"]
-    readonly_fields = fields
+    fields = readonly_fields = ("person", "joined", "until", "left")
 
 
 @admin.register(Team)

@@ -31,7 +31,8 @@ def limit_of(model: type[models.Model] | str, name: str) -> int:
     if isinstance(model, str):
         model = apps.get_model(model)
     field = model._meta.get_field(name)
-    limit = field.max_length or getattr(model, "LIMITS", {}).get(name)
+    limit = field.max_length if isinstance(field, models.Field) else None
+    limit = limit or getattr(model, "LIMITS", {}).get(name)
     if limit is None:
         raise ValueError(f"{model.__name__}.{name} has no limit")
     return limit
@@ -87,3 +88,11 @@ def text(name: str, value, *, limit: int, **options) -> str:
 def raise_errors(errors: Errors) -> None:
     if errors:
         raise ValidationError(errors)
+
+
+def cleaned[T](value: T | None) -> T:
+    """A value its cleaner returned once the errors were raised: the cleaners give
+    None only with an error recorded, so None here is a bug in the caller."""
+    if value is None:
+        raise ValueError("A cleaned value is missing, yet no error was recorded.")
+    return value

@@ -142,6 +142,15 @@ def get(key: str) -> DecisionKind | None:
     return _KINDS.get(key)
 
 
+def of(proposal: Proposal) -> DecisionKind:
+    """The kind of a stored proposal: checked when it was raised, so an unknown one
+    means a kind was removed from the code with proposals of it still stored."""
+    kind = _KINDS.get(proposal.kind)
+    if kind is None:
+        raise LookupError(f"Proposal {proposal.pk} is of unknown kind {proposal.kind!r}.")
+    return kind
+
+
 def all_kinds() -> list[DecisionKind]:
     return list(_KINDS.values())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from teams.services import proposals as proposal_services
 
 DEMO_PASSWORD = "kith-demo"
 
-TEAMS = [
+TEAMS: list[dict[str, Any]] = [
     {
         "slug": "noord",
         "name": "Noord",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
@@ -125,13 +126,14 @@ class Person(AbstractUser):
             return None
         # set_password() (on a row read with its password deferred too), or a new hash
         # put in the field by hand.
-        if self._password is not None:
+        # Django sets _password in set_password(); its stubs do not declare it.
+        if self._password is not None:  # type: ignore[attr-defined]
             return "password changed"
         if "password" in read and now.get("password", read["password"]) != read["password"]:
             return "password changed"
         return None
 
-    def save(self, **kwargs):
+    def save(self, **kwargs: Any) -> None:
         ending = self._credentials_ending(kwargs.get("update_fields"))
         if ending is None:
             super().save(**kwargs)
@@ -337,6 +339,10 @@ class Role(models.Model):
     created_by = models.ForeignKey(
         "Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Not columns: teams.selectors.roles_of sets them (every term, newest first; the
+    # one running now).
+    history: list[RoleTerm]
+    current: RoleTerm | None
 
     class Meta:
         ordering = ["-standard", "name"]
@@ -614,6 +620,10 @@ class Invitation(models.Model):
     withdrawn_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Not columns: what the pages listing invitations show of one (its status now, and
+    # what it is for while it may still be used).
+    state: str
+    what: str
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

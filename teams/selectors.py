@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -17,7 +18,13 @@ def teams_of(person: Person) -> QuerySet[Team]:
     ).order_by("name")
 
 
-def teammate_names(person: Person | None, *, team: Team | None = None) -> list[dict]:
+class Name(TypedDict):
+    first_name: str
+    preferred_name: str
+    last_name: str
+
+
+def teammate_names(person: Person | None, *, team: Team | None = None) -> list[Name]:
     """First, preferred and last names of everyone in the person's current teams, the
     person included, and in ``team`` when given (one query): the privacy check tells
     a colleague from a client."""

@@ -10,11 +10,31 @@ the caller gets the row as it is now (409 in the API, the current state on a pag
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import models
 
 from teams.errors import Conflict, PreconditionRequired
+
+
+class Versioned(Protocol):
+    """A model with a ``version`` column, counted up on each write."""
+
+    version: int
+
+    @property
+    def _meta(self) -> Any: ...
+
+    def save(self, *, update_fields: list[str]) -> None: ...
+
+
+class Stated(Versioned, Protocol):
+    """A versioned model with a ``status`` of choices."""
+
+    @property
+    def status(self) -> str: ...
+
+    def get_status_display(self) -> str: ...
 
 
 def changed_since(what: str, *, plural: bool = False) -> str:
@@ -38,7 +58,7 @@ def lock[Row: models.Model](row: Row, *related: str) -> Row:
 
 
 def check_version(
-    row: models.Model,
+    row: Versioned,
     version: int | None,
     state: Callable[[Any], dict[str, Any]],
     *,
@@ -60,7 +80,7 @@ def check_version(
 
 
 def check_status(
-    row: models.Model, status: str, state: Callable[[Any], dict[str, Any]], *, what: str
+    row: Stated, status: str, state: Callable[[Any], dict[str, Any]], *, what: str
 ) -> None:
     """Refuse a write to a row no longer in ``status`` (an offer already accepted, a
     request already withdrawn): a ``Conflict`` saying what became of it."""
@@ -69,7 +89,7 @@ def check_status(
         raise Conflict(f"This {what} was already {word}.", current=state(row))
 
 
-def save_new_version(row: models.Model, *fields: str, **changes: Any) -> None:
+def save_new_version(row: Versioned, *fields: str, **changes: Any) -> None:
     """Count the row's next version and save it with the ``fields`` that changed and
     the ``changes`` (field names and their new values) it makes first."""
     for name, value in changes.items():

@@ -43,6 +43,18 @@ def current_informer_term(team: Team | int) -> RoleTerm | None:
     return informer_terms([team_id]).get(team_id)
 
 
+def informer_refusal(team: Team, doing: str) -> str:
+    """Why someone who is not the informer cannot do what only the informer ``doing``,
+    naming who can."""
+    term = current_informer_term(team)
+    if term is None:
+        return (
+            f"Only the team's informer {doing}, and nobody holds the informer role now: the"
+            " team hands it to someone by decision first."
+        )
+    return f"Only the team's informer {doing}: that is {term.person.display_name} now."
+
+
 def can_read_team_figures(person: Person, team: Team | int) -> bool:
     return team_access.is_member(person, getattr(team, "pk", team))
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from care.api import team_or_404, valid_body
 from care.figures import access as figures_access
 from care.figures import selectors as selectors
 from care.figures import services
@@ -23,22 +23,17 @@ from care.figures.compute import DEFINITIONS, METHOD_VERSION, SHARED_KEYS
 from care.figures.periods import PERIOD_MAX, parse_period
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef
-from teams.models import Team
+from teams.http import ApiRequest
 
-PERIOD = OpenApiParameter(
-    "period",
-    str,
-    OpenApiParameter.QUERY,
-    required=True,
-    description='A month "YYYY-MM" or a quarter "YYYY-Qn"; not one in the future.',
-)
-MONTH = OpenApiParameter(
-    "period",
-    str,
-    OpenApiParameter.QUERY,
-    required=True,
-    description='A month "YYYY-MM"; not one in the future.',
-)
+
+def _period_query(description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "period", str, OpenApiParameter.QUERY, required=True, description=description
+    )
+
+
+PERIOD = _period_query('A month "YYYY-MM" or a quarter "YYYY-Qn"; not one in the future.')
+MONTH = _period_query('A month "YYYY-MM"; not one in the future.')
 NUMBER = {"oneOf": [{"type": "string", "format": "decimal"}, {"type": "integer"}], "nullable": True}
 
 
@@ -61,7 +56,7 @@ class FigureValueOut(serializers.Serializer):
 
 class IndicatorFigureOut(FigureValueOut):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     unit = serializers.CharField()
 
 
@@ -85,12 +80,12 @@ class TeamIndicatorsOut(serializers.Serializer):
 
 class FiguresShareOut(serializers.Serializer):
     id = serializers.IntegerField()
-    team = serializers.IntegerField()
-    team_name = serializers.CharField()
+    team = serializers.IntegerField(source="team_id")
+    team_name = serializers.CharField(source="team.name")
     period = serializers.CharField()
     version = serializers.IntegerField()
     current = serializers.BooleanField()
-    supersedes = serializers.IntegerField(allow_null=True)
+    supersedes = serializers.IntegerField(source="supersedes_id", allow_null=True)
     method_version = serializers.CharField()
     shared_by = PersonRef()
     shared_at = serializers.DateTimeField()
@@ -129,31 +124,8 @@ class NetworkFiguresOut(serializers.Serializer):
     own = FiguresOwnTeamOut(many=True, help_text="Your own teams' figures now, shared or not.")
 
 
-def share_data(share) -> dict:
-    return {
-        "id": share.pk,
-        "team": share.team_id,
-        "team_name": share.team.name,
-        "period": share.period,
-        "version": share.version,
-        "current": share.current,
-        "supersedes": share.supersedes_id,
-        "method_version": share.method_version,
-        "shared_by": share.shared_by,
-        "shared_at": share.shared_at,
-        "figures": share.figures,
-    }
-
-
 def _period(request, *, months_only: bool = False):
     return parse_period(request.query_params.get("period"), months_only=months_only)
-
-
-def _team(request, pk: int) -> Team:
-    team = team_selectors.team_for(request.user, pk=pk)
-    if team is None:
-        raise NotFound("No such team among yours.")
-    return team
 
 
 class TeamIndicatorsView(APIView):
@@ -162,8 +134,8 @@ class TeamIndicatorsView(APIView):
         parameters=[PERIOD],
         responses=TeamIndicatorsOut,
     )
-    def get(self, request, pk: int):
-        team = _team(request, pk)
+    def get(self, request: ApiRequest, pk: int):
+        team = team_or_404(request, pk)
         period = _period(request)
         own = selectors.own_figures([team], period)[0]
         data = own.indicators.as_json()
@@ -179,26 +151,22 @@ class TeamFiguresView(APIView):
         summary="What the team shared with the network, every version (its members)",
         responses=FiguresShareOut(many=True),
     )
-    def get(self, request, pk: int):
-        team = _team(request, pk)
-        shares = [share_data(s) for s in selectors.shares_of(team)]
-        return Response(FiguresShareOut(shares, many=True).data)
+    def get(self, request: ApiRequest, pk: int):
+        team = team_or_404(request, pk)
+        return Response(FiguresShareOut(selectors.shares_of(team), many=True).data)
 
     @extend_schema(
         summary="Share a month's figures with the network (the team's informer)",
         request=FiguresShareIn,
         responses={201: FiguresShareOut},
     )
-    def post(self, request, pk: int):
-        team = _team(request, pk)
+    def post(self, request: ApiRequest, pk: int):
+        team = team_or_404(request, pk)
         if not figures_access.can_share_figures(request.user, team):
-            raise PermissionDenied(services.refusal(team))
-        body = FiguresShareIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        share = services.share_figures(
-            actor=request.user, team=team, period=body.validated_data["period"]
-        )
-        return Response(FiguresShareOut(share_data(share)).data, status=status.HTTP_201_CREATED)
+            raise PermissionDenied(figures_access.informer_refusal(team, services.SHARING))
+        body = valid_body(request, FiguresShareIn)
+        share = services.share_figures(actor=request.user, team=team, period=body["period"])
+        return Response(FiguresShareOut(share).data, status=status.HTTP_201_CREATED)
 
 
 class NetworkFiguresView(APIView):
@@ -207,7 +175,7 @@ class NetworkFiguresView(APIView):
         parameters=[MONTH],
         responses=NetworkFiguresOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         if not figures_access.can_read_network_figures(request.user):
             raise PermissionDenied(
                 "Shared figures are for the network's teams and coaches. Inspectors read"
@@ -220,7 +188,7 @@ class NetworkFiguresView(APIView):
             "period": period.label,
             "method_version": METHOD_VERSION,
             "keys": list(SHARED_KEYS),
-            "teams": [share_data(row.share) for row in network.rows],
+            "teams": [row.share for row in network.rows],
             "median": {key: _plain(value) for key, value in network.median.items()},
             "median_of": network.counted,
             "own": [

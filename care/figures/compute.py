@@ -153,9 +153,10 @@ class ProblemOutcome:
     problem: int
     problems: int  # plan problems of this kind rated at least twice in the period
     clients: int
-    knowledge_change: Decimal
-    behavior_change: Decimal
-    status_change: Decimal
+    # Means of (latest - first); None with nothing to average.
+    knowledge_change: Decimal | None
+    behavior_change: Decimal | None
+    status_change: Decimal | None
     improved: int
     # The sums of (latest - first) the means are worked out from: disclosure control
     # of published snapshots reckons with what a reader can add up exactly.
@@ -273,23 +274,20 @@ CONTINUITY_SQL = (
 # window over the ratings computed once (a CTE read twice is materialised, on
 # PostgreSQL and on SQLite alike). Improved: higher on at least one scale, lower on
 # none.
+_OUTCOME_SUMS = (
+    ' COUNT(*) AS problems, COUNT(DISTINCT o."r_client") AS clients,'
+    ' SUM(o."k1" - o."k0") AS knowledge, SUM(o."b1" - o."b0") AS behavior,'
+    ' SUM(o."s1" - o."s0") AS status,'
+    ' SUM(CASE WHEN o."k1" >= o."k0" AND o."b1" >= o."b0" AND o."s1" >= o."s0"'
+    ' AND (o."k1" > o."k0" OR o."b1" > o."b0" OR o."s1" > o."s0") THEN 1 ELSE 0 END)'
+    " AS improved FROM rated o"
+)
+# Only the fixed text above is formatted in (hence the noqa); values are parameters.
 OUTCOMES_SQL = (
-    'WITH rated AS (SELECT e.* FROM ({inner}) e WHERE e."r_place" = 1 AND e."r_count" >= 2)'
-    ' SELECT o."r_team" AS team, NULL AS problem, COUNT(*) AS problems,'
-    ' COUNT(DISTINCT o."r_client") AS clients,'
-    ' SUM(o."k1" - o."k0") AS knowledge, SUM(o."b1" - o."b0") AS behavior,'
-    ' SUM(o."s1" - o."s0") AS status,'
-    ' SUM(CASE WHEN o."k1" >= o."k0" AND o."b1" >= o."b0" AND o."s1" >= o."s0"'
-    ' AND (o."k1" > o."k0" OR o."b1" > o."b0" OR o."s1" > o."s0") THEN 1 ELSE 0 END)'
-    ' AS improved FROM rated o GROUP BY o."r_team"'
-    ' UNION ALL SELECT o."r_team", o."r_problem", COUNT(*) AS problems,'
-    ' COUNT(DISTINCT o."r_client") AS clients,'
-    ' SUM(o."k1" - o."k0") AS knowledge, SUM(o."b1" - o."b0") AS behavior,'
-    ' SUM(o."s1" - o."s0") AS status,'
-    ' SUM(CASE WHEN o."k1" >= o."k0" AND o."b1" >= o."b0" AND o."s1" >= o."s0"'
-    ' AND (o."k1" > o."k0" OR o."b1" > o."b0" OR o."s1" > o."s0") THEN 1 ELSE 0 END)'
-    ' AS improved FROM rated o GROUP BY o."r_team", o."r_problem"'
-    " ORDER BY 1, 2"
+    'WITH rated AS (SELECT e.* FROM ({inner}) e WHERE e."r_place" = 1 AND e."r_count" >= 2)'  # noqa: S608
+    f' SELECT o."r_team" AS team, NULL AS problem,{_OUTCOME_SUMS} GROUP BY o."r_team"'
+    f' UNION ALL SELECT o."r_team", o."r_problem",{_OUTCOME_SUMS}'
+    ' GROUP BY o."r_team", o."r_problem" ORDER BY 1, 2'
 )
 
 
@@ -373,35 +371,20 @@ def _outcome_figures(period: Period, team_ids) -> tuple[dict[int, dict], dict[in
     def first(scale: str, order) -> Window:
         return Window(FirstValue(scale), partition_by=entry, order_by=order)
 
-    each = (
-        ratings.annotate(
-            r_team=F("plan_problem__plan__client__team_id"),
-            r_client=F("plan_problem__plan__client_id"),
-            r_problem=F("plan_problem__problem__number"),
-            r_count=Window(Count("id"), partition_by=entry),
-            r_place=Window(RowNumber(), partition_by=entry, order_by=oldest_first),
-            k0=first("knowledge", oldest_first),
-            b0=first("behavior", oldest_first),
-            s0=first("status", oldest_first),
-            k1=first("knowledge", newest_first),
-            b1=first("behavior", newest_first),
-            s1=first("status", newest_first),
-        )
-        .values(
-            "r_team",
-            "r_client",
-            "r_problem",
-            "r_count",
-            "r_place",
-            "k0",
-            "b0",
-            "s0",
-            "k1",
-            "b1",
-            "s1",
-        )
-        .order_by()
-    )
+    columns = {
+        "r_team": F("plan_problem__plan__client__team_id"),
+        "r_client": F("plan_problem__plan__client_id"),
+        "r_problem": F("plan_problem__problem__number"),
+        "r_count": Window(Count("id"), partition_by=entry),
+        "r_place": Window(RowNumber(), partition_by=entry, order_by=oldest_first),
+        # The first and the latest score on each scale: k0 and k1 for knowledge, and so on.
+        **{
+            f"{scale[0]}{end}": first(scale, order)
+            for end, order in ((0, oldest_first), (1, newest_first))
+            for scale in ("knowledge", "behavior", "status")
+        },
+    }
+    each = ratings.annotate(**columns).values(*columns).order_by()
     teams, by_problem = {}, defaultdict(list)
     for row in _rows_over(each, OUTCOMES_SQL):
         if row["problem"] is None:
@@ -666,5 +649,5 @@ def team_indicators(
     team: Team | int, period: Period, *, now: datetime.datetime | None = None
 ) -> TeamIndicators:
     """One team's indicators for ``period`` (six queries; seven for a quarter)."""
-    team_id = getattr(team, "pk", team)
+    team_id = team if isinstance(team, int) else team.pk
     return network_indicators(period, teams=[team_id], now=now)[team_id]

@@ -14,6 +14,7 @@ import datetime
 import statistics
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -24,7 +25,7 @@ from care.models import OmahaProblem, SharedFigures
 from teams.models import RoleTerm, Team
 
 
-def _number(value) -> Decimal | None:
+def _number(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
@@ -41,8 +42,9 @@ class SharedRow:
     def value(self, key: str) -> Decimal | None:
         return _number(self.share.figures.get(key, {}).get("value"))
 
-    def figure(self, key: str) -> dict:
-        return self.share.figures.get(key, {})
+    def figure(self, key: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.share.figures.get(key, {})
+        return found
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ One event, ``figures.shared``, on the network's stream, with ids only.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,32 +21,23 @@ from care.figures import access as figures_access
 from care.figures.compute import METHOD_VERSION, shared_figures_of, team_indicators
 from care.figures.periods import Period, parse_period
 from care.models import SharedFigures
+from care.services.common import refused
 from coordination.events import NETWORK_STREAM, Event, publish
 from teams.models import Person, Team
 from teams.services.common import audit
 
-
-def refusal(team: Team) -> str:
-    """Why someone who is not the informer cannot share, naming who can."""
-    term = figures_access.current_informer_term(team)
-    if term is None:
-        return (
-            "Only the team's informer shares its figures, and nobody holds the informer"
-            " role now: the team hands it to someone by decision first."
-        )
-    return f"Only the team's informer shares its figures: that is {term.person.display_name} now."
+# What only the informer does here, in the words of a refusal.
+SHARING = "shares its figures"
 
 
 def share_figures(*, actor: Person, team: Team, period: str | Period) -> SharedFigures:
     if not figures_access.can_share_figures(actor, team):
-        raise PermissionDenied(refusal(team))
+        raise PermissionDenied(figures_access.informer_refusal(team, SHARING))
     today = timezone.localdate()
     label = period.label if isinstance(period, Period) else period
     period = parse_period(label, today=today, months_only=True)
     if period.last >= today:
-        raise ValidationError(
-            {"period": [f"{period.title} is not over yet: share it once it has ended."]}
-        )
+        raise refused("period", f"{period.title} is not over yet: share it once it has ended.")
     figures = shared_figures_of(team_indicators(team, period))
     with transaction.atomic():
         previous = (
@@ -60,15 +51,12 @@ def share_figures(*, actor: Person, team: Team, period: str | Period) -> SharedF
             and previous.figures == figures
             and previous.method_version == METHOD_VERSION
         ):
-            raise ValidationError(
-                {
-                    "period": [
-                        f"The figures for {period.title} were shared by"
-                        f" {previous.shared_by.display_name} on"
-                        f" {timezone.localtime(previous.shared_at):%-d %B %Y} and have not"
-                        " changed since."
-                    ]
-                }
+            raise refused(
+                "period",
+                f"The figures for {period.title} were shared by"
+                f" {previous.shared_by.display_name} on"
+                f" {timezone.localtime(previous.shared_at):%-d %B %Y} and have not"
+                " changed since.",
             )
         if previous is not None:
             previous.current = False
@@ -86,8 +74,8 @@ def share_figures(*, actor: Person, team: Team, period: str | Period) -> SharedF
                 )
         except IntegrityError:
             # A first share made at the same moment (nothing to lock yet) won.
-            raise ValidationError(
-                {"period": [f"The figures for {period.title} were shared a moment ago."]}
+            raise refused(
+                "period", f"The figures for {period.title} were shared a moment ago."
             ) from None
         data = {"team": team.pk, "period": period.label, "shared_figures": share.pk}
         audit(

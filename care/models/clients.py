@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from coordination.events.streams import client_stream
 from teams.models import Person, Team
+
+if TYPE_CHECKING:
+    from care.selectors.continuity import Continuity
 
 
 def client_display_name(preferred_name: str, first_name: str, last_name: str) -> str:
@@ -60,6 +65,8 @@ class Client(models.Model):
     representative_note = models.CharField(max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
+    # Not a column: the team's client list shows its continuity of care.
+    continuity: Continuity
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -8,6 +8,8 @@ points to the one it replaces, which stays readable and is no longer ``current``
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -73,7 +75,7 @@ class SharedFigures(models.Model):
     def __str__(self) -> str:
         return f"Figures of {self.team} for {self.period} (version {self.version})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and set(kwargs.get("update_fields") or ()) != {"current"}:
             raise ValueError("Shared figures are never changed: share the month again instead.")
         super().save(*args, **kwargs)

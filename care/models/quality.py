@@ -144,6 +144,10 @@ class Snapshot(models.Model):
     )
 
     objects = SnapshotQuerySet.as_manager()
+    # Not columns: on a draft, the open proposal to publish it (selectors.drafts_of); on
+    # a published version, the version that corrects it (the team's quality page).
+    open_proposal: Proposal | None
+    later: Snapshot | None
 
     class Meta:
         ordering = ["-period", "team", "-version", "-id"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -158,6 +160,10 @@ class Visit(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
+    # Not columns: the board's open handover offers of it, and on the help board only
+    # its client's postcode (coordination.selectors).
+    open_offers: list[Any]
+    client_postcode: str
 
     class Meta:
         ordering = ["window_start", "id"]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from care.models import Budget, Client, LedgerEntry, Visit
@@ -63,7 +65,7 @@ def statement(budget: Budget, period_start: datetime.date, today: datetime.date)
     )
 
     def is_visit(entry: LedgerEntry) -> bool:
-        kind = entry.corrects.kind if entry.corrects_id else entry.kind
+        kind = entry.corrects.kind if entry.corrects is not None else entry.kind
         return kind == LedgerEntry.Kind.VISIT_DEBIT
 
     delivered = -sum((e.amount for e in entries if is_visit(e)), ZERO)
@@ -127,7 +129,13 @@ def _day(day: datetime.date, today: datetime.date) -> str:
     return words if day.year == today.year else f"{words} {day.year}"
 
 
-def _in_words(period, period_start, period_end, today, figures) -> str:
+def _in_words(
+    period: str,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    today: datetime.date,
+    figures: dict[str, Any],
+) -> str:
     """Two plain sentences a client reads at the top of their statement."""
     name = PERIOD_WORDS[period]
     allocated, remaining = figures["allocated"], figures["remaining"]
@@ -165,7 +173,9 @@ def active_budget(client: Client) -> Budget | None:
     return Budget.objects.filter(client=client, active=True).first()
 
 
-def ledger_entries(budget: Budget, first: datetime.date, last: datetime.date):
+def ledger_entries(
+    budget: Budget, first: datetime.date, last: datetime.date
+) -> QuerySet[LedgerEntry]:
     """The budget's entries dated in [first, last], oldest first, in one query."""
     return (
         LedgerEntry.objects.filter(budget=budget, on__range=(first, last))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
 from care import access
@@ -63,7 +65,9 @@ def clients_of(person: Person, team: Team) -> QuerySet[Client]:
     return Client.objects.filter(team=team).order_by("last_name", "first_name")
 
 
-def identifiers_known_to(person: Person | None, *, team: Team | None = None) -> list[dict]:
+def identifiers_known_to(
+    person: Person | None, *, team: Team | None = None
+) -> list[dict[str, Any]]:
     """What identifies the clients a person knows through their work, in one query:
     every client of the teams they belong to now, and every client whose visit was
     ever lent to them (help across teams). With ``team``, that team's clients as well:
@@ -101,7 +105,9 @@ def network_of(client: Client) -> QuerySet[NetworkMember]:
     )
 
 
-def access_log_of(person: Person, client: Client, *, limit: int = 200):
+def access_log_of(
+    person: Person, client: Client, *, limit: int = 200
+) -> QuerySet[AccessLogEntry] | None:
     """The client's access log, for the client and their representative only."""
     if not access.can_read_access_log(person, client):
         return None

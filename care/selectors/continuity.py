@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
@@ -31,6 +32,12 @@ WINDOW = datetime.timedelta(days=28)
 PERCENT = Decimal("0.1")
 
 
+def _share(top_two: int, visits: int) -> Decimal | None:
+    if not visits:
+        return None
+    return (Decimal(100 * top_two) / visits).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
 @dataclass(frozen=True)
 class Continuity:
     visits: int
@@ -40,11 +47,7 @@ class Continuity:
     @property
     def top_two_share(self) -> Decimal | None:
         """The share as a percentage with one decimal (``Decimal("83.3")``)."""
-        if not self.visits:
-            return None
-        return (Decimal(100 * self.top_two_visits) / self.visits).quantize(
-            PERCENT, rounding=ROUND_HALF_UP
-        )
+        return _share(self.top_two_visits, self.visits)
 
 
 NONE = Continuity(visits=0, distinct_carers=0, top_two_visits=0)
@@ -59,14 +62,10 @@ class TeamContinuity:
 
     @property
     def top_two_share(self) -> Decimal | None:
-        if not self.visits:
-            return None
-        return (Decimal(100 * self.top_two_visits) / self.visits).quantize(
-            PERCENT, rounding=ROUND_HALF_UP
-        )
+        return _share(self.top_two_visits, self.visits)
 
 
-def _counts(client_filter: dict, now: datetime.datetime) -> dict[int, list[int]]:
+def _counts(client_filter: dict[str, Any], now: datetime.datetime) -> dict[int, list[int]]:
     """Done visits per carer, grouped by client, in one query."""
     rows = (
         Visit.objects.filter(
@@ -96,7 +95,7 @@ def continuity_of(
 ) -> dict[int, Continuity]:
     """Each client's continuity over the four weeks before ``now``, in one query.
     Clients without done visits get zero visits and no share."""
-    ids = [getattr(c, "pk", c) for c in clients]
+    ids = [c if isinstance(c, int) else c.pk for c in clients]
     counts = _counts({"client_id__in": ids}, now or timezone.now())
     return {pk: _one(counts[pk]) if pk in counts else NONE for pk in ids}
 

@@ -108,11 +108,11 @@ def problem_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-def signs_of(number) -> list[OmahaSign]:
+def signs_of(number: object) -> list[OmahaSign]:
     """The signs and symptoms of one problem, by its number (none for anything else)."""
     if not str(number).isdecimal():
         return []
-    return list(OmahaSign.objects.filter(problem__number=int(number)).order_by("position"))
+    return list(OmahaSign.objects.filter(problem__number=int(str(number))).order_by("position"))
 
 
 def category_choices() -> list[tuple[str, str]]:

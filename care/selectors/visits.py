@@ -10,14 +10,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from care.models import Client, Visit, VisitSeries
-from teams.models import Person
 
 UPCOMING_DAYS = 14
 # The team's view of a client's visits: this far back and ahead.
 AROUND = datetime.timedelta(days=14)
 
 
-def upcoming_visits(client: Client, *, days: int = UPCOMING_DAYS, now=None) -> QuerySet[Visit]:
+def upcoming_visits(
+    client: Client, *, days: int = UPCOMING_DAYS, now: datetime.datetime | None = None
+) -> QuerySet[Visit]:
     """The visits whose window has not ended yet and begins within ``days`` days, in
     order, with who is coming, in one query. Cancelled ones are kept: the family wants
     to know nobody is coming as much as who is."""
@@ -46,14 +47,6 @@ def visits_around(client: Client, now: datetime.datetime) -> QuerySet[Visit]:
 
 def active_series(client: Client) -> QuerySet[VisitSeries]:
     return VisitSeries.objects.filter(client=client, active=True).order_by("window_start", "id")
-
-
-def visit_recorded_with(visit: Visit, key: str, by: Person) -> Visit | None:
-    """The visit if this person recorded it done with this idempotency key (the other
-    of two sends of one form got there first)."""
-    return Visit.objects.filter(
-        pk=visit.pk, status=Visit.Status.DONE, finish_key=key, finished_by=by
-    ).first()
 
 
 def visit_of(client: Client, pk: int) -> Visit | None:

@@ -20,13 +20,12 @@ from care.services.common import (
     Errors,
     clean_date,
     client_streams,
+    record,
     require_care_team,
 )
-from coordination.events import Event, publish
-from teams.cleaning import clean_text, limit_of
+from teams.cleaning import clean_text, cleaned, limit_of
 from teams.errors import KeyReused
 from teams.models import Person
-from teams.services.common import audit
 from teams.versioning import save_new_version
 
 KEY_REUSED = (
@@ -51,9 +50,8 @@ def clean_money(errors: Errors, name: str, value, *, maximum: Decimal) -> Decima
     try:
         amount = Decimal(value.strip() if isinstance(value, str) else value)
     except (InvalidOperation, TypeError, ValueError):
-        errors.setdefault(name, []).append("An amount in pounds, e.g. 12.50.")
-        return None
-    if not amount.is_finite():
+        amount = None
+    if amount is None or not amount.is_finite():
         errors.setdefault(name, []).append("An amount in pounds, e.g. 12.50.")
         return None
     if amount != amount.quantize(Decimal("0.01")):
@@ -63,28 +61,6 @@ def clean_money(errors: Errors, name: str, value, *, maximum: Decimal) -> Decima
         errors.setdefault(name, []).append(f"At most £{maximum:,}.")
         return None
     return amount.quantize(Decimal("0.01"))
-
-
-def budget_state(budget: Budget) -> dict:
-    return {
-        "id": budget.pk,
-        "client": budget.client_id,
-        "kind": budget.kind,
-        "funder": budget.funder,
-        "period": budget.period,
-        "allocation": str(budget.allocation),
-        "hourly_rate": str(budget.hourly_rate),
-        "starts": budget.starts.isoformat(),
-        "active": budget.active,
-        "version": budget.version,
-    }
-
-
-def _publish(client: Client, kind: str, actor: Person | None, data: dict) -> None:
-    publish(
-        Event(kind, data, actor=actor.pk if actor else None),
-        streams=client_streams(client, "budget"),
-    )
 
 
 def budget_create(
@@ -136,8 +112,7 @@ def budget_create(
             "version": budget.version,
             "replaces": previous.pk if previous else None,
         }
-        audit(actor=actor, action="budget.created", target=budget, data=data)
-        _publish(client, "budget.created", actor, data)
+        record(actor, "budget.created", budget, data, client_streams(client, "budget"))
     return budget
 
 
@@ -155,6 +130,8 @@ def debit_visit(
     budget = Budget.objects.filter(client_id=visit.client_id, active=True).first()
     if budget is None:
         return None
+    if visit.actual_start is None or visit.actual_end is None:
+        raise ValueError(f"Visit {visit.pk} is not recorded done: no times to debit.")
     minutes = visit_minutes(visit.actual_start, visit.actual_end)
     return LedgerEntry.objects.create(
         budget=budget,
@@ -284,6 +261,7 @@ def ledger_add(
         original = _clean_correction(errors, budget, kind, corrects, amount)
         if errors:
             raise ValidationError(errors)
+        on = cleaned(on)
         entry = LedgerEntry.objects.create(
             budget=budget,
             kind=kind,
@@ -303,6 +281,6 @@ def ledger_add(
             "on": on.isoformat(),
             "corrects": original.pk if original else None,
         }
-        audit(actor=actor, action="budget.entry_added", target=budget, data=data)
-        _publish(budget.client, "budget.entry_added", actor, data)
+        streams = client_streams(budget.client, "budget")
+        record(actor, "budget.entry_added", budget, data, streams)
     return entry

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from care import access
 from care.models import Client, ClientStatusChange, Grant, NetworkMember
+from care.services.common import refused
 from coordination.events import Event, notify_access_changed, publish
 from teams import cleaning
 from teams.cleaning import Errors, clean_text, limit_of
@@ -117,7 +118,7 @@ def client_update(*, actor: Person, client: Client, version: int, **fields) -> C
     return locked
 
 
-ALLOWED_STATUS_CHANGES = {
+ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Client.Status.REFERRAL: {Client.Status.ACTIVE, Client.Status.DISCHARGED},
     Client.Status.ACTIVE: {Client.Status.PAUSED, Client.Status.DISCHARGED},
     Client.Status.PAUSED: {Client.Status.ACTIVE, Client.Status.DISCHARGED},
@@ -137,9 +138,7 @@ def client_set_status(
         if not access.can_keep_record(actor, locked):
             raise PermissionDenied("Only the client's team can change their status.")
         if status not in ALLOWED_STATUS_CHANGES[locked.status]:
-            raise ValidationError(
-                {"status": [f"A client who is {locked.status} cannot become {status}."]}
-            )
+            raise refused("status", f"A client who is {locked.status} cannot become {status}.")
         if on < locked.status_since:
             raise ValidationError({"on": ["The change cannot be dated before the current status."]})
         locked.status, locked.status_since = status, on
@@ -279,8 +278,8 @@ def link_account(*, actor: Person, locked: Client, account: Person) -> Client:
     if Client.objects.filter(account=account).exclude(pk=locked.pk).exists():
         raise ValidationError({"account": ["This account belongs to another client."]})
     if locked.representative_id == account.pk:
-        raise ValidationError(
-            {"account": ["This account is the client's representative's, not the client's own."]}
+        raise refused(
+            "account", "This account is the client's representative's, not the client's own."
         )
     if locked.account_id == account.pk:
         return locked
@@ -331,18 +330,15 @@ def require_someone_left_to_decide(client: Client) -> None:
     their own, the representative is the only one who can say who sees the record (the
     team keeps it but never shares it), so the representative may only be replaced
     (an invitation to the next one, accepted), not removed."""
-    has_own = client.account_id is not None and client.account.is_active
-    if client.representative_id is not None and not has_own:
-        raise ValidationError(
-            {
-                "representative": [
-                    f"{client.display_name} has no Kith account of their own, so removing "
-                    f"{client.representative.display_name} would leave nobody to decide who "
-                    "sees the record. Invite the new representative instead (accepting "
-                    f"replaces the current one), or invite {client.display_name} to the portal "
-                    "first."
-                ]
-            }
+    has_own = client.account is not None and client.account.is_active
+    if client.representative is not None and not has_own:
+        raise refused(
+            "representative",
+            f"{client.display_name} has no Kith account of their own, so removing "
+            f"{client.representative.display_name} would leave nobody to decide who "
+            "sees the record. Invite the new representative instead (accepting "
+            f"replaces the current one), or invite {client.display_name} to the portal "
+            "first.",
         )
 
 
@@ -393,6 +389,7 @@ def set_representative(
         {"fields": ["representative"], "version": locked.version},
         actor,
     )
-    for person_id in {previous, person.pk if person else None} - {None}:
-        notify_access_changed(person_id)
+    for person_id in {previous, person.pk if person else None}:
+        if person_id is not None:
+            notify_access_changed(person_id)
     return locked

@@ -1,15 +1,18 @@
-"""Pieces the care services share: the care-team check, field cleaning, streams, state."""
+"""Pieces the care services share: the care-team check, field cleaning, streams, the
+audit row with its event."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from care import access
 from care.models import Client
+from coordination.events import Event, publish
 from teams.cleaning import Errors
 from teams.models import Person
+from teams.services.common import audit
 
 # Phones' clocks drift: a time a little ahead of the server's is not "the future".
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -23,6 +26,17 @@ def require_care_team(actor: Person, client: Client, doing: str) -> None:
 def client_streams(client: Client, scope: str) -> list[str]:
     """The team's stream and the client's own stream of one scope of their record."""
     return [client.team.stream, client.stream(scope)]  # kinds "team" and "client.<scope>"
+
+
+def refused(field: str, message: str) -> ValidationError:
+    """The refusal of one field, to raise."""
+    return ValidationError({field: [message]})
+
+
+def record(actor: Person | None, kind: str, target, data: dict, streams: list[str]) -> None:
+    """Audit one change and publish its event, both with the same data."""
+    audit(actor=actor, action=kind, target=target, data=data)
+    publish(Event(kind, data, actor=actor.pk if actor else None), streams=streams)
 
 
 def clean_moment(errors: Errors, name: str, value, *, required: bool = True):

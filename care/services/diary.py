@@ -14,11 +14,9 @@ from django.db import transaction
 from care import access
 from care.models import Client, DiaryNote
 from care.models.diary import MAX_BODY
-from care.services.common import client_streams
-from coordination.events import Event, publish
+from care.services.common import client_streams, record
 from teams.cleaning import Errors, clean_text
 from teams.models import Person
-from teams.services.common import audit
 
 
 def diary_add(*, actor: Person, client: Client, body: str) -> DiaryNote:
@@ -31,6 +29,5 @@ def diary_add(*, actor: Person, client: Client, body: str) -> DiaryNote:
     with transaction.atomic():
         note = DiaryNote.objects.create(client=client, author=actor, body=body)
         data = {"note": note.pk, "client": client.pk, "author": actor.pk}
-        audit(actor=actor, action="diary.added", target=note, data=data)
-        publish(Event("diary.added", data, actor=actor.pk), streams=client_streams(client, "diary"))
+        record(actor, "diary.added", note, data, client_streams(client, "diary"))
     return note

@@ -23,6 +23,7 @@ Every write: keyword-only, actor first, one transaction, permission through
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,6 +33,7 @@ from care import access
 from care.models import Client, Grant, NetworkMember
 from care.services import clients as client_services
 from care.services.clients import _clean, _event
+from care.services.common import refused
 from coordination.events import notify_access_changed
 from teams import invitations as registry
 from teams.cleaning import clean_text, limit_of
@@ -64,14 +66,22 @@ def _no_other_open(client: Client, purpose: str, email: str, what: str) -> None:
         .first()
     )
     if other is not None:
-        raise ValidationError(
-            {
-                "email": [
-                    f"An invitation {what} is open already, to {other.email}: withdraw it "
-                    "before inviting someone else."
-                ]
-            }
+        raise refused(
+            "email",
+            f"An invitation {what} is open already, to {other.email}: withdraw it "
+            "before inviting someone else.",
         )
+
+
+def _email_with(errors: dict[str, list[str]], email: str) -> str:
+    """The address, normalised; its problems are raised with the other fields'."""
+    try:
+        email = machinery.normal_email(email)
+    except ValidationError as exc:
+        errors |= exc.message_dict
+    if errors:
+        raise ValidationError(errors)
+    return email
 
 
 # --- the client's own account -----------------------------------------------------------
@@ -89,13 +99,10 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
         existing = machinery.account_for(email)
         if existing is not None:
             if existing.pk == locked.representative_id:
-                raise ValidationError(
-                    {
-                        "email": [
-                            f"This is the address of {locked.display_name}'s representative: "
-                            "the client's own account needs an address of their own."
-                        ]
-                    }
+                raise refused(
+                    "email",
+                    f"This is the address of {locked.display_name}'s representative: "
+                    "the client's own account needs an address of their own.",
                 )
             if Client.objects.filter(account=existing).exists():
                 raise ValidationError({"email": ["This address is another client's own account."]})
@@ -145,30 +152,17 @@ def representative_invite(
             raise PermissionDenied(
                 "Only the client, or their team for them, names a representative."
             )
-        try:
-            email = machinery.normal_email(email)
-        except ValidationError as exc:
-            errors |= exc.message_dict
-        if errors:
-            raise ValidationError(errors)
+        email = _email_with(errors, email)
         existing = machinery.account_for(email)
         if existing is not None and existing.pk == locked.account_id:
-            raise ValidationError(
-                {
-                    "email": [
-                        f"This is {locked.display_name}'s own address: a representative is "
-                        "someone else."
-                    ]
-                }
+            raise refused(
+                "email",
+                f"This is {locked.display_name}'s own address: a representative is someone else.",
             )
         if existing is not None and existing.pk == locked.representative_id:
-            raise ValidationError(
-                {
-                    "email": [
-                        f"{existing.display_name} is {locked.display_name}'s representative "
-                        "already."
-                    ]
-                }
+            raise refused(
+                "email",
+                f"{existing.display_name} is {locked.display_name}'s representative already.",
             )
         _no_other_open(locked, REPRESENTATIVE, email, "to a representative")
         invitation, _token = machinery.invitation_create(
@@ -215,9 +209,7 @@ def representative_remove(*, actor: Person, client: Client, version: int | None 
             locked, version, representative_state, what="the client's record", required=False
         )
         if locked.representative_id is None:
-            raise ValidationError(
-                {"representative": [f"{locked.display_name} has no representative."]}
-            )
+            raise refused("representative", f"{locked.display_name} has no representative.")
         client_services.require_someone_left_to_decide(locked)
         return client_services.set_representative(actor=actor, locked=locked, person=None, basis="")
 
@@ -282,44 +274,29 @@ def network_invite(
         errors |= exc.message_dict
         cleaned = {}
     with transaction.atomic():
-        locked = lock(
-            client, "team", "account", "representative"
-        )  # one network invitation at a time per client
+        locked = _locked_client(client)  # one network invitation at a time per client
         if not access.can_manage_sharing(actor, locked):
             raise PermissionDenied(
                 "Only the client or their representative invites people into the network: "
                 "what the network sees is theirs to decide."
             )
-        try:
-            email = machinery.normal_email(email)
-        except ValidationError as exc:
-            errors |= exc.message_dict
-        if errors:
-            raise ValidationError(errors)
+        email = _email_with(errors, email)
         existing = machinery.account_for(email)
         if existing is not None and existing.pk in {
             locked.account_id,
             locked.representative_id,
         }:
-            raise ValidationError(
-                {
-                    "email": [
-                        f"{existing.display_name} sees {locked.display_name}'s whole record "
-                        "already."
-                    ]
-                }
+            raise refused(
+                "email",
+                f"{existing.display_name} sees {locked.display_name}'s whole record already.",
             )
         if (
             existing is not None
             and NetworkMember.objects.filter(client=locked, account=existing, active=True).exists()
         ):
-            raise ValidationError(
-                {
-                    "email": [
-                        f"{existing.display_name} is in the network already: change what they "
-                        "see instead."
-                    ]
-                }
+            raise refused(
+                "email",
+                f"{existing.display_name} is in the network already: change what they see instead.",
             )
         already = (
             _open(Invitation.objects.filter(purpose=NETWORK, email__iexact=email))
@@ -327,14 +304,11 @@ def network_invite(
             .first()
         )
         if already is not None:
-            raise ValidationError(
-                {
-                    "email": [
-                        f"{email} was invited already "
-                        f"({timezone.localtime(already.sent_at or already.created):%d %b %Y}): "
-                        "resend that invitation instead."
-                    ]
-                }
+            raise refused(
+                "email",
+                f"{email} was invited already "
+                f"({timezone.localtime(already.sent_at or already.created):%d %b %Y}): "
+                "resend that invitation instead.",
             )
         member = NetworkMember.objects.create(
             client=locked, circle=circle, email=email, account=None, **cleaned
@@ -373,6 +347,8 @@ def _payload_expiry(invitation: Invitation) -> datetime.datetime | None:
 
 
 def _network_member(invitation: Invitation) -> NetworkMember | None:
+    if invitation.target is None:
+        return None
     return (
         NetworkMember.objects.select_related("client__team", "client__account")
         .filter(pk=invitation.target)
@@ -401,23 +377,19 @@ def _network_still_stands(invitation: Invitation) -> str | None:
 
 
 def _accept_network(invitation: Invitation, person: Person) -> dict:
+    if invitation.target is None:
+        raise ValueError(f"Network invitation {invitation.pk} names no network entry.")
     member = NetworkMember.objects.select_for_update().get(pk=invitation.target)
     client = Client.objects.select_related("team").get(pk=member.client_id)
     reason = _network_still_stands(invitation)
     if reason:
         raise ValidationError({"invitation": [reason]})
     if person.pk in {client.account_id, client.representative_id}:
-        raise ValidationError(
-            {"invitation": [f"You see {client.display_name}'s whole record already."]}
-        )
+        raise refused("invitation", f"You see {client.display_name}'s whole record already.")
     if NetworkMember.objects.filter(client=client, account=person, active=True).exists():
-        raise ValidationError(
-            {
-                "invitation": [
-                    f"You are in {client.display_name}'s network already: they change what "
-                    "you see there."
-                ]
-            }
+        raise refused(
+            "invitation",
+            f"You are in {client.display_name}'s network already: they change what you see there.",
         )
     member.account = person
     save_new_version(member, "account")
@@ -426,6 +398,8 @@ def _accept_network(invitation: Invitation, person: Person) -> dict:
     # The grants are the inviter's decision, made now that there is someone to see.
     ends = _payload_expiry(invitation)
     for scope in invitation.payload.get("scopes", []):
+        if invitation.invited_by is None:
+            raise ValueError(f"Invitation {invitation.pk} grants what it shows but has no inviter.")
         client_services.grant_scope(
             actor=invitation.invited_by, client=client, member=member, scope=scope, expires_at=ends
         )
@@ -530,6 +504,8 @@ def _client_of(invitation: Invitation) -> Client | None:
     if invitation.purpose == NETWORK:
         member = _network_member(invitation)
         return member.client if member else None
+    if invitation.target is None:
+        return None
     return Client.objects.select_related("team", "account").filter(pk=invitation.target).first()
 
 
@@ -567,49 +543,43 @@ def _client_still_stands(invitation: Invitation) -> str | None:
     return None
 
 
-def _team_may_manage(person: Person, invitation: Invitation) -> bool:
-    client = _client_of(invitation)
-    return client is not None and client_services.may_name_representative(person, client)
+def _may_manage(may: Callable[[Person, Client], bool]) -> Callable[[Person, Invitation], bool]:
+    """Who may resend or withdraw an invitation: ``may`` of its client, while there is one."""
 
+    def check(person: Person, invitation: Invitation) -> bool:
+        client = _client_of(invitation)
+        return client is not None and may(person, client)
 
-def _network_may_manage(person: Person, invitation: Invitation) -> bool:
-    client = _client_of(invitation)
-    return client is not None and access.can_manage_sharing(person, client)
+    return check
 
 
 def register() -> None:
-    registry.register(
-        registry.Purpose(
-            key=CLIENT,
-            kind=Person.Kind.PORTAL,
-            accept=_accept_client,
-            may_manage=lambda person, invitation: (
-                (client := _client_of(invitation)) is not None
-                and access.can_keep_record(person, client)
-            ),
-            describe=_describe_client,
-            still_stands=_client_still_stands,
-            team_sends=True,
+    # The team sends the client's and the representative's; the network's is the client's.
+    for key, accept, may, describe, still_stands in (
+        (CLIENT, _accept_client, access.can_keep_record, _describe_client, _client_still_stands),
+        (
+            REPRESENTATIVE,
+            _accept_representative,
+            client_services.may_name_representative,
+            _describe_representative,
+            _client_still_stands,
+        ),
+        (
+            NETWORK,
+            _accept_network,
+            access.can_manage_sharing,
+            _describe_network,
+            _network_still_stands,
+        ),
+    ):
+        registry.register(
+            registry.Purpose(
+                key=key,
+                kind=Person.Kind.PORTAL,
+                accept=accept,
+                may_manage=_may_manage(may),
+                describe=describe,
+                still_stands=still_stands,
+                team_sends=key != NETWORK,
+            )
         )
-    )
-    registry.register(
-        registry.Purpose(
-            key=REPRESENTATIVE,
-            kind=Person.Kind.PORTAL,
-            accept=_accept_representative,
-            may_manage=_team_may_manage,
-            describe=_describe_representative,
-            still_stands=_client_still_stands,
-            team_sends=True,
-        )
-    )
-    registry.register(
-        registry.Purpose(
-            key=NETWORK,
-            kind=Person.Kind.PORTAL,
-            accept=_accept_network,
-            may_manage=_network_may_manage,
-            describe=_describe_network,
-            still_stands=_network_still_stands,
-        )
-    )

@@ -7,6 +7,7 @@ Every change bumps the plan's version; an edit made against an older version get
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,13 +29,13 @@ from care.models import (
 )
 from care.services.common import client_streams
 from coordination.events import Event, publish
-from teams.cleaning import clean_text, limit_of
+from teams.cleaning import Errors, clean_text, cleaned, limit_of
 from teams.models import Person
 from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
 
 
-def plan_state(plan: CarePlan) -> dict:
+def plan_state(plan: CarePlan) -> dict[str, Any]:
     return {
         "id": plan.pk,
         "version": plan.version,
@@ -53,7 +54,7 @@ def _locked_plan(actor: Person, client: Client, version: int | None) -> CarePlan
     return plan
 
 
-def _touch(plan: CarePlan, actor: Person, kind: str, data: dict) -> None:
+def _touch(plan: CarePlan, actor: Person, kind: str, data: dict[str, Any]) -> None:
     plan.updated = timezone.now()
     save_new_version(plan, "updated")
     client = plan.client
@@ -63,7 +64,7 @@ def _touch(plan: CarePlan, actor: Person, kind: str, data: dict) -> None:
     )
 
 
-def _choice(value, choices, field: str, errors: dict) -> None:
+def _choice(value: object, choices: Any, field: str, errors: Errors) -> None:
     if value not in choices:
         errors[field] = [f"One of: {', '.join(choices)}."]
 
@@ -103,7 +104,7 @@ def plan_add_problem(
         if plan.problems.filter(problem=found, status=PlanProblem.Status.ACTIVE).exists():
             raise ValidationError({"problem": ["This problem is already in the plan."]})
         entry = PlanProblem.objects.create(
-            plan=plan, problem=found, scope=scope, severity=severity, added_by=actor
+            plan=plan, problem=cleaned(found), scope=scope, severity=severity, added_by=actor
         )
         entry.signs.set(sign_rows)
         audit(actor=actor, action="plan.problem_added", target=entry, data={"problem": problem})
@@ -147,8 +148,8 @@ def plan_add_intervention(
         plan = _locked_plan(actor, client, version)
         intervention = PlanIntervention.objects.create(
             plan_problem=plan_problem,
-            category=cat,
-            target=tgt,
+            category=cleaned(cat),
+            target=cleaned(tgt),
             description=description,
             frequency=frequency,
         )

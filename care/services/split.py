@@ -20,10 +20,9 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from care.models import Client, Visit, VisitSeries
-from care.services.common import client_streams
-from coordination.events import Event, notify_access_changed, publish
+from care.services.common import client_streams, record
+from coordination.events import notify_access_changed
 from teams.models import Membership, Person, Proposal, Team
-from teams.services.common import audit
 
 SPLIT_KIND = "team_split"
 
@@ -130,11 +129,8 @@ def clients_follow_split(
                 "visits_unassigned": sorted(unassigned.get(client.pk, [])),
                 "carers_dropped": carers_dropped.get(client.pk, 0),
             }
-            audit(actor=actor, action="client.moved", target=client, data=data)
-            publish(
-                Event("client.moved", data, actor=actor.pk if actor else None),
-                streams=[old_team.stream, *client_streams(client, "visits")],
-            )
+            streams = [old_team.stream, *client_streams(client, "visits")]
+            record(actor, "client.moved", client, data, streams)
 
         touched = (set(unassigned) | set(carers_dropped)) - set(chosen_ids)
         for client in Client.objects.filter(pk__in=touched).select_related("team").order_by("pk"):
@@ -145,11 +141,7 @@ def clients_follow_split(
                 "visits_unassigned": sorted(unassigned.get(client.pk, [])),
                 "carers_dropped": carers_dropped.get(client.pk, 0),
             }
-            audit(actor=actor, action="client.carers_moved", target=client, data=data)
-            publish(
-                Event("client.carers_moved", data, actor=actor.pk if actor else None),
-                streams=client_streams(client, "visits"),
-            )
+            record(actor, "client.carers_moved", client, data, client_streams(client, "visits"))
 
         if chosen_ids:
             # The members who stay no longer keep these records: their open pages and

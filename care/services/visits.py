@@ -40,11 +40,13 @@ from care.services.common import (
     clean_int,
     clean_moment,
     client_streams,
+    record,
+    refused,
     require_care_team,
 )
 from coordination.events import Event, publish
 from teams import access as team_access
-from teams.cleaning import clean_text, limit_of, too_long
+from teams.cleaning import clean_text, cleaned, limit_of, too_long
 from teams.errors import Conflict, KeyReused
 from teams.models import Membership, Person
 from teams.numbers import is_id
@@ -61,6 +63,8 @@ KEY_REUSED = (
     "This key was already used to record this visit with other details, so nothing changed."
 )
 FREE_TEXT = {"cancel_reason", "done_note", "late_note", "tasks"}
+# What recording a visit done writes.
+FINISHED = ("status", "actual_start", "actual_end", "done_note", "finish_key", "finished_by")
 # Running late by more than this is a visit to move or hand over, not a late one.
 MAX_LATE = datetime.timedelta(hours=12)
 
@@ -174,13 +178,6 @@ def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
 # --- locking, versions, events ----------------------------------------------------------
 
 
-def _publish(client: Client, kind: str, actor: Person | None, data: dict) -> None:
-    publish(
-        Event(kind, data, actor=actor.pk if actor else None),
-        streams=client_streams(client, "visits"),
-    )
-
-
 def _changed(visit: Visit, kind: str, actor: Person, **changed) -> None:
     """Save a visit's state change, audit it and publish its one event."""
     save_new_version(visit, *changed)
@@ -192,7 +189,10 @@ def _changed(visit: Visit, kind: str, actor: Person, **changed) -> None:
     }
     audit(actor=actor, action=kind, target=visit, data=data)
     # Free text may name people: the event says it changed, the record says what to.
-    _publish(visit.client, kind, actor, {k: v for k, v in data.items() if k not in FREE_TEXT})
+    publish(
+        Event(kind, {k: v for k, v in data.items() if k not in FREE_TEXT}, actor=actor.pk),
+        streams=client_streams(visit.client, "visits"),
+    )
 
 
 def _require_worker(actor: Person, visit: Visit, doing: str) -> None:
@@ -259,7 +259,7 @@ def visit_plan(
             client=client,
             window_start=start,
             window_end=end,
-            expected_minutes=minutes,
+            expected_minutes=cleaned(minutes),
             tasks=tasks,
             assignee=assignee,
             status=Visit.Status.ASSIGNED if assignee else Visit.Status.PLANNED,
@@ -275,8 +275,7 @@ def visit_plan(
             "window_start": start.isoformat(),
             "window_end": end.isoformat(),
         }
-        audit(actor=actor, action="visit.planned", target=visit, data=data)
-        _publish(client, "visit.planned", actor, data)
+        record(actor, "visit.planned", visit, data, client_streams(client, "visits"))
     return visit
 
 
@@ -305,6 +304,8 @@ def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version:
 
 
 def _holder_name(visit: Visit) -> str:
+    if visit.assignee_id is None:
+        raise ValueError(f"Visit {visit.pk} is held by nobody.")
     return Person.objects.get(pk=visit.assignee_id).display_name
 
 
@@ -504,11 +505,10 @@ def visit_finish(
     with transaction.atomic():
         visit = lock(visit, "client__team")
         if visit.status == Visit.Status.DONE:
-            if key is not None and not errors and _recorded_with(visit, key, actor):
-                if _same_recording(visit, actual_start, actual_end, note):
-                    return visit  # a retry of the same recording: the first result
-                raise KeyReused(KEY_REUSED)
-            raise ValidationError(ALREADY_RECORDED)
+            # A retry of the same recording answers with the first result.
+            return _done_already(
+                visit, None if errors else key, actor, actual_start, actual_end, note
+            )
         check_version(visit, version, visit_state)
         if visit.status in Visit.OPEN_STATUSES:
             raise ValidationError("This visit was never started: record its start first.")
@@ -534,20 +534,9 @@ def visit_finish(
         visit.done_note = note
         visit.finish_key = key
         visit.finished_by = actor
-        visit.version += 1
         try:
             with transaction.atomic():
-                visit.save(
-                    update_fields=[
-                        "status",
-                        "actual_start",
-                        "actual_end",
-                        "done_note",
-                        "finish_key",
-                        "finished_by",
-                        "version",
-                    ]
-                )
+                save_new_version(visit, *FINISHED)
                 debit = debit_visit(visit=visit, by=actor, idempotency_key=key)
                 # Done: whoever helped from another team sees no more of it.
                 _end_grants(visit)
@@ -556,11 +545,7 @@ def visit_finish(
             # row locks): the ledger's constraints held, so answer as if it had waited.
             current = Visit.objects.get(pk=visit.pk)
             if current.status == Visit.Status.DONE:
-                if key is not None and _recorded_with(current, key, actor):
-                    if _same_recording(current, actual_start, actual_end, note):
-                        return current
-                    raise KeyReused(KEY_REUSED) from None
-                raise ValidationError(ALREADY_RECORDED) from None
+                return _done_already(current, key, actor, actual_start, actual_end, note)
             # The debit's key is taken by another entry of this person's on the budget.
             raise KeyReused(budgets.KEY_REUSED) from None
         data = {
@@ -573,64 +558,62 @@ def visit_finish(
             "debit": debit.pk if debit else None,
             "amount": str(debit.amount) if debit else None,
         }
-        audit(actor=actor, action="visit.finished", target=visit, data=data)
-        _publish(visit.client, "visit.finished", actor, data)
+        record(actor, "visit.finished", visit, data, client_streams(visit.client, "visits"))
     return visit
 
 
-def _recorded_with(visit: Visit, key: str, actor: Person) -> bool:
-    """Whether this person recorded the visit under this key (a visit recorded before
-    the recorder was kept counts as theirs, as it did then)."""
-    return visit.finish_key == key and visit.finished_by_id in (actor.pk, None)
-
-
-def _same_recording(visit: Visit, start, end, note: str) -> bool:
-    """Whether a recording sent again says what the recorded one says: the same note,
-    and the same times where it names them (left out, they meant "as started" and
-    "now" when first sent)."""
+def _done_already(visit: Visit, key: str | None, actor: Person, start, end, note: str) -> Visit:
+    """A visit recorded done already: the same recording sent again by the same person
+    under the same key gets the first result; the key with other details is refused, any
+    other second recording too. A visit recorded before the recorder was kept counts as
+    theirs, as it did then. The same recording has the same note and the same times
+    where it names them (left out, they meant "as started" and "now" when first sent)."""
+    if key is None or visit.finish_key != key or visit.finished_by_id not in (actor.pk, None):
+        raise ValidationError(ALREADY_RECORDED)
     cleaned = clean_text({}, "note", note, limit=limit_of(Visit, "done_note"))
-    return (
+    if (
         cleaned == visit.done_note
         and start in (None, visit.actual_start)
         and end in (None, visit.actual_end)
-    )
+    ):
+        return visit
+    raise KeyReused(KEY_REUSED)
 
 
-def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
-    require_care_team(actor, visit.client, "cancel visits")
+def _close(actor: Person, visit: Visit, version: int, reason: str, status: str) -> Visit:
+    """Cancel a visit or mark it missed, with the reason; whoever helped loses access."""
+    missed = status == Visit.Status.MISSED
+    require_care_team(actor, visit.client, "mark visits missed" if missed else "cancel visits")
     version = require_version(version)
     with transaction.atomic():
         visit = lock(visit, "client__team")
         check_version(visit, version, visit_state)
-        _refuse_closed(visit, "be cancelled")
-        errors: Errors = {}
-        reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "cancel_reason"))
-        _raise(errors)
-        visit.status = Visit.Status.CANCELLED
-        visit.cancel_reason = reason
-        _end_grants(visit)
-        _changed(visit, "visit.cancelled", actor, status=visit.status, cancel_reason=reason)
-    return visit
-
-
-def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
-    """Nobody came. Only once the visit's window has begun; a missed visit costs nothing."""
-    require_care_team(actor, visit.client, "mark visits missed")
-    version = require_version(version)
-    with transaction.atomic():
-        visit = lock(visit, "client__team")
-        check_version(visit, version, visit_state)
-        _refuse_closed(visit, "be marked missed")
-        if timezone.now() < visit.window_start:
+        _refuse_closed(visit, "be marked missed" if missed else "be cancelled")
+        if missed and timezone.now() < visit.window_start:
             raise ValidationError("A visit can be marked missed only once its window has begun.")
         errors: Errors = {}
         reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "cancel_reason"))
         _raise(errors)
-        visit.status = Visit.Status.MISSED
+        visit.status = status
         visit.cancel_reason = reason
         _end_grants(visit)
-        _changed(visit, "visit.missed", actor, status=visit.status, cancel_reason=reason)
+        _changed(
+            visit,
+            "visit.missed" if missed else "visit.cancelled",
+            actor,
+            status=visit.status,
+            cancel_reason=reason,
+        )
     return visit
+
+
+def visit_cancel(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
+    return _close(actor, visit, version, reason, Visit.Status.CANCELLED)
+
+
+def visit_mark_missed(*, actor: Person, visit: Visit, version: int, reason: str = "") -> Visit:
+    """Nobody came. Only once the visit's window has begun; a missed visit costs nothing."""
+    return _close(actor, visit, version, reason, Visit.Status.MISSED)
 
 
 def visit_lend(
@@ -690,8 +673,7 @@ def visit_lend(
             "grant": grant.pk,
             "expires_at": expires_at.isoformat(),
         }
-        audit(actor=actor, action="visit.lent", target=visit, data=data)
-        _publish(visit.client, "visit.lent", actor, data)
+        record(actor, "visit.lent", visit, data, client_streams(visit.client, "visits"))
     return grant
 
 
@@ -732,13 +714,6 @@ def series_state(series: VisitSeries) -> dict:
     }
 
 
-def _publish_series(series: VisitSeries, kind: str, actor: Person | None, data: dict) -> None:
-    publish(
-        Event(kind, data, actor=actor.pk if actor else None),
-        streams=client_streams(series.client, "visits"),
-    )
-
-
 def series_create(
     *,
     actor: Person,
@@ -772,15 +747,14 @@ def series_create(
             weekdays=sum(1 << d for d in days),
             window_start=window_start,
             window_end=window_end,
-            expected_minutes=minutes,
+            expected_minutes=cleaned(minutes),
             starts=starts,
             ends=ends,
             tasks=tasks,
         )
         series.preferred_carers.set(carer_ids)
         data = {"series": series.pk, "client": client.pk, "version": series.version}
-        audit(actor=actor, action="visit_series.created", target=series, data=data)
-        _publish_series(series, "visit_series.created", actor, data)
+        record(actor, "visit_series.created", series, data, client_streams(client, "visits"))
     return series
 
 
@@ -814,11 +788,7 @@ def series_exception_add(
         errors.setdefault("date", []).append("The series has no visit on that weekday.")
     _raise(errors)
     with transaction.atomic():
-        series = (
-            VisitSeries.objects.select_for_update(of=("self",))
-            .select_related("client__team")
-            .get(pk=series.pk)
-        )
+        series = lock(series, "client__team")
         try:
             with transaction.atomic():
                 exception = VisitSeriesException.objects.create(
@@ -838,21 +808,18 @@ def series_exception_add(
         )
         if visit is not None:
             if visit.status not in Visit.OPEN_STATUSES:
-                raise ValidationError(
-                    {
-                        "date": [
-                            f"The visit that day is already {visit.get_status_display().lower()}:"
-                            " change that visit instead."
-                        ]
-                    }
+                raise refused(
+                    "date",
+                    f"The visit that day is already {visit.get_status_display().lower()}:"
+                    " change that visit instead.",
                 )
             if cancelled:
                 visit.status = Visit.Status.CANCELLED
                 visit.cancel_reason = note or "No visit on this date of the series."
                 fields = ["status", "cancel_reason"]
             else:
-                visit.window_start = _local(date, window_start)
-                visit.window_end = _local(date, window_end)
+                visit.window_start = _local(date, cleaned(window_start))
+                visit.window_end = _local(date, cleaned(window_end))
                 fields = ["window_start", "window_end"]
             save_new_version(visit, *fields)
         data = {
@@ -864,8 +831,8 @@ def series_exception_add(
             "visit": visit.pk if visit else None,
             "visit_version": visit.version if visit else None,
         }
-        audit(actor=actor, action="visit_series.exception_added", target=series, data=data)
-        _publish_series(series, "visit_series.exception_added", actor, data)
+        streams = client_streams(series.client, "visits")
+        record(actor, "visit_series.exception_added", series, data, streams)
     return exception
 
 
@@ -889,11 +856,7 @@ def series_generate(
     _raise(errors)
     with transaction.atomic():
         # The series' row lock serialises generators, so two never race for a day.
-        series = (
-            VisitSeries.objects.select_for_update(of=("self",))
-            .select_related("client__team")
-            .get(pk=series.pk)
-        )
+        series = lock(series, "client__team")
         if not series.active or series.client.status == Client.Status.DISCHARGED:
             return []
         first = max(series.starts, today)
@@ -921,6 +884,8 @@ def series_generate(
                     if exception
                     else (series.window_start, series.window_end)
                 )
+                if window[0] is None or window[1] is None:
+                    raise ValueError(f"Series {series.pk}: the moved day {day} has no window.")
                 new.append(
                     Visit(
                         client_id=series.client_id,
@@ -941,15 +906,15 @@ def series_generate(
         Through.objects.bulk_create(
             [Through(visit_id=v.pk, person_id=c) for v in created for c in carers]
         )
+        made = [v.series_date for v in created if v.series_date is not None]
         data = {
             "series": series.pk,
             "client": series.client_id,
             "visits": [v.pk for v in created],
-            "first": created[0].series_date.isoformat(),
-            "last": created[-1].series_date.isoformat(),
+            "first": made[0].isoformat(),
+            "last": made[-1].isoformat(),
         }
-        audit(actor=actor, action="visit.generated", target=series, data=data)
-        _publish(series.client, "visit.generated", actor, data)
+        record(actor, "visit.generated", series, data, client_streams(series.client, "visits"))
     return created
 
 

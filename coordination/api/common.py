@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams.api.core import WholeNumberField, body_of, if_match_version
+from teams.http import ApiRequest
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="The same on every retry."
@@ -59,7 +60,7 @@ class VersionedWrite(APIView):
     def shown(self, request, result) -> dict:
         return self.answer(result).data
 
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         row = self.target(request, pk)
         data = body_of(self.body, request)
         data.pop("version", None)

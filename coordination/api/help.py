@@ -26,6 +26,7 @@ from coordination.models import HelpOffer, HelpRequest
 from coordination.services import help as help_services
 from teams.api.core import IdField, PersonRef, TextIn, found, my_team
 from teams.api.texts import HELD, confirm_field
+from teams.http import ApiRequest
 
 
 class HelpDeclineIn(DeclineIn):
@@ -175,7 +176,7 @@ class HelpRequestsView(APIView):
         ),
         responses=HelpRequestOut(many=True),
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         if not access.is_network_member(request.user):
             raise NotFound("No requests for help among yours.")
         return Response(HelpRequestOut(selectors.help_board(request.user), many=True).data)
@@ -187,7 +188,7 @@ class TeamHelpRequestsView(APIView):
         request=HelpRequestIn,
         responses={201: HelpRequestOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = my_team(request, pk)
         data = body_of(HelpRequestIn, request)
         help_request = help_services.help_request_raise(
@@ -206,14 +207,15 @@ class TeamHelpRequestsView(APIView):
 
 
 class _RequestWrite(VersionedWrite):
-    answer = HelpRequestOut
+    answer: type[serializers.Serializer] = HelpRequestOut
 
     def target(self, request, pk: int) -> HelpRequest:
         return found(
             selectors.help_request_for(request.user, pk), "No such request for help among yours."
         )
 
-    def shown(self, request, result: HelpRequest) -> dict:
+    # The request written; a write that makes an offer shows the offer instead.
+    def shown(self, request, result) -> dict:
         return _dressed(request, result)
 
 
@@ -278,7 +280,7 @@ class GrantedVisitView(APIView):
         ),
         responses=GrantedVisitOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         granted = found(
             care_grants.granted_visit(request.user, pk, channel="api"),
             "No such visit among those you help with.",

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from coordination import access
 from coordination import events as log
 from teams.api.core import bounded
+from teams.http import ApiRequest
 from teams.numbers import MAX
 
 
@@ -25,7 +26,7 @@ class EventOut(serializers.Serializer):
     stream = serializers.CharField()
     seq = serializers.IntegerField()
     event = serializers.CharField(source="type")
-    data = serializers.JSONField()
+    data = serializers.JSONField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     actor = serializers.IntegerField(source="actor_id", allow_null=True)
     at = serializers.DateTimeField()
 
@@ -50,7 +51,7 @@ class StreamEventsView(APIView):
         ],
         responses=StreamEventsOut,
     )
-    def get(self, request, stream: str):
+    def get(self, request: ApiRequest, stream: str):
         query = StreamQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         if not access.can_read_stream(request.user, stream):

@@ -10,6 +10,8 @@ everyone else, coaches, inspectors and the client's own portal included, gets 40
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -31,6 +33,7 @@ from teams.api.core import (
     bounded,
     found,
 )
+from teams.http import ApiRequest
 
 
 class OfferOut(serializers.Serializer):
@@ -180,7 +183,7 @@ class TeamBoardView(APIView):
         ],
         responses=BoardOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = found(selectors.board_team(request.user, pk=pk), "No such team among yours.")
         query = BoardQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -190,13 +193,14 @@ class TeamBoardView(APIView):
 
 
 class _VisitWrite(VersionedWrite):
-    answer = BoardVisitOut
+    answer: type[serializers.Serializer] = BoardVisitOut
 
     def target(self, request, pk: int) -> Visit:
         # A visit of one of the asker's teams' clients; 404 for everyone else.
         return found(selectors.team_visit_for(request.user, pk), "No such visit among yours.")
 
-    def shown(self, request, result: Visit) -> dict:
+    # The visit written; a write that makes an offer shows the offer instead.
+    def shown(self, request, result) -> dict:
         return BoardVisitOut(selectors.board_visit(result.pk)).data
 
 
@@ -248,7 +252,7 @@ class VisitStartView(_VisitWrite):
 class VisitFinishView(_VisitWrite):
     body = FinishIn
     idempotent = True
-    service = staticmethod(visit_services.visit_finish)
+    service: Callable[..., Visit] = staticmethod(visit_services.visit_finish)
 
     def act(self, request, visit, version, data):
         return self.service(

@@ -26,6 +26,7 @@ names are built in ``coordination.events.streams``, one function per kind.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import logging
 from collections.abc import Callable
@@ -114,10 +115,11 @@ def _next_seq(stream: str) -> int:
             Stream.objects.bulk_create([Stream(name=stream)], ignore_conflicts=True)
             cursor.execute(sql, [stream])
             row = cursor.fetchone()
-    return row[0]
+    seq: int = row[0]
+    return seq
 
 
-def _append(streams: list[str], event: Event, now) -> list[EventRecord]:
+def _append(streams: list[str], event: Event, now: datetime.datetime) -> list[EventRecord]:
     """PostgreSQL: number the event in each stream and write its records in one
     statement (every publish of every write goes through here: one round trip, not
     one to number and one to write). The counters are locked in name order (FOR
@@ -206,11 +208,11 @@ def _check(event: Event, streams: list[str]) -> None:
     logger.warning("event published against its declaration: %s", "; ".join(problems))
 
 
-def _send(group: str, message: dict) -> None:
+def _send(group: str, message: dict[str, Any]) -> None:
     _send_all([(group, message)])
 
 
-def _send_all(messages: list[tuple[str, dict]]) -> None:
+def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
     """``group_send`` each (group, message), all in one hop to the event loop: a
     service runs on a request's one worker thread, which waits for the hop, so an
     event in two streams (the team's and the client's) costs one wait, not two.
@@ -234,7 +236,7 @@ def _send_all(messages: list[tuple[str, dict]]) -> None:
     async_to_sync(send_all)()
 
 
-def live_message(record: EventRecord) -> dict:
+def live_message(record: EventRecord) -> dict[str, Any]:
     """What the channel layer carries to each socket of a stream: the position (to
     order, drop repeats and find gaps) and the client's message as JSON text, written
     once here rather than once per socket."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
@@ -39,7 +41,7 @@ class EventRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.stream}#{self.seq} {self.type}"
 
-    def as_message(self) -> dict:
+    def as_message(self) -> dict[str, Any]:
         return {
             "type": "event",
             "stream": self.stream,

@@ -35,6 +35,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from coordination.events.streams import stream_kind
 
@@ -53,7 +54,7 @@ class EventType:
     streams: frozenset[str]
     words: Words = None
 
-    def problems(self, data: Mapping, streams: Iterable[str]) -> list[str]:
+    def problems(self, data: Mapping[str, Any], streams: Iterable[str]) -> list[str]:
         found: list[str] = []
         missing = sorted(self.keys - set(data))
         if missing:
@@ -66,7 +67,7 @@ class EventType:
             found.append(f"{self.name} does not go to {', '.join(strays)}")
         return found
 
-    def template(self, data: Mapping, *, actor: bool) -> str | None:
+    def template(self, data: Mapping[str, Any], *, actor: bool) -> str | None:
         """The words for one event: the first variant whose condition holds."""
         if self.words is None or isinstance(self.words, str):
             return self.words
@@ -86,7 +87,7 @@ class EventType:
         return named - {"actor"}
 
 
-def _holds(condition: str, data: Mapping, *, actor: bool) -> bool:
+def _holds(condition: str, data: Mapping[str, Any], *, actor: bool) -> bool:
     if not condition:
         return True
     if condition == "actor":
@@ -123,7 +124,7 @@ def every() -> dict[str, EventType]:
     return dict(_types)
 
 
-def check(name: str, data: Mapping, streams: Iterable[str]) -> list[str]:
+def check(name: str, data: Mapping[str, Any], streams: Iterable[str]) -> list[str]:
     """What is wrong with publishing an event of type ``name`` (nothing: [])."""
     event_type = _types.get(name)
     if event_type is None:

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from coordination.notifications import selectors, services
 from coordination.notifications.models import Notification
 from teams.api.core import WholeNumberField, found, if_match_version
+from teams.http import ApiRequest
 
 
 class NotificationOut(serializers.Serializer):
@@ -78,14 +79,14 @@ class NotificationListView(APIView):
         parameters=[OpenApiParameter("cursor", str, description="From the previous page's next.")],
         responses=NotificationPageOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         page = selectors.notifications_of(request.user, cursor=request.query_params.get("cursor"))
         return Response(NotificationPageOut({"results": page.items, "next": page.next}).data)
 
 
 class UnreadCountView(APIView):
     @extend_schema(summary="How many of my notifications are unread", responses=UnreadOut)
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return Response({"unread": selectors.unread_count(request.user)})
 
 
@@ -93,7 +94,7 @@ class NotificationReadView(APIView):
     @extend_schema(
         summary="Mark one of my notifications read", request=None, responses=NotificationOut
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         mine = found(
             selectors.notification_of(request.user, pk), "No such notification among yours."
         )
@@ -103,7 +104,7 @@ class NotificationReadView(APIView):
 
 class NotificationsReadAllView(APIView):
     @extend_schema(summary="Mark all my notifications read", request=None, responses=ReadAllOut)
-    def post(self, request):
+    def post(self, request: ApiRequest):
         read = services.notifications_read_all(actor=request.user)
         return Response({"read": read, "unread": selectors.unread_count(request.user)})
 
@@ -115,7 +116,7 @@ def _preferences_response(preference) -> Response:
 
 class PreferencesView(APIView):
     @extend_schema(summary="My notification preferences", responses=PreferencesOut)
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return _preferences_response(selectors.preference_of(request.user))
 
     @extend_schema(
@@ -128,7 +129,7 @@ class PreferencesView(APIView):
             )
         ],
     )
-    def patch(self, request):
+    def patch(self, request: ApiRequest):
         data = request.data
         if not isinstance(data, dict):
             raise ValidationError("Send a JSON object.")

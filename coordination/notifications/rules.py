@@ -30,7 +30,8 @@ import datetime
 import logging
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator
 
@@ -79,12 +80,17 @@ def _id(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _row[M: models.Model](rows: QuerySet[M], value: object) -> M | None:
+    """The row an event names by its id; None for a malformed id or a row gone."""
+    pk = _id(value)
+    return None if pk is None else rows.filter(pk=pk).first()
+
+
 @follows("handover.offered")
 def handover_offered(event: Event) -> list[Draft]:
-    offer = (
-        HandoverOffer.objects.select_related("visit__client__team", "swap_visit", "from_person")
-        .filter(pk=_id(event.data.get("offer")))
-        .first()
+    offer = _row(
+        HandoverOffer.objects.select_related("visit__client__team", "swap_visit", "from_person"),
+        event.data.get("offer"),
     )
     if offer is None or offer.status != HandoverOffer.Status.OFFERED:
         return []
@@ -127,11 +133,7 @@ def help_offer_accepted(event: Event) -> list[Draft]:
 
 @follows("proposal.raised")
 def proposal_raised(event: Event) -> list[Draft]:
-    proposal = (
-        Proposal.objects.select_related("team", "author")
-        .filter(pk=_id(event.data.get("proposal")))
-        .first()
-    )
+    proposal = _row(Proposal.objects.select_related("team", "author"), event.data.get("proposal"))
     if proposal is None or proposal.status != Proposal.Status.OPEN:
         return []
     responded = set(
@@ -163,11 +165,7 @@ def proposal_raised(event: Event) -> list[Draft]:
 def visit_running_late(event: Event) -> list[Draft]:
     if not event.data.get("late_until"):
         return []  # taken back: on time after all
-    visit = (
-        Visit.objects.select_related("client__team", "assignee")
-        .filter(pk=_id(event.data.get("visit")))
-        .first()
-    )
+    visit = _row(Visit.objects.select_related("client__team", "assignee"), event.data.get("visit"))
     if visit is None or visit.late_until is None:
         return []
     arriving = f"{timezone.localtime(visit.late_until):%H:%M}"

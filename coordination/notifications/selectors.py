@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -37,7 +38,7 @@ def unread_count(person: Person) -> int:
     return Notification.objects.filter(person=person, read_at__isnull=True).count()
 
 
-def bell(person: Person) -> dict:
+def bell(person: Person) -> dict[str, Any]:
     """The unread count and the person's stream head, in one query (one snapshot): the
     header's bell shows the count and its socket resumes from the head."""
     stream = person_stream(person.pk)
@@ -67,7 +68,7 @@ def preference_of(person: Person) -> NotificationPreference:
     return found if found is not None else NotificationPreference(person=person)
 
 
-def preference_state(preference: NotificationPreference) -> dict:
+def preference_state(preference: NotificationPreference) -> dict[str, Any]:
     """What a client needs to redraw the preferences (also the 409 body)."""
 
     def clock(value: datetime.time | None) -> str | None:

@@ -15,6 +15,9 @@ client's identifiers). Lists are keyset pages: pass ``next`` back as ``cursor``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -31,6 +34,7 @@ from coordination.practice.models import (
 )
 from teams.api.core import IdField, PersonRef, WholeNumberField, bounded, found, if_match_version
 from teams.api.texts import HELD, confirm_field
+from teams.http import ApiRequest
 
 KINDS = ", ".join(Note.Kind.values)
 IF_MATCH = OpenApiParameter(
@@ -184,7 +188,7 @@ class PracticeFeedItemOut(serializers.Serializer):
     note = PracticeNoteListOut(allow_null=True, help_text="The note, or the question answered.")
     answer = PracticeAnswerOut(allow_null=True)
     tags = PracticeTagOut(many=True)
-    data = serializers.DictField(help_text='For figures: {"period": "YYYY-MM"}.')
+    data = serializers.DictField(help_text='For figures: {"period": "YYYY-MM"}.')  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     shared_figures = serializers.SerializerMethodField(help_text="For figures: their id.")
 
     def get_shared_figures(self, item) -> int | None:
@@ -328,7 +332,7 @@ class NotesView(APIView):
         parameters=FILTERS,
         responses=PracticeNoteListPageOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         params = request.query_params.copy()
         params.pop("q", None)
         page = search.search(request.user, search.parse_filters(params))
@@ -339,7 +343,7 @@ class NotesView(APIView):
         request=PracticeNoteIn,
         responses={201: PracticeNoteOut, 400: HELD},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         services.require_writer(request.user, "write practice notes")
         data = _body(PracticeNoteIn, request)
         note = services.note_publish(actor=request.user, **data)
@@ -348,7 +352,7 @@ class NotesView(APIView):
 
 class NoteView(APIView):
     @extend_schema(summary="A practice note", responses=PracticeNoteOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         return _note_response(request, pk)
 
     @extend_schema(
@@ -357,7 +361,7 @@ class NoteView(APIView):
         responses={200: PracticeNoteOut, 400: HELD, 409: CONFLICT},
         parameters=[IF_MATCH],
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         data = _body(PracticeNotePatchIn, request, partial=True)
         data.pop("version", None)
@@ -371,7 +375,7 @@ class NoteVersionsView(APIView):
     @extend_schema(
         summary="Every version of a note, newest first", responses=PracticeVersionOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         versions = selectors.versions_of(note)
         if not access.is_participant(request.user):
@@ -383,7 +387,7 @@ class AnswersView(APIView):
     @extend_schema(
         summary="The answers to a question, oldest first", responses=PracticeAnswerOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         answers = list(selectors.answers_of(note))
         for answer in answers:
@@ -395,7 +399,7 @@ class AnswersView(APIView):
         request=PracticeAnswerIn,
         responses={201: PracticeAnswerOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         data = _body(PracticeAnswerIn, request)
         answer = services.answer_post(actor=request.user, note=note, **data)
@@ -409,14 +413,13 @@ class AnswerAcceptView(APIView):
         request=PracticeAcceptIn,
         responses=PracticeAnswerOut,
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         answer = found(
             selectors.answer_for(request.user, pk), "No such answer among those you can read."
         )
         data = _body(PracticeAcceptIn, request)
         services.answer_accept(actor=request.user, answer=answer, accepted=data["accepted"])
-        answer = selectors.answer_for(request.user, pk)
-        return Response(PracticeAnswerOut(answer).data)
+        return Response(PracticeAnswerOut(selectors.answer_for(request.user, pk)).data)
 
 
 class NoteUsefulView(APIView):
@@ -431,13 +434,13 @@ class NoteUsefulView(APIView):
         request=None,
         responses=PracticeUsefulOut,
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         services.note_mark_useful(actor=request.user, note=note)
         return self._answer(request, pk)
 
     @extend_schema(summary="Take your useful mark back", request=None, responses=PracticeUsefulOut)
-    def delete(self, request, pk: int):
+    def delete(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         services.note_unmark_useful(actor=request.user, note=note)
         return self._answer(request, pk)
@@ -447,7 +450,7 @@ class CommentsView(APIView):
     @extend_schema(
         summary="Comments on a note, oldest first", responses=PracticeCommentOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         return Response(PracticeCommentOut(selectors.comments_of(note), many=True).data)
 
@@ -456,7 +459,7 @@ class CommentsView(APIView):
         request=PracticeCommentIn,
         responses={201: PracticeCommentOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         data = _body(PracticeCommentIn, request)
         comment = services.comment_add(actor=request.user, note=note, **data)
@@ -469,7 +472,7 @@ class PointersView(APIView):
         request=PracticePointerIn,
         responses={201: PracticePointerOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         note = _note(request, pk)
         if not access.can_point(request.user):
             raise PermissionDenied("Only coaches point questions to teams.")
@@ -491,7 +494,7 @@ class PointersView(APIView):
 
 
 # What one follows: how it is found, and what is said when it is not.
-FOLLOWED = {
+FOLLOWED: dict[str, tuple[Callable[[Any], Any], str]] = {
     "tag": (selectors.tag_by_slug, "No tag “{}”."),
     "problem": (selectors.problem_by_number, "An Omaha problem's number, 1 to 42."),
     "team": (selectors.team_by_id, "No such team."),
@@ -503,7 +506,7 @@ class FollowsView(APIView):
         summary="The tags, Omaha problems and teams you follow",
         responses=PracticeFollowOut(many=True),
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return Response(PracticeFollowOut(selectors.follows_of(request.user), many=True).data)
 
     @extend_schema(
@@ -511,7 +514,7 @@ class FollowsView(APIView):
         request=PracticeFollowIn,
         responses={201: PracticeFollowOut, 200: PracticeFollowOut},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         services.require_writer(request.user, "follow tags, problems and teams")
         data = _body(PracticeFollowIn, request)
         if len(data) != 1:
@@ -530,7 +533,7 @@ class FollowsView(APIView):
 
 class FollowView(APIView):
     @extend_schema(summary="Stop following", request=None, responses={204: None})
-    def delete(self, request, pk: int):
+    def delete(self, request: ApiRequest, pk: int):
         follow = found(selectors.follow_of(request.user, pk), "No such follow among yours.")
         services.follow_remove(actor=request.user, follow=follow)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -538,7 +541,7 @@ class FollowView(APIView):
 
 class TagsView(APIView):
     @extend_schema(summary="The network's tags", responses=PracticeTagListOut(many=True))
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return Response(PracticeTagListOut(selectors.tags(request.user), many=True).data)
 
     @extend_schema(
@@ -546,7 +549,7 @@ class TagsView(APIView):
         request=PracticeTagIn,
         responses={201: PracticeTagOut, 400: HELD},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         data = _body(PracticeTagIn, request)
         tag = services.tag_create(
             actor=request.user,
@@ -572,7 +575,7 @@ class SearchView(APIView):
         parameters=[OpenApiParameter("q", str, description="What to look for."), *FILTERS],
         responses=PracticeSearchPageOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         page = search.search(request.user, search.parse_filters(request.query_params))
         body = {
             "results": page.items,
@@ -603,12 +606,12 @@ class FeedView(APIView):
         ],
         responses=PracticeFeedPageOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         query = PracticeFeedQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = feed.feed(request.user, **query.validated_data)
         for item in page.items:
-            if item.answer is not None:
+            if item.answer is not None and item.note is not None:
                 item.answer.note = item.note
         live = access.reads_live(request.user)
         body = {

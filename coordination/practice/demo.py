@@ -12,6 +12,7 @@ weeks), since a service writes "now".
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -535,7 +536,11 @@ COMMENTS = [
     ("Night lights on the route to the bathroom", "cas", "We do this too, and it works."),
     ("Fall prevention with a local physiotherapist", "coach", "A good example to share."),
 ]
-FOLLOWS = [("ana", "tag", "falls"), ("ana", "team", "zuid"), ("cas", "problem", 42)]
+FOLLOWS: list[tuple[str, str, Any]] = [
+    ("ana", "tag", "falls"),
+    ("ana", "team", "zuid"),
+    ("cas", "problem", 42),
+]
 POINTER = ("How do you use a ceiling hoist with one carer?", "oost", "They asked the OT.")
 
 
@@ -587,9 +592,9 @@ def seed() -> dict[str, int]:
         if ACCEPTED.get(title) == who:
             services.answer_accept(actor=question.author, answer=answer)
     for title, who, body in COMMENTS:
-        note = Note.objects.filter(title=title).first()
-        if note is not None and who in people:
-            services.comment_add(actor=people[who], note=note, body=body)
+        commented = Note.objects.filter(title=title).first()
+        if commented is not None and who in people:
+            services.comment_add(actor=people[who], note=commented, body=body)
     for index, note in enumerate(fresh[:12]):
         for who in ("ben", "cas", "mila", "coach")[: 1 + index % 4]:
             if who in people and people[who].pk != note.author_id:
@@ -597,6 +602,7 @@ def seed() -> dict[str, int]:
     for who, what, key in FOLLOWS:
         if who not in people:
             continue
+        found: dict[str, Any]
         if what == "tag":
             found = {"tag": Tag.objects.filter(slug=key).first()}
         elif what == "team":

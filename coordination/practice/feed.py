@@ -97,13 +97,13 @@ def feed(
 def _figures_item(event: Event) -> None:
     data = event.data or {}
     team_id, shared, period = data.get("team"), data.get("shared_figures"), data.get("period")
-    valid = (
+    if not (
         isinstance(team_id, int)
         and isinstance(shared, int)
         and isinstance(period, str)
         and PERIOD.match(period)
-    )
-    if not valid or not Team.objects.filter(pk=team_id).exists():
+        and Team.objects.filter(pk=team_id).exists()
+    ):
         logger.warning("figures.shared event without a team, period and figures: %r", data)
         return
     extra = {"period": period}

@@ -87,6 +87,14 @@ class Note(models.Model):
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(default=timezone.now)
     search = SearchVectorField(null=True, blank=True, editable=False)
+    # Not columns: a search result's rank and highlighted title and snippet (search.py,
+    # from the *_marked headlines its SQL adds), and whether the reader marked it useful.
+    rank: float | None
+    title_marked: str
+    body_marked: str
+    title_html: str
+    snippet: str
+    marked_useful: bool
 
     class Meta:
         app_label = "coordination"
@@ -301,6 +309,8 @@ class FeedItem(models.Model):
     problems = models.ManyToManyField(OmahaProblem, blank=True, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(default=timezone.now)
+    # Not a column: a figures item's month in words (the feed page).
+    period_label: str
 
     class Meta:
         app_label = "coordination"

@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import EmptyResultSet, ValidationError
@@ -290,7 +291,8 @@ def _midnight(day: datetime.date) -> datetime.datetime:
 
 def words_of(q: str) -> tuple[list[str], list[str]]:
     """The words to find and the words to leave out ("-word"), for the fallback."""
-    wanted, unwanted = [], []
+    wanted: list[str] = []
+    unwanted: list[str] = []
     for token in re.findall(r"-?\w+", q):
         if token.lower() == "or":
             continue
@@ -355,8 +357,9 @@ def _page_of(pks: list[int], query: SearchQuery | None = None) -> list[Note]:
     rows = rows.prefetch_related("tags")
     if query is not None:
         rows = rows.defer("body", "body_html", "search")  # ts_headline reads them in SQL
-        options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
-        rows = rows.annotate(
+        options: dict[str, Any] = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
+        # They fill the *_marked attributes declared on Note: not the clash mypy sees.
+        rows = rows.annotate(  # type: ignore[no-redef]
             title_marked=SearchHeadline("title", query, highlight_all=True, **options),
             body_marked=SearchHeadline(
                 "body",

@@ -182,12 +182,12 @@ def _phones(scan: _Scan) -> None:
         elif phonenumbers.is_valid_number(match.number):
             scan.add(start, end, "phone_number")
     # Forms the matcher does not read as one number ("0570/62.24.80"): their digits.
-    for match in PHONE_LIKE.finditer(scan.text):
-        digits = re.sub(r"\D", "", match.group()).lstrip("0")
-        if len(digits) >= 7 and scan.free(*match.span()):
+    for like in PHONE_LIKE.finditer(scan.text):
+        digits = re.sub(r"\D", "", like.group()).lstrip("0")
+        if len(digits) >= 7 and scan.free(*like.span()):
             client = known.phones.get(digits[-PHONE_TAIL:])
             if client is not None:
-                scan.add(*match.span(), "phone", client)
+                scan.add(*like.span(), "phone", client)
 
 
 def _links(scan: _Scan) -> None:

@@ -213,9 +213,9 @@ def load(author: Person | None, *, team: Team | None = None) -> Known:
             known.birthdays[client.dob] = client
             short = (client.dob.day, client.dob.month, client.dob.year % 100)
             known.short_birthdays[short] = client
-    for row in team_selectors.teammate_names(author, team=team):
-        surname = words(row["last_name"])
-        for name in (row["first_name"], row["preferred_name"]):
+    for teammate in team_selectors.teammate_names(author, team=team):
+        surname = words(teammate["last_name"])
+        for name in (teammate["first_name"], teammate["preferred_name"]):
             for given in words(name):
                 known.colleagues.add((given, surname))
     return known

@@ -136,7 +136,7 @@ def scan(*, sources: list[Source] | None = None) -> Iterator[Found]:
     context = _Context()
     for source in SOURCES if sources is None else sources:
         label = source.model._meta.label_lower
-        rows = source.model.objects.order_by("pk").values("pk", *source.columns)
+        rows = source.model._default_manager.order_by("pk").values("pk", *source.columns)
         for row in rows.iterator(chunk_size=CHUNK):
             texts = {name: text for name, text in source.texts(row).items() if text}
             if not texts:

@@ -20,6 +20,8 @@ order), then the offer, so an accept never deadlocks with a claim or another off
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -40,7 +42,7 @@ from teams.versioning import check_status, check_version, lock, require_version,
 OPEN_ALREADY = "This visit already has an open offer: withdraw or answer it first."
 
 
-def offer_state(offer: HandoverOffer) -> dict:
+def offer_state(offer: HandoverOffer) -> dict[str, Any]:
     """What a client of the API needs to redraw an offer (also the 409 body)."""
     return {
         "id": offer.pk,
@@ -76,7 +78,7 @@ def _lock_visits(*visits: Visit) -> list[Visit]:
 
 def _offerable(actor: Person, visit: Visit, doing: str) -> None:
     """The actor holds the visit, assigned and not started."""
-    if visit.assignee_id is None:
+    if visit.assignee is None:
         raise ValidationError("Nobody has this visit yet: claim it or assign it instead.")
     if visit.assignee_id != actor.pk:
         raise PermissionDenied(
@@ -95,7 +97,7 @@ def _none_open(*visits: Visit) -> None:
         raise ValidationError(OPEN_ALREADY)
 
 
-def _create(**fields) -> HandoverOffer:
+def _create(**fields: Any) -> HandoverOffer:
     try:
         # Its own savepoint: a racing offer that slipped past the check leaves the
         # caller's transaction usable for the clear error below.
@@ -123,7 +125,7 @@ def _publish(offer: HandoverOffer, kind: str, actor: Person | None, team_stream:
     )
 
 
-def _close(offer: HandoverOffer, status: str, **fields) -> None:
+def _close(offer: HandoverOffer, status: str, **fields: Any) -> None:
     save_new_version(offer, status=status, answered=timezone.now(), **fields)
 
 
@@ -197,7 +199,7 @@ def handover_offer_swap(
         check_version(visit, version, visit_services.visit_state)
         if swap_visit.client.team_id != visit.client.team_id:
             raise ValidationError({"swap_visit": [same_team]})
-        if swap_visit.assignee_id is None or swap_visit.assignee_id == actor.pk:
+        if swap_visit.assignee is None or swap_visit.assignee_id == actor.pk:
             raise ValidationError(
                 {"swap_visit": ["Choose a visit a colleague has: nobody, or you, has this one."]}
             )
@@ -235,8 +237,8 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
     saved, and a ``Conflict`` says so with the offer's and the visits' current state.
     """
     version = require_version(version)
-    visits = [offer.visit] + ([offer.swap_visit] if offer.swap_visit_id else [])
-    lapsed: dict | None = None
+    visits = [offer.visit] + ([offer.swap_visit] if offer.swap_visit else [])
+    lapsed: dict[str, Any] | None = None
     with transaction.atomic():
         visits = _lock_visits(*visits)
         offer = lock(offer, "from_person", "to_person")

@@ -16,6 +16,7 @@ transaction. Events (ids only) go to the "help" stream and the asking team's str
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,7 +30,7 @@ from coordination.events import Event, publish
 from coordination.events.streams import HELP_STREAM
 from coordination.models import HelpOffer, HelpRequest
 from teams import access as team_access
-from teams.cleaning import clean_text, limit_of, raise_errors, text
+from teams.cleaning import clean_text, cleaned, limit_of, raise_errors, text
 from teams.errors import Conflict
 from teams.models import Person, Team
 from teams.numbers import is_id
@@ -121,9 +122,8 @@ def _visit_ids(value) -> list[int] | None:
     if not isinstance(value, list | tuple | set | frozenset):
         return None
     ids = [getattr(v, "pk", v) for v in value]
-    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
-        return None
-    return sorted(set(ids))
+    ints = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+    return sorted(set(ints)) if len(ints) == len(ids) else None
 
 
 def _require_asking_team(actor: Person, offer: HelpOffer, doing: str) -> None:
@@ -171,6 +171,7 @@ def help_request_raise(
     skills = clean_text(errors, "skills", skills, limit=limit_of(HelpRequest, "skills"))
     note = clean_text(errors, "note", note, limit=limit_of(HelpRequest, "note"))
     raise_errors(errors)
+    ids = cleaned(ids)
     privacy.check(
         author=actor,
         texts={"skills": skills},
@@ -404,7 +405,7 @@ def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpO
                 reason=f"help request {request.pk}",
             )
         _close_help_offer(offer, HelpOffer.Status.ACCEPTED)
-        data = {"request": request.pk, "offer": offer.pk, "person": offer.person_id}
+        data: dict[str, Any] = {"request": request.pk, "offer": offer.pk, "person": offer.person_id}
         _help_publish(request, "help.offer_accepted", actor, data, target=offer)
         _close_request(
             request,

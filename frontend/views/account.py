@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +29,7 @@ from django_otp import login as otp_login
 
 from frontend import writes
 from teams import selectors, signin, two_factor
+from teams.http import PageRequest
 from teams.models import Person
 from teams.services import accounts
 from teams.services import credentials as credential_services
@@ -37,25 +38,22 @@ from teams.services import two_factor as two_factor_services
 TEMPLATE = "frontend/account.html"
 
 
-def _hours(n: int) -> str:
-    return f"{n} hour{'s' if n != 1 else ''}"
-
-
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
+def _count(n: int, unit: str) -> str:
+    """ "1 hour", "8 hours"."""
+    return f"{n} {unit}{'s' if n != 1 else ''}"
 
 
 def ended_message(reason: str) -> str | None:
     """Why the sign-in page is shown after a session ended (``?ended=``)."""
     if reason == "idle":
         return (
-            f"You were signed out after {_hours(settings.SESSION_IDLE_HOURS)} of inactivity."
-            " Please sign in again."
+            f"You were signed out after {_count(settings.SESSION_IDLE_HOURS, 'hour')}"
+            " of inactivity. Please sign in again."
         )
     if reason == "age":
         return (
-            f"You were signed out: a sign-in lasts at most {_days(settings.SESSION_MAX_DAYS)}."
-            " Please sign in again."
+            f"You were signed out: a sign-in lasts at most"
+            f" {_count(settings.SESSION_MAX_DAYS, 'day')}. Please sign in again."
         )
     if reason == "everywhere":
         return "You were signed out everywhere, and your API tokens were revoked."
@@ -164,16 +162,13 @@ class CheckedPasswordChangeForm(PasswordChangeForm):
     counts towards the lockout, and a locked-out account is refused (a stolen session
     could otherwise guess the password here without limit)."""
 
-    def __init__(self, user, *args, request: HttpRequest, **kwargs):
+    def __init__(self, user, *args, request: PageRequest, **kwargs):
         self.request = request
         super().__init__(user, *args, **kwargs)
 
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
-        checked = authenticate(
-            self.request, username=self.user.get_username(), password=old_password
-        )
-        if checked is None or checked.pk != self.user.pk:
+        if not password_confirmed(self.request, old_password):  # self.user is request.user
             raise ValidationError(
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
@@ -200,12 +195,12 @@ class ChangePasswordView(auth_views.PasswordChangeView):
 
 @login_required
 @require_GET
-def account_page(request: HttpRequest) -> HttpResponse:
+def account_page(request: PageRequest) -> HttpResponse:
     context = {
         "tokens": list(selectors.tokens_of(request.user)),
         "token_days": settings.API_TOKEN_DAYS,
-        "idle": _hours(settings.SESSION_IDLE_HOURS),
-        "age": _days(settings.SESSION_MAX_DAYS),
+        "idle": _count(settings.SESSION_IDLE_HOURS, "hour"),
+        "age": _count(settings.SESSION_MAX_DAYS, "day"),
         "token_url": request.build_absolute_uri(reverse("api-token")),
         "two_factor_on": two_factor.enabled(request.user),
     }
@@ -214,7 +209,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def account_token_revoke(request: PageRequest, pk: int) -> HttpResponse:
     token = selectors.token_of(request.user, pk)
     if token is None:
         raise Http404("No such token among yours.")
@@ -225,13 +220,13 @@ def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+def account_sign_out_everywhere(request: PageRequest) -> HttpResponse:
     credential_services.person_sign_out_everywhere(actor=request.user)
     logout(request)
     return redirect(f"{reverse('login')}?ended=everywhere")
 
 
-def password_confirmed(request: HttpRequest, password: str) -> bool:
+def password_confirmed(request: PageRequest, password: str) -> bool:
     """Whether ``password`` is the signed-in person's, checked like a sign-in: a wrong
     one counts towards the lockout, and a locked-out account is refused (then the
     lockout middleware answers instead of the view)."""
@@ -281,7 +276,6 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
     sign-in lockout, so the way back in is open at once."""
 
     template_name = "frontend/password_reset_confirm.html"
-    form_class = SetPasswordForm
     success_url = reverse_lazy("password-reset-complete")
     post_reset_login = False
 
@@ -300,7 +294,7 @@ class ResetPasswordCompleteView(auth_views.PasswordResetCompleteView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_email(request: HttpRequest) -> HttpResponse:
+def account_email(request: PageRequest) -> HttpResponse:
     """Ask to change one's address: a link goes to the new one, a notice to the old."""
     errors: dict[str, list[str]] = {}
     email = request.POST.get("email", "")
@@ -312,7 +306,7 @@ def account_email(request: HttpRequest) -> HttpResponse:
                 lambda: accounts.email_change_request(actor=request.user, email=email),
                 done=lambda sent_to: (
                     f"We sent a link to {sent_to}. Open it while signed in here to confirm"
-                    f" the change (it works for {_hours(settings.EMAIL_CONFIRM_HOURS)})."
+                    f" the change (it works for {_count(settings.EMAIL_CONFIRM_HOURS, 'hour')})."
                 ),
             )
             if outcome.ok:
@@ -322,14 +316,14 @@ def account_email(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "general": errors.get("__all__", []),
         "email": email,
-        "hours": _hours(settings.EMAIL_CONFIRM_HOURS),
+        "hours": _count(settings.EMAIL_CONFIRM_HOURS, "hour"),
     }
     return render(request, "frontend/account_email.html", context, status=400 if errors else 200)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def account_email_confirm(request: PageRequest, token: str) -> HttpResponse:
     """The link from the mail: a page with one button (a mail scanner that opens the
     link changes nothing); the change is made for the signed-in person only."""
 
@@ -364,7 +358,7 @@ def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_close(request: HttpRequest) -> HttpResponse:
+def account_close(request: PageRequest) -> HttpResponse:
     """Close one's own account, with one's password."""
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

@@ -19,7 +19,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,18 +29,20 @@ from care.models import Visit
 from care.services import visits as visit_services
 from coordination import presence
 from coordination import selectors as board_selectors
+from coordination.selectors import BoardVisit
 from coordination.services import handovers as handover_services
 from frontend import writes
 from frontend.views.common import live, team_or_404
 from frontend.views.help import help_board_context
 from teams import selectors as team_selectors
+from teams.http import PageRequest
 from teams.models import Team
 
 TEMPLATE = "frontend/board.html"
 LATE_CHOICES = (10, 20, 30, 45, 60, 90)
 
 
-def _day(request: HttpRequest) -> datetime.date:
+def _day(request: PageRequest) -> datetime.date:
     raw = request.GET.get("date") or request.POST.get("date") or ""
     try:
         return datetime.date.fromisoformat(raw) if raw else timezone.localdate()
@@ -48,18 +50,18 @@ def _day(request: HttpRequest) -> datetime.date:
         return timezone.localdate()
 
 
-def _week(request: HttpRequest) -> bool:
+def _week(request: PageRequest) -> bool:
     return (request.GET.get("view") or request.POST.get("view")) == "week"
 
 
-def _board_context(request: HttpRequest, team: Team, day: datetime.date, week: bool) -> dict:
+def _board_context(request: PageRequest, team: Team, day: datetime.date, week: bool) -> dict:
     start = day - datetime.timedelta(days=day.weekday()) if week else day
     members = list(team_selectors.current_members(team))
     snapshot = board_selectors.board(team, start, 7 if week else 1)
     me = request.user.pk
     now = timezone.now()
     unassigned, late, done, offers_to_me = [], [], [], []
-    by_member: dict[int, list[Visit]] = {m.person_id: [] for m in members}
+    by_member: dict[int, list[BoardVisit]] = {m.person_id: [] for m in members}
     for visit in snapshot.visits:
         visit.mine = visit.assignee_id == me
         visit.offer_out = next((o for o in visit.open_offers if o.from_person_id == me), None)
@@ -137,7 +139,7 @@ def _board_context(request: HttpRequest, team: Team, day: datetime.date, week: b
 
 @login_required
 @require_GET
-def board_page(request: HttpRequest, slug: str) -> HttpResponse:
+def board_page(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     day, week = _day(request), _week(request)
     if request.htmx and request.GET.get("part") == "board":
@@ -158,14 +160,14 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
 # --- actions ----------------------------------------------------------------------------------
 
 
-def _visit_or_404(request: HttpRequest, team: Team, pk: int) -> Visit:
+def _visit_or_404(request: PageRequest, team: Team, pk: int) -> Visit:
     visit = board_selectors.team_visit_for(request.user, pk)
     if visit is None or visit.client.team_id != team.pk:
         raise Http404("No such visit on this team's board.")
     return visit
 
 
-def _answer(request: HttpRequest, team: Team, do, done: str, about: str = "") -> HttpResponse:
+def _answer(request: PageRequest, team: Team, do, done: str, about: str = "") -> HttpResponse:
     """Run an action; answer with the board section (htmx) or go back to the page.
     ``about`` names the visit in a refusal, so a lost race says which visit it was."""
     outcome = writes.perform(do, done=done, about=about)
@@ -180,7 +182,7 @@ def _answer(request: HttpRequest, team: Team, do, done: str, about: str = "") ->
 
 @login_required
 @require_POST
-def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+def board_visit_action(request: PageRequest, slug: str, pk: int, action: str) -> HttpResponse:
     team = team_or_404(request, slug)
     visit = _visit_or_404(request, team, pk)
     me = request.user
@@ -276,7 +278,7 @@ def board_visit_action(request: HttpRequest, slug: str, pk: int, action: str) ->
 
 @login_required
 @require_POST
-def board_offer_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+def board_offer_action(request: PageRequest, slug: str, pk: int, action: str) -> HttpResponse:
     team = team_or_404(request, slug)
     offer = board_selectors.handover_offer_for(request.user, pk)
     if offer is None or offer.visit.client.team_id != team.pk:

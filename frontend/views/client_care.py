@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -37,10 +37,8 @@ from frontend import writes
 from frontend.views import client_sections as sections
 from frontend.views.client_sections import ACTIONS, when
 from teams import selectors as team_selectors
+from teams.http import PageRequest
 from teams.models import Person
-
-NOT_HERE = "No such client among your team's."
-
 
 # --- writes ---------------------------------------------------------------------------------
 
@@ -58,7 +56,7 @@ def _person(raw: str) -> Person | None:
 
 @login_required
 @require_POST
-def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_plan(request: PageRequest, pk: int) -> HttpResponse:
     client = sections.team_client_or_404(request, pk, "visits (to plan one)")
     values = cf.plan_visit_values(request.POST)
 
@@ -84,7 +82,7 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_series(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_series(request: PageRequest, pk: int) -> HttpResponse:
     """Start a repeating series and plan its visits for the next four weeks, at once."""
     client = sections.team_client_or_404(request, pk, "visits (to start a series)")
     values = cf.series_values(request.POST)
@@ -117,7 +115,7 @@ def visit_series(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def series_exception(request: HttpRequest, pk: int, series: int) -> HttpResponse:
+def series_exception(request: PageRequest, pk: int, series: int) -> HttpResponse:
     """One day of a series differs: no visit that day, or another window."""
     client = sections.team_client_or_404(request, pk, "visits (to change a day of a series)")
     one = visit_selectors.series_of(client, series)
@@ -151,7 +149,7 @@ def series_exception(request: HttpRequest, pk: int, series: int) -> HttpResponse
 
 @login_required
 @require_POST
-def visit_action(request: HttpRequest, pk: int, visit: int, action: str) -> HttpResponse:
+def visit_action(request: PageRequest, pk: int, visit: int, action: str) -> HttpResponse:
     """Take, assign, start, record, cancel or mark missed one visit of the client."""
     if action not in ACTIONS:
         raise Http404("No such thing to do with a visit.")
@@ -246,7 +244,7 @@ def visit_action(request: HttpRequest, pk: int, visit: int, action: str) -> Http
 
 @login_required
 @require_POST
-def budget_setup(request: HttpRequest, pk: int) -> HttpResponse:
+def budget_setup(request: PageRequest, pk: int) -> HttpResponse:
     """Set up the client's budget; one already there is replaced (and kept, inactive)."""
     client = sections.team_client_or_404(request, pk, "personal budget (to set it up)")
     values = cf.budget_values(request.POST)
@@ -276,7 +274,7 @@ def budget_setup(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ledger_entry(request: HttpRequest, pk: int, budget: int) -> HttpResponse:
+def ledger_entry(request: PageRequest, pk: int, budget: int) -> HttpResponse:
     """Add a purchase, an adjustment or a correction to the budget's ledger."""
     client = sections.team_client_or_404(request, pk, "personal budget (to add to its ledger)")
     found = budget_of(client, budget)

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,12 +38,13 @@ from frontend import client_forms as cf
 from frontend import writes
 from frontend.views.common import live
 from teams import selectors as team_selectors
+from teams.http import PageRequest
 from teams.services.invitations import describe
 
 TEMPLATE = "frontend/client.html"
 
 
-def team_client_or_404(request: HttpRequest, pk: int, what: str) -> Client:
+def team_client_or_404(request: PageRequest, pk: int, what: str) -> Client:
     """The client, for a member of their team (read logged); 404 for everyone else."""
     if not records.client_kept_by(request.user, pk):
         raise Http404("No such client among your team's.")
@@ -58,13 +59,13 @@ def team_client_or_404(request: HttpRequest, pk: int, what: str) -> Client:
 
 def _details(client: Client, form: dict | None = None, editing: bool = False) -> dict:
     editing = editing or form is not None  # a form that came back stays open
-    form = form or {"values": cf.details_values(client), "errors": {}}
+    form = form or cf.fresh(cf.details_values(client))
     form["fields"] = cf.details_fields(form["values"], form["errors"])
     return {"details_form": form, "editing_details": editing}
 
 
 def _status(client: Client, form: dict | None = None) -> dict:
-    form = form or {"values": cf.status_values(), "errors": {}}
+    form = form or cf.fresh(cf.status_values())
     return {
         "status_form": form,
         "status_choices": cf.status_choices(client),
@@ -73,7 +74,7 @@ def _status(client: Client, form: dict | None = None) -> dict:
 
 
 def _network(client: Client, form: dict | None = None) -> dict:
-    form = form or {"values": cf.network_values(), "errors": {}}
+    form = form or cf.fresh(cf.network_values())
     form["fields"] = cf.network_fields(form["values"], form["errors"])
     labels, order = dict(Grant.Scope.choices), list(Grant.Scope.values)
     now = timezone.now()
@@ -116,14 +117,8 @@ def _people(client: Client, forms: dict | None = None) -> dict:
     """The client's own account, their representative (and basis), and the team's
     invitations for them."""
     forms = forms or {}
-    portal = forms.get("portal") or {
-        "values": {"email": "", "name": client.display_name},
-        "errors": {},
-    }
-    representative = forms.get("representative") or {
-        "values": dict.fromkeys(REPRESENTATIVE, ""),
-        "errors": {},
-    }
+    portal = forms.get("portal") or cf.fresh({"email": "", "name": client.display_name})
+    representative = forms.get("representative") or cf.fresh(dict.fromkeys(REPRESENTATIVE, ""))
     return {
         "people_forms": forms,
         "portal_form": portal,
@@ -154,10 +149,7 @@ def plan_context(client: Client, *, keeper: bool, forms: dict | None = None) -> 
     # A form that came back with messages: live refreshes leave the section alone.
     context["plan_editing"] = bool(forms)
     anchors = records.anchors()
-    problem_form = forms.get("problem") or {
-        "values": cf.problem_values(version=plan.version),
-        "errors": {},
-    }
+    problem_form = forms.get("problem") or cf.fresh(cf.problem_values(version=plan.version))
     chosen = {str(s) for s in problem_form["values"].get("signs", [])}
     context |= {
         "problem_form": problem_form,
@@ -172,11 +164,9 @@ def plan_context(client: Client, *, keeper: bool, forms: dict | None = None) -> 
         "targets": records.target_choices(),
     }
     for entry in plan.problems:
-        entry.intervention_form = forms.get(("intervention", entry.pk)) or {
-            "values": cf.intervention_values(version=plan.version),
-            "errors": {},
-        }
-        rate = forms.get(("rate", entry.pk)) or {"values": cf.rating_values(), "errors": {}}
+        intervention = cf.fresh(cf.intervention_values(version=plan.version))
+        entry.intervention_form = forms.get(("intervention", entry.pk)) or intervention
+        rate = forms.get(("rate", entry.pk)) or cf.fresh(cf.rating_values())
         rate["scales"] = cf.rating_scales(rate["values"], rate["errors"], anchors)
         entry.rate_form = rate
     return context
@@ -199,7 +189,7 @@ def _diary(client: Client, form: dict | None = None) -> dict:
     """The shared diary; the team may always write in it."""
     return {
         "diary_notes": list(diary_of(client)),
-        "diary_form": form or {"values": {"body": ""}, "errors": {}},
+        "diary_form": form or cf.fresh({"body": ""}),
         "diary_writable": True,
         "diary_url": reverse("client-diary", args=[client.pk]),
         "diary_target": "diary",
@@ -235,7 +225,7 @@ def context_of(client: Client, sections=SECTIONS, **given):
     return context | {key: value for key, value in given.items() if key not in FORMS}
 
 
-def page(request: HttpRequest, client: Client, status: int = 200, **given) -> HttpResponse:
+def page(request: PageRequest, client: Client, status: int = 200, **given) -> HttpResponse:
     with transaction.atomic():
         heads = live(client.team.stream)
         context = context_of(client, live=heads, **given)
@@ -243,7 +233,7 @@ def page(request: HttpRequest, client: Client, status: int = 200, **given) -> Ht
 
 
 def answer(
-    request: HttpRequest, client: Client, section: str, status: int, given: dict
+    request: PageRequest, client: Client, section: str, status: int, given: dict
 ) -> HttpResponse:
     """After a write that did not redirect: the section for htmx, else the whole page."""
     if request.htmx:
@@ -252,7 +242,7 @@ def answer(
     return page(request, client, status, **given)
 
 
-def done(request: HttpRequest, client: Client, section: str, words: str, given: dict):
+def done(request: PageRequest, client: Client, section: str, words: str, given: dict):
     if not request.htmx:
         messages.success(request, words)
         return redirect(reverse("client", args=[client.pk]) + f"#{section}")
@@ -302,18 +292,17 @@ def _visit_forms(visit: Visit, forms: dict, now: datetime.datetime) -> None:
         (f for f in mine.values() if f.get("conflict") or f.get("problem")),
         None,
     )
-    visit.assign_form = mine.get("assign") or {
-        "values": cf.assign_values(assignee_id=visit.assignee_id),
-        "errors": {},
-    }
-    visit.cancel_form = mine.get("cancel") or {"values": cf.visit_reason_values(), "errors": {}}
-    visit.missed_form = mine.get("missed") or {"values": cf.visit_reason_values(), "errors": {}}
+    visit.assign_form = mine.get("assign") or cf.fresh(
+        cf.assign_values(assignee_id=visit.assignee_id)
+    )
+    visit.cancel_form = mine.get("cancel") or cf.fresh(cf.visit_reason_values())
+    visit.missed_form = mine.get("missed") or cf.fresh(cf.visit_reason_values())
     finish = mine.get("finish")
     if finish is None:
         start = visit.actual_start or visit.window_start
         expected = start + datetime.timedelta(minutes=visit.expected_minutes)
         end = now if visit.actual_start else min(expected, now)
-        finish = {"values": cf.finish_values(start=start, end=end), "errors": {}}
+        finish = cf.fresh(cf.finish_values(start=start, end=end))
     finish["fields"] = cf.finish_fields(visit.pk, finish["values"], finish["errors"])
     visit.finish_form = finish
 
@@ -344,13 +333,13 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
     series = list(active_series(client))
     for one in series:
         one.day_names = ", ".join(WEEKDAY_NAMES[day][:3] for day in one.days)
-        form = forms.get(("exception", one.pk)) or {"values": cf.exception_values(), "errors": {}}
+        form = forms.get(("exception", one.pk)) or cf.fresh(cf.exception_values())
         form["fields"] = cf.exception_fields(one.pk, form["values"], form["errors"])
         one.exception_form = form
 
-    plan_form = forms.get("plan") or {"values": cf.plan_visit_values(), "errors": {}}
+    plan_form = forms.get("plan") or cf.fresh(cf.plan_visit_values())
     plan_form["fields"] = cf.plan_visit_fields(plan_form["values"], plan_form["errors"], members)
-    series_form = forms.get("series") or {"values": cf.series_values(), "errors": {}}
+    series_form = forms.get("series") or cf.fresh(cf.series_values())
     series_form["fields"] = cf.series_fields(series_form["values"], series_form["errors"], members)
     series_form["weekdays"] = cf.weekday_choices(series_form["values"])
 
@@ -375,7 +364,7 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
 def budget_context(client: Client, forms: dict | None = None) -> dict:
     """The budget section. ``forms`` holds a form that came back: "budget" or "entry"."""
     forms = forms or {}
-    setup = forms.get("budget") or {"values": cf.budget_values(), "errors": {}}
+    setup = forms.get("budget") or cf.fresh(cf.budget_values())
     setup["fields"] = cf.budget_fields(setup["values"], setup["errors"])
     budget = active_budget(client)
     context = {"budget": budget, "budget_form": setup, "budget_editing": bool(forms)}
@@ -390,7 +379,7 @@ def budget_context(client: Client, forms: dict | None = None) -> dict:
         for e in entries
         if e.kind != LedgerEntry.Kind.CORRECTION
     ]
-    entry_form = forms.get("entry") or {"values": cf.entry_values(), "errors": {}}
+    entry_form = forms.get("entry") or cf.fresh(cf.entry_values())
     entry_form["fields"] = cf.entry_fields(entry_form["values"], entry_form["errors"], correctable)
     figures = [
         ("allocated", "Allocated", statement.allocated),
@@ -418,7 +407,7 @@ KEYED = {"people", "plan", "visits", "budget"}
 
 
 def write(
-    request: HttpRequest,
+    request: PageRequest,
     client: Client,
     section: str,
     do: Callable[[], Any],
@@ -445,7 +434,7 @@ def write(
     return answer(request, client, section, outcome.status, given)
 
 
-def answered(request: HttpRequest, client: Client, section: str, words: str) -> HttpResponse:
+def answered(request: PageRequest, client: Client, section: str, words: str) -> HttpResponse:
     """Done: without JavaScript back to the section with the words; with htmx the
     section, saying them."""
     return done(request, client, section, words, {})

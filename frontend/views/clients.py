@@ -13,9 +13,11 @@ swapped in place, with the same status.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.csp import CSP
@@ -36,11 +38,12 @@ from frontend.views import client_sections as sections
 from frontend.views.client_sections import PORTAL, REPRESENTATIVE, TEMPLATE, team_client_or_404
 from frontend.views.common import live, team_or_404
 from teams import access as team_access
+from teams.http import PageRequest
 
 # --- the team's client list ---------------------------------------------------------------
 
 
-def _list_context(request: HttpRequest, team, values: dict, errors: dict) -> dict:
+def _list_context(request: PageRequest, team, values: dict, errors: dict) -> dict:
     clients = list(client_selectors.clients_of(request.user, team))
     figures = continuity.continuity_of(clients)
     for client in clients:
@@ -57,7 +60,7 @@ def _list_context(request: HttpRequest, team, values: dict, errors: dict) -> dic
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def client_list(request: HttpRequest, slug: str) -> HttpResponse:
+def client_list(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     template = "frontend/clients.html"
     if request.method == "GET":
@@ -84,16 +87,16 @@ def client_list(request: HttpRequest, slug: str) -> HttpResponse:
         with transaction.atomic():
             context["live"] = live(team.stream)
         return render(request, template, context, status=outcome.status)
-    url = reverse("client", args=[outcome.value.pk])
+    url = reverse("client", args=[outcome.result.pk])
     outcome.flash(request)
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @login_required
 @require_GET
-def client_page(request: HttpRequest, pk: int) -> HttpResponse:
+def client_page(request: PageRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "client page")
-    given = {}
+    given: dict[str, Any] = {}
     if request.GET.get("problem"):
         # Without JavaScript, "Show its signs" comes back here with the chosen problem.
         values = cf.problem_values(request.GET)
@@ -104,7 +107,7 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def client_section(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def client_section(request: PageRequest, pk: int, name: str) -> HttpResponse:
     """One section of the client page, for its live refresh."""
     if name not in sections.SECTIONS:
         raise Http404("No such section.")
@@ -117,7 +120,7 @@ def client_section(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def client_details(request: HttpRequest, pk: int) -> HttpResponse:
+def client_details(request: PageRequest, pk: int) -> HttpResponse:
     template = f"{TEMPLATE}#details"
     if request.method == "GET":
         client = team_client_or_404(request, pk, "details")
@@ -146,7 +149,7 @@ def client_details(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def client_status(request: HttpRequest, pk: int) -> HttpResponse:
+def client_status(request: PageRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "status (to change it)")
     values = cf.status_values(request.POST)
     return sections.write(
@@ -171,7 +174,7 @@ def client_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def client_network(request: HttpRequest, pk: int) -> HttpResponse:
+def client_network(request: PageRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "support network (to add to it)")
     values = cf.network_values(request.POST)
     return sections.write(
@@ -193,7 +196,7 @@ def client_network(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the client's own account and their representative ---------------------------------------
 
 
-def _people_write(request: HttpRequest, pk: int, what: str, form_key: str, names, do, words):
+def _people_write(request: PageRequest, pk: int, what: str, form_key: str, names, do, words):
     client = team_client_or_404(request, pk, what)
     values = {name: request.POST.get(name, "") for name in names}
 
@@ -215,7 +218,7 @@ def _people_write(request: HttpRequest, pk: int, what: str, form_key: str, names
 
 @login_required
 @require_POST
-def client_portal_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def client_portal_invite(request: PageRequest, pk: int) -> HttpResponse:
     """The team invites the client to see their own record in the portal."""
 
     def do(client, values):
@@ -236,7 +239,7 @@ def client_portal_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def client_representative_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def client_representative_invite(request: PageRequest, pk: int) -> HttpResponse:
     """The team records the representative the client chose (or who was appointed to
     act for them) by inviting them."""
 
@@ -265,7 +268,7 @@ def client_representative_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def client_representative_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def client_representative_remove(request: PageRequest, pk: int) -> HttpResponse:
     def do(client, values):
         return invitation_services.representative_remove(
             actor=request.user, client=client, version=writes.version_from(values)
@@ -287,7 +290,7 @@ def client_representative_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def client_diary(request: HttpRequest, pk: int) -> HttpResponse:
+def client_diary(request: PageRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "shared diary (to add to it)")
     values = {"body": request.POST.get("body", "")}
     return sections.write(
@@ -314,7 +317,7 @@ def _plan_write(request, client: Client, key, values: dict, do, done) -> HttpRes
 
 @login_required
 @require_POST
-def plan_problem_add(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_problem_add(request: PageRequest, pk: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "care plan (to change it)")
     values = cf.problem_values(request.POST)
 
@@ -341,7 +344,7 @@ def _entry_or_404(client: Client, plan_problem: int):
 
 @login_required
 @require_POST
-def plan_intervention_add(request: HttpRequest, pk: int, plan_problem: int) -> HttpResponse:
+def plan_intervention_add(request: PageRequest, pk: int, plan_problem: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "care plan (to change it)")
     entry = _entry_or_404(client, plan_problem)
     values = cf.intervention_values(request.POST)
@@ -363,7 +366,7 @@ def plan_intervention_add(request: HttpRequest, pk: int, plan_problem: int) -> H
 
 @login_required
 @require_POST
-def plan_rate(request: HttpRequest, pk: int, plan_problem: int) -> HttpResponse:
+def plan_rate(request: PageRequest, pk: int, plan_problem: int) -> HttpResponse:
     client = team_client_or_404(request, pk, "care plan (to rate it)")
     entry = _entry_or_404(client, plan_problem)
     values = cf.rating_values(request.POST)
@@ -396,7 +399,7 @@ CHART_CSP = {
 @login_required
 @require_GET
 @csp_override(CHART_CSP)
-def plan_chart(request: HttpRequest, pk: int, plan_problem: int) -> HttpResponse:
+def plan_chart(request: PageRequest, pk: int, plan_problem: int) -> HttpResponse:
     """The K/B/S chart of one problem: same access and log as the plan it belongs to."""
     client = client_selectors.client_for(request.user, pk, scope="plan", what="care plan chart")
     if client is None:
@@ -411,7 +414,7 @@ def plan_chart(request: HttpRequest, pk: int, plan_problem: int) -> HttpResponse
 
 @login_required
 @require_GET
-def omaha_signs(request: HttpRequest) -> HttpResponse:
+def omaha_signs(request: PageRequest) -> HttpResponse:
     """The signs and symptoms of one Omaha problem, for the add-problem form (reference
     data, not a client's record)."""
     if not team_access.member_team_ids(request.user):

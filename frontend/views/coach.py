@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from frontend.views.common import live, shared_team_or_404
 from frontend.views.team import section_decisions, section_proposals, section_roles
 from teams import access
+from teams.http import PageRequest
 from teams.models import Team
 from teams.services import proposals as proposal_services
 
@@ -30,7 +31,7 @@ def _shared(team: Team) -> dict:
 
 @login_required
 @require_GET
-def shared_team(request: HttpRequest, slug: str) -> HttpResponse:
+def shared_team(request: PageRequest, slug: str) -> HttpResponse:
     team = shared_team_or_404(request, slug, "shared page")
     if access.is_member(request.user, team):
         return redirect("team-home", slug=team.slug)
@@ -43,7 +44,7 @@ def shared_team(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def shared_section(request: HttpRequest, slug: str) -> HttpResponse:
+def shared_section(request: PageRequest, slug: str) -> HttpResponse:
     """The shared page's one live section, refreshed on every shared event."""
     team = shared_team_or_404(request, slug, "shared page (live update)")
     return render(request, "frontend/shared.html#shared", _shared(team))

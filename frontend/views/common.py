@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from coordination import events as log
 from coordination.privacy import ClientDataWarning, Finding
 from frontend import activity
 from teams import access, selectors
+from teams.http import PageRequest
 from teams.models import Team
 
 ACTIVITY_LENGTH = 20
@@ -36,7 +37,7 @@ class Held:
         return self.warning.summary
 
 
-def team_or_404(request: HttpRequest, slug: str) -> Team:
+def team_or_404(request: PageRequest, slug: str) -> Team:
     """A team the person belongs to; everyone else gets 404, coaches included."""
     team = selectors.team_for(request.user, slug=slug)
     if team is None:
@@ -44,7 +45,7 @@ def team_or_404(request: HttpRequest, slug: str) -> Team:
     return team
 
 
-def shared_team_or_404(request: HttpRequest, slug: str, what: str) -> Team:
+def shared_team_or_404(request: PageRequest, slug: str, what: str) -> Team:
     """A team whose decisions the person may read: its members and invited coaches
     (a coach's read is logged for the team to see)."""
     team = selectors.shared_team_for(request.user, slug=slug, what=what)
@@ -53,7 +54,7 @@ def shared_team_or_404(request: HttpRequest, slug: str, what: str) -> Team:
     return team
 
 
-def stream_for(request: HttpRequest, team: Team) -> str:
+def stream_for(request: PageRequest, team: Team) -> str:
     """Members follow the team's stream; invited coaches what it shares with them."""
     return team.stream if access.is_member(request.user, team) else team.shared_stream
 

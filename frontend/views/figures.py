@@ -9,11 +9,10 @@ never reaches the page: the network part reads shares alone.
 from __future__ import annotations
 
 from decimal import Decimal
-from xml.etree import ElementTree
 
 import pygal
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +23,9 @@ from care.figures import services
 from care.figures.compute import DEFINITIONS, SHARED_KEYS
 from care.figures.periods import Period, parse_period, previous_month, recent_months
 from frontend import writes
-from frontend.charts import STYLE, SVG
+from frontend.charts import STYLE, scriptless
 from frontend.views.common import team_or_404
+from teams.http import PageRequest
 from teams.models import Team
 
 PAGE = "frontend/figures.html"
@@ -121,7 +121,7 @@ def _network_rows(network: selectors.NetworkFigures, team: Team) -> list[dict]:
     return rows
 
 
-def _chosen_period(request: HttpRequest, raw: str | None) -> tuple[Period, str | None]:
+def _chosen_period(request: PageRequest, raw: str | None) -> tuple[Period, str | None]:
     """The month asked for (last month when none is), or last month and why not."""
     today = timezone.localdate()
     if not raw:
@@ -129,11 +129,11 @@ def _chosen_period(request: HttpRequest, raw: str | None) -> tuple[Period, str |
     parsed = writes.perform(lambda: parse_period(raw, today=today, months_only=True))
     if not parsed.ok:
         return previous_month(today), " ".join(parsed.errors.get("period", []))
-    return parsed.value, None
+    return parsed.result, None
 
 
 def _page(
-    request: HttpRequest, team: Team, period: Period, *, problem=None, status=200
+    request: PageRequest, team: Team, period: Period, *, problem=None, status=200
 ) -> HttpResponse:
     today = timezone.localdate()
     own = selectors.own_figures([team], period)[0]
@@ -158,7 +158,7 @@ def _page(
 
 @login_required
 @require_GET
-def figures_page(request: HttpRequest, slug: str) -> HttpResponse:
+def figures_page(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     period, problem = _chosen_period(request, request.GET.get("period"))
     return _page(request, team, period, problem=problem, status=400 if problem else 200)
@@ -170,31 +170,23 @@ def _shared_words(share) -> str:
 
 @login_required
 @require_POST
-def figures_share(request: HttpRequest, slug: str) -> HttpResponse:
+def figures_share(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     raw = request.POST.get("period", "")
     outcome = writes.perform(
         lambda: services.share_figures(actor=request.user, team=team, period=raw),
-        done=lambda share: (
-            f"The figures for {share.period} are "
-            + (
-                "shared with the network"
-                if share.version == 1
-                else "shared again, as a new version"
-            )
-            + "."
-        ),
+        done=lambda share: f"The figures for {share.period} are {_shared_words(share)}.",
     )
     if not outcome.ok:
         period, _ = _chosen_period(request, raw)
         return _page(request, team, period, problem=outcome.problem, status=outcome.status)
     url = reverse("team-figures", args=[team.slug])
-    return outcome.back(request, f"{url}?period={outcome.value.period}")
+    return outcome.back(request, f"{url}?period={outcome.result.period}")
 
 
 @login_required
 @require_GET
-def figures_chart(request: HttpRequest, slug: str) -> HttpResponse:
+def figures_chart(request: PageRequest, slug: str) -> HttpResponse:
     """One shared figure of every team that shared the month, and the median, as bars."""
     team = team_or_404(request, slug)
     key = request.GET.get("figure", "")
@@ -251,10 +243,4 @@ def figure_svg(network: selectors.NetworkFigures, key: str, team: Team) -> bytes
         names = [f"{name} (yours)" if name == team.name else name for name, _ in rows]
         chart.x_labels = ["Network median", *reversed(names)]
         chart.add(definition.label, bars)
-    tree = chart.render_tree()
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if child.tag in (f"{SVG}script", "script"):
-                parent.remove(child)
-    ElementTree.register_namespace("", SVG[1:-1])
-    return ElementTree.tostring(tree, encoding="utf-8")
+    return scriptless(chart)

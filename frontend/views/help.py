@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from coordination.events.streams import HELP_STREAM
 from coordination.services import help as help_services
 from frontend import writes
 from frontend.views.common import Held, live, team_or_404
+from teams.http import PageRequest
 from teams.models import Team
 
 PAGE = "frontend/help.html"
@@ -42,7 +43,7 @@ ASK_PAGE = "frontend/help_ask.html"
 VISIT_PAGE = "frontend/help_visit.html"
 
 
-def _network_member_or_404(request: HttpRequest) -> None:
+def _network_member_or_404(request: PageRequest) -> None:
     if not access.is_network_member(request.user):
         raise Http404("The requests for help are for members of a team.")
 
@@ -50,13 +51,13 @@ def _network_member_or_404(request: HttpRequest) -> None:
 # --- the network's requests -------------------------------------------------------------
 
 
-def _list_context(request: HttpRequest) -> dict:
+def _list_context(request: PageRequest) -> dict:
     return {"requests": help_selectors.help_board(request.user)}
 
 
 @login_required
 @require_GET
-def help_page(request: HttpRequest) -> HttpResponse:
+def help_page(request: PageRequest) -> HttpResponse:
     _network_member_or_404(request)
     if request.htmx and request.GET.get("part") == "list":
         return render(request, f"{PAGE}#list", _list_context(request))
@@ -68,7 +69,7 @@ def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, PAGE, context)
 
 
-def _answer_list(request: HttpRequest, outcome: writes.Outcome) -> HttpResponse:
+def _answer_list(request: PageRequest, outcome: writes.Outcome) -> HttpResponse:
     if not request.htmx:
         return outcome.back(request, reverse("help"))
     context = _list_context(request) | {
@@ -78,7 +79,7 @@ def _answer_list(request: HttpRequest, outcome: writes.Outcome) -> HttpResponse:
     return render(request, f"{PAGE}#list", context, status=outcome.status)
 
 
-def _held_offer(request: HttpRequest, pk: int, held: Held) -> HttpResponse:
+def _held_offer(request: PageRequest, pk: int, held: Held) -> HttpResponse:
     """The list (htmx) or the whole page, the held offer's form open with its note."""
     held_offer = {"request": pk, "held": held}
     if request.htmx:
@@ -95,7 +96,7 @@ def _held_offer(request: HttpRequest, pk: int, held: Held) -> HttpResponse:
 
 @login_required
 @require_POST
-def help_offer(request: HttpRequest, pk: int) -> HttpResponse:
+def help_offer(request: PageRequest, pk: int) -> HttpResponse:
     """Offer to take another team's visits."""
     found = help_selectors.help_request_for(request.user, pk)
     if found is None:
@@ -119,7 +120,7 @@ def help_offer(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the team's own requests, on its board ----------------------------------------------
 
 
-def help_board_context(request: HttpRequest, team: Team) -> dict:
+def help_board_context(request: PageRequest, team: Team) -> dict:
     """What the board's help section needs: the team's requests and what it may still
     ask for, and the visits the person helps other teams with."""
     return {
@@ -128,7 +129,7 @@ def help_board_context(request: HttpRequest, team: Team) -> dict:
     }
 
 
-def _answer_board(request: HttpRequest, team: Team, outcome: writes.Outcome) -> HttpResponse:
+def _answer_board(request: PageRequest, team: Team, outcome: writes.Outcome) -> HttpResponse:
     if not request.htmx:
         return outcome.back(request, reverse("team-board", args=[team.slug]))
     context = {"team": team, **help_board_context(request, team)}
@@ -136,7 +137,7 @@ def _answer_board(request: HttpRequest, team: Team, outcome: writes.Outcome) -> 
     return render(request, BOARD_PART, context, status=outcome.status)
 
 
-def _chosen_visits(request: HttpRequest) -> list[int]:
+def _chosen_visits(request: PageRequest) -> list[int]:
     raw = request.POST.getlist("visits")
     if not raw or not all(v.isdecimal() for v in raw):
         raise ValidationError({"visits": ["Choose the visits you need help with."]})
@@ -145,7 +146,7 @@ def _chosen_visits(request: HttpRequest) -> list[int]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team_help(request: HttpRequest, slug: str) -> HttpResponse:
+def team_help(request: PageRequest, slug: str) -> HttpResponse:
     """GET: the board's help section alone (its live refresh). POST: ask for help."""
     team = team_or_404(request, slug)
     if request.method == "GET":
@@ -178,7 +179,7 @@ def team_help(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def help_request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def help_request_withdraw(request: PageRequest, pk: int) -> HttpResponse:
     found = help_selectors.help_request_for(request.user, pk)
     if found is None or not access.can_ask_for_help(request.user, found.team_id):
         raise Http404("No such request among your team's.")
@@ -193,7 +194,7 @@ def help_request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def help_offer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def help_offer_action(request: PageRequest, pk: int, action: str) -> HttpResponse:
     """Accept or decline an offer (the asking team, on its board); withdraw one's own
     offer (the helper, on the help page)."""
     offer = help_selectors.help_offer_for(request.user, pk)
@@ -233,7 +234,7 @@ def help_offer_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 @login_required
 @require_GET
-def granted_visit_page(request: HttpRequest, pk: int) -> HttpResponse:
+def granted_visit_page(request: PageRequest, pk: int) -> HttpResponse:
     granted = care_grants.granted_visit(request.user, pk)
     if granted is None:
         raise Http404("No such visit among those you help with.")
@@ -242,7 +243,7 @@ def granted_visit_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def granted_visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def granted_visit_action(request: PageRequest, pk: int, action: str) -> HttpResponse:
     visit = care_grants.lent_visit(request.user, pk) if action in {"start", "finish"} else None
     if visit is None:
         raise Http404("No such visit among those you help with.")

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from frontend import writes
 from frontend.views.common import team_or_404
 from teams import selectors
-from teams.models import Invitation
+from teams.http import PageRequest
+from teams.models import Invitation, Person
 from teams.services import invitations as service
 
 SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -40,7 +41,9 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
         status = 404 if exc.invitation is None else 410
         return render(request, "frontend/invitation.html", {"problem": exc.message}, status=status)
     account = service.account_for(invitation.email)
-    signed_in = request.user.is_authenticated
+    # Open to anyone with the link: a signed-in person accepts as themself.
+    person = request.user if isinstance(request.user, Person) else None
+    signed_in = person is not None
     values = {"username": _suggested_username(invitation.email), "first_name": "", "last_name": ""}
     if invitation.name:
         first, _, last = invitation.name.partition(" ")
@@ -57,7 +60,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
                 outcome = writes.perform(
                     lambda: service.invitation_accept(
                         token=token,
-                        person=request.user if signed_in else None,
+                        person=person,
                         details=details,
                     ),
                     done=f"Welcome to Kith: you accepted the invitation {what}.",
@@ -68,7 +71,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
                 )
             if outcome.ok:
                 if not signed_in:
-                    _, person, _ = outcome.value
+                    _, person, _ = outcome.result
                     login(request, person, backend=SIGN_IN_BACKEND)
                 return outcome.back(request, reverse("home"))
             errors = outcome.errors
@@ -89,7 +92,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def team_invitations(request: HttpRequest, slug: str) -> HttpResponse:
+def team_invitations(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     rows = list(selectors.invitations_of(team))
     now = timezone.now()
@@ -100,7 +103,7 @@ def team_invitations(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "frontend/team_invitations.html", context)
 
 
-def _invitation_or_404(request: HttpRequest, pk: int) -> Invitation:
+def _invitation_or_404(request: PageRequest, pk: int) -> Invitation:
     invitation = selectors.invitation_by_id(pk)
     if invitation is None or not service.may_manage(request.user, invitation):
         raise Http404("No such invitation among yours.")
@@ -109,23 +112,19 @@ def _invitation_or_404(request: HttpRequest, pk: int) -> Invitation:
 
 @login_required
 @require_POST
-def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def invitation_action(request: PageRequest, pk: int, action: str) -> HttpResponse:
     invitation = _invitation_or_404(request, pk)
     back = request.POST.get("next") or (
         reverse("team-invitations", args=[invitation.team.slug]) if invitation.team else "/"
     )
     if not back.startswith("/") or back.startswith("//"):
         back = "/"
-    if action == "resend":
-        outcome = writes.perform(
-            lambda: service.invitation_resend(actor=request.user, invitation=invitation),
-            done=f"Invitation sent again to {invitation.email}.",
-        )
-    elif action == "withdraw":
-        outcome = writes.perform(
-            lambda: service.invitation_withdraw(actor=request.user, invitation=invitation),
-            done=f"Invitation to {invitation.email} withdrawn.",
-        )
-    else:
+    actions = {
+        "resend": (service.invitation_resend, f"Invitation sent again to {invitation.email}."),
+        "withdraw": (service.invitation_withdraw, f"Invitation to {invitation.email} withdrawn."),
+    }
+    if action not in actions:
         raise Http404("No such action.")
+    act, words = actions[action]
+    outcome = writes.perform(lambda: act(actor=request.user, invitation=invitation), done=words)
     return outcome.back(request, back)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +23,7 @@ from coordination.notifications import selectors, services
 from coordination.notifications.models import Notification
 from frontend import writes
 from frontend.forms import Field
+from teams.http import PageRequest
 
 TEMPLATE = "frontend/notifications.html"
 PREFERENCES = "frontend/notifications_preferences.html"
@@ -54,7 +55,7 @@ class Bell:
         return self.state["live"]
 
 
-def bell_context(request: HttpRequest) -> dict:
+def bell_context(request: PageRequest) -> dict:
     """Context processor: the bell for every signed-in page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -65,7 +66,7 @@ def bell_context(request: HttpRequest) -> dict:
 # --- the list -----------------------------------------------------------------------------
 
 
-def _list_context(request: HttpRequest, cursor: str = "") -> dict:
+def _list_context(request: PageRequest, cursor: str = "") -> dict:
     problem = None
     read = writes.perform(lambda: selectors.notifications_of(request.user, cursor=cursor or None))
     page = read.value
@@ -83,7 +84,7 @@ def _list_context(request: HttpRequest, cursor: str = "") -> dict:
 
 @login_required
 @require_GET
-def notifications_page(request: HttpRequest) -> HttpResponse:
+def notifications_page(request: PageRequest) -> HttpResponse:
     context = _list_context(request, request.GET.get("cursor", ""))
     status = 400 if context["problem"] else 200
     if request.htmx and request.GET.get("part") == "list":
@@ -93,11 +94,11 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notifications_bell(request: HttpRequest) -> HttpResponse:
+def notifications_bell(request: PageRequest) -> HttpResponse:
     return render(request, BELL, {"unread": selectors.unread_count(request.user)})
 
 
-def _answer(request: HttpRequest, outcome: writes.Outcome) -> HttpResponse:
+def _answer(request: PageRequest, outcome: writes.Outcome) -> HttpResponse:
     cursor = request.POST.get("cursor", "")
     if not request.htmx:
         return outcome.back(request, reverse("notifications"))
@@ -108,7 +109,7 @@ def _answer(request: HttpRequest, outcome: writes.Outcome) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: PageRequest, pk: int) -> HttpResponse:
     notification = selectors.notification_of(request.user, pk)
     if notification is None:
         raise Http404("No such notification among yours.")
@@ -123,7 +124,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: PageRequest) -> HttpResponse:
     outcome = writes.perform(
         lambda: services.notifications_read_all(actor=request.user),
         done=lambda count: f"{count} marked read." if count else "Nothing was unread.",
@@ -174,7 +175,7 @@ def _fields(values: dict, errors: dict) -> dict[str, Field]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def notification_preferences(request: HttpRequest) -> HttpResponse:
+def notification_preferences(request: PageRequest) -> HttpResponse:
     current = selectors.preference_state(selectors.preference_of(request.user))
     values, errors, status, problem = current, {}, 200, None
     version = current["version"]

@@ -9,10 +9,11 @@ gets 404, as for any page that is not theirs.
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from frontend import writes
 from teams import selectors
+from teams.http import PageRequest
 from teams.services import founding
 from teams.services import invitations as service
 
@@ -37,7 +39,7 @@ FOUND_FIELDS = (
 )
 
 
-def two_factor_done(request: HttpRequest) -> bool:
+def two_factor_done(request: PageRequest) -> bool:
     """Whether this sign-in passed a second factor (django-otp's verified session);
     true where two-factor is not installed."""
     verified = getattr(request.user, "is_verified", None)
@@ -47,7 +49,7 @@ def two_factor_done(request: HttpRequest) -> bool:
 def operator_only(view):
     @login_required
     @wraps(view)
-    def checked(request: HttpRequest, *args, **kwargs):
+    def checked(request: PageRequest, *args, **kwargs):
         if not founding.is_operator(request.user):
             raise Http404("No such page.")
         if not two_factor_done(request):
@@ -58,7 +60,7 @@ def operator_only(view):
 
 
 @operator_only
-def ops_home(request: HttpRequest) -> HttpResponse:
+def ops_home(request: PageRequest) -> HttpResponse:
     context = selectors.network_overview()
     now = timezone.now()
     for row in context["waiting"]:
@@ -68,8 +70,8 @@ def ops_home(request: HttpRequest) -> HttpResponse:
 
 @operator_only
 @require_http_methods(["GET", "POST"])
-def ops_team_found(request: HttpRequest) -> HttpResponse:
-    values = dict.fromkeys(FOUND_FIELDS, "")
+def ops_team_found(request: PageRequest) -> HttpResponse:
+    values: dict[str, Any] = dict.fromkeys(FOUND_FIELDS, "")
     values |= {"language": settings.LANGUAGE_CODE, "time_zone": settings.TIME_ZONE}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -97,7 +99,7 @@ def ops_team_found(request: HttpRequest) -> HttpResponse:
 
 @operator_only
 @require_http_methods(["GET", "POST"])
-def ops_operator_invite(request: HttpRequest) -> HttpResponse:
+def ops_operator_invite(request: PageRequest) -> HttpResponse:
     values = {"email": "", "why": ""}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

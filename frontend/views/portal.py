@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import Http404, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from coordination import events as log
 from frontend import client_forms as cf
 from frontend import writes
 from frontend.views.client_sections import REPRESENTATIVE, open_invitations, plan_context
+from teams.http import PageRequest
 from teams.models import Person
 
 TEMPLATE = "frontend/portal.html"
@@ -72,7 +73,7 @@ def _budget(client: Client, person: Person) -> dict:
 def _diary(client: Client, person: Person, form: dict | None = None) -> dict:
     return {
         "diary_notes": list(diary_of(client)),
-        "diary_form": form or {"values": {"body": ""}, "errors": {}},
+        "diary_form": form or cf.fresh({"body": ""}),
         "diary_writable": access.can_write_diary(person, client),
         "diary_url": reverse("portal-diary", args=[client.pk]),
         "diary_target": "scope-diary",
@@ -99,7 +100,7 @@ SECTIONS: dict[str, Section] = {
 }
 
 
-def _gone(request: HttpRequest) -> HttpResponse:
+def _gone(request: PageRequest) -> HttpResponse:
     """404. To a live refresh, an empty one: htmx swaps the section away with it."""
     if request.htmx:
         return HttpResponseNotFound("")
@@ -126,7 +127,7 @@ def invite_values(post=None) -> dict:
 
 
 def _invite_form(form: dict | None) -> dict:
-    form = form or {"values": invite_values(), "errors": {}}
+    form = form or cf.fresh(invite_values())
     chosen = set(form["values"]["scopes"])
     form["scope_rows"] = [
         {"scope": scope, "label": label, "checked": scope in chosen} for scope, label in cf.SCOPES
@@ -162,10 +163,7 @@ def _sharing(client: Client, forms: dict | None = None, invite_form: dict | None
         if form is None:
             # One date for the member's grants when they share it; else each row says.
             until = cf.last_day(ends.pop()) if len(ends) == 1 else None
-            form = {
-                "values": {"scopes": list(open_now), "until": until.isoformat() if until else ""},
-                "errors": {},
-            }
+            form = cf.fresh({"scopes": list(open_now), "until": until.isoformat() if until else ""})
         chosen = set(form["values"]["scopes"])
         member.sharing_form = form
         member.scope_rows = [
@@ -211,7 +209,7 @@ def _apply_sharing(actor, client: Client, member: NetworkMember, scopes, expires
 # --- the page ------------------------------------------------------------------------------
 
 
-def _page_context(request: HttpRequest, pk: int, **given) -> dict:
+def _page_context(request: PageRequest, pk: int, **given) -> dict:
     """Everything the person may see of the record, each section's read logged."""
     user = request.user
     client, scopes = records.readable_scopes(user, pk)
@@ -254,7 +252,7 @@ def _page_context(request: HttpRequest, pk: int, **given) -> dict:
 
 @login_required
 @require_GET
-def portal_page(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_page(request: PageRequest, pk: int) -> HttpResponse:
     # The heads first, then the state, in one transaction: whatever is published after
     # this read reaches the page through its socket.
     with transaction.atomic():
@@ -264,7 +262,7 @@ def portal_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def portal_section(request: HttpRequest, pk: int, scope: str) -> HttpResponse:
+def portal_section(request: PageRequest, pk: int, scope: str) -> HttpResponse:
     """One scope's section, for its live refresh; 404 once the scope is not shared."""
     section = SECTIONS.get(scope)
     if section is None:
@@ -280,16 +278,11 @@ def portal_section(request: HttpRequest, pk: int, scope: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def portal_sharing(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+def portal_sharing(request: PageRequest, pk: int, member: int) -> HttpResponse:
     """The client (or representative) sets what one network member may see."""
     user = request.user
-    client, _ = records.readable_scopes(user, pk)
-    if client is None or not access.can_manage_sharing(user, client):
-        raise Http404("No such record among yours.")
-    client = client_selectors.client_for(
-        user, pk, scope="notes", what="who can see what (to change it)"
-    )
-    entry = client_selectors.network_of(client).filter(pk=member).first() if client else None
+    client = _sharing_client(request, pk, "who can see what (to change it)")
+    entry = client_selectors.network_of(client).filter(pk=member).first()
     if entry is None:
         raise Http404("No such person in your network.")
     values = cf.sharing_values(request.POST)
@@ -313,7 +306,7 @@ def portal_sharing(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     return _sharing_done(request, client, outcome.done)
 
 
-def _sharing_answer(request: HttpRequest, client: Client, status: int, given: dict):
+def _sharing_answer(request: PageRequest, client: Client, status: int, given: dict):
     """The sharing section for htmx; else the whole page, with its messages."""
     if request.htmx:
         context = {"client": client, "speaks_for": True, **given}
@@ -324,7 +317,7 @@ def _sharing_answer(request: HttpRequest, client: Client, status: int, given: di
     return render(request, TEMPLATE, context, status=status)
 
 
-def _sharing_client(request: HttpRequest, pk: int, what: str) -> Client:
+def _sharing_client(request: PageRequest, pk: int, what: str) -> Client:
     """The record, for the client or representative deciding who sees it (read logged)."""
     user = request.user
     client, _ = records.readable_scopes(user, pk)
@@ -336,7 +329,7 @@ def _sharing_client(request: HttpRequest, pk: int, what: str) -> Client:
     return client
 
 
-def _sharing_done(request: HttpRequest, client: Client, words: str) -> HttpResponse:
+def _sharing_done(request: PageRequest, client: Client, words: str) -> HttpResponse:
     if not request.htmx:
         messages.success(request, words)
         return redirect(reverse("portal-client", args=[client.pk]) + "#sharing")
@@ -345,7 +338,7 @@ def _sharing_done(request: HttpRequest, client: Client, words: str) -> HttpRespo
 
 @login_required
 @require_POST
-def portal_network_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_network_invite(request: PageRequest, pk: int) -> HttpResponse:
     """The client (or representative) invites someone into the network, choosing what
     they will see and until when; they see it once they accept."""
     client = _sharing_client(request, pk, "who can see what (to invite someone)")
@@ -377,7 +370,7 @@ def portal_network_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def portal_network_remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+def portal_network_remove(request: PageRequest, pk: int, member: int) -> HttpResponse:
     """Take someone out of the network: what they saw ends at once."""
     client = _sharing_client(request, pk, "who can see what (to take someone out)")
     entry = client_selectors.network_of(client).filter(pk=member, active=True).first()
@@ -399,7 +392,7 @@ def portal_network_remove(request: HttpRequest, pk: int, member: int) -> HttpRes
 
 def _representative(client: Client, form: dict | None = None) -> dict:
     return {
-        "representative_form": form or {"values": dict.fromkeys(REPRESENTATIVE, ""), "errors": {}},
+        "representative_form": form or cf.fresh(dict.fromkeys(REPRESENTATIVE, "")),
         "bases": Client.Basis.choices,
         "representative_invitations": open_invitations(
             client, (invitation_services.REPRESENTATIVE,)
@@ -409,7 +402,7 @@ def _representative(client: Client, form: dict | None = None) -> dict:
 
 @login_required
 @require_POST
-def portal_representative(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def portal_representative(request: PageRequest, pk: int, action: str) -> HttpResponse:
     """The client names the person who acts for them (an invitation), or stops them."""
     user = request.user
     client, _ = records.readable_scopes(user, pk)
@@ -457,7 +450,7 @@ def portal_representative(request: HttpRequest, pk: int, action: str) -> HttpRes
 
 @login_required
 @require_POST
-def portal_diary(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_diary(request: PageRequest, pk: int) -> HttpResponse:
     """Add a note to the shared diary: whoever reads the diary here may write in it."""
     user = request.user
     client = client_selectors.client_for(
@@ -532,7 +525,7 @@ def survey_context(
     }
 
 
-def _survey_answer(request: HttpRequest, client: Client, status: int, **given) -> HttpResponse:
+def _survey_answer(request: PageRequest, client: Client, status: int, **given) -> HttpResponse:
     """The survey section for htmx; else the whole page, with the write's status."""
     survey = survey_context(client, **given)
     if request.htmx:
@@ -545,7 +538,7 @@ def _survey_answer(request: HttpRequest, client: Client, status: int, **given) -
 
 @login_required
 @require_POST
-def portal_survey(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_survey(request: PageRequest, pk: int) -> HttpResponse:
     """The client, or their representative, answers this quarter's survey."""
     user = request.user
     client, _ = records.readable_scopes(user, pk)

@@ -21,11 +21,12 @@ may confirm.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -38,6 +39,7 @@ from frontend import writes
 from frontend.forms import Field
 from frontend.views.common import Held, live
 from teams import selectors as team_selectors
+from teams.http import PageRequest
 
 FEED_PAGE = "frontend/practice.html"
 SEARCH_PAGE = "frontend/practice_search.html"
@@ -47,18 +49,18 @@ FOLLOWS_PAGE = "frontend/practice_follows.html"
 LIVE_TYPES = " ".join(feed.LIVE_TYPES)
 
 
-def _reader_or_404(request: HttpRequest) -> None:
+def _reader_or_404(request: PageRequest) -> None:
     if not access.can_read_public(request.user):
         raise Http404("Nothing here.")
 
 
-def _live(request: HttpRequest) -> dict | None:
+def _live(request: PageRequest) -> dict | None:
     """The network stream's head, for members and coaches (call inside the snapshot's
     transaction); None for everyone else, whose pages are not live."""
     return live(NETWORK_STREAM) if access.reads_live(request.user) else None
 
 
-def _figures_url(request: HttpRequest) -> str:
+def _figures_url(request: PageRequest) -> str:
     """Where a feed entry of shared figures leads: the reader's own team's figures,
     which show every team's shared figures beside the network median."""
     teams = list(team_selectors.teams_of(request.user)[:1])
@@ -81,15 +83,16 @@ def _period_label(period: str) -> str:
 # --- the feed ---------------------------------------------------------------------------
 
 
-def _feed_context(request: HttpRequest) -> tuple[dict, int]:
+def _feed_context(request: PageRequest) -> tuple[dict, int]:
     following = request.GET.get("following") == "1"
     cursor = request.GET.get("cursor", "")
     problem = None
     read = writes.perform(
         lambda: feed.feed(request.user, cursor=cursor or None, following=following)
     )
-    page = read.value
-    if not read.ok:  # a cursor that is not ours: the first page, and why
+    if read.ok:
+        page = read.result
+    else:  # a cursor that is not ours: the first page, and why
         problem, cursor = read.problem, ""
         page = feed.feed(request.user, following=following)
     for item in page.items:
@@ -109,7 +112,7 @@ def _feed_context(request: HttpRequest) -> tuple[dict, int]:
 
 @login_required
 @require_GET
-def practice_page(request: HttpRequest) -> HttpResponse:
+def practice_page(request: PageRequest) -> HttpResponse:
     _reader_or_404(request)
     if request.htmx and request.GET.get("part") == "feed":
         context, status = _feed_context(request)
@@ -124,18 +127,19 @@ def practice_page(request: HttpRequest) -> HttpResponse:
 # --- search -----------------------------------------------------------------------------
 
 
-def _choices(request: HttpRequest) -> dict:
+def _options(request: PageRequest) -> dict[str, list[tuple[str, str]]]:
+    """What a search filter or a follow form offers, by field: each value and its words."""
     return {
-        "kinds": Note.Kind.choices,
-        "all_tags": list(selectors.tags(request.user)),
-        "all_problems": list(selectors.problems()),
-        "all_teams": list(selectors.teams()),
+        "kind": list(Note.Kind.choices),
+        "tag": [(t.slug, t.name) for t in selectors.tags(request.user)],
+        "problem": [(str(p.number), f"{p.number:02d} {p.name}") for p in selectors.problems()],
+        "team": [(str(t.pk), t.name) for t in selectors.teams()],
     }
 
 
 @login_required
 @require_GET
-def practice_search(request: HttpRequest) -> HttpResponse:
+def practice_search(request: PageRequest) -> HttpResponse:
     _reader_or_404(request)
     found = writes.perform(lambda: search.search(request.user, search.parse_filters(request.GET)))
     page, errors, status = found.value, found.errors, found.status
@@ -147,7 +151,7 @@ def practice_search(request: HttpRequest) -> HttpResponse:
         query["cursor"] = page.next
         more = query.urlencode()
     searched = any(given.values())
-    context = {
+    context: dict[str, Any] = {
         "page": page,
         "given": given,
         "errors": errors,
@@ -156,22 +160,27 @@ def practice_search(request: HttpRequest) -> HttpResponse:
         "candidates": f"{search.CANDIDATES:,}",
         "query_limit": search.QUERY_LIMIT,
         "participant": access.is_participant(request.user),
-        **_choices(request),
     }
+    options = _options(request)
+    labels = {"kind": "Kind", "tag": "Tag", "problem": "Omaha problem", "team": "Team"}
+    context["filters"] = [
+        (name, label, options[name], given.get(name, ""), errors.get(name))
+        for name, label in labels.items()
+    ]
     return render(request, SEARCH_PAGE, context, status=status)
 
 
 # --- a note -----------------------------------------------------------------------------
 
 
-def _note_or_404(request: HttpRequest, pk: int) -> Note:
+def _note_or_404(request: PageRequest, pk: int) -> Note:
     note = selectors.note_for(request.user, pk)
     if note is None:
         raise Http404("No such note among those you can read.")
     return note
 
 
-def _note_context(request: HttpRequest, note: Note) -> dict:
+def _note_context(request: PageRequest, note: Note) -> dict:
     user = request.user
     answers = list(selectors.answers_of(note))
     versions = selectors.versions_of(note)
@@ -200,7 +209,7 @@ NOTE_PARTS = {"answers", "comments", "head"}
 
 @login_required
 @require_GET
-def practice_note(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_note(request: PageRequest, pk: int) -> HttpResponse:
     _reader_or_404(request)
     part = request.GET.get("part")
     if request.htmx and part in NOTE_PARTS:
@@ -215,7 +224,7 @@ def practice_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _answer_note(
-    request: HttpRequest,
+    request: PageRequest,
     note: Note,
     part: str,
     outcome: writes.Outcome,
@@ -242,50 +251,42 @@ def _answer_note(
 
 @login_required
 @require_POST
-def practice_note_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def practice_note_action(request: PageRequest, pk: int, action: str) -> HttpResponse:
     """answer, comment, useful, unuseful, point: each through its service."""
     note = _note_or_404(request, pk)
     user = request.user
     body = request.POST.get("body", "")
     confirmed = request.POST.get("confirm_no_client_data") == "on"
-    if action == "answer":
+    if action in {"answer", "comment"}:
+        post = services.answer_post if action == "answer" else services.comment_add
         outcome = writes.perform(
-            lambda: services.answer_post(
-                actor=user, note=note, body=body, confirm_no_client_data=confirmed
-            ),
-            done="Your answer is posted.",
+            lambda: post(actor=user, note=note, body=body, confirm_no_client_data=confirmed),
+            done="Your answer is posted." if action == "answer" else "Comment added.",
         )
-        return _answer_note(request, note, "answers", outcome, "answer", body)
-    if action == "comment":
-        outcome = writes.perform(
-            lambda: services.comment_add(
-                actor=user, note=note, body=body, confirm_no_client_data=confirmed
-            ),
-            done="Comment added.",
-        )
-        return _answer_note(request, note, "comments", outcome, "comment", body)
+        # The section is the answers or the comments; the held text goes back in its form.
+        return _answer_note(request, note, f"{action}s", outcome, action, body)
     if action in {"useful", "unuseful"}:
         service = services.note_mark_useful if action == "useful" else services.note_unmark_useful
         done = "Marked useful." if action == "useful" else "Your useful mark is taken back."
-        outcome = writes.perform(lambda: service(actor=user, note=note), done=done)
-        return _answer_note(request, note, "head", outcome)
+        marked = writes.perform(lambda: service(actor=user, note=note), done=done)
+        return _answer_note(request, note, "head", marked)
     if action == "point":
         raw = request.POST.get("team", "")
         team = selectors.team_by_id(int(raw)) if raw.isdecimal() else None
         text = request.POST.get("note", "")
-        outcome = writes.perform(
+        pointed = writes.perform(
             lambda: services.note_point(
                 actor=user, note=note, team=team, note_text=text, confirm_no_client_data=confirmed
             ),
             done=f"Pointed to team {team.name}: the team hears of it." if team else "",
         )
-        return _answer_note(request, note, "head", outcome, "point", text)
+        return _answer_note(request, note, "head", pointed, "point", text)
     raise Http404("No such action.")
 
 
 @login_required
 @require_POST
-def practice_answer_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_answer_accept(request: PageRequest, pk: int) -> HttpResponse:
     answer = selectors.answer_for(request.user, pk)
     if answer is None:
         raise Http404("No such answer among those you can read.")
@@ -347,10 +348,9 @@ def _numbers(raw: list[str]) -> list:
     return [int(v) if v.isdecimal() else v for v in raw]
 
 
-def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) -> dict:
+def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) -> dict:
     """The form's fields (frontend.forms.Field) and its choice lists."""
-    choices = _choices(request)
-    my_teams = [t for t in choices["all_teams"] if t.pk in access.writing_teams(request.user)]
+    my_teams = [t for t in selectors.teams() if t.pk in access.writing_teams(request.user)]
     fields = {
         "kind": Field(
             "kind",
@@ -383,7 +383,9 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
             "Tags",
             widget="checkboxes",
             errors=errors.get("tags", []),
-            choices=[(t.slug, t.name, t.slug in values["tags"]) for t in choices["all_tags"]],
+            choices=[
+                (t.slug, t.name, t.slug in values["tags"]) for t in selectors.tags(request.user)
+            ],
         ),
         "problems": Field(
             "problems",
@@ -392,7 +394,7 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
             errors=errors.get("problems", []),
             choices=[
                 (str(p.number), f"{p.number:02d} {p.name}", str(p.number) in values["problems"])
-                for p in choices["all_problems"]
+                for p in selectors.problems()
             ],
         ),
         "targets": Field(
@@ -418,22 +420,25 @@ def _fields(request: HttpRequest, values: dict, errors: dict, *, editing: bool) 
     return {"fields": fields, "my_teams": my_teams}
 
 
-def _form_response(request, *, note, values, errors, status, held=None, conflict=None):
-    errors = dict(errors)
+def _form_response(request, note, values, outcome=None, conflict=None):
+    """The note's form, fresh or as a write sent it back (after a conflict with no
+    messages at the fields: the other edit is what to look at)."""
+    refused = outcome is not None and conflict is None
+    errors = dict(outcome.errors) if refused else {}
     problem = " ".join(errors.pop("__all__", []))
     context = {
         "note": note,
         "values": values,
         "errors": errors,
         "problem": problem,
-        "held": held,
+        "held": outcome.held if refused else None,
         "conflict": conflict,
         **_fields(request, values, errors, editing=note is not None),
     }
-    return render(request, FORM_PAGE, context, status=status)
+    return render(request, FORM_PAGE, context, status=outcome.status if outcome else 200)
 
 
-def _arguments(values: dict, request: HttpRequest) -> dict:
+def _arguments(values: dict, request: PageRequest) -> dict:
     return {
         "kind": values["kind"],
         "title": values["title"],
@@ -449,14 +454,14 @@ def _arguments(values: dict, request: HttpRequest) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_note_new(request: HttpRequest) -> HttpResponse:
+def practice_note_new(request: PageRequest) -> HttpResponse:
     if not access.can_write(request.user):
         raise PermissionDenied("Only members of a team and coaches write practice notes.")
     if request.method == "GET":
         values = _values()
         if request.GET.get("kind") in Note.Kind.values:
             values["kind"] = request.GET["kind"]
-        return _form_response(request, note=None, values=values, errors={}, status=200)
+        return _form_response(request, None, values)
     values = _values(post=request.POST)
     team = int(values["team"]) if values["team"].isdecimal() else None
     outcome = writes.perform(
@@ -464,29 +469,22 @@ def practice_note_new(request: HttpRequest) -> HttpResponse:
         done="Your note is published: every team and coach can read it now.",
     )
     if not outcome.ok:
-        return _form_response(
-            request,
-            note=None,
-            values=values,
-            errors=outcome.errors,
-            status=outcome.status,
-            held=outcome.held,
-        )
-    return outcome.back(request, reverse("practice-note", args=[outcome.value.pk]))
+        return _form_response(request, None, values, outcome)
+    return outcome.back(request, reverse("practice-note", args=[outcome.result.pk]))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_note_edit(request: PageRequest, pk: int) -> HttpResponse:
     note = _note_or_404(request, pk)
     if not access.can_edit_note(request.user, note):
         raise PermissionDenied(
             "Only its author can edit this note."
-            if not note.team_owned
+            if not note.team_owned or note.team is None  # a team's note has its team
             else f"Only members of team {note.team.name} can edit this note."
         )
     if request.method == "GET":
-        return _form_response(request, note=note, values=_values(note), errors={}, status=200)
+        return _form_response(request, note, _values(note))
     values = _values(post=request.POST)
     arguments = _arguments(values, request)
     outcome = writes.perform(
@@ -499,30 +497,17 @@ def practice_note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         # What was typed stays in the form, now against the version there is: sending it
         # again is a deliberate choice to replace the other edit.
         values["version"] = str((outcome.current or {}).get("version", values["version"]))
-        return _form_response(
-            request,
-            note=_note_or_404(request, pk),
-            values=values,
-            errors={},
-            status=409,
-            conflict=outcome.problem,
-        )
+        fresh = _note_or_404(request, pk)
+        return _form_response(request, fresh, values, outcome, conflict=outcome.problem)
     if not outcome.ok:
-        return _form_response(
-            request,
-            note=note,
-            values=values,
-            errors=outcome.errors,
-            status=outcome.status,
-            held=outcome.held,
-        )
+        return _form_response(request, note, values, outcome)
     return outcome.back(request, reverse("practice-note", args=[note.pk]))
 
 
 # --- follows ----------------------------------------------------------------------------
 
 
-def _back(request: HttpRequest) -> str:
+def _back(request: PageRequest) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -531,13 +516,14 @@ def _back(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def practice_follows(request: HttpRequest) -> HttpResponse:
+def practice_follows(request: PageRequest) -> HttpResponse:
     """What I follow; POST follows a tag, problem or team, or stops following one."""
     _reader_or_404(request)
     if request.method == "POST":
         user = request.user
         if not access.can_write(user):
             raise PermissionDenied("Only members of a team and coaches follow practice.")
+        outcome: writes.Outcome[Any]
         if "unfollow" in request.POST:
             raw = request.POST["unfollow"]
             follow = selectors.follow_of(user, int(raw)) if raw.isdecimal() else None
@@ -548,7 +534,7 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
                 done="No longer followed.",
             )
         else:
-            found = {}
+            found: dict[str, Any] = {}
             tag, problem_no, team = (request.POST.get(k, "") for k in ("tag", "problem", "team"))
             if tag:
                 found["tag"] = selectors.tag_by_slug(tag)
@@ -561,6 +547,9 @@ def practice_follows(request: HttpRequest) -> HttpResponse:
                 done="Followed: see it under Following.",
             )
         return outcome.back(request, _back(request))
-    context = {"follows": list(selectors.follows_of(request.user)), **_choices(request)}
+    options = _options(request)
+    labels = {"tag": "A tag", "problem": "An Omaha problem", "team": "A team"}
+    follow_forms = [(name, label, options[name]) for name, label in labels.items()]
+    context = {"follows": list(selectors.follows_of(request.user)), "follow_forms": follow_forms}
     context["can_write"] = access.can_write(request.user)
     return render(request, FOLLOWS_PAGE, context)

@@ -14,10 +14,11 @@ would lose it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from coordination.privacy import CONFIRM
 from frontend import forms, present, writes
 from frontend.views.common import live, stream_for
 from teams import access, decisions, selectors
+from teams.http import PageRequest
 from teams.models import Proposal
 from teams.services import proposals as proposal_services
 
@@ -35,7 +37,7 @@ TEMPLATE = "frontend/proposal.html"
 LIVE_PARTS = {"state", "actions"}
 
 
-def _proposal_or_404(request: HttpRequest, pk: int, *, log: bool = True) -> Proposal:
+def _proposal_or_404(request: PageRequest, pk: int, *, log: bool = True) -> Proposal:
     """The proposal if the person may see it. A coach's read is logged for the team;
     ``log=False`` re-reads what this same request already logged."""
     proposal = selectors.proposal_for(request.user, pk, log=log)
@@ -44,7 +46,7 @@ def _proposal_or_404(request: HttpRequest, pk: int, *, log: bool = True) -> Prop
     return proposal
 
 
-def _settled(request: HttpRequest, pk: int) -> Proposal:
+def _settled(request: PageRequest, pk: int) -> Proposal:
     """The proposal, after settling any of its team's proposals whose window closed."""
     proposal = _proposal_or_404(request, pk)
     if proposal_services.proposals_close_due(team=proposal.team):
@@ -53,7 +55,7 @@ def _settled(request: HttpRequest, pk: int) -> Proposal:
 
 
 def _amend_form(proposal: Proposal, values: dict, errors: dict, **extra) -> dict:
-    kind = decisions.get(proposal.kind)
+    kind = decisions.of(proposal)
     return {
         "values": values,
         "errors": errors,
@@ -70,7 +72,7 @@ def _by_field(outcome: writes.Outcome) -> dict[str, list[str]]:
     return {name: found for name, found in outcome.errors.items() if name != "__all__"}
 
 
-def _context(request: HttpRequest, proposal: Proposal, **given) -> dict:
+def _context(request: PageRequest, proposal: Proposal, **given) -> dict:
     user = request.user
     team = proposal.team
     member = access.can_take_part(user, team)
@@ -123,7 +125,7 @@ def _split_clients(proposal: Proposal, name: str, member: bool) -> dict:
     return {"split_client_count": len(ids), "split_clients": named}
 
 
-def _page(request: HttpRequest, team, pk: int, status: int = 200, **given) -> HttpResponse:
+def _page(request: PageRequest, team, pk: int, status: int = 200, **given) -> HttpResponse:
     # The stream head first, then the state: whatever is published after the head was
     # read reaches the page through its socket, so nothing in between is missed.
     with transaction.atomic():
@@ -133,7 +135,7 @@ def _page(request: HttpRequest, team, pk: int, status: int = 200, **given) -> Ht
     return render(request, TEMPLATE, context, status=status)
 
 
-def _answer(request: HttpRequest, team, pk: int, status: int, given: dict) -> HttpResponse:
+def _answer(request: PageRequest, team, pk: int, status: int, given: dict) -> HttpResponse:
     """After a write that did not redirect: the ``proposal`` partial for htmx, else the
     whole page, with the write's status and its messages."""
     if request.htmx:
@@ -144,14 +146,14 @@ def _answer(request: HttpRequest, team, pk: int, status: int, given: dict) -> Ht
 
 @login_required
 @require_GET
-def proposal_page(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_page(request: PageRequest, pk: int) -> HttpResponse:
     proposal = _settled(request, pk)
     return _page(request, proposal.team, pk)
 
 
 @login_required
 @require_GET
-def proposal_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+def proposal_part(request: PageRequest, pk: int, part: str) -> HttpResponse:
     """The live sections of the page, for their kith:refresh."""
     if part not in LIVE_PARTS:
         raise Http404("No such part.")
@@ -161,7 +163,7 @@ def proposal_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
 
 
 def _act(
-    request: HttpRequest,
+    request: PageRequest,
     pk: int,
     do: Callable[[Proposal], object],
     *,
@@ -188,7 +190,7 @@ def _act(
 
 @login_required
 @require_POST
-def proposal_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_comment(request: PageRequest, pk: int) -> HttpResponse:
     values = {"body": request.POST.get("body", ""), "kind": request.POST.get("kind", "comment")}
     confirmed = request.POST.get(CONFIRM) == "on"
 
@@ -203,7 +205,7 @@ def proposal_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_consent(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_consent(request: PageRequest, pk: int) -> HttpResponse:
     arrived = timezone.now()
 
     def do(proposal):
@@ -214,7 +216,7 @@ def proposal_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_object(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_object(request: PageRequest, pk: int) -> HttpResponse:
     arrived = timezone.now()  # an objection counts from when it arrived
     values = {"reason": request.POST.get("reason", "")}
     confirmed = request.POST.get(CONFIRM) == "on"
@@ -234,7 +236,7 @@ def proposal_object(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def objection_withdraw(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
+def objection_withdraw(request: PageRequest, pk: int, response_pk: int) -> HttpResponse:
     def do(proposal):
         objection = next((r for r in proposal.responses.all() if r.pk == response_pk), None)
         if objection is None:
@@ -246,7 +248,7 @@ def objection_withdraw(request: HttpRequest, pk: int, response_pk: int) -> HttpR
 
 @login_required
 @require_POST
-def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_withdraw(request: PageRequest, pk: int) -> HttpResponse:
     def do(proposal):
         proposal_services.proposal_withdraw(actor=request.user, proposal=proposal)
 
@@ -258,10 +260,10 @@ AMENDED = "The proposal is amended: open objections count as resolved and the wi
 
 @login_required
 @require_POST
-def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_amend(request: PageRequest, pk: int) -> HttpResponse:
     proposal = _settled(request, pk)
     team = proposal.team
-    kind = decisions.get(proposal.kind)
+    kind = decisions.of(proposal)
     values = forms.values_from_post(team, kind, request.POST)
     values["version"] = request.POST.get("version", "")
     # A split's clients are suggested again first when asked, or when who moves
@@ -276,8 +278,8 @@ def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             refused = {"error": "Only the author can amend an open proposal."}
             return _answer(request, team, pk, 403, refused)
-        given = {"amend_form": _amend_form(proposal, values, {}, notice=notice)}
-        return _answer(request, team, pk, 200, given | {"editing": "amend_form"})
+        shown = {"amend_form": _amend_form(proposal, values, {}, notice=notice)}
+        return _answer(request, team, pk, 200, shown | {"editing": "amend_form"})
     outcome = writes.perform(
         lambda: proposal_services.proposal_amend(
             actor=request.user,
@@ -298,8 +300,9 @@ def proposal_amend(request: HttpRequest, pk: int) -> HttpResponse:
             return outcome.back(request, reverse("proposal", args=[pk]))
         return _answer(request, team, pk, outcome.status, {"flash": outcome.done})
     errors = _by_field(outcome)
+    given: dict[str, Any]
     if outcome.status == 403:
-        given: dict = {"error": outcome.problem}
+        given = {"error": outcome.problem}
     elif outcome.status == 409:
         # Keep what the author typed and show what the proposal is now; saving again
         # carries the current version, so it is a deliberate overwrite.

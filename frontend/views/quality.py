@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -33,6 +33,7 @@ from care.models import Snapshot
 from frontend import writes
 from frontend.charts import quality_svg
 from teams import access as team_access
+from teams.http import PageRequest
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
 CHANNEL = "page"
@@ -42,7 +43,7 @@ SIGNED = {"knowledge_change", "behavior_change", "status_change", "experience_re
 CSV_FIELDS = ("value", "numerator", "denominator", "clients")
 
 
-def _reader(request: HttpRequest) -> None:
+def _reader(request: PageRequest) -> None:
     if not access.can_read_published(request.user):
         raise PermissionDenied(NOT_FOR_YOU)
 
@@ -74,7 +75,7 @@ def cell(snapshot: Snapshot, key: str) -> dict:
     return {"text": shown(key, figure.get("value")), "hidden": False, "value": figure.get("value")}
 
 
-def _chosen_period(request: HttpRequest) -> tuple[Period | None, str | None]:
+def _chosen_period(request: PageRequest) -> tuple[Period | None, str | None]:
     """The period asked for (None: each team's latest), or None and why not."""
     raw = request.GET.get("period", "").strip()
     if not raw:
@@ -102,7 +103,7 @@ def _side_by_side(period: Period | None):
 
 @login_required
 @require_GET
-def quality_home(request: HttpRequest) -> HttpResponse:
+def quality_home(request: PageRequest) -> HttpResponse:
     _reader(request)
     period, problem = _chosen_period(request)
     found, snapshots, rows = _side_by_side(period)
@@ -140,7 +141,7 @@ def _over_time(team) -> tuple[list[Snapshot], list[Snapshot]]:
 
 @login_required
 @require_GET
-def quality_team(request: HttpRequest, slug: str) -> HttpResponse:
+def quality_team(request: PageRequest, slug: str) -> HttpResponse:
     _reader(request)
     team = _team_or_404(slug)
     versions, current = _over_time(team)
@@ -168,7 +169,7 @@ def quality_team(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def quality_team_chart(request: HttpRequest, slug: str) -> HttpResponse:
+def quality_team_chart(request: PageRequest, slug: str) -> HttpResponse:
     """One indicator of the team over its published periods, as an SVG without script."""
     _reader(request)
     team = _team_or_404(slug)
@@ -192,19 +193,20 @@ def quality_team_chart(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _published_or_404(pk: int) -> Snapshot:
+def _published_read(request: PageRequest, pk: int, what: str) -> Snapshot:
+    """A published snapshot, for a reader of the portal, the read logged as ``what``."""
+    _reader(request)
     snapshot = quality.snapshot_by_id(pk)
     if snapshot is None or not snapshot.is_published:
         raise Http404("No such published snapshot.")
+    quality.log_reads(request.user, [snapshot], what, CHANNEL)
     return snapshot
 
 
 @login_required
 @require_GET
-def quality_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
-    _reader(request)
-    snapshot = _published_or_404(pk)
-    quality.log_reads(request.user, [snapshot], "portal: snapshot", CHANNEL)
+def quality_snapshot(request: PageRequest, pk: int) -> HttpResponse:
+    snapshot = _published_read(request, pk, "portal: snapshot")
     content = snapshot.content
 
     def rows() -> list[dict]:
@@ -256,11 +258,9 @@ def _raw(figure: dict, field: str):
 
 @login_required
 @require_GET
-def quality_snapshot_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def quality_snapshot_csv(request: PageRequest, pk: int) -> HttpResponse:
     """One row per indicator of one snapshot; a hidden figure keeps its marker."""
-    _reader(request)
-    snapshot = _published_or_404(pk)
-    quality.log_reads(request.user, [snapshot], "portal: export (CSV)", CHANNEL)
+    snapshot = _published_read(request, pk, "portal: export (CSV)")
     head = [snapshot.team.name, snapshot.period, snapshot.version, snapshot.method_version]
     rows = []
     for key, d in DEFINITIONS.items():
@@ -285,12 +285,10 @@ PROBLEM_CSV_FIELDS = (
 
 @login_required
 @require_GET
-def quality_snapshot_outcomes_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def quality_snapshot_outcomes_csv(request: PageRequest, pk: int) -> HttpResponse:
     """One row per Omaha problem of one snapshot's outcomes; a hidden row keeps its
     marker in every figure."""
-    _reader(request)
-    snapshot = _published_or_404(pk)
-    quality.log_reads(request.user, [snapshot], "portal: outcomes export (CSV)", CHANNEL)
+    snapshot = _published_read(request, pk, "portal: outcomes export (CSV)")
     head = [snapshot.team.name, snapshot.period, snapshot.version, snapshot.method_version]
     rows = [
         [*head, row["problem"], row.get("name", ""), *(_raw(row, f) for f in PROBLEM_CSV_FIELDS)]
@@ -303,7 +301,7 @@ def quality_snapshot_outcomes_csv(request: HttpRequest, pk: int) -> HttpResponse
 
 @login_required
 @require_GET
-def quality_export_csv(request: HttpRequest) -> HttpResponse:
+def quality_export_csv(request: PageRequest) -> HttpResponse:
     """Every team's latest snapshot (of ``period``) side by side, and the median: one
     row per indicator, one column per team."""
     _reader(request)

@@ -10,16 +10,18 @@ and, when every reason allows it, the box to confirm it (``frontend/_held.html``
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from coordination.privacy import CONFIRM
+from frontend import client_forms as cf
 from frontend import forms, writes
 from frontend.views.common import team_or_404
 from teams import decisions
+from teams.http import PageRequest
 from teams.services import proposals as proposal_services
 
 TEMPLATE = "frontend/proposal_new.html"
@@ -28,7 +30,7 @@ RAISED = "Your proposal is raised. Raising it is consenting to it."
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
+def proposal_new(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     data = request.POST if request.method == "POST" else request.GET
     key = data.get("kind", "")
@@ -61,14 +63,14 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
                 details=values["details"],
                 payload=forms.payload_from_values(kind, values),
                 window=forms.window_from(values["window_hours"]),
-                review_date=forms.review_date_from(values["review_date"]),
+                review_date=cf.date_or_none(values["review_date"], "review_date"),
                 confirm_no_client_data=request.POST.get(CONFIRM) == "on",
             ),
             done=RAISED,
             fields=values,
         )
         if outcome.ok:
-            url = reverse("proposal", args=[outcome.value.pk])
+            url = reverse("proposal", args=[outcome.result.pk])
             outcome.flash(request)
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     errors = {name: found for name, found in outcome.errors.items() if name != "__all__"}

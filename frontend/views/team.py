@@ -3,9 +3,11 @@ log, role history and the coach access log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,6 +23,7 @@ from frontend.views.common import (
     team_or_404,
 )
 from teams import access, selectors
+from teams.http import PageRequest
 from teams.models import Team
 from teams.services import details as detail_services
 from teams.services import proposals as proposal_services
@@ -30,7 +33,7 @@ DECISION_LOG_LENGTH = 100
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PageRequest) -> HttpResponse:
     teams = list(selectors.teams_of(request.user))
     if len(teams) == 1:
         return redirect("team-home", slug=teams[0].slug)
@@ -98,7 +101,7 @@ SECTIONS = {
 }
 
 
-def _team_page(request: HttpRequest, team: Team, status: int = 200, **extra) -> HttpResponse:
+def _team_page(request: PageRequest, team: Team, status: int = 200, **extra) -> HttpResponse:
     # State and stream heads are read together: the page resumes its socket from these
     # heads, so nothing published after this read is missed.
     with transaction.atomic():
@@ -131,7 +134,7 @@ def _team_page(request: HttpRequest, team: Team, status: int = 200, **extra) -> 
 
 @login_required
 @require_GET
-def team_home(request: HttpRequest, slug: str) -> HttpResponse:
+def team_home(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     # Proposals whose window closed are settled when the team looks (besides the tick).
     proposal_services.proposals_close_due(team=team)
@@ -140,7 +143,7 @@ def team_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_section(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+def team_section(request: PageRequest, slug: str, name: str) -> HttpResponse:
     builder = SECTIONS.get(name)
     if builder is None:
         raise Http404("No such section.")
@@ -151,12 +154,12 @@ def team_section(request: HttpRequest, slug: str, name: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team_details(request: HttpRequest, slug: str) -> HttpResponse:
+def team_details(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     template = "frontend/team_home.html#details"
     if request.method == "GET":
         editing = request.GET.get("edit") == "1"
-        form = {"values": detail_services.team_state(team), "errors": {}}
+        form: dict[str, Any] = {"values": detail_services.team_state(team), "errors": {}}
         return render(request, template, {"team": team, "form": form, "editing": editing})
     values = {name: request.POST.get(name, "") for name in detail_services.TEAM_DETAIL_FIELDS}
     outcome = writes.perform(
@@ -169,7 +172,7 @@ def team_details(request: HttpRequest, slug: str) -> HttpResponse:
     if outcome.ok:
         if not request.htmx:
             return redirect("team-home", slug=team.slug)
-        form = {"values": detail_services.team_state(outcome.value), "errors": {}, "saved": True}
+        form = {"values": detail_services.team_state(outcome.result), "errors": {}, "saved": True}
     else:
         # Keep what the person typed; on a conflict show what changed meanwhile, and the
         # next save carries the current version, so it is a deliberate overwrite.
@@ -183,7 +186,7 @@ def team_details(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_activity(request: HttpRequest, slug: str) -> HttpResponse:
+def team_activity(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     members = _members(team)
     roles = selectors.roles_of(team)
@@ -201,7 +204,7 @@ def team_activity(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def decision_log(request: HttpRequest, slug: str) -> HttpResponse:
+def decision_log(request: PageRequest, slug: str) -> HttpResponse:
     team = shared_team_or_404(request, slug, "decision log")
     proposal_services.proposals_close_due(team=team)
     query = request.GET.get("q", "").strip()[:200]
@@ -226,7 +229,7 @@ def decision_log(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def role_history(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+def role_history(request: PageRequest, slug: str, key: str) -> HttpResponse:
     team = shared_team_or_404(request, slug, "")  # logged below, once the role is found
     role = next((r for r in selectors.roles_of(team) if r.key == key), None)
     if role is None:
@@ -239,7 +242,7 @@ def role_history(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def coach_reads(request: HttpRequest, slug: str) -> HttpResponse:
+def coach_reads(request: PageRequest, slug: str) -> HttpResponse:
     team = team_or_404(request, slug)
     context = {
         "team": team,

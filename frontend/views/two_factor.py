@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,10 +20,11 @@ from django_otp import login as otp_login
 from frontend import writes
 from frontend.views.account import WRONG_PASSWORD, password_confirmed
 from teams import signin, two_factor
+from teams.http import PageRequest
 from teams.services import two_factor as services
 
 
-def _status(request: HttpRequest, errors: dict | None = None, status: int = 200) -> HttpResponse:
+def _status(request: PageRequest, errors: dict | None = None, status: int = 200) -> HttpResponse:
     person = request.user
     context = {
         "enabled": two_factor.enabled(person),
@@ -37,7 +38,7 @@ def _status(request: HttpRequest, errors: dict | None = None, status: int = 200)
 
 @login_required
 @require_GET
-def two_factor_page(request: HttpRequest) -> HttpResponse:
+def two_factor_page(request: PageRequest) -> HttpResponse:
     return _status(request)
 
 
@@ -59,7 +60,7 @@ def _setup_page(request, device, errors=None) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: PageRequest) -> HttpResponse:
     person = request.user
     if two_factor.enabled(person):
         messages.info(request, "Two-step sign-in is on already.")
@@ -77,7 +78,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
     if not enabled.ok:
         return _setup_page(request, device, enabled.errors)
-    device, codes = enabled.value
+    device, codes = enabled.result
     request.session.pop(SETUP_KEY, None)
     # The other sessions ended with the new generation; this one stays, verified.
     person.refresh_from_db()
@@ -89,7 +90,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+def two_factor_recovery_codes(request: PageRequest) -> HttpResponse:
     if not password_confirmed(request, request.POST.get("password", "")):
         return _status(request, {"regenerate_password": [WRONG_PASSWORD]}, 400)
     made = writes.perform(lambda: services.recovery_codes_regenerate(actor=request.user))
@@ -100,7 +101,7 @@ def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: PageRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if two_factor.required(request.user):
         errors["disable_code"] = ["Your service requires two-step sign-in for your account."]

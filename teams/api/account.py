@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from teams import signin
 from teams.api.core import PASSWORD_MAX, MeOut, TextIn, body_of
+from teams.http import ApiRequest
 from teams.models import Person
 from teams.services import accounts
 
@@ -63,7 +64,7 @@ class EmailChangeView(APIView):
             429: LOCKED,
         },
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         body = body_of(EmailChangeIn, request)
         _password_confirmed(request, body["password"])
         sent_to = accounts.email_change_request(actor=request.user, email=body["email"])
@@ -81,7 +82,7 @@ class EmailConfirmView(APIView):
             403: OpenApiResponse(description="The link is for another account."),
         },
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         body = body_of(EmailConfirmIn, request)
         person = accounts.email_change_confirm(actor=request.user, token=body["token"])
         return Response(MeOut(Person.objects.get(pk=person.pk)).data)
@@ -98,7 +99,7 @@ class CloseAccountView(APIView):
         request=PasswordIn,
         responses={204: None, 400: OpenApiResponse(description="Wrong password."), 429: LOCKED},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         body = body_of(PasswordIn, request)
         _password_confirmed(request, body["password"])
         accounts.person_close_account(actor=request.user)

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from teams import selectors, signin, two_factor
 from teams.api.core import PASSWORD_MAX, TextIn, body_of, found
+from teams.http import ApiRequest
 from teams.models import ApiToken, Person
 from teams.services import credentials as credential_services
 from teams.services import two_factor as two_factor_services
@@ -154,13 +155,13 @@ class TokenView(APIView):
 
 class TokenListView(APIView):
     @extend_schema(summary="My API tokens that still let me in", responses=TokenOut(many=True))
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return Response(TokenOut(selectors.tokens_of(request.user), many=True).data)
 
 
 class TokenDetailView(APIView):
     @extend_schema(summary="Revoke one of my API tokens", responses={204: None, 404: NOT_FOUND})
-    def delete(self, request, pk: int):
+    def delete(self, request: ApiRequest, pk: int):
         token = found(selectors.token_of(request.user, pk), "No such token among yours.")
         credential_services.token_revoke(actor=request.user, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -176,6 +177,6 @@ class SignOutEverywhereView(APIView):
         request=None,
         responses={204: None},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest):
         credential_services.person_sign_out_everywhere(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from teams import selectors, two_factor
 from teams.cleaning import TooLong, limit_of
 from teams.errors import PreconditionRequired
+from teams.http import ApiRequest
 from teams.models import Person, Team
 from teams.numbers import MAX
 from teams.services import details as detail_services
@@ -154,20 +155,20 @@ class TeamDetailsIn(serializers.Serializer):
 
 class MeView(APIView):
     @extend_schema(summary="Who am I", responses=MeOut)
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return Response(MeOut(request.user).data)
 
 
 class TeamListView(APIView):
     @extend_schema(summary="The teams I belong to", responses=TeamOut(many=True))
-    def get(self, request):
+    def get(self, request: ApiRequest):
         teams = selectors.teams_with_members(request.user)
         return Response(TeamOut(teams, many=True).data)
 
 
 class TeamDetailView(APIView):
     @extend_schema(summary="A team I belong to", responses=TeamOut)
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = my_team(request, pk)
         return Response(TeamOut(team).data, headers={"ETag": f'"{team.version}"'})
 
@@ -177,7 +178,7 @@ class TeamDetailView(APIView):
         responses=TeamOut,
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: ApiRequest, pk: int):
         team = my_team(request, pk)
         body = TeamDetailsIn(data=request.data, partial=True)
         unknown = set(request.data) - set(body.fields) if isinstance(request.data, dict) else set()

@@ -29,6 +29,7 @@ from teams.api.core import (
     my_team,
 )
 from teams.api.texts import HELD, confirm_field
+from teams.http import ApiRequest
 from teams.models import Comment, Proposal, Response
 from teams.services import proposals as proposal_services
 
@@ -186,7 +187,7 @@ class RoleOut(serializers.Serializer):
 
 class KindOut(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     help = serializers.CharField()
 
 
@@ -233,7 +234,7 @@ def _detail(request, proposal: Proposal, code=status.HTTP_200_OK) -> ApiResponse
 
 class DecisionKindsView(APIView):
     @extend_schema(summary="Kinds of decision a team can take", responses=KindOut(many=True))
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return ApiResponse(KindOut(decisions.all_kinds(), many=True).data)
 
 
@@ -243,7 +244,7 @@ class TeamProposalsView(APIView):
         parameters=[OpenApiParameter("status", str, enum=["open", "adopted", "withdrawn"])],
         responses=ProposalOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk, "proposals")
         wanted = request.query_params.get("status") or None
         if wanted not in {None, *Proposal.Status.values}:
@@ -255,7 +256,7 @@ class TeamProposalsView(APIView):
         request=ProposalIn,
         responses={201: ProposalDetailOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk)  # a write: the service decides who may
         data = body_of(ProposalIn, request)
         proposal = proposal_services.proposal_raise(
@@ -277,7 +278,7 @@ class ProposalView(APIView):
     @extend_schema(
         summary="A proposal with its responses and comments", responses=ProposalDetailOut
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         return _detail(request, _proposal(request, pk))
 
 
@@ -287,7 +288,7 @@ class ProposalCommentsView(APIView):
         request=CommentIn,
         responses={201: ProposalDetailOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         proposal = _proposal(request, pk)
         body = body_of(CommentIn, request)
         proposal_services.proposal_comment(actor=request.user, proposal=proposal, **body)
@@ -298,7 +299,7 @@ class ProposalConsentView(APIView):
     @extend_schema(
         summary="Consent to the current revision", request=None, responses=ProposalDetailOut
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         arrived = timezone.now()
         proposal = _proposal(request, pk)
         proposal_services.proposal_consent(actor=request.user, proposal=proposal, at=arrived)
@@ -311,7 +312,7 @@ class ProposalObjectView(APIView):
         request=ObjectionIn,
         responses={201: ProposalDetailOut, 400: HELD},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         arrived = timezone.now()  # an objection counts from when it arrived
         proposal = _proposal(request, pk)
         body = body_of(ObjectionIn, request)
@@ -327,7 +328,7 @@ class ProposalObjectView(APIView):
 
 class ObjectionWithdrawView(APIView):
     @extend_schema(summary="Withdraw your objection", request=None, responses=ProposalDetailOut)
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         objection = Response.objects.select_related("proposal").filter(pk=pk).first()
         if objection is None or selectors.proposal_for(request.user, objection.proposal_id) is None:
             raise NotFound("No such objection.")
@@ -342,7 +343,7 @@ class ProposalAmendView(APIView):
         responses={200: ProposalDetailOut, 400: HELD},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         proposal = _proposal(request, pk)
         body = body_of(AmendIn, request)
         data = {k: v for k, v in body.items() if k not in {"version", "window_hours"}}
@@ -358,7 +359,7 @@ class ProposalAmendView(APIView):
 
 class ProposalWithdrawView(APIView):
     @extend_schema(summary="Withdraw (the author)", request=None, responses=ProposalDetailOut)
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         proposal = _proposal(request, pk)
         proposal_services.proposal_withdraw(actor=request.user, proposal=proposal)
         return _detail(request, proposal)
@@ -370,7 +371,7 @@ class TeamDecisionsView(APIView):
         parameters=[OpenApiParameter("search", str)],
         responses=ProposalOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk, "decision log")
         search = request.query_params.get("search", "")[:200]
         found = selectors.with_member_ids(
@@ -383,7 +384,7 @@ class TeamRolesView(APIView):
     @extend_schema(
         summary="Roles, who holds them until when, and their history", responses=RoleOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk, "roles")
         return ApiResponse(RoleOut(selectors.roles_of(team), many=True).data)
 
@@ -392,7 +393,7 @@ class TeamCoachAccessView(APIView):
     @extend_schema(
         summary="Every read the team's coaches made", responses=CoachAccessOut(many=True)
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         team = my_team(request, pk)
         return ApiResponse(CoachAccessOut(selectors.coach_accesses_of(team), many=True).data)
 
@@ -401,5 +402,5 @@ class CoachingView(APIView):
     @extend_schema(
         summary="Teams that invite me as their coach", responses=CoachedTeamOut(many=True)
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         return ApiResponse(CoachedTeamOut(selectors.coached_teams(request.user), many=True).data)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from teams import selectors
 from teams.api.core import PASSWORD_MAX, TextIn, body_of, my_team
+from teams.http import ApiRequest
 from teams.models import Invitation, Person
 from teams.services import invitations as service
 
@@ -179,7 +180,7 @@ class TeamInvitationsView(APIView):
         summary="The invitations a team sent (its members only)",
         responses={200: TeamInvitationOut(many=True), 404: None},
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         rows = selectors.invitations_of(my_team(request, pk))
         return Response(TeamInvitationOut(rows, many=True, context={"now": timezone.now()}).data)
 
@@ -197,7 +198,7 @@ class InvitationResendView(APIView):
         request=None,
         responses={200: TeamInvitationOut, 400: None, 404: None},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         try:
             invitation, _ = service.invitation_resend(
                 actor=request.user, invitation=_managed(request, pk)
@@ -213,7 +214,7 @@ class InvitationWithdrawView(APIView):
         request=None,
         responses={200: TeamInvitationOut, 400: None, 404: None},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         try:
             invitation = service.invitation_withdraw(
                 actor=request.user, invitation=_managed(request, pk)

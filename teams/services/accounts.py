@@ -8,6 +8,8 @@ another address, where a password reset would then arrive, nor close it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.tokens import default_token_generator
@@ -64,7 +66,7 @@ def _taken(email: str, person: Person) -> bool:
     return Person.objects.filter(email__iexact=email).exclude(pk=person.pk).exists()
 
 
-def _clean_email(value) -> str:
+def _clean_email(value: object) -> str:
     email = BaseUserManager.normalize_email(" ".join(str(value or "").split()))
     if not email:
         raise ValidationError({"email": ["Enter the new address."]})
@@ -101,7 +103,7 @@ def email_change_request(*, actor: Person, email: str) -> str:
     return email
 
 
-def email_change_read(token: str) -> dict:
+def email_change_read(token: str) -> dict[str, Any]:
     """The change a link asks for ({"p", "from", "to"}), or a ValidationError."""
     try:
         payload = signing.loads(token, salt=EMAIL_SALT, max_age=confirm_hours() * 60 * 60)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from coordination.events import Event, publish
 from teams.models import AuditEntry, Person, Team
 
 
-def audit(*, actor: Person | None, action: str, target, data: dict | None = None) -> AuditEntry:
+def audit(
+    *, actor: Person | None, action: str, target: Any, data: dict[str, Any] | None = None
+) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor,
         action=action,
@@ -15,7 +19,9 @@ def audit(*, actor: Person | None, action: str, target, data: dict | None = None
     )
 
 
-def publish_team(team: Team, kind: str, data: dict, *, actor: Person | None, shared: bool) -> None:
+def publish_team(
+    team: Team, kind: str, data: dict[str, Any], *, actor: Person | None, shared: bool
+) -> None:
     """One event on the team's stream and, when it is decision business the team
     shares with its coaches, on the shared stream too."""
     streams = [team.stream, team.shared_stream] if shared else [team.stream]

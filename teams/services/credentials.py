@@ -8,6 +8,7 @@ Whenever a credential of a person ends, their open sockets are told
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -130,7 +131,7 @@ def credentials_ended(*, person: Person, reason: str) -> int:
     return revoked
 
 
-def signed_out(sender, request, user, **kwargs) -> None:
+def signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """``user_logged_out`` receiver: the page's session ended (sign out, or a session
     past its deadline); the person's open sockets re-check theirs.
 

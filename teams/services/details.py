@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -16,13 +18,13 @@ from teams.versioning import check_version, lock, save_new_version
 TEAM_DETAIL_FIELDS = ("phone", "email", "patch", "postcodes")
 
 
-def team_state(team: Team) -> dict:
+def team_state(team: Team) -> dict[str, Any]:
     return {"id": team.pk, "version": team.version} | {
         field: getattr(team, field) for field in TEAM_DETAIL_FIELDS
     }
 
 
-def team_update_details(*, actor: Person, team: Team, version: int, **changes) -> Team:
+def team_update_details(*, actor: Person, team: Team, version: int, **changes: Any) -> Team:
     """Change a team's contact details and patch. Any member may; no decision needed."""
     unknown = set(changes) - set(TEAM_DETAIL_FIELDS)
     if unknown:

@@ -11,7 +11,7 @@ fields and summaries, and which validate and apply are theirs) are ``teams.kinds
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, overload
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -70,6 +70,10 @@ def _int(payload: dict, field: str) -> int:
     return int(value)
 
 
+@overload
+def _date(payload: dict, field: str) -> datetime.date: ...
+@overload
+def _date(payload: dict, field: str, *, required: bool) -> datetime.date | None: ...
 def _date(payload: dict, field: str, *, required: bool = True) -> datetime.date | None:
     value = payload.get(field)
     if value in (None, ""):
@@ -306,8 +310,8 @@ def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:
                 .select_related("team", "person")
                 .get(pk=pk)
             )
-            if membership.left is not None:
-                continue  # closed by another clock meanwhile
+            if membership.left is not None or membership.until is None:
+                continue  # closed, or its end lifted, by another write meanwhile
             left = membership.until + datetime.timedelta(days=1)
             _end_membership(membership, reason="", proposal=None, left=left)
             audit(
@@ -454,7 +458,7 @@ def validate_coach_invite(team: Team, payload: dict) -> dict:
     if ends < starts:
         raise ValidationError({"ends": ["The term ends before it starts."]})
     term = {"starts": starts.isoformat(), "ends": ends.isoformat()}
-    if by_email and coach is None:
+    if coach is None:  # only a new address by email has no account yet
         return {"email": email, "name": name, **term}
     return {"coach": coach.pk, **term}
 

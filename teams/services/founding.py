@@ -170,8 +170,16 @@ def team_found(
 # --- what accepting does -------------------------------------------------------------
 
 
+def _team(invitation: Invitation) -> Team:
+    """The team a team's invitation is for: a team purpose always names one (and a
+    team is never deleted), so its absence is a bug, not a stale link."""
+    if invitation.team is None:
+        raise ValueError(f"Invitation {invitation.pk} ({invitation.purpose}) names no team.")
+    return invitation.team
+
+
 def _join(invitation: Invitation, person: Person, *, how: str) -> dict:
-    team = invitation.team
+    team = _team(invitation)
     if Membership.objects.current().filter(team=team, person=person).exists():
         return {"team": team.pk, "membership": "already"}
     membership = Membership.objects.create(
@@ -188,7 +196,11 @@ def _join(invitation: Invitation, person: Person, *, how: str) -> dict:
 
 
 def _team_may_manage(person: Person, invitation: Invitation) -> bool:
-    return is_operator(person) or access.is_member(person, invitation.team_id)
+    return is_operator(person) or _members_manage(person, invitation)
+
+
+def _members_manage(person: Person, invitation: Invitation) -> bool:
+    return invitation.team_id is not None and access.is_member(person, invitation.team_id)
 
 
 def _team_still_stands(invitation: Invitation) -> str | None:
@@ -207,9 +219,11 @@ def _coach(invitation: Invitation, person: Person) -> dict:
     from teams.models import CoachTerm
     from teams.services.effects import coach_term_start
 
-    team = invitation.team
+    team = _team(invitation)
     if CoachTerm.objects.filter(team=team, coach=person, ended__isnull=True).exists():
         return {"team": team.pk, "coach_term": "already"}
+    if invitation.decision is None:
+        raise ValueError(f"Coach invitation {invitation.pk} names no decision of the team.")
     starts, ends = _coach_term(invitation)
     term = coach_term_start(team, person, starts=starts, ends=ends, proposal=invitation.decision)
     return {"team": team.pk, "coach_term": term.pk}
@@ -236,7 +250,7 @@ registry.register(
         kind=Person.Kind.MEMBER,
         accept=lambda invitation, person: _join(invitation, person, how="founded"),
         may_manage=_team_may_manage,
-        describe=lambda invitation: f"to found team {invitation.team.name} in Kith",
+        describe=lambda invitation: f"to found team {_team(invitation).name} in Kith",
         still_stands=_team_still_stands,
         team_sends=True,
     )
@@ -246,9 +260,9 @@ registry.register(
         key="admit",
         kind=Person.Kind.MEMBER,
         accept=lambda invitation, person: _join(invitation, person, how="admitted"),
-        may_manage=lambda person, invitation: access.is_member(person, invitation.team_id),
+        may_manage=_members_manage,
         describe=lambda invitation: (
-            f"to join team {invitation.team.name} in Kith: the team decided to admit you"
+            f"to join team {_team(invitation).name} in Kith: the team decided to admit you"
         ),
         still_stands=_team_still_stands,
         team_sends=True,
@@ -259,9 +273,9 @@ registry.register(
         key="coach",
         kind=Person.Kind.COACH,
         accept=_coach,
-        may_manage=lambda person, invitation: access.is_member(person, invitation.team_id),
+        may_manage=_members_manage,
         describe=lambda invitation: (
-            f"to coach team {invitation.team.name} in Kith: the team decided to invite you"
+            f"to coach team {_team(invitation).name} in Kith: the team decided to invite you"
         ),
         still_stands=_coach_still_stands,
         team_sends=True,

@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from teams import cleaning, mail
 from teams import invitations as registry
+from teams.cleaning import limit_of
 from teams.models import Invitation, Person, Proposal, Team
 from teams.services.common import audit
 from teams.versioning import lock, save_new_version
@@ -131,7 +133,7 @@ def invitation_create(
     name: str = "",
     team: Team | None = None,
     target: int | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     decision: Proposal | None = None,
     why: str = "",
 ) -> tuple[Invitation, str]:
@@ -297,7 +299,7 @@ def describe(invitation: Invitation) -> str:
     return _purpose(invitation).describe(invitation)
 
 
-def _new_account(invitation: Invitation, details: dict) -> Person:
+def _new_account(invitation: Invitation, details: dict[str, Any]) -> Person:
     errors: dict[str, list[str]] = {}
     username = (details.get("username") or "").strip()
     first_name = " ".join((details.get("first_name") or "").split())
@@ -309,8 +311,8 @@ def _new_account(invitation: Invitation, details: dict) -> Person:
     else:
         try:
             username_field.run_validators(username)
-            if len(username) > username_field.max_length:
-                raise ValidationError(f"At most {username_field.max_length} characters.")
+            if len(username) > (limit := limit_of(Person, "username")):
+                raise ValidationError(f"At most {limit} characters.")
         except ValidationError as exc:
             errors["username"] = list(exc.messages)
         else:
@@ -319,8 +321,8 @@ def _new_account(invitation: Invitation, details: dict) -> Person:
     if not first_name:
         errors["first_name"] = ["Your first name, as colleagues and clients will see it."]
     for field, value in (("first_name", first_name), ("last_name", last_name)):
-        if len(value) > Person._meta.get_field(field).max_length:
-            errors[field] = [f"At most {Person._meta.get_field(field).max_length} characters."]
+        if len(value) > (limit := limit_of(Person, field)):
+            errors[field] = [f"At most {limit} characters."]
     person = Person(
         username=username,
         first_name=first_name,
@@ -348,8 +350,8 @@ def _new_account(invitation: Invitation, details: dict) -> Person:
 
 
 def invitation_accept(
-    *, token: str, person: Person | None = None, details: dict | None = None
-) -> tuple[Invitation, Person, dict]:
+    *, token: str, person: Person | None = None, details: dict[str, Any] | None = None
+) -> tuple[Invitation, Person, dict[str, Any]]:
     """Accept the invitation of ``token``: as ``person`` (signed in, the invitation's
     address theirs) or as a new account made from ``details`` (username, first_name,
     last_name, password). (invitation, the account, what accepting did)."""

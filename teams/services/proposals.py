@@ -500,7 +500,7 @@ def _decide(proposal: Proposal, *, now: datetime.datetime, settle: datetime.time
     counts = tally(proposal)
     if counts["open_objections"] or counts["responded"] < counts["needed"]:
         return False
-    kind = decisions.get(proposal.kind)
+    kind = decisions.of(proposal)
     try:
         with transaction.atomic():  # a savepoint: a failed apply leaves nothing behind
             kind.validate(proposal.team, proposal.payload)

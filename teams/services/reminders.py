@@ -46,6 +46,8 @@ def reminders_due(*, today: datetime.date | None = None) -> dict[str, int]:
             if Proposal.objects.filter(pk=proposal.pk, review_reminded__isnull=True).update(
                 review_reminded=today
             ):
+                if proposal.review_date is None:
+                    raise ValueError(f"Proposal {proposal.pk} was read as due with no review date.")
                 audit(actor=None, action="reminder.review_due", target=proposal)
                 publish_team(
                     proposal.team,

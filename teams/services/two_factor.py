@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from binascii import unhexlify
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,7 +32,7 @@ WRONG_CODE = "That code is not right, or was used already. Wait for the next cod
 WAIT = "Too many wrong codes just now: wait {seconds} seconds before the next try."
 
 
-def _code(value) -> str:
+def _code(value: object) -> str:
     return "".join(str(value or "").split()).lower()
 
 
@@ -42,7 +43,7 @@ def _new_codes(device: StaticDevice) -> list[str]:
     return codes
 
 
-def _throttled(device) -> str | None:
+def _throttled(device: Any) -> str | None:
     allowed, data = device.verify_is_allowed()
     if allowed:
         return None

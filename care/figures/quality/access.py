@@ -31,12 +31,13 @@ def can_prepare_snapshot(person: Person, team: Team | int) -> bool:
     return figures_access.can_share_figures(person, team)
 
 
-def can_propose_snapshot(person: Person, team: Team | int) -> bool:
-    return team_access.is_member(person, getattr(team, "pk", team))
-
-
 def can_read_drafts(person: Person, team: Team | int) -> bool:
+    """The team's drafts, proposing one, and who read its published snapshots: its
+    members."""
     return team_access.is_member(person, getattr(team, "pk", team))
+
+
+can_propose_snapshot = can_read_snapshot_reads = can_read_drafts
 
 
 def is_inspector(person: Person) -> bool:
@@ -56,8 +57,3 @@ def can_read_snapshot(person: Person, snapshot: Snapshot) -> bool:
     if snapshot.status == Snapshot.Status.PUBLISHED:
         return can_read_published(person)
     return can_read_drafts(person, snapshot.team_id)
-
-
-def can_read_snapshot_reads(person: Person, team: Team | int) -> bool:
-    """Who read the team's published snapshots: the team's members."""
-    return team_access.is_member(person, getattr(team, "pk", team))

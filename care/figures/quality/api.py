@@ -28,6 +28,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from care.api import team_or_404, valid_body
+from care.figures import access as figures_access
 from care.figures.api import NumberField
 from care.figures.periods import PERIOD_MAX, parse_period
 from care.figures.quality import access, services
@@ -38,6 +40,7 @@ from care.selectors.clients import log_read
 from teams import selectors as team_selectors
 from teams.api.core import PersonRef, TextIn, WholeNumberField
 from teams.api.decisions import ProposalDetailOut
+from teams.http import ApiRequest
 from teams.models import Proposal, Team
 
 NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the teams of the network."
@@ -47,7 +50,7 @@ NOT_FOR_YOU = "Published quality figures are for inspectors, coaches and the tea
 
 class SurveyOut(serializers.Serializer):
     id = serializers.IntegerField()
-    client = serializers.IntegerField()
+    client = serializers.IntegerField(source="client_id")
     period = serializers.CharField()
     recommend = serializers.IntegerField()
     listen = serializers.IntegerField()
@@ -74,7 +77,7 @@ class SurveyIn(serializers.Serializer):
 
 
 class FigureOut(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass lifts it off the class
     unit = serializers.CharField()
     family = serializers.CharField()
     value = NumberField(help_text='null when hidden ("suppressed") or nothing to divide by')
@@ -173,8 +176,8 @@ class ProposeIn(serializers.Serializer):
 
 class MedianSnapshotOut(serializers.Serializer):
     id = serializers.IntegerField()
-    team = serializers.IntegerField()
-    team_name = serializers.CharField()
+    team = serializers.IntegerField(source="team_id")
+    team_name = serializers.CharField(source="team.name")
     period = serializers.CharField()
     version = serializers.IntegerField()
     method_version = serializers.CharField()
@@ -192,30 +195,15 @@ class NetworkMedianOut(serializers.Serializer):
 
 
 class SnapshotReadOut(serializers.Serializer):
-    snapshot = serializers.IntegerField()
-    period = serializers.CharField()
-    version = serializers.IntegerField()
-    inspector = PersonRef()
+    snapshot = serializers.IntegerField(source="snapshot_id")
+    period = serializers.CharField(source="snapshot.period")
+    version = serializers.IntegerField(source="snapshot.version")
+    inspector = PersonRef(source="person")
     at = serializers.DateTimeField()
     what = serializers.CharField()
 
 
 # --- shaping ----------------------------------------------------------------------------------
-
-
-def survey_data(survey) -> dict:
-    return {
-        "id": survey.pk,
-        "client": survey.client_id,
-        "period": survey.period,
-        "recommend": survey.recommend,
-        "listen": survey.listen,
-        "informed": survey.informed,
-        "say": survey.say,
-        "comment": survey.comment,
-        "answered_by": survey.answered_by,
-        "answered_at": survey.answered_at,
-    }
 
 
 def snapshot_data(snapshot: Snapshot) -> dict:
@@ -245,7 +233,8 @@ def snapshot_data(snapshot: Snapshot) -> dict:
 
 
 def _snapshots_out(snapshots) -> list:
-    return SnapshotOut([snapshot_data(s) for s in snapshots], many=True).data
+    # many=True makes a ListSerializer, whose data is a list; the stubs cannot see that.
+    return SnapshotOut([snapshot_data(s) for s in snapshots], many=True).data  # type: ignore[return-value]
 
 
 def _reader(request) -> None:
@@ -267,15 +256,6 @@ def _client(request, pk: int) -> Client:
     return client
 
 
-def _member_team(request, pk: int, may=access.can_read_drafts) -> Team:
-    """The team, when the asker may see it and ``may`` (an access rule) lets them;
-    404 for everyone else (seeing a team is not reading its drafts)."""
-    team = team_selectors.team_for(request.user, pk=pk)
-    if team is None or not may(request.user, team):
-        raise NotFound("No such team among yours.")
-    return team
-
-
 PERIOD = OpenApiParameter(
     "period", str, description='A month "YYYY-MM" or a quarter "YYYY-Qn"; all when left out.'
 )
@@ -289,33 +269,32 @@ class ClientSurveysView(APIView):
         summary="The client's experience survey answers (client, representative, care team)",
         responses=SurveyOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         client = _client(request, pk)
         log_read(request.user, client, "experience survey answers", channel="api")
         surveys = quality_selectors.surveys_of(client)
-        return Response(SurveyOut([survey_data(s) for s in surveys], many=True).data)
+        return Response(SurveyOut(surveys, many=True).data)
 
     @extend_schema(
         summary="Answer the experience survey for a quarter (the client or representative)",
         request=SurveyIn,
         responses={201: SurveyOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk)
         if not access.can_answer_survey(request.user, client):
             raise PermissionDenied("Only the client, or the representative they named, answers.")
-        body = SurveyIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        survey = services.survey_answer(actor=request.user, client=client, **body.validated_data)
-        return Response(SurveyOut(survey_data(survey)).data, status=status.HTTP_201_CREATED)
+        body = valid_body(request, SurveyIn)
+        survey = services.survey_answer(actor=request.user, client=client, **body)
+        return Response(SurveyOut(survey).data, status=status.HTTP_201_CREATED)
 
 
 class TeamDraftsView(APIView):
     @extend_schema(
         summary="The team's draft snapshots (its members)", responses=SnapshotOut(many=True)
     )
-    def get(self, request, pk: int):
-        team = _member_team(request, pk)
+    def get(self, request: ApiRequest, pk: int):
+        team = team_or_404(request, pk, may=access.can_read_drafts)
         return Response(_snapshots_out(quality_selectors.drafts_of(team)))
 
     @extend_schema(
@@ -323,16 +302,15 @@ class TeamDraftsView(APIView):
         request=PrepareIn,
         responses={201: SnapshotOut},
     )
-    def post(self, request, pk: int):
-        team = _member_team(request, pk)
+    def post(self, request: ApiRequest, pk: int):
+        team = team_or_404(request, pk, may=access.can_read_drafts)
         if not access.can_prepare_snapshot(request.user, team):
-            raise PermissionDenied(services.prepare_refusal(team))
-        body = PrepareIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        draft = services.snapshot_prepare(
-            actor=request.user, team=team, period=body.validated_data["period"]
-        )
+            raise PermissionDenied(figures_access.informer_refusal(team, services.PREPARING))
+        body = valid_body(request, PrepareIn)
+        draft = services.snapshot_prepare(actor=request.user, team=team, period=body["period"])
         fresh = quality_selectors.snapshot_by_id(draft.pk)
+        if fresh is None:
+            raise RuntimeError(f"Snapshot {draft.pk} is gone right after it was prepared.")
         return Response(SnapshotOut(snapshot_data(fresh)).data, status=status.HTTP_201_CREATED)
 
 
@@ -347,7 +325,7 @@ class SnapshotView(APIView):
     @extend_schema(
         summary="One snapshot (published: the network; drafts: the team)", responses=SnapshotOut
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         snapshot = _readable(request, pk)
         if not snapshot.is_published:
             snapshot.open_proposal = services.open_proposal_for(snapshot)
@@ -360,7 +338,7 @@ class SnapshotExportView(APIView):
         summary="Export a published snapshot as JSON, with its content hash",
         responses=SnapshotExportOut,
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         snapshot = _readable(request, pk)
         if not snapshot.is_published:
             raise NotFound("Only published snapshots are exported.")
@@ -384,13 +362,12 @@ class SnapshotProposeView(APIView):
         request=ProposeIn,
         responses={201: ProposalDetailOut},
     )
-    def post(self, request, pk: int):
+    def post(self, request: ApiRequest, pk: int):
         snapshot = quality_selectors.snapshot_by_id(pk)
         if snapshot is None or not access.can_read_drafts(request.user, snapshot.team_id):
             raise NotFound("No such snapshot among your team's.")
-        body = ProposeIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = valid_body(request, ProposeIn)
+        data = body
         hours = data.pop("window_hours", None)
         proposal = services.snapshot_propose(
             actor=request.user,
@@ -411,7 +388,7 @@ class TeamSnapshotsView(APIView):
         summary="One team's published snapshots over time, every version",
         responses=SnapshotOut(many=True),
     )
-    def get(self, request, pk: int):
+    def get(self, request: ApiRequest, pk: int):
         _reader(request)
         if not Team.objects.filter(pk=pk).exists():
             raise NotFound("No such team.")
@@ -432,7 +409,7 @@ class NetworkSnapshotsView(APIView):
         ],
         responses=SnapshotOut(many=True),
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         _reader(request)
         raw = [t for value in request.query_params.getlist("team") for t in value.split(",")]
         if any(not t.strip().isdecimal() for t in raw):
@@ -455,28 +432,17 @@ class NetworkMedianView(APIView):
         parameters=[PERIOD],
         responses=NetworkMedianOut,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest):
         _reader(request)
         found = quality_selectors.network_median(_period_param(request))
         quality_selectors.log_reads(request.user, found.snapshots, "network median", "api")
-
-        def ref(s: Snapshot) -> dict:
-            return {
-                "id": s.pk,
-                "team": s.team_id,
-                "team_name": s.team.name,
-                "period": s.period,
-                "version": s.version,
-                "method_version": s.method_version,
-            }
-
         data = {
             "period": found.period,
             "method_version": found.method_version,
             "median": {k: None if v is None else str(v) for k, v in found.median.items()},
             "median_of": found.counted,
-            "snapshots": [ref(s) for s in found.snapshots],
-            "left_out": [ref(s) for s in found.left_out],
+            "snapshots": found.snapshots,
+            "left_out": found.left_out,
         }
         return Response(NetworkMedianOut(data).data)
 
@@ -486,17 +452,6 @@ class TeamSnapshotReadsView(APIView):
         summary="Inspectors' reads of the team's published snapshots (its members)",
         responses=SnapshotReadOut(many=True),
     )
-    def get(self, request, pk: int):
-        team = _member_team(request, pk, may=access.can_read_snapshot_reads)
-        reads = [
-            {
-                "snapshot": r.snapshot_id,
-                "period": r.snapshot.period,
-                "version": r.snapshot.version,
-                "inspector": r.person,
-                "at": r.at,
-                "what": r.what,
-            }
-            for r in quality_selectors.reads_of(team)
-        ]
-        return Response(SnapshotReadOut(reads, many=True).data)
+    def get(self, request: ApiRequest, pk: int):
+        team = team_or_404(request, pk, may=access.can_read_snapshot_reads)
+        return Response(SnapshotReadOut(quality_selectors.reads_of(team), many=True).data)

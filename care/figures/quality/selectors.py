@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
@@ -18,6 +19,7 @@ from care.figures.compute import DEFINITIONS, METHOD_VERSION
 from care.figures.quality import access
 from care.figures.quality.services import KIND, open_quarters
 from care.models import Client, ExperienceSurvey, Snapshot, SnapshotRead
+from care.models.quality import SnapshotQuerySet
 from teams.models import Person, Proposal, Team
 
 # --- the experience survey ------------------------------------------------------------------
@@ -46,7 +48,7 @@ def survey_invitation(client: Client) -> SurveyInvitation:
 # --- snapshots ------------------------------------------------------------------------------
 
 
-def _snapshots() -> QuerySet[Snapshot]:
+def _snapshots() -> SnapshotQuerySet:
     return Snapshot.objects.select_related("team", "corrects", "corrected_by", "prepared_by")
 
 
@@ -55,7 +57,7 @@ def published_of(team: Team | int) -> QuerySet[Snapshot]:
     return (
         _snapshots()
         .published()
-        .filter(team_id=getattr(team, "pk", team))
+        .filter(team_id=team if isinstance(team, int) else team.pk)
         .order_by("-last_day", "-period", "-version")
     )
 
@@ -63,7 +65,7 @@ def published_of(team: Team | int) -> QuerySet[Snapshot]:
 def drafts_of(team: Team | int) -> list[Snapshot]:
     """The team's drafts, each with ``open_proposal`` (the proposal to publish it that
     is open, or None), in two queries."""
-    team_id = getattr(team, "pk", team)
+    team_id = team if isinstance(team, int) else team.pk
     drafts = list(_snapshots().drafts().filter(team_id=team_id).order_by("-last_day", "-period"))
     proposals = Proposal.objects.filter(team_id=team_id, kind=KIND, status=Proposal.Status.OPEN)
     by_snapshot: dict[str, Proposal] = {}
@@ -105,10 +107,10 @@ def latest_of_each_team(period: str | None = None) -> list[Snapshot]:
     latest = Snapshot.objects.current().filter(team=OuterRef("pk"))
     if period:
         latest = latest.filter(period=period)
-    latest = latest.order_by("-last_day", "-published_at").values("pk")[:1]
+    newest = latest.order_by("-last_day", "-published_at").values("pk")[:1]
     ids = [
         pk
-        for pk in Team.objects.annotate(latest=Subquery(latest)).values_list("latest", flat=True)
+        for pk in Team.objects.annotate(latest=Subquery(newest)).values_list("latest", flat=True)
         if pk is not None
     ]
     if not ids:
@@ -126,7 +128,7 @@ class NetworkMedian:
     counted: dict[str, int]
 
 
-def _value(figure: dict) -> Decimal | None:
+def _value(figure: dict[str, Any]) -> Decimal | None:
     if figure.get("suppressed") or figure.get("value") is None:
         return None
     return Decimal(str(figure["value"]))

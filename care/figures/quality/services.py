@@ -32,13 +32,14 @@ from care.figures.periods import Period, parse_period, quarter
 from care.figures.quality import access
 from care.figures.quality.content import content_hash, source_table
 from care.figures.quality.disclosure import disclose
-from care.models import Client, ExperienceSurvey, OmahaProblem, Snapshot
-from coordination.events import NETWORK_STREAM, Event, publish
+from care.figures.selectors import problem_names
+from care.models import Client, ExperienceSurvey, Snapshot
+from care.services.common import record, refused
+from coordination.events import NETWORK_STREAM
 from teams import decisions
-from teams.cleaning import Errors, clean_text, limit_of
+from teams.cleaning import Errors, clean_text, cleaned, limit_of
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
-from teams.services.common import audit
 from teams.services.proposals import proposal_raise
 
 KIND = "quality_publication"
@@ -67,17 +68,14 @@ def _survey_period(value, today: datetime.date) -> Period:
         return current
     period = parse_period(value, today=today)
     if period.kind != "quarter":
-        raise ValidationError(
-            {"period": [f'The survey is per quarter, "YYYY-Qn" (this one is {current.label}).']}
+        raise refused(
+            "period", f'The survey is per quarter, "YYYY-Qn" (this one is {current.label}).'
         )
     if period.label not in (current.label, previous.label):
-        raise ValidationError(
-            {
-                "period": [
-                    f"The survey can be answered for {current.label} (now) or"
-                    f" {previous.label} (just ended), not {period.label}."
-                ]
-            }
+        raise refused(
+            "period",
+            f"The survey can be answered for {current.label} (now) or"
+            f" {previous.label} (just ended), not {period.label}.",
         )
     return period
 
@@ -140,6 +138,7 @@ def survey_answer(
     comment = clean_text(errors, "comment", comment, limit=limit_of(ExperienceSurvey, "comment"))
     if errors:
         raise ValidationError(errors)
+    chosen = cleaned(chosen)
     with transaction.atomic():
         earlier = ExperienceSurvey.objects.filter(client=client, period=chosen.label).first()
         if earlier is not None:
@@ -159,36 +158,26 @@ def survey_answer(
                 ExperienceSurvey.objects.get(client=client, period=chosen.label)
             ) from None
         data = {"survey": survey.pk, "client": client.pk, "period": survey.period}
-        audit(actor=actor, action="survey.answered", target=survey, data=data)
-        publish(Event("survey.answered", data, actor=actor.pk), streams=[client.team.stream])
+        record(actor, "survey.answered", survey, data, [client.team.stream])
     return survey
 
 
 # --- snapshots ------------------------------------------------------------------------------
 
 
-def prepare_refusal(team: Team) -> str:
-    term = figures_access.current_informer_term(team)
-    if term is None:
-        return (
-            "Only the team's informer prepares what the team publishes, and nobody holds"
-            " the informer role now: the team hands it to someone by decision first."
-        )
-    return (
-        "Only the team's informer prepares what the team publishes: that is"
-        f" {term.person.display_name} now."
-    )
+# What only the informer does here, in the words of a refusal.
+PREPARING = "prepares what the team publishes"
 
 
 def _published_contents(team: Team | int) -> list[dict]:
-    team_id = getattr(team, "pk", team)
+    team_id = team if isinstance(team, int) else team.pk
     return list(
         Snapshot.objects.published().filter(team_id=team_id).values_list("content", flat=True)
     )
 
 
 def _current_published(team: Team | int, period: str) -> Snapshot | None:
-    team_id = getattr(team, "pk", team)
+    team_id = team if isinstance(team, int) else team.pk
     return Snapshot.objects.current().filter(team_id=team_id, period=period).first()
 
 
@@ -214,21 +203,15 @@ def snapshot_state(snapshot: Snapshot) -> dict:
 
 def snapshot_prepare(*, actor: Person, team: Team, period: str | Period) -> Snapshot:
     if not access.can_prepare_snapshot(actor, team):
-        raise PermissionDenied(prepare_refusal(team))
+        raise PermissionDenied(figures_access.informer_refusal(team, PREPARING))
     today = timezone.localdate()
     label = period.label if isinstance(period, Period) else period
     period = parse_period(label, today=today)
     if period.last >= today:
-        raise ValidationError(
-            {"period": [f"{period.title} is not over yet: prepare it once it has ended."]}
-        )
+        raise refused("period", f"{period.title} is not over yet: prepare it once it has ended.")
     indicators = team_indicators(team, period)
     numbers = [row.problem for row in indicators.outcomes_by_problem]
-    names = dict(
-        OmahaProblem.objects.filter(number__in=numbers).values_list("number", "name")
-        if numbers
-        else []
-    )
+    names = problem_names(numbers)
     source = source_table(indicators, team_name=team.name, problem_names=names)
     content = disclose(source, _published_contents(team))
     with transaction.atomic():
@@ -267,8 +250,7 @@ def snapshot_prepare(*, actor: Person, team: Team, period: str | Period) -> Snap
                 setattr(draft, name, value)
             draft.save()
         data = {"snapshot": draft.pk, "team": team.pk, "period": period.label}
-        audit(actor=actor, action="snapshot.prepared", target=draft, data=data)
-        publish(Event("snapshot.prepared", data, actor=actor.pk), streams=[team.stream])
+        record(actor, "snapshot.prepared", draft, data, [team.stream])
     return draft
 
 
@@ -294,9 +276,7 @@ def snapshot_propose(
             .get(pk=snapshot.pk)
         )
         if snapshot.is_published:
-            raise ValidationError(
-                {"snapshot": [f"Already published as version {snapshot.version}."]}
-            )
+            raise refused("snapshot", f"Already published as version {snapshot.version}.")
         proposal = open_proposal_for(snapshot)
         if proposal is not None:
             raise Conflict(
@@ -305,7 +285,7 @@ def snapshot_propose(
             )
         period = parse_period(snapshot.period)
         correction = (
-            f" It corrects version {snapshot.corrects.version}." if snapshot.corrects_id else ""
+            f" It corrects version {snapshot.corrects.version}." if snapshot.corrects else ""
         )
         return proposal_raise(
             actor=actor,
@@ -332,8 +312,8 @@ def describe(content: dict) -> str:
         elif figure["value"] is None:
             shown = "no figure"
         else:
-            unit = "" if figure["unit"] in ("%",) else f" {figure['unit']}"
-            shown = f"{figure['value']}{'%' if figure['unit'] == '%' else unit}"
+            unit = "%" if figure["unit"] == "%" else f" {figure['unit']}"
+            shown = f"{figure['value']}{unit}"
         lines.append(f"- {figure['label']}: {shown}")
     hidden = sum(1 for row in content["outcomes_by_problem"] if row["suppressed"])
     rows = len(content["outcomes_by_problem"])
@@ -348,15 +328,12 @@ def describe(content: dict) -> str:
 def _snapshot_id(payload: dict) -> int:
     value = (payload or {}).get("snapshot")
     if isinstance(value, bool) or not str(value).isdecimal():
-        raise ValidationError(
-            {
-                "snapshot": [
-                    "Choose a prepared snapshot: the team's informer prepares one for a period"
-                    " that has ended, then it is proposed for publication."
-                ]
-            }
+        raise refused(
+            "snapshot",
+            "Choose a prepared snapshot: the team's informer prepares one for a period"
+            " that has ended, then it is proposed for publication.",
         )
-    return int(value)
+    return int(str(value))
 
 
 def _validate_publication(team: Team, payload: dict) -> dict:
@@ -370,32 +347,24 @@ def _validate_publication(team: Team, payload: dict) -> dict:
         raise ValidationError({"snapshot": [f"Already published as version {snapshot.version}."]})
     current = _current_published(team, snapshot.period)
     if (current.pk if current else None) != snapshot.corrects_id:
-        raise ValidationError(
-            {
-                "snapshot": [
-                    f"{snapshot.period} was published again since this draft was prepared:"
-                    " prepare it again."
-                ]
-            }
+        raise refused(
+            "snapshot",
+            f"{snapshot.period} was published again since this draft was prepared:"
+            " prepare it again.",
         )
     fingerprint = content_hash(snapshot.content)
     proposed = (payload or {}).get("content_hash")
     if proposed not in (None, "", fingerprint):
-        raise ValidationError(
-            {"snapshot": ["The draft changed since it was proposed: propose it again."]}
-        )
+        raise refused("snapshot", "The draft changed since it was proposed: propose it again.")
     try:
         again = disclose(snapshot.source, _published_contents(team))
     except ValidationError as exc:
         raise ValidationError({"snapshot": exc.message_dict.get("period", exc.messages)}) from None
     if again != snapshot.content:
-        raise ValidationError(
-            {
-                "snapshot": [
-                    "What the team has published since changes what must be hidden in this"
-                    " draft: prepare it again."
-                ]
-            }
+        raise refused(
+            "snapshot",
+            "What the team has published since changes what must be hidden in this"
+            " draft: prepare it again.",
         )
     return {"snapshot": snapshot.pk, "period": snapshot.period, "content_hash": fingerprint}
 
@@ -420,12 +389,9 @@ def _apply_publication(proposal: Proposal) -> dict:
         "version": version,
         "decision": proposal.pk,
     }
-    audit(actor=None, action="snapshot.published", target=snapshot, data=data)
     team = proposal.team
-    publish(
-        Event("snapshot.published", data, actor=None),
-        streams=[team.stream, team.shared_stream, NETWORK_STREAM],
-    )
+    streams = [team.stream, team.shared_stream, NETWORK_STREAM]
+    record(None, "snapshot.published", snapshot, data, streams)
     period = parse_period(snapshot.period, today=snapshot.last_day)
     corrects = f", correcting version {snapshot.corrects.version}" if snapshot.corrects else ""
     return {

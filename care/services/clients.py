@@ -19,7 +19,7 @@ from care.models import Client, ClientStatusChange, Grant, NetworkMember
 from care.services.common import refused
 from coordination.events import Event, notify_access_changed, publish
 from teams import cleaning
-from teams.cleaning import Errors, clean_text, limit_of
+from teams.cleaning import Errors, clean_text, limit_of, raise_errors
 from teams.models import Person, Team
 from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
@@ -52,8 +52,7 @@ def _clean(fields: dict, limits: dict, required: tuple) -> dict:
             validate_email(cleaned["email"])
         except ValidationError:
             errors["email"] = ["Enter a valid email address."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     return cleaned
 
 
@@ -88,8 +87,7 @@ def client_create(
         cleaned = _clean(fields, CLIENT_FIELDS, REQUIRED_CLIENT)
     except ValidationError as exc:
         errors = exc.message_dict | errors
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         client = Client.objects.create(team=team, date_of_birth=date_of_birth, **cleaned)
         ClientStatusChange.objects.create(
@@ -167,8 +165,7 @@ def network_add(
     if circle not in NetworkMember.Circle.values:
         errors["circle"] = ["Either informal or formal."]
     errors |= {name: ["Required."] for name in REQUIRED_NETWORK if name not in fields}
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     cleaned = _clean(fields, NETWORK_FIELDS, REQUIRED_NETWORK)
     if (
         account is not None
@@ -206,8 +203,7 @@ def grant_scope(
         errors["expires_at"] = ["The expiry must be in the future."]
     if not member.active:
         errors["member"] = ["This person is no longer in the client's network."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         open_grant = (
             Grant.objects.select_for_update()
@@ -356,8 +352,7 @@ def set_representative(
             errors["person"] = ["The client's own account cannot be their representative."]
         if basis not in Client.Basis.values:
             errors["basis"] = [f"One of {', '.join(Client.Basis.values)}."]
-        if errors:
-            raise ValidationError(errors)
+        raise_errors(errors)
     else:
         basis, note = "", ""
     previous = locked.representative_id

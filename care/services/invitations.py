@@ -36,7 +36,7 @@ from care.services.clients import _clean, _event
 from care.services.common import refused
 from coordination.events import notify_access_changed
 from teams import invitations as registry
-from teams.cleaning import clean_text, limit_of
+from teams.cleaning import clean_text, limit_of, raise_errors
 from teams.models import Invitation, Person
 from teams.services import invitations as machinery
 from teams.services.common import audit
@@ -79,8 +79,7 @@ def _email_with(errors: dict[str, list[str]], email: str) -> str:
         email = machinery.normal_email(email)
     except ValidationError as exc:
         errors |= exc.message_dict
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     return email
 
 

@@ -94,7 +94,7 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
             raise PermissionDenied("Only the client's team invites them to the portal.")
         email = machinery.normal_email(email)
         if locked.account_id is not None:
-            raise ValidationError({"email": [f"{locked.display_name} has a Kith account already."]})
+            raise refused("email", f"{locked.display_name} has a Kith account already.")
         existing = machinery.account_for(email)
         if existing is not None:
             if existing.pk == locked.representative_id:
@@ -104,7 +104,7 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
                     "the client's own account needs an address of their own.",
                 )
             if Client.objects.filter(account=existing).exists():
-                raise ValidationError({"email": ["This address is another client's own account."]})
+                raise refused("email", "This address is another client's own account.")
         _no_other_open(locked, CLIENT, email, "to the portal")
         invitation, _token = machinery.invitation_create(
             actor=actor,
@@ -382,7 +382,7 @@ def _accept_network(invitation: Invitation, person: Person) -> dict:
     client = Client.objects.select_related("team").get(pk=member.client_id)
     reason = _network_still_stands(invitation)
     if reason:
-        raise ValidationError({"invitation": [reason]})
+        raise refused("invitation", reason)
     if person.pk in {client.account_id, client.representative_id}:
         raise refused("invitation", f"You see {client.display_name}'s whole record already.")
     if NetworkMember.objects.filter(client=client, account=person, active=True).exists():

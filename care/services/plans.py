@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from care.models import (
     PlanIntervention,
     PlanProblem,
 )
-from care.services.common import client_streams
+from care.services.common import client_streams, refused
 from coordination.events import Event, publish
 from teams.cleaning import Errors, clean_text, cleaned, limit_of, raise_errors
 from teams.models import Person
@@ -101,7 +101,7 @@ def plan_add_problem(
     with transaction.atomic():
         plan = _locked_plan(actor, client, version)
         if plan.problems.filter(problem=found, status=PlanProblem.Status.ACTIVE).exists():
-            raise ValidationError({"problem": ["This problem is already in the plan."]})
+            raise refused("problem", "This problem is already in the plan.")
         entry = PlanProblem.objects.create(
             plan=plan, problem=cleaned(found), scope=scope, severity=severity, added_by=actor
         )

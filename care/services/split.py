@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 
 from care.models import Client, Visit, VisitSeries
-from care.services.common import client_streams, record
+from care.services.common import client_streams, record, refused
 from coordination.events import notify_access_changed
 from teams.models import Membership, Person, Proposal, Team
 
@@ -54,7 +54,7 @@ def clients_follow_split(
             Client.objects.select_for_update().filter(team=old_team, pk__in=clients).order_by("pk")
         )
         if len(chosen) != len(set(clients)):
-            raise ValidationError({"clients": ["Only clients of this team can move with it."]})
+            raise refused("clients", "Only clients of this team can move with it.")
         chosen_ids = [client.pk for client in chosen]
         stays = Q(client__team=old_team) & ~Q(client_id__in=chosen_ids)
 

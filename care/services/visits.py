@@ -792,7 +792,7 @@ def series_exception_add(
                     note=note,
                 )
         except IntegrityError:
-            raise ValidationError({"date": ["This date of the series already differs."]}) from None
+            raise refused("date", "This date of the series already differs.") from None
         visit = (
             Visit.objects.select_for_update(of=("self",))
             .filter(series=series, series_date=date)
@@ -935,7 +935,7 @@ def visit_record(
         with transaction.atomic():
             if visit.status in Visit.OPEN_STATUSES:
                 if actual_start is None:
-                    raise ValidationError({"actual_start": ["Required: when the visit began."]})
+                    raise refused("actual_start", "Required: when the visit began.")
                 visit = visit_start(actor=actor, visit=visit, version=version, at=actual_start)
                 version = visit.version
             return visit_finish(

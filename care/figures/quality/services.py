@@ -341,9 +341,9 @@ def _validate_publication(team: Team, payload: dict) -> dict:
     what the proposal was raised on."""
     snapshot = Snapshot.objects.filter(pk=_snapshot_id(payload), team=team).first()
     if snapshot is None:
-        raise ValidationError({"snapshot": ["No prepared snapshot of this team has this id."]})
+        raise refused("snapshot", "No prepared snapshot of this team has this id.")
     if snapshot.is_published:
-        raise ValidationError({"snapshot": [f"Already published as version {snapshot.version}."]})
+        raise refused("snapshot", f"Already published as version {snapshot.version}.")
     current = _current_published(team, snapshot.period)
     if (current.pk if current else None) != snapshot.corrects_id:
         raise refused(

@@ -83,6 +83,23 @@ def _email_with(errors: dict[str, list[str]], email: str) -> str:
     return email
 
 
+def _invite_into(
+    actor: Person, locked: Client, purpose: str, email: str, name: str, payload=None
+) -> Invitation:
+    """Invite ``email`` into the client's record (as the client, or who acts for them)."""
+    invitation, _token = machinery.invitation_create(
+        actor=actor,
+        purpose=purpose,
+        email=email,
+        name=name,
+        team=locked.team,
+        target=locked.pk,
+        payload=payload,
+    )
+    _event(locked, "invitation.sent", {"invitation": invitation.pk, "purpose": purpose}, actor)
+    return invitation
+
+
 # --- the client's own account -----------------------------------------------------------
 
 
@@ -106,18 +123,10 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
             if Client.objects.filter(account=existing).exists():
                 raise refused("email", "This address is another client's own account.")
         _no_other_open(locked, CLIENT, email, "to the portal")
-        invitation, _token = machinery.invitation_create(
-            actor=actor,
-            purpose=CLIENT,
-            email=email,
-            # The client's own name when none is typed: not input here, so shortened to
-            # what an invitation's name holds rather than refused.
-            name=name or locked.display_name[: limit_of(Invitation, "name")],
-            team=locked.team,
-            target=locked.pk,
-        )
-        _event(locked, "invitation.sent", {"invitation": invitation.pk, "purpose": CLIENT}, actor)
-    return invitation
+        # The client's own name when none is typed: not input here, so shortened to
+        # what an invitation's name holds rather than refused.
+        name = name or locked.display_name[: limit_of(Invitation, "name")]
+        return _invite_into(actor, locked, CLIENT, email, name)
 
 
 def _accept_client(invitation: Invitation, person: Person) -> dict:
@@ -164,22 +173,8 @@ def representative_invite(
                 f"{existing.display_name} is {locked.display_name}'s representative already.",
             )
         _no_other_open(locked, REPRESENTATIVE, email, "to a representative")
-        invitation, _token = machinery.invitation_create(
-            actor=actor,
-            purpose=REPRESENTATIVE,
-            email=email,
-            name=name,
-            team=locked.team,
-            target=locked.pk,
-            payload={"basis": basis, "note": note},
-        )
-        _event(
-            locked,
-            "invitation.sent",
-            {"invitation": invitation.pk, "purpose": REPRESENTATIVE},
-            actor,
-        )
-    return invitation
+        payload = {"basis": basis, "note": note}
+        return _invite_into(actor, locked, REPRESENTATIVE, email, name, payload)
 
 
 def _accept_representative(invitation: Invitation, person: Person) -> dict:

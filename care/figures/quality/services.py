@@ -169,15 +169,11 @@ PREPARING = "prepares what the team publishes"
 
 
 def _published_contents(team: Team | int) -> list[dict]:
-    team_id = team if isinstance(team, int) else team.pk
-    return list(
-        Snapshot.objects.published().filter(team_id=team_id).values_list("content", flat=True)
-    )
+    return list(Snapshot.objects.published().filter(team=team).values_list("content", flat=True))
 
 
 def _current_published(team: Team | int, period: str) -> Snapshot | None:
-    team_id = team if isinstance(team, int) else team.pk
-    return Snapshot.objects.current().filter(team_id=team_id, period=period).first()
+    return Snapshot.objects.current().filter(team=team, period=period).first()
 
 
 def open_proposal_for(snapshot: Snapshot) -> Proposal | None:

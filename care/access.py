@@ -139,8 +139,7 @@ def live_visit_grant(person: Person, visit: Visit | int) -> VisitGrant | None:
     """The grant that lets a helper from another team into this visit now, if any."""
     if not team_access.is_active(person):
         return None
-    visit_id = visit if isinstance(visit, int) else visit.pk
-    return VisitGrant.objects.live().filter(person=person, visit_id=visit_id).first()
+    return VisitGrant.objects.live().filter(person=person, visit=visit).first()
 
 
 def can_help_with_visit(person: Person, visit: Visit | int) -> bool:

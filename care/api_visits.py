@@ -9,7 +9,6 @@ twice.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -167,12 +166,10 @@ class BudgetView(APIView):
     )
     def get(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="budget", what="budget statement")
-        budget = Budget.objects.filter(client=client, active=True).first()
+        budget = budget_selectors.active_budget(client)
         if budget is None:
             raise NotFound("No budget is set up for this client.")
-        return Response(
-            StatementOut(budget_selectors.current_statement(budget, timezone.localdate())).data
-        )
+        return Response(StatementOut(budget_selectors.current_statement(budget)).data)
 
     @extend_schema(
         summary="Set up the client's budget (replaces the active one)",
@@ -184,7 +181,7 @@ class BudgetView(APIView):
         body = valid_body(request, BudgetIn)
         budget = budget_services.budget_create(actor=request.user, client=client, **body)
         return Response(
-            StatementOut(budget_selectors.current_statement(budget, timezone.localdate())).data,
+            StatementOut(budget_selectors.current_statement(budget)).data,
             status=status.HTTP_201_CREATED,
         )
 

@@ -23,11 +23,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from care.models import Client, Visit
+from care.services.common import refused
 from care.services.split import clients_follow_split
 from teams import decisions
 from teams.models import Membership, Proposal, Team
@@ -195,15 +195,15 @@ def validate(team: Team, moving, value) -> list[int]:
     """The clients who move, as sorted ids; each must be a client of ``team`` (of any
     status). Errors are named ``clients``."""
     if not isinstance(value, list) or not all(_is_id(v) for v in value):
-        raise ValidationError({KEY: [NOT_A_LIST]})
+        raise refused(KEY, NOT_A_LIST)
     if len(value) > MAX_CLIENTS:
-        raise ValidationError({KEY: [f"At most {MAX_CLIENTS} clients."]})
+        raise refused(KEY, f"At most {MAX_CLIENTS} clients.")
     ids = sorted({int(v) for v in value})
     found = set(Client.objects.filter(team=team, pk__in=ids).values_list("pk", flat=True))
     strangers = [pk for pk in ids if pk not in found]
     if strangers:
         listed = ", ".join(str(pk) for pk in strangers)
-        raise ValidationError({KEY: [f"Not clients of this team: {listed}."]})
+        raise refused(KEY, f"Not clients of this team: {listed}.")
     return ids
 
 

@@ -216,6 +216,13 @@ def _percent(numerator, denominator) -> Decimal | None:
     return _ratio(numerator, denominator, PERCENT, scale=100)
 
 
+def _divided(key: str, numerator, denominator, clients, per: Decimal | None = None) -> Indicator:
+    """An indicator that is ``numerator`` over ``denominator``: a percentage, or rounded
+    to ``per``."""
+    value = _percent(numerator, denominator) if per is None else _ratio(numerator, denominator, per)
+    return Indicator(key, value, numerator, denominator, clients)
+
+
 # --- SQL pieces --------------------------------------------------------------------------
 
 
@@ -522,7 +529,8 @@ def _assemble(team_id: int, period: Period, found: dict) -> TeamIndicators:
     pairs, cont_clients = c.get("pairs", 0), c.get("clients", 0)
     # SUM of integers is a numeric on PostgreSQL (a Decimal): counts stay whole numbers.
     cont_visits, top_two = int(c.get("visits") or 0), int(c.get("top_two") or 0)
-    problems, o_clients = o.get("problems", 0), o.get("clients", 0)
+    problems = o.get("problems", 0)
+    o_clients = o.get("clients", 0) if problems else 0
     delivered = b.get("delivered", Decimal(0)).quantize(PENNY)
     allocated = b.get("allocated", Decimal(0)).quantize(PENNY, rounding=ROUND_HALF_UP)
     at_start = m.get("at_start", 0)
@@ -531,69 +539,28 @@ def _assemble(team_id: int, period: Period, found: dict) -> TeamIndicators:
     net_promoters = e.get("promoters", 0) - e.get("detractors", 0)
 
     def outcome(key: str, column: str) -> Indicator:
-        total = int(o.get(column) or 0)
-        return Indicator(
-            key, _ratio(total, problems, HUNDREDTH), total, problems, o_clients if problems else 0
-        )
+        return _divided(key, int(o.get(column) or 0), problems, o_clients, HUNDREDTH)
 
     items = [
         Indicator("clients_served", served, served, None, served),
-        Indicator(
-            "visits_delivered",
-            _percent(done, planned),
-            done,
-            planned,
-            v.get("planned_clients", 0),
-        ),
-        Indicator(
-            "punctuality", _percent(v.get("punctual", 0), done), v.get("punctual", 0), done, served
-        ),
-        Indicator(
-            "carers_per_client",
-            _ratio(pairs, cont_clients, TENTH),
-            pairs,
-            cont_clients,
-            cont_clients,
-        ),
-        Indicator(
-            "top_two_share", _percent(top_two, cont_visits), top_two, cont_visits, cont_clients
-        ),
+        _divided("visits_delivered", done, planned, v.get("planned_clients", 0)),
+        _divided("punctuality", v.get("punctual", 0), done, served),
+        _divided("carers_per_client", pairs, cont_clients, cont_clients, TENTH),
+        _divided("top_two_share", top_two, cont_visits, cont_clients),
         Indicator("hours_per_client", _ratio(minutes, served * 60, TENTH), minutes, served, served),
         outcome("knowledge_change", "knowledge"),
         outcome("behavior_change", "behavior"),
         outcome("status_change", "status"),
-        Indicator(
-            "problems_improved",
-            _percent(o.get("improved") or 0, problems),
-            int(o.get("improved") or 0),
-            problems,
-            o_clients if problems else 0,
-        ),
-        Indicator(
-            "budget_use",
-            _percent(delivered, allocated),
-            delivered,
-            allocated,
-            max(b.get("clients", 0), b.get("spent_clients", 0)),
+        _divided("problems_improved", int(o.get("improved") or 0), problems, o_clients),
+        _divided(
+            "budget_use", delivered, allocated, max(b.get("clients", 0), b.get("spent_clients", 0))
         ),
         Indicator("members_joined", m.get("joined_in", 0), m.get("joined_in", 0), at_start, None),
         Indicator("members_left", m.get("left_in", 0), m.get("left_in", 0), at_start, None),
         # Promoters minus detractors, as points out of 100 (a net promoter score).
-        Indicator(
-            "experience_recommend",
-            _percent(net_promoters, respondents),
-            net_promoters,
-            respondents,
-            respondents,
-        ),
+        _divided("experience_recommend", net_promoters, respondents, respondents),
         *(
-            Indicator(
-                key,
-                _ratio(int(e.get(field) or 0), respondents, HUNDREDTH),
-                int(e.get(field) or 0),
-                respondents,
-                respondents,
-            )
+            _divided(key, int(e.get(field) or 0), respondents, respondents, HUNDREDTH)
             for key, field in EXPERIENCE_ITEMS.items()
         ),
     ]

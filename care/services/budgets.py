@@ -11,19 +11,19 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from care.models import Budget, Client, LedgerEntry, Visit
 from care.services.common import (
     Errors,
+    add_error,
     clean_date,
     client_streams,
     record,
     require_care_team,
 )
-from teams.cleaning import clean_text, cleaned, limit_of
+from teams.cleaning import clean_text, cleaned, limit_of, raise_errors
 from teams.errors import KeyReused
 from teams.models import Person
 from teams.versioning import save_new_version
@@ -40,25 +40,25 @@ SPENDING_KINDS = {LedgerEntry.Kind.VISIT_DEBIT, LedgerEntry.Kind.PURCHASE}
 def clean_money(errors: Errors, name: str, value, *, maximum: Decimal) -> Decimal | None:
     """A Decimal (or an int, or a numeric string) with at most two decimal places."""
     if isinstance(value, float):
-        errors.setdefault(name, []).append(
-            "Give money as a decimal (e.g. '12.50'), never a floating-point number."
+        add_error(
+            errors, name, "Give money as a decimal (e.g. '12.50'), never a floating-point number."
         )
         return None
     if value is None or isinstance(value, bool):
-        errors.setdefault(name, []).append("Required: an amount in pounds, e.g. 12.50.")
+        add_error(errors, name, "Required: an amount in pounds, e.g. 12.50.")
         return None
     try:
         amount = Decimal(value.strip() if isinstance(value, str) else value)
     except (InvalidOperation, TypeError, ValueError):
         amount = None
     if amount is None or not amount.is_finite():
-        errors.setdefault(name, []).append("An amount in pounds, e.g. 12.50.")
+        add_error(errors, name, "An amount in pounds, e.g. 12.50.")
         return None
     if amount != amount.quantize(Decimal("0.01")):
-        errors.setdefault(name, []).append("At most two decimal places (whole pence).")
+        add_error(errors, name, "At most two decimal places (whole pence).")
         return None
     if abs(amount) > maximum:
-        errors.setdefault(name, []).append(f"At most £{maximum:,}.")
+        add_error(errors, name, f"At most £{maximum:,}.")
         return None
     return amount.quantize(Decimal("0.01"))
 
@@ -84,14 +84,13 @@ def budget_create(
         errors["period"] = [f"One of: {', '.join(Budget.Period.values)}."]
     allocation = clean_money(errors, "allocation", allocation, maximum=MAX_ALLOCATION)
     if allocation is not None and allocation < 0:
-        errors.setdefault("allocation", []).append("Cannot be negative.")
+        add_error(errors, "allocation", "Cannot be negative.")
     hourly_rate = clean_money(errors, "hourly_rate", hourly_rate, maximum=MAX_RATE)
     if hourly_rate is not None and hourly_rate < 0:
-        errors.setdefault("hourly_rate", []).append("Cannot be negative.")
+        add_error(errors, "hourly_rate", "Cannot be negative.")
     starts = clean_date(errors, "starts", starts)
     funder = clean_text(errors, "funder", funder, limit=limit_of(Budget, "funder"))
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         previous = Budget.objects.select_for_update().filter(client=client, active=True).first()
         if previous is not None:
@@ -150,21 +149,19 @@ def _clean_correction(
 ) -> LedgerEntry | None:
     if kind != LedgerEntry.Kind.CORRECTION:
         if corrects is not None:
-            errors.setdefault("corrects", []).append("Only a correction points at another entry.")
+            add_error(errors, "corrects", "Only a correction points at another entry.")
         return None
     if corrects is None:
-        errors.setdefault("corrects", []).append("Say which entry this corrects.")
+        add_error(errors, "corrects", "Say which entry this corrects.")
         return None
     original = LedgerEntry.objects.filter(
         pk=getattr(corrects, "pk", corrects), budget=budget
     ).first()
     if original is None:
-        errors.setdefault("corrects", []).append("Not an entry of this budget.")
+        add_error(errors, "corrects", "Not an entry of this budget.")
         return None
     if original.kind == LedgerEntry.Kind.CORRECTION:
-        errors.setdefault("corrects", []).append(
-            "Correct the original entry, not a correction of it."
-        )
+        add_error(errors, "corrects", "Correct the original entry, not a correction of it.")
         return None
     if amount is not None:
         # What the original comes to once corrected: a correction can shrink an entry,
@@ -211,7 +208,7 @@ def ledger_add(
     amount = clean_money(errors, "amount", amount, maximum=MAX_ALLOCATION)
     if amount is not None:
         if amount == 0:
-            errors.setdefault("amount", []).append("An entry moves money: not zero.")
+            add_error(errors, "amount", "An entry moves money: not zero.")
         elif kind == LedgerEntry.Kind.PURCHASE and amount > 0:
             errors.setdefault("amount", []).append(
                 "A purchase spends from the budget: give it as a negative amount, e.g. -12.50."
@@ -223,9 +220,9 @@ def ledger_add(
     given_on = None if on is None else clean_date(errors, "on", on)
     on = today if on is None else given_on
     if on is not None and on < budget.starts:
-        errors.setdefault("on", []).append("Before the budget started.")
+        add_error(errors, "on", "Before the budget started.")
     elif on is not None and on > today:
-        errors.setdefault("on", []).append("Cannot be in the future.")
+        add_error(errors, "on", "Cannot be in the future.")
     if idempotency_key is not None and (
         not isinstance(idempotency_key, str)
         or not idempotency_key.strip()
@@ -259,8 +256,7 @@ def ledger_add(
                 "This budget has been replaced: only corrections can be added to it."
             )
         original = _clean_correction(errors, budget, kind, corrects, amount)
-        if errors:
-            raise ValidationError(errors)
+        raise_errors(errors)
         on = cleaned(on)
         entry = LedgerEntry.objects.create(
             budget=budget,

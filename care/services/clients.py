@@ -19,7 +19,7 @@ from care.models import Client, ClientStatusChange, Grant, NetworkMember
 from care.services.common import refused
 from coordination.events import Event, notify_access_changed, publish
 from teams import cleaning
-from teams.cleaning import Errors, clean_text, limit_of
+from teams.cleaning import Errors, clean_text, limit_of, raise_errors
 from teams.models import Person, Team
 from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
@@ -52,8 +52,7 @@ def _clean(fields: dict, limits: dict, required: tuple) -> dict:
             validate_email(cleaned["email"])
         except ValidationError:
             errors["email"] = ["Enter a valid email address."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     return cleaned
 
 
@@ -88,8 +87,7 @@ def client_create(
         cleaned = _clean(fields, CLIENT_FIELDS, REQUIRED_CLIENT)
     except ValidationError as exc:
         errors = exc.message_dict | errors
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         client = Client.objects.create(team=team, date_of_birth=date_of_birth, **cleaned)
         ClientStatusChange.objects.create(
@@ -131,7 +129,7 @@ def client_set_status(
 ) -> Client:
     on = on or timezone.localdate()
     if status not in Client.Status.values:
-        raise ValidationError({"status": ["One of referral, active, paused, discharged."]})
+        raise refused("status", "One of referral, active, paused, discharged.")
     note = cleaning.text("note", note, limit=limit_of(ClientStatusChange, "note"))
     with transaction.atomic():
         locked = lock(client, "team")
@@ -140,7 +138,7 @@ def client_set_status(
         if status not in ALLOWED_STATUS_CHANGES[locked.status]:
             raise refused("status", f"A client who is {locked.status} cannot become {status}.")
         if on < locked.status_since:
-            raise ValidationError({"on": ["The change cannot be dated before the current status."]})
+            raise refused("on", "The change cannot be dated before the current status.")
         locked.status, locked.status_since = status, on
         save_new_version(locked, "status", "status_since")
         ClientStatusChange.objects.create(client=locked, status=status, on=on, by=actor, note=note)
@@ -167,14 +165,13 @@ def network_add(
     if circle not in NetworkMember.Circle.values:
         errors["circle"] = ["Either informal or formal."]
     errors |= {name: ["Required."] for name in REQUIRED_NETWORK if name not in fields}
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     cleaned = _clean(fields, NETWORK_FIELDS, REQUIRED_NETWORK)
     if (
         account is not None
         and NetworkMember.objects.filter(client=client, account=account, active=True).exists()
     ):
-        raise ValidationError({"account": ["This person is already in the client's network."]})
+        raise refused("account", "This person is already in the client's network.")
     with transaction.atomic():
         member = NetworkMember.objects.create(
             client=client, circle=circle, account=account, **cleaned
@@ -198,7 +195,7 @@ def grant_scope(
             "Only the client or the representative they named decides who sees what."
         )
     if member.client_id != client.pk:
-        raise ValidationError({"member": ["Not in this client's network."]})
+        raise refused("member", "Not in this client's network.")
     errors = {}
     if scope not in Grant.Scope.values:
         errors["scope"] = [f"One of {', '.join(Grant.Scope.values)}."]
@@ -206,8 +203,7 @@ def grant_scope(
         errors["expires_at"] = ["The expiry must be in the future."]
     if not member.active:
         errors["member"] = ["This person is no longer in the client's network."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         open_grant = (
             Grant.objects.select_for_update()
@@ -274,9 +270,9 @@ def link_account(*, actor: Person, locked: Client, account: Person) -> Client:
     """Link ``account`` as the client's own, on a client row locked by the caller (who
     checked who may): audited, announced, and the account's sockets told."""
     if account.kind != Person.Kind.PORTAL or not account.is_active:
-        raise ValidationError({"account": ["A portal account is needed."]})
+        raise refused("account", "A portal account is needed.")
     if Client.objects.filter(account=account).exclude(pk=locked.pk).exists():
-        raise ValidationError({"account": ["This account belongs to another client."]})
+        raise refused("account", "This account belongs to another client.")
     if locked.representative_id == account.pk:
         raise refused(
             "account", "This account is the client's representative's, not the client's own."
@@ -284,7 +280,7 @@ def link_account(*, actor: Person, locked: Client, account: Person) -> Client:
     if locked.account_id == account.pk:
         return locked
     if locked.account_id is not None:
-        raise ValidationError({"account": [f"{locked.display_name} has an account already."]})
+        raise refused("account", f"{locked.display_name} has an account already.")
     locked.account = account
     save_new_version(locked, "account")
     audit(actor=actor, action="client.account_linked", target=locked)
@@ -356,8 +352,7 @@ def set_representative(
             errors["person"] = ["The client's own account cannot be their representative."]
         if basis not in Client.Basis.values:
             errors["basis"] = [f"One of {', '.join(Client.Basis.values)}."]
-        if errors:
-            raise ValidationError(errors)
+        raise_errors(errors)
     else:
         basis, note = "", ""
     previous = locked.representative_id

@@ -33,6 +33,11 @@ def refused(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
+def add_error(errors: Errors, field: str, message: str) -> None:
+    """Note one more problem with ``field``."""
+    errors.setdefault(field, []).append(message)
+
+
 def record(actor: Person | None, kind: str, target, data: dict, streams: list[str]) -> None:
     """Audit one change and publish its event, both with the same data."""
     audit(actor=actor, action=kind, target=target, data=data)
@@ -43,13 +48,13 @@ def clean_moment(errors: Errors, name: str, value, *, required: bool = True):
     """A timezone-aware datetime, or None (with the problem noted) when it is not one."""
     if value is None:
         if required:
-            errors.setdefault(name, []).append("Required.")
+            add_error(errors, name, "Required.")
         return None
     if not isinstance(value, datetime.datetime):
-        errors.setdefault(name, []).append("A date and time.")
+        add_error(errors, name, "A date and time.")
         return None
     if value.tzinfo is None or value.utcoffset() is None:
-        errors.setdefault(name, []).append("Give the time zone with the time.")
+        add_error(errors, name, "Give the time zone with the time.")
         return None
     return value
 
@@ -57,20 +62,20 @@ def clean_moment(errors: Errors, name: str, value, *, required: bool = True):
 def clean_date(errors: Errors, name: str, value, *, required: bool = True):
     if value is None:
         if required:
-            errors.setdefault(name, []).append("Required.")
+            add_error(errors, name, "Required.")
         return None
     # A datetime is a date too; a day is meant here, so say so rather than truncate.
     if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
-        errors.setdefault(name, []).append("A date (a day, without a time).")
+        add_error(errors, name, "A date (a day, without a time).")
         return None
     return value
 
 
 def clean_int(errors: Errors, name: str, value, *, low: int, high: int, unit: str):
     if isinstance(value, bool) or not isinstance(value, int):
-        errors.setdefault(name, []).append(f"A whole number of {unit}.")
+        add_error(errors, name, f"A whole number of {unit}.")
         return None
     if not low <= value <= high:
-        errors.setdefault(name, []).append(f"From {low} to {high} {unit}.")
+        add_error(errors, name, f"From {low} to {high} {unit}.")
         return None
     return value

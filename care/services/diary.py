@@ -8,14 +8,14 @@ the note's words reach those who may read them through the page, never the event
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from care import access
 from care.models import Client, DiaryNote
 from care.models.diary import MAX_BODY
 from care.services.common import client_streams, record
-from teams.cleaning import Errors, clean_text
+from teams.cleaning import Errors, clean_text, raise_errors
 from teams.models import Person
 
 
@@ -24,8 +24,7 @@ def diary_add(*, actor: Person, client: Client, body: str) -> DiaryNote:
         raise PermissionDenied("Only the client, their care team and those they let write can.")
     errors: Errors = {}
     body = clean_text(errors, "body", body, limit=MAX_BODY, required=True)
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         note = DiaryNote.objects.create(client=client, author=actor, body=body)
         data = {"note": note.pk, "client": client.pk, "author": actor.pk}

@@ -36,7 +36,7 @@ from care.services.clients import _clean, _event
 from care.services.common import refused
 from coordination.events import notify_access_changed
 from teams import invitations as registry
-from teams.cleaning import clean_text, limit_of
+from teams.cleaning import clean_text, limit_of, raise_errors
 from teams.models import Invitation, Person
 from teams.services import invitations as machinery
 from teams.services.common import audit
@@ -79,9 +79,25 @@ def _email_with(errors: dict[str, list[str]], email: str) -> str:
         email = machinery.normal_email(email)
     except ValidationError as exc:
         errors |= exc.message_dict
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     return email
+
+
+def _invite_into(
+    actor: Person, locked: Client, purpose: str, email: str, name: str, payload=None
+) -> Invitation:
+    """Invite ``email`` into the client's record (as the client, or who acts for them)."""
+    invitation, _token = machinery.invitation_create(
+        actor=actor,
+        purpose=purpose,
+        email=email,
+        name=name,
+        team=locked.team,
+        target=locked.pk,
+        payload=payload,
+    )
+    _event(locked, "invitation.sent", {"invitation": invitation.pk, "purpose": purpose}, actor)
+    return invitation
 
 
 # --- the client's own account -----------------------------------------------------------
@@ -95,7 +111,7 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
             raise PermissionDenied("Only the client's team invites them to the portal.")
         email = machinery.normal_email(email)
         if locked.account_id is not None:
-            raise ValidationError({"email": [f"{locked.display_name} has a Kith account already."]})
+            raise refused("email", f"{locked.display_name} has a Kith account already.")
         existing = machinery.account_for(email)
         if existing is not None:
             if existing.pk == locked.representative_id:
@@ -105,20 +121,12 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
                     "the client's own account needs an address of their own.",
                 )
             if Client.objects.filter(account=existing).exists():
-                raise ValidationError({"email": ["This address is another client's own account."]})
+                raise refused("email", "This address is another client's own account.")
         _no_other_open(locked, CLIENT, email, "to the portal")
-        invitation, _token = machinery.invitation_create(
-            actor=actor,
-            purpose=CLIENT,
-            email=email,
-            # The client's own name when none is typed: not input here, so shortened to
-            # what an invitation's name holds rather than refused.
-            name=name or locked.display_name[: limit_of(Invitation, "name")],
-            team=locked.team,
-            target=locked.pk,
-        )
-        _event(locked, "invitation.sent", {"invitation": invitation.pk, "purpose": CLIENT}, actor)
-    return invitation
+        # The client's own name when none is typed: not input here, so shortened to
+        # what an invitation's name holds rather than refused.
+        name = name or locked.display_name[: limit_of(Invitation, "name")]
+        return _invite_into(actor, locked, CLIENT, email, name)
 
 
 def _accept_client(invitation: Invitation, person: Person) -> dict:
@@ -165,22 +173,8 @@ def representative_invite(
                 f"{existing.display_name} is {locked.display_name}'s representative already.",
             )
         _no_other_open(locked, REPRESENTATIVE, email, "to a representative")
-        invitation, _token = machinery.invitation_create(
-            actor=actor,
-            purpose=REPRESENTATIVE,
-            email=email,
-            name=name,
-            team=locked.team,
-            target=locked.pk,
-            payload={"basis": basis, "note": note},
-        )
-        _event(
-            locked,
-            "invitation.sent",
-            {"invitation": invitation.pk, "purpose": REPRESENTATIVE},
-            actor,
-        )
-    return invitation
+        payload = {"basis": basis, "note": note}
+        return _invite_into(actor, locked, REPRESENTATIVE, email, name, payload)
 
 
 def _accept_representative(invitation: Invitation, person: Person) -> dict:
@@ -383,7 +377,7 @@ def _accept_network(invitation: Invitation, person: Person) -> dict:
     client = Client.objects.select_related("team").get(pk=member.client_id)
     reason = _network_still_stands(invitation)
     if reason:
-        raise ValidationError({"invitation": [reason]})
+        raise refused("invitation", reason)
     if person.pk in {client.account_id, client.representative_id}:
         raise refused("invitation", f"You see {client.display_name}'s whole record already.")
     if NetworkMember.objects.filter(client=client, account=person, active=True).exists():

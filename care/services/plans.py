@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,9 +27,9 @@ from care.models import (
     PlanIntervention,
     PlanProblem,
 )
-from care.services.common import client_streams
+from care.services.common import client_streams, refused
 from coordination.events import Event, publish
-from teams.cleaning import Errors, clean_text, cleaned, limit_of
+from teams.cleaning import Errors, clean_text, cleaned, limit_of, raise_errors
 from teams.models import Person
 from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
@@ -97,12 +97,11 @@ def plan_add_problem(
                 errors["signs"] = ["Some of these are not signs of the chosen problem."]
     if severity == OmahaSeverity.ACTUAL and not signs and "severity" not in errors:
         errors["signs"] = ["An actual problem needs at least one sign or symptom."]
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     with transaction.atomic():
         plan = _locked_plan(actor, client, version)
         if plan.problems.filter(problem=found, status=PlanProblem.Status.ACTIVE).exists():
-            raise ValidationError({"problem": ["This problem is already in the plan."]})
+            raise refused("problem", "This problem is already in the plan.")
         entry = PlanProblem.objects.create(
             plan=plan, problem=cleaned(found), scope=scope, severity=severity, added_by=actor
         )
@@ -141,8 +140,7 @@ def plan_add_intervention(
     frequency = clean_text(
         errors, "frequency", frequency, limit=limit_of(PlanIntervention, "frequency"), required=True
     )
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     client = plan_problem.plan.client
     with transaction.atomic():
         plan = _locked_plan(actor, client, version)
@@ -177,8 +175,7 @@ def plan_rate(
     if rated_on > timezone.localdate():
         errors["rated_on"] = ["A rating cannot be dated in the future."]
     note = clean_text(errors, "note", note, limit=limit_of(OutcomeRating, "note"))
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     client = plan_problem.plan.client
     with transaction.atomic():
         plan = _locked_plan(actor, client, None)  # ratings add; they never overwrite

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 
 from care.models import Client, Visit, VisitSeries
-from care.services.common import client_streams, record
+from care.services.common import client_streams, record, refused
 from coordination.events import notify_access_changed
 from teams.models import Membership, Person, Proposal, Team
 
@@ -54,41 +54,31 @@ def clients_follow_split(
             Client.objects.select_for_update().filter(team=old_team, pk__in=clients).order_by("pk")
         )
         if len(chosen) != len(set(clients)):
-            raise ValidationError({"clients": ["Only clients of this team can move with it."]})
+            raise refused("clients", "Only clients of this team can move with it.")
         chosen_ids = [client.pk for client in chosen]
-        stays = Q(client__team=old_team) & ~Q(client_id__in=chosen_ids)
+
+        def leaving(on: str, person: str) -> Q:
+            """Rows (reaching the client through ``on``) whose ``person`` is not in the
+            client's team after the split: a stayer on a client who moves, a mover on one
+            who stays."""
+            moves = Q(**{f"{on}client_id__in": chosen_ids})
+            mover = Q(**{f"{person}__in": movers})
+            return (moves & ~mover) | (Q(**{f"{on}client__team": old_team}) & ~moves & mover)
 
         # Open visits whose assignee is not in the client's team after the split.
         released = list(
             Visit.objects.filter(status__in=Visit.OPEN_STATUSES)
             .filter(assignee__isnull=False)
-            .filter(
-                (Q(client_id__in=chosen_ids) & ~Q(assignee_id__in=movers))
-                | (stays & Q(assignee_id__in=movers))
-            )
+            .filter(leaving("", "assignee_id"))
             .values_list("pk", "client_id")
         )
         # Preferred carers likewise, on open visits and active series.
         visit_carers = Visit.preferred_carers.through.objects.filter(
             visit__status__in=Visit.OPEN_STATUSES
-        ).filter(
-            (Q(visit__client_id__in=chosen_ids) & ~Q(person_id__in=movers))
-            | (
-                Q(visit__client__team=old_team)
-                & ~Q(visit__client_id__in=chosen_ids)
-                & Q(person_id__in=movers)
-            )
-        )
+        ).filter(leaving("visit__", "person_id"))
         series_carers = VisitSeries.preferred_carers.through.objects.filter(
             visitseries__active=True
-        ).filter(
-            (Q(visitseries__client_id__in=chosen_ids) & ~Q(person_id__in=movers))
-            | (
-                Q(visitseries__client__team=old_team)
-                & ~Q(visitseries__client_id__in=chosen_ids)
-                & Q(person_id__in=movers)
-            )
-        )
+        ).filter(leaving("visitseries__", "person_id"))
         dropped_visit = list(visit_carers.values_list("pk", "visit_id", "visit__client_id"))
         dropped_series = list(
             series_carers.values_list("pk", "visitseries_id", "visitseries__client_id")

@@ -36,6 +36,7 @@ from care.services.budgets import debit_visit
 from care.services.common import (
     CLOCK_SKEW,
     Errors,
+    add_error,
     clean_date,
     clean_int,
     clean_moment,
@@ -46,7 +47,7 @@ from care.services.common import (
 )
 from coordination.events import Event, publish
 from teams import access as team_access
-from teams.cleaning import clean_text, cleaned, limit_of, too_long
+from teams.cleaning import clean_text, cleaned, limit_of, raise_errors, too_long
 from teams.errors import Conflict, KeyReused
 from teams.models import Membership, Person
 from teams.numbers import is_id
@@ -123,16 +124,14 @@ def _clean_interventions(errors: Errors, client: Client, interventions) -> list[
         ).values_list("pk", flat=True)
     )
     if set(ids) - found:
-        errors.setdefault("interventions", []).append(
-            "Only active interventions of this client's care plan."
-        )
+        add_error(errors, "interventions", "Only active interventions of this client's care plan.")
     return sorted(found)
 
 
 def _clean_assignee(errors: Errors, client: Client, person: Person | None) -> None:
     if person is not None and not team_access.is_member(person, client.team_id):
-        errors.setdefault("assignee", []).append(
-            "Only a current member of the client's team can take this visit."
+        add_error(
+            errors, "assignee", "Only a current member of the client's team can take this visit."
         )
 
 
@@ -146,28 +145,21 @@ def _clean_key(errors: Errors, key) -> str | None:
     if key is None:
         return None
     if not isinstance(key, str) or not key.strip():
-        errors.setdefault("idempotency_key", []).append("Must be non-empty text.")
+        add_error(errors, "idempotency_key", "Must be non-empty text.")
         return None
     if len(key) > limit_of(Visit, "finish_key"):
-        errors.setdefault("idempotency_key", []).append(
-            too_long(limit_of(Visit, "finish_key"), len(key))
-        )
+        add_error(errors, "idempotency_key", too_long(limit_of(Visit, "finish_key"), len(key)))
     return key
 
 
 def _not_in_future(errors: Errors, name: str, moment, now) -> None:
     if moment is not None and moment > now + CLOCK_SKEW:
-        errors.setdefault(name, []).append("Cannot be in the future.")
-
-
-def _raise(errors: Errors) -> None:
-    if errors:
-        raise ValidationError(errors)
+        add_error(errors, name, "Cannot be in the future.")
 
 
 def _require_open_client(errors: Errors, client: Client) -> None:
     if client.status == Client.Status.DISCHARGED:
-        errors.setdefault("client", []).append("This client was discharged: no new visits.")
+        add_error(errors, "client", "This client was discharged: no new visits.")
 
 
 def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
@@ -246,14 +238,14 @@ def visit_plan(
     start = clean_moment(errors, "window_start", window_start)
     end = clean_moment(errors, "window_end", window_end)
     if start and end and end <= start:
-        errors.setdefault("window_end", []).append("The window must end after it starts.")
+        add_error(errors, "window_end", "The window must end after it starts.")
     minutes = _clean_minutes(errors, expected_minutes)
     tasks = clean_text(errors, "tasks", tasks, limit=limit_of(Visit, "tasks"))
     intervention_ids = _clean_interventions(errors, client, interventions)
     carer_ids = _clean_carers(errors, client, preferred_carers)
     _clean_assignee(errors, client, assignee)
     _require_open_client(errors, client)
-    _raise(errors)
+    raise_errors(errors)
     with transaction.atomic():
         visit = Visit.objects.create(
             client=client,
@@ -289,7 +281,7 @@ def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version:
         _refuse_closed(visit, "be reassigned")
         errors: Errors = {}
         _clean_assignee(errors, visit.client, person)
-        _raise(errors)
+        raise_errors(errors)
         visit.assignee = person
         visit.status = Visit.Status.ASSIGNED if person else Visit.Status.PLANNED
         _end_grants(visit, keep=person.pk if person else None)
@@ -370,13 +362,13 @@ def visit_running_late(
         errors: Errors = {}
         if until is None:
             if visit.late_until is None:
-                errors.setdefault("until", []).append("Required: when you expect to arrive.")
+                add_error(errors, "until", "Required: when you expect to arrive.")
         else:
             until = clean_moment(errors, "until", until)
         if until is not None:
             window = timezone.localtime(visit.window_start)
             if until <= now:
-                errors.setdefault("until", []).append("Must be in the future.")
+                add_error(errors, "until", "Must be in the future.")
             elif until > now + MAX_LATE:
                 errors.setdefault("until", []).append(
                     "At most 12 hours from now: hand the visit over or move it instead."
@@ -386,7 +378,7 @@ def visit_running_late(
                     f"The window starts at {window:%H:%M}: arriving by then is not late."
                 )
         note = clean_text(errors, "note", note, limit=limit_of(Visit, "late_note"))
-        _raise(errors)
+        raise_errors(errors)
         visit.late_until = until
         visit.late_note = note if until else ""
         _changed(
@@ -440,7 +432,7 @@ def visit_swap(
         errors: Errors = {}
         _clean_assignee(errors, first.client, second.assignee)
         _clean_assignee(errors, second.client, first.assignee)
-        _raise(errors)
+        raise_errors(errors)
         first.assignee_id, second.assignee_id = second.assignee_id, first.assignee_id
         _changed(first, "visit.swapped", actor, assignee=first.assignee_id)
         _changed(second, "visit.swapped", actor, assignee=second.assignee_id)
@@ -462,7 +454,7 @@ def visit_start(
         errors: Errors = {}
         at = now if at is None else clean_moment(errors, "actual_start", at)
         _not_in_future(errors, "actual_start", at, now)
-        _raise(errors)
+        raise_errors(errors)
         visit.actual_start = at
         visit.status = Visit.Status.IN_PROGRESS
         visit.assignee_id = visit.assignee_id or actor.pk
@@ -521,13 +513,13 @@ def visit_finish(
         _not_in_future(errors, "actual_end", end, now)
         if start and end:
             if end <= start:
-                errors.setdefault("actual_end", []).append("The visit cannot end before it starts.")
+                add_error(errors, "actual_end", "The visit cannot end before it starts.")
             elif end - start > MAX_VISIT:
                 errors.setdefault("actual_end", []).append(
                     "That is more than 24 hours after the start: check the times."
                 )
         note = clean_text(errors, "note", note, limit=limit_of(Visit, "done_note"))
-        _raise(errors)
+        raise_errors(errors)
         visit.status = Visit.Status.DONE
         visit.actual_start = start
         visit.actual_end = end
@@ -593,7 +585,7 @@ def _close(actor: Person, visit: Visit, version: int, reason: str, status: str) 
             raise ValidationError("A visit can be marked missed only once its window has begun.")
         errors: Errors = {}
         reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "cancel_reason"))
-        _raise(errors)
+        raise_errors(errors)
         visit.status = status
         visit.cancel_reason = reason
         _end_grants(visit)
@@ -644,14 +636,14 @@ def visit_lend(
     )
     expires_at = clean_moment(errors, "expires_at", expires_at)
     if expires_at is not None and expires_at <= now:
-        errors.setdefault("expires_at", []).append("Must be in the future.")
+        add_error(errors, "expires_at", "Must be in the future.")
     if not team_access.member_team_ids(helper):
-        errors.setdefault("helper", []).append("Only a current member of a team can help.")
+        add_error(errors, "helper", "Only a current member of a team can help.")
     elif team_access.is_member(helper, visit.client.team_id):
         errors.setdefault("helper", []).append(
             f"{helper.display_name} is in the client's team: they take the visit on the board."
         )
-    _raise(errors)
+    raise_errors(errors)
     with transaction.atomic():
         visit = lock(visit, "client__team")
         if visit.assignee_id is not None and visit.status in Visit.UNDONE_STATUSES:
@@ -686,7 +678,7 @@ def _clean_weekdays(errors: Errors, weekdays) -> list[int]:
         or not weekdays
         or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays)
     ):
-        errors.setdefault("weekdays", []).append("One or more weekdays, 0 (Monday) to 6 (Sunday).")
+        add_error(errors, "weekdays", "One or more weekdays, 0 (Monday) to 6 (Sunday).")
         return []
     return sorted(set(weekdays))
 
@@ -694,9 +686,9 @@ def _clean_weekdays(errors: Errors, weekdays) -> list[int]:
 def _clean_times(errors: Errors, start, end, prefix: str = "window") -> None:
     for name, value in ((f"{prefix}_start", start), (f"{prefix}_end", end)):
         if not isinstance(value, datetime.time):
-            errors.setdefault(name, []).append("A time of day.")
+            add_error(errors, name, "A time of day.")
     if isinstance(start, datetime.time) and isinstance(end, datetime.time) and end <= start:
-        errors.setdefault(f"{prefix}_end", []).append("The window must end after it starts.")
+        add_error(errors, f"{prefix}_end", "The window must end after it starts.")
 
 
 def series_state(series: VisitSeries) -> dict:
@@ -736,11 +728,11 @@ def series_create(
     starts = clean_date(errors, "starts", starts)
     ends = clean_date(errors, "ends", ends, required=False)
     if starts and ends and ends < starts:
-        errors.setdefault("ends", []).append("The series cannot end before it starts.")
+        add_error(errors, "ends", "The series cannot end before it starts.")
     tasks = clean_text(errors, "tasks", tasks, limit=limit_of(VisitSeries, "tasks"))
     carer_ids = _clean_carers(errors, client, preferred_carers)
     _require_open_client(errors, client)
-    _raise(errors)
+    raise_errors(errors)
     with transaction.atomic():
         series = VisitSeries.objects.create(
             client=client,
@@ -778,15 +770,15 @@ def series_exception_add(
     date = clean_date(errors, "date", date)
     if cancelled:
         if window_start is not None or window_end is not None:
-            errors.setdefault("window_start", []).append("A cancelled day has no window.")
+            add_error(errors, "window_start", "A cancelled day has no window.")
     else:
         _clean_times(errors, window_start, window_end)
     note = clean_text(errors, "note", note, limit=limit_of(VisitSeriesException, "note"))
     if date and (date < series.starts or (series.ends and date > series.ends)):
-        errors.setdefault("date", []).append("The date is outside the series.")
+        add_error(errors, "date", "The date is outside the series.")
     elif date and date.weekday() not in series.days:
-        errors.setdefault("date", []).append("The series has no visit on that weekday.")
-    _raise(errors)
+        add_error(errors, "date", "The series has no visit on that weekday.")
+    raise_errors(errors)
     with transaction.atomic():
         series = lock(series, "client__team")
         try:
@@ -800,7 +792,7 @@ def series_exception_add(
                     note=note,
                 )
         except IntegrityError:
-            raise ValidationError({"date": ["This date of the series already differs."]}) from None
+            raise refused("date", "This date of the series already differs.") from None
         visit = (
             Visit.objects.select_for_update(of=("self",))
             .filter(series=series, series_date=date)
@@ -852,8 +844,8 @@ def series_generate(
     until = clean_date(errors, "until", until)
     today = timezone.localdate()
     if until and until > today + MAX_AHEAD:
-        errors.setdefault("until", []).append("At most a year ahead.")
-    _raise(errors)
+        add_error(errors, "until", "At most a year ahead.")
+    raise_errors(errors)
     with transaction.atomic():
         # The series' row lock serialises generators, so two never race for a day.
         series = lock(series, "client__team")
@@ -943,7 +935,7 @@ def visit_record(
         with transaction.atomic():
             if visit.status in Visit.OPEN_STATUSES:
                 if actual_start is None:
-                    raise ValidationError({"actual_start": ["Required: when the visit began."]})
+                    raise refused("actual_start", "Required: when the visit began.")
                 visit = visit_start(actor=actor, visit=visit, version=version, at=actual_start)
                 version = visit.version
             return visit_finish(

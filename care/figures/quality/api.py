@@ -366,8 +366,7 @@ class SnapshotProposeView(APIView):
         snapshot = quality_selectors.snapshot_by_id(pk)
         if snapshot is None or not access.can_read_drafts(request.user, snapshot.team_id):
             raise NotFound("No such snapshot among your team's.")
-        body = valid_body(request, ProposeIn)
-        data = body
+        data = valid_body(request, ProposeIn)
         hours = data.pop("window_hours", None)
         proposal = services.snapshot_propose(
             actor=request.user,

@@ -54,20 +54,14 @@ def _snapshots() -> SnapshotQuerySet:
 
 def published_of(team: Team | int) -> QuerySet[Snapshot]:
     """Every published version of the team's snapshots, newest period and version first."""
-    return (
-        _snapshots()
-        .published()
-        .filter(team_id=team if isinstance(team, int) else team.pk)
-        .order_by("-last_day", "-period", "-version")
-    )
+    return _snapshots().published().filter(team=team).order_by("-last_day", "-period", "-version")
 
 
 def drafts_of(team: Team | int) -> list[Snapshot]:
     """The team's drafts, each with ``open_proposal`` (the proposal to publish it that
     is open, or None), in two queries."""
-    team_id = team if isinstance(team, int) else team.pk
-    drafts = list(_snapshots().drafts().filter(team_id=team_id).order_by("-last_day", "-period"))
-    proposals = Proposal.objects.filter(team_id=team_id, kind=KIND, status=Proposal.Status.OPEN)
+    drafts = list(_snapshots().drafts().filter(team=team).order_by("-last_day", "-period"))
+    proposals = Proposal.objects.filter(team=team, kind=KIND, status=Proposal.Status.OPEN)
     by_snapshot: dict[str, Proposal] = {}
     for proposal in proposals.order_by("created", "pk"):
         by_snapshot.setdefault(str((proposal.payload or {}).get("snapshot")), proposal)

@@ -34,10 +34,10 @@ from care.figures.quality.content import content_hash, source_table
 from care.figures.quality.disclosure import disclose
 from care.figures.selectors import problem_names
 from care.models import Client, ExperienceSurvey, Snapshot
-from care.services.common import record, refused
+from care.services.common import add_error, record, refused
 from coordination.events import NETWORK_STREAM
 from teams import decisions
-from teams.cleaning import Errors, clean_text, cleaned, limit_of
+from teams.cleaning import Errors, clean_text, cleaned, limit_of, raise_errors
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
 from teams.services.proposals import proposal_raise
@@ -86,10 +86,10 @@ def _score(errors: Errors, name: str, value, bounds: tuple[int, int]) -> int | N
         with contextlib.suppress(ValueError):  # "--5", "x": not a number, said below
             value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
-        errors.setdefault(name, []).append(f"Required: a whole number from {low} to {high}.")
+        add_error(errors, name, f"Required: a whole number from {low} to {high}.")
         return None
     if not low <= value <= high:
-        errors.setdefault(name, []).append(f"From {low} to {high}; {value} is outside.")
+        add_error(errors, name, f"From {low} to {high}; {value} is outside.")
         return None
     return value
 
@@ -136,8 +136,7 @@ def survey_answer(
     given = {"listen": listen, "informed": informed, "say": say}
     scores |= {name: _score(errors, name, given[name], ITEM) for name in ITEMS}
     comment = clean_text(errors, "comment", comment, limit=limit_of(ExperienceSurvey, "comment"))
-    if errors:
-        raise ValidationError(errors)
+    raise_errors(errors)
     chosen = cleaned(chosen)
     with transaction.atomic():
         earlier = ExperienceSurvey.objects.filter(client=client, period=chosen.label).first()
@@ -170,15 +169,11 @@ PREPARING = "prepares what the team publishes"
 
 
 def _published_contents(team: Team | int) -> list[dict]:
-    team_id = team if isinstance(team, int) else team.pk
-    return list(
-        Snapshot.objects.published().filter(team_id=team_id).values_list("content", flat=True)
-    )
+    return list(Snapshot.objects.published().filter(team=team).values_list("content", flat=True))
 
 
 def _current_published(team: Team | int, period: str) -> Snapshot | None:
-    team_id = team if isinstance(team, int) else team.pk
-    return Snapshot.objects.current().filter(team_id=team_id, period=period).first()
+    return Snapshot.objects.current().filter(team=team, period=period).first()
 
 
 def open_proposal_for(snapshot: Snapshot) -> Proposal | None:
@@ -342,9 +337,9 @@ def _validate_publication(team: Team, payload: dict) -> dict:
     what the proposal was raised on."""
     snapshot = Snapshot.objects.filter(pk=_snapshot_id(payload), team=team).first()
     if snapshot is None:
-        raise ValidationError({"snapshot": ["No prepared snapshot of this team has this id."]})
+        raise refused("snapshot", "No prepared snapshot of this team has this id.")
     if snapshot.is_published:
-        raise ValidationError({"snapshot": [f"Already published as version {snapshot.version}."]})
+        raise refused("snapshot", f"Already published as version {snapshot.version}.")
     current = _current_published(team, snapshot.period)
     if (current.pk if current else None) != snapshot.corrects_id:
         raise refused(

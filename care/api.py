@@ -27,10 +27,8 @@ from care.selectors import clients as selectors
 from care.selectors import records
 from care.services import clients as client_services
 from care.services import plans as plan_services
-from teams import selectors as team_selectors
-from teams.api.core import IdField, TextIn, WholeNumberField, if_match_version
+from teams.api.core import IdField, TextIn, WholeNumberField, body_of, if_match_version, my_team
 from teams.http import ApiRequest
-from teams.models import Team
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)
 
@@ -208,22 +206,6 @@ class AccessLogOut(serializers.Serializer):
     channel = serializers.CharField()
 
 
-def valid_body(request, serializer: type[serializers.Serializer], **options) -> dict:
-    """The request's body as ``serializer`` validates it (a 400 naming each field if not)."""
-    body = serializer(data=request.data, **options)
-    body.is_valid(raise_exception=True)
-    return body.validated_data
-
-
-def team_or_404(request, pk: int, may=None) -> Team:
-    """A team of the asker's and, given ``may`` (an access rule), one it lets them act
-    in; 404 for everyone else (seeing a team is not, say, reading its drafts)."""
-    team = team_selectors.team_for(request.user, pk=pk)
-    if team is None or (may is not None and not may(request.user, team)):
-        raise NotFound("No such team among yours.")
-    return team
-
-
 def client_or_404(request, pk: int, *, scope: str, what: str) -> Client:
     client = selectors.client_for(request.user, pk, scope=scope, what=what, channel="api")
     if client is None:
@@ -248,15 +230,15 @@ class TeamClientsView(APIView):
         summary="The team's clients (names and status)", responses=ClientListOut(many=True)
     )
     def get(self, request: ApiRequest, pk: int):
-        team = team_or_404(request, pk)
+        team = my_team(request, pk)
         return Response(ClientListOut(selectors.clients_of(request.user, team), many=True).data)
 
     @extend_schema(
         summary="Take on a client (as a referral)", request=ClientIn, responses={201: ClientOut}
     )
     def post(self, request: ApiRequest, pk: int):
-        team = team_or_404(request, pk)
-        body = valid_body(request, ClientIn)
+        team = my_team(request, pk)
+        body = body_of(ClientIn, request)
         client = client_services.client_create(actor=request.user, team=team, **body)
         return Response(ClientOut(client).data, status=status.HTTP_201_CREATED)
 
@@ -275,7 +257,7 @@ class ClientView(APIView):
     )
     def patch(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "details (to change them)")
-        body = valid_body(request, ClientPatchIn, partial=True)
+        body = body_of(ClientPatchIn, request, partial=True)
         fields = {k: v for k, v in body.items() if k != "version"}
         client = client_services.client_update(
             actor=request.user, client=client, version=if_match_version(request), **fields
@@ -289,7 +271,7 @@ class ClientStatusView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "status (to change it)")
-        body = valid_body(request, StatusIn)
+        body = body_of(StatusIn, request)
         client = client_services.client_set_status(actor=request.user, client=client, **body)
         return Response(ClientOut(client).data)
 
@@ -320,7 +302,7 @@ class NetworkView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = self._network_client(request, pk)
-        body = valid_body(request, NetworkMemberIn)
+        body = body_of(NetworkMemberIn, request)
         member = client_services.network_add(actor=request.user, client=client, **body)
         return Response(
             NetworkMemberOut(selectors.network_of(client).get(pk=member.pk)).data, status=201
@@ -335,7 +317,7 @@ class GrantsView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = client_or_404(request, pk, scope="notes", what="sharing")
-        body = valid_body(request, GrantIn)
+        body = body_of(GrantIn, request)
         member = NetworkMember.objects.filter(pk=body["member"]).first()
         if member is None:
             raise serializers.ValidationError({"member": ["Not in this client's network."]})
@@ -377,7 +359,7 @@ class PlanProblemsView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "care plan (to change it)")
-        body = valid_body(request, PlanProblemIn)
+        body = body_of(PlanProblemIn, request)
         data = {k: v for k, v in body.items() if k != "version"}
         plan_services.plan_add_problem(
             actor=request.user, client=client, version=if_match_version(request), **data
@@ -402,7 +384,7 @@ class InterventionsView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         entry = _plan_problem(request, pk, "care plan (to change it)")
-        body = valid_body(request, InterventionIn)
+        body = body_of(InterventionIn, request)
         data = {k: v for k, v in body.items() if k != "version"}
         plan_services.plan_add_intervention(
             actor=request.user, plan_problem=entry, version=if_match_version(request), **data
@@ -420,7 +402,7 @@ class RatingsView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         entry = _plan_problem(request, pk, "care plan (to rate it)")
-        body = valid_body(request, RatingIn)
+        body = body_of(RatingIn, request)
         plan_services.plan_rate(actor=request.user, plan_problem=entry, **body)
         return Response(
             PlanOut(records.plan_of(entry.plan.client)).data, status=status.HTTP_201_CREATED

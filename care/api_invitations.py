@@ -11,11 +11,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.api import IF_MATCH, NetworkMemberOut, client_or_404, valid_body
+from care.api import IF_MATCH, NetworkMemberOut, client_or_404
 from care.models import Client, Grant, NetworkMember
 from care.selectors import clients as selectors
 from care.services import invitations as service
-from teams.api.core import TextIn, if_match_version
+from teams.api.core import TextIn, body_of, if_match_version
 from teams.http import ApiRequest
 from teams.models import Invitation
 from teams.services import invitations as machinery
@@ -132,7 +132,7 @@ class PortalInvitationView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "portal (to invite the client)")
-        body = valid_body(request, PortalInvitationIn)
+        body = body_of(PortalInvitationIn, request)
         invitation = service.client_invite(actor=request.user, client=client, **body)
         return Response(InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -155,7 +155,7 @@ class RepresentativeView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "representative (to invite one)")
-        body = valid_body(request, RepresentativeIn)
+        body = body_of(RepresentativeIn, request)
         invitation = service.representative_invite(actor=request.user, client=client, **body)
         return Response(InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -200,7 +200,7 @@ class NetworkInvitationsView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = _client(request, pk, "support network (to invite someone)")
-        body = valid_body(request, NetworkInvitationIn)
+        body = body_of(NetworkInvitationIn, request)
         member, invitation = service.network_invite(actor=request.user, client=client, **body)
         member = selectors.network_of(client).get(pk=member.pk)
         return Response(

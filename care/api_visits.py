@@ -16,12 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care import access
-from care.api import client_or_404, kept_client_or_404, valid_body
+from care.api import client_or_404, kept_client_or_404
 from care.models import Budget, LedgerEntry, Visit, VisitSeries
 from care.selectors import budgets as budget_selectors
 from care.services import budgets as budget_services
 from care.services import visits as visit_services
-from teams.api.core import IdField, TextIn, WholeNumberField
+from teams.api.core import IdField, TextIn, WholeNumberField, body_of
 from teams.http import ApiRequest
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -141,7 +141,7 @@ class ClientVisitsView(APIView):
     @extend_schema(summary="Plan a visit", request=VisitIn, responses={201: VisitOut})
     def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "visits (to plan one)")
-        body = valid_body(request, VisitIn)
+        body = body_of(VisitIn, request)
         visit = visit_services.visit_plan(actor=request.user, client=client, **body)
         return Response(VisitOut(visit).data, status=status.HTTP_201_CREATED)
 
@@ -154,7 +154,7 @@ class ClientSeriesView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "visits (to start a series)")
-        body = valid_body(request, SeriesIn)
+        body = body_of(SeriesIn, request)
         series, visits = visit_services.series_start(actor=request.user, client=client, **body)
         answer = {"series": visit_services.series_state(series), "visits": visits}
         return Response(SeriesStartedOut(answer).data, status=status.HTTP_201_CREATED)
@@ -178,7 +178,7 @@ class BudgetView(APIView):
     )
     def post(self, request: ApiRequest, pk: int):
         client = kept_client_or_404(request, pk, "budget (to set it up)")
-        body = valid_body(request, BudgetIn)
+        body = body_of(BudgetIn, request)
         budget = budget_services.budget_create(actor=request.user, client=client, **body)
         return Response(
             StatementOut(budget_selectors.current_statement(budget)).data,
@@ -199,7 +199,7 @@ class BudgetEntriesView(APIView):
             raise NotFound("No such budget among yours.")
         if not access.can_keep_record(request.user, budget.client):
             raise PermissionDenied("Only the client's team keeps the ledger.")
-        body = valid_body(request, EntryIn)
+        body = body_of(EntryIn, request)
         entry = budget_services.ledger_add(
             actor=request.user,
             budget=budget,

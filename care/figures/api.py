@@ -15,14 +15,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.api import team_or_404, valid_body
 from care.figures import access as figures_access
 from care.figures import selectors as selectors
 from care.figures import services
 from care.figures.compute import DEFINITIONS, METHOD_VERSION, SHARED_KEYS
 from care.figures.periods import PERIOD_MAX, parse_period
 from teams import selectors as team_selectors
-from teams.api.core import PersonRef
+from teams.api.core import PersonRef, body_of, my_team
 from teams.http import ApiRequest
 
 
@@ -135,7 +134,7 @@ class TeamIndicatorsView(APIView):
         responses=TeamIndicatorsOut,
     )
     def get(self, request: ApiRequest, pk: int):
-        team = team_or_404(request, pk)
+        team = my_team(request, pk)
         period = _period(request)
         own = selectors.own_figures([team], period)[0]
         data = own.indicators.as_json()
@@ -152,7 +151,7 @@ class TeamFiguresView(APIView):
         responses=FiguresShareOut(many=True),
     )
     def get(self, request: ApiRequest, pk: int):
-        team = team_or_404(request, pk)
+        team = my_team(request, pk)
         return Response(FiguresShareOut(selectors.shares_of(team), many=True).data)
 
     @extend_schema(
@@ -161,10 +160,10 @@ class TeamFiguresView(APIView):
         responses={201: FiguresShareOut},
     )
     def post(self, request: ApiRequest, pk: int):
-        team = team_or_404(request, pk)
+        team = my_team(request, pk)
         if not figures_access.can_share_figures(request.user, team):
             raise PermissionDenied(figures_access.informer_refusal(team, services.SHARING))
-        body = valid_body(request, FiguresShareIn)
+        body = body_of(FiguresShareIn, request)
         share = services.share_figures(actor=request.user, team=team, period=body["period"])
         return Response(FiguresShareOut(share).data, status=status.HTTP_201_CREATED)
 

@@ -25,15 +25,20 @@ def found[T](row: T | None, message: str) -> T:
     return row
 
 
-def body_of(serializer_class, request) -> dict:
+def body_of(serializer_class, request, **options) -> dict:
     """The request's body, checked by ``serializer_class`` (a 400 naming each field)."""
-    body = serializer_class(data=request.data)
+    body = serializer_class(data=request.data, **options)
     body.is_valid(raise_exception=True)
     return body.validated_data
 
 
-def my_team(request, pk: int) -> Team:
-    return found(selectors.team_for(request.user, pk=pk), "No such team among yours.")
+def my_team(request, pk: int, may=None) -> Team:
+    """A team of the asker's and, given ``may`` (an access rule), one it lets them act
+    in; 404 for everyone else (seeing a team is not, say, reading its drafts)."""
+    team = selectors.team_for(request.user, pk=pk)
+    if team is not None and may is not None and not may(request.user, team):
+        team = None
+    return found(team, "No such team among yours.")
 
 
 class IdField(serializers.IntegerField):

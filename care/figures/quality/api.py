@@ -28,7 +28,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from care.api import team_or_404, valid_body
 from care.figures import access as figures_access
 from care.figures.api import NumberField
 from care.figures.periods import PERIOD_MAX, parse_period
@@ -38,7 +37,7 @@ from care.figures.quality.content import CANONICAL_FORM, HASH_ALGORITHM
 from care.models import Client, ExperienceSurvey, Snapshot
 from care.selectors.clients import log_read
 from teams import selectors as team_selectors
-from teams.api.core import PersonRef, TextIn, WholeNumberField
+from teams.api.core import PersonRef, TextIn, WholeNumberField, body_of, my_team
 from teams.api.decisions import ProposalDetailOut
 from teams.http import ApiRequest
 from teams.models import Proposal, Team
@@ -284,7 +283,7 @@ class ClientSurveysView(APIView):
         client = _client(request, pk)
         if not access.can_answer_survey(request.user, client):
             raise PermissionDenied("Only the client, or the representative they named, answers.")
-        body = valid_body(request, SurveyIn)
+        body = body_of(SurveyIn, request)
         survey = services.survey_answer(actor=request.user, client=client, **body)
         return Response(SurveyOut(survey).data, status=status.HTTP_201_CREATED)
 
@@ -294,7 +293,7 @@ class TeamDraftsView(APIView):
         summary="The team's draft snapshots (its members)", responses=SnapshotOut(many=True)
     )
     def get(self, request: ApiRequest, pk: int):
-        team = team_or_404(request, pk, may=access.can_read_drafts)
+        team = my_team(request, pk, may=access.can_read_drafts)
         return Response(_snapshots_out(quality_selectors.drafts_of(team)))
 
     @extend_schema(
@@ -303,10 +302,10 @@ class TeamDraftsView(APIView):
         responses={201: SnapshotOut},
     )
     def post(self, request: ApiRequest, pk: int):
-        team = team_or_404(request, pk, may=access.can_read_drafts)
+        team = my_team(request, pk, may=access.can_read_drafts)
         if not access.can_prepare_snapshot(request.user, team):
             raise PermissionDenied(figures_access.informer_refusal(team, services.PREPARING))
-        body = valid_body(request, PrepareIn)
+        body = body_of(PrepareIn, request)
         draft = services.snapshot_prepare(actor=request.user, team=team, period=body["period"])
         fresh = quality_selectors.snapshot_by_id(draft.pk)
         if fresh is None:
@@ -366,7 +365,7 @@ class SnapshotProposeView(APIView):
         snapshot = quality_selectors.snapshot_by_id(pk)
         if snapshot is None or not access.can_read_drafts(request.user, snapshot.team_id):
             raise NotFound("No such snapshot among your team's.")
-        data = valid_body(request, ProposeIn)
+        data = body_of(ProposeIn, request)
         hours = data.pop("window_hours", None)
         proposal = services.snapshot_propose(
             actor=request.user,
@@ -452,5 +451,5 @@ class TeamSnapshotReadsView(APIView):
         responses=SnapshotReadOut(many=True),
     )
     def get(self, request: ApiRequest, pk: int):
-        team = team_or_404(request, pk, may=access.can_read_snapshot_reads)
+        team = my_team(request, pk, may=access.can_read_snapshot_reads)
         return Response(SnapshotReadOut(quality_selectors.reads_of(team), many=True).data)

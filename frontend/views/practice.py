@@ -387,27 +387,22 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
                 (t.slug, t.name, t.slug in values["tags"]) for t in selectors.tags(request.user)
             ],
         ),
-        "problems": Field(
-            "problems",
-            "Omaha problems",
-            widget="checkboxes",
-            errors=errors.get("problems", []),
-            choices=[
-                (str(p.number), f"{p.number:02d} {p.name}", str(p.number) in values["problems"])
-                for p in selectors.problems()
-            ],
-        ),
-        "targets": Field(
-            "targets",
-            "Omaha intervention targets",
-            widget="checkboxes",
-            errors=errors.get("targets", []),
-            choices=[
-                (str(t.number), f"{t.number:02d} {t.name}", str(t.number) in values["targets"])
-                for t in selectors.targets()
-            ],
-        ),
     }
+    # The Omaha problems and intervention targets: numbered, and ticked as chosen.
+    for name, label, rows in (
+        ("problems", "Omaha problems", selectors.problems()),
+        ("targets", "Omaha intervention targets", selectors.targets()),
+    ):
+        fields[name] = Field(
+            name,
+            label,
+            widget="checkboxes",
+            errors=errors.get(name, []),
+            choices=[
+                (str(r.number), f"{r.number:02d} {r.name}", str(r.number) in values[name])
+                for r in rows
+            ],
+        )
     if not editing and len(my_teams) > 1:
         fields["team"] = Field(
             "team",

@@ -45,21 +45,14 @@ def _count(n: int, unit: str) -> str:
 
 def ended_message(reason: str) -> str | None:
     """Why the sign-in page is shown after a session ended (``?ended=``)."""
-    if reason == "idle":
-        return (
-            f"You were signed out after {_count(settings.SESSION_IDLE_HOURS, 'hour')}"
-            " of inactivity. Please sign in again."
-        )
-    if reason == "age":
-        return (
-            f"You were signed out: a sign-in lasts at most"
-            f" {_count(settings.SESSION_MAX_DAYS, 'day')}. Please sign in again."
-        )
-    if reason == "everywhere":
-        return "You were signed out everywhere, and your API tokens were revoked."
-    if reason == "closed":
-        return "Your account is closed. You are signed out everywhere."
-    return None
+    return {
+        "idle": f"You were signed out after {_count(settings.SESSION_IDLE_HOURS, 'hour')}"
+        " of inactivity. Please sign in again.",
+        "age": f"You were signed out: a sign-in lasts at most"
+        f" {_count(settings.SESSION_MAX_DAYS, 'day')}. Please sign in again.",
+        "everywhere": "You were signed out everywhere, and your API tokens were revoked.",
+        "closed": "Your account is closed. You are signed out everywhere.",
+    }.get(reason)
 
 
 # The first step of a two-step sign-in, kept in the (still anonymous) session until

@@ -20,7 +20,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from frontend import writes
+from frontend.views.common import found_or_404
 from teams import selectors, signin, two_factor
 from teams.http import PageRequest
 from teams.models import Person
@@ -203,9 +204,7 @@ def account_page(request: PageRequest) -> HttpResponse:
 @login_required
 @require_POST
 def account_token_revoke(request: PageRequest, pk: int) -> HttpResponse:
-    token = selectors.token_of(request.user, pk)
-    if token is None:
-        raise Http404("No such token among yours.")
+    token = found_or_404(selectors.token_of(request.user, pk), "No such token among yours.")
     credential_services.token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” ({token.prefix}…) revoked.")
     return redirect("account")

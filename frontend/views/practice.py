@@ -37,7 +37,7 @@ from coordination.practice import access, feed, search, selectors, services
 from coordination.practice.models import BODY_LIMIT, TITLE_LIMIT, Note
 from frontend import writes
 from frontend.forms import Field
-from frontend.views.common import Held, live
+from frontend.views.common import Held, found_or_404, live
 from teams import selectors as team_selectors
 from teams.http import PageRequest
 
@@ -175,9 +175,7 @@ def practice_search(request: PageRequest) -> HttpResponse:
 
 def _note_or_404(request: PageRequest, pk: int) -> Note:
     note = selectors.note_for(request.user, pk)
-    if note is None:
-        raise Http404("No such note among those you can read.")
-    return note
+    return found_or_404(note, "No such note among those you can read.")
 
 
 def _note_context(request: PageRequest, note: Note) -> dict:

@@ -12,12 +12,8 @@ from dataclasses import dataclass, field
 from coordination.events import types
 from frontend.present import plain_dates
 
-FIELD_NAMES = {
-    "phone": "phone number",
-    "email": "email",
-    "patch": "patch",
-    "postcodes": "postcodes",
-}
+# Changed fields by their words, where those are not the field's own name.
+FIELD_NAMES = {"phone": "phone number"}
 
 
 @dataclass

@@ -356,13 +356,11 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             widget="select",
             value=values["kind"],
             choices=Note.Kind.choices,
-            errors=errors.get("kind", []),
         ),
         "title": Field(
             "title",
             "Title",
             value=values["title"],
-            errors=errors.get("title", []),
             attrs={"maxlength": TITLE_LIMIT, "required": "required"},
         ),
         "body": Field(
@@ -371,7 +369,6 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             widget="textarea",
             value=values["body"],
             rows=12,
-            errors=errors.get("body", []),
             help=f"Markdown: **bold**, *italic*, lists, links. At most {BODY_LIMIT:,} characters."
             " Write about practice, not about clients: every team and coach reads it.",
             attrs={"maxlength": BODY_LIMIT},
@@ -380,7 +377,6 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             "tags",
             "Tags",
             widget="checkboxes",
-            errors=errors.get("tags", []),
             choices=[
                 (t.slug, t.name, t.slug in values["tags"]) for t in selectors.tags(request.user)
             ],
@@ -395,7 +391,6 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             name,
             label,
             widget="checkboxes",
-            errors=errors.get(name, []),
             choices=[
                 (str(r.number), f"{r.number:02d} {r.name}", str(r.number) in values[name])
                 for r in rows
@@ -408,8 +403,9 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             widget="select",
             value=values["team"],
             choices=[(str(t.pk), t.name) for t in my_teams],
-            errors=errors.get("team", []),
         )
+    for name, shown in fields.items():
+        shown.errors = errors.get(name, [])
     return {"fields": fields, "my_teams": my_teams}
 
 

@@ -4,20 +4,15 @@ filled with names and dates."""
 
 from __future__ import annotations
 
-import datetime
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coordination.events import types
-from frontend.present import plain_dates
+from frontend.present import long_date, plain_dates
 
-FIELD_NAMES = {
-    "phone": "phone number",
-    "email": "email",
-    "patch": "patch",
-    "postcodes": "postcodes",
-}
+# Changed fields by their words, where those are not the field's own name.
+FIELD_NAMES = {"phone": "phone number"}
 
 
 @dataclass
@@ -42,13 +37,6 @@ class Names:
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _date(value) -> str:
-    try:
-        return f"{datetime.date.fromisoformat(str(value)):%-d %b %Y}"
-    except ValueError:
-        return str(value)
 
 
 def describe(record, names: Names | dict[int, str]) -> str:
@@ -98,7 +86,7 @@ class _Line(string.Formatter):
         if how == "role":
             return self.names.role(value)
         if how == "date":
-            return _date(value)
+            return long_date(value)
         if how == "plain":
             return plain_dates(value or "")
         if how == "fields":

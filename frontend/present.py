@@ -40,6 +40,14 @@ def plain_dates(text: str) -> str:
     return ISO_DATE.sub(say, text or "")
 
 
+def long_date(value) -> str:
+    """An ISO date as people read it (23 Nov 2027); anything else as it is."""
+    try:
+        return f"{datetime.date.fromisoformat(str(value)):%-d %b %Y}"
+    except ValueError:
+        return str(value)
+
+
 def outcome_summary(proposal) -> str:
     return plain_dates((proposal.outcome or {}).get("summary", ""))
 
@@ -162,11 +170,7 @@ class Names:
             self._roles = {r.key: r.name for r in selectors.roles_of(self.team)}
         return self._roles.get(key, key)
 
-    def date(self, value) -> str:
-        try:
-            return f"{datetime.date.fromisoformat(str(value)):%-d %b %Y}"
-        except ValueError:
-            return str(value)
+    date = staticmethod(long_date)
 
 
 def payload_summary(kind: str, payload: dict, names: decisions.Names) -> list[dict]:

@@ -20,7 +20,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from frontend import writes
+from frontend.views.common import found_or_404
 from teams import selectors, signin, two_factor
 from teams.http import PageRequest
 from teams.models import Person
@@ -45,21 +46,14 @@ def _count(n: int, unit: str) -> str:
 
 def ended_message(reason: str) -> str | None:
     """Why the sign-in page is shown after a session ended (``?ended=``)."""
-    if reason == "idle":
-        return (
-            f"You were signed out after {_count(settings.SESSION_IDLE_HOURS, 'hour')}"
-            " of inactivity. Please sign in again."
-        )
-    if reason == "age":
-        return (
-            f"You were signed out: a sign-in lasts at most"
-            f" {_count(settings.SESSION_MAX_DAYS, 'day')}. Please sign in again."
-        )
-    if reason == "everywhere":
-        return "You were signed out everywhere, and your API tokens were revoked."
-    if reason == "closed":
-        return "Your account is closed. You are signed out everywhere."
-    return None
+    return {
+        "idle": f"You were signed out after {_count(settings.SESSION_IDLE_HOURS, 'hour')}"
+        " of inactivity. Please sign in again.",
+        "age": f"You were signed out: a sign-in lasts at most"
+        f" {_count(settings.SESSION_MAX_DAYS, 'day')}. Please sign in again.",
+        "everywhere": "You were signed out everywhere, and your API tokens were revoked.",
+        "closed": "Your account is closed. You are signed out everywhere.",
+    }.get(reason)
 
 
 # The first step of a two-step sign-in, kept in the (still anonymous) session until
@@ -210,9 +204,7 @@ def account_page(request: PageRequest) -> HttpResponse:
 @login_required
 @require_POST
 def account_token_revoke(request: PageRequest, pk: int) -> HttpResponse:
-    token = selectors.token_of(request.user, pk)
-    if token is None:
-        raise Http404("No such token among yours.")
+    token = found_or_404(selectors.token_of(request.user, pk), "No such token among yours.")
     credential_services.token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” ({token.prefix}…) revoked.")
     return redirect("account")

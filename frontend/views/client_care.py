@@ -36,6 +36,7 @@ from frontend import client_forms as cf
 from frontend import writes
 from frontend.views import client_sections as sections
 from frontend.views.client_sections import ACTIONS, when
+from frontend.views.common import found_or_404
 from teams import selectors as team_selectors
 from teams.http import PageRequest
 from teams.models import Person
@@ -118,9 +119,7 @@ def visit_series(request: PageRequest, pk: int) -> HttpResponse:
 def series_exception(request: PageRequest, pk: int, series: int) -> HttpResponse:
     """One day of a series differs: no visit that day, or another window."""
     client = sections.team_client_or_404(request, pk, "visits (to change a day of a series)")
-    one = visit_selectors.series_of(client, series)
-    if one is None:
-        raise Http404("No such series for this client.")
+    one = found_or_404(visit_selectors.series_of(client, series), "No such series for this client.")
     values = cf.exception_values(request.POST)
     moved = values["change"] == "move"
 
@@ -154,9 +153,7 @@ def visit_action(request: PageRequest, pk: int, visit: int, action: str) -> Http
     if action not in ACTIONS:
         raise Http404("No such thing to do with a visit.")
     client = sections.team_client_or_404(request, pk, f"visit (to {ACTIONS[action]})")
-    found = visit_selectors.visit_of(client, visit)
-    if found is None:
-        raise Http404("No such visit for this client.")
+    found = found_or_404(visit_selectors.visit_of(client, visit), "No such visit for this client.")
     user, raw_version = request.user, request.POST.get("version", "")
     values: dict = {}
     names: tuple = ()
@@ -277,9 +274,7 @@ def budget_setup(request: PageRequest, pk: int) -> HttpResponse:
 def ledger_entry(request: PageRequest, pk: int, budget: int) -> HttpResponse:
     """Add a purchase, an adjustment or a correction to the budget's ledger."""
     client = sections.team_client_or_404(request, pk, "personal budget (to add to its ledger)")
-    found = budget_of(client, budget)
-    if found is None:
-        raise Http404("No such budget for this client.")
+    found = found_or_404(budget_of(client, budget), "No such budget for this client.")
     values = cf.entry_values(request.POST)
 
     def do():

@@ -36,7 +36,7 @@ from care.selectors.visits import active_series, visits_around
 from care.services import invitations as invitation_services
 from frontend import client_forms as cf
 from frontend import writes
-from frontend.views.common import live
+from frontend.views.common import found_or_404, live
 from teams import selectors as team_selectors
 from teams.http import PageRequest
 from teams.services.invitations import describe
@@ -49,9 +49,7 @@ def team_client_or_404(request: PageRequest, pk: int, what: str) -> Client:
     if not records.client_kept_by(request.user, pk):
         raise Http404("No such client among your team's.")
     client = client_selectors.client_for(request.user, pk, scope="notes", what=what)
-    if client is None:
-        raise Http404("No such client among your team's.")
-    return client
+    return found_or_404(client, "No such client among your team's.")
 
 
 # --- a client's page: context of each section -------------------------------------------------

@@ -36,7 +36,7 @@ from frontend import charts, writes
 from frontend import client_forms as cf
 from frontend.views import client_sections as sections
 from frontend.views.client_sections import PORTAL, REPRESENTATIVE, TEMPLATE, team_client_or_404
-from frontend.views.common import live, team_or_404
+from frontend.views.common import found_or_404, live, team_or_404
 from teams import access as team_access
 from teams.http import PageRequest
 
@@ -337,9 +337,7 @@ def plan_problem_add(request: PageRequest, pk: int) -> HttpResponse:
 
 def _entry_or_404(client: Client, plan_problem: int):
     entry = records.plan_problem_of(client, plan_problem)
-    if entry is None:
-        raise Http404("No such problem in this client's plan.")
-    return entry
+    return found_or_404(entry, "No such problem in this client's plan.")
 
 
 @login_required

@@ -37,21 +37,23 @@ class Held:
         return self.warning.summary
 
 
+def found_or_404[T](found: T | None, message: str) -> T:
+    """What was looked up; a 404 saying ``message`` when nothing was found."""
+    if found is None:
+        raise Http404(message)
+    return found
+
+
 def team_or_404(request: PageRequest, slug: str) -> Team:
     """A team the person belongs to; everyone else gets 404, coaches included."""
-    team = selectors.team_for(request.user, slug=slug)
-    if team is None:
-        raise Http404("No such team among yours.")
-    return team
+    return found_or_404(selectors.team_for(request.user, slug=slug), "No such team among yours.")
 
 
 def shared_team_or_404(request: PageRequest, slug: str, what: str) -> Team:
     """A team whose decisions the person may read: its members and invited coaches
     (a coach's read is logged for the team to see)."""
     team = selectors.shared_team_for(request.user, slug=slug, what=what)
-    if team is None:
-        raise Http404("No such team among yours.")
-    return team
+    return found_or_404(team, "No such team among yours.")
 
 
 def stream_for(request: PageRequest, team: Team) -> str:

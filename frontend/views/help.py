@@ -61,12 +61,16 @@ def help_page(request: PageRequest) -> HttpResponse:
     _network_member_or_404(request)
     if request.htmx and request.GET.get("part") == "list":
         return render(request, f"{PAGE}#list", _list_context(request))
+    return _whole_page(request)
+
+
+def _whole_page(request: PageRequest, status: int = 200, **given) -> HttpResponse:
     with transaction.atomic():
         # The head first, inside the snapshot's transaction: nothing is missed or doubled.
         heads = live(HELP_STREAM)
         context = _list_context(request)
-    context.update(live=heads, helping=care_grants.visits_helped_by(request.user))
-    return render(request, PAGE, context)
+    context.update(live=heads, helping=care_grants.visits_helped_by(request.user), **given)
+    return render(request, PAGE, context, status=status)
 
 
 def _answer_list(request: PageRequest, outcome: writes.Outcome) -> HttpResponse:
@@ -85,13 +89,7 @@ def _held_offer(request: PageRequest, pk: int, held: Held) -> HttpResponse:
     if request.htmx:
         context = _list_context(request) | {"held_offer": held_offer}
         return render(request, f"{PAGE}#list", context, status=400)
-    with transaction.atomic():
-        heads = live(HELP_STREAM)
-        context = _list_context(request)
-    context.update(
-        live=heads, helping=care_grants.visits_helped_by(request.user), held_offer=held_offer
-    )
-    return render(request, PAGE, context, status=400)
+    return _whole_page(request, status=400, held_offer=held_offer)
 
 
 @login_required

@@ -43,6 +43,7 @@ from coordination import events as log
 from frontend import client_forms as cf
 from frontend import writes
 from frontend.views.client_sections import REPRESENTATIVE, open_invitations, plan_context
+from frontend.views.common import found_or_404
 from teams.http import PageRequest
 from teams.models import Person
 
@@ -264,9 +265,7 @@ def portal_page(request: PageRequest, pk: int) -> HttpResponse:
 @require_GET
 def portal_section(request: PageRequest, pk: int, scope: str) -> HttpResponse:
     """One scope's section, for its live refresh; 404 once the scope is not shared."""
-    section = SECTIONS.get(scope)
-    if section is None:
-        raise Http404("No such section.")
+    section = found_or_404(SECTIONS.get(scope), "No such section.")
     client = client_selectors.client_for(
         request.user, pk, scope=scope, what=f"{section.what} (live update)"
     )
@@ -324,9 +323,7 @@ def _sharing_client(request: PageRequest, pk: int, what: str) -> Client:
     if client is None or not access.can_manage_sharing(user, client):
         raise Http404("No such record among yours.")
     client = client_selectors.client_for(user, pk, scope="notes", what=what)
-    if client is None:
-        raise Http404("No such record among yours.")
-    return client
+    return found_or_404(client, "No such record among yours.")
 
 
 def _sharing_done(request: PageRequest, client: Client, words: str) -> HttpResponse:

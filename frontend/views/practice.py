@@ -37,7 +37,7 @@ from coordination.practice import access, feed, search, selectors, services
 from coordination.practice.models import BODY_LIMIT, TITLE_LIMIT, Note
 from frontend import writes
 from frontend.forms import Field
-from frontend.views.common import Held, live
+from frontend.views.common import Held, found_or_404, live
 from teams import selectors as team_selectors
 from teams.http import PageRequest
 
@@ -175,9 +175,7 @@ def practice_search(request: PageRequest) -> HttpResponse:
 
 def _note_or_404(request: PageRequest, pk: int) -> Note:
     note = selectors.note_for(request.user, pk)
-    if note is None:
-        raise Http404("No such note among those you can read.")
-    return note
+    return found_or_404(note, "No such note among those you can read.")
 
 
 def _note_context(request: PageRequest, note: Note) -> dict:
@@ -358,13 +356,11 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             widget="select",
             value=values["kind"],
             choices=Note.Kind.choices,
-            errors=errors.get("kind", []),
         ),
         "title": Field(
             "title",
             "Title",
             value=values["title"],
-            errors=errors.get("title", []),
             attrs={"maxlength": TITLE_LIMIT, "required": "required"},
         ),
         "body": Field(
@@ -373,7 +369,6 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             widget="textarea",
             value=values["body"],
             rows=12,
-            errors=errors.get("body", []),
             help=f"Markdown: **bold**, *italic*, lists, links. At most {BODY_LIMIT:,} characters."
             " Write about practice, not about clients: every team and coach reads it.",
             attrs={"maxlength": BODY_LIMIT},
@@ -382,32 +377,25 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             "tags",
             "Tags",
             widget="checkboxes",
-            errors=errors.get("tags", []),
             choices=[
                 (t.slug, t.name, t.slug in values["tags"]) for t in selectors.tags(request.user)
             ],
         ),
-        "problems": Field(
-            "problems",
-            "Omaha problems",
-            widget="checkboxes",
-            errors=errors.get("problems", []),
-            choices=[
-                (str(p.number), f"{p.number:02d} {p.name}", str(p.number) in values["problems"])
-                for p in selectors.problems()
-            ],
-        ),
-        "targets": Field(
-            "targets",
-            "Omaha intervention targets",
-            widget="checkboxes",
-            errors=errors.get("targets", []),
-            choices=[
-                (str(t.number), f"{t.number:02d} {t.name}", str(t.number) in values["targets"])
-                for t in selectors.targets()
-            ],
-        ),
     }
+    # The Omaha problems and intervention targets: numbered, and ticked as chosen.
+    for name, label, rows in (
+        ("problems", "Omaha problems", selectors.problems()),
+        ("targets", "Omaha intervention targets", selectors.targets()),
+    ):
+        fields[name] = Field(
+            name,
+            label,
+            widget="checkboxes",
+            choices=[
+                (str(r.number), f"{r.number:02d} {r.name}", str(r.number) in values[name])
+                for r in rows
+            ],
+        )
     if not editing and len(my_teams) > 1:
         fields["team"] = Field(
             "team",
@@ -415,8 +403,9 @@ def _fields(request: PageRequest, values: dict, errors: dict, *, editing: bool) 
             widget="select",
             value=values["team"],
             choices=[(str(t.pk), t.name) for t in my_teams],
-            errors=errors.get("team", []),
         )
+    for name, shown in fields.items():
+        shown.errors = errors.get(name, [])
     return {"fields": fields, "my_teams": my_teams}
 
 

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from care import split as care_split
 from coordination.privacy import CONFIRM
 from frontend import forms, present, writes
-from frontend.views.common import live, stream_for
+from frontend.views.common import found_or_404, live, stream_for
 from teams import access, decisions, selectors
 from teams.http import PageRequest
 from teams.models import Proposal
@@ -41,9 +41,7 @@ def _proposal_or_404(request: PageRequest, pk: int, *, log: bool = True) -> Prop
     """The proposal if the person may see it. A coach's read is logged for the team;
     ``log=False`` re-reads what this same request already logged."""
     proposal = selectors.proposal_for(request.user, pk, log=log)
-    if proposal is None:
-        raise Http404("No such proposal among your teams'.")
-    return proposal
+    return found_or_404(proposal, "No such proposal among your teams'.")
 
 
 def _settled(request: PageRequest, pk: int) -> Proposal:

@@ -32,6 +32,7 @@ from care.figures.quality.disclosure import HIDDEN
 from care.models import Snapshot
 from frontend import writes
 from frontend.charts import quality_svg
+from frontend.views.common import found_or_404
 from teams import access as team_access
 from teams.http import PageRequest
 
@@ -122,10 +123,7 @@ def quality_home(request: PageRequest) -> HttpResponse:
 
 
 def _team_or_404(slug: str):
-    team = quality.team_by_slug(slug)
-    if team is None:
-        raise Http404("No such team.")
-    return team
+    return found_or_404(quality.team_by_slug(slug), "No such team.")
 
 
 def _over_time(team) -> tuple[list[Snapshot], list[Snapshot]]:

@@ -18,6 +18,7 @@ from frontend.views.common import (
     ACTIVITY_LENGTH,
     activity_lines,
     activity_names,
+    found_or_404,
     live,
     shared_team_or_404,
     team_or_404,
@@ -144,9 +145,7 @@ def team_home(request: PageRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def team_section(request: PageRequest, slug: str, name: str) -> HttpResponse:
-    builder = SECTIONS.get(name)
-    if builder is None:
-        raise Http404("No such section.")
+    builder = found_or_404(SECTIONS.get(name), "No such section.")
     team = team_or_404(request, slug)
     context = {"team": team, **builder(team)}
     return render(request, f"frontend/team_home.html#{name}", context)

@@ -48,13 +48,11 @@ export class LiveSocket {
     socket.addEventListener("close", (e) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      if (e.code === 4401) {
-        this.setStatus("signed_out");
-        return; // the session ended (signed out here or elsewhere): retrying will not help
-      }
-      if (e.code === 4403) {
-        this.setStatus("closed");
-        return; // no longer allowed: retrying will not help
+      // The session ended (4401: signed out here or elsewhere) or the person is no longer
+      // allowed (4403): retrying will not help.
+      if (e.code === 4401 || e.code === 4403) {
+        this.setStatus(e.code === 4401 ? "signed_out" : "closed");
+        return;
       }
       this.reconnectSoon();
     });

@@ -357,16 +357,14 @@ def set_representative(
         locked.representative_note,
     ) == (basis, note):
         return locked
-    locked.representative = person
-    locked.representative_basis, locked.representative_note = basis, note
     if previous != (person.pk if person else None):
         locked.representative_since = timezone.now() if person else None
     save_new_version(
         locked,
-        "representative",
-        "representative_basis",
-        "representative_note",
         "representative_since",
+        representative=person,
+        representative_basis=basis,
+        representative_note=note,
     )
     audit(
         actor=actor,

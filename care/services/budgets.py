@@ -94,8 +94,7 @@ def budget_create(
     with transaction.atomic():
         previous = Budget.objects.select_for_update().filter(client=client, active=True).first()
         if previous is not None:
-            previous.active = False
-            save_new_version(previous, "active")
+            save_new_version(previous, active=False)
         budget = Budget.objects.create(
             client=client,
             kind=kind,

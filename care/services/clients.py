@@ -108,9 +108,7 @@ def client_update(*, actor: Person, client: Client, version: int, **fields) -> C
         changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
         if not changed:
             return locked
-        for name in changed:
-            setattr(locked, name, cleaned[name])
-        save_new_version(locked, *changed)
+        save_new_version(locked, **{name: cleaned[name] for name in changed})
         audit(actor=actor, action="client.updated", target=locked, data={"fields": changed})
         _event(locked, "client.updated", {"fields": changed, "version": locked.version}, actor)
     return locked
@@ -139,8 +137,7 @@ def client_set_status(
             raise refused("status", f"A client who is {locked.status} cannot become {status}.")
         if on < locked.status_since:
             raise refused("on", "The change cannot be dated before the current status.")
-        locked.status, locked.status_since = status, on
-        save_new_version(locked, "status", "status_since")
+        save_new_version(locked, status=status, status_since=on)
         ClientStatusChange.objects.create(client=locked, status=status, on=on, by=actor, note=note)
         audit(actor=actor, action="client.status_changed", target=locked, data={"status": status})
         _event(
@@ -281,8 +278,7 @@ def link_account(*, actor: Person, locked: Client, account: Person) -> Client:
         return locked
     if locked.account_id is not None:
         raise refused("account", f"{locked.display_name} has an account already.")
-    locked.account = account
-    save_new_version(locked, "account")
+    save_new_version(locked, account=account)
     audit(actor=actor, action="client.account_linked", target=locked)
     _event(locked, "client.updated", {"fields": ["account"], "version": locked.version}, actor)
     notify_access_changed(account.pk)
@@ -361,16 +357,14 @@ def set_representative(
         locked.representative_note,
     ) == (basis, note):
         return locked
-    locked.representative = person
-    locked.representative_basis, locked.representative_note = basis, note
     if previous != (person.pk if person else None):
         locked.representative_since = timezone.now() if person else None
     save_new_version(
         locked,
-        "representative",
-        "representative_basis",
-        "representative_note",
         "representative_since",
+        representative=person,
+        representative_basis=basis,
+        representative_note=note,
     )
     audit(
         actor=actor,

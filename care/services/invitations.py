@@ -385,8 +385,7 @@ def _accept_network(invitation: Invitation, person: Person) -> dict:
             "invitation",
             f"You are in {client.display_name}'s network already: they change what you see there.",
         )
-    member.account = person
-    save_new_version(member, "account")
+    save_new_version(member, account=person)
     audit(actor=person, action="network.joined", target=member)
     _event(client, "network.changed", {"member": member.pk, "change": "joined"}, person)
     # The grants are the inviter's decision, made now that there is someone to see.
@@ -435,11 +434,9 @@ def network_remove(
         for invitation in Invitation.objects.filter(
             purpose=NETWORK, target=locked.pk, accepted_at__isnull=True, withdrawn_at__isnull=True
         ):
-            invitation.withdrawn_at, invitation.withdrawn_by = now, actor
-            save_new_version(invitation, "withdrawn_at", "withdrawn_by")
+            save_new_version(invitation, withdrawn_at=now, withdrawn_by=actor)
             audit(actor=actor, action="invitation.withdrawn", target=invitation)
-        locked.active = False
-        save_new_version(locked, "active")
+        save_new_version(locked, active=False)
         audit(
             actor=actor,
             action="network.left" if leaving else "network.removed",

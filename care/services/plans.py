@@ -55,8 +55,7 @@ def _locked_plan(actor: Person, client: Client, version: int | None) -> CarePlan
 
 
 def _touch(plan: CarePlan, actor: Person, kind: str, data: dict[str, Any]) -> None:
-    plan.updated = timezone.now()
-    save_new_version(plan, "updated")
+    save_new_version(plan, updated=timezone.now())
     client = plan.client
     publish(
         Event(kind, {"client": client.pk, "plan_version": plan.version, **data}, actor=actor.pk),

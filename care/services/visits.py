@@ -650,9 +650,7 @@ def visit_lend(
             raise _taken(visit)
         _refuse_closed(visit, "be lent to another team")
         check_version(visit, version, visit_state)
-        visit.assignee = helper
-        visit.status = Visit.Status.ASSIGNED
-        save_new_version(visit, "assignee", "status")
+        save_new_version(visit, assignee=helper, status=Visit.Status.ASSIGNED)
         grant = VisitGrant.objects.create(
             visit=visit, person=helper, granted_by=actor, expires_at=expires_at, reason=reason
         )

@@ -32,7 +32,7 @@ from coordination import selectors as board_selectors
 from coordination.selectors import BoardVisit
 from coordination.services import handovers as handover_services
 from frontend import writes
-from frontend.views.common import live, team_or_404
+from frontend.views.common import found_or_404, live, team_or_404
 from frontend.views.help import help_board_context
 from teams import selectors as team_selectors
 from teams.http import PageRequest
@@ -288,9 +288,7 @@ def board_offer_action(request: PageRequest, slug: str, pk: int, action: str) ->
         "decline": (handover_services.handover_decline, "Offer declined."),
         "withdraw": (handover_services.handover_withdraw, "Offer withdrawn."),
     }
-    if action not in calls:
-        raise Http404("No such action.")
-    call, done = calls[action]
+    call, done = found_or_404(calls.get(action), "No such action.")
     return _answer(
         request,
         team,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -150,9 +150,8 @@ def series_exception(request: PageRequest, pk: int, series: int) -> HttpResponse
 @require_POST
 def visit_action(request: PageRequest, pk: int, visit: int, action: str) -> HttpResponse:
     """Take, assign, start, record, cancel or mark missed one visit of the client."""
-    if action not in ACTIONS:
-        raise Http404("No such thing to do with a visit.")
-    client = sections.team_client_or_404(request, pk, f"visit (to {ACTIONS[action]})")
+    doing = found_or_404(ACTIONS.get(action), "No such thing to do with a visit.")
+    client = sections.team_client_or_404(request, pk, f"visit (to {doing})")
     found = found_or_404(visit_selectors.visit_of(client, visit), "No such visit for this client.")
     user, raw_version = request.user, request.POST.get("version", "")
     values: dict = {}

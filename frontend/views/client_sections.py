@@ -170,19 +170,6 @@ def plan_context(client: Client, *, keeper: bool, forms: dict | None = None) -> 
     return context
 
 
-FORMS = {
-    "people_forms",
-    "details_form",
-    "editing_details",
-    "status_form",
-    "network_form",
-    "plan_forms",
-    "diary_form",
-    "visits_forms",
-    "budget_forms",
-}
-
-
 def _diary(client: Client, form: dict | None = None) -> dict:
     """The shared diary; the team may always write in it."""
     return {
@@ -198,18 +185,9 @@ def section_context(client: Client, name: str, given: dict) -> dict:
     """One section's context, with a form that came back with messages, if any."""
     if name == "details":
         return _details(client, given.get("details_form"), given.get("editing_details", False))
-    if name == "status":
-        return _status(client, given.get("status_form"))
-    if name == "people":
-        return _people(client, given.get("people_forms"))
-    if name == "network":
-        return _network(client, given.get("network_form"))
-    if name == "diary":
-        return _diary(client, given.get("diary_form"))
-    if name == "visits":
-        return visits_context(client, given.get("visits_forms"))
-    if name == "budget":
-        return budget_context(client, given.get("budget_forms"))
+    if name in BUILDERS:
+        build, key = BUILDERS[name]
+        return build(client, given.get(key))
     return plan_context(client, keeper=True, forms=given.get("plan_forms"))
 
 
@@ -436,3 +414,15 @@ def answered(request: PageRequest, client: Client, section: str, words: str) -> 
     """Done: without JavaScript back to the section with the words; with htmx the
     section, saying them."""
     return done(request, client, section, words, {})
+
+
+# Each section's context and the key a form of it that came back is given under.
+BUILDERS: dict[str, tuple[Callable[[Client, Any], dict], str]] = {
+    "status": (_status, "status_form"),
+    "people": (_people, "people_forms"),
+    "network": (_network, "network_form"),
+    "diary": (_diary, "diary_form"),
+    "visits": (visits_context, "visits_forms"),
+    "budget": (budget_context, "budget_forms"),
+}
+FORMS = {key for _, key in BUILDERS.values()} | {"details_form", "editing_details", "plan_forms"}

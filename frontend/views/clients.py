@@ -400,9 +400,7 @@ CHART_CSP = {
 def plan_chart(request: PageRequest, pk: int, plan_problem: int) -> HttpResponse:
     """The K/B/S chart of one problem: same access and log as the plan it belongs to."""
     client = client_selectors.client_for(request.user, pk, scope="plan", what="care plan chart")
-    if client is None:
-        raise Http404("No such client among yours.")
-    entry = _entry_or_404(client, plan_problem)
+    entry = _entry_or_404(found_or_404(client, "No such client among yours."), plan_problem)
     svg = charts.ratings_svg(list(entry.ratings.all()))
     response = HttpResponse(svg, content_type="image/svg+xml")
     # A health record: never kept in a shared cache or on a shared device's disk.

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from frontend import writes
-from frontend.views.common import team_or_404
+from frontend.views.common import found_or_404, team_or_404
 from teams import selectors
 from teams.http import PageRequest
 from teams.models import Invitation, Person
@@ -123,8 +123,6 @@ def invitation_action(request: PageRequest, pk: int, action: str) -> HttpRespons
         "resend": (service.invitation_resend, f"Invitation sent again to {invitation.email}."),
         "withdraw": (service.invitation_withdraw, f"Invitation to {invitation.email} withdrawn."),
     }
-    if action not in actions:
-        raise Http404("No such action.")
-    act, words = actions[action]
+    act, words = found_or_404(actions.get(action), "No such action.")
     outcome = writes.perform(lambda: act(actor=request.user, invitation=invitation), done=words)
     return outcome.back(request, back)

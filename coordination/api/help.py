@@ -191,14 +191,7 @@ class TeamHelpRequestsView(APIView):
     def post(self, request: ApiRequest, pk: int):
         team = my_team(request, pk)
         data = body_of(HelpRequestIn, request)
-        help_request = help_services.help_request_raise(
-            actor=request.user,
-            team=team,
-            visits=data["visits"],
-            skills=data["skills"],
-            note=data["note"],
-            confirm_no_client_data=data["confirm_no_client_data"],
-        )
+        help_request = help_services.help_request_raise(actor=request.user, team=team, **data)
         return Response(
             _dressed(request, help_request),
             status=status.HTTP_201_CREATED,

@@ -233,9 +233,7 @@ class HelpOffersView(_RequestWrite):
     body, problems = HelpOfferIn, {400: HELD}
     answer, code = HelpOfferOut, status.HTTP_201_CREATED
     service = staticmethod(help_services.help_offer_make)
-
-    def shown(self, request, result: HelpOffer) -> dict:
-        return HelpOfferOut(result).data
+    shown = VersionedWrite.shown  # the offer made, not the request
 
 
 @write_schema("Accept an offer of help: the visits are lent to the helper")

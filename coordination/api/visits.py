@@ -267,9 +267,7 @@ class VisitCancelView(_VisitWrite):
 
 class _OfferMade(_VisitWrite):
     answer, code = OfferOut, status.HTTP_201_CREATED
-
-    def shown(self, request, result: HandoverOffer) -> dict:
-        return OfferOut(result).data
+    shown = VersionedWrite.shown  # the offer made, not the visit
 
 
 @write_schema("Offer your visit to a colleague")

@@ -4,6 +4,9 @@ loop of a versioned write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -40,8 +43,10 @@ CONFLICT = OpenApiResponse(
 
 
 # One versioned write: the row the asker may write (``target``, 404 for anyone else),
-# the body, the version it saw, one service call (``act``); the answer is ``answer``
-# (or what ``shown`` makes of the result) with the result's version in an ETag.
+# the body, the version it saw, one service call (``act``: by default ``service`` with the
+# actor, the row as ``row_name``, the version, the body's fields and, for an idempotent
+# write, its Idempotency-Key); the answer is ``answer`` (or what ``shown`` makes of the
+# result) with the result's version in an ETag.
 # Comments, not docstrings: the schema would take a docstring as every subclass's
 # description.
 class VersionedWrite(APIView):
@@ -50,12 +55,16 @@ class VersionedWrite(APIView):
     code = 200
     idempotent = False
     problems: dict = {}  # more answers the schema names, e.g. {400: HELD}
+    service: Callable[..., Any]
+    row_name: str
 
     def target(self, request, pk: int):
         raise NotImplementedError
 
     def act(self, request, row, version: int, data: dict):
-        raise NotImplementedError
+        if self.idempotent:
+            data = {**data, "idempotency_key": request.headers.get("Idempotency-Key")}
+        return self.service(actor=request.user, **{self.row_name: row}, version=version, **data)
 
     def shown(self, request, result) -> dict:
         return self.answer(result).data

@@ -191,14 +191,7 @@ class TeamHelpRequestsView(APIView):
     def post(self, request: ApiRequest, pk: int):
         team = my_team(request, pk)
         data = body_of(HelpRequestIn, request)
-        help_request = help_services.help_request_raise(
-            actor=request.user,
-            team=team,
-            visits=data["visits"],
-            skills=data["skills"],
-            note=data["note"],
-            confirm_no_client_data=data["confirm_no_client_data"],
-        )
+        help_request = help_services.help_request_raise(actor=request.user, team=team, **data)
         return Response(
             _dressed(request, help_request),
             status=status.HTTP_201_CREATED,
@@ -208,6 +201,7 @@ class TeamHelpRequestsView(APIView):
 
 class _RequestWrite(VersionedWrite):
     answer: type[serializers.Serializer] = HelpRequestOut
+    row_name = "request"
 
     def target(self, request, pk: int) -> HelpRequest:
         return found(
@@ -220,7 +214,7 @@ class _RequestWrite(VersionedWrite):
 
 
 class _OfferWrite(VersionedWrite):
-    answer = HelpOfferOut
+    answer, row_name = HelpOfferOut, "offer"
 
     def target(self, request, pk: int) -> HelpOffer:
         return found(selectors.help_offer_for(request.user, pk), "No such offer among yours.")
@@ -228,8 +222,7 @@ class _OfferWrite(VersionedWrite):
 
 @write_schema("Withdraw your team's request for help")
 class HelpRequestWithdrawView(_RequestWrite):
-    def act(self, request, row, version, data):
-        return help_services.help_request_withdraw(actor=request.user, request=row, version=version)
+    service = staticmethod(help_services.help_request_withdraw)
 
 
 @write_schema(
@@ -239,36 +232,24 @@ class HelpRequestWithdrawView(_RequestWrite):
 class HelpOffersView(_RequestWrite):
     body, problems = HelpOfferIn, {400: HELD}
     answer, code = HelpOfferOut, status.HTTP_201_CREATED
-
-    def act(self, request, row, version, data):
-        return help_services.help_offer_make(
-            actor=request.user, request=row, version=version, **data
-        )
-
-    def shown(self, request, result: HelpOffer) -> dict:
-        return HelpOfferOut(result).data
+    service = staticmethod(help_services.help_offer_make)
+    shown = VersionedWrite.shown  # the offer made, not the request
 
 
 @write_schema("Accept an offer of help: the visits are lent to the helper")
 class HelpOfferAcceptView(_OfferWrite):
-    def act(self, request, row, version, data):
-        return help_services.help_offer_accept(actor=request.user, offer=row, version=version)
+    service = staticmethod(help_services.help_offer_accept)
 
 
 @write_schema("Decline an offer of help")
 class HelpOfferDeclineView(_OfferWrite):
     body, problems = HelpDeclineIn, {400: HELD}
-
-    def act(self, request, row, version, data):
-        return help_services.help_offer_decline(
-            actor=request.user, offer=row, version=version, **data
-        )
+    service = staticmethod(help_services.help_offer_decline)
 
 
 @write_schema("Withdraw your offer of help")
 class HelpOfferWithdrawView(_OfferWrite):
-    def act(self, request, row, version, data):
-        return help_services.help_offer_withdraw(actor=request.user, offer=row, version=version)
+    service = staticmethod(help_services.help_offer_withdraw)
 
 
 class GrantedVisitView(APIView):
@@ -291,7 +272,7 @@ class GrantedVisitView(APIView):
 
 
 class _GrantedWrite(VersionedWrite):
-    answer = HelpedVisitOut
+    answer, row_name = HelpedVisitOut, "visit"
 
     def target(self, request, pk: int) -> Visit:
         # The visit lent to the asker (a live grant); 404 for anyone else.
@@ -304,19 +285,10 @@ class _GrantedWrite(VersionedWrite):
 
 @write_schema("Start a visit you help with")
 class GrantedVisitStartView(_GrantedWrite):
-    def act(self, request, row, version, data):
-        return visit_services.visit_start(actor=request.user, visit=row, version=version)
+    service = staticmethod(visit_services.visit_start)
 
 
 @write_schema("Record a visit you help with as done (your access to it ends)")
 class GrantedVisitFinishView(_GrantedWrite):
     body, idempotent = GrantedFinishIn, True
-
-    def act(self, request, row, version, data):
-        return visit_services.visit_finish(
-            actor=request.user,
-            visit=row,
-            version=version,
-            idempotency_key=request.headers.get("Idempotency-Key"),
-            **data,
-        )
+    service = staticmethod(visit_services.visit_finish)

@@ -10,8 +10,6 @@ everyone else, coaches, inspectors and the client's own portal included, gets 40
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -194,6 +192,7 @@ class TeamBoardView(APIView):
 
 class _VisitWrite(VersionedWrite):
     answer: type[serializers.Serializer] = BoardVisitOut
+    row_name = "visit"
 
     def target(self, request, pk: int) -> Visit:
         # A visit of one of the asker's teams' clients; 404 for everyone else.
@@ -205,7 +204,7 @@ class _VisitWrite(VersionedWrite):
 
 
 class _OfferWrite(VersionedWrite):
-    answer = OfferOut
+    answer, row_name = OfferOut, "offer"
 
     def target(self, request, pk: int) -> HandoverOffer:
         return found(selectors.handover_offer_for(request.user, pk), "No such offer among yours.")
@@ -213,18 +212,12 @@ class _OfferWrite(VersionedWrite):
 
 @write_schema("Take an unassigned visit yourself")
 class VisitClaimView(_VisitWrite):
-    def act(self, request, visit, version, data):
-        return visit_services.visit_claim(actor=request.user, visit=visit, version=version)
+    service = staticmethod(visit_services.visit_claim)
 
 
 @write_schema("Say you are running late, and when you expect to arrive")
 class VisitLateView(_VisitWrite):
-    body = LateIn
-
-    def act(self, request, visit, version, data):
-        return visit_services.visit_running_late(
-            actor=request.user, visit=visit, version=version, **data
-        )
+    body, service = LateIn, staticmethod(visit_services.visit_running_late)
 
 
 @write_schema("Assign (or unassign) a visit")
@@ -244,24 +237,13 @@ class VisitAssignView(_VisitWrite):
 
 @write_schema("Start a visit")
 class VisitStartView(_VisitWrite):
-    def act(self, request, visit, version, data):
-        return visit_services.visit_start(actor=request.user, visit=visit, version=version)
+    service = staticmethod(visit_services.visit_start)
 
 
 @write_schema("Record a started visit as done (debits the budget once)")
 class VisitFinishView(_VisitWrite):
-    body = FinishIn
-    idempotent = True
-    service: Callable[..., Visit] = staticmethod(visit_services.visit_finish)
-
-    def act(self, request, visit, version, data):
-        return self.service(
-            actor=request.user,
-            visit=visit,
-            version=version,
-            idempotency_key=request.headers.get("Idempotency-Key"),
-            **data,
-        )
+    body, idempotent = FinishIn, True
+    service = staticmethod(visit_services.visit_finish)
 
 
 @write_schema(
@@ -273,26 +255,19 @@ class VisitFinishView(_VisitWrite):
         " first result."
     ),
 )
-class VisitRecordView(VisitFinishView):
-    body = RecordIn
+class VisitRecordView(_VisitWrite):
+    body, idempotent = RecordIn, True
     service = staticmethod(visit_services.visit_record)
 
 
 @write_schema("Cancel a visit")
 class VisitCancelView(_VisitWrite):
-    body = ReasonIn
-
-    def act(self, request, visit, version, data):
-        return visit_services.visit_cancel(
-            actor=request.user, visit=visit, version=version, reason=data["reason"]
-        )
+    body, service = ReasonIn, staticmethod(visit_services.visit_cancel)
 
 
 class _OfferMade(_VisitWrite):
     answer, code = OfferOut, status.HTTP_201_CREATED
-
-    def shown(self, request, result: HandoverOffer) -> dict:
-        return OfferOut(result).data
+    shown = VersionedWrite.shown  # the offer made, not the visit
 
 
 @write_schema("Offer your visit to a colleague")
@@ -331,21 +306,14 @@ class VisitSwapsView(_OfferMade):
 
 @write_schema("Accept an offer made to you: the visit (or the swap) is yours")
 class HandoverAcceptView(_OfferWrite):
-    def act(self, request, offer, version, data):
-        return handover_services.handover_accept(actor=request.user, offer=offer, version=version)
+    service = staticmethod(handover_services.handover_accept)
 
 
 @write_schema("Decline an offer made to you")
 class HandoverDeclineView(_OfferWrite):
-    body = DeclineIn
-
-    def act(self, request, offer, version, data):
-        return handover_services.handover_decline(
-            actor=request.user, offer=offer, version=version, reason=data["reason"]
-        )
+    body, service = DeclineIn, staticmethod(handover_services.handover_decline)
 
 
 @write_schema("Withdraw an offer you made")
 class HandoverWithdrawView(_OfferWrite):
-    def act(self, request, offer, version, data):
-        return handover_services.handover_withdraw(actor=request.user, offer=offer, version=version)
+    service = staticmethod(handover_services.handover_withdraw)

@@ -345,8 +345,7 @@ class NotesView(APIView):
     )
     def post(self, request: ApiRequest):
         services.require_writer(request.user, "write practice notes")
-        data = _body(PracticeNoteIn, request)
-        note = services.note_publish(actor=request.user, **data)
+        note = services.note_publish(actor=request.user, **_body(PracticeNoteIn, request))
         return _note_response(request, note.pk, status.HTTP_201_CREATED)
 
 
@@ -550,13 +549,7 @@ class TagsView(APIView):
         responses={201: PracticeTagOut, 400: HELD},
     )
     def post(self, request: ApiRequest):
-        data = _body(PracticeTagIn, request)
-        tag = services.tag_create(
-            actor=request.user,
-            name=data["name"],
-            slug=data.get("slug"),
-            confirm_no_client_data=data["confirm_no_client_data"],
-        )
+        tag = services.tag_create(actor=request.user, **_body(PracticeTagIn, request))
         return Response(PracticeTagOut(tag).data, status=status.HTTP_201_CREATED)
 
 

@@ -541,6 +541,8 @@ FOLLOWS: list[tuple[str, str, Any]] = [
     ("ana", "team", "zuid"),
     ("cas", "problem", 42),
 ]
+# What a follow names, and the field its key is.
+FOLLOWED = {"tag": (Tag, "slug"), "team": (Team, "slug"), "problem": (OmahaProblem, "number")}
 POINTER = ("How do you use a ceiling hoist with one carer?", "oost", "They asked the OT.")
 
 
@@ -602,15 +604,10 @@ def seed() -> dict[str, int]:
     for who, what, key in FOLLOWS:
         if who not in people:
             continue
-        found: dict[str, Any]
-        if what == "tag":
-            found = {"tag": Tag.objects.filter(slug=key).first()}
-        elif what == "team":
-            found = {"team": Team.objects.filter(slug=key).first()}
-        else:
-            found = {"problem": OmahaProblem.objects.filter(number=key).first()}
-        if all(found.values()):
-            services.follow_add(actor=people[who], **found)
+        model, field = FOLLOWED[what]
+        followed: Any = model._default_manager.filter(**{field: key}).first()
+        if followed is not None:
+            services.follow_add(actor=people[who], **{what: followed})
     title, slug, text = POINTER
     question, team = questions.get(title), Team.objects.filter(slug=slug).first()
     coach = Person.objects.filter(username="coach", kind=Person.Kind.COACH).first()

@@ -3,78 +3,70 @@ from django.urls import include, path
 from care import api, api_invitations, api_visits
 from care.figures import api as api_figures
 
+# (route, view, name): every view here answers one route.
 urlpatterns = [
-    path("teams/<id:pk>/clients", api.TeamClientsView.as_view(), name="api-team-clients"),
-    path("clients/<id:pk>", api.ClientView.as_view(), name="api-client"),
-    path("clients/<id:pk>/status", api.ClientStatusView.as_view(), name="api-client-status"),
-    path("clients/<id:pk>/network", api.NetworkView.as_view(), name="api-client-network"),
-    path("clients/<id:pk>/grants", api.GrantsView.as_view(), name="api-client-grants"),
-    path("grants/<id:pk>/revoke", api.GrantRevokeView.as_view(), name="api-grant-revoke"),
-    path(
-        "clients/<id:pk>/portal-invitation",
-        api_invitations.PortalInvitationView.as_view(),
-        name="api-client-portal-invitation",
-    ),
-    path(
-        "clients/<id:pk>/representative",
-        api_invitations.RepresentativeView.as_view(),
-        name="api-client-representative",
-    ),
-    path(
-        "clients/<id:pk>/representative/remove",
-        api_invitations.RepresentativeRemoveView.as_view(),
-        name="api-client-representative-remove",
-    ),
-    path(
-        "clients/<id:pk>/invitations",
-        api_invitations.ClientInvitationsView.as_view(),
-        name="api-client-invitations",
-    ),
-    path(
-        "clients/<id:pk>/network/invitations",
-        api_invitations.NetworkInvitationsView.as_view(),
-        name="api-client-network-invitations",
-    ),
-    path(
-        "network-members/<id:pk>/remove",
-        api_invitations.NetworkMemberRemoveView.as_view(),
-        name="api-network-member-remove",
-    ),
-    path(
-        "client-invitations/<id:pk>/resend",
-        api_invitations.InvitationResendView.as_view(),
-        name="api-client-invitation-resend",
-    ),
-    path(
-        "client-invitations/<id:pk>/withdraw",
-        api_invitations.InvitationWithdrawView.as_view(),
-        name="api-client-invitation-withdraw",
-    ),
-    path("clients/<id:pk>/plan", api.PlanView.as_view(), name="api-client-plan"),
-    path("clients/<id:pk>/plan/problems", api.PlanProblemsView.as_view(), name="api-plan-problems"),
-    path(
-        "plan-problems/<id:pk>/interventions",
-        api.InterventionsView.as_view(),
-        name="api-interventions",
-    ),
-    path("plan-problems/<id:pk>/ratings", api.RatingsView.as_view(), name="api-ratings"),
-    path("clients/<id:pk>/access-log", api.AccessLogView.as_view(), name="api-client-access-log"),
-    path("omaha", api.OmahaView.as_view(), name="api-omaha"),
-    path("clients/<id:pk>/visits", api_visits.ClientVisitsView.as_view(), name="api-client-visits"),
-    path("clients/<id:pk>/series", api_visits.ClientSeriesView.as_view(), name="api-client-series"),
-    path("clients/<id:pk>/budget", api_visits.BudgetView.as_view(), name="api-client-budget"),
-    path(
-        "budgets/<id:pk>/entries",
-        api_visits.BudgetEntriesView.as_view(),
-        name="api-budget-entries",
-    ),
-    path(
-        "teams/<id:pk>/indicators",
-        api_figures.TeamIndicatorsView.as_view(),
-        name="api-team-indicators",
-    ),
-    path("teams/<id:pk>/figures", api_figures.TeamFiguresView.as_view(), name="api-team-figures"),
-    path("figures", api_figures.NetworkFiguresView.as_view(), name="api-network-figures"),
-    # Published quality data: the experience survey and snapshots (care/figures/quality/urls.py).
+    path(route, view.as_view(), name=name)
+    for route, view, name in [
+        ("teams/<id:pk>/clients", api.TeamClientsView, "api-team-clients"),
+        ("clients/<id:pk>", api.ClientView, "api-client"),
+        ("clients/<id:pk>/status", api.ClientStatusView, "api-client-status"),
+        ("clients/<id:pk>/network", api.NetworkView, "api-client-network"),
+        ("clients/<id:pk>/grants", api.GrantsView, "api-client-grants"),
+        ("grants/<id:pk>/revoke", api.GrantRevokeView, "api-grant-revoke"),
+        (
+            "clients/<id:pk>/portal-invitation",
+            api_invitations.PortalInvitationView,
+            "api-client-portal-invitation",
+        ),
+        (
+            "clients/<id:pk>/representative",
+            api_invitations.RepresentativeView,
+            "api-client-representative",
+        ),
+        (
+            "clients/<id:pk>/representative/remove",
+            api_invitations.RepresentativeRemoveView,
+            "api-client-representative-remove",
+        ),
+        (
+            "clients/<id:pk>/invitations",
+            api_invitations.ClientInvitationsView,
+            "api-client-invitations",
+        ),
+        (
+            "clients/<id:pk>/network/invitations",
+            api_invitations.NetworkInvitationsView,
+            "api-client-network-invitations",
+        ),
+        (
+            "network-members/<id:pk>/remove",
+            api_invitations.NetworkMemberRemoveView,
+            "api-network-member-remove",
+        ),
+        (
+            "client-invitations/<id:pk>/resend",
+            api_invitations.InvitationResendView,
+            "api-client-invitation-resend",
+        ),
+        (
+            "client-invitations/<id:pk>/withdraw",
+            api_invitations.InvitationWithdrawView,
+            "api-client-invitation-withdraw",
+        ),
+        ("clients/<id:pk>/plan", api.PlanView, "api-client-plan"),
+        ("clients/<id:pk>/plan/problems", api.PlanProblemsView, "api-plan-problems"),
+        ("plan-problems/<id:pk>/interventions", api.InterventionsView, "api-interventions"),
+        ("plan-problems/<id:pk>/ratings", api.RatingsView, "api-ratings"),
+        ("clients/<id:pk>/access-log", api.AccessLogView, "api-client-access-log"),
+        ("omaha", api.OmahaView, "api-omaha"),
+        ("clients/<id:pk>/visits", api_visits.ClientVisitsView, "api-client-visits"),
+        ("clients/<id:pk>/series", api_visits.ClientSeriesView, "api-client-series"),
+        ("clients/<id:pk>/budget", api_visits.BudgetView, "api-client-budget"),
+        ("budgets/<id:pk>/entries", api_visits.BudgetEntriesView, "api-budget-entries"),
+        ("teams/<id:pk>/indicators", api_figures.TeamIndicatorsView, "api-team-indicators"),
+        ("teams/<id:pk>/figures", api_figures.TeamFiguresView, "api-team-figures"),
+        ("figures", api_figures.NetworkFiguresView, "api-network-figures"),
+    ]
+] + [
     path("", include("care.figures.quality.urls")),
 ]

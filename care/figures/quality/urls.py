@@ -2,24 +2,18 @@ from django.urls import path
 
 from care.figures.quality import api
 
+# (route, view, name): every view here answers one route.
 urlpatterns = [
-    path("clients/<id:pk>/surveys", api.ClientSurveysView.as_view(), name="api-client-surveys"),
-    path(
-        "teams/<id:pk>/snapshot-drafts",
-        api.TeamDraftsView.as_view(),
-        name="api-team-snapshot-drafts",
-    ),
-    path("teams/<id:pk>/snapshots", api.TeamSnapshotsView.as_view(), name="api-team-snapshots"),
-    path(
-        "teams/<id:pk>/snapshot-reads",
-        api.TeamSnapshotReadsView.as_view(),
-        name="api-team-snapshot-reads",
-    ),
-    path("snapshots", api.NetworkSnapshotsView.as_view(), name="api-snapshots"),
-    path("snapshots/median", api.NetworkMedianView.as_view(), name="api-snapshots-median"),
-    path("snapshots/<id:pk>", api.SnapshotView.as_view(), name="api-snapshot"),
-    path("snapshots/<id:pk>/export", api.SnapshotExportView.as_view(), name="api-snapshot-export"),
-    path(
-        "snapshots/<id:pk>/propose", api.SnapshotProposeView.as_view(), name="api-snapshot-propose"
-    ),
+    path(route, view.as_view(), name=name)
+    for route, view, name in [
+        ("clients/<id:pk>/surveys", api.ClientSurveysView, "api-client-surveys"),
+        ("teams/<id:pk>/snapshot-drafts", api.TeamDraftsView, "api-team-snapshot-drafts"),
+        ("teams/<id:pk>/snapshots", api.TeamSnapshotsView, "api-team-snapshots"),
+        ("teams/<id:pk>/snapshot-reads", api.TeamSnapshotReadsView, "api-team-snapshot-reads"),
+        ("snapshots", api.NetworkSnapshotsView, "api-snapshots"),
+        ("snapshots/median", api.NetworkMedianView, "api-snapshots-median"),
+        ("snapshots/<id:pk>", api.SnapshotView, "api-snapshot"),
+        ("snapshots/<id:pk>/export", api.SnapshotExportView, "api-snapshot-export"),
+        ("snapshots/<id:pk>/propose", api.SnapshotProposeView, "api-snapshot-propose"),
+    ]
 ]

@@ -158,8 +158,6 @@ def proposal_for(person: Person, pk: int, *, log: bool = True):
 
 def decisions_of(team: Team, *, search: str = ""):
     """The decision log: adopted proposals, newest first, searchable."""
-    from django.db.models import Q
-
     from teams.models import Proposal
 
     decisions = (

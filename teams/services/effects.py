@@ -34,6 +34,7 @@ from teams.models import (
     Team,
 )
 from teams.services.common import audit, publish_team
+from teams.services.invitations import account_for, invitation_create, normal_email
 from teams.versioning import save_new_version
 
 STANDARD_ROLES = [
@@ -127,6 +128,22 @@ def _record(
     publish_team(team or proposal.team, event, data, actor=None, shared=True)
 
 
+def _invite(proposal: Proposal, purpose: str, done: str, **extra: Any) -> dict:
+    """Invite the address an adopted decision names, which has no account yet."""
+    email = proposal.payload["email"]
+    name = proposal.payload.get("name", "")
+    invitation, _ = invitation_create(
+        actor=None,
+        purpose=purpose,
+        email=email,
+        name=name,
+        team=proposal.team,
+        decision=proposal,
+        **extra,
+    )
+    return {"invitation": invitation.pk, "summary": f"{email} {done}"}
+
+
 # --- general -------------------------------------------------------------------------
 
 
@@ -161,8 +178,6 @@ def validate_admit(team: Team, payload: dict) -> dict:
 
 def _invitee(payload: dict) -> tuple[str, str, Person | None]:
     """A decision naming someone by address: the address, their name, their account if any."""
-    from teams.services.invitations import account_for, normal_email
-
     if not isinstance(payload.get("email"), str):
         raise ValidationError({"email": ["Enter a valid email address."]})
     email = normal_email(payload["email"])
@@ -192,20 +207,9 @@ def _validate_admit_email(team: Team, payload: dict) -> dict:
 def apply_admit(proposal: Proposal) -> dict:
     team = proposal.team
     if proposal.payload.get("email") and not proposal.payload.get("person"):
-        from teams.services.invitations import account_for, invitation_create
-
-        email = proposal.payload["email"]
-        account = account_for(email)
+        account = account_for(proposal.payload["email"])
         if account is None:
-            invitation, _ = invitation_create(
-                actor=None,
-                purpose="admit",
-                email=email,
-                name=proposal.payload.get("name", ""),
-                team=team,
-                decision=proposal,
-            )
-            return {"invitation": invitation.pk, "summary": f"{email} was invited to join"}
+            return _invite(proposal, "admit", "was invited to join")
         person = account
     else:
         person = Person.objects.get(pk=proposal.payload["person"])
@@ -487,20 +491,10 @@ def apply_coach_invite(proposal: Proposal) -> dict:
     starts = datetime.date.fromisoformat(payload["starts"])
     ends = datetime.date.fromisoformat(payload["ends"])
     if payload.get("email") and not payload.get("coach"):
-        from teams.services.invitations import account_for, invitation_create
-
         coach = account_for(payload["email"])
         if coach is None:
-            invitation, _ = invitation_create(
-                actor=None,
-                purpose="coach",
-                email=payload["email"],
-                name=payload.get("name", ""),
-                team=proposal.team,
-                decision=proposal,
-                payload={"starts": payload["starts"], "ends": payload["ends"]},
-            )
-            return {"invitation": invitation.pk, "summary": f"{payload['email']} was invited"}
+            term = {"starts": payload["starts"], "ends": payload["ends"]}
+            return _invite(proposal, "coach", "was invited", payload=term)
     else:
         coach = Person.objects.get(pk=payload["coach"])
     term = coach_term_start(proposal.team, coach, starts=starts, ends=ends, proposal=proposal)

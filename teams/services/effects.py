@@ -35,7 +35,7 @@ from teams.models import (
 )
 from teams.services.common import audit, publish_team
 from teams.services.invitations import account_for, invitation_create, normal_email
-from teams.versioning import save_new_version
+from teams.versioning import save_fields, save_new_version
 
 STANDARD_ROLES = [
     (Role.PLANNER, "Planner", "Keeps the rota: who visits whom and when, cover for absences."),
@@ -273,10 +273,7 @@ def apply_remove(proposal: Proposal) -> dict:
         # Agreed ahead: a member to the end of that day, then access ends at every door
         # (Membership.current_lookup), open sockets included (each socket keeps a timer
         # for the earliest end of what it may read).
-        membership.until = until
-        membership.left_reason = reason
-        membership.ended_by = proposal
-        membership.save(update_fields=["until", "left_reason", "ended_by"])
+        save_fields(membership, until=until, left_reason=reason, ended_by=proposal)
         audit(
             actor=None,
             action="membership.ending",
@@ -362,8 +359,7 @@ def _hand_over(role: Role, person: Person, *, starts, ends, notes: str, proposal
     today = timezone.localdate()
     previous = RoleTerm.objects.filter(role=role, ended__isnull=True).first()
     if previous is not None:
-        previous.ended = today
-        previous.save(update_fields=["ended"])
+        save_fields(previous, ended=today)
         # The notes travel with the role: earlier notes stay readable in the history.
     return RoleTerm.objects.create(
         role=role, person=person, starts=starts, ends=ends, handover_notes=notes, decision=proposal
@@ -493,8 +489,8 @@ def apply_coach_invite(proposal: Proposal) -> dict:
     if payload.get("email") and not payload.get("coach"):
         coach = account_for(payload["email"])
         if coach is None:
-            term = {"starts": payload["starts"], "ends": payload["ends"]}
-            return _invite(proposal, "coach", "was invited", payload=term)
+            dates = {"starts": payload["starts"], "ends": payload["ends"]}
+            return _invite(proposal, "coach", "was invited", payload=dates)
     else:
         coach = Person.objects.get(pk=payload["coach"])
     term = coach_term_start(proposal.team, coach, starts=starts, ends=ends, proposal=proposal)
@@ -515,9 +511,7 @@ def apply_coach_end(proposal: Proposal) -> dict:
     term = CoachTerm.objects.get(
         team=proposal.team, coach_id=proposal.payload["coach"], ended__isnull=True
     )
-    term.ended = timezone.localdate()
-    term.ended_by = proposal
-    term.save(update_fields=["ended", "ended_by"])
+    save_fields(term, ended=timezone.localdate(), ended_by=proposal)
     _record(proposal, "coach.ended", term, {"coach": term.coach_id})
     notify_access_changed(term.coach_id)
     return {
@@ -621,12 +615,9 @@ def apply_split(proposal: Proposal) -> dict:
     for role in Role.objects.filter(team=old, standard=False):
         Role.objects.create(team=new, key=role.key, name=role.name, description=role.description)
     moving = set(payload["moving"])
-    moved = []
+    moved, reason = [], f"moved to {new.name} when the team split"
     for membership in Membership.objects.current().filter(team=old, person_id__in=moving):
-        membership.left = today
-        membership.left_reason = f"moved to {new.name} when the team split"
-        membership.ended_by = proposal
-        membership.save(update_fields=["left", "left_reason", "ended_by"])
+        save_fields(membership, left=today, left_reason=reason, ended_by=proposal)
         moved.append(
             Membership.objects.create(
                 team=new,
@@ -644,8 +635,7 @@ def apply_split(proposal: Proposal) -> dict:
         holder_moves = term.person_id in moving
         if choice == "stay" and not holder_moves:
             continue
-        term.ended = today
-        term.save(update_fields=["ended"])
+        save_fields(term, ended=today)
         if choice == "move" and holder_moves:
             RoleTerm.objects.create(
                 role=Role.objects.get(team=new, key=term.role.key),

@@ -269,32 +269,21 @@ def apply_remove(proposal: Proposal) -> dict:
     reason = payload.get("reason") or "left the team"
     until = datetime.date.fromisoformat(payload["until"]) if payload.get("until") else None
     name = membership.person.display_name
+    done = {"membership": membership.pk, "person": membership.person_id}
     if until is not None and until >= timezone.localdate():
         # Agreed ahead: a member to the end of that day, then access ends at every door
         # (Membership.current_lookup), open sockets included (each socket keeps a timer
         # for the earliest end of what it may read).
         save_fields(membership, until=until, left_reason=reason, ended_by=proposal)
-        audit(
-            actor=None,
-            action="membership.ending",
-            target=membership,
-            data={"decision": proposal.pk, "until": until.isoformat()},
-        )
+        data = {"decision": proposal.pk, "until": until.isoformat()}
+        audit(actor=None, action="membership.ending", target=membership, data=data)
         membership_changed(team, membership.person_id, "leaving", proposal.pk, until=until)
-        return {
-            "membership": membership.pk,
-            "person": membership.person_id,
-            "until": until.isoformat(),
-            "summary": f"{name} is a member until {until:%-d %b %Y}",
-        }
+        summary = f"{name} is a member until {until:%-d %b %Y}"
+        return {**done, "until": until.isoformat(), "summary": summary}
     _end_membership(membership, reason=reason, proposal=proposal, left=timezone.localdate())
     audit(actor=None, action="membership.ended", target=membership, data={"decision": proposal.pk})
     membership_changed(team, membership.person_id, "left", proposal.pk)
-    return {
-        "membership": membership.pk,
-        "person": membership.person_id,
-        "summary": f"{name} left the team",
-    }
+    return {**done, "summary": f"{name} left the team"}
 
 
 def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:

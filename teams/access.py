@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, DateTimeField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from coordination.events import streams
-from teams.models import ApiToken, Membership, Person, Team
+from teams.models import ApiToken, CoachTerm, Membership, Person, Team
 
 
 def is_active(person: object) -> bool:
@@ -63,13 +65,7 @@ def team_streams(person: Person) -> list[str]:
 
 
 def is_current_coach(person: Person, team: Team | int) -> bool:
-    from django.utils import timezone
-
-    from teams.models import CoachTerm
-
-    if not is_active(person):
-        return False
-    if person.kind != Person.Kind.COACH:
+    if not is_active(person) or person.kind != Person.Kind.COACH:
         return False
     team_id = team if isinstance(team, int) else team.pk
     today = timezone.localdate()
@@ -79,10 +75,6 @@ def is_current_coach(person: Person, team: Team | int) -> bool:
 
 
 def coached_team_ids(person: Person) -> set[int]:
-    from django.utils import timezone
-
-    from teams.models import CoachTerm
-
     if not getattr(person, "is_authenticated", False) or person.kind != Person.Kind.COACH:
         return set()
     today = timezone.localdate()
@@ -114,12 +106,6 @@ def stream_sources(person: Person) -> list[QuerySet[Any, Any]]:
     other apps': "team" for each current membership (its agreed last day, if any),
     "shared" for each team the person coaches now (the term's last day)
     (``team_streams`` and ``shared_streams``)."""
-    from django.db.models import CharField, DateTimeField, F, Value
-    from django.db.models.functions import Cast
-    from django.utils import timezone
-
-    from teams.models import CoachTerm
-
     if not is_active(person):
         return []
 

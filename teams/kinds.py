@@ -61,15 +61,7 @@ def roles(team: Team) -> list[tuple[str, str]]:
     return choices
 
 
-def role_fates(team: Team) -> list[tuple[str, str]]:
-    return ROLE_FATES
-
-
 # --- what a fresh form starts from -----------------------------------------------------------
-
-
-def today(team: Team) -> datetime.date:
-    return timezone.localdate()
 
 
 def a_year_on(team: Team) -> datetime.date:
@@ -123,7 +115,7 @@ REMOVE = [
 HANDOVER = [
     Field("role", "Role", decisions.ROLE, choices=roles),
     Field("person", "Next holder", decisions.PERSON, choices=members),
-    Field("starts", "Term starts", decisions.DATE, initial=today),
+    Field("starts", "Term starts", decisions.DATE, initial=lambda team: timezone.localdate()),
     Field("ends", "Term ends", decisions.DATE, help="At most three years.", initial=a_year_on),
     Field(
         "handover_notes",
@@ -188,7 +180,7 @@ def split_fields() -> list[Field]:
             "What happens to each role",
             decisions.ROLE_FATES,
             help="A role whose holder moves, and is not moved with them, ends.",
-            choices=role_fates,
+            choices=lambda team: ROLE_FATES,
             required=False,  # a role not named stays
         ),
     ]

@@ -49,14 +49,10 @@ class Person(AbstractUser):
     # whose own rules keep the domain read-only there (teams.admin); Kith gives no
     # other kind of person a model permission. Superusers are Django's, as ever.
     def has_perm(self, perm, obj=None) -> bool:
-        if self.is_active and self.kind == self.Kind.OPERATOR:
-            return True
-        return super().has_perm(perm, obj)
+        return self.is_operator or super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label) -> bool:
-        if self.is_active and self.kind == self.Kind.OPERATOR:
-            return True
-        return super().has_module_perms(app_label)
+        return self.is_operator or super().has_module_perms(app_label)
 
     @property
     def is_operator(self) -> bool:

@@ -8,6 +8,7 @@ from typing import TypedDict
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from teams import access
 from teams.models import ApiToken, Invitation, Membership, Network, Person, Team
 from teams.numbers import is_id
 
@@ -48,8 +49,6 @@ def teammate_names(person: Person | None, *, team: Team | None = None) -> list[N
 
 def team_for(person: Person, *, slug: str | None = None, pk: int | None = None) -> Team | None:
     """The team if the person may see it, else None (the caller answers 404)."""
-    from teams import access
-
     lookup = {"slug": slug} if slug is not None else {"pk": pk}
     # One query: the team, only if the person may view it.
     return access.teams_visible_to(person).filter(**lookup).first()
@@ -82,7 +81,6 @@ COACH_READ_MERGE = datetime.timedelta(minutes=10)
 
 def log_coach_access(person: Person, team: Team, what: str) -> None:
     """Coaches' reads of a team's shared material are recorded; the team sees them."""
-    from teams import access
     from teams.models import CoachAccess
 
     if access.is_current_coach(person, team) and not access.is_member(person, team):
@@ -100,8 +98,6 @@ def shared_team_for(
 ):
     """A team whose shared material the person may read (member or invited coach).
     ``what`` names the read for the coach access log; empty when nothing is read."""
-    from teams import access
-
     lookup = {"pk": pk} if pk is not None else {"slug": slug}
     team = Team.objects.filter(**lookup).first()
     if team is None or not access.can_view_shared(person, team):
@@ -140,7 +136,6 @@ def proposals_of(team: Team, *, status: str | None = None, limit: int | None = N
 def proposal_for(person: Person, pk: int, *, log: bool = True):
     """The proposal with its responses and comments, if the person may see it.
     ``log=False`` re-reads what the same request already logged."""
-    from teams import access
     from teams.models import Comment
 
     proposal = (
@@ -158,8 +153,6 @@ def proposal_for(person: Person, pk: int, *, log: bool = True):
 
 def decisions_of(team: Team, *, search: str = ""):
     """The decision log: adopted proposals, newest first, searchable."""
-    from django.db.models import Q
-
     from teams.models import Proposal
 
     decisions = (
@@ -207,8 +200,6 @@ def coach_accesses_of(team: Team, *, limit: int = 100):
 
 
 def coached_teams(person: Person):
-    from teams import access
-
     return Team.objects.filter(pk__in=access.coached_team_ids(person)).order_by("name")
 
 

@@ -17,15 +17,17 @@ from django.db import models
 from teams.errors import Conflict, PreconditionRequired
 
 
-class Versioned(Protocol):
+class Saved(Protocol):
+    def save(self, *, update_fields: list[str]) -> None: ...
+
+
+class Versioned(Saved, Protocol):
     """A model with a ``version`` column, counted up on each write."""
 
     version: int
 
     @property
     def _meta(self) -> Any: ...
-
-    def save(self, *, update_fields: list[str]) -> None: ...
 
 
 class Stated(Versioned, Protocol):
@@ -89,10 +91,15 @@ def check_status(
         raise Conflict(f"This {what} was already {word}.", current=state(row))
 
 
-def save_new_version(row: Versioned, *fields: str, **changes: Any) -> None:
-    """Count the row's next version and save it with the ``fields`` that changed and
-    the ``changes`` (field names and their new values) it makes first."""
+def save_fields(row: Saved, *fields: str, **changes: Any) -> None:
+    """Make the ``changes`` (field names and their new values) to the row and save
+    them, with the ``fields`` that changed already, and nothing else."""
     for name, value in changes.items():
         setattr(row, name, value)
+    row.save(update_fields=[*fields, *changes])
+
+
+def save_new_version(row: Versioned, *fields: str, **changes: Any) -> None:
+    """``save_fields`` counting the row's next version."""
     row.version += 1
-    row.save(update_fields=[*fields, *changes, "version"])
+    save_fields(row, *fields, "version", **changes)

@@ -259,17 +259,9 @@ class TeamProposalsView(APIView):
     def post(self, request: ApiRequest, pk: int):
         team = _shared_team(request, pk)  # a write: the service decides who may
         data = body_of(ProposalIn, request)
+        window = _window(data.pop("window_hours", None))
         proposal = proposal_services.proposal_raise(
-            actor=request.user,
-            team=team,
-            kind=data["kind"],
-            title=data["title"],
-            purpose=data["purpose"],
-            details=data["details"],
-            payload=data["payload"],
-            window=_window(data.get("window_hours")),
-            review_date=data["review_date"],
-            confirm_no_client_data=data["confirm_no_client_data"],
+            actor=request.user, team=team, window=window, **data
         )
         return _detail(request, proposal, status.HTTP_201_CREATED)
 
@@ -316,13 +308,7 @@ class ProposalObjectView(APIView):
         arrived = timezone.now()  # an objection counts from when it arrived
         proposal = _proposal(request, pk)
         body = body_of(ObjectionIn, request)
-        proposal_services.proposal_object(
-            actor=request.user,
-            proposal=proposal,
-            reason=body["reason"],
-            at=arrived,
-            confirm_no_client_data=body["confirm_no_client_data"],
-        )
+        proposal_services.proposal_object(actor=request.user, proposal=proposal, at=arrived, **body)
         return _detail(request, proposal, status.HTTP_201_CREATED)
 
 

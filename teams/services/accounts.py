@@ -24,6 +24,7 @@ from teams import mail
 from teams.cleaning import limit_of, too_long
 from teams.models import Person
 from teams.services.common import audit
+from teams.versioning import save_fields
 
 EMAIL_SALT = "kith.email-change"
 TAKEN = (
@@ -132,8 +133,7 @@ def email_change_confirm(*, actor: Person, token: str) -> Person:
                 raise ValidationError(USED)
             if _taken(payload["to"], person):
                 raise ValidationError({"email": [TAKEN]})
-            person.email = payload["to"]
-            person.save(update_fields=["email"])
+            save_fields(person, email=payload["to"])
             audit(
                 actor=person,
                 action="person.email_changed",
@@ -156,8 +156,7 @@ def person_close_account(*, actor: Person) -> None:
         person = Person.objects.select_for_update().get(pk=actor.pk)
         if not person.is_active:
             return
-        person.is_active = False
-        person.save(update_fields=["is_active"])
+        save_fields(person, is_active=False)
         audit(actor=person, action="person.closed_own_account", target=person, data={})
         if person.email:
             mail.send_on_commit("account_closed", to=person.email, context={"person": person})

@@ -34,7 +34,8 @@ from teams.models import (
     Team,
 )
 from teams.services.common import audit, publish_team
-from teams.versioning import save_new_version
+from teams.services.invitations import account_for, invitation_create, normal_email
+from teams.versioning import save_fields, save_new_version
 
 STANDARD_ROLES = [
     (Role.PLANNER, "Planner", "Keeps the rota: who visits whom and when, cover for absences."),
@@ -127,6 +128,22 @@ def _record(
     publish_team(team or proposal.team, event, data, actor=None, shared=True)
 
 
+def _invite(proposal: Proposal, purpose: str, done: str, **extra: Any) -> dict:
+    """Invite the address an adopted decision names, which has no account yet."""
+    email = proposal.payload["email"]
+    name = proposal.payload.get("name", "")
+    invitation, _ = invitation_create(
+        actor=None,
+        purpose=purpose,
+        email=email,
+        name=name,
+        team=proposal.team,
+        decision=proposal,
+        **extra,
+    )
+    return {"invitation": invitation.pk, "summary": f"{email} {done}"}
+
+
 # --- general -------------------------------------------------------------------------
 
 
@@ -161,8 +178,6 @@ def validate_admit(team: Team, payload: dict) -> dict:
 
 def _invitee(payload: dict) -> tuple[str, str, Person | None]:
     """A decision naming someone by address: the address, their name, their account if any."""
-    from teams.services.invitations import account_for, normal_email
-
     if not isinstance(payload.get("email"), str):
         raise ValidationError({"email": ["Enter a valid email address."]})
     email = normal_email(payload["email"])
@@ -192,20 +207,9 @@ def _validate_admit_email(team: Team, payload: dict) -> dict:
 def apply_admit(proposal: Proposal) -> dict:
     team = proposal.team
     if proposal.payload.get("email") and not proposal.payload.get("person"):
-        from teams.services.invitations import account_for, invitation_create
-
-        email = proposal.payload["email"]
-        account = account_for(email)
+        account = account_for(proposal.payload["email"])
         if account is None:
-            invitation, _ = invitation_create(
-                actor=None,
-                purpose="admit",
-                email=email,
-                name=proposal.payload.get("name", ""),
-                team=team,
-                decision=proposal,
-            )
-            return {"invitation": invitation.pk, "summary": f"{email} was invited to join"}
+            return _invite(proposal, "admit", "was invited to join")
         person = account
     else:
         person = Person.objects.get(pk=proposal.payload["person"])
@@ -265,35 +269,21 @@ def apply_remove(proposal: Proposal) -> dict:
     reason = payload.get("reason") or "left the team"
     until = datetime.date.fromisoformat(payload["until"]) if payload.get("until") else None
     name = membership.person.display_name
+    done = {"membership": membership.pk, "person": membership.person_id}
     if until is not None and until >= timezone.localdate():
         # Agreed ahead: a member to the end of that day, then access ends at every door
         # (Membership.current_lookup), open sockets included (each socket keeps a timer
         # for the earliest end of what it may read).
-        membership.until = until
-        membership.left_reason = reason
-        membership.ended_by = proposal
-        membership.save(update_fields=["until", "left_reason", "ended_by"])
-        audit(
-            actor=None,
-            action="membership.ending",
-            target=membership,
-            data={"decision": proposal.pk, "until": until.isoformat()},
-        )
+        save_fields(membership, until=until, left_reason=reason, ended_by=proposal)
+        data = {"decision": proposal.pk, "until": until.isoformat()}
+        audit(actor=None, action="membership.ending", target=membership, data=data)
         membership_changed(team, membership.person_id, "leaving", proposal.pk, until=until)
-        return {
-            "membership": membership.pk,
-            "person": membership.person_id,
-            "until": until.isoformat(),
-            "summary": f"{name} is a member until {until:%-d %b %Y}",
-        }
+        summary = f"{name} is a member until {until:%-d %b %Y}"
+        return {**done, "until": until.isoformat(), "summary": summary}
     _end_membership(membership, reason=reason, proposal=proposal, left=timezone.localdate())
     audit(actor=None, action="membership.ended", target=membership, data={"decision": proposal.pk})
     membership_changed(team, membership.person_id, "left", proposal.pk)
-    return {
-        "membership": membership.pk,
-        "person": membership.person_id,
-        "summary": f"{name} left the team",
-    }
+    return {**done, "summary": f"{name} left the team"}
 
 
 def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:
@@ -358,8 +348,7 @@ def _hand_over(role: Role, person: Person, *, starts, ends, notes: str, proposal
     today = timezone.localdate()
     previous = RoleTerm.objects.filter(role=role, ended__isnull=True).first()
     if previous is not None:
-        previous.ended = today
-        previous.save(update_fields=["ended"])
+        save_fields(previous, ended=today)
         # The notes travel with the role: earlier notes stay readable in the history.
     return RoleTerm.objects.create(
         role=role, person=person, starts=starts, ends=ends, handover_notes=notes, decision=proposal
@@ -487,20 +476,10 @@ def apply_coach_invite(proposal: Proposal) -> dict:
     starts = datetime.date.fromisoformat(payload["starts"])
     ends = datetime.date.fromisoformat(payload["ends"])
     if payload.get("email") and not payload.get("coach"):
-        from teams.services.invitations import account_for, invitation_create
-
         coach = account_for(payload["email"])
         if coach is None:
-            invitation, _ = invitation_create(
-                actor=None,
-                purpose="coach",
-                email=payload["email"],
-                name=payload.get("name", ""),
-                team=proposal.team,
-                decision=proposal,
-                payload={"starts": payload["starts"], "ends": payload["ends"]},
-            )
-            return {"invitation": invitation.pk, "summary": f"{payload['email']} was invited"}
+            dates = {"starts": payload["starts"], "ends": payload["ends"]}
+            return _invite(proposal, "coach", "was invited", payload=dates)
     else:
         coach = Person.objects.get(pk=payload["coach"])
     term = coach_term_start(proposal.team, coach, starts=starts, ends=ends, proposal=proposal)
@@ -521,9 +500,7 @@ def apply_coach_end(proposal: Proposal) -> dict:
     term = CoachTerm.objects.get(
         team=proposal.team, coach_id=proposal.payload["coach"], ended__isnull=True
     )
-    term.ended = timezone.localdate()
-    term.ended_by = proposal
-    term.save(update_fields=["ended", "ended_by"])
+    save_fields(term, ended=timezone.localdate(), ended_by=proposal)
     _record(proposal, "coach.ended", term, {"coach": term.coach_id})
     notify_access_changed(term.coach_id)
     return {
@@ -627,12 +604,9 @@ def apply_split(proposal: Proposal) -> dict:
     for role in Role.objects.filter(team=old, standard=False):
         Role.objects.create(team=new, key=role.key, name=role.name, description=role.description)
     moving = set(payload["moving"])
-    moved = []
+    moved, reason = [], f"moved to {new.name} when the team split"
     for membership in Membership.objects.current().filter(team=old, person_id__in=moving):
-        membership.left = today
-        membership.left_reason = f"moved to {new.name} when the team split"
-        membership.ended_by = proposal
-        membership.save(update_fields=["left", "left_reason", "ended_by"])
+        save_fields(membership, left=today, left_reason=reason, ended_by=proposal)
         moved.append(
             Membership.objects.create(
                 team=new,
@@ -650,8 +624,7 @@ def apply_split(proposal: Proposal) -> dict:
         holder_moves = term.person_id in moving
         if choice == "stay" and not holder_moves:
             continue
-        term.ended = today
-        term.save(update_fields=["ended"])
+        save_fields(term, ended=today)
         if choice == "move" and holder_moves:
             RoleTerm.objects.create(
                 role=Role.objects.get(team=new, key=term.role.key),

@@ -9,6 +9,7 @@ network's own decision, taken outside Kith or in a team's log)."""
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -20,9 +21,9 @@ from django.utils.text import slugify
 from teams import access, cleaning
 from teams import invitations as registry
 from teams.cleaning import raise_errors
-from teams.models import Invitation, Membership, Network, Person, Team
+from teams.models import CoachTerm, Invitation, Membership, Network, Person, Team
 from teams.services.common import audit
-from teams.services.effects import membership_changed, roles_ensure_standard
+from teams.services.effects import coach_term_start, membership_changed, roles_ensure_standard
 from teams.services.invitations import invitation_create, normal_email
 
 MAX_FOUNDERS = 12
@@ -208,17 +209,12 @@ def _team_still_stands(invitation: Invitation) -> str | None:
 
 
 def _coach_term(invitation: Invitation) -> tuple:
-    import datetime
-
     starts = datetime.date.fromisoformat(invitation.payload["starts"])
     ends = datetime.date.fromisoformat(invitation.payload["ends"])
     return max(starts, timezone.localdate()), ends
 
 
 def _coach(invitation: Invitation, person: Person) -> dict:
-    from teams.models import CoachTerm
-    from teams.services.effects import coach_term_start
-
     team = _team(invitation)
     if CoachTerm.objects.filter(team=team, coach=person, ended__isnull=True).exists():
         return {"team": team.pk, "coach_term": "already"}

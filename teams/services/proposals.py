@@ -33,7 +33,7 @@ from teams import texts as text_checks
 from teams.cleaning import Errors, clean_text, limit_of, raise_errors
 from teams.models import Comment, Membership, Person, Proposal, Response, Team
 from teams.services.common import audit, publish_team
-from teams.versioning import check_version, lock, save_new_version
+from teams.versioning import check_version, lock, save_fields, save_new_version
 
 logger = logging.getLogger("kith.decisions")
 
@@ -327,8 +327,7 @@ def objection_withdraw(*, actor: Person, objection: Response) -> Response:
         if objection.kind != Response.Kind.OBJECTION or objection.state != Response.State.OPEN:
             raise ValidationError("This is not an open objection.")
         _require_open(proposal)
-        objection.state = Response.State.WITHDRAWN
-        objection.save(update_fields=["state"])
+        save_fields(objection, state=Response.State.WITHDRAWN)
         audit(
             actor=actor,
             action="objection.withdrawn",
@@ -511,8 +510,7 @@ def _decide(proposal: Proposal, *, now: datetime.datetime, settle: datetime.time
             for k, v in getattr(exc, "message_dict", {"": exc.messages}).items()
         )
         if proposal.outcome.get("not_applied") != reason:
-            proposal.outcome = {"not_applied": reason}
-            proposal.save(update_fields=["outcome"])
+            save_fields(proposal, outcome={"not_applied": reason})
             _event(proposal, "proposal.not_applied", None)
         logger.info("proposal %s could not be applied: %s", proposal.pk, reason)
         return False

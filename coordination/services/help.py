@@ -43,7 +43,7 @@ GRANT_AFTER_WINDOW = datetime.timedelta(hours=4)
 OWN_REQUEST = "Your team asked for this help: take its visits on your board instead."
 
 
-def help_request_state(request: HelpRequest) -> dict:
+def help_request_state(request: HelpRequest) -> dict[str, Any]:
     """What a client of the API needs to redraw a request (also the 409 body). Ids and
     times only: the note is the asking team's."""
     return {
@@ -57,7 +57,7 @@ def help_request_state(request: HelpRequest) -> dict:
     }
 
 
-def help_offer_state(offer: HelpOffer) -> dict:
+def help_offer_state(offer: HelpOffer) -> dict[str, Any]:
     return {
         "id": offer.pk,
         "request": offer.request_id,
@@ -70,7 +70,12 @@ def help_offer_state(offer: HelpOffer) -> dict:
 
 
 def _help_publish(
-    request: HelpRequest, kind: str, actor: Person | None, data: dict, *, target=None
+    request: HelpRequest,
+    kind: str,
+    actor: Person | None,
+    data: dict[str, Any],
+    *,
+    target: HelpRequest | HelpOffer | None = None,
 ) -> None:
     audit(actor=actor, action=kind, target=target or request, data=data)
     publish(
@@ -89,12 +94,12 @@ def _check_help_offer_open(offer: HelpOffer, version: int) -> None:
     check_version(offer, version, help_offer_state, what="the offer")
 
 
-def _close_help_offer(offer: HelpOffer, status: str, **fields) -> None:
+def _close_help_offer(offer: HelpOffer, status: str, **fields: Any) -> None:
     save_new_version(offer, status=status, answered_at=timezone.now(), **fields)
 
 
 def _close_request(
-    request: HelpRequest, status: str, kind: str, actor: Person | None, reason: str, **more
+    request: HelpRequest, status: str, kind: str, actor: Person | None, reason: str, **more: Any
 ) -> None:
     """Close the request and decline its other open offers (``reason``), which have no
     event of their own: the request's event (``kind``) carries their ids."""
@@ -118,7 +123,7 @@ def _when(visit: Visit) -> str:
     return f"{timezone.localtime(visit.window_start):%a %-d %b %H:%M}"
 
 
-def _visit_ids(value) -> list[int] | None:
+def _visit_ids(value: object) -> list[int] | None:
     if not isinstance(value, list | tuple | set | frozenset):
         return None
     ids = [getattr(v, "pk", v) for v in value]
@@ -137,7 +142,7 @@ def _require_asking_team(actor: Person, offer: HelpOffer, doing: str) -> None:
         raise PermissionDenied(f"Only members of team {team.name}, who asked, can {doing} offers.")
 
 
-def _help_offer_data(offer: HelpOffer) -> dict:
+def _help_offer_data(offer: HelpOffer) -> dict[str, Any]:
     return {
         "request": offer.request_id,
         "offer": offer.pk,
@@ -151,7 +156,7 @@ def help_request_raise(
     *,
     actor: Person,
     team: Team,
-    visits,
+    visits: object,
     skills: str = "",
     note: str = "",
     confirm_no_client_data: bool = False,

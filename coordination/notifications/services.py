@@ -16,7 +16,9 @@ change (``notification.read``), so their other open pages update the count.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -49,11 +51,11 @@ class Draft:
     person_id: int
     kind: str
     text: str
-    target: dict
+    target: dict[str, Any]
     subject: str
 
 
-def _unread(person_ids) -> dict[int, int]:
+def _unread(person_ids: Iterable[int]) -> dict[int, int]:
     rows = (
         Notification.objects.filter(person_id__in=person_ids, read_at__isnull=True)
         .values("person_id")
@@ -62,7 +64,7 @@ def _unread(person_ids) -> dict[int, int]:
     return {row["person_id"]: row["n"] for row in rows}
 
 
-def _ring(person_id: int, kind: str, data: dict, actor: Person | None = None) -> None:
+def _ring(person_id: int, kind: str, data: dict[str, Any], actor: Person | None = None) -> None:
     publish(
         Event(kind, data, actor=actor.pk if actor else None), streams=[person_stream(person_id)]
     )
@@ -176,7 +178,7 @@ def notifications_read_all(*, actor: Person) -> int:
 # --- preferences ------------------------------------------------------------------------
 
 
-def _clean_muted(errors: dict, value) -> list[str]:
+def _clean_muted(errors: dict[str, list[str]], value: object) -> list[str]:
     known = Notification.Kind.values
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         errors["muted"] = [f"A list of kinds: {', '.join(known)}."]
@@ -191,7 +193,7 @@ def _clean_muted(errors: dict, value) -> list[str]:
     return [k for k in known if k in value]  # in a fixed order, once each
 
 
-def _clean_time(errors: dict, name: str, value) -> datetime.time | None:
+def _clean_time(errors: dict[str, list[str]], name: str, value: object) -> datetime.time | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime.time):
@@ -209,10 +211,10 @@ def preference_update(
     *,
     actor: Person,
     version: int | None = None,
-    muted=UNSET,
-    digest=UNSET,
-    quiet_start=UNSET,
-    quiet_end=UNSET,
+    muted: object = UNSET,
+    digest: object = UNSET,
+    quiet_start: object = UNSET,
+    quiet_end: object = UNSET,
 ) -> NotificationPreference:
     """Change my notification preferences; what is not given stays as it is.
 
@@ -223,7 +225,7 @@ def preference_update(
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("Sign in to change your notification preferences.")
     errors: dict[str, list[str]] = {}
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     if muted is not UNSET:
         changes["muted"] = _clean_muted(errors, muted)
     if digest is not UNSET:

@@ -12,6 +12,7 @@ import datetime
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     BigIntegerField,
@@ -96,7 +97,7 @@ class BoardVisit:
     window_start: datetime.datetime
     window_end: datetime.datetime
     expected_minutes: int
-    tasks: list
+    tasks: str
     status: str
     late_until: datetime.datetime | None
     late_note: str
@@ -112,7 +113,7 @@ class BoardVisit:
     offer_out: HandoverOffer | None = None
 
     @classmethod
-    def from_row(cls, row: dict) -> BoardVisit:
+    def from_row(cls, row: dict[str, Any]) -> BoardVisit:
         assignee_id = row["assignee_id"]
         return cls(
             pk=row["id"],

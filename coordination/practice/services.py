@@ -28,6 +28,8 @@ feed entries in step (team, tags, Omaha problems, public).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -74,7 +76,7 @@ Errors = dict[str, list[str]]
 # --- state ------------------------------------------------------------------------------
 
 
-def note_state(note: Note) -> dict:
+def note_state(note: Note) -> dict[str, Any]:
     """What a client of the API needs to redraw a note (also the 409 body)."""
     return {
         "id": note.pk,
@@ -92,7 +94,7 @@ def note_state(note: Note) -> dict:
     }
 
 
-def _note_data(note: Note) -> dict:
+def _note_data(note: Note) -> dict[str, Any]:
     return {
         "note": note.pk,
         "kind": note.kind,
@@ -102,7 +104,15 @@ def _note_data(note: Note) -> dict:
     }
 
 
-def _publish(kind: str, target, data: dict, actor: Person, *, audited=None, streams=()) -> None:
+def _publish(
+    kind: str,
+    target: Note | Answer | Pointer,
+    data: dict[str, Any],
+    actor: Person,
+    *,
+    audited: dict[str, Any] | None = None,
+    streams: Sequence[str] = (),
+) -> None:
     """The change's audit row (its data, or ``audited``) and its event on the network
     stream (and ``streams``)."""
     audit(actor=actor, action=kind, target=target, data=data if audited is None else audited)
@@ -112,14 +122,14 @@ def _publish(kind: str, target, data: dict, actor: Person, *, audited=None, stre
 # --- cleaning ---------------------------------------------------------------------------
 
 
-def _flag(errors: Errors, name: str, value) -> bool:
+def _flag(errors: Errors, name: str, value: object) -> bool:
     if not isinstance(value, bool):
         errors.setdefault(name, []).append("Must be true or false.")
         return False
     return value
 
 
-def _tags(errors: Errors, value) -> list[Tag]:
+def _tags(errors: Errors, value: object) -> list[Tag]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         errors["tags"] = ["A list of tag slugs (see the list of tags)."]
         return []
@@ -139,7 +149,9 @@ def _tags(errors: Errors, value) -> list[Tag]:
     return [found[s] for s in slugs]
 
 
-def _omaha(errors: Errors, name: str, value, model, what: str) -> list:
+def _omaha[Row: (OmahaProblem, OmahaTarget)](
+    errors: Errors, name: str, value: object, model: type[Row], what: str
+) -> list[Row]:
     if not isinstance(value, list | tuple) or not all(
         isinstance(v, int) and not isinstance(v, bool) for v in value
     ):
@@ -164,7 +176,7 @@ def _omaha(errors: Errors, name: str, value, model, what: str) -> list:
     return [found[n] for n in numbers]
 
 
-def _team(errors: Errors, actor: Person, value) -> Team | None:
+def _team(errors: Errors, actor: Person, value: object) -> Team | None:
     """The team a note is written for: one of the author's own (None for coaches)."""
     mine = access.writing_teams(actor)
     team_id = getattr(value, "pk", value)
@@ -183,7 +195,11 @@ def _team(errors: Errors, actor: Person, value) -> Team | None:
 
 
 def _check_client_data(
-    actor: Person, texts: dict[str, str], confirmed, labels=None, team: Team | None = None
+    actor: Person,
+    texts: dict[str, str],
+    confirmed: object,
+    labels: dict[str, str] | None = None,
+    team: Team | None = None,
 ) -> None:
     """Texts of practice are read across the network: hold what seems to identify a
     client (``coordination.privacy``); ``team``: whose clients count too."""
@@ -218,9 +234,9 @@ def feed_add(
     answer: Answer | None = None,
     team_id: int | None = None,
     public: bool = False,
-    tag_ids=(),
-    problem_ids=(),
-    data: dict | None = None,
+    tag_ids: Iterable[int] = (),
+    problem_ids: Iterable[int] = (),
+    data: dict[str, Any] | None = None,
     created: datetime.datetime | None = None,
 ) -> FeedItem:
     """Add an entry to the network feed (once per kind and ref_id: adding it again
@@ -279,9 +295,9 @@ def note_publish(
     kind: str,
     title: str,
     body: str,
-    tags=(),
-    problems=(),
-    targets=(),
+    tags: Iterable[object] = (),
+    problems: Iterable[object] = (),
+    targets: Iterable[object] = (),
     team: Team | int | None = None,
     team_owned: bool = False,
     public: bool = False,
@@ -344,14 +360,15 @@ def note_revise(
     actor: Person,
     note: Note,
     version: int | None,
-    kind=UNSET,
-    title=UNSET,
-    body=UNSET,
-    tags=UNSET,
-    problems=UNSET,
-    targets=UNSET,
-    team_owned=UNSET,
-    public=UNSET,
+    kind: object = UNSET,
+    title: object = UNSET,
+    body: object = UNSET,
+    # Iterables when given (the API's lists); Any because the UNSET default is not one.
+    tags: Any = UNSET,
+    problems: Any = UNSET,
+    targets: Any = UNSET,
+    team_owned: object = UNSET,
+    public: object = UNSET,
     confirm_no_client_data: bool = False,
 ) -> Note:
     """Edit a note: its author, or any current member of its team when the team owns
@@ -363,7 +380,7 @@ def note_revise(
         who = f"members of team {note.team.name}" if note.team_owned and note.team else "its author"
         raise PermissionDenied(f"Only {who} can edit this note.")
     errors: Errors = {}
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     if kind is not UNSET:
         if kind not in Note.Kind.values:
             errors["kind"] = [f"One of {', '.join(Note.Kind.values)}."]
@@ -378,7 +395,7 @@ def note_revise(
             errors["team_owned"] = ["Only a note written for a team can be owned by it."]
     if public is not UNSET:
         changes["public"] = _flag(errors, "public", public)
-    links: dict[str, list] = {}  # the tags, problems and targets given, to set anew
+    links: dict[str, list[Any]] = {}  # the tags, problems and targets given, to set anew
     if tags is not UNSET:
         links["tags"] = _tags(errors, list(tags))
     for name, value, model, what in (

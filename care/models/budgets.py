@@ -158,6 +158,9 @@ class LedgerEntry(models.Model):
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     objects = LedgerEntryQuerySet.as_manager()
+    # Not columns: its amount signed, in words (the budget section,
+    # frontend.views.client_sections).
+    shown: str
 
     class Meta:
         ordering = ["on", "at", "id"]

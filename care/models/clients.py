@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
@@ -133,6 +133,15 @@ class NetworkMember(models.Model):
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
+    # Not columns: on the network section what it may see (frontend.views.client_sections),
+    # and on the client's sharing page its open invitation (an invitation row with page
+    # attributes), its sharing form, a row per scope and what it sees now
+    # (frontend.views.portal).
+    sees: list[dict[str, Any]]
+    invitation: Any
+    sharing_form: dict[str, Any]
+    scope_rows: list[dict[str, Any]]
+    sees_now: list[str]
 
     class Meta:
         ordering = ["circle", "name", "id"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -45,6 +47,13 @@ class PlanProblem(models.Model):
     added = models.DateField(default=timezone.localdate)
     resolved = models.DateField(null=True, blank=True)
     added_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # Not columns: on the plan section (frontend.views.client_sections), its ratings in
+    # order, the latest of them, and for the team the forms to add an intervention and
+    # to rate it.
+    rating_list: list[OutcomeRating]
+    latest: OutcomeRating | None
+    intervention_form: dict[str, Any]
+    rate_form: dict[str, Any]
 
     class Meta:
         ordering = ["problem__number"]

@@ -39,6 +39,10 @@ class VisitSeries(models.Model):
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now)
+    # Not columns: on the visits section (frontend.views.client_sections), its weekdays
+    # in words and the form to except a day from it.
+    day_names: str
+    exception_form: dict[str, Any]
 
     class Meta:
         ordering = ["client", "window_start", "id"]
@@ -164,6 +168,17 @@ class Visit(models.Model):
     # its client's postcode (coordination.selectors).
     open_offers: list[Any]
     client_postcode: str
+    # And on the visits section (frontend.views.client_sections): what may be done with
+    # it now, a form of it that came back with a conflict or problem, and its forms.
+    is_open: bool
+    can_record: bool
+    can_miss: bool
+    can_start: bool
+    notice: dict[str, Any] | None
+    assign_form: dict[str, Any]
+    cancel_form: dict[str, Any]
+    missed_form: dict[str, Any]
+    finish_form: dict[str, Any]
 
     class Meta:
         ordering = ["window_start", "id"]

@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +43,25 @@ from teams.http import PageRequest
 from teams.services.invitations import describe
 
 TEMPLATE = "frontend/client.html"
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class OpenGrants(TypedDict):
+    open_grants: list[Grant]
+
+
+# A network member as ``care.selectors.clients.network_of`` reads it: with its grants not
+# yet revoked, prefetched to ``open_grants``.
+type Member = WithAnnotations[NetworkMember, OpenGrants]
+
+
+def network_rows(client: Client) -> QuerySet[Member]:
+    """The client's network (``network_of``), typed with its ``open_grants``."""
+    # cast: network_of's Prefetch(to_attr="open_grants") adds the list; its declared
+    # QuerySet[NetworkMember] does not say so.
+    return cast("QuerySet[Member]", client_selectors.network_of(client))
 
 
 def team_client_or_404(request: PageRequest, pk: int, what: str) -> Client:
@@ -76,8 +96,9 @@ def _network(client: Client, form: dict | None = None) -> dict:
     form["fields"] = cf.network_fields(form["values"], form["errors"])
     labels, order = dict(Grant.Scope.choices), list(Grant.Scope.values)
     now = timezone.now()
-    informal, formal = [], []
-    for member in client_selectors.network_of(client):
+    informal: list[NetworkMember] = []
+    formal: list[NetworkMember] = []
+    for member in network_rows(client):
         member.sees = [
             {"scope": g.scope, "label": labels[g.scope], "until": cf.last_day(g.expires_at)}
             for g in sorted(member.open_grants, key=lambda g: order.index(g.scope))
@@ -289,7 +310,8 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
     forms = forms or {}
     now = timezone.now()
     members = _member_choices(client)
-    upcoming, recent = [], []
+    upcoming: list[Visit] = []
+    recent: list[Visit] = []
     for visit in visits_around(client, now):
         _visit_forms(visit, forms, now)
         under_way = visit.status == Visit.Status.IN_PROGRESS

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,7 +43,13 @@ from care.services.diary import diary_add
 from coordination import events as log
 from frontend import client_forms as cf
 from frontend import writes
-from frontend.views.client_sections import REPRESENTATIVE, open_invitations, plan_context
+from frontend.views.client_sections import (
+    REPRESENTATIVE,
+    Member,
+    network_rows,
+    open_invitations,
+    plan_context,
+)
 from frontend.views.common import found_or_404
 from teams.http import PageRequest
 from teams.models import Person
@@ -143,7 +150,7 @@ def _sharing(client: Client, forms: dict | None = None, invite_form: dict | None
     now = timezone.now()
     waiting = {i.target: i for i in open_invitations(client, (invitation_services.NETWORK,))}
     circles: dict[str, list] = {NetworkMember.Circle.INFORMAL: [], NetworkMember.Circle.FORMAL: []}
-    for member in client_selectors.network_of(client):
+    for member in network_rows(client):
         if not member.active:
             continue
         member.invitation = waiting.get(member.pk)
@@ -186,7 +193,7 @@ def _sharing(client: Client, forms: dict | None = None, invite_form: dict | None
     }
 
 
-def _apply_sharing(actor, client: Client, member: NetworkMember, scopes, expires_at) -> list:
+def _apply_sharing(actor, client: Client, member: Member, scopes, expires_at) -> list:
     """Grant the ticked scopes (until ``expires_at``) and revoke the others."""
     now = timezone.now()
     open_grants = {g.scope: g for g in member.open_grants}
@@ -195,7 +202,7 @@ def _apply_sharing(actor, client: Client, member: NetworkMember, scopes, expires
         grant = open_grants.get(scope)
         in_force = grant is not None and (grant.expires_at is None or grant.expires_at > now)
         if scope in scopes:
-            if not in_force or grant.expires_at != expires_at:
+            if grant is None or not in_force or grant.expires_at != expires_at:
                 client_services.grant_scope(
                     actor=actor, client=client, member=member, scope=scope, expires_at=expires_at
                 )
@@ -281,7 +288,7 @@ def portal_sharing(request: PageRequest, pk: int, member: int) -> HttpResponse:
     """The client (or representative) sets what one network member may see."""
     user = request.user
     client = _sharing_client(request, pk, "who can see what (to change it)")
-    entry = client_selectors.network_of(client).filter(pk=member).first()
+    entry = network_rows(client).filter(pk=member).first()
     if entry is None:
         raise Http404("No such person in your network.")
     values = cf.sharing_values(request.POST)
@@ -409,6 +416,7 @@ def portal_representative(request: PageRequest, pk: int, action: str) -> HttpRes
     if client is None:
         raise Http404("No such record among yours.")
     values = {name: request.POST.get(name, "") for name in (*REPRESENTATIVE, "version")}
+    outcome: writes.Outcome[Any]
     if action == "invite":
         outcome = writes.perform(
             lambda: invitation_services.representative_invite(
@@ -434,7 +442,7 @@ def portal_representative(request: PageRequest, pk: int, action: str) -> HttpRes
         )
     if outcome.ok:
         return outcome.back(request, reverse("portal-client", args=[pk]) + "#representative")
-    given = {"representative_problem": outcome.problem}
+    given: dict[str, Any] = {"representative_problem": outcome.problem}
     if outcome.status == 400:
         given["representative_form"] = outcome.form(values)
     with transaction.atomic():

@@ -409,6 +409,9 @@ class Proposal(models.Model):
     created = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     outcome = models.JSONField(default=dict, blank=True)
+    # Not a column: teams.selectors.with_member_ids sets it on the proposals of a list
+    # (the team's current members, which teams.services.proposals.tally reads).
+    member_ids: set[int]
 
     class Meta:
         ordering = ["-created", "-id"]

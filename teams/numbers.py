@@ -9,9 +9,11 @@ services that take lists of ids.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 MAX = 10**18 - 1  # below 2**63 - 1, the largest BIGINT; 18 digits
 
 
-def is_id(value) -> bool:
+def is_id(value: object) -> TypeGuard[int]:
     """A whole number that can be a key: from 1 to ``MAX`` (a bool is not one)."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX

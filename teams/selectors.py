@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -11,6 +11,11 @@ from django.utils import timezone
 from teams import access
 from teams.models import ApiToken, Invitation, Membership, Network, Person, Team
 from teams.numbers import is_id
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from teams.models import Agreement, CoachAccess, CoachTerm, Proposal, Role
 
 
 def teams_of(person: Person) -> QuerySet[Team]:
@@ -95,7 +100,7 @@ def log_coach_access(person: Person, team: Team, what: str) -> None:
 
 def shared_team_for(
     person: Person, *, pk: int | None = None, slug: str | None = None, what: str = ""
-):
+) -> Team | None:
     """A team whose shared material the person may read (member or invited coach).
     ``what`` names the read for the coach access log; empty when nothing is read."""
     lookup = {"pk": pk} if pk is not None else {"slug": slug}
@@ -107,7 +112,7 @@ def shared_team_for(
     return team
 
 
-def _proposal_queryset():
+def _proposal_queryset() -> QuerySet[Proposal]:
     from teams.models import Proposal, Response
 
     return Proposal.objects.select_related("author", "team").prefetch_related(
@@ -115,7 +120,7 @@ def _proposal_queryset():
     )
 
 
-def with_member_ids(proposals: list, team_id: int) -> list:
+def with_member_ids(proposals: list[Proposal], team_id: int) -> list[Proposal]:
     """Give each proposal the team's current member ids (one query for the list)."""
     from teams.services.proposals import current_member_ids
 
@@ -125,7 +130,9 @@ def with_member_ids(proposals: list, team_id: int) -> list:
     return proposals
 
 
-def proposals_of(team: Team, *, status: str | None = None, limit: int | None = None) -> list:
+def proposals_of(
+    team: Team, *, status: str | None = None, limit: int | None = None
+) -> list[Proposal]:
     proposals = _proposal_queryset().filter(team=team)
     if status:
         proposals = proposals.filter(status=status)
@@ -133,7 +140,7 @@ def proposals_of(team: Team, *, status: str | None = None, limit: int | None = N
     return with_member_ids(list(proposals[:limit] if limit else proposals), team.pk)
 
 
-def proposal_for(person: Person, pk: int, *, log: bool = True):
+def proposal_for(person: Person, pk: int, *, log: bool = True) -> Proposal | None:
     """The proposal with its responses and comments, if the person may see it.
     ``log=False`` re-reads what the same request already logged."""
     from teams.models import Comment
@@ -151,7 +158,7 @@ def proposal_for(person: Person, pk: int, *, log: bool = True):
     return with_member_ids([proposal], proposal.team_id)[0]
 
 
-def decisions_of(team: Team, *, search: str = ""):
+def decisions_of(team: Team, *, search: str = "") -> QuerySet[Proposal]:
     """The decision log: adopted proposals, newest first, searchable."""
     from teams.models import Proposal
 
@@ -170,7 +177,7 @@ def decisions_of(team: Team, *, search: str = ""):
     return decisions
 
 
-def roles_of(team: Team):
+def roles_of(team: Team) -> list[Role]:
     """The team's roles, each with ``current`` (the term now running, or None) and
     ``history`` (every term, newest first)."""
     from teams.models import Role, RoleTerm
@@ -187,23 +194,23 @@ def roles_of(team: Team):
     return roles
 
 
-def coach_terms_of(team: Team):
+def coach_terms_of(team: Team) -> QuerySet[CoachTerm]:
     from teams.models import CoachTerm
 
     return CoachTerm.objects.filter(team=team).select_related("coach").order_by("-starts")
 
 
-def coach_accesses_of(team: Team, *, limit: int = 100):
+def coach_accesses_of(team: Team, *, limit: int = 100) -> QuerySet[CoachAccess]:
     from teams.models import CoachAccess
 
     return CoachAccess.objects.filter(team=team).select_related("coach")[:limit]
 
 
-def coached_teams(person: Person):
+def coached_teams(person: Person) -> QuerySet[Team]:
     return Team.objects.filter(pk__in=access.coached_team_ids(person)).order_by("name")
 
 
-def agreement_of(team: Team):
+def agreement_of(team: Team) -> Agreement | None:
     from teams.models import Agreement
 
     return Agreement.objects.filter(team=team).select_related("decision").first()
@@ -256,9 +263,11 @@ def token_of(person: Person, pk: int) -> ApiToken | None:
     return ApiToken.objects.filter(person=person, pk=pk).first()
 
 
-def team_slugs(team_ids) -> dict[int, str]:
-    """The slugs of teams by id (the address of their pages)."""
-    return dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "slug"))
+def team_slugs(team_ids: Iterable[int | None]) -> dict[int, str]:
+    """The slugs of teams by id (the address of their pages); a missing id (None) has
+    none (an ``in`` lookup leaves None out anyway)."""
+    ids = [pk for pk in team_ids if pk is not None]
+    return dict(Team.objects.filter(pk__in=ids).values_list("pk", "slug"))
 
 
 def person_by_id(pk: int) -> Person | None:
@@ -272,12 +281,12 @@ def invitation_by_id(pk: int) -> Invitation | None:
     return Invitation.objects.select_related("team").filter(pk=pk).first()
 
 
-def active_person(pk) -> Person | None:
+def active_person(pk: object) -> Person | None:
     """An account that may still sign in (the second step of signing in names it)."""
     return Person.objects.filter(pk=pk, is_active=True).first() if is_id(pk) else None
 
 
-def network_overview(*, waiting_limit: int = 100) -> dict:
+def network_overview(*, waiting_limit: int = 100) -> dict[str, Any]:
     """What the operator's page shows: the network, each team with its current members
     counted, the founding and operator invitations still waiting, and how many people
     are members of a team now."""

@@ -221,7 +221,11 @@ def _proposal(request, pk: int) -> Proposal:
         selectors.proposal_for(request.user, pk), "No such proposal among your teams'."
     )
     if proposal_services.proposals_close_due(team=proposal.team):
-        proposal = selectors.proposal_for(request.user, pk, log=False)
+        # Read again: an adopted decision may have taken the asker out of the team.
+        proposal = found(
+            selectors.proposal_for(request.user, pk, log=False),
+            "No such proposal among your teams'.",
+        )
     return proposal
 
 

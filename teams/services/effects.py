@@ -15,7 +15,7 @@ from typing import Any, overload
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -64,7 +64,7 @@ def roles_ensure_standard(team: Team) -> None:
 # --- payload helpers ---------------------------------------------------------------
 
 
-def _int(payload: dict, field: str) -> int:
+def _int(payload: dict[str, Any], field: str) -> int:
     value = payload.get(field)
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdecimal():
         raise ValidationError({field: ["Choose a person."]})
@@ -72,10 +72,10 @@ def _int(payload: dict, field: str) -> int:
 
 
 @overload
-def _date(payload: dict, field: str) -> datetime.date: ...
+def _date(payload: dict[str, Any], field: str) -> datetime.date: ...
 @overload
-def _date(payload: dict, field: str, *, required: bool) -> datetime.date | None: ...
-def _date(payload: dict, field: str, *, required: bool = True) -> datetime.date | None:
+def _date(payload: dict[str, Any], field: str, *, required: bool) -> datetime.date | None: ...
+def _date(payload: dict[str, Any], field: str, *, required: bool = True) -> datetime.date | None:
     value = payload.get(field)
     if value in (None, ""):
         if required:
@@ -87,7 +87,14 @@ def _date(payload: dict, field: str, *, required: bool = True) -> datetime.date 
         raise ValidationError({field: ["Not a date (YYYY-MM-DD)."]}) from None
 
 
-def _text(payload: dict, field: str, model, name: str, *, required: bool = True) -> str:
+def _text(
+    payload: dict[str, Any],
+    field: str,
+    model: type[Model],
+    name: str,
+    *,
+    required: bool = True,
+) -> str:
     """The payload's text ``field``, cleaned, at most what ``model.name`` holds once
     the decision is carried out."""
     limit = cleaning.limit_of(model, name)
@@ -121,14 +128,14 @@ def membership_changed(
 
 
 def _record(
-    proposal: Proposal, event: str, target: Any, data: dict, *, team: Team | None = None
+    proposal: Proposal, event: str, target: Any, data: dict[str, Any], *, team: Team | None = None
 ) -> None:
     """Audit and publish what an adopted decision did: the audit's action is the event's type."""
     audit(actor=None, action=event, target=target, data={"decision": proposal.pk})
     publish_team(team or proposal.team, event, data, actor=None, shared=True)
 
 
-def _invite(proposal: Proposal, purpose: str, done: str, **extra: Any) -> dict:
+def _invite(proposal: Proposal, purpose: str, done: str, **extra: Any) -> dict[str, Any]:
     """Invite the address an adopted decision names, which has no account yet."""
     email = proposal.payload["email"]
     name = proposal.payload.get("name", "")
@@ -147,18 +154,18 @@ def _invite(proposal: Proposal, purpose: str, done: str, **extra: Any) -> dict:
 # --- general -------------------------------------------------------------------------
 
 
-def validate_general(team: Team, payload: dict) -> dict:
+def validate_general(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def apply_general(proposal: Proposal) -> dict:
+def apply_general(proposal: Proposal) -> dict[str, Any]:
     return {"summary": "Recorded as the team's decision."}
 
 
 # --- admit / remove a member ------------------------------------------------------------
 
 
-def validate_admit(team: Team, payload: dict) -> dict:
+def validate_admit(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     """Someone with an account (``person``), or an address (``email``, maybe with a
     ``name``): adoption admits the account the address has, or invites the address."""
     if payload.get("person") in (None, "") and payload.get("email") not in (None, ""):
@@ -176,7 +183,7 @@ def validate_admit(team: Team, payload: dict) -> dict:
     return {"person": person_id}
 
 
-def _invitee(payload: dict) -> tuple[str, str, Person | None]:
+def _invitee(payload: dict[str, Any]) -> tuple[str, str, Person | None]:
     """A decision naming someone by address: the address, their name, their account if any."""
     if not isinstance(payload.get("email"), str):
         raise ValidationError({"email": ["Enter a valid email address."]})
@@ -184,7 +191,7 @@ def _invitee(payload: dict) -> tuple[str, str, Person | None]:
     return email, _text(payload, "name", Invitation, "name", required=False), account_for(email)
 
 
-def _validate_admit_email(team: Team, payload: dict) -> dict:
+def _validate_admit_email(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     email, name, account = _invitee(payload)
     if account is not None:
         if not account.is_active or not access.may_join_teams(account):
@@ -204,7 +211,7 @@ def _validate_admit_email(team: Team, payload: dict) -> dict:
     return {"email": email, "name": name}
 
 
-def apply_admit(proposal: Proposal) -> dict:
+def apply_admit(proposal: Proposal) -> dict[str, Any]:
     team = proposal.team
     if proposal.payload.get("email") and not proposal.payload.get("person"):
         account = account_for(proposal.payload["email"])
@@ -230,7 +237,7 @@ def apply_admit(proposal: Proposal) -> dict:
 MAX_NOTICE_DAYS = 366  # a last day agreed ahead is at most a year away
 
 
-def validate_remove(team: Team, payload: dict) -> dict:
+def validate_remove(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     person_id = _int(payload, "person")
     _current_member(team, person_id, "person")
     reason = _text(payload, "reason", Membership, "left_reason", required=False)
@@ -262,7 +269,7 @@ def _end_membership(
     ).update(ended=left)
 
 
-def apply_remove(proposal: Proposal) -> dict:
+def apply_remove(proposal: Proposal) -> dict[str, Any]:
     team = proposal.team
     payload = proposal.payload
     membership = Membership.objects.current().get(team=team, person_id=payload["person"])
@@ -320,7 +327,7 @@ def memberships_end_due(*, today: datetime.date | None = None) -> list[int]:
 # --- roles ------------------------------------------------------------------------------
 
 
-def validate_handover(team: Team, payload: dict) -> dict:
+def validate_handover(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     key = _text(payload, "role", Role, "key")
     if not Role.objects.filter(team=team, key=key).exists():
         raise ValidationError({"role": ["No such role in this team."]})
@@ -344,7 +351,15 @@ def validate_handover(team: Team, payload: dict) -> dict:
     }
 
 
-def _hand_over(role: Role, person: Person, *, starts, ends, notes: str, proposal) -> RoleTerm:
+def _hand_over(
+    role: Role,
+    person: Person,
+    *,
+    starts: datetime.date,
+    ends: datetime.date,
+    notes: str,
+    proposal: Proposal,
+) -> RoleTerm:
     today = timezone.localdate()
     previous = RoleTerm.objects.filter(role=role, ended__isnull=True).first()
     if previous is not None:
@@ -355,7 +370,7 @@ def _hand_over(role: Role, person: Person, *, starts, ends, notes: str, proposal
     )
 
 
-def apply_handover(proposal: Proposal) -> dict:
+def apply_handover(proposal: Proposal) -> dict[str, Any]:
     payload = proposal.payload
     role = Role.objects.get(team=proposal.team, key=payload["role"])
     person = Person.objects.get(pk=payload["person"])
@@ -375,7 +390,7 @@ def apply_handover(proposal: Proposal) -> dict:
     }
 
 
-def validate_role_create(team: Team, payload: dict) -> dict:
+def validate_role_create(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     name = _text(payload, "name", Role, "name")
     description = _text(payload, "description", Role, "description")
     key = slugify(payload.get("key") or name)[:40]
@@ -386,7 +401,7 @@ def validate_role_create(team: Team, payload: dict) -> dict:
     return {"key": key, "name": name, "description": description}
 
 
-def apply_role_create(proposal: Proposal) -> dict:
+def apply_role_create(proposal: Proposal) -> dict[str, Any]:
     payload = proposal.payload
     role = Role.objects.create(
         team=proposal.team,
@@ -402,11 +417,11 @@ def apply_role_create(proposal: Proposal) -> dict:
 # --- the team agreement -------------------------------------------------------------------
 
 
-def validate_agreement(team: Team, payload: dict) -> dict:
+def validate_agreement(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     return {"text": _text(payload, "text", Agreement, "text")}
 
 
-def apply_agreement(proposal: Proposal) -> dict:
+def apply_agreement(proposal: Proposal) -> dict[str, Any]:
     team = proposal.team
     number = (Agreement.objects.filter(team=team).aggregate(n=Max("number"))["n"] or 0) + 1
     agreement = Agreement.objects.create(
@@ -419,7 +434,7 @@ def apply_agreement(proposal: Proposal) -> dict:
 # --- coaches ------------------------------------------------------------------------------
 
 
-def validate_coach_invite(team: Team, payload: dict) -> dict:
+def validate_coach_invite(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     """A coach in Kith (``coach``), or the address of one who is not (``email``,
     maybe with a ``name``): adoption invites them by email, and their term starts
     when they accept."""
@@ -471,7 +486,7 @@ def coach_term_start(
     return term
 
 
-def apply_coach_invite(proposal: Proposal) -> dict:
+def apply_coach_invite(proposal: Proposal) -> dict[str, Any]:
     payload = proposal.payload
     starts = datetime.date.fromisoformat(payload["starts"])
     ends = datetime.date.fromisoformat(payload["ends"])
@@ -489,14 +504,14 @@ def apply_coach_invite(proposal: Proposal) -> dict:
     }
 
 
-def validate_coach_end(team: Team, payload: dict) -> dict:
+def validate_coach_end(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     coach_id = _int(payload, "coach")
     if not CoachTerm.objects.filter(team=team, coach_id=coach_id, ended__isnull=True).exists():
         raise ValidationError({"coach": ["This coach is not invited by the team."]})
     return {"coach": coach_id}
 
 
-def apply_coach_end(proposal: Proposal) -> dict:
+def apply_coach_end(proposal: Proposal) -> dict[str, Any]:
     term = CoachTerm.objects.get(
         team=proposal.team, coach_id=proposal.payload["coach"], ended__isnull=True
     )
@@ -512,7 +527,7 @@ def apply_coach_end(proposal: Proposal) -> dict:
 # --- team split -----------------------------------------------------------------------------
 
 
-def validate_split(team: Team, payload: dict) -> dict:
+def validate_split(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     new_name = _text(payload, "new_name", Team, "name")
     stays_name = _text(payload, "stays_name", Team, "name", required=False) or team.name
     new_slug = slugify(payload.get("new_slug") or new_name)[:80]
@@ -565,7 +580,7 @@ def validate_split(team: Team, payload: dict) -> dict:
 
 
 def _participant_value(
-    participant: decisions.SplitParticipant, team: Team, moving: list[int], payload: dict
+    participant: decisions.SplitParticipant, team: Team, moving: list[int], payload: dict[str, Any]
 ) -> Any:
     """The participant's part, checked; its suggestion when the payload leaves it out, so
     what the team adopts always says it explicitly."""
@@ -582,7 +597,7 @@ def _named(exc: ValidationError, field: str) -> dict[str, list[str]]:
     return {field: list(exc.messages)}
 
 
-def apply_split(proposal: Proposal) -> dict:
+def apply_split(proposal: Proposal) -> dict[str, Any]:
     old = proposal.team
     payload = proposal.payload
     today = timezone.localdate()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -91,7 +92,7 @@ def team_found(
         raise PermissionDenied("Only an operator founds a team.")
     errors: cleaning.Errors = {}
 
-    def field(value, key, limit, required=False):
+    def field(value: object, key: str, limit: int, required: bool = False) -> str:
         # A name is one line; the patch may run over several.
         return cleaning.clean_text(
             errors, key, value, limit=limit, required=required, one_line=key != "patch"
@@ -179,7 +180,7 @@ def _team(invitation: Invitation) -> Team:
     return invitation.team
 
 
-def _join(invitation: Invitation, person: Person, *, how: str) -> dict:
+def _join(invitation: Invitation, person: Person, *, how: str) -> dict[str, Any]:
     team = _team(invitation)
     if Membership.objects.current().filter(team=team, person=person).exists():
         return {"team": team.pk, "membership": "already"}
@@ -208,13 +209,13 @@ def _team_still_stands(invitation: Invitation) -> str | None:
     return None if invitation.team_id else "This invitation's team no longer exists."
 
 
-def _coach_term(invitation: Invitation) -> tuple:
+def _coach_term(invitation: Invitation) -> tuple[datetime.date, datetime.date]:
     starts = datetime.date.fromisoformat(invitation.payload["starts"])
     ends = datetime.date.fromisoformat(invitation.payload["ends"])
     return max(starts, timezone.localdate()), ends
 
 
-def _coach(invitation: Invitation, person: Person) -> dict:
+def _coach(invitation: Invitation, person: Person) -> dict[str, Any]:
     team = _team(invitation)
     if CoachTerm.objects.filter(team=team, coach=person, ended__isnull=True).exists():
         return {"team": team.pk, "coach_term": "already"}
@@ -234,7 +235,7 @@ def _coach_still_stands(invitation: Invitation) -> str | None:
     return None
 
 
-def _become_operator(invitation: Invitation, person: Person) -> dict:
+def _become_operator(invitation: Invitation, person: Person) -> dict[str, Any]:
     # The account was made as an operator's (the purpose's kind); the admin lets
     # operators in by that kind (teams.admin).
     return {"operator": person.pk}

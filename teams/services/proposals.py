@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -44,7 +46,7 @@ SETTLE = datetime.timedelta(seconds=10)
 TEXT_LABELS = {"title": "title", "purpose": "purpose", "details": "details"}
 
 
-def proposal_state(proposal: Proposal) -> dict:
+def proposal_state(proposal: Proposal) -> dict[str, Any]:
     return {
         "id": proposal.pk,
         "status": proposal.status,
@@ -63,7 +65,7 @@ def quorum(member_count: int) -> int:
     return math.ceil(member_count / 2)
 
 
-def _clean_text(fields: dict) -> dict:
+def _clean_text(fields: Mapping[str, object]) -> dict[str, str]:
     errors: Errors = {}
     cleaned = {
         name: clean_text(
@@ -80,7 +82,7 @@ def _clean_text(fields: dict) -> dict:
     return cleaned
 
 
-def _clean_window(window) -> datetime.timedelta:
+def _clean_window(window: object) -> datetime.timedelta:
     if window is None:
         return DEFAULT_WINDOW
     if not isinstance(window, datetime.timedelta):
@@ -92,7 +94,7 @@ def _clean_window(window) -> datetime.timedelta:
     return window
 
 
-def _clean_payload(team: Team, kind_key: str, payload) -> dict:
+def _clean_payload(team: Team, kind_key: str, payload: object) -> dict[str, Any]:
     kind = decisions.get(kind_key)
     if kind is None:
         raise ValidationError({"kind": [f"Unknown kind of decision: {kind_key!r}."]})
@@ -109,30 +111,42 @@ def _clean_payload(team: Team, kind_key: str, payload) -> dict:
         raise
 
 
-def _clean_all(team, kind, *, text, window, payload, review_date=None):
+def _clean_all(
+    team: Team,
+    kind: str,
+    *,
+    text: Mapping[str, object],
+    window: object,
+    payload: object,
+    review_date: datetime.date | None = None,
+) -> tuple[dict[str, str], datetime.timedelta, dict[str, Any]]:
     """Every field checked, every problem reported at once, field by field."""
     errors: dict[str, list[str]] = {}
-    checks = [
-        lambda: _clean_text(text),
-        lambda: _clean_window(window),
-        lambda: _clean_payload(team, kind, payload),
-    ]
-    results = []
-    for check in checks:
+
+    def checked[T](check: Callable[[], T]) -> T | None:
         try:
-            results.append(check())
+            return check()
         except ValidationError as exc:
-            results.append(None)
             found = exc.message_dict if hasattr(exc, "error_dict") else {"payload": exc.messages}
             for name, messages in found.items():
                 errors.setdefault(name, []).extend(messages)
+            return None
+
+    cleaned_text = checked(lambda: _clean_text(text))
+    cleaned_window = checked(lambda: _clean_window(window))
+    cleaned_payload = checked(lambda: _clean_payload(team, kind, payload))
     if review_date is not None and review_date <= timezone.localdate():
         errors["review_date"] = ["The review date must be in the future."]
     raise_errors(errors)
-    return tuple(results)
+    # A failed check noted its problems, so raise_errors raised: each value is here.
+    if cleaned_text is None or cleaned_window is None or cleaned_payload is None:
+        raise ValueError("A proposal check failed without naming a problem.")
+    return cleaned_text, cleaned_window, cleaned_payload
 
 
-def revision_texts(kind_key: str, text: dict, payload) -> tuple[dict[str, str], dict[str, str]]:
+def revision_texts(
+    kind_key: str, text: Mapping[str, object], payload: object
+) -> tuple[dict[str, str], dict[str, str]]:
     """The texts of a revision that the team's coaches read, by field (a payload's
     as ``payload.<field>``), and how messages name each field."""
     texts = {name: value for name, value in text.items() if isinstance(value, str)}
@@ -147,7 +161,7 @@ def revision_texts(kind_key: str, text: dict, payload) -> tuple[dict[str, str], 
 
 
 def _check_texts(
-    actor: Person, team: Team, texts: dict[str, str], labels: dict[str, str], confirmed
+    actor: Person, team: Team, texts: dict[str, str], labels: dict[str, str], confirmed: object
 ) -> None:
     text_checks.check(
         author=actor, team=team, texts=texts, confirmed=confirmed is True, labels=labels
@@ -166,7 +180,7 @@ def _require_open(proposal: Proposal) -> None:
         raise ValidationError("This proposal was already adopted.")
 
 
-def _event(proposal: Proposal, event_type: str, actor: Person | None, **data) -> None:
+def _event(proposal: Proposal, event_type: str, actor: Person | None, **data: Any) -> None:
     publish_team(
         proposal.team,
         event_type,
@@ -184,7 +198,7 @@ def proposal_raise(
     title: str,
     purpose: str,
     details: str = "",
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     window: datetime.timedelta | None = None,
     review_date: datetime.date | None = None,
     confirm_no_client_data: bool = False,
@@ -347,7 +361,7 @@ def proposal_amend(
     title: str | None = None,
     purpose: str | None = None,
     details: str | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     window: datetime.timedelta | None = None,
     confirm_no_client_data: bool = False,
 ) -> Proposal:
@@ -430,7 +444,7 @@ def current_member_ids(team_id: int) -> set[int]:
     )
 
 
-def tally(proposal: Proposal) -> dict:
+def tally(proposal: Proposal) -> dict[str, int]:
     """Where a proposal stands: responses of current members to the current revision.
 
     Lists set ``proposal.member_ids`` once for the whole team (selectors do), so a
@@ -473,7 +487,10 @@ class Stage:
 
 
 def proposal_stage(
-    proposal: Proposal, *, now: datetime.datetime | None = None, counts: dict | None = None
+    proposal: Proposal,
+    *,
+    now: datetime.datetime | None = None,
+    counts: dict[str, int] | None = None,
 ) -> str:
     """Where a proposal stands (a ``Stage``): its status once decided; while open,
     whether its window is open and, once closed, what it is waiting for. ``counts``

@@ -246,6 +246,7 @@ def visit_plan(
     _clean_assignee(errors, client, assignee)
     _require_open_client(errors, client)
     raise_errors(errors)
+    start, end = cleaned(start), cleaned(end)
     with transaction.atomic():
         visit = Visit.objects.create(
             client=client,
@@ -520,6 +521,7 @@ def visit_finish(
                 )
         note = clean_text(errors, "note", note, limit=limit_of(Visit, "done_note"))
         raise_errors(errors)
+        start, end = cleaned(start), cleaned(end)
         visit.status = Visit.Status.DONE
         visit.actual_start = start
         visit.actual_end = end
@@ -634,8 +636,8 @@ def visit_lend(
     reason = clean_text(
         errors, "reason", reason, limit=limit_of(VisitGrant, "reason"), required=True
     )
-    expires_at = clean_moment(errors, "expires_at", expires_at)
-    if expires_at is not None and expires_at <= now:
+    expires = clean_moment(errors, "expires_at", expires_at)
+    if expires is not None and expires <= now:
         add_error(errors, "expires_at", "Must be in the future.")
     if not team_access.member_team_ids(helper):
         add_error(errors, "helper", "Only a current member of a team can help.")
@@ -644,6 +646,7 @@ def visit_lend(
             f"{helper.display_name} is in the client's team: they take the visit on the board."
         )
     raise_errors(errors)
+    expires = cleaned(expires)
     with transaction.atomic():
         visit = lock(visit, "client__team")
         if visit.assignee_id is not None and visit.status in Visit.UNDONE_STATUSES:
@@ -652,7 +655,7 @@ def visit_lend(
         check_version(visit, version, visit_state)
         save_new_version(visit, assignee=helper, status=Visit.Status.ASSIGNED)
         grant = VisitGrant.objects.create(
-            visit=visit, person=helper, granted_by=actor, expires_at=expires_at, reason=reason
+            visit=visit, person=helper, granted_by=actor, expires_at=expires, reason=reason
         )
         data = {
             "visit": visit.pk,
@@ -661,7 +664,7 @@ def visit_lend(
             "assignee": helper.pk,
             "status": visit.status,
             "grant": grant.pk,
-            "expires_at": expires_at.isoformat(),
+            "expires_at": expires.isoformat(),
         }
         record(actor, "visit.lent", visit, data, client_streams(visit.client, "visits"))
     return grant
@@ -723,14 +726,15 @@ def series_create(
     days = _clean_weekdays(errors, weekdays)
     _clean_times(errors, window_start, window_end)
     minutes = _clean_minutes(errors, expected_minutes)
-    starts = clean_date(errors, "starts", starts)
-    ends = clean_date(errors, "ends", ends, required=False)
-    if starts and ends and ends < starts:
+    starts_on = clean_date(errors, "starts", starts)
+    ends_on = clean_date(errors, "ends", ends, required=False)
+    if starts_on and ends_on and ends_on < starts_on:
         add_error(errors, "ends", "The series cannot end before it starts.")
     tasks = clean_text(errors, "tasks", tasks, limit=limit_of(VisitSeries, "tasks"))
     carer_ids = _clean_carers(errors, client, preferred_carers)
     _require_open_client(errors, client)
     raise_errors(errors)
+    starts_on = cleaned(starts_on)
     with transaction.atomic():
         series = VisitSeries.objects.create(
             client=client,
@@ -738,8 +742,8 @@ def series_create(
             window_start=window_start,
             window_end=window_end,
             expected_minutes=cleaned(minutes),
-            starts=starts,
-            ends=ends,
+            starts=starts_on,
+            ends=ends_on,
             tasks=tasks,
         )
         series.preferred_carers.set(carer_ids)
@@ -765,25 +769,26 @@ def series_exception_add(
     """
     require_care_team(actor, series.client, "change visit series")
     errors: Errors = {}
-    date = clean_date(errors, "date", date)
+    day = clean_date(errors, "date", date)
     if cancelled:
         if window_start is not None or window_end is not None:
             add_error(errors, "window_start", "A cancelled day has no window.")
     else:
         _clean_times(errors, window_start, window_end)
     note = clean_text(errors, "note", note, limit=limit_of(VisitSeriesException, "note"))
-    if date and (date < series.starts or (series.ends and date > series.ends)):
+    if day and (day < series.starts or (series.ends and day > series.ends)):
         add_error(errors, "date", "The date is outside the series.")
-    elif date and date.weekday() not in series.days:
+    elif day and day.weekday() not in series.days:
         add_error(errors, "date", "The series has no visit on that weekday.")
     raise_errors(errors)
+    day = cleaned(day)
     with transaction.atomic():
         series = lock(series, "client__team")
         try:
             with transaction.atomic():
                 exception = VisitSeriesException.objects.create(
                     series=series,
-                    date=date,
+                    date=day,
                     cancelled=cancelled,
                     window_start=window_start,
                     window_end=window_end,
@@ -793,7 +798,7 @@ def series_exception_add(
             raise refused("date", "This date of the series already differs.") from None
         visit = (
             Visit.objects.select_for_update(of=("self",))
-            .filter(series=series, series_date=date)
+            .filter(series=series, series_date=day)
             .first()
         )
         if visit is not None:
@@ -808,15 +813,15 @@ def series_exception_add(
                 visit.cancel_reason = note or "No visit on this date of the series."
                 fields = ["status", "cancel_reason"]
             else:
-                visit.window_start = _local(date, cleaned(window_start))
-                visit.window_end = _local(date, cleaned(window_end))
+                visit.window_start = _local(day, cleaned(window_start))
+                visit.window_end = _local(day, cleaned(window_end))
                 fields = ["window_start", "window_end"]
             save_new_version(visit, *fields)
         data = {
             "series": series.pk,
             "client": series.client_id,
             "exception": exception.pk,
-            "date": date.isoformat(),
+            "date": day.isoformat(),
             "cancelled": cancelled,
             "visit": visit.pk if visit else None,
             "visit_version": visit.version if visit else None,
@@ -839,18 +844,19 @@ def series_generate(
     if actor is not None:
         require_care_team(actor, series.client, "plan visits")
     errors: Errors = {}
-    until = clean_date(errors, "until", until)
+    last_day = clean_date(errors, "until", until)
     today = timezone.localdate()
-    if until and until > today + MAX_AHEAD:
+    if last_day and last_day > today + MAX_AHEAD:
         add_error(errors, "until", "At most a year ahead.")
     raise_errors(errors)
+    last_day = cleaned(last_day)
     with transaction.atomic():
         # The series' row lock serialises generators, so two never race for a day.
         series = lock(series, "client__team")
         if not series.active or series.client.status == Client.Status.DISCHARGED:
             return []
         first = max(series.starts, today)
-        last = min(until, series.ends) if series.ends else until
+        last = min(last_day, series.ends) if series.ends else last_day
         if first > last:
             return []
         exceptions = {e.date: e for e in series.exceptions.filter(date__range=(first, last))}

@@ -17,6 +17,8 @@ one-debit-per-visit constraint backs that even if two recordings race.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -70,10 +72,10 @@ FINISHED = ("status", "actual_start", "actual_end", "done_note", "finish_key", "
 MAX_LATE = datetime.timedelta(hours=12)
 
 
-def visit_state(visit: Visit) -> dict:
+def visit_state(visit: Visit) -> dict[str, Any]:
     """What a client of the API needs to redraw a visit (also the 409 body)."""
 
-    def iso(moment):
+    def iso(moment: datetime.datetime | None) -> str | None:
         return moment.isoformat() if moment else None
 
     return {
@@ -98,11 +100,11 @@ def visit_state(visit: Visit) -> dict:
 # --- cleaning ---------------------------------------------------------------------------
 
 
-def _ids(values) -> list:
+def _ids(values: Iterable[Any] | None) -> list[Any]:
     return [getattr(v, "pk", v) for v in values or ()]
 
 
-def _clean_carers(errors: Errors, client: Client, carers) -> list[int]:
+def _clean_carers(errors: Errors, client: Client, carers: Iterable[Any] | None) -> list[int]:
     ids = _ids(carers)
     members = set(
         Membership.objects.current()
@@ -116,7 +118,9 @@ def _clean_carers(errors: Errors, client: Client, carers) -> list[int]:
     return sorted(members)
 
 
-def _clean_interventions(errors: Errors, client: Client, interventions) -> list[int]:
+def _clean_interventions(
+    errors: Errors, client: Client, interventions: Iterable[Any] | None
+) -> list[int]:
     ids = _ids(interventions)
     found = set(
         PlanIntervention.objects.filter(
@@ -135,13 +139,13 @@ def _clean_assignee(errors: Errors, client: Client, person: Person | None) -> No
         )
 
 
-def _clean_minutes(errors: Errors, minutes) -> int | None:
+def _clean_minutes(errors: Errors, minutes: object) -> int | None:
     return clean_int(
         errors, "expected_minutes", minutes, low=1, high=MAX_EXPECTED_MINUTES, unit="minutes"
     )
 
 
-def _clean_key(errors: Errors, key) -> str | None:
+def _clean_key(errors: Errors, key: object) -> str | None:
     if key is None:
         return None
     if not isinstance(key, str) or not key.strip():
@@ -152,7 +156,9 @@ def _clean_key(errors: Errors, key) -> str | None:
     return key
 
 
-def _not_in_future(errors: Errors, name: str, moment, now) -> None:
+def _not_in_future(
+    errors: Errors, name: str, moment: datetime.datetime | None, now: datetime.datetime
+) -> None:
     if moment is not None and moment > now + CLOCK_SKEW:
         add_error(errors, name, "Cannot be in the future.")
 
@@ -170,7 +176,7 @@ def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
 # --- locking, versions, events ----------------------------------------------------------
 
 
-def _changed(visit: Visit, kind: str, actor: Person, **changed) -> None:
+def _changed(visit: Visit, kind: str, actor: Person, **changed: Any) -> None:
     """Save a visit's state change, audit it and publish its one event."""
     save_new_version(visit, *changed)
     data = {
@@ -228,8 +234,8 @@ def visit_plan(
     window_end: datetime.datetime,
     expected_minutes: int,
     tasks: str = "",
-    interventions=(),
-    preferred_carers=(),
+    interventions: Iterable[Any] = (),
+    preferred_carers: Iterable[Any] = (),
     assignee: Person | None = None,
 ) -> Visit:
     """Plan one visit (outside any series). With an assignee it is planned as assigned."""
@@ -556,7 +562,14 @@ def visit_finish(
     return visit
 
 
-def _done_already(visit: Visit, key: str | None, actor: Person, start, end, note: str) -> Visit:
+def _done_already(
+    visit: Visit,
+    key: str | None,
+    actor: Person,
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    note: str,
+) -> Visit:
     """A visit recorded done already: the same recording sent again by the same person
     under the same key gets the first result; the key with other details is refused, any
     other second recording too. A visit recorded before the recorder was kept counts as
@@ -673,7 +686,7 @@ def visit_lend(
 # --- series -----------------------------------------------------------------------------
 
 
-def _clean_weekdays(errors: Errors, weekdays) -> list[int]:
+def _clean_weekdays(errors: Errors, weekdays: object) -> list[int]:
     if (
         not isinstance(weekdays, list | tuple | set | frozenset)
         or not weekdays
@@ -684,7 +697,7 @@ def _clean_weekdays(errors: Errors, weekdays) -> list[int]:
     return sorted(set(weekdays))
 
 
-def _clean_times(errors: Errors, start, end, prefix: str = "window") -> None:
+def _clean_times(errors: Errors, start: object, end: object, prefix: str = "window") -> None:
     for name, value in ((f"{prefix}_start", start), (f"{prefix}_end", end)):
         if not isinstance(value, datetime.time):
             add_error(errors, name, "A time of day.")
@@ -692,7 +705,7 @@ def _clean_times(errors: Errors, start, end, prefix: str = "window") -> None:
         add_error(errors, f"{prefix}_end", "The window must end after it starts.")
 
 
-def series_state(series: VisitSeries) -> dict:
+def series_state(series: VisitSeries) -> dict[str, Any]:
     return {
         "id": series.pk,
         "client": series.client_id,
@@ -711,14 +724,14 @@ def series_create(
     *,
     actor: Person,
     client: Client,
-    weekdays,
+    weekdays: object,
     window_start: datetime.time,
     window_end: datetime.time,
     expected_minutes: int,
     starts: datetime.date,
     ends: datetime.date | None = None,
     tasks: str = "",
-    preferred_carers=(),
+    preferred_carers: Iterable[Any] = (),
 ) -> VisitSeries:
     """A repeating visit. Visits appear when the series is generated (``series_generate``)."""
     require_care_team(actor, client, "plan visits")
@@ -960,7 +973,9 @@ def visit_record(
         raise
 
 
-def series_start(*, actor: Person, client: Client, **fields) -> tuple[VisitSeries, list[Visit]]:
+def series_start(
+    *, actor: Person, client: Client, **fields: Any
+) -> tuple[VisitSeries, list[Visit]]:
     """Start a repeating series (``series_create``'s fields) and plan its visits for the
     next four weeks at once: the series and its first visits, or neither."""
     with transaction.atomic():

@@ -113,7 +113,7 @@ class Budget(models.Model):
         return start
 
 
-class LedgerEntryQuerySet(models.QuerySet):
+class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
     """Bulk updates and deletes would bypass the per-row refusal: refuse them too."""
 
     def update(self, **kwargs):

@@ -14,6 +14,8 @@ team publishes of its indicators.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -202,7 +204,7 @@ class Snapshot(models.Model):
             return f"Quality snapshot of {self.team_id} for {self.period}, version {self.version}"
         return f"Draft quality snapshot of {self.team_id} for {self.period}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Asked of the database, not of this object: a stale copy of a published row
         # that still says "draft" must not overwrite it either.
         if (

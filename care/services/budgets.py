@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +38,7 @@ MAX_RATE = Decimal("999999.99")  # Decimal(8, 2)
 SPENDING_KINDS = {LedgerEntry.Kind.VISIT_DEBIT, LedgerEntry.Kind.PURCHASE}
 
 
-def clean_money(errors: Errors, name: str, value, *, maximum: Decimal) -> Decimal | None:
+def clean_money(errors: Errors, name: str, value: Any, *, maximum: Decimal) -> Decimal | None:
     """A Decimal (or an int, or a numeric string) with at most two decimal places."""
     if isinstance(value, float):
         add_error(
@@ -69,8 +70,8 @@ def budget_create(
     client: Client,
     kind: str,
     period: str,
-    allocation,
-    hourly_rate,
+    allocation: Any,
+    hourly_rate: Any,
     starts: datetime.date,
     funder: str = "",
 ) -> Budget:
@@ -88,9 +89,10 @@ def budget_create(
     hourly_rate = clean_money(errors, "hourly_rate", hourly_rate, maximum=MAX_RATE)
     if hourly_rate is not None and hourly_rate < 0:
         add_error(errors, "hourly_rate", "Cannot be negative.")
-    starts = clean_date(errors, "starts", starts)
+    starts_on = clean_date(errors, "starts", starts)
     funder = clean_text(errors, "funder", funder, limit=limit_of(Budget, "funder"))
     raise_errors(errors)
+    starts_on = cleaned(starts_on)
     with transaction.atomic():
         previous = Budget.objects.select_for_update().filter(client=client, active=True).first()
         if previous is not None:
@@ -101,7 +103,7 @@ def budget_create(
             period=period,
             allocation=allocation,
             hourly_rate=hourly_rate,
-            starts=starts,
+            starts=starts_on,
             funder=funder,
         )
         data = {
@@ -144,7 +146,7 @@ def debit_visit(
 
 
 def _clean_correction(
-    errors: Errors, budget: Budget, kind: str, corrects, amount: Decimal | None
+    errors: Errors, budget: Budget, kind: str, corrects: object, amount: Decimal | None
 ) -> LedgerEntry | None:
     if kind != LedgerEntry.Kind.CORRECTION:
         if corrects is not None:
@@ -180,7 +182,7 @@ def ledger_add(
     actor: Person,
     budget: Budget,
     kind: str,
-    amount,
+    amount: Any,
     reason: str,
     corrects: LedgerEntry | int | None = None,
     on: datetime.date | None = None,

@@ -8,6 +8,7 @@ never the values of personal details.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -37,9 +38,11 @@ REQUIRED_CLIENT = ("first_name", "last_name")
 REQUIRED_NETWORK = ("relationship", "name")
 
 
-def _clean(fields: dict, limits: dict, required: tuple) -> dict:
+def _clean(
+    fields: dict[str, Any], limits: dict[str, int], required: tuple[str, ...]
+) -> dict[str, str]:
     errors: Errors = {}
-    cleaned = {}
+    cleaned: dict[str, str] = {}
     for name, value in fields.items():
         if name not in limits:
             errors[name] = ["This field cannot be set here."]
@@ -56,14 +59,14 @@ def _clean(fields: dict, limits: dict, required: tuple) -> dict:
     return cleaned
 
 
-def _event(client: Client, kind: str, data: dict, actor: Person | None) -> None:
+def _event(client: Client, kind: str, data: dict[str, Any], actor: Person | None) -> None:
     publish(
         Event(kind, {"client": client.pk, **data}, actor=actor.pk if actor else None),
         streams=[client.team.stream],
     )
 
 
-def client_state(client: Client) -> dict:
+def client_state(client: Client) -> dict[str, Any]:
     return {"id": client.pk, "version": client.version, "status": client.status} | {
         name: getattr(client, name) for name in CLIENT_FIELDS
     }
@@ -74,7 +77,7 @@ def client_create(
     actor: Person,
     team: Team,
     date_of_birth: datetime.date | None = None,
-    **fields,
+    **fields: Any,
 ) -> Client:
     from teams import access as team_access
 
@@ -98,7 +101,7 @@ def client_create(
     return client
 
 
-def client_update(*, actor: Person, client: Client, version: int, **fields) -> Client:
+def client_update(*, actor: Person, client: Client, version: int, **fields: Any) -> Client:
     cleaned = _clean(fields, CLIENT_FIELDS, REQUIRED_CLIENT)
     with transaction.atomic():
         locked = lock(client, "team")
@@ -152,7 +155,7 @@ def network_add(
     client: Client,
     circle: str,
     account: Person | None = None,
-    **fields,
+    **fields: Any,
 ) -> NetworkMember:
     if not (access.can_keep_record(actor, client) or access.speaks_for(actor, client)):
         raise PermissionDenied(

@@ -4,13 +4,14 @@ audit row with its event."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from care import access
 from care.models import Client
 from coordination.events import Event, publish
-from teams.cleaning import Errors
+from teams.cleaning import Errors as Errors  # re-exported: the care services import it here
 from teams.models import Person
 from teams.services.common import audit
 
@@ -38,13 +39,17 @@ def add_error(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def record(actor: Person | None, kind: str, target, data: dict, streams: list[str]) -> None:
+def record(
+    actor: Person | None, kind: str, target: Any, data: dict[str, Any], streams: list[str]
+) -> None:
     """Audit one change and publish its event, both with the same data."""
     audit(actor=actor, action=kind, target=target, data=data)
     publish(Event(kind, data, actor=actor.pk if actor else None), streams=streams)
 
 
-def clean_moment(errors: Errors, name: str, value, *, required: bool = True):
+def clean_moment(
+    errors: Errors, name: str, value: object, *, required: bool = True
+) -> datetime.datetime | None:
     """A timezone-aware datetime, or None (with the problem noted) when it is not one."""
     if value is None:
         if required:
@@ -59,7 +64,9 @@ def clean_moment(errors: Errors, name: str, value, *, required: bool = True):
     return value
 
 
-def clean_date(errors: Errors, name: str, value, *, required: bool = True):
+def clean_date(
+    errors: Errors, name: str, value: object, *, required: bool = True
+) -> datetime.date | None:
     if value is None:
         if required:
             add_error(errors, name, "Required.")
@@ -71,7 +78,9 @@ def clean_date(errors: Errors, name: str, value, *, required: bool = True):
     return value
 
 
-def clean_int(errors: Errors, name: str, value, *, low: int, high: int, unit: str):
+def clean_int(
+    errors: Errors, name: str, value: object, *, low: int, high: int, unit: str
+) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         add_error(errors, name, f"A whole number of {unit}.")
         return None

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from care import access
@@ -46,7 +48,7 @@ CLIENT, REPRESENTATIVE, NETWORK = "client", "representative", "network"
 PURPOSES = (CLIENT, REPRESENTATIVE, NETWORK)
 
 
-def _open(query):
+def _open(query: QuerySet[Invitation]) -> QuerySet[Invitation]:
     return query.filter(accepted_at__isnull=True, withdrawn_at__isnull=True).filter(
         expires_at__gt=timezone.now()
     )
@@ -84,7 +86,12 @@ def _email_with(errors: dict[str, list[str]], email: str) -> str:
 
 
 def _invite_into(
-    actor: Person, locked: Client, purpose: str, email: str, name: str, payload=None
+    actor: Person,
+    locked: Client,
+    purpose: str,
+    email: str,
+    name: str,
+    payload: dict[str, Any] | None = None,
 ) -> Invitation:
     """Invite ``email`` into the client's record (as the client, or who acts for them)."""
     invitation, _token = machinery.invitation_create(
@@ -129,7 +136,7 @@ def client_invite(*, actor: Person, client: Client, email: str, name: str = "") 
         return _invite_into(actor, locked, CLIENT, email, name)
 
 
-def _accept_client(invitation: Invitation, person: Person) -> dict:
+def _accept_client(invitation: Invitation, person: Person) -> dict[str, Any]:
     locked = _locked_client(Client(pk=invitation.target))
     client_services.link_account(actor=person, locked=locked, account=person)
     return {"client": locked.pk}
@@ -177,7 +184,7 @@ def representative_invite(
         return _invite_into(actor, locked, REPRESENTATIVE, email, name, payload)
 
 
-def _accept_representative(invitation: Invitation, person: Person) -> dict:
+def _accept_representative(invitation: Invitation, person: Person) -> dict[str, Any]:
     locked = _locked_client(Client(pk=invitation.target))
     previous = locked.representative_id
     client_services.set_representative(
@@ -208,7 +215,7 @@ def representative_remove(*, actor: Person, client: Client, version: int | None 
         return client_services.set_representative(actor=actor, locked=locked, person=None, basis="")
 
 
-def representative_state(client: Client) -> dict:
+def representative_state(client: Client) -> dict[str, Any]:
     person = client.representative
     return {
         "version": client.version,
@@ -221,7 +228,7 @@ def representative_state(client: Client) -> dict:
 # --- the network ------------------------------------------------------------------------
 
 
-def _clean_scopes(errors: dict, scopes) -> list[str]:
+def _clean_scopes(errors: dict[str, list[str]], scopes: object) -> list[str]:
     if not isinstance(scopes, list | tuple | set | frozenset) or not all(
         isinstance(s, str) for s in scopes
     ):
@@ -245,7 +252,7 @@ def network_invite(
     name: str,
     relationship: str,
     circle: str,
-    scopes,
+    scopes: object,
     expires_at: datetime.datetime | None = None,
     organisation: str = "",
 ) -> tuple[NetworkMember, Invitation]:
@@ -370,7 +377,7 @@ def _network_still_stands(invitation: Invitation) -> str | None:
     return None
 
 
-def _accept_network(invitation: Invitation, person: Person) -> dict:
+def _accept_network(invitation: Invitation, person: Person) -> dict[str, Any]:
     if invitation.target is None:
         raise ValueError(f"Network invitation {invitation.pk} names no network entry.")
     member = NetworkMember.objects.select_for_update().get(pk=invitation.target)
@@ -454,7 +461,7 @@ def network_remove(
     return locked
 
 
-def network_member_state(member: NetworkMember) -> dict:
+def network_member_state(member: NetworkMember) -> dict[str, Any]:
     return {
         "id": member.pk,
         "version": member.version,
@@ -466,7 +473,7 @@ def network_member_state(member: NetworkMember) -> dict:
 # --- the invitations of one client --------------------------------------------------------
 
 
-def invitations_of(client: Client):
+def invitations_of(client: Client) -> QuerySet[Invitation]:
     """Every invitation into the client's record, newest first: to the client, to a
     representative, and to the network (with the network entry each is for)."""
     from django.db.models import Q

@@ -17,6 +17,8 @@ one-debit-per-visit constraint backs that even if two recordings race.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -70,10 +72,10 @@ FINISHED = ("status", "actual_start", "actual_end", "done_note", "finish_key", "
 MAX_LATE = datetime.timedelta(hours=12)
 
 
-def visit_state(visit: Visit) -> dict:
+def visit_state(visit: Visit) -> dict[str, Any]:
     """What a client of the API needs to redraw a visit (also the 409 body)."""
 
-    def iso(moment):
+    def iso(moment: datetime.datetime | None) -> str | None:
         return moment.isoformat() if moment else None
 
     return {
@@ -98,11 +100,11 @@ def visit_state(visit: Visit) -> dict:
 # --- cleaning ---------------------------------------------------------------------------
 
 
-def _ids(values) -> list:
+def _ids(values: Iterable[Any] | None) -> list[Any]:
     return [getattr(v, "pk", v) for v in values or ()]
 
 
-def _clean_carers(errors: Errors, client: Client, carers) -> list[int]:
+def _clean_carers(errors: Errors, client: Client, carers: Iterable[Any] | None) -> list[int]:
     ids = _ids(carers)
     members = set(
         Membership.objects.current()
@@ -116,7 +118,9 @@ def _clean_carers(errors: Errors, client: Client, carers) -> list[int]:
     return sorted(members)
 
 
-def _clean_interventions(errors: Errors, client: Client, interventions) -> list[int]:
+def _clean_interventions(
+    errors: Errors, client: Client, interventions: Iterable[Any] | None
+) -> list[int]:
     ids = _ids(interventions)
     found = set(
         PlanIntervention.objects.filter(
@@ -135,13 +139,13 @@ def _clean_assignee(errors: Errors, client: Client, person: Person | None) -> No
         )
 
 
-def _clean_minutes(errors: Errors, minutes) -> int | None:
+def _clean_minutes(errors: Errors, minutes: object) -> int | None:
     return clean_int(
         errors, "expected_minutes", minutes, low=1, high=MAX_EXPECTED_MINUTES, unit="minutes"
     )
 
 
-def _clean_key(errors: Errors, key) -> str | None:
+def _clean_key(errors: Errors, key: object) -> str | None:
     if key is None:
         return None
     if not isinstance(key, str) or not key.strip():
@@ -152,7 +156,9 @@ def _clean_key(errors: Errors, key) -> str | None:
     return key
 
 
-def _not_in_future(errors: Errors, name: str, moment, now) -> None:
+def _not_in_future(
+    errors: Errors, name: str, moment: datetime.datetime | None, now: datetime.datetime
+) -> None:
     if moment is not None and moment > now + CLOCK_SKEW:
         add_error(errors, name, "Cannot be in the future.")
 
@@ -170,7 +176,7 @@ def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
 # --- locking, versions, events ----------------------------------------------------------
 
 
-def _changed(visit: Visit, kind: str, actor: Person, **changed) -> None:
+def _changed(visit: Visit, kind: str, actor: Person, **changed: Any) -> None:
     """Save a visit's state change, audit it and publish its one event."""
     save_new_version(visit, *changed)
     data = {
@@ -228,8 +234,8 @@ def visit_plan(
     window_end: datetime.datetime,
     expected_minutes: int,
     tasks: str = "",
-    interventions=(),
-    preferred_carers=(),
+    interventions: Iterable[Any] = (),
+    preferred_carers: Iterable[Any] = (),
     assignee: Person | None = None,
 ) -> Visit:
     """Plan one visit (outside any series). With an assignee it is planned as assigned."""
@@ -246,6 +252,7 @@ def visit_plan(
     _clean_assignee(errors, client, assignee)
     _require_open_client(errors, client)
     raise_errors(errors)
+    start, end = cleaned(start), cleaned(end)
     with transaction.atomic():
         visit = Visit.objects.create(
             client=client,
@@ -520,6 +527,7 @@ def visit_finish(
                 )
         note = clean_text(errors, "note", note, limit=limit_of(Visit, "done_note"))
         raise_errors(errors)
+        start, end = cleaned(start), cleaned(end)
         visit.status = Visit.Status.DONE
         visit.actual_start = start
         visit.actual_end = end
@@ -554,7 +562,14 @@ def visit_finish(
     return visit
 
 
-def _done_already(visit: Visit, key: str | None, actor: Person, start, end, note: str) -> Visit:
+def _done_already(
+    visit: Visit,
+    key: str | None,
+    actor: Person,
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    note: str,
+) -> Visit:
     """A visit recorded done already: the same recording sent again by the same person
     under the same key gets the first result; the key with other details is refused, any
     other second recording too. A visit recorded before the recorder was kept counts as
@@ -634,8 +649,8 @@ def visit_lend(
     reason = clean_text(
         errors, "reason", reason, limit=limit_of(VisitGrant, "reason"), required=True
     )
-    expires_at = clean_moment(errors, "expires_at", expires_at)
-    if expires_at is not None and expires_at <= now:
+    expires = clean_moment(errors, "expires_at", expires_at)
+    if expires is not None and expires <= now:
         add_error(errors, "expires_at", "Must be in the future.")
     if not team_access.member_team_ids(helper):
         add_error(errors, "helper", "Only a current member of a team can help.")
@@ -644,6 +659,7 @@ def visit_lend(
             f"{helper.display_name} is in the client's team: they take the visit on the board."
         )
     raise_errors(errors)
+    expires = cleaned(expires)
     with transaction.atomic():
         visit = lock(visit, "client__team")
         if visit.assignee_id is not None and visit.status in Visit.UNDONE_STATUSES:
@@ -652,7 +668,7 @@ def visit_lend(
         check_version(visit, version, visit_state)
         save_new_version(visit, assignee=helper, status=Visit.Status.ASSIGNED)
         grant = VisitGrant.objects.create(
-            visit=visit, person=helper, granted_by=actor, expires_at=expires_at, reason=reason
+            visit=visit, person=helper, granted_by=actor, expires_at=expires, reason=reason
         )
         data = {
             "visit": visit.pk,
@@ -661,7 +677,7 @@ def visit_lend(
             "assignee": helper.pk,
             "status": visit.status,
             "grant": grant.pk,
-            "expires_at": expires_at.isoformat(),
+            "expires_at": expires.isoformat(),
         }
         record(actor, "visit.lent", visit, data, client_streams(visit.client, "visits"))
     return grant
@@ -670,7 +686,7 @@ def visit_lend(
 # --- series -----------------------------------------------------------------------------
 
 
-def _clean_weekdays(errors: Errors, weekdays) -> list[int]:
+def _clean_weekdays(errors: Errors, weekdays: object) -> list[int]:
     if (
         not isinstance(weekdays, list | tuple | set | frozenset)
         or not weekdays
@@ -681,7 +697,7 @@ def _clean_weekdays(errors: Errors, weekdays) -> list[int]:
     return sorted(set(weekdays))
 
 
-def _clean_times(errors: Errors, start, end, prefix: str = "window") -> None:
+def _clean_times(errors: Errors, start: object, end: object, prefix: str = "window") -> None:
     for name, value in ((f"{prefix}_start", start), (f"{prefix}_end", end)):
         if not isinstance(value, datetime.time):
             add_error(errors, name, "A time of day.")
@@ -689,7 +705,7 @@ def _clean_times(errors: Errors, start, end, prefix: str = "window") -> None:
         add_error(errors, f"{prefix}_end", "The window must end after it starts.")
 
 
-def series_state(series: VisitSeries) -> dict:
+def series_state(series: VisitSeries) -> dict[str, Any]:
     return {
         "id": series.pk,
         "client": series.client_id,
@@ -708,14 +724,14 @@ def series_create(
     *,
     actor: Person,
     client: Client,
-    weekdays,
+    weekdays: object,
     window_start: datetime.time,
     window_end: datetime.time,
     expected_minutes: int,
     starts: datetime.date,
     ends: datetime.date | None = None,
     tasks: str = "",
-    preferred_carers=(),
+    preferred_carers: Iterable[Any] = (),
 ) -> VisitSeries:
     """A repeating visit. Visits appear when the series is generated (``series_generate``)."""
     require_care_team(actor, client, "plan visits")
@@ -723,14 +739,15 @@ def series_create(
     days = _clean_weekdays(errors, weekdays)
     _clean_times(errors, window_start, window_end)
     minutes = _clean_minutes(errors, expected_minutes)
-    starts = clean_date(errors, "starts", starts)
-    ends = clean_date(errors, "ends", ends, required=False)
-    if starts and ends and ends < starts:
+    starts_on = clean_date(errors, "starts", starts)
+    ends_on = clean_date(errors, "ends", ends, required=False)
+    if starts_on and ends_on and ends_on < starts_on:
         add_error(errors, "ends", "The series cannot end before it starts.")
     tasks = clean_text(errors, "tasks", tasks, limit=limit_of(VisitSeries, "tasks"))
     carer_ids = _clean_carers(errors, client, preferred_carers)
     _require_open_client(errors, client)
     raise_errors(errors)
+    starts_on = cleaned(starts_on)
     with transaction.atomic():
         series = VisitSeries.objects.create(
             client=client,
@@ -738,8 +755,8 @@ def series_create(
             window_start=window_start,
             window_end=window_end,
             expected_minutes=cleaned(minutes),
-            starts=starts,
-            ends=ends,
+            starts=starts_on,
+            ends=ends_on,
             tasks=tasks,
         )
         series.preferred_carers.set(carer_ids)
@@ -765,25 +782,26 @@ def series_exception_add(
     """
     require_care_team(actor, series.client, "change visit series")
     errors: Errors = {}
-    date = clean_date(errors, "date", date)
+    day = clean_date(errors, "date", date)
     if cancelled:
         if window_start is not None or window_end is not None:
             add_error(errors, "window_start", "A cancelled day has no window.")
     else:
         _clean_times(errors, window_start, window_end)
     note = clean_text(errors, "note", note, limit=limit_of(VisitSeriesException, "note"))
-    if date and (date < series.starts or (series.ends and date > series.ends)):
+    if day and (day < series.starts or (series.ends and day > series.ends)):
         add_error(errors, "date", "The date is outside the series.")
-    elif date and date.weekday() not in series.days:
+    elif day and day.weekday() not in series.days:
         add_error(errors, "date", "The series has no visit on that weekday.")
     raise_errors(errors)
+    day = cleaned(day)
     with transaction.atomic():
         series = lock(series, "client__team")
         try:
             with transaction.atomic():
                 exception = VisitSeriesException.objects.create(
                     series=series,
-                    date=date,
+                    date=day,
                     cancelled=cancelled,
                     window_start=window_start,
                     window_end=window_end,
@@ -793,7 +811,7 @@ def series_exception_add(
             raise refused("date", "This date of the series already differs.") from None
         visit = (
             Visit.objects.select_for_update(of=("self",))
-            .filter(series=series, series_date=date)
+            .filter(series=series, series_date=day)
             .first()
         )
         if visit is not None:
@@ -808,15 +826,15 @@ def series_exception_add(
                 visit.cancel_reason = note or "No visit on this date of the series."
                 fields = ["status", "cancel_reason"]
             else:
-                visit.window_start = _local(date, cleaned(window_start))
-                visit.window_end = _local(date, cleaned(window_end))
+                visit.window_start = _local(day, cleaned(window_start))
+                visit.window_end = _local(day, cleaned(window_end))
                 fields = ["window_start", "window_end"]
             save_new_version(visit, *fields)
         data = {
             "series": series.pk,
             "client": series.client_id,
             "exception": exception.pk,
-            "date": date.isoformat(),
+            "date": day.isoformat(),
             "cancelled": cancelled,
             "visit": visit.pk if visit else None,
             "visit_version": visit.version if visit else None,
@@ -839,18 +857,19 @@ def series_generate(
     if actor is not None:
         require_care_team(actor, series.client, "plan visits")
     errors: Errors = {}
-    until = clean_date(errors, "until", until)
+    last_day = clean_date(errors, "until", until)
     today = timezone.localdate()
-    if until and until > today + MAX_AHEAD:
+    if last_day and last_day > today + MAX_AHEAD:
         add_error(errors, "until", "At most a year ahead.")
     raise_errors(errors)
+    last_day = cleaned(last_day)
     with transaction.atomic():
         # The series' row lock serialises generators, so two never race for a day.
         series = lock(series, "client__team")
         if not series.active or series.client.status == Client.Status.DISCHARGED:
             return []
         first = max(series.starts, today)
-        last = min(until, series.ends) if series.ends else until
+        last = min(last_day, series.ends) if series.ends else last_day
         if first > last:
             return []
         exceptions = {e.date: e for e in series.exceptions.filter(date__range=(first, last))}
@@ -954,7 +973,9 @@ def visit_record(
         raise
 
 
-def series_start(*, actor: Person, client: Client, **fields) -> tuple[VisitSeries, list[Visit]]:
+def series_start(
+    *, actor: Person, client: Client, **fields: Any
+) -> tuple[VisitSeries, list[Visit]]:
     """Start a repeating series (``series_create``'s fields) and plan its visits for the
     next four weeks at once: the series and its first visits, or neither."""
     with transaction.atomic():

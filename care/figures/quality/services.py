@@ -62,7 +62,7 @@ def open_quarters(today: datetime.date | None = None) -> tuple[Period, Period]:
     return current, quarter_of(current.first - datetime.timedelta(days=1))
 
 
-def _survey_period(value, today: datetime.date) -> Period:
+def _survey_period(value: str | None, today: datetime.date) -> Period:
     current, previous = open_quarters(today)
     if value in (None, ""):
         return current
@@ -80,7 +80,7 @@ def _survey_period(value, today: datetime.date) -> Period:
     return period
 
 
-def _score(errors: Errors, name: str, value, bounds: tuple[int, int]) -> int | None:
+def _score(errors: Errors, name: str, value: object, bounds: tuple[int, int]) -> int | None:
     low, high = bounds
     if isinstance(value, str):
         with contextlib.suppress(ValueError):  # "--5", "x": not a number, said below
@@ -94,7 +94,7 @@ def _score(errors: Errors, name: str, value, bounds: tuple[int, int]) -> int | N
     return value
 
 
-def survey_state(survey: ExperienceSurvey) -> dict:
+def survey_state(survey: ExperienceSurvey) -> dict[str, Any]:
     return {
         "survey": survey.pk,
         "client": survey.client_id,
@@ -116,10 +116,10 @@ def survey_answer(
     *,
     actor: Person,
     client: Client,
-    recommend,
-    listen,
-    informed,
-    say,
+    recommend: object,
+    listen: object,
+    informed: object,
+    say: object,
     comment: str = "",
     period: str | None = None,
 ) -> ExperienceSurvey:
@@ -168,7 +168,7 @@ def survey_answer(
 PREPARING = "prepares what the team publishes"
 
 
-def _published_contents(team: Team | int) -> list[dict]:
+def _published_contents(team: Team | int) -> list[dict[str, Any]]:
     return list(Snapshot.objects.published().filter(team=team).values_list("content", flat=True))
 
 
@@ -186,7 +186,7 @@ def open_proposal_for(snapshot: Snapshot) -> Proposal | None:
     return None
 
 
-def snapshot_state(snapshot: Snapshot) -> dict:
+def snapshot_state(snapshot: Snapshot) -> dict[str, Any]:
     return {
         "snapshot": snapshot.pk,
         "team": snapshot.team_id,
@@ -298,7 +298,7 @@ def snapshot_propose(
         )
 
 
-def describe(content: dict) -> str:
+def describe(content: dict[str, Any]) -> str:
     """The snapshot's table in words, for the proposal the team consents to."""
     lines = []
     for figure in content["indicators"].values():
@@ -320,7 +320,7 @@ def describe(content: dict) -> str:
 # --- the decision kind: publishing by consent -----------------------------------------------
 
 
-def _snapshot_id(payload: dict) -> int:
+def _snapshot_id(payload: dict[str, Any]) -> int:
     value = (payload or {}).get("snapshot")
     if isinstance(value, bool) or not str(value).isdecimal():
         raise refused(
@@ -331,7 +331,7 @@ def _snapshot_id(payload: dict) -> int:
     return int(str(value))
 
 
-def _validate_publication(team: Team, payload: dict) -> dict:
+def _validate_publication(team: Team, payload: dict[str, Any]) -> dict[str, Any]:
     """Raise, amend and adoption time: the draft is the team's, still a draft, its
     hidden figures still hidden given what the team has published since, and it is
     what the proposal was raised on."""
@@ -364,7 +364,7 @@ def _validate_publication(team: Team, payload: dict) -> dict:
     return {"snapshot": snapshot.pk, "period": snapshot.period, "content_hash": fingerprint}
 
 
-def _apply_publication(proposal: Proposal) -> dict:
+def _apply_publication(proposal: Proposal) -> dict[str, Any]:
     """Freeze the draft: published, versioned, hashed, its source figures dropped."""
     payload = proposal.payload
     snapshot = Snapshot.objects.select_for_update().get(pk=payload["snapshot"])

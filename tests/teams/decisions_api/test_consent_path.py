@@ -161,3 +161,22 @@ def test_withdrawing_an_objection_lets_the_proposal_through(world):
     assert ben["state"] == "withdrawn"
     assert response.json()["tally"]["open_objections"] == 0
     assert adopt_due(world.proposal.pk) == [world.proposal.pk]
+
+
+def test_a_member_the_closing_decision_removes_is_told_the_proposal_is_not_theirs(four):
+    """Reading a proposal closes what is due first; when that adopts the asker's own
+    removal, the read that follows is a 404 like any outsider's, not a server error."""
+    proposal_id = raised(
+        four.ana,
+        four.noord,
+        kind="remove_member",
+        title="Eva moves to Zuid",
+        payload={"person": four.eva.pk, "until": ""},
+    )
+    assert consent(four.ben, proposal_id).status_code == 200
+    with after_window(proposal_id):
+        response = api(four.eva).get(f"{API}/proposals/{proposal_id}")
+        after = api(four.ana).get(f"{API}/proposals/{proposal_id}").json()
+    assert response.status_code == 404
+    assert response.json()["message"] == "No such proposal among your teams'."
+    assert after["status"] == "adopted"

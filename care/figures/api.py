@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -34,6 +36,14 @@ def _period_query(description: str) -> OpenApiParameter:
 PERIOD = _period_query('A month "YYYY-MM" or a quarter "YYYY-Qn"; not one in the future.')
 MONTH = _period_query('A month "YYYY-MM"; not one in the future.')
 NUMBER = {"oneOf": [{"type": "string", "format": "decimal"}, {"type": "integer"}], "nullable": True}
+
+
+class PeriodIn(serializers.CharField):
+    """A period in a request body: it may be left out or blank, and no longer than
+    ``PERIOD_MAX``; the service checks the rest."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_blank=True, max_length=PERIOD_MAX, **kwargs)
 
 
 @extend_schema_field(NUMBER)
@@ -93,13 +103,7 @@ class FiguresShareOut(serializers.Serializer):
 
 class FiguresShareIn(serializers.Serializer):
     # Checked by the service, which says what a period looks like when it is missing.
-    period = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=PERIOD_MAX,
-        help_text='The month to share, "YYYY-MM"; it must have ended.',
-    )
+    period = PeriodIn(default="", help_text='The month to share, "YYYY-MM"; it must have ended.')
 
 
 class FiguresOwnTeamOut(serializers.Serializer):

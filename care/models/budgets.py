@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from care.models.clients import Client
+from care.models.clients import AppendOnly, Client
 from care.models.visits import Visit
 from teams.models import Person
 
@@ -123,8 +123,10 @@ class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
         raise ValueError("The budget ledger is append-only: add a correction instead.")
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnly):
     """One movement of money in a budget. Append-only; see the module for the signs."""
+
+    APPEND_ONLY = "The budget ledger is append-only: add a correction instead."
 
     class Kind(models.TextChoices):
         VISIT_DEBIT = "visit_debit", "Visit delivered"
@@ -203,11 +205,3 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} £{self.amount} on {self.on}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("The budget ledger is append-only: add a correction instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The budget ledger is append-only: add a correction instead.")

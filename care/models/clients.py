@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.db import models
 from django.db.models import Q
@@ -19,6 +19,24 @@ def client_display_name(preferred_name: str, first_name: str, last_name: str) ->
     """How a client is named: the name they go by, then their family name. A function
     of the columns, so rows read as values name clients as ``Client.display_name`` does."""
     return f"{preferred_name or first_name} {last_name}".strip()
+
+
+class AppendOnly(models.Model):
+    """A model whose rows, once saved, are never changed or deleted; ``APPEND_ONLY``
+    says so in the words of the model."""
+
+    APPEND_ONLY = "Rows of this kind are append-only."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError(self.APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ValueError(self.APPEND_ONLY)
 
 
 class Client(models.Model):
@@ -196,8 +214,10 @@ class Grant(models.Model):
         return f"{self.member.name} may see {self.scope}"
 
 
-class AccessLogEntry(models.Model):
+class AccessLogEntry(AppendOnly):
     """Every read of a client's record: who, when, what and why. Append-only."""
+
+    APPEND_ONLY = "The access log is append-only."
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="access_log")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
@@ -212,11 +232,3 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} read {self.what} of {self.client} ({self.why})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("The access log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The access log is append-only.")

@@ -6,15 +6,17 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from care.models.clients import Client
+from care.models.clients import AppendOnly, Client
 from teams.models import Person
 
 MAX_BODY = 1000
 
 
-class DiaryNote(models.Model):
+class DiaryNote(AppendOnly):
     """One note in a client's shared diary. Append-only: a note is never edited or
     deleted, so what was said, by whom and when stays as it was said."""
+
+    APPEND_ONLY = "The diary is append-only."
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="diary")
     author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
@@ -27,11 +29,3 @@ class DiaryNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} in the diary of {self.client} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("The diary is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The diary is append-only.")

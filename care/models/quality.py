@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from care.models.clients import AppendOnly
 from teams.models import Person, Proposal, Team
 
 QUARTER_PATTERN = r"^[0-9]{4}-Q[1-4]$"
@@ -227,9 +228,11 @@ class Snapshot(models.Model):
         return self.status == self.Status.PUBLISHED
 
 
-class SnapshotRead(models.Model):
+class SnapshotRead(AppendOnly):
     """An inspector read a published snapshot: when, which, how. Append-only; the team
     whose snapshot it is can see it."""
+
+    APPEND_ONLY = "The read log is append-only."
 
     snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="reads")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
@@ -243,11 +246,3 @@ class SnapshotRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} read snapshot {self.snapshot_id} ({self.what})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("The read log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The read log is append-only.")

@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams.api.core import WholeNumberField, body_of, if_match_version
+from teams.api.core import TextIn, WholeNumberField, body_of, if_match_version
 from teams.http import ApiRequest
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -30,6 +30,13 @@ IF_MATCH = OpenApiParameter(
 
 class VersionIn(serializers.Serializer):
     version = WholeNumberField(required=False, help_text="Or send If-Match.")
+
+
+class OptionalTextIn(TextIn):
+    """Text a body may leave out or send blank: it is then ""."""
+
+    def __init__(self, model: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(model, name, allow_blank=True, required=False, default="", **kwargs)
 
 
 class ConflictOut(serializers.Serializer):

@@ -20,11 +20,17 @@ from care.models import Visit
 from care.selectors import grants as care_grants
 from care.services import visits as visit_services
 from coordination import access, selectors
-from coordination.api.common import VersionedWrite, VersionIn, body_of, write_schema
+from coordination.api.common import (
+    OptionalTextIn,
+    VersionedWrite,
+    VersionIn,
+    body_of,
+    write_schema,
+)
 from coordination.api.visits import DeclineIn
 from coordination.models import HelpOffer, HelpRequest
 from coordination.services import help as help_services
-from teams.api.core import IdField, PersonRef, TextIn, found, my_team
+from teams.api.core import IdField, PersonRef, found, my_team
 from teams.api.texts import HELD, confirm_field
 from teams.http import ApiRequest
 
@@ -85,34 +91,15 @@ class HelpRequestIn(serializers.Serializer):
     visits = serializers.ListField(
         child=IdField(), help_text="Ids of the team's visits nobody can cover."
     )
-    skills = TextIn(
-        HelpRequest,
-        "skills",
-        allow_blank=True,
-        required=False,
-        default="",
-        help_text="Other teams read it: never who the client is.",
+    skills = OptionalTextIn(
+        HelpRequest, "skills", help_text="Other teams read it: never who the client is."
     )
-    note = TextIn(
-        HelpRequest,
-        "note",
-        allow_blank=True,
-        required=False,
-        default="",
-        help_text="For your own team.",
-    )
+    note = OptionalTextIn(HelpRequest, "note", help_text="For your own team.")
     confirm_no_client_data = confirm_field()
 
 
 class HelpOfferIn(VersionIn):
-    note = TextIn(
-        HelpOffer,
-        "note",
-        allow_blank=True,
-        required=False,
-        default="",
-        help_text="The asking team reads it.",
-    )
+    note = OptionalTextIn(HelpOffer, "note", help_text="The asking team reads it.")
     confirm_no_client_data = confirm_field()
 
 
@@ -147,7 +134,7 @@ class GrantedVisitOut(serializers.Serializer):
 
 
 class GrantedFinishIn(VersionIn):
-    note = TextIn(Visit, "done_note", allow_blank=True, required=False, default="")
+    note = OptionalTextIn(Visit, "done_note")
 
 
 def _dressed(request, help_request: HelpRequest) -> dict:

@@ -29,8 +29,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care.figures import access as figures_access
-from care.figures.api import NumberField
-from care.figures.periods import PERIOD_MAX, parse_period
+from care.figures.api import NumberField, PeriodIn
+from care.figures.periods import parse_period
 from care.figures.quality import access, services
 from care.figures.quality import selectors as quality_selectors
 from care.figures.quality.content import CANONICAL_FORM, HASH_ALGORITHM
@@ -62,11 +62,8 @@ class SurveyOut(serializers.Serializer):
 
 class SurveyIn(serializers.Serializer):
     # Types only: the service says what each answer may be, field by field.
-    period = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=PERIOD_MAX,
-        help_text='The quarter, "YYYY-Qn": this one (the default) or the one just ended.',
+    period = PeriodIn(
+        help_text='The quarter, "YYYY-Qn": this one (the default) or the one just ended.'
     )
     recommend = WholeNumberField(help_text="Would you recommend the team? 0 to 10.")
     listen = WholeNumberField(help_text='"The carers listen to me": 1 to 5.')
@@ -155,12 +152,8 @@ class SnapshotExportOut(serializers.Serializer):
 
 class PrepareIn(serializers.Serializer):
     # Checked by the service, which says what a period looks like when it is missing.
-    period = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=PERIOD_MAX,
-        help_text='A month "YYYY-MM" or a quarter "YYYY-Qn" that has ended.',
+    period = PeriodIn(
+        default="", help_text='A month "YYYY-MM" or a quarter "YYYY-Qn" that has ended.'
     )
 
 

@@ -33,7 +33,7 @@ from coordination import selectors as help_selectors
 from coordination.events.streams import HELP_STREAM
 from coordination.services import help as help_services
 from frontend import writes
-from frontend.views.common import Held, live, team_or_404
+from frontend.views.common import Held, found_or_404, live, team_or_404
 from teams.http import PageRequest
 from teams.models import Team
 
@@ -41,6 +41,7 @@ PAGE = "frontend/help.html"
 BOARD_PART = "frontend/_help_board.html"
 ASK_PAGE = "frontend/help_ask.html"
 VISIT_PAGE = "frontend/help_visit.html"
+LENT_ONLY = "No such visit among those you help with."
 
 
 def _network_member_or_404(request: PageRequest) -> None:
@@ -233,9 +234,7 @@ def help_offer_action(request: PageRequest, pk: int, action: str) -> HttpRespons
 @login_required
 @require_GET
 def granted_visit_page(request: PageRequest, pk: int) -> HttpResponse:
-    granted = care_grants.granted_visit(request.user, pk)
-    if granted is None:
-        raise Http404("No such visit among those you help with.")
+    granted = found_or_404(care_grants.granted_visit(request.user, pk), LENT_ONLY)
     return render(request, VISIT_PAGE, {"granted": granted, "now": timezone.now()})
 
 
@@ -243,8 +242,7 @@ def granted_visit_page(request: PageRequest, pk: int) -> HttpResponse:
 @require_POST
 def granted_visit_action(request: PageRequest, pk: int, action: str) -> HttpResponse:
     visit = care_grants.lent_visit(request.user, pk) if action in {"start", "finish"} else None
-    if visit is None:
-        raise Http404("No such visit among those you help with.")
+    visit = found_or_404(visit, LENT_ONLY)
     team = visit.client.team.name
     if action == "start":
         outcome = writes.perform(

@@ -55,6 +55,7 @@ from teams.http import PageRequest
 from teams.models import Person
 
 TEMPLATE = "frontend/portal.html"
+NOT_IN_NETWORK = "No such person in your network."
 
 
 @dataclass(frozen=True)
@@ -288,9 +289,7 @@ def portal_sharing(request: PageRequest, pk: int, member: int) -> HttpResponse:
     """The client (or representative) sets what one network member may see."""
     user = request.user
     client = _sharing_client(request, pk, "who can see what (to change it)")
-    entry = network_rows(client).filter(pk=member).first()
-    if entry is None:
-        raise Http404("No such person in your network.")
+    entry = found_or_404(network_rows(client).filter(pk=member).first(), NOT_IN_NETWORK)
     values = cf.sharing_values(request.POST)
 
     def share():
@@ -377,9 +376,9 @@ def portal_network_invite(request: PageRequest, pk: int) -> HttpResponse:
 def portal_network_remove(request: PageRequest, pk: int, member: int) -> HttpResponse:
     """Take someone out of the network: what they saw ends at once."""
     client = _sharing_client(request, pk, "who can see what (to take someone out)")
-    entry = client_selectors.network_of(client).filter(pk=member, active=True).first()
-    if entry is None:
-        raise Http404("No such person in your network.")
+    entry = found_or_404(
+        client_selectors.network_of(client).filter(pk=member, active=True).first(), NOT_IN_NETWORK
+    )
     outcome = writes.perform(
         lambda: invitation_services.network_remove(
             actor=request.user, member=entry, version=writes.version_from(request.POST)

@@ -2,18 +2,22 @@ from django.urls import path
 
 from coordination.practice import api
 
+# (route, view, name): every view here answers one route.
 urlpatterns = [
-    path("notes", api.NotesView.as_view(), name="api-practice-notes"),
-    path("notes/<id:pk>", api.NoteView.as_view(), name="api-practice-note"),
-    path("notes/<id:pk>/versions", api.NoteVersionsView.as_view(), name="api-practice-versions"),
-    path("notes/<id:pk>/answers", api.AnswersView.as_view(), name="api-practice-answers"),
-    path("notes/<id:pk>/useful", api.NoteUsefulView.as_view(), name="api-practice-useful"),
-    path("notes/<id:pk>/comments", api.CommentsView.as_view(), name="api-practice-comments"),
-    path("notes/<id:pk>/pointers", api.PointersView.as_view(), name="api-practice-pointers"),
-    path("answers/<id:pk>/accept", api.AnswerAcceptView.as_view(), name="api-practice-accept"),
-    path("follows", api.FollowsView.as_view(), name="api-practice-follows"),
-    path("follows/<id:pk>", api.FollowView.as_view(), name="api-practice-follow"),
-    path("tags", api.TagsView.as_view(), name="api-practice-tags"),
-    path("search", api.SearchView.as_view(), name="api-practice-search"),
-    path("feed", api.FeedView.as_view(), name="api-practice-feed"),
+    path(route, view.as_view(), name=name)
+    for route, view, name in [
+        ("notes", api.NotesView, "api-practice-notes"),
+        ("notes/<id:pk>", api.NoteView, "api-practice-note"),
+        ("notes/<id:pk>/versions", api.NoteVersionsView, "api-practice-versions"),
+        ("notes/<id:pk>/answers", api.AnswersView, "api-practice-answers"),
+        ("notes/<id:pk>/useful", api.NoteUsefulView, "api-practice-useful"),
+        ("notes/<id:pk>/comments", api.CommentsView, "api-practice-comments"),
+        ("notes/<id:pk>/pointers", api.PointersView, "api-practice-pointers"),
+        ("answers/<id:pk>/accept", api.AnswerAcceptView, "api-practice-accept"),
+        ("follows", api.FollowsView, "api-practice-follows"),
+        ("follows/<id:pk>", api.FollowView, "api-practice-follow"),
+        ("tags", api.TagsView, "api-practice-tags"),
+        ("search", api.SearchView, "api-practice-search"),
+        ("feed", api.FeedView, "api-practice-feed"),
+    ]
 ]

@@ -419,12 +419,7 @@ def portal_representative(request: PageRequest, pk: int, action: str) -> HttpRes
     if action == "invite":
         outcome = writes.perform(
             lambda: invitation_services.representative_invite(
-                actor=user,
-                client=client,
-                email=values["email"],
-                name=values["name"],
-                basis=values["basis"],
-                note=values["note"],
+                actor=user, client=client, **{name: values[name] for name in REPRESENTATIVE}
             ),
             done=lambda invitation: (
                 f"Invitation sent to {invitation.email}: they act for you once they accept."

@@ -543,17 +543,10 @@ def portal_survey(request: PageRequest, pk: int) -> HttpResponse:
     client, _ = records.readable_scopes(user, pk)
     if client is None or not quality_access.can_answer_survey(user, client):
         raise Http404("No such record among yours.")
-    values = {name: request.POST.get(name, "") for name in SURVEY_FIELDS}
+    values: dict[str, Any] = {name: request.POST.get(name, "") for name in SURVEY_FIELDS}
     outcome = writes.perform(
         lambda: quality_services.survey_answer(
-            actor=user,
-            client=client,
-            period=values["period"] or None,
-            recommend=values["recommend"],
-            listen=values["listen"],
-            informed=values["informed"],
-            say=values["say"],
-            comment=values["comment"],
+            actor=user, client=client, **{**values, "period": values["period"] or None}
         ),
         done="Thank you: your answers are with the team.",
         fields=values,

@@ -350,13 +350,8 @@ def portal_network_invite(request: PageRequest, pk: int) -> HttpResponse:
         lambda: invitation_services.network_invite(
             actor=request.user,
             client=client,
-            email=values["email"],
-            name=values["name"],
-            relationship=values["relationship"],
-            circle=values["circle"],
-            organisation=values["organisation"],
-            scopes=values["scopes"],
             expires_at=cf.end_of_day(cf.date_or_none(values["until"], "until")),
+            **{name: value for name, value in values.items() if name != "until"},
         ),
         done=lambda made: (
             f"Invitation sent to {made[1].email}. {made[0].name} sees nothing until they accept."

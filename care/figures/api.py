@@ -87,12 +87,15 @@ class TeamIndicatorsOut(serializers.Serializer):
     outcomes_by_problem = IndicatorProblemOut(many=True)
 
 
-class FiguresShareOut(serializers.Serializer):
+class TeamPeriodVersionOut(serializers.Serializer):
     id = serializers.IntegerField()
     team = serializers.IntegerField(source="team_id")
     team_name = serializers.CharField(source="team.name")
     period = serializers.CharField()
     version = serializers.IntegerField()
+
+
+class FiguresShareOut(TeamPeriodVersionOut):
     current = serializers.BooleanField()
     supersedes = serializers.IntegerField(source="supersedes_id", allow_null=True)
     method_version = serializers.CharField()

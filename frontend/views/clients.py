@@ -245,12 +245,7 @@ def client_representative_invite(request: PageRequest, pk: int) -> HttpResponse:
 
     def do(client, values):
         return invitation_services.representative_invite(
-            actor=request.user,
-            client=client,
-            email=values["email"],
-            name=values["name"],
-            basis=values["basis"],
-            note=values["note"],
+            actor=request.user, client=client, **values
         )
 
     return _people_write(

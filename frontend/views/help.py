@@ -199,32 +199,28 @@ def help_offer_action(request: PageRequest, pk: int, action: str) -> HttpRespons
     offer = help_selectors.help_offer_for(request.user, pk)
     if offer is None or action not in {"accept", "decline", "withdraw"}:
         raise Http404("No such offer among yours.")
-    if action == "withdraw":
-        outcome = writes.perform(
-            lambda: help_services.help_offer_withdraw(
-                actor=request.user, offer=offer, version=writes.version_from(request.POST)
-            ),
-            done="Offer withdrawn.",
-        )
-        return _answer_list(request, outcome)
     helper = offer.person.display_name
-    if action == "accept":
-        outcome = writes.perform(
-            lambda: help_services.help_offer_accept(
-                actor=request.user, offer=offer, version=writes.version_from(request.POST)
-            ),
-            done=f"{helper} has the visits now and sees what they need.",
-        )
-    else:
-        outcome = writes.perform(
-            lambda: help_services.help_offer_decline(
-                actor=request.user,
-                offer=offer,
-                version=writes.version_from(request.POST),
-                reason=request.POST.get("reason", ""),
-            ),
-            done=f"You declined {helper}'s offer.",
-        )
+    service, more, done = {
+        "withdraw": (help_services.help_offer_withdraw, {}, "Offer withdrawn."),
+        "accept": (
+            help_services.help_offer_accept,
+            {},
+            f"{helper} has the visits now and sees what they need.",
+        ),
+        "decline": (
+            help_services.help_offer_decline,
+            {"reason": request.POST.get("reason", "")},
+            f"You declined {helper}'s offer.",
+        ),
+    }[action]
+    outcome = writes.perform(
+        lambda: service(
+            actor=request.user, offer=offer, version=writes.version_from(request.POST), **more
+        ),
+        done=done,
+    )
+    if action == "withdraw":
+        return _answer_list(request, outcome)
     return _answer_board(request, offer.request.team, outcome)
 
 

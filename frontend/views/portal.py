@@ -350,13 +350,8 @@ def portal_network_invite(request: PageRequest, pk: int) -> HttpResponse:
         lambda: invitation_services.network_invite(
             actor=request.user,
             client=client,
-            email=values["email"],
-            name=values["name"],
-            relationship=values["relationship"],
-            circle=values["circle"],
-            organisation=values["organisation"],
-            scopes=values["scopes"],
             expires_at=cf.end_of_day(cf.date_or_none(values["until"], "until")),
+            **{name: value for name, value in values.items() if name != "until"},
         ),
         done=lambda made: (
             f"Invitation sent to {made[1].email}. {made[0].name} sees nothing until they accept."
@@ -419,12 +414,7 @@ def portal_representative(request: PageRequest, pk: int, action: str) -> HttpRes
     if action == "invite":
         outcome = writes.perform(
             lambda: invitation_services.representative_invite(
-                actor=user,
-                client=client,
-                email=values["email"],
-                name=values["name"],
-                basis=values["basis"],
-                note=values["note"],
+                actor=user, client=client, **{name: values[name] for name in REPRESENTATIVE}
             ),
             done=lambda invitation: (
                 f"Invitation sent to {invitation.email}: they act for you once they accept."
@@ -548,17 +538,10 @@ def portal_survey(request: PageRequest, pk: int) -> HttpResponse:
     client, _ = records.readable_scopes(user, pk)
     if client is None or not quality_access.can_answer_survey(user, client):
         raise Http404("No such record among yours.")
-    values = {name: request.POST.get(name, "") for name in SURVEY_FIELDS}
+    values: dict[str, Any] = {name: request.POST.get(name, "") for name in SURVEY_FIELDS}
     outcome = writes.perform(
         lambda: quality_services.survey_answer(
-            actor=user,
-            client=client,
-            period=values["period"] or None,
-            recommend=values["recommend"],
-            listen=values["listen"],
-            informed=values["informed"],
-            say=values["say"],
-            comment=values["comment"],
+            actor=user, client=client, **{**values, "period": values["period"] or None}
         ),
         done="Thank you: your answers are with the team.",
         fields=values,

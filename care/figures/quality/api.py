@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from care.figures import access as figures_access
-from care.figures.api import NumberField, PeriodIn
+from care.figures.api import NumberField, PeriodIn, TeamPeriodVersionOut
 from care.figures.periods import parse_period
 from care.figures.quality import access, services
 from care.figures.quality import selectors as quality_selectors
@@ -166,12 +166,7 @@ class ProposeIn(serializers.Serializer):
     )
 
 
-class MedianSnapshotOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    team = serializers.IntegerField(source="team_id")
-    team_name = serializers.CharField(source="team.name")
-    period = serializers.CharField()
-    version = serializers.IntegerField()
+class MedianSnapshotOut(TeamPeriodVersionOut):
     method_version = serializers.CharField()
 
 

@@ -27,9 +27,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from care.models import Client, Visit
-from care.services.common import refused
 from care.services.split import clients_follow_split
 from teams import decisions
+from teams.cleaning import refused
 from teams.models import Membership, Proposal, Team
 from teams.numbers import is_id
 

@@ -85,6 +85,16 @@ def text(name: str, value, *, limit: int, **options) -> str:
     return value
 
 
+def refused(field: str, message: str) -> ValidationError:
+    """The refusal of one field, to raise."""
+    return ValidationError({field: [message]})
+
+
+def add_error(errors: Errors, field: str, message: str) -> None:
+    """Note one more problem with ``field``."""
+    errors.setdefault(field, []).append(message)
+
+
 def raise_errors(errors: Errors) -> None:
     if errors:
         raise ValidationError(errors)

@@ -21,8 +21,8 @@ from care.figures import access as figures_access
 from care.figures.compute import METHOD_VERSION, shared_figures_of, team_indicators
 from care.figures.periods import Period, parse_period
 from care.models import SharedFigures
-from care.services.common import refused
 from coordination.events import NETWORK_STREAM, Event, publish
+from teams.cleaning import refused
 from teams.models import Person, Team
 from teams.services.common import audit
 

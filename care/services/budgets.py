@@ -16,15 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from care.models import Budget, Client, LedgerEntry, Visit
-from care.services.common import (
-    Errors,
-    add_error,
-    clean_date,
-    client_streams,
-    record,
-    require_care_team,
-)
-from teams.cleaning import clean_text, cleaned, limit_of, raise_errors
+from care.services.common import Errors, clean_date, client_streams, record, require_care_team
+from teams.cleaning import add_error, clean_text, cleaned, limit_of, raise_errors
 from teams.errors import KeyReused
 from teams.models import Person
 from teams.versioning import save_new_version

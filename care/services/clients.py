@@ -17,10 +17,9 @@ from django.utils import timezone
 
 from care import access
 from care.models import Client, ClientStatusChange, Grant, NetworkMember
-from care.services.common import refused
 from coordination.events import Event, notify_access_changed, publish
 from teams import cleaning
-from teams.cleaning import Errors, clean_text, limit_of, raise_errors
+from teams.cleaning import Errors, clean_text, limit_of, raise_errors, refused
 from teams.models import Person, Team
 from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version

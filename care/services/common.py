@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 
 from care import access
 from care.models import Client
 from coordination.events import Event, publish
 from teams.cleaning import Errors as Errors  # re-exported: the care services import it here
+from teams.cleaning import add_error
 from teams.models import Person
 from teams.services.common import audit
 
@@ -27,16 +28,6 @@ def require_care_team(actor: Person, client: Client, doing: str) -> None:
 def client_streams(client: Client, scope: str) -> list[str]:
     """The team's stream and the client's own stream of one scope of their record."""
     return [client.team.stream, client.stream(scope)]  # kinds "team" and "client.<scope>"
-
-
-def refused(field: str, message: str) -> ValidationError:
-    """The refusal of one field, to raise."""
-    return ValidationError({field: [message]})
-
-
-def add_error(errors: Errors, field: str, message: str) -> None:
-    """Note one more problem with ``field``."""
-    errors.setdefault(field, []).append(message)
 
 
 def record(

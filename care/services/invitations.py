@@ -35,10 +35,9 @@ from care import access
 from care.models import Client, Grant, NetworkMember
 from care.services import clients as client_services
 from care.services.clients import _clean, _event
-from care.services.common import refused
 from coordination.events import notify_access_changed
 from teams import invitations as registry
-from teams.cleaning import clean_text, limit_of, raise_errors
+from teams.cleaning import clean_text, limit_of, raise_errors, refused
 from teams.models import Invitation, Person
 from teams.services import invitations as machinery
 from teams.services.common import audit

@@ -27,9 +27,9 @@ from care.models import (
     PlanIntervention,
     PlanProblem,
 )
-from care.services.common import client_streams, refused
+from care.services.common import client_streams
 from coordination.events import Event, publish
-from teams.cleaning import Errors, clean_text, cleaned, limit_of, raise_errors
+from teams.cleaning import Errors, clean_text, cleaned, limit_of, raise_errors, refused
 from teams.models import Person
 from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version

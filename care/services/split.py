@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from care.models import Client, Visit, VisitSeries
-from care.services.common import client_streams, record, refused
+from care.services.common import client_streams, record
 from coordination.events import notify_access_changed
+from teams.cleaning import refused
 from teams.models import Membership, Person, Proposal, Team
 
 SPLIT_KIND = "team_split"

@@ -38,18 +38,16 @@ from care.services.budgets import debit_visit
 from care.services.common import (
     CLOCK_SKEW,
     Errors,
-    add_error,
     clean_date,
     clean_int,
     clean_moment,
     client_streams,
     record,
-    refused,
     require_care_team,
 )
 from coordination.events import Event, publish
 from teams import access as team_access
-from teams.cleaning import clean_text, cleaned, limit_of, raise_errors, too_long
+from teams.cleaning import add_error, clean_text, cleaned, limit_of, raise_errors, refused, too_long
 from teams.errors import Conflict, KeyReused
 from teams.models import Membership, Person
 from teams.numbers import is_id

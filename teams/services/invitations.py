@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from teams import cleaning, mail
 from teams import invitations as registry
-from teams.cleaning import limit_of
+from teams.cleaning import limit_of, refused
 from teams.models import Invitation, Person, Proposal, Team
 from teams.services.common import audit
 from teams.versioning import lock, save_new_version
@@ -228,15 +228,10 @@ def _locked_for(actor: Person, invitation: Invitation) -> Invitation:
     if not may_manage(actor, locked):
         raise PermissionDenied("Only those who may invite for this may resend or withdraw it.")
     if locked.accepted_at is not None:
-        raise _refused("This invitation was accepted already.")
+        raise refused("invitation", "This invitation was accepted already.")
     if locked.withdrawn_at is not None:
-        raise _refused("This invitation was withdrawn.")
+        raise refused("invitation", "This invitation was withdrawn.")
     return locked
-
-
-def _refused(message: str) -> ValidationError:
-    """Why the invitation cannot be resent, withdrawn or accepted, under its field."""
-    return ValidationError({"invitation": [message]})
 
 
 def invitation_resend(*, actor: Person, invitation: Invitation) -> tuple[Invitation, str]:
@@ -366,15 +361,20 @@ def invitation_accept(
         existing = account_for(invitation.email)
         if person is not None and getattr(person, "is_authenticated", False):
             if existing is None or existing.pk != person.pk:
-                raise _refused(
+                raise refused(
+                    "invitation",
                     f"This invitation is for {invitation.email}, and you are signed in "
-                    "with another account: sign out first."
+                    "with another account: sign out first.",
                 )
             account = existing
             if account.kind != purpose.kind:
-                raise _refused("Your account is of another kind: this invitation is not for it.")
+                raise refused(
+                    "invitation", "Your account is of another kind: this invitation is not for it."
+                )
         elif existing is not None:
-            raise _refused(f"{invitation.email} has a Kith account already: sign in to accept.")
+            raise refused(
+                "invitation", f"{invitation.email} has a Kith account already: sign in to accept."
+            )
         else:
             account = _new_account(invitation, details or {})
             audit(

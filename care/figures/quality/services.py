@@ -34,10 +34,10 @@ from care.figures.quality.content import content_hash, source_table
 from care.figures.quality.disclosure import disclose
 from care.figures.selectors import problem_names
 from care.models import Client, ExperienceSurvey, Snapshot
-from care.services.common import add_error, record, refused
+from care.services.common import record
 from coordination.events import NETWORK_STREAM
 from teams import decisions
-from teams.cleaning import Errors, clean_text, cleaned, limit_of, raise_errors
+from teams.cleaning import Errors, add_error, clean_text, cleaned, limit_of, raise_errors, refused
 from teams.errors import Conflict
 from teams.models import Person, Proposal, Team
 from teams.services.proposals import proposal_raise

@@ -229,6 +229,11 @@ TEMPLATES = [
                 "frontend.context_processors.navigation",
                 "frontend.views.notifications.bell_context",
             ],
+            # The project's own tags, on every page without a {% load %}: one way to
+            # lay out a field, read a field's limit and name a client's stream.
+            "builtins": [
+                f"frontend.templatetags.{name}" for name in ("fields", "limits", "streams")
+            ],
         },
     },
 ]

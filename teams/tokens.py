@@ -70,8 +70,3 @@ def active_token(token: ApiToken | int) -> ApiToken | None:
         .filter(person__is_active=True)
         .first()
     )
-
-
-def token_active(token: ApiToken | int) -> bool:
-    """Whether a token found earlier still lets its person in (read afresh)."""
-    return active_token(token) is not None

@@ -55,10 +55,6 @@ def informer_refusal(team: Team, doing: str) -> str:
     return f"Only the team's informer {doing}: that is {term.person.display_name} now."
 
 
-def can_read_team_figures(person: Person, team: Team | int) -> bool:
-    return team_access.is_member(person, getattr(team, "pk", team))
-
-
 def can_share_figures(person: Person, team: Team | int) -> bool:
     if not team_access.is_active(person):
         return False

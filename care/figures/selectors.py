@@ -2,8 +2,9 @@
 side by side with their median.
 
 Like the other care selectors these check nobody's permission: the caller asks
-``care.figures.access`` first (``can_read_team_figures`` for a team's own,
-``can_read_network_figures`` for the network's). What they return names no client.
+``teams.api.core.my_team`` first for a team's own (its members), and
+``care.figures.access.can_read_network_figures`` for the network's. What they return
+names no client.
 Nothing a team has not shared appears in the network's figures: they are read from
 the shares alone; a team's own live figures are only ever read for its own members.
 """

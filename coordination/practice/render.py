@@ -8,7 +8,7 @@ attributes, only http, https and mailto links (and relative ones), and gives eve
 
 The services store the result beside the Markdown (``body_html``) when a note or an
 answer is written, so pages and the API never render on read. Should the allowed lists
-change, ``rerender`` writes every stored body again.
+change, a data migration renders the stored bodies again with ``render``.
 """
 
 from __future__ import annotations
@@ -91,18 +91,3 @@ def render(markdown: str) -> str:
     tokens = _markdown.parse(markdown or "", env)
     _shift_headings(tokens)
     return sanitise(_markdown.renderer.render(tokens, _markdown.options, env))
-
-
-def rerender() -> int:
-    """Render every stored note, version and answer again (after the lists change);
-    how many rows changed."""
-    from coordination.practice.models import Answer, Note, NoteVersion
-
-    changed = 0
-    for model in (Note, NoteVersion, Answer):
-        for row in model.objects.only("pk", "body", "body_html").iterator():
-            html = render(row.body)
-            if html != row.body_html:
-                model.objects.filter(pk=row.pk).update(body_html=html)
-                changed += 1
-    return changed

@@ -163,10 +163,8 @@ def practice_search(request: PageRequest) -> HttpResponse:
     }
     options = _options(request)
     labels = {"kind": "Kind", "tag": "Tag", "problem": "Omaha problem", "team": "Team"}
-    context["filters"] = [
-        (name, label, options[name], given.get(name, ""), errors.get(name))
-        for name, label in labels.items()
-    ]
+    context["form"] = {"values": given, "errors": errors}  # for the filters' fields
+    context["filters"] = [(name, label, options[name]) for name, label in labels.items()]
     return render(request, SEARCH_PAGE, context, status=status)
 
 

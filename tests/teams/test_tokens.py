@@ -299,12 +299,12 @@ def test_plain_text_tokens_from_before_are_hashed_and_keep_working(personas):
 # --- for the live socket ----------------------------------------------------------------------
 
 
-def test_token_person_and_token_active_say_whether_a_token_still_lets_in(personas):
+def test_token_person_and_active_token_say_whether_a_token_still_lets_in(personas):
     raw = api_token(personas.ana)
     person, token = tokens.token_person(raw)
     assert person == personas.ana
-    assert tokens.token_active(token)
+    assert tokens.active_token(token) == token
     assert tokens.token_person("kith_nonsense") is None
     with_token(raw).delete(f"{API}/auth/token")
-    assert not tokens.token_active(token)
+    assert tokens.active_token(token) is None
     assert tokens.token_person(raw) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -128,3 +130,11 @@ def test_a_404_is_a_plain_page_in_production(personas, settings):
     assert response.status_code == 404
     html = response.content.decode()
     assert "Not found" in html and "URLconf" not in html
+
+
+def test_the_details_form_takes_its_limits_from_the_team_model(personas):
+    html = browser_as(personas.ana).get("/teams/noord/details/?edit=1").content.decode()
+    for name in ("phone", "email", "patch", "postcodes"):
+        field = Team._meta.get_field(name)
+        assert re.search(f'name="{name}"[^>]* maxlength="{field.max_length}"', html), name
+    assert 'id="f-phone" name="phone" type="tel"' in html

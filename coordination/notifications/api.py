@@ -27,9 +27,17 @@ class NotificationOut(serializers.Serializer):
     created = serializers.DateTimeField()
     read = serializers.SerializerMethodField()
     read_at = serializers.DateTimeField(allow_null=True)
+    done = serializers.SerializerMethodField(
+        help_text="What it asked for has happened or no longer can (it is read too)."
+    )
+    done_at = serializers.DateTimeField(allow_null=True)
+    done_why = serializers.CharField(help_text="Why it is done, in a few words; empty if not.")
 
     def get_read(self, notification) -> bool:
         return notification.read_at is not None
+
+    def get_done(self, notification) -> bool:
+        return notification.done_at is not None
 
 
 class NotificationPageOut(serializers.Serializer):

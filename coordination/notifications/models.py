@@ -19,6 +19,12 @@ class Notification(models.Model):
     travels by email; the page at ``url`` shows the rest under its own checks.
     ``target`` says what that page is about, without naming a page (``targets``):
     the pages resolve it to ``url``.
+
+    A notification is *done* (``done_at``, and ``done_why`` in a few words) when what it
+    asked for has happened or no longer can: the offer was answered or the visit changed
+    hands, the person responded or the proposal closed, the late visit started, the
+    visits a helper was accepted for are over (``rules.py``). Done is also read, so the
+    unread count is what is still waiting for the person.
     """
 
     class Kind(models.TextChoices):
@@ -33,6 +39,8 @@ class Notification(models.Model):
     target = models.JSONField(default=dict)
     created = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_why = models.CharField(max_length=120, blank=True)
     source_stream = models.CharField(max_length=96)
     source_seq = models.BigIntegerField()
     subject = models.CharField(max_length=120)

@@ -9,6 +9,14 @@ Recipients come from the ids in the event's data, read back from the database:
   proposer consents by raising it), since each must respond;
 - ``visit.running_late``: the team's current members, except the one running late.
 
+Other events settle notifications: what one asked for has happened or no longer can
+(``Notification``). A handover offer is settled when it is answered, withdrawn or
+lapses, or when its visit changes under it by someone else's hand; a proposal's request
+for a response when the person responds or the proposal closes; a late notice when the
+visit starts or ends, is on time after all or a newer notice replaces it; an accepted
+help offer when every visit of its request is over. Settling runs before notifying, so
+a newer notice is never settled by the event that made it.
+
 The actor is never notified, and events of notifications themselves are ignored (a
 notification does not notify). Texts name people, times and proposal titles, never a
 client: a notification is kept after the reader's access may have ended, and the
@@ -31,16 +39,16 @@ import logging
 from collections.abc import Callable
 
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from care.models import Visit
 from coordination.events import Event, EventRecord, on_publish, types
-from coordination.models import HandoverOffer
+from coordination.models import HandoverOffer, HelpOffer
 from coordination.notifications import services, targets
 from coordination.notifications.models import Notification
-from coordination.notifications.services import Draft
+from coordination.notifications.services import Draft, Settled
 from teams import selectors as team_selectors
 from teams.models import Person, Proposal, Response
 
@@ -72,6 +80,24 @@ def follows(event_type: str) -> Callable[[Rule], Rule]:
     def add(rule: Rule) -> Rule:
         RULES[event_type] = rule
         return rule
+
+    return add
+
+
+Settler = Callable[[Event], list[Settled]]
+SETTLERS: dict[str, list[Settler]] = {}
+
+
+def settles(*event_types: str) -> Callable[[Settler], Settler]:
+    """Make the decorated function settle notifications at each of these declared types."""
+    for event_type in event_types:
+        if types.declared(event_type) is None:
+            raise LookupError(f"A settling rule follows {event_type}, which is not declared.")
+
+    def add(settler: Settler) -> Settler:
+        for event_type in event_types:
+            SETTLERS.setdefault(event_type, []).append(settler)
+        return settler
 
     return add
 
@@ -186,16 +212,93 @@ def visit_running_late(event: Event) -> list[Draft]:
     ]
 
 
+# --- what settles them ---------------------------------------------------------------
+
+OFFER_ENDS = {
+    "handover.accepted": "Accepted",
+    "handover.declined": "Declined",
+    "handover.withdrawn": "Withdrawn by the colleague who offered it",
+    "handover.expired": "Lapsed: the visit had changed",
+}
+PROPOSAL_ENDS = {
+    "proposal.adopted": "The team adopted it",
+    "proposal.withdrawn": "Withdrawn",
+    "proposal.not_applied": "Closed: it could not be applied as it stood",
+}
+VISIT_ENDS = {
+    "visit.started": "The visit started",
+    "visit.finished": "The visit is done",
+    "visit.cancelled": "The visit was cancelled",
+    "visit.missed": "The visit was missed",
+}
+VISIT_MOVES = ("visit.claimed", "visit.assigned", "visit.unassigned", "visit.swapped", "visit.lent")
+
+
+@settles(*OFFER_ENDS)
+def offer_answered(event: Event) -> list[Settled]:
+    offer = _id(event.data.get("offer"))
+    return [] if offer is None else [Settled(f"handover.offered:{offer}", OFFER_ENDS[event.type])]
+
+
+@settles("proposal.responded", *PROPOSAL_ENDS)
+def proposal_answered(event: Event) -> list[Settled]:
+    proposal = _id(event.data.get("proposal"))
+    if proposal is None:
+        return []
+    subject = f"proposal.raised:{proposal}"
+    if event.type in PROPOSAL_ENDS:
+        return [Settled(subject, PROPOSAL_ENDS[event.type])]
+    return [] if event.actor is None else [Settled(subject, "You responded", (event.actor,))]
+
+
+@settles(*VISIT_MOVES, *VISIT_ENDS, "visit.running_late")
+def visit_changed(event: Event) -> list[Settled]:
+    visit = _id(event.data.get("visit"))
+    if visit is None:
+        return []
+    settled = []
+    if event.type != "visit.running_late":
+        # An open offer of the visit no longer stands once someone other than its taker
+        # moved or ended the visit (the taker's acceptance settles it as accepted).
+        offers = (
+            HandoverOffer.objects.filter(Q(visit=visit) | Q(swap_visit=visit))
+            .filter(status=HandoverOffer.Status.OFFERED)
+            .exclude(to_person=event.actor)
+            .values_list("pk", flat=True)
+        )
+        why = "The visit changed since: the offer no longer stands"
+        settled += [Settled(f"handover.offered:{offer}", why) for offer in offers]
+    late = f"visit.running_late:{visit}:"
+    if event.type == "visit.running_late":
+        why = "A newer notice replaced it" if event.data.get("late_until") else "On time after all"
+        settled.append(Settled(late, why, prefix=True))
+    elif event.type in VISIT_ENDS:
+        settled.append(Settled(late, VISIT_ENDS[event.type], prefix=True))
+    if event.type in VISIT_ENDS and event.type != "visit.started":
+        # A helper's acceptance is settled when every visit of its request is over.
+        helped = (
+            HelpOffer.objects.filter(status=HelpOffer.Status.ACCEPTED, request__visits=visit)
+            .exclude(request__visits__status__in=Visit.UNDONE_STATUSES)
+            .values_list("pk", flat=True)
+        )
+        why = "The visits you helped with are over"
+        settled += [Settled(f"help.offer_accepted:{offer}", why) for offer in helped]
+    return settled
+
+
 def on_event(event: Event, records: list[EventRecord]) -> None:
     """The log's hook: notify whom ``event`` concerns (see the module)."""
     if event.type.startswith("notification."):
         return  # our own events: never a notification about a notification
-    rule = RULES.get(event.type)
-    if rule is None or not records:
+    rule, settlers = RULES.get(event.type), SETTLERS.get(event.type, [])
+    if (rule is None and not settlers) or not records:
         return
     try:
         with transaction.atomic():
-            drafts = rule(event)
+            settled = [done for settler in settlers for done in settler(event)]
+            if settled:
+                services.settle(settled=settled)
+            drafts = rule(event) if rule is not None else []
             if drafts:
                 services.notify(actor_id=event.actor, drafts=drafts, source=records[0])
     except Exception:

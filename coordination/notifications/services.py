@@ -6,7 +6,9 @@ that caused the event: it skips the actor, people no longer active and kinds the
 recipient muted, never makes a second notification for the same event or the same
 news (both are unique per person), and rings the recipient's stream,
 ``person.<id>``, with ``notification.created`` unless it is their quiet hours (then
-the notification waits silently for their next page load).
+the notification waits silently for their next page load). ``settle``, called by the
+rules too, marks done (and read) the notifications whose matter is over, and rings
+their owners' streams with ``notification.read`` so the count falls on open pages.
 
 The rest are the person's own writes: keyword-only, the actor first, one
 transaction, checked through ``access.py``, audited, one event on their stream per
@@ -127,6 +129,41 @@ def notify(*, actor_id: int | None, drafts: list[Draft], source: EventRecord) ->
                 {"notification": notification.pk, "unread": unread.get(notification.person_id, 0)},
             )
     return created
+
+
+@dataclass(frozen=True)
+class Settled:
+    """Notifications that are done: those about ``subject`` (or every subject that
+    starts with it, with ``prefix``), of ``person_ids`` or of everyone, and ``why``."""
+
+    subject: str
+    why: str
+    person_ids: tuple[int, ...] | None = None
+    prefix: bool = False
+
+
+def settle(*, settled: list[Settled]) -> int:
+    """Mark done, and read, the notifications ``settled`` names that are not done yet;
+    ring each person whose unread count fell. How many were marked."""
+    now = timezone.now()
+    marked, fell = 0, dict[int, list[int]]()
+    with transaction.atomic():
+        for done in settled:
+            lookup = "subject__startswith" if done.prefix else "subject"
+            rows = Notification.objects.filter(done_at__isnull=True, **{lookup: done.subject})
+            if done.person_ids is not None:
+                rows = rows.filter(person_id__in=done.person_ids)
+            found = list(rows.select_for_update().values_list("pk", "person_id", "read_at"))
+            ids = [pk for pk, _, _ in found]
+            marked += Notification.objects.filter(pk__in=ids).update(done_at=now, done_why=done.why)
+            Notification.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=now)
+            for pk, person_id, read_at in found:
+                if read_at is None:
+                    fell.setdefault(person_id, []).append(pk)
+        unread = _unread(fell)
+        for person_id, ids in fell.items():
+            _ring(person_id, READ, {"notifications": ids, "unread": unread.get(person_id, 0)})
+    return marked
 
 
 def _preference_or_default(person: Person) -> NotificationPreference:

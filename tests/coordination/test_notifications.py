@@ -389,7 +389,10 @@ def test_the_list_is_newest_first_in_pages_of_fifty(w):
     assert pages == 3
     assert seen == [n.pk for n in reversed(made)]  # all the same moment: newest id first
     item = api(w.ben).get(API).json()["results"][0]
-    assert set(item) == {"id", "kind", "text", "url", "created", "read", "read_at"}
+    assert set(item) == {
+        *("id", "kind", "text", "url", "created", "read", "read_at"),
+        *("done", "done_at", "done_why"),
+    }
 
 
 def test_a_bad_cursor_is_400_naming_it(w):

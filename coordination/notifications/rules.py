@@ -6,7 +6,8 @@ Recipients come from the ids in the event's data, read back from the database:
 - ``handover.offered``: the colleague the visit is offered to (``to_person``);
 - ``help.offer_accepted``: the helper whose offer was accepted (``person``);
 - ``proposal.raised``: the team's current members who have not responded yet (the
-  proposer consents by raising it), since each must respond;
+  proposer consents by raising it), since each must respond; ``proposal.amended``: the
+  same again, since an amendment asks everyone anew;
 - ``visit.running_late``: the team's current members, except the one running late.
 
 Other events settle notifications: what one asked for has happened or no longer can
@@ -157,8 +158,22 @@ def help_offer_accepted(event: Event) -> list[Draft]:
     ]
 
 
+AMENDED = "proposal.amended:{pk}:{revision}"  # an amendment's notices, one per revision
+
+
 @follows("proposal.raised")
 def proposal_raised(event: Event) -> list[Draft]:
+    return _waiting(event, "asks for your response to", "proposal.raised:{pk}")
+
+
+@follows("proposal.amended")
+def proposal_amended(event: Event) -> list[Draft]:
+    """An amendment opens the window again: everyone's response is asked again."""
+    return _waiting(event, "amended and asks again for your response to", AMENDED)
+
+
+def _waiting(event: Event, asks: str, subject: str) -> list[Draft]:
+    """The team's current members who have not responded to the proposal as it stands."""
     proposal = _row(Proposal.objects.select_related("team", "author"), event.data.get("proposal"))
     if proposal is None or proposal.status != Proposal.Status.OPEN:
         return []
@@ -169,10 +184,7 @@ def proposal_raised(event: Event) -> list[Draft]:
     )
     members = team_selectors.current_members(proposal.team).values_list("person_id", flat=True)
     title = Truncator(proposal.title).chars(80)
-    text = (
-        f"{proposal.author.display_name} asks for your response to “{title}”"
-        f" by {_when(proposal.closes_at)}"
-    )
+    text = f"{proposal.author.display_name} {asks} “{title}” by {_when(proposal.closes_at)}"
     target = targets.proposal(proposal.pk)
     return [
         Draft(
@@ -180,7 +192,7 @@ def proposal_raised(event: Event) -> list[Draft]:
             kind=Kind.PROPOSAL_WAITING,
             text=text,
             target=target,
-            subject=f"proposal.raised:{proposal.pk}",
+            subject=subject.format(pk=proposal.pk, revision=proposal.revision),
         )
         for person_id in members
         if person_id not in responded
@@ -240,15 +252,24 @@ def offer_answered(event: Event) -> list[Settled]:
     return [] if offer is None else [Settled(f"handover.offered:{offer}", OFFER_ENDS[event.type])]
 
 
-@settles("proposal.responded", *PROPOSAL_ENDS)
+@settles("proposal.responded", "proposal.amended", *PROPOSAL_ENDS)
 def proposal_answered(event: Event) -> list[Settled]:
     proposal = _id(event.data.get("proposal"))
     if proposal is None:
         return []
-    subject = f"proposal.raised:{proposal}"
-    if event.type in PROPOSAL_ENDS:
-        return [Settled(subject, PROPOSAL_ENDS[event.type])]
-    return [] if event.actor is None else [Settled(subject, "You responded", (event.actor,))]
+    why, whose = PROPOSAL_ENDS.get(event.type, "You responded"), None
+    if event.type == "proposal.amended":
+        why = "Amended: the newer notice asks again"
+    elif event.type == "proposal.responded":
+        if event.actor is None:
+            return []
+        whose = (event.actor,)
+    # The notice of the raising, and those of each amendment ("proposal.amended:7:").
+    amended = AMENDED.format(pk=proposal, revision="")
+    return [
+        Settled(f"proposal.raised:{proposal}", why, whose),
+        Settled(amended, why, whose, prefix=True),
+    ]
 
 
 @settles(*VISIT_MOVES, *VISIT_ENDS, "visit.running_late")

@@ -159,3 +159,21 @@ def test_no_settling_touches_another_persons_notifications(w):
     proposal = raise_proposal(w)
     proposal_services.proposal_consent(actor=w.ben, proposal=proposal)
     assert Notification.objects.filter(person=w.dora, done_at__isnull=False).count() == 0
+
+
+def test_an_amendment_asks_everyone_again_and_settles_the_earlier_notices(w):
+    proposal = raise_proposal(w)
+    proposal_services.proposal_consent(actor=w.ben, proposal=proposal)
+    proposal.refresh_from_db()
+    proposal_services.proposal_amend(
+        actor=w.ana, proposal=proposal, version=proposal.version, title="Lunch on Fridays"
+    )
+    assert state(w.ben) == [(True, "You responded"), (False, "")]
+    assert state(w.dora) == [(True, "Amended: the newer notice asks again"), (False, "")]
+    asked = of(w.dora)[-1]
+    assert asked.text.startswith("Ana de Vries amended and asks again for your response to")
+    assert "Lunch on Fridays" in asked.text and of(w.ana) == []
+    proposal.refresh_from_db()
+    proposal_services.proposal_consent(actor=w.ben, proposal=proposal)
+    assert state(w.ben) == [(True, "You responded"), (True, "You responded")]
+    assert state(w.dora)[-1] == (False, "")

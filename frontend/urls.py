@@ -7,6 +7,7 @@ from frontend.views import (
     client_care,
     clients,
     coach,
+    day,
     figures,
     help,
     invitations,
@@ -26,6 +27,7 @@ urlpatterns = [
     path(route, view, name=name)
     for route, view, name in [
         ("", team.home, "home"),
+        ("day/", day.my_day, "my-day"),
         ("login/", account.SignInView.as_view(), "login"),
         ("login/code/", account.sign_in_code, "login-code"),
         ("password-reset/", account.ResetPasswordView.as_view(), "password-reset"),

@@ -35,13 +35,11 @@ DECISION_LOG_LENGTH = 100
 
 @login_required
 def home(request: PageRequest) -> HttpResponse:
-    teams = list(selectors.teams_of(request.user))
-    if len(teams) == 1:
-        return redirect("team-home", slug=teams[0].slug)
-    coached = list(selectors.coached_teams(request.user)) if not teams else []
+    if selectors.teams_of(request.user).exists():
+        return redirect("my-day")  # a member's day starts with her next visit
+    coached = list(selectors.coached_teams(request.user))
     # Clients, their representatives and their network: the records they may open.
-    care_records = records.records_of(request.user) if not teams else []
-    context = {"teams": teams, "coached": coached, "records": care_records}
+    context = {"coached": coached, "records": records.records_of(request.user)}
     return render(request, "frontend/home.html", context)
 
 

@@ -36,10 +36,10 @@ def test_login_page_renders_without_inline_script(personas):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 
-def test_a_member_with_one_team_lands_on_it(personas):
+def test_a_member_lands_on_her_day(personas):
     response = browser_as(personas.ana).get("/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/teams/noord/"
+    assert response.headers["Location"] == "/day/"
 
 
 def test_team_page_shows_members_and_the_live_heads(personas, django_assert_max_num_queries):

@@ -8,6 +8,7 @@ but the loopback unreachable (FIELD-NOTES.md).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -98,3 +99,9 @@ def log_in(page, base_url: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def open_team(page, name: str = "Noord") -> None:
+    """From a member's day (where signing in lands), the team's home, as she taps it."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+    page.wait_for_url(re.compile(r"/teams/[\w-]+/$"))

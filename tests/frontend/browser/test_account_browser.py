@@ -26,7 +26,7 @@ def test_a_member_revokes_a_token_and_signs_out_everywhere(personas, server, can
 
     # The office computer: the team page, live.
     log_in(office, server, "ana")
-    expect(office).to_have_url(re.compile(r"/teams/noord/$"))
+    expect(office).to_have_url(re.compile(r"/day/$"))
     expect(office.locator("#live-status")).to_have_text("Live")
 
     # Her phone: the account page lists the token, fits the screen, and revokes it.

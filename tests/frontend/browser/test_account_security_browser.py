@@ -99,7 +99,7 @@ def test_a_forgotten_password_is_reset_from_the_mail(personas, site, can_log_in,
     page.get_by_label("Username").fill("ana")
     page.get_by_label("Password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/teams/noord/$"))
+    expect(page).to_have_url(re.compile(r"/day/$"))
 
 
 def test_two_step_sign_in_is_set_up_and_used(personas, site, can_log_in, browser):
@@ -107,7 +107,7 @@ def test_two_step_sign_in_is_set_up_and_used(personas, site, can_log_in, browser
     can_log_in(personas.ben)
     page = browser.new_context(viewport=PHONE).new_page()
     log_in(page, base, "ben")
-    expect(page).to_have_url(re.compile(r"/teams/noord/$"))
+    expect(page).to_have_url(re.compile(r"/day/$"))
     page.get_by_role("link", name="Account").click()
     shot(page, "07-account")
     page.get_by_role("link", name="Set up two-step sign-in").click()
@@ -138,7 +138,7 @@ def test_two_step_sign_in_is_set_up_and_used(personas, site, can_log_in, browser
     # app a step ahead is allowed for.
     page.get_by_label("Code").fill(f"{totp(key, t0=-30):06d}")
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/teams/noord/$"))
+    expect(page).to_have_url(re.compile(r"/day/$"))
 
     for path, name in [
         ("/account/email/", "13-email-change"),

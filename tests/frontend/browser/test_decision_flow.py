@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from teams.models import Proposal
 from teams.services import proposals as proposal_services
-from tests.frontend.browser.conftest import PHONE, log_in
+from tests.frontend.browser.conftest import PHONE, log_in, open_team
 
 SHOTS = Path(__file__).resolve().parents[3] / ".screenshots"
 TITLE = "Swap the Tuesday evening round with Zuid"
@@ -44,12 +44,14 @@ def test_raise_see_live_object_see_live(personas, server, can_log_in, browser):
     ben.add_init_script(HEARD)
 
     log_in(ben, server, "ben")
-    expect(ben).to_have_url(re.compile(r"/teams/noord/$"))
+    expect(ben).to_have_url(re.compile(r"/day/$"))
+    open_team(ben)
     expect(ben.locator("#live-status")).to_have_text("Live")
     expect(ben.locator("#proposals")).to_contain_text("No open proposals.")
 
     # Ana raises a general proposal on her phone.
     log_in(ana, server, "ana")
+    open_team(ana)
     ana.get_by_role("link", name="Raise a proposal").click()
     ana.get_by_role("link", name=re.compile("A team decision")).click()
     expect(ana.get_by_role("heading", name="A team decision")).to_be_visible()
@@ -149,6 +151,7 @@ def test_screenshots_of_the_split_form_and_the_decision_log(personas, server, ca
 
     ana = phone(browser)
     log_in(ana, server, "ana")
+    open_team(ana)
     expect(ana.locator("#roles")).to_contain_text("Ben Mulder, until")
     ana.screenshot(path=str(SHOTS / "decision-team-home-ana.png"), full_page=True)
 

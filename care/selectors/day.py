@@ -1,0 +1,129 @@
+"""A nurse's day: her visits of the day with the next one first, and what nobody in
+her teams has taken yet. The landing page of a team member (``frontend/views/day``).
+
+Her visits are those she holds in the teams she is a member of now, and those lent to
+her by another team for a help request (a live ``VisitGrant``). For the next visit the
+page shows what she needs at the door: the client's address and phone, what the plan
+says to do on this visit (its interventions) and what changed since the last visit
+(who went, the diary since, whether the plan changed). That is a read of the client's
+record, so it is written in the client's access log (``log_read``), once a day per
+reader and client however often the page refreshes itself; the rest of the day is
+scheduling (names and windows), as on the board, and is not.
+
+A fixed number of queries, however many visits the day holds.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Q, When
+from django.utils import timezone
+
+from care.models import AccessLogEntry, CarePlan, DiaryNote, PlanIntervention, Visit, VisitGrant
+from care.selectors.clients import log_read
+from teams import access as team_access
+from teams.models import Person, Team
+
+# How many diary notes since the last visit the next visit shows (the rest are counted).
+DIARY_SHOWN = 3
+AHEAD = datetime.timedelta(days=8)  # how far the next visit is looked for
+READ = "My day: the next visit (address, plan for the visit, diary)"
+# Visits that still ask something of the day (done ones are listed, not "next").
+WAITING = (Visit.Status.IN_PROGRESS, Visit.Status.ASSIGNED)
+
+
+@dataclass
+class NextVisit:
+    """The next visit and what she needs at the door."""
+
+    visit: Visit
+    lent: bool  # lent to her by another team: its page is the help visit, not the client
+    interventions: list[PlanIntervention]
+    last: Visit | None  # the last visit done before this one: who went, when
+    diary: list[DiaryNote]  # since the last visit, newest first, at most DIARY_SHOWN
+    more_diary: int  # how many more notes since then
+    plan_changed: bool  # the plan changed since the last visit
+
+
+@dataclass
+class Day:
+    date: datetime.date
+    teams: list[Team]
+    next: NextVisit | None = None
+    visits: list[Visit] = field(default_factory=list)  # all of hers today, in time order
+    unassigned: list[Visit] = field(default_factory=list)  # nobody's yet in her teams
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
+def my_day(person: Person, day: datetime.date) -> Day:
+    """The person's day (see the module)."""
+    teams = list(team_access.teams_visible_to(person).order_by("name"))
+    start, end = _midnight(day), _midnight(day + datetime.timedelta(days=1))
+    lent = VisitGrant.objects.live().filter(person=person).values("visit_id")
+    hers = Visit.objects.filter(
+        Q(assignee=person, client__team__in=teams) | Q(pk__in=lent)
+    ).select_related("client__team", "assignee")
+    today = Q(window_start__gte=start, window_start__lt=end)
+    found = Day(
+        date=day,
+        teams=teams,
+        visits=list(hers.filter(today).exclude(status=Visit.Status.CANCELLED)),
+        unassigned=list(
+            Visit.objects.filter(
+                today, client__team__in=teams, assignee__isnull=True, status=Visit.Status.PLANNED
+            ).select_related("client")
+        ),
+    )
+    # The visit she is in first; then the earliest she has not started, from this
+    # morning (one she has not recorded yet) to a week ahead (her next day's first).
+    first = (
+        hers.filter(status__in=WAITING, window_start__gte=start, window_start__lt=start + AHEAD)
+        .order_by(
+            Case(When(status=Visit.Status.IN_PROGRESS, then=0), default=1),
+            "window_start",
+            "id",
+        )
+        .first()
+    )
+    if first is not None:
+        found.next = _next(person, first, {t.pk for t in teams})
+    return found
+
+
+def _next(person: Person, visit: Visit, team_ids: set[int]) -> NextVisit:
+    client = visit.client
+    last = (
+        Visit.objects.filter(
+            client=client, status=Visit.Status.DONE, actual_end__lt=visit.window_start
+        )
+        .select_related("assignee")
+        .order_by("-actual_end")
+        .first()
+    )
+    since = last.actual_end if last is not None else None
+    notes = DiaryNote.objects.filter(client=client).select_related("author")
+    if since is not None:
+        notes = notes.filter(at__gt=since)
+    diary = list(notes[: DIARY_SHOWN + 1]) if since is not None else []
+    plan = CarePlan.objects.filter(client=client).only("updated").first()
+    read = AccessLogEntry.objects.filter(
+        client=client, person=person, what=READ, at__gte=_midnight(timezone.localdate())
+    )
+    if not read.exists():
+        log_read(person, client, READ)
+    return NextVisit(
+        visit=visit,
+        lent=client.team_id not in team_ids,
+        interventions=list(
+            visit.interventions.filter(active=True).select_related("category", "target")
+        ),
+        last=last,
+        diary=diary[:DIARY_SHOWN],
+        more_diary=(notes.count() - DIARY_SHOWN) if len(diary) > DIARY_SHOWN else 0,
+        plan_changed=bool(since and plan and plan.updated > since),
+    )

@@ -15,6 +15,7 @@ visit") above the current board.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from care.models import Visit
 from care.services import visits as visit_services
 from coordination import presence
 from coordination import selectors as board_selectors
+from coordination.models import HandoverOffer
 from coordination.selectors import BoardVisit
 from coordination.services import handovers as handover_services
 from frontend import writes
@@ -283,7 +285,7 @@ def board_offer_action(request: PageRequest, slug: str, pk: int, action: str) ->
     offer = board_selectors.handover_offer_for(request.user, pk)
     if offer is None or offer.visit.client.team_id != team.pk:
         raise Http404("No such offer on this team's board.")
-    calls = {
+    calls: dict[str, tuple[Callable[..., HandoverOffer], str]] = {
         "accept": (handover_services.handover_accept, "You have taken the visit."),
         "decline": (handover_services.handover_decline, "Offer declined."),
         "withdraw": (handover_services.handover_withdraw, "Offer withdrawn."),

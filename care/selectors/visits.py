@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Protocol
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -81,22 +82,30 @@ def series_of(client: Client, pk: int) -> VisitSeries | None:
 LONGEST_VISIT = datetime.timedelta(hours=12)
 
 
-def _latest_end(visit: Visit) -> datetime.datetime:
+class Windowed(Protocol):
+    """What the rule reads of a visit: a ``Visit``, or a row of the board."""
+
+    window_start: datetime.datetime
+    window_end: datetime.datetime
+    expected_minutes: int
+
+
+def _latest_end(visit: Windowed) -> datetime.datetime:
     return max(visit.window_end, visit.window_start + _minutes(visit))
 
 
-def _minutes(visit: Visit) -> datetime.timedelta:
+def _minutes(visit: Windowed) -> datetime.timedelta:
     return datetime.timedelta(minutes=visit.expected_minutes)
 
 
-def _one_then_other(first: Visit, then: Visit) -> bool:
+def _one_then_other(first: Windowed, then: Windowed) -> bool:
     """Doing ``first`` from its window's start, then ``then``, both end in time."""
     first_ends = first.window_start + _minutes(first)
     then_ends = max(then.window_start, first_ends) + _minutes(then)
     return then_ends <= _latest_end(then)
 
 
-def visits_clash(a: Visit, b: Visit) -> bool:
+def visits_clash(a: Windowed, b: Windowed) -> bool:
     """The rule (above): one person cannot do both inside their windows."""
     return not (_one_then_other(a, b) or _one_then_other(b, a))
 

@@ -60,6 +60,7 @@ def _board_context(request: PageRequest, team: Team, day: datetime.date, week: b
     start = day - datetime.timedelta(days=day.weekday()) if week else day
     members = list(team_selectors.current_members(team))
     snapshot = board_selectors.board(team, start, 7 if week else 1)
+    board_selectors.mark_clashes(snapshot, request.user)
     me = request.user.pk
     now = timezone.now()
     unassigned, late, done, offers_to_me = [], [], [], []
@@ -150,13 +151,25 @@ def board_page(request: PageRequest, slug: str) -> HttpResponse:
         members = list(team_selectors.current_members(team))
         around = presence.who_is_around(team, members)
         return render(request, f"{TEMPLATE}#around", {"team": team, "around": around})
+    return _page(request, team, day, week)
+
+
+def _page(
+    request: PageRequest,
+    team: Team,
+    day: datetime.date,
+    week: bool,
+    status: int = 200,
+    **more: object,
+) -> HttpResponse:
     with transaction.atomic():
         # The head is read first, inside the snapshot's transaction (see the module).
         heads = live(team.stream)
         context = _board_context(request, team, day, week)
     context.update(around=presence.who_is_around(team, context["members"]), live=heads)
     context.update(help_board_context(request, team))
-    return render(request, TEMPLATE, context)
+    context.update(more)
+    return render(request, TEMPLATE, context, status=status)
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -169,11 +182,35 @@ def _visit_or_404(request: PageRequest, team: Team, pk: int) -> Visit:
     return visit
 
 
-def _answer(request: PageRequest, team: Team, do, done: str, about: str = "") -> HttpResponse:
+def _confirmed(request: PageRequest) -> bool:
+    """The "Take it anyway" box of a refused clash (``frontend/_overlap.html``)."""
+    return request.POST.get("confirm_overlap") in ("on", "1", "true")
+
+
+def _answer(
+    request: PageRequest,
+    team: Team,
+    do,
+    done: str,
+    about: str = "",
+    overlap: dict[str, int] | None = None,
+) -> HttpResponse:
     """Run an action; answer with the board section (htmx) or go back to the page.
-    ``about`` names the visit in a refusal, so a lost race says which visit it was."""
-    outcome = writes.perform(do, done=done, about=about)
+    ``about`` names the visit in a refusal, so a lost race says which visit it was.
+    A clash refused (``overlap``: which visit or offer the form was) shows its words
+    beside that form with the box to take it anyway: in the section, or (without
+    JavaScript) on the whole page, answered 400 rather than a redirect that would
+    lose the box."""
+    outcome = writes.perform(do, done=done, about=about, fields=("overlap",))
     day, week = _day(request), _week(request)
+    clash = outcome.errors.get("overlap") if overlap is not None else None
+    if clash:
+        shown = {"overlap": {**(overlap or {}), "words": clash}, "problem": outcome.problem}
+        if not request.htmx:
+            return _page(request, team, day, week, status=outcome.status, **shown)
+        context = _board_context(request, team, day, week)
+        context.update(shown)
+        return render(request, f"{TEMPLATE}#board", context, status=outcome.status)
     if not request.htmx:
         url = reverse("team-board", args=[team.slug]) + f"?date={day.isoformat()}"
         return outcome.back(request, url + ("&view=week" if week else ""))
@@ -194,9 +231,16 @@ def board_visit_action(request: PageRequest, slug: str, pk: int, action: str) ->
     def run(call):
         return lambda: call(version=writes.version_from(request.POST))
 
+    overlap = None
     if action == "claim":
-        do = run(lambda version: visit_services.visit_claim(actor=me, visit=visit, version=version))
+        confirm = _confirmed(request)
+        do = run(
+            lambda version: visit_services.visit_claim(
+                actor=me, visit=visit, version=version, confirm_overlap=confirm
+            )
+        )
         done = f"You have the visit to {name} at {when}."
+        overlap = {"visit": visit.pk}
     elif action == "start":
         do = run(lambda version: visit_services.visit_start(actor=me, visit=visit, version=version))
         done = f"Visit to {name} started."
@@ -275,7 +319,7 @@ def board_visit_action(request: PageRequest, slug: str, pk: int, action: str) ->
         done = "Swap offered: your colleague accepts or declines it."
     else:
         raise Http404("No such action.")
-    return _answer(request, team, do, done, about=f"{name}, {when}: ")
+    return _answer(request, team, do, done, about=f"{name}, {when}: ", overlap=overlap)
 
 
 @login_required
@@ -291,9 +335,13 @@ def board_offer_action(request: PageRequest, slug: str, pk: int, action: str) ->
         "withdraw": (handover_services.handover_withdraw, "Offer withdrawn."),
     }
     call, done = found_or_404(calls.get(action), "No such action.")
+    more = {"confirm_overlap": _confirmed(request)} if action == "accept" else {}
     return _answer(
         request,
         team,
-        lambda: call(actor=request.user, offer=offer, version=writes.version_from(request.POST)),
+        lambda: call(
+            actor=request.user, offer=offer, version=writes.version_from(request.POST), **more
+        ),
         done,
+        overlap={"offer": offer.pk} if action == "accept" else None,
     )

@@ -34,7 +34,7 @@ from coordination.models import HandoverOffer
 from coordination.selectors import BoardVisit
 from coordination.services import handovers as handover_services
 from frontend import writes
-from frontend.views.common import found_or_404, live, team_or_404
+from frontend.views.common import confirmed_overlap, found_or_404, live, team_or_404
 from frontend.views.help import help_board_context
 from teams import selectors as team_selectors
 from teams.http import PageRequest
@@ -151,10 +151,10 @@ def board_page(request: PageRequest, slug: str) -> HttpResponse:
         members = list(team_selectors.current_members(team))
         around = presence.who_is_around(team, members)
         return render(request, f"{TEMPLATE}#around", {"team": team, "around": around})
-    return _page(request, team, day, week)
+    return render_board(request, team, day, week)
 
 
-def _page(
+def render_board(
     request: PageRequest,
     team: Team,
     day: datetime.date,
@@ -172,6 +172,11 @@ def _page(
     return render(request, TEMPLATE, context, status=status)
 
 
+def board_day(request: PageRequest) -> tuple[datetime.date, bool]:
+    """The day (and whether the week) a board form was posted from."""
+    return _day(request), _week(request)
+
+
 # --- actions ----------------------------------------------------------------------------------
 
 
@@ -180,11 +185,6 @@ def _visit_or_404(request: PageRequest, team: Team, pk: int) -> Visit:
     if visit is None or visit.client.team_id != team.pk:
         raise Http404("No such visit on this team's board.")
     return visit
-
-
-def _confirmed(request: PageRequest) -> bool:
-    """The "Take it anyway" box of a refused clash (``frontend/_overlap.html``)."""
-    return request.POST.get("confirm_overlap") in ("on", "1", "true")
 
 
 def _answer(
@@ -207,7 +207,7 @@ def _answer(
     if clash:
         shown = {"overlap": {**(overlap or {}), "words": clash}, "problem": outcome.problem}
         if not request.htmx:
-            return _page(request, team, day, week, status=outcome.status, **shown)
+            return render_board(request, team, day, week, status=outcome.status, **shown)
         context = _board_context(request, team, day, week)
         context.update(shown)
         return render(request, f"{TEMPLATE}#board", context, status=outcome.status)
@@ -233,7 +233,7 @@ def board_visit_action(request: PageRequest, slug: str, pk: int, action: str) ->
 
     overlap = None
     if action == "claim":
-        confirm = _confirmed(request)
+        confirm = confirmed_overlap(request)
         do = run(
             lambda version: visit_services.visit_claim(
                 actor=me, visit=visit, version=version, confirm_overlap=confirm
@@ -335,7 +335,7 @@ def board_offer_action(request: PageRequest, slug: str, pk: int, action: str) ->
         "withdraw": (handover_services.handover_withdraw, "Offer withdrawn."),
     }
     call, done = found_or_404(calls.get(action), "No such action.")
-    more = {"confirm_overlap": _confirmed(request)} if action == "accept" else {}
+    more = {"confirm_overlap": confirmed_overlap(request)} if action == "accept" else {}
     return _answer(
         request,
         team,

@@ -110,21 +110,25 @@ def visits_clash(a: Windowed, b: Windowed) -> bool:
     return not (_one_then_other(a, b) or _one_then_other(b, a))
 
 
-def clashes(person: Person, visit: Visit, *, ignoring: Iterable[int] = ()) -> list[Visit]:
-    """The undone visits ``person`` holds that clash with ``visit`` (never ``visit``
-    itself, nor the ids in ``ignoring``: say the visit one gives away in a swap), in
-    order, in one query."""
+def clashes(
+    person: Person, visit: Visit, *more: Visit, ignoring: Iterable[int] = ()
+) -> list[Visit]:
+    """The undone visits ``person`` holds that clash with ``visit`` (or with any of
+    ``more``: the visits of a request for help), in order, in one query. Never the
+    visits asked about, nor the ids in ``ignoring`` (the visit one gives away in a
+    swap)."""
+    asked = [visit, *more]
     held = (
         Visit.objects.filter(
             assignee=person,
             status__in=Visit.UNDONE_STATUSES,
-            window_start__lt=visit.window_start + _minutes(visit),
-            window_start__gt=visit.window_start - LONGEST_VISIT,
+            window_start__lt=max(v.window_start + _minutes(v) for v in asked),
+            window_start__gt=min(v.window_start for v in asked) - LONGEST_VISIT,
         )
-        .exclude(pk__in=[visit.pk, *ignoring])
+        .exclude(pk__in=[*(v.pk for v in asked), *ignoring])
         .order_by("window_start", "id")
     )
-    return [other for other in held if visits_clash(visit, other)]
+    return [other for other in held if any(visits_clash(v, other) for v in asked)]
 
 
 def clash_words(clash: Visit, *, holder: str | None = None) -> str:

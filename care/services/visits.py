@@ -223,12 +223,12 @@ def _refuse_closed(visit: Visit, doing: str) -> None:
 
 
 def clash_words(
-    person: Person, visit: Visit, *, actor: Person, ignoring: Iterable[int] = ()
+    person: Person, visit: Visit, *more: Visit, actor: Person, ignoring: Iterable[int] = ()
 ) -> list[str]:
-    """``person`` would hold ``visit``: the first visit they hold that clashes with it
-    (``care.selectors.visits.clashes``, the one rule), in words, or nothing. "Your
-    visit" when the person is the actor, else theirs by name."""
-    found = visit_selectors.clashes(person, visit, ignoring=ignoring)
+    """``person`` would hold ``visit`` (and ``more``): the first visit they hold that
+    clashes with one (``care.selectors.visits.clashes``, the one rule), in words, or
+    nothing. "Your visit" when the person is the actor, else theirs by name."""
+    found = visit_selectors.clashes(person, visit, *more, ignoring=ignoring)
     if not found:
         return []
     holder = None if person.pk == actor.pk else person.display_name
@@ -238,16 +238,17 @@ def clash_words(
 def refuse_clash(
     person: Person,
     visit: Visit,
-    *,
+    *more: Visit,
     actor: Person,
     confirmed: bool,
     ignoring: Iterable[int] = (),
 ) -> None:
-    """Refuse giving ``person`` a visit that clashes with one they hold, at
-    ``overlap``; unless the caller confirmed it (``confirm_overlap``)."""
-    if confirmed is not True and (
-        found := clash_words(person, visit, actor=actor, ignoring=ignoring)
-    ):
+    """Refuse giving ``person`` a visit (or visits) that clashes with one they hold, at
+    ``overlap``, in one query; unless the caller confirmed it (``confirm_overlap``)."""
+    if confirmed is True:
+        return
+    found = clash_words(person, visit, *more, actor=actor, ignoring=ignoring)
+    if found:
         raise ValidationError({"overlap": found})
 
 

@@ -125,9 +125,9 @@ def _when(visit: Visit) -> str:
 
 def _refuse_clashes(helper: Person, visits: list[Visit], *, actor: Person, confirmed: bool) -> None:
     """The helper would hold these visits: refused (``overlap``) when one clashes with a
-    visit the helper holds (in any team), unless confirmed."""
-    for visit in visits:
-        visit_services.refuse_clash(helper, visit, actor=actor, confirmed=confirmed)
+    visit the helper holds (in any team), unless confirmed. One query."""
+    if visits:
+        visit_services.refuse_clash(helper, *visits, actor=actor, confirmed=confirmed)
 
 
 def _visit_ids(value: object) -> list[int] | None:

@@ -77,6 +77,16 @@ def test_clashes_finds_the_persons_undone_visits_in_one_query(w, django_assert_n
     assert visit_selectors.clashes(w.ana, w.held) == []  # never the visit itself
 
 
+def test_clashes_with_several_visits_at_once_is_still_one_query(w, django_assert_num_queries):
+    with time_machine.travel(MORNING, tick=False):
+        evening = plan(w.ana, w.client, at(DAY, "18:00"))
+        ana_evening = plan(w.ana, w.client, at(DAY, "18:20"), assignee=w.ana)
+    with django_assert_num_queries(1):
+        found = visit_selectors.clashes(w.ana, w.later, w.open, evening)
+    assert found == [w.held, ana_evening]
+    assert visit_selectors.clashes(w.ana, w.later, evening, ignoring=[ana_evening.pk]) == []
+
+
 @pytest.mark.parametrize("status", [Visit.Status.DONE, Visit.Status.CANCELLED, "missed"])
 def test_done_cancelled_and_missed_visits_never_clash(w, status):
     times = {"actual_start": at(DAY, "08:00"), "actual_end": at(DAY, "08:45")}

@@ -158,7 +158,13 @@ def seed_team(team: Team, keeper: Person, today: datetime.date | None = None) ->
             taken_today = day == today and index % 2 == 0
             taken_later = today < day <= week and index % 3 != 1
             if taken_today or taken_later:
+                # Deliberately: a carer may get two clients at once, as a real rota
+                # sometimes does; the board marks the clash for her to sort out.
                 visit_services.visit_assign(
-                    actor=keeper, visit=visit, person=primary, version=visit.version
+                    actor=keeper,
+                    visit=visit,
+                    person=primary,
+                    version=visit.version,
+                    confirm_overlap=True,
                 )
     return made

@@ -63,6 +63,8 @@ def seed(now: datetime.datetime | None = None) -> dict[str, int]:
                 request=request,
                 version=request.version,
                 note="I can take them on my way back from the Kerkstraat.",
+                # Her own visits are the demo's to place: it offers whatever they are.
+                confirm_overlap=True,
             )
             made["help offers"] += 1
 

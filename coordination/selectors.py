@@ -28,6 +28,7 @@ from django.utils import timezone
 from care import access as care_access
 from care.models import Visit
 from care.models.clients import client_display_name
+from care.selectors import visits as visit_selectors
 from coordination import access, events
 from coordination.events import streams
 from coordination.models import HandoverOffer, HelpOffer, HelpRequest
@@ -111,6 +112,8 @@ class BoardVisit:
     # The board page's: whether the reader holds it, and the offer of it they made.
     mine: bool = False
     offer_out: HandoverOffer | None = None
+    # The reader's: another visit of theirs on the board this one clashes with.
+    clashes_with: BoardVisit | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> BoardVisit:
@@ -279,6 +282,19 @@ def board(team: Team, start_date: datetime.date, days: int = 1) -> Board:
     for visit in visits:
         visit.open_offers = by_visit[visit.pk]
     return Board(team=team, start=start_date, days=days, stream=stream, seq=seq, visits=visits)
+
+
+def mark_clashes(board: Board, person: Person) -> None:
+    """Mark each undone visit ``person`` holds on the board that clashes with another
+    of theirs on it (``clashes_with``: the first such, by time), by the one rule
+    (``care.selectors.visits.visits_clash``). No query: the board has the windows."""
+    held = [
+        v for v in board.visits if v.assignee_id == person.pk and v.status in Visit.UNDONE_STATUSES
+    ]
+    for visit in held:
+        visit.clashes_with = next(
+            (o for o in held if o is not visit and visit_selectors.visits_clash(visit, o)), None
+        )
 
 
 def board_visit(pk: int) -> Visit:

@@ -175,6 +175,7 @@ class Visit(models.Model):
     can_miss: bool
     can_start: bool
     notice: dict[str, Any] | None
+    overlap_in: str | None
     assign_form: dict[str, Any]
     cancel_form: dict[str, Any]
     missed_form: dict[str, Any]

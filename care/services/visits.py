@@ -33,6 +33,7 @@ from care.models import (
     VisitSeries,
     VisitSeriesException,
 )
+from care.selectors import visits as visit_selectors
 from care.services import budgets
 from care.services.budgets import debit_visit
 from care.services.common import (
@@ -221,6 +222,36 @@ def _refuse_closed(visit: Visit, doing: str) -> None:
     raise ValidationError(f"This visit was {status}. It cannot {doing}.")
 
 
+def clash_words(
+    person: Person, visit: Visit, *more: Visit, actor: Person, ignoring: Iterable[int] = ()
+) -> list[str]:
+    """``person`` would hold ``visit`` (and ``more``): the first visit they hold that
+    clashes with one (``care.selectors.visits.clashes``, the one rule), in words, or
+    nothing. "Your visit" when the person is the actor, else theirs by name."""
+    found = visit_selectors.clashes(person, visit, *more, ignoring=ignoring)
+    if not found:
+        return []
+    holder = None if person.pk == actor.pk else person.display_name
+    return [visit_selectors.clash_words(found[0], holder=holder)]
+
+
+def refuse_clash(
+    person: Person,
+    visit: Visit,
+    *more: Visit,
+    actor: Person,
+    confirmed: bool,
+    ignoring: Iterable[int] = (),
+) -> None:
+    """Refuse giving ``person`` a visit (or visits) that clashes with one they hold, at
+    ``overlap``, in one query; unless the caller confirmed it (``confirm_overlap``)."""
+    if confirmed is True:
+        return
+    found = clash_words(person, visit, *more, actor=actor, ignoring=ignoring)
+    if found:
+        raise ValidationError({"overlap": found})
+
+
 # --- one visit --------------------------------------------------------------------------
 
 
@@ -276,8 +307,16 @@ def visit_plan(
     return visit
 
 
-def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version: int) -> Visit:
-    """Give a planned visit to a member of the client's team (None: nobody yet)."""
+def visit_assign(
+    *,
+    actor: Person,
+    visit: Visit,
+    person: Person | None,
+    version: int,
+    confirm_overlap: bool = False,
+) -> Visit:
+    """Give a planned visit to a member of the client's team (None: nobody yet). Refused
+    when it clashes with a visit they hold, unless ``confirm_overlap``."""
     require_care_team(actor, visit.client, "assign visits")
     version = require_version(version)
     with transaction.atomic():
@@ -287,6 +326,8 @@ def visit_assign(*, actor: Person, visit: Visit, person: Person | None, version:
         errors: Errors = {}
         _clean_assignee(errors, visit.client, person)
         raise_errors(errors)
+        if person is not None:
+            refuse_clash(person, visit, actor=actor, confirmed=confirm_overlap)
         visit.assignee = person
         visit.status = Visit.Status.ASSIGNED if person else Visit.Status.PLANNED
         _end_grants(visit, keep=person.pk if person else None)
@@ -313,13 +354,16 @@ def _taken(visit: Visit) -> Conflict:
     )
 
 
-def visit_claim(*, actor: Person, visit: Visit, version: int) -> Visit:
+def visit_claim(
+    *, actor: Person, visit: Visit, version: int, confirm_overlap: bool = False
+) -> Visit:
     """A member of the client's team takes an unassigned visit for themself.
 
     Two members claiming at once: the row lock queues the second behind the first, who
     wins; the second is told who has the visit (a ``Conflict`` naming them, with the
     visit's current state), whatever version it sent. Claiming a visit one already
-    holds changes nothing and answers with it, so a retried claim is harmless.
+    holds changes nothing and answers with it, so a retried claim is harmless. A visit
+    that clashes with one the actor holds is refused, unless ``confirm_overlap``.
     """
     require_care_team(actor, visit.client, "take visits")
     version = require_version(version)
@@ -331,6 +375,7 @@ def visit_claim(*, actor: Person, visit: Visit, version: int) -> Visit:
             raise _taken(visit)
         _refuse_closed(visit, "be taken")
         check_version(visit, version, visit_state)
+        refuse_clash(actor, visit, actor=actor, confirmed=confirm_overlap)
         visit.assignee = actor
         visit.status = Visit.Status.ASSIGNED
         _changed(visit, "visit.claimed", actor, assignee=visit.assignee_id, status=visit.status)
@@ -397,7 +442,13 @@ def visit_running_late(
 
 
 def visit_swap(
-    *, actor: Person, first: Visit, first_version: int, second: Visit, second_version: int
+    *,
+    actor: Person,
+    first: Visit,
+    first_version: int,
+    second: Visit,
+    second_version: int,
+    confirm_overlap: bool = False,
 ) -> tuple[Visit, Visit]:
     """Two colleagues exchange two assigned visits: each takes the other's.
 
@@ -407,7 +458,8 @@ def visit_swap(
     visits belong to the same team and are assigned, not started, to two different
     current members. Both rows are locked in id order (two swaps of the same pair never
     deadlock), both versions are checked, and each visit publishes its own
-    ``visit.swapped``.
+    ``visit.swapped``. Refused when either carer's new visit clashes with one they keep
+    (the one they give away aside), unless ``confirm_overlap``.
     """
     require_care_team(actor, first.client, "swap visits")
     require_care_team(actor, second.client, "swap visits")
@@ -438,6 +490,20 @@ def visit_swap(
         _clean_assignee(errors, first.client, second.assignee)
         _clean_assignee(errors, second.client, first.assignee)
         raise_errors(errors)
+        if confirm_overlap is not True:
+            # Each carer takes the other visit and keeps all but the one they give; the
+            # actor's clash is named first.
+            sides = sorted(
+                ((first, second), (second, first)), key=lambda s: s[0].assignee_id != actor.pk
+            )
+            clashing = [
+                words
+                for gives, takes in sides
+                if gives.assignee is not None
+                for words in clash_words(gives.assignee, takes, actor=actor, ignoring=[gives.pk])
+            ]
+            if clashing:
+                raise ValidationError({"overlap": clashing})
         first.assignee_id, second.assignee_id = second.assignee_id, first.assignee_id
         _changed(first, "visit.swapped", actor, assignee=first.assignee_id)
         _changed(second, "visit.swapped", actor, assignee=second.assignee_id)

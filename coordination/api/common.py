@@ -32,6 +32,23 @@ class VersionIn(serializers.Serializer):
     version = WholeNumberField(required=False, help_text="Or send If-Match.")
 
 
+def overlap_field() -> serializers.BooleanField:
+    return serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "True: go ahead although a visit clashes with one the carer holds (a 400 at"
+            " extra.fields.overlap names the clash when it is false)."
+        ),
+    )
+
+
+class OverlapIn(VersionIn):
+    """A write that gives a carer a visit: refused when it clashes, unless confirmed."""
+
+    confirm_overlap = overlap_field()
+
+
 class OptionalTextIn(TextIn):
     """Text a body may leave out or send blank: it is then ""."""
 

@@ -22,6 +22,7 @@ from care.services import visits as visit_services
 from coordination import access, selectors
 from coordination.api.common import (
     OptionalTextIn,
+    OverlapIn,
     VersionedWrite,
     VersionIn,
     body_of,
@@ -98,7 +99,7 @@ class HelpRequestIn(serializers.Serializer):
     confirm_no_client_data = confirm_field()
 
 
-class HelpOfferIn(VersionIn):
+class HelpOfferIn(OverlapIn):
     note = OptionalTextIn(HelpOffer, "note", help_text="The asking team reads it.")
     confirm_no_client_data = confirm_field()
 
@@ -225,7 +226,7 @@ class HelpOffersView(_RequestWrite):
 
 @write_schema("Accept an offer of help: the visits are lent to the helper")
 class HelpOfferAcceptView(_OfferWrite):
-    service = staticmethod(help_services.help_offer_accept)
+    body, service = OverlapIn, staticmethod(help_services.help_offer_accept)
 
 
 @write_schema("Decline an offer of help")

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from care.models import Visit
 from care.services import visits as visit_services
 from coordination import selectors
-from coordination.api.common import VersionedWrite, VersionIn, write_schema
+from coordination.api.common import OverlapIn, VersionedWrite, VersionIn, write_schema
 from coordination.models import HandoverOffer
 from coordination.services import handovers as handover_services
 from teams import selectors as team_selectors
@@ -128,7 +128,7 @@ class LateIn(VersionIn):
     note = TextIn(Visit, "late_note", allow_blank=True, required=False, default="")
 
 
-class AssignIn(VersionIn):
+class AssignIn(OverlapIn):
     person = IdField(allow_null=True, help_text="Who goes (a person id); null: nobody yet.")
 
 
@@ -212,7 +212,7 @@ class _OfferWrite(VersionedWrite):
 
 @write_schema("Take an unassigned visit yourself")
 class VisitClaimView(_VisitWrite):
-    service = staticmethod(visit_services.visit_claim)
+    body, service = OverlapIn, staticmethod(visit_services.visit_claim)
 
 
 @write_schema("Say you are running late, and when you expect to arrive")
@@ -231,7 +231,11 @@ class VisitAssignView(_VisitWrite):
             if person is None:
                 raise serializers.ValidationError({"person": ["No such person."]})
         return visit_services.visit_assign(
-            actor=request.user, visit=visit, person=person, version=version
+            actor=request.user,
+            visit=visit,
+            person=person,
+            version=version,
+            confirm_overlap=data["confirm_overlap"],
         )
 
 
@@ -306,7 +310,7 @@ class VisitSwapsView(_OfferMade):
 
 @write_schema("Accept an offer made to you: the visit (or the swap) is yours")
 class HandoverAcceptView(_OfferWrite):
-    service = staticmethod(handover_services.handover_accept)
+    body, service = OverlapIn, staticmethod(handover_services.handover_accept)
 
 
 @write_schema("Decline an offer made to you")

@@ -229,8 +229,14 @@ def handover_offer_swap(
 # --- answering ----------------------------------------------------------------------------
 
 
-def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> HandoverOffer:
+def handover_accept(
+    *, actor: Person, offer: HandoverOffer, version: int, confirm_overlap: bool = False
+) -> HandoverOffer:
     """The colleague takes the offer: the visit (or the swap) changes hands now.
+
+    Refused (``overlap``, nothing changes, the offer stays open) when a carer's new
+    visit clashes with one they hold: the taker's, and in a swap the offerer's too,
+    unless ``confirm_overlap``.
 
     Only the person it was offered to accepts, while still a member of the team. If a
     visit of the offer changed since it was made, the offer lapses instead: that is
@@ -266,10 +272,15 @@ def handover_accept(*, actor: Person, offer: HandoverOffer, version: int) -> Han
                 first_version=visits[0].version,
                 second=visits[1],
                 second_version=visits[1].version,
+                confirm_overlap=confirm_overlap,
             )
         else:
             visit_services.visit_assign(
-                actor=actor, visit=visit, person=actor, version=visit.version
+                actor=actor,
+                visit=visit,
+                person=actor,
+                version=visit.version,
+                confirm_overlap=confirm_overlap,
             )
         if lapsed is None:
             _close(offer, HandoverOffer.Status.ACCEPTED)

@@ -123,6 +123,13 @@ def _when(visit: Visit) -> str:
     return f"{timezone.localtime(visit.window_start):%a %-d %b %H:%M}"
 
 
+def _refuse_clashes(helper: Person, visits: list[Visit], *, actor: Person, confirmed: bool) -> None:
+    """The helper would hold these visits: refused (``overlap``) when one clashes with a
+    visit the helper holds (in any team), unless confirmed. One query."""
+    if visits:
+        visit_services.refuse_clash(helper, *visits, actor=actor, confirmed=confirmed)
+
+
 def _visit_ids(value: object) -> list[int] | None:
     if not isinstance(value, list | tuple | set | frozenset):
         return None
@@ -272,10 +279,13 @@ def help_offer_make(
     version: int,
     note: str = "",
     confirm_no_client_data: bool = False,
+    confirm_overlap: bool = False,
 ) -> HelpOffer:
     """A member of another team offers to take the request's visits. ``version`` is the
     request's, as the offerer saw it. The note goes to another team: held when it
-    seems to identify one of the offerer's own clients (``coordination.privacy``)."""
+    seems to identify one of the offerer's own clients (``coordination.privacy``).
+    Refused (``overlap``) when a visit clashes with one the offerer holds, unless
+    ``confirm_overlap``."""
     version = require_version(version)
     note = text("note", note, limit=limit_of(HelpOffer, "note"))
     if not access.is_network_member(actor):
@@ -303,6 +313,12 @@ def help_offer_make(
             raise ValidationError(
                 "You have offered already: wait for the team's answer, or withdraw that offer."
             )
+        _refuse_clashes(
+            actor,
+            list(request.visits.order_by("window_start", "id")),
+            actor=actor,
+            confirmed=confirm_overlap,
+        )
         offer = HelpOffer.objects.create(request=request, person=actor, note=note)
         data = {
             "request": request.pk,
@@ -362,12 +378,16 @@ def help_offer_decline(
     return offer
 
 
-def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpOffer:
+def help_offer_accept(
+    *, actor: Person, offer: HelpOffer, version: int, confirm_overlap: bool = False
+) -> HelpOffer:
     """A member of the asking team accepts one offer: each of the request's visits is
     lent to the helper (``care.services.visit_lend``) with a grant that expires four
     hours after the visit's window ends, the request is filled and every other open
     offer declined, in one transaction. If a visit was taken or its time has passed,
-    nothing changes: a ``Conflict`` says which, with the current state."""
+    nothing changes: a ``Conflict`` says which, with the current state. The helper may
+    have taken a visit since offering: one that clashes is refused again (``overlap``,
+    naming the helper), unless ``confirm_overlap``."""
     version = require_version(version)
     visit_ids = list(offer.request.visits.values_list("pk", flat=True))
     now = timezone.now()
@@ -400,6 +420,7 @@ def help_offer_accept(*, actor: Person, offer: HelpOffer, version: int) -> HelpO
                         "visits": [visit_services.visit_state(v) for v in visits],
                     },
                 )
+        _refuse_clashes(offer.person, visits, actor=actor, confirmed=confirm_overlap)
         for visit in visits:
             visit_services.visit_lend(
                 actor=actor,

@@ -15,6 +15,7 @@ visit") above the current board.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -29,10 +30,11 @@ from care.models import Visit
 from care.services import visits as visit_services
 from coordination import presence
 from coordination import selectors as board_selectors
+from coordination.models import HandoverOffer
 from coordination.selectors import BoardVisit
 from coordination.services import handovers as handover_services
 from frontend import writes
-from frontend.views.common import found_or_404, live, team_or_404
+from frontend.views.common import confirmed_overlap, found_or_404, live, team_or_404
 from frontend.views.help import help_board_context
 from teams import selectors as team_selectors
 from teams.http import PageRequest
@@ -58,6 +60,7 @@ def _board_context(request: PageRequest, team: Team, day: datetime.date, week: b
     start = day - datetime.timedelta(days=day.weekday()) if week else day
     members = list(team_selectors.current_members(team))
     snapshot = board_selectors.board(team, start, 7 if week else 1)
+    board_selectors.mark_clashes(snapshot, request.user)
     me = request.user.pk
     now = timezone.now()
     unassigned, late, done, offers_to_me = [], [], [], []
@@ -148,13 +151,30 @@ def board_page(request: PageRequest, slug: str) -> HttpResponse:
         members = list(team_selectors.current_members(team))
         around = presence.who_is_around(team, members)
         return render(request, f"{TEMPLATE}#around", {"team": team, "around": around})
+    return render_board(request, team, day, week)
+
+
+def render_board(
+    request: PageRequest,
+    team: Team,
+    day: datetime.date,
+    week: bool,
+    status: int = 200,
+    **more: object,
+) -> HttpResponse:
     with transaction.atomic():
         # The head is read first, inside the snapshot's transaction (see the module).
         heads = live(team.stream)
         context = _board_context(request, team, day, week)
     context.update(around=presence.who_is_around(team, context["members"]), live=heads)
     context.update(help_board_context(request, team))
-    return render(request, TEMPLATE, context)
+    context.update(more)
+    return render(request, TEMPLATE, context, status=status)
+
+
+def board_day(request: PageRequest) -> tuple[datetime.date, bool]:
+    """The day (and whether the week) a board form was posted from."""
+    return _day(request), _week(request)
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -167,11 +187,30 @@ def _visit_or_404(request: PageRequest, team: Team, pk: int) -> Visit:
     return visit
 
 
-def _answer(request: PageRequest, team: Team, do, done: str, about: str = "") -> HttpResponse:
+def _answer(
+    request: PageRequest,
+    team: Team,
+    do,
+    done: str,
+    about: str = "",
+    overlap: dict[str, int] | None = None,
+) -> HttpResponse:
     """Run an action; answer with the board section (htmx) or go back to the page.
-    ``about`` names the visit in a refusal, so a lost race says which visit it was."""
-    outcome = writes.perform(do, done=done, about=about)
+    ``about`` names the visit in a refusal, so a lost race says which visit it was.
+    A clash refused (``overlap``: which visit or offer the form was) shows its words
+    beside that form with the box to take it anyway: in the section, or (without
+    JavaScript) on the whole page, answered 400 rather than a redirect that would
+    lose the box."""
+    outcome = writes.perform(do, done=done, about=about, fields=("overlap",))
     day, week = _day(request), _week(request)
+    clash = outcome.errors.get("overlap") if overlap is not None else None
+    if clash:
+        shown = {"overlap": {**(overlap or {}), "words": clash}, "problem": outcome.problem}
+        if not request.htmx:
+            return render_board(request, team, day, week, status=outcome.status, **shown)
+        context = _board_context(request, team, day, week)
+        context.update(shown)
+        return render(request, f"{TEMPLATE}#board", context, status=outcome.status)
     if not request.htmx:
         url = reverse("team-board", args=[team.slug]) + f"?date={day.isoformat()}"
         return outcome.back(request, url + ("&view=week" if week else ""))
@@ -192,9 +231,16 @@ def board_visit_action(request: PageRequest, slug: str, pk: int, action: str) ->
     def run(call):
         return lambda: call(version=writes.version_from(request.POST))
 
+    overlap = None
     if action == "claim":
-        do = run(lambda version: visit_services.visit_claim(actor=me, visit=visit, version=version))
+        confirm = confirmed_overlap(request)
+        do = run(
+            lambda version: visit_services.visit_claim(
+                actor=me, visit=visit, version=version, confirm_overlap=confirm
+            )
+        )
         done = f"You have the visit to {name} at {when}."
+        overlap = {"visit": visit.pk}
     elif action == "start":
         do = run(lambda version: visit_services.visit_start(actor=me, visit=visit, version=version))
         done = f"Visit to {name} started."
@@ -273,7 +319,7 @@ def board_visit_action(request: PageRequest, slug: str, pk: int, action: str) ->
         done = "Swap offered: your colleague accepts or declines it."
     else:
         raise Http404("No such action.")
-    return _answer(request, team, do, done, about=f"{name}, {when}: ")
+    return _answer(request, team, do, done, about=f"{name}, {when}: ", overlap=overlap)
 
 
 @login_required
@@ -283,15 +329,19 @@ def board_offer_action(request: PageRequest, slug: str, pk: int, action: str) ->
     offer = board_selectors.handover_offer_for(request.user, pk)
     if offer is None or offer.visit.client.team_id != team.pk:
         raise Http404("No such offer on this team's board.")
-    calls = {
+    calls: dict[str, tuple[Callable[..., HandoverOffer], str]] = {
         "accept": (handover_services.handover_accept, "You have taken the visit."),
         "decline": (handover_services.handover_decline, "Offer declined."),
         "withdraw": (handover_services.handover_withdraw, "Offer withdrawn."),
     }
     call, done = found_or_404(calls.get(action), "No such action.")
+    more = {"confirm_overlap": confirmed_overlap(request)} if action == "accept" else {}
     return _answer(
         request,
         team,
-        lambda: call(actor=request.user, offer=offer, version=writes.version_from(request.POST)),
+        lambda: call(
+            actor=request.user, offer=offer, version=writes.version_from(request.POST), **more
+        ),
         done,
+        overlap={"offer": offer.pk} if action == "accept" else None,
     )

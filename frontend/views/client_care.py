@@ -36,7 +36,7 @@ from frontend import client_forms as cf
 from frontend import writes
 from frontend.views import client_sections as sections
 from frontend.views.client_sections import ACTIONS, when
-from frontend.views.common import found_or_404
+from frontend.views.common import confirmed_overlap, found_or_404
 from teams import selectors as team_selectors
 from teams.http import PageRequest
 from teams.models import Person
@@ -164,7 +164,11 @@ def visit_action(request: PageRequest, pk: int, visit: int, action: str) -> Http
 
         def do():
             return visit_services.visit_assign(
-                actor=user, visit=found, person=user, version=version()
+                actor=user,
+                visit=found,
+                person=user,
+                version=version(),
+                confirm_overlap=confirmed_overlap(request),
             )
 
         def words(v):
@@ -176,7 +180,11 @@ def visit_action(request: PageRequest, pk: int, visit: int, action: str) -> Http
         def do():
             person = _person(values["assignee"])
             return visit_services.visit_assign(
-                actor=user, visit=found, person=person, version=version()
+                actor=user,
+                visit=found,
+                person=person,
+                version=version(),
+                confirm_overlap=confirmed_overlap(request),
             )
 
         def words(v):

@@ -289,6 +289,10 @@ def _visit_forms(visit: Visit, forms: dict, now: datetime.datetime) -> None:
         (f for f in mine.values() if f.get("conflict") or f.get("problem")),
         None,
     )
+    # The form ("take" or "assign") a clash was refused at: it shows the box to go ahead.
+    visit.overlap_in = next(
+        (name for name, f in mine.items() if f.get("errors", {}).get("overlap")), None
+    )
     visit.assign_form = mine.get("assign") or cf.fresh(
         cf.assign_values(assignee_id=visit.assignee_id)
     )

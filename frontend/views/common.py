@@ -87,3 +87,9 @@ def activity_lines(team: Team, names: activity.Names, head: int | None = None) -
     head = log.head(stream) if head is None else head
     records = log.read(stream, after=max(0, head - ACTIVITY_LENGTH), limit=ACTIVITY_LENGTH)
     return list(reversed(activity.lines(records, names)))
+
+
+def confirmed_overlap(request: PageRequest) -> bool:
+    """The "Take it anyway" box of a refused clash (``frontend/_overlap.html``), as the
+    services' ``confirm_overlap``."""
+    return request.POST.get("confirm_overlap") in ("on", "1", "true")

@@ -17,6 +17,9 @@ reasons beside it, on the page itself, never through a redirect that would lose 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,9 +34,10 @@ from care.services import visits as visit_services
 from coordination import access
 from coordination import selectors as help_selectors
 from coordination.events.streams import HELP_STREAM
+from coordination.models import HelpOffer
 from coordination.services import help as help_services
 from frontend import writes
-from frontend.views.common import Held, found_or_404, live, team_or_404
+from frontend.views.common import Held, confirmed_overlap, found_or_404, live, team_or_404
 from teams.http import PageRequest
 from teams.models import Team
 
@@ -108,11 +112,20 @@ def help_offer(request: PageRequest, pk: int) -> HttpResponse:
             version=writes.version_from(request.POST),
             note=note,
             confirm_no_client_data=request.POST.get("confirm_no_client_data") == "on",
+            confirm_overlap=confirmed_overlap(request),
         ),
         done=f"You offered to help team {found.team.name}: they will answer here.",
+        fields=("overlap",),
     )
     if outcome.held:
         return _held_offer(request, found.pk, Held(note, outcome.held))
+    if outcome.errors.get("overlap"):
+        # The form again, open, with the clash and the box to offer anyway.
+        clash = {"request": found.pk, "words": outcome.errors["overlap"], "note": note}
+        if request.htmx:
+            context = _list_context(request) | {"overlap_offer": clash}
+            return render(request, f"{PAGE}#list", context, status=400)
+        return _whole_page(request, status=400, overlap_offer=clash)
     return _answer_list(request, outcome)
 
 
@@ -200,11 +213,11 @@ def help_offer_action(request: PageRequest, pk: int, action: str) -> HttpRespons
     if offer is None or action not in {"accept", "decline", "withdraw"}:
         raise Http404("No such offer among yours.")
     helper = offer.person.display_name
-    service, more, done = {
+    calls: dict[str, tuple[Callable[..., HelpOffer], dict[str, Any], str]] = {
         "withdraw": (help_services.help_offer_withdraw, {}, "Offer withdrawn."),
         "accept": (
             help_services.help_offer_accept,
-            {},
+            {"confirm_overlap": confirmed_overlap(request)},
             f"{helper} has the visits now and sees what they need.",
         ),
         "decline": (
@@ -212,16 +225,30 @@ def help_offer_action(request: PageRequest, pk: int, action: str) -> HttpRespons
             {"reason": request.POST.get("reason", "")},
             f"You declined {helper}'s offer.",
         ),
-    }[action]
+    }
+    service, more, done = calls[action]
     outcome = writes.perform(
         lambda: service(
             actor=request.user, offer=offer, version=writes.version_from(request.POST), **more
         ),
         done=done,
+        fields=("overlap",),
     )
     if action == "withdraw":
         return _answer_list(request, outcome)
-    return _answer_board(request, offer.request.team, outcome)
+    team = offer.request.team
+    if outcome.errors.get("overlap"):
+        # The helper took a clashing visit since offering: the clash beside the offer,
+        # with the box to accept anyway; without JavaScript on the board's page.
+        clash = {"offer": offer.pk, "words": outcome.errors["overlap"]}
+        if request.htmx:
+            context = {"team": team, **help_board_context(request, team), "help_overlap": clash}
+            return render(request, BOARD_PART, context, status=400)
+        from frontend.views import board  # the board's page includes this section
+
+        day, week = board.board_day(request)
+        return board.render_board(request, team, day, week, status=400, help_overlap=clash)
+    return _answer_board(request, team, outcome)
 
 
 # --- the helper's view of a visit lent to them --------------------------------------------

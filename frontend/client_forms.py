@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
 from care.models import Budget, Client, Grant, LedgerEntry, NetworkMember, OmahaScale
-from care.models.visits import WEEKDAY_NAMES, VisitSeriesException
+from care.models.visits import WEEKDAY_NAMES, Visit, VisitSeriesException
 from care.services import clients as client_services
+from care.services.visits import WENT_HOLDER, WENT_ME
 from frontend.forms import Field
 from teams.cleaning import limit_of
 
@@ -436,16 +438,18 @@ def assign_values(post: QueryDict | None = None, assignee_id: int | None = None)
     return {"person": post.get("person", "")}
 
 
-FINISH = ("actual_start", "actual_end", "done", "note", "idempotency_key")
+FINISH = ("actual_start", "actual_end", "done", "note", "went", "reason", "idempotency_key")
 
 
 def finish_values(post: QueryDict | None = None, *, start=None, end=None) -> dict:
     """A fresh record-done form carries a new idempotency key: submitting it twice
-    (a double tap, a retry) records and debits once."""
+    (a double tap, a retry) records and debits once. ``interventions``: the ticked plan
+    lines; None until the form was sent (then the visit's planned ones are ticked)."""
     if post is not None:
-        return _values(FINISH, post)
+        return _values(FINISH, post) | {"interventions": post.getlist("interventions")}
     fresh = {"actual_start": local_input(start), "actual_end": local_input(end)}
-    return _values(FINISH, None, fresh | {"idempotency_key": uuid.uuid4().hex})
+    key = {"idempotency_key": uuid.uuid4().hex}
+    return _values(FINISH, None, fresh | key) | {"interventions": None}
 
 
 def finish_note(values: dict) -> str:
@@ -454,10 +458,57 @@ def finish_note(values: dict) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def finish_fields(visit_pk: int, values: dict, errors: dict) -> list[FormField]:
+def recorded(values: dict, planned: Iterable[tuple[Any, bool]]) -> dict:
+    """The record form's answers as ``visit_record`` takes them besides the times and
+    note: who went, why it began far from its window, and each plan line ticked (done)
+    or planned and left unticked (not done). Ids are passed as sent: the service refuses
+    one that is not a line of the plan."""
+    ticked = {int(v) if v.isdigit() else v for v in values.get("interventions") or ()}
+    done: dict = dict.fromkeys(ticked, True)
+    done |= {
+        line.pk: False for line, was_planned in planned if was_planned and line.pk not in ticked
+    }
+    return {
+        "went": values["went"],
+        "reason": values["reason"],
+        "interventions": done or None,
+    }
+
+
+def finish_fields(visit: Visit, values: dict, errors: dict, planned: list) -> list[FormField]:
+    """The record-done form: the real times, who went (for whoever does not hold it: the
+    page shows it to them only), why it began far from its window (once asked), the
+    plan's lines for it as ticks, and notes."""
     fields = [
         FormField("actual_start", "Arrived", "datetime-local", value=values["actual_start"]),
         FormField("actual_end", "Left", "datetime-local", value=values["actual_end"]),
+    ]
+    if values["reason"] or errors.get("reason"):
+        fields.append(
+            FormField("reason", "Why it began so far from its window", value=values["reason"])
+        )
+    if visit.assignee_id is not None and visit.status in Visit.OPEN_STATUSES:
+        holder = visit.assignee.display_name if visit.assignee else "the colleague"
+        choices = [
+            (WENT_ME, "I went instead: I take the visit", values["went"] == WENT_ME),
+            (WENT_HOLDER, f"{holder} went: I record it for them", values["went"] == WENT_HOLDER),
+        ]
+        fields.insert(0, FormField("went", "Who went", "radios", choices=choices))
+    if planned:
+        ticked = values["interventions"]
+        choices = [
+            (
+                str(line.pk),
+                f"{line.target.name} ({line.category.name}): {line.description}",
+                was_planned if ticked is None else str(line.pk) in ticked,
+            )
+            for line, was_planned in planned
+        ]
+        help_ = "Ticked: done. Untick what was not done; tick what was done besides."
+        fields.append(
+            FormField("interventions", "The plan", "checkboxes", choices=choices, help=help_)
+        )
+    fields += [
         FormField("done", "What was done", "textarea", value=values["done"], rows=2),
         FormField(
             "note",
@@ -468,7 +519,7 @@ def finish_fields(visit_pk: int, values: dict, errors: dict) -> list[FormField]:
             help="What the next carer or the family should know.",
         ),
     ]
-    return _with_errors(fields, errors, f"finish-{visit_pk}")
+    return _with_errors(fields, errors, f"finish-{visit.pk}")
 
 
 # --- the personal budget ----------------------------------------------------------------------

@@ -33,7 +33,7 @@ class Field:
 
     name: str
     label: str
-    widget: str = "text"  # text, textarea, select, date, number, checkboxes, roles
+    widget: str = "text"  # text, textarea, select, date, number, checkboxes, radios, roles
     value: Any = ""
     choices: list = field(default_factory=list)
     errors: list[str] = field(default_factory=list)

@@ -28,6 +28,7 @@ urlpatterns = [
     for route, view, name in [
         ("", team.home, "home"),
         ("day/", day.my_day, "my-day"),
+        ("day/visits/<id:pk>/done/", day.day_done, "day-done"),
         ("login/", account.SignInView.as_view(), "login"),
         ("login/code/", account.sign_in_code, "login-code"),
         ("password-reset/", account.ResetPasswordView.as_view(), "password-reset"),

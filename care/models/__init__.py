@@ -23,7 +23,7 @@ from care.models.omaha import (
 )
 from care.models.plans import CarePlan, OutcomeRating, PlanIntervention, PlanProblem
 from care.models.quality import ExperienceSurvey, Snapshot, SnapshotRead
-from care.models.visits import Visit, VisitSeries, VisitSeriesException
+from care.models.visits import Visit, VisitIntervention, VisitSeries, VisitSeriesException
 
 __all__ = [
     "AccessLogEntry",
@@ -55,4 +55,5 @@ __all__ = [
     "VisitGrant",
     "VisitSeries",
     "VisitSeriesException",
+    "VisitIntervention",
 ]

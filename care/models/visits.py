@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from care.models.clients import Client
+from care.models.omaha import OmahaCategory, OmahaTarget
 from care.models.plans import PlanIntervention
 from teams.models import Person
 
@@ -154,6 +155,8 @@ class Visit(models.Model):
     # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
     LIMITS = {"tasks": 5000, "done_note": 5000}
     cancel_reason = models.CharField(max_length=300, blank=True)
+    # Why it started far outside its window (``care.services.visits.OFF_WINDOW``).
+    start_note = models.CharField(max_length=300, blank=True)
     # Running late: when the carer now expects to arrive (after the window starts) and
     # why; the family sees it. Cleared when the visit starts.
     late_until = models.DateTimeField(null=True, blank=True)
@@ -177,6 +180,8 @@ class Visit(models.Model):
     notice: dict[str, Any] | None
     overlap_in: str | None
     assign_form: dict[str, Any]
+    start_form: dict[str, Any]
+    went_choices: list[tuple[str, str]]
     cancel_form: dict[str, Any]
     missed_form: dict[str, Any]
     finish_form: dict[str, Any]
@@ -230,3 +235,30 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"Visit to {self.client} at {self.window_start:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class VisitIntervention(models.Model):
+    """An intervention of the client's plan as recorded on a visit: done or not done.
+
+    The Omaha System records what was done as an intervention: its category and target
+    (kept as they were on the day, should the plan change later) and the plan's line it
+    carried out. One row a visit and plan line; recorded with the visit, never edited."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="recorded")
+    intervention = models.ForeignKey(
+        PlanIntervention, on_delete=models.PROTECT, related_name="recorded"
+    )
+    category = models.ForeignKey(OmahaCategory, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(OmahaTarget, on_delete=models.PROTECT, related_name="+")
+    done = models.BooleanField()
+
+    class Meta:
+        ordering = ["category__number", "target__number", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "intervention"], name="visit_intervention_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} on visit {self.visit_id}: {'done' if self.done else 'not done'}"

@@ -21,8 +21,18 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Q, When
 from django.utils import timezone
 
-from care.models import AccessLogEntry, CarePlan, DiaryNote, PlanIntervention, Visit, VisitGrant
+from care import access as care_access
+from care.models import (
+    AccessLogEntry,
+    CarePlan,
+    Client,
+    DiaryNote,
+    PlanIntervention,
+    Visit,
+    VisitGrant,
+)
 from care.selectors.clients import log_read
+from care.selectors.visits import Planned, plan_for_recording
 from teams import access as team_access
 from teams.models import Person, Team
 
@@ -95,6 +105,14 @@ def my_day(person: Person, day: datetime.date) -> Day:
     return found
 
 
+def _log_once_a_day(person: Person, client: Client) -> None:
+    read = AccessLogEntry.objects.filter(
+        client=client, person=person, what=READ, at__gte=_midnight(timezone.localdate())
+    )
+    if not read.exists():
+        log_read(person, client, READ)
+
+
 def _next(person: Person, visit: Visit, team_ids: set[int]) -> NextVisit:
     client = visit.client
     last = (
@@ -111,11 +129,7 @@ def _next(person: Person, visit: Visit, team_ids: set[int]) -> NextVisit:
         notes = notes.filter(at__gt=since)
     diary = list(notes[: DIARY_SHOWN + 1]) if since is not None else []
     plan = CarePlan.objects.filter(client=client).only("updated").first()
-    read = AccessLogEntry.objects.filter(
-        client=client, person=person, what=READ, at__gte=_midnight(timezone.localdate())
-    )
-    if not read.exists():
-        log_read(person, client, READ)
+    _log_once_a_day(person, client)
     return NextVisit(
         visit=visit,
         lent=client.team_id not in team_ids,
@@ -127,3 +141,42 @@ def _next(person: Person, visit: Visit, team_ids: set[int]) -> NextVisit:
         more_diary=(notes.count() - DIARY_SHOWN) if len(diary) > DIARY_SHOWN else 0,
         plan_changed=bool(since and plan and plan.updated > since),
     )
+
+
+# --- recording a visit from my day ------------------------------------------------------------
+
+# The tap is taken as the end of the visit when it falls between the window's start and
+# this long after the window and the visit's own length; otherwise the plan's times are.
+TAP_GRACE = datetime.timedelta(minutes=30)
+
+
+def visit_to_record(person: Person, pk: int) -> Visit | None:
+    """A visit the person may record (her team's, or lent to her) and that is not
+    recorded yet, read for the record sheet: that shows the plan, so it is logged as my
+    day logs the next visit (once a day). None for anyone else."""
+    visit = Visit.objects.select_related("client__team", "assignee").filter(pk=pk).first()
+    if visit is None or not care_access.can_work_visit(person, visit):
+        return None
+    _log_once_a_day(person, visit.client)
+    return visit
+
+
+def planned_for(visit: Visit) -> Planned:
+    """The plan's lines to record this visit with (``plan_for_recording``)."""
+    return plan_for_recording(visit.client, [visit])[visit.pk]
+
+
+def suggested_times(
+    visit: Visit, now: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """Where the record sheet's times start: the tap as the end only when it is a time
+    the visit could have ended (not the evening's desk for the morning's visit), else
+    the plan's; the start as recorded, else the end less the visit's length."""
+    length = datetime.timedelta(minutes=visit.expected_minutes)
+    if visit.window_start < now <= visit.window_end + length + TAP_GRACE:
+        end = now
+        start = visit.actual_start or max(visit.window_start, now - length)
+    else:
+        start = visit.actual_start or visit.window_start
+        end = start + length
+    return start, end

@@ -30,6 +30,7 @@ from care.models import (
     PlanIntervention,
     Visit,
     VisitGrant,
+    VisitIntervention,
     VisitSeries,
     VisitSeriesException,
 )
@@ -64,11 +65,15 @@ ALREADY_RECORDED = "This visit is already recorded as done."
 KEY_REUSED = (
     "This key was already used to record this visit with other details, so nothing changed."
 )
-FREE_TEXT = {"cancel_reason", "done_note", "late_note", "tasks"}
+FREE_TEXT = {"cancel_reason", "done_note", "late_note", "start_note", "tasks"}
 # What recording a visit done writes.
 FINISHED = ("status", "actual_start", "actual_end", "done_note", "finish_key", "finished_by")
 # Running late by more than this is a visit to move or hand over, not a late one.
 MAX_LATE = datetime.timedelta(hours=12)
+# Starting a visit further than this outside its window asks why.
+OFF_WINDOW = datetime.timedelta(hours=2)
+# Who went, when someone records a visit a colleague holds.
+WENT_ME, WENT_HOLDER = "me", "holder"
 
 
 def visit_state(visit: Visit) -> dict[str, Any]:
@@ -129,6 +134,26 @@ def _clean_interventions(
     if set(ids) - found:
         add_error(errors, "interventions", "Only active interventions of this client's care plan.")
     return sorted(found)
+
+
+def _clean_done(
+    errors: Errors, client: Client, done: object
+) -> list[tuple[PlanIntervention, bool]]:
+    """What a recording says of the plan's interventions: {intervention id: done}, for
+    interventions of this client's plan (one no longer active may still be recorded)."""
+    if done is None:
+        return []
+    if not isinstance(done, dict) or not all(
+        is_id(k) and isinstance(v, bool) for k, v in done.items()
+    ):
+        add_error(errors, "interventions", "Each intervention of the plan, done or not done.")
+        return []
+    rows = PlanIntervention.objects.filter(pk__in=done, plan_problem__plan__client=client)
+    found = {row.pk: row for row in rows}
+    if set(done) - set(found):
+        add_error(errors, "interventions", "Only interventions of this client's care plan.")
+        return []
+    return [(found[pk], done[pk]) for pk in sorted(found)]
 
 
 def _clean_assignee(errors: Errors, client: Client, person: Person | None) -> None:
@@ -510,11 +535,58 @@ def visit_swap(
     return first, second
 
 
+def _who_went(errors: Errors, actor: Person, visit: Visit, went: str) -> None:
+    """A visit a colleague holds is recorded by someone else only saying who went:
+    ``"me"`` (they take it) or ``"holder"`` (the colleague went; they record it for
+    them). Never silently the colleague's."""
+    if visit.assignee_id in (None, actor.pk):
+        return
+    if went == WENT_ME:
+        visit.assignee_id = actor.pk
+    elif went != WENT_HOLDER:
+        holder = _holder_name(visit)
+        add_error(
+            errors,
+            "went",
+            f"This is {holder}'s visit: say whether you went instead (you take it) or"
+            f" {holder} went and you record it for them.",
+        )
+
+
+def _moment(at: datetime.datetime) -> str:
+    """08:00 on Tue 8 Dec, on the deployment's clock."""
+    local = timezone.localtime(at)
+    return f"{local:%H:%M} on {local:%a} {local.day} {local:%b}"
+
+
+def _off_window(errors: Errors, visit: Visit, at: datetime.datetime | None, reason: str) -> str:
+    """A start far outside the window needs a reason; the cleaned reason (or "")."""
+    reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "start_note"))
+    early, late = visit.window_start - OFF_WINDOW, visit.window_end + OFF_WINDOW
+    if at is None or early <= at <= late or reason:
+        return reason
+    add_error(
+        errors,
+        "reason",
+        f"This visit's window begins at {_moment(visit.window_start)}; starting it at"
+        f" {_moment(at)} needs a reason (or record the real times).",
+    )
+    return reason
+
+
 def visit_start(
-    *, actor: Person, visit: Visit, version: int, at: datetime.datetime | None = None
+    *,
+    actor: Person,
+    visit: Visit,
+    version: int,
+    at: datetime.datetime | None = None,
+    went: str = "",
+    reason: str = "",
 ) -> Visit:
-    """The carer arrives. Whoever starts an unassigned visit takes it. A helper from
-    another team starts the visit lent to them (``visit_lend``)."""
+    """The carer arrives. Whoever starts an unassigned visit takes it; a colleague's
+    says who went (``_who_went``). A helper from another team starts the visit lent to
+    them (``visit_lend``). Starting more than ``OFF_WINDOW`` outside the window asks
+    for a ``reason``, kept on the visit."""
     _require_worker(actor, visit, "start visits")
     version = require_version(version)
     now = timezone.now()
@@ -525,6 +597,8 @@ def visit_start(
         errors: Errors = {}
         at = now if at is None else clean_moment(errors, "actual_start", at)
         _not_in_future(errors, "actual_start", at, now)
+        _who_went(errors, actor, visit, went)
+        visit.start_note = _off_window(errors, visit, at, reason)
         raise_errors(errors)
         visit.actual_start = at
         visit.status = Visit.Status.IN_PROGRESS
@@ -532,6 +606,7 @@ def visit_start(
         # The carer has arrived: whatever lateness was announced is over.
         late = {"late_until": None, "late_note": ""} if visit.late_until else {}
         visit.late_until, visit.late_note = None, ""
+        why = {"start_note": visit.start_note} if visit.start_note else {}
         _changed(
             visit,
             "visit.started",
@@ -540,6 +615,7 @@ def visit_start(
             assignee=visit.assignee_id,
             status=visit.status,
             **late,
+            **why,
         )
     return visit
 
@@ -553,6 +629,7 @@ def visit_finish(
     actual_end: datetime.datetime | None = None,
     note: str = "",
     idempotency_key: str | None = None,
+    interventions: object = None,
 ) -> Visit:
     """Record a started visit done and debit the client's active budget, exactly once.
 
@@ -560,6 +637,8 @@ def visit_finish(
     ``actual_end`` defaults to now. The debit is the time delivered, to the nearest
     minute, at the budget's hourly rate, rounded half up to the penny. A helper from
     another team records the visit lent to them; recording it ends their grant.
+    ``interventions`` says which of the plan's were done ({intervention id: done}),
+    recorded as the Omaha System's interventions (``VisitIntervention``).
     """
     _require_worker(actor, visit, "record visits")
     errors: Errors = {}
@@ -590,6 +669,7 @@ def visit_finish(
                     "That is more than 24 hours after the start: check the times."
                 )
         note = clean_text(errors, "note", note, limit=limit_of(Visit, "done_note"))
+        carried_out = _clean_done(errors, visit.client, interventions)
         raise_errors(errors)
         start, end = cleaned(start), cleaned(end)
         visit.status = Visit.Status.DONE
@@ -602,6 +682,16 @@ def visit_finish(
             with transaction.atomic():
                 save_new_version(visit, *FINISHED)
                 debit = debit_visit(visit=visit, by=actor, idempotency_key=key)
+                VisitIntervention.objects.bulk_create(
+                    VisitIntervention(
+                        visit=visit,
+                        intervention=line,
+                        category_id=line.category_id,
+                        target_id=line.target_id,
+                        done=done,
+                    )
+                    for line, done in carried_out
+                )
                 # Done: whoever helped from another team sees no more of it.
                 _end_grants(visit)
         except IntegrityError:
@@ -1007,17 +1097,28 @@ def visit_record(
     actual_end: datetime.datetime | None = None,
     note: str = "",
     idempotency_key: str | None = None,
+    interventions: object = None,
+    went: str = "",
+    reason: str = "",
 ) -> Visit:
     """Record a visit done with its real times, as the team does afterwards. One never
     started in Kith is started at ``actual_start`` first, in the same transaction, so a
-    refused recording leaves it as it was. Two sends of one recording at once (the same
-    key): the second gets what the first recorded."""
+    refused recording leaves it as it was; a colleague's says who went, and a start far
+    outside the window why (``visit_start``). Two sends of one recording at once (the
+    same key): the second gets what the first recorded."""
     try:
         with transaction.atomic():
             if visit.status in Visit.OPEN_STATUSES:
                 if actual_start is None:
                     raise refused("actual_start", "Required: when the visit began.")
-                visit = visit_start(actor=actor, visit=visit, version=version, at=actual_start)
+                visit = visit_start(
+                    actor=actor,
+                    visit=visit,
+                    version=version,
+                    at=actual_start,
+                    went=went,
+                    reason=reason,
+                )
                 version = visit.version
             return visit_finish(
                 actor=actor,
@@ -1027,6 +1128,7 @@ def visit_record(
                 actual_end=actual_end,
                 note=note,
                 idempotency_key=idempotency_key,
+                interventions=interventions,
             )
     except Conflict:
         first = Visit.objects.filter(

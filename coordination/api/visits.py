@@ -132,13 +132,51 @@ class AssignIn(OverlapIn):
     person = IdField(allow_null=True, help_text="Who goes (a person id); null: nobody yet.")
 
 
+class StartIn(VersionIn):
+    went = serializers.ChoiceField(
+        choices=[visit_services.WENT_ME, visit_services.WENT_HOLDER],
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="For a visit a colleague holds, who went: me (you take it) or holder"
+        " (they went; you record it for them). Required then.",
+    )
+    reason = TextIn(
+        Visit,
+        "start_note",
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Why it starts far outside its window (required then).",
+    )
+
+
+class DoneIn(serializers.Serializer):
+    intervention = IdField(help_text="An intervention of the client's care plan.")
+    done = serializers.BooleanField()
+
+
 class FinishIn(VersionIn):
     actual_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
     actual_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
     note = TextIn(Visit, "done_note", allow_blank=True, required=False, default="")
+    interventions = DoneIn(
+        many=True,
+        required=False,
+        default=None,
+        help_text="What was done of the plan: each intervention, done or not done.",
+    )
+
+    def validate_interventions(self, value):
+        if value is None:
+            return None
+        done = {item["intervention"]: item["done"] for item in value}
+        if len(done) != len(value):
+            raise serializers.ValidationError("Each intervention once.")
+        return done
 
 
-class RecordIn(FinishIn):
+class RecordIn(FinishIn, StartIn):
     actual_start = serializers.DateTimeField(
         allow_null=True, help_text="When it began (required unless it was started in Kith)."
     )
@@ -241,7 +279,7 @@ class VisitAssignView(_VisitWrite):
 
 @write_schema("Start a visit")
 class VisitStartView(_VisitWrite):
-    service = staticmethod(visit_services.visit_start)
+    body, service = StartIn, staticmethod(visit_services.visit_start)
 
 
 @write_schema("Record a started visit as done (debits the budget once)")

@@ -193,17 +193,24 @@ def visit_action(request: PageRequest, pk: int, visit: int, action: str) -> Http
             return f"{v.assignee.display_name} is going on {when(v)}."
 
     elif action == "start":
+        values = {name: request.POST.get(name, "") for name in ("went", "reason")}
+        names = ("went", "reason")
 
         def do():
-            return visit_services.visit_start(actor=user, visit=found, version=version())
+            went, reason = values["went"], values["reason"]
+            return visit_services.visit_start(
+                actor=user, visit=found, version=version(), went=went, reason=reason
+            )
 
         def words(v):
             return f"Started at {timezone.localtime(v.actual_start):%H:%M}."
 
     elif action == "finish":
-        values, names = cf.finish_values(request.POST), ("actual_start", "actual_end", "note")
+        values = cf.finish_values(request.POST)
+        names = ("actual_start", "actual_end", "note", "went", "reason", "interventions")
 
         def do():
+            planned = visit_selectors.plan_for_recording(client, [found])[found.pk]
             return visit_services.visit_record(
                 actor=user,
                 visit=found,
@@ -212,6 +219,7 @@ def visit_action(request: PageRequest, pk: int, visit: int, action: str) -> Http
                 actual_end=cf.moment_or_none(values["actual_end"], "actual_end"),
                 note=cf.finish_note(values),
                 idempotency_key=values["idempotency_key"].strip() or None,
+                **cf.recorded(values, planned),
             )
 
         def words(v):

@@ -33,8 +33,9 @@ from care.selectors import records
 from care.selectors.budgets import active_budget, current_statement, ledger_entries
 from care.selectors.continuity import continuity_of
 from care.selectors.diary import diary_of
-from care.selectors.visits import active_series, visits_around
+from care.selectors.visits import active_series, plan_for_recording, visits_around
 from care.services import invitations as invitation_services
+from care.services.visits import WENT_HOLDER, WENT_ME
 from frontend import client_forms as cf
 from frontend import writes
 from frontend.views.common import found_or_404, live
@@ -271,8 +272,9 @@ def when(visit: Visit) -> str:
     return f"{start:%a %-d %b}, {start:%H:%M}–{end:%H:%M}"
 
 
-def _visit_forms(visit: Visit, forms: dict, now: datetime.datetime) -> None:
-    """Hang the visit's forms on it: a form that came back with messages, else fresh."""
+def _visit_forms(visit: Visit, forms: dict, now: datetime.datetime, planned: list) -> None:
+    """Hang the visit's forms on it: a form that came back with messages, else fresh;
+    ``planned``, the plan's lines to record it with (``plan_for_recording``)."""
     mine = {action: forms[(action, visit.pk)] for action in ACTIONS if (action, visit.pk) in forms}
     for form in mine.values():
         if status := (form.get("current") or {}).get("status"):
@@ -296,6 +298,12 @@ def _visit_forms(visit: Visit, forms: dict, now: datetime.datetime) -> None:
     visit.assign_form = mine.get("assign") or cf.fresh(
         cf.assign_values(assignee_id=visit.assignee_id)
     )
+    visit.start_form = mine.get("start") or cf.fresh({"went": "", "reason": ""})
+    holder = visit.assignee.display_name if visit.assignee else ""
+    visit.went_choices = [
+        (WENT_ME, "I go instead: I take the visit"),
+        (WENT_HOLDER, f"{holder} goes: I start it for them"),
+    ]
     visit.cancel_form = mine.get("cancel") or cf.fresh(cf.visit_reason_values())
     visit.missed_form = mine.get("missed") or cf.fresh(cf.visit_reason_values())
     finish = mine.get("finish")
@@ -304,7 +312,7 @@ def _visit_forms(visit: Visit, forms: dict, now: datetime.datetime) -> None:
         expected = start + datetime.timedelta(minutes=visit.expected_minutes)
         end = now if visit.actual_start else min(expected, now)
         finish = cf.fresh(cf.finish_values(start=start, end=end))
-    finish["fields"] = cf.finish_fields(visit.pk, finish["values"], finish["errors"])
+    finish["fields"] = cf.finish_fields(visit, finish["values"], finish["errors"], planned)
     visit.finish_form = finish
 
 
@@ -316,8 +324,10 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
     members = _member_choices(client)
     upcoming: list[Visit] = []
     recent: list[Visit] = []
-    for visit in visits_around(client, now):
-        _visit_forms(visit, forms, now)
+    around = list(visits_around(client, now))
+    planned = plan_for_recording(client, around)
+    for visit in around:
+        _visit_forms(visit, forms, now, planned[visit.pk])
         under_way = visit.status == Visit.Status.IN_PROGRESS
         (upcoming if visit.window_end > now or under_way else recent).append(visit)
     recent.reverse()  # the latest first

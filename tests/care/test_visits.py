@@ -666,7 +666,9 @@ def test_an_exception_after_generation_changes_the_visit_already_made(personas, 
 
 def test_an_exception_for_a_visit_already_started_is_refused(personas, jansen, mwf):
     (monday, *_) = visit_services.series_generate(series=mwf, until=datetime.date(2026, 12, 7))
-    visit_services.visit_start(actor=personas.ana, visit=monday, version=monday.version)
+    visit_services.visit_start(
+        actor=personas.ana, visit=monday, version=monday.version, reason="Came after the round"
+    )
     with pytest.raises(ValidationError) as exc:
         visit_services.series_exception_add(
             actor=personas.ana, series=mwf, date=monday.series_date, cancelled=True

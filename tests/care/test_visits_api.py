@@ -133,7 +133,10 @@ def test_a_retried_recording_debits_exactly_once(world):
     }
     with time_machine.travel(NOW, tick=False):
         started = client.post(
-            f"/api/v1/visits/{world.visit.pk}/start", format="json", headers={"If-Match": "1"}
+            f"/api/v1/visits/{world.visit.pk}/start",
+            {"reason": "Recorded in the evening"},
+            format="json",
+            headers={"If-Match": "1"},
         )
         assert started.status_code == 200, started.json()
         first = client.post(
@@ -249,7 +252,12 @@ def test_every_write_to_a_visit_answers_the_boards_shape_with_an_etag(world):
             client.post(
                 f"{url}/assign", {"person": world.ben.pk}, format="json", headers={"If-Match": "2"}
             ),
-            client.post(f"{url}/start", headers={"If-Match": "3"}),
+            client.post(
+                f"{url}/start",
+                {"went": "holder", "reason": "Ben went; recorded for him"},
+                format="json",
+                headers={"If-Match": "3"},
+            ),
             client.post(
                 f"{url}/finish",
                 {"actual_start": "2026-12-07T17:00:00Z"},

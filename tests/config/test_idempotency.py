@@ -235,7 +235,12 @@ REQUESTS = {
     ("api-client-visits", "post"): ("ana", "client", lambda w: _visit_window(2), None),
     ("api-visit-assign", "post"): ("ana", "visit", lambda w: {"person": w.ben.pk}, "visit"),
     # Start reads its body: the version may come in it instead of If-Match.
-    ("api-visit-start", "post"): ("ana", "visit", lambda w: {"version": w.visit.version}, "visit"),
+    ("api-visit-start", "post"): (
+        "ana",
+        "visit",
+        lambda w: {"version": w.visit.version, "reason": "Tomorrow's, started today"},
+        "visit",
+    ),
     ("api-visit-finish", "post"): ("ana", "started", lambda w: {"note": "All well."}, "started"),
     ("api-visit-cancel", "post"): ("ana", "visit", lambda w: {"reason": "In hospital"}, "visit"),
     ("api-client-budget", "post"): (

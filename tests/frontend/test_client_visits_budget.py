@@ -321,8 +321,15 @@ def test_take_assign_start_and_record_a_visit(world):
     )
     assert response.status_code == 302
     assert (reload(visit).assignee, reload(visit).status) == (world.ana, "assigned")
+    # Ana's visit now: starting it says who goes, never silently hers.
     response = browser.post(visit_url(world, "start", visit), {"version": "3"}, headers=HTMX)
+    assert response.status_code == 400 and reload(visit).status == "assigned"
+    assert "say whether you went instead" in response.content.decode()
+    assert f'id="start-{visit.pk}-went"' in response.content.decode()
+    sent = {"version": "3", "went": "me"}
+    response = browser.post(visit_url(world, "start", visit), sent, headers=HTMX)
     assert response.status_code == 200 and "Started at 18:00." in response.content.decode()
+    assert reload(visit).assignee == world.ben  # he went: he took it
     html = section(page(world), "visits")
     assert f'id="finish-{visit.pk}"' in html
     key = re.search(

@@ -78,6 +78,7 @@ def request_for(w, name: str) -> tuple[str, dict, int | None, object]:
             {
                 "actual_start": at(DAY, "06:30").isoformat(),
                 "actual_end": at(DAY, "07:15").isoformat(),
+                "reason": "She asked us to come early.",
             },
             1,
             w.ana,

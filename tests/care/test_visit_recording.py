@@ -1,0 +1,189 @@
+"""Recording a visit honestly: a start far outside its window asks why, a colleague's
+visit says who went, and what the plan asked for is recorded as Omaha interventions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from care.models import (
+    LedgerEntry,
+    OmahaCategory,
+    OmahaTarget,
+    PlanIntervention,
+    Visit,
+    VisitIntervention,
+)
+from care.services import visits as visit_services
+from coordination.events import EventRecord
+from teams.models import AuditEntry
+from tests.care.visit_helpers import NOW, at, intervention, jansen_client, plan
+from tests.doors import api
+from tests.factories import BudgetFactory, PlanProblemFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = "2026-12-07"  # NOW is 18:00 that Monday
+
+
+@pytest.fixture
+def w(personas):
+    with time_machine.travel(NOW, tick=False):
+        w = personas
+        w.client = jansen_client(w)
+        w.budget = BudgetFactory(client=w.client, hourly_rate=Decimal("24.00"))
+        w.morning = plan(w.ana, w.client, at(DAY, "08:00"), 45, assignee=w.ana)
+        w.tablets = intervention(w.client, w.ana)
+        w.walk = PlanIntervention.objects.create(
+            plan_problem=w.tablets.plan_problem,
+            category=OmahaCategory.objects.order_by("number").last(),
+            target=OmahaTarget.objects.order_by("number").last(),
+            description="A walk to the corner and back.",
+            frequency="daily",
+        )
+        w.morning.interventions.add(w.tablets, w.walk)
+        yield w
+
+
+def reload(visit: Visit) -> Visit:
+    return Visit.objects.get(pk=visit.pk)
+
+
+def record(w, actor, visit, **more):
+    fields = {"actual_start": at(DAY, "08:05"), "actual_end": at(DAY, "08:50")} | more
+    return visit_services.visit_record(actor=actor, visit=visit, version=visit.version, **fields)
+
+
+def test_a_start_far_outside_the_window_asks_why_and_keeps_the_answer(w):
+    with pytest.raises(ValidationError) as refused:
+        visit_services.visit_start(actor=w.ana, visit=w.morning, version=w.morning.version)
+    (message,) = refused.value.message_dict["reason"]
+    assert message == (
+        "This visit's window begins at 08:00 on Mon 7 Dec; starting it at 18:00 on Mon 7 Dec"
+        " needs a reason (or record the real times)."
+    )
+    assert reload(w.morning).status == "assigned"
+    visit = visit_services.visit_start(
+        actor=w.ana, visit=w.morning, version=w.morning.version, reason="Phoned: come tonight"
+    )
+    assert reload(visit).start_note == "Phoned: come tonight"
+    (event,) = EventRecord.objects.filter(type="visit.started", stream=w.noord.stream)
+    assert "start_note" not in event.data  # free text stays out of the event
+    audit = AuditEntry.objects.filter(action="visit.started").latest("id")
+    assert audit.data["start_note"] == "Phoned: come tonight"
+
+
+def test_starting_within_two_hours_of_the_window_needs_no_reason(w):
+    late = plan(w.ana, w.client, at(DAY, "15:30"), 30, assignee=w.ana)  # ends 16:30
+    visit = visit_services.visit_start(actor=w.ana, visit=late, version=late.version)
+    assert visit.status == "in_progress" and visit.start_note == ""
+
+
+def test_recording_the_real_times_afterwards_needs_no_reason_and_debits_them(w):
+    visit = record(w, w.ana, w.morning)
+    assert (visit.actual_start, visit.actual_end) == (at(DAY, "08:05"), at(DAY, "08:50"))
+    (debit,) = LedgerEntry.objects.filter(visit=visit)
+    assert debit.amount == Decimal("-18.00")  # 45 minutes at 24.00 an hour
+
+
+def test_a_colleague_s_visit_says_who_went(w):
+    with pytest.raises(ValidationError) as refused:
+        record(w, w.ben, w.morning)
+    assert refused.value.message_dict["went"] == [
+        "This is Ana de Vries's visit: say whether you went instead (you take it) or"
+        " Ana de Vries went and you record it for them."
+    ]
+    assert reload(w.morning).status == "assigned" and not LedgerEntry.objects.exists()
+
+
+def test_who_went_instead_takes_the_visit(w):
+    visit = record(w, w.ben, w.morning, went="me")
+    assert (visit.assignee, visit.finished_by, visit.status) == (w.ben, w.ben, "done")
+    started = EventRecord.objects.get(type="visit.started", stream=w.noord.stream)
+    assert started.data["assignee"] == w.ben.pk
+
+
+def test_recording_for_the_colleague_who_went_keeps_it_hers(w):
+    visit = record(w, w.ben, w.morning, went="holder")
+    assert (visit.assignee, visit.finished_by) == (w.ana, w.ben)
+
+
+def test_what_the_plan_asked_is_recorded_done_or_not_done(w):
+    visit = record(w, w.ana, w.morning, interventions={w.tablets.pk: True, w.walk.pk: False})
+    rows = list(VisitIntervention.objects.filter(visit=visit).order_by("intervention_id"))
+    assert [(r.intervention, r.done) for r in rows] == [(w.tablets, True), (w.walk, False)]
+    assert (rows[0].category, rows[0].target) == (w.tablets.category, w.tablets.target)
+
+
+def test_a_line_of_another_plan_is_refused_and_nothing_is_recorded(w):
+    stranger = PlanProblemFactory(added_by=w.ana)  # another client's plan
+    elsewhere = PlanIntervention.objects.create(
+        plan_problem=stranger,
+        category=w.tablets.category,
+        target=w.tablets.target,
+        description="Someone else's.",
+        frequency="daily",
+    )
+    with pytest.raises(ValidationError) as refused:
+        record(w, w.ana, w.morning, interventions={w.tablets.pk: True, elsewhere.pk: True})
+    assert "interventions" in refused.value.message_dict
+    assert reload(w.morning).status == "assigned"
+    assert not VisitIntervention.objects.exists() and not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize("bad", [{"7": True}, {1: "yes"}, [1, 2], "all"])
+def test_a_malformed_answer_about_the_plan_is_refused_by_name(w, bad):
+    with pytest.raises(ValidationError) as refused:
+        record(w, w.ana, w.morning, interventions=bad)
+    assert refused.value.message_dict["interventions"]
+
+
+def test_a_retried_recording_records_the_interventions_once(w):
+    done = {w.tablets.pk: True}
+    first = record(w, w.ana, w.morning, interventions=done, idempotency_key="k1")
+    again = visit_services.visit_record(
+        actor=w.ana,
+        visit=first,
+        version=w.morning.version,
+        actual_start=at(DAY, "08:05"),
+        actual_end=at(DAY, "08:50"),
+        interventions=done,
+        idempotency_key="k1",
+    )
+    assert again.pk == first.pk and VisitIntervention.objects.count() == 1
+    assert LedgerEntry.objects.filter(visit=first).count() == 1
+
+
+def test_the_api_records_the_plan_and_who_went(w):
+    url = f"/api/v1/visits/{w.morning.pk}/record"
+    body = {
+        "actual_start": at(DAY, "08:05").isoformat(),
+        "actual_end": at(DAY, "08:50").isoformat(),
+        "went": "me",
+        "interventions": [
+            {"intervention": w.tablets.pk, "done": True},
+            {"intervention": w.walk.pk, "done": False},
+        ],
+    }
+    with time_machine.travel(NOW, tick=False):
+        twice = {**body, "interventions": [body["interventions"][0]] * 2}
+        response = api(w.ben).post(url, twice, format="json", headers={"If-Match": "1"})
+        assert response.status_code == 400
+        assert response.json()["extra"]["fields"]["interventions"] == ["Each intervention once."]
+        response = api(w.ben).post(url, body, format="json", headers={"If-Match": "1"})
+    assert response.status_code == 200, response.json()
+    assert reload(w.morning).assignee == w.ben
+    assert VisitIntervention.objects.filter(visit=w.morning, done=True).count() == 1
+
+
+def test_the_api_asks_why_a_start_is_far_from_its_window(w):
+    url = f"/api/v1/visits/{w.morning.pk}/start"
+    with time_machine.travel(NOW, tick=False):
+        response = api(w.ana).post(url, {}, format="json", headers={"If-Match": "1"})
+        assert response.status_code == 400 and "reason" in response.json()["extra"]["fields"]
+        sent = {"reason": "The family asked for the evening"}
+        response = api(w.ana).post(url, sent, format="json", headers={"If-Match": "1"})
+    assert response.status_code == 200 and reload(w.morning).start_note == sent["reason"]

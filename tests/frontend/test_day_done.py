@@ -1,0 +1,146 @@
+"""Recording a visit from my day: the sheet prefilled honestly, the plan's lines as ticks,
+who went, and one tap to save, once."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client as Browser
+
+from care.models import LedgerEntry, Visit, VisitIntervention
+from care.services import visits as visit_services
+from tests.care.visit_helpers import at, intervention, jansen_client, plan
+from tests.factories import BudgetFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = "2026-12-08"
+HTMX = {"HX-Request": "true"}
+
+
+def browser_as(person) -> Browser:
+    browser = Browser()
+    browser.force_login(person)
+    return browser
+
+
+@pytest.fixture
+def w(personas):
+    with time_machine.travel(at(DAY, "07:00"), tick=False):
+        w = personas
+        w.client = jansen_client(w)
+        w.budget = BudgetFactory(client=w.client, hourly_rate=Decimal("24.00"))
+        w.visit = plan(w.ana, w.client, at(DAY, "08:00"), 45, assignee=w.ana)
+        w.tablets = intervention(w.client, w.ana)
+        w.visit.interventions.add(w.tablets)
+        yield w
+
+
+def sheet(person, visit, when: str, **headers) -> str:
+    with time_machine.travel(at(DAY, when), tick=False):
+        response = browser_as(person).get(f"/day/visits/{visit.pk}/done/", headers=headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def value_of(html: str, name: str) -> str:
+    return re.search(rf'name="{name}"[^>]* value="([^"]*)"', html).group(1)
+
+
+def sent(html: str, **more) -> dict:
+    """What the sheet sends as drawn (its hidden fields and prefilled times) and more."""
+    names = ("version", "idempotency_key", "actual_start", "actual_end")
+    return {name: value_of(html, name) for name in names} | more
+
+
+def test_tapped_in_the_hallway_the_end_is_now(w):
+    html = sheet(w.ana, w.visit, "08:40")
+    assert value_of(html, "actual_start") == f"{DAY}T08:00"
+    assert value_of(html, "actual_end") == f"{DAY}T08:40"
+
+
+def test_tapped_at_night_the_times_are_the_plan_s(w):
+    html = sheet(w.ana, w.visit, "23:02")
+    assert value_of(html, "actual_start") == f"{DAY}T08:00"
+    assert value_of(html, "actual_end") == f"{DAY}T08:45"  # not 23:02
+
+
+def test_the_plan_s_lines_for_the_visit_are_ticked(w):
+    html = sheet(w.ana, w.visit, "08:40")
+    assert re.search(rf'name="interventions" value="{w.tablets.pk}" checked', html)
+    assert 'name="went"' not in html  # her own visit
+
+
+def test_one_tap_saves_it_done_with_the_plan_and_debits_once(w):
+    html = sheet(w.ana, w.visit, "23:02")
+    body = sent(html, interventions=[str(w.tablets.pk)], note="Slept well.")
+    with time_machine.travel(at(DAY, "23:03"), tick=False):
+        browser = browser_as(w.ana)
+        response = browser.post(f"/day/visits/{w.visit.pk}/done/", body, headers=HTMX)
+        again = browser.post(f"/day/visits/{w.visit.pk}/done/", body, headers=HTMX)  # a retry
+    assert response.status_code == 200 and response["HX-Redirect"] == "/day/"
+    assert again.status_code == 200
+    visit = Visit.objects.get(pk=w.visit.pk)
+    assert (visit.status, visit.actual_start, visit.actual_end) == (
+        "done",
+        at(DAY, "08:00"),
+        at(DAY, "08:45"),
+    )
+    assert visit.done_note == "Slept well."
+    (debit,) = LedgerEntry.objects.filter(visit=visit)
+    assert debit.amount == Decimal("-18.00")
+    assert list(VisitIntervention.objects.values_list("intervention", "done")) == [
+        (w.tablets.pk, True)
+    ]
+    with time_machine.travel(at(DAY, "23:04"), tick=False):
+        day = browser.get("/day/").content.decode()
+    assert "Wilma Jansen: recorded done, 08:00–08:45." in day
+
+
+def test_left_unticked_a_planned_line_is_recorded_not_done(w):
+    html = sheet(w.ana, w.visit, "08:50")
+    with time_machine.travel(at(DAY, "08:51"), tick=False):
+        response = browser_as(w.ana).post(f"/day/visits/{w.visit.pk}/done/", sent(html))
+    assert response.status_code == 302 and response["Location"] == "/day/"
+    assert list(VisitIntervention.objects.values_list("done", flat=True)) == [False]
+
+
+def test_a_colleague_s_visit_asks_who_went(w):
+    html = sheet(w.ben, w.visit, "08:50")
+    assert 'name="went" value="me"' in html and "Ana de Vries went: I record it for them" in html
+    with time_machine.travel(at(DAY, "08:51"), tick=False):
+        response = browser_as(w.ben).post(f"/day/visits/{w.visit.pk}/done/", sent(html))
+        assert response.status_code == 400
+        assert "say whether you went instead" in response.content.decode()
+        assert Visit.objects.get(pk=w.visit.pk).status == "assigned"
+        body = sent(html, went="me")
+        response = browser_as(w.ben).post(f"/day/visits/{w.visit.pk}/done/", body)
+    assert response.status_code == 302
+    assert Visit.objects.get(pk=w.visit.pk).assignee == w.ben
+
+
+def test_a_visit_changed_meanwhile_is_a_409_that_keeps_the_sheet(w):
+    html = sheet(w.ana, w.visit, "08:50")
+    with time_machine.travel(at(DAY, "08:51"), tick=False):
+        visit_services.visit_running_late(
+            actor=w.ana, visit=w.visit, version=w.visit.version, until=at(DAY, "09:10")
+        )
+        body = sent(html, note="Kept")
+        response = browser_as(w.ana).post(f"/day/visits/{w.visit.pk}/done/", body, headers=HTMX)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Your times and ticks are kept below" in page and ">Kept</textarea>" in page
+    assert f'name="version" value="{w.visit.version + 1}"' in page
+
+
+@pytest.mark.parametrize("who", ["outsider", "coach", "inspector", "client", "family"])
+def test_nobody_else_opens_or_saves_the_sheet(w, outsiders, who):
+    with time_machine.travel(at(DAY, "08:50"), tick=False):
+        browser = browser_as(outsiders[who])
+        assert browser.get(f"/day/visits/{w.visit.pk}/done/").status_code == 404
+        body = {"version": "1", "actual_start": f"{DAY}T08:00", "actual_end": f"{DAY}T08:45"}
+        assert browser.post(f"/day/visits/{w.visit.pk}/done/", body).status_code == 404
+    assert Visit.objects.get(pk=w.visit.pk).status == "assigned"

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from frontend import writes
 from frontend.views.common import found_or_404, team_or_404
+from teams import access as team_access
 from teams import selectors
 from teams.http import PageRequest
 from teams.models import Invitation, Person
@@ -70,9 +71,13 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
                     request, "frontend/invitation.html", {"problem": exc.message}, status=410
                 )
             if outcome.ok:
+                accepted, person, _ = outcome.result
                 if not signed_in:
-                    _, person, _ = outcome.result
                     login(request, person, backend=SIGN_IN_BACKEND)
+                # Someone who joins a team by it meets the team first; anyone else, home.
+                team = accepted.team
+                if team is not None and team_access.is_member(person, team):
+                    return outcome.back(request, reverse("team-home", args=[team.slug]))
                 return outcome.back(request, reverse("home"))
             errors = outcome.errors
     context = {

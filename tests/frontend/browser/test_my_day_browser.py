@@ -15,6 +15,7 @@ from care.models import LedgerEntry, Visit, VisitIntervention
 from care.services import budgets as budget_services
 from tests.care.visit_helpers import intervention, jansen_client, plan
 from tests.frontend.browser.conftest import PHONE, log_in
+from tests.frontend.omaha import ensure_omaha_reference
 
 SHOTS = Path("/tmp/shots")
 
@@ -22,6 +23,7 @@ SHOTS = Path("/tmp/shots")
 def test_from_my_day_to_a_recorded_visit_in_at_most_three_taps(
     personas, server, can_log_in, browser
 ):
+    ensure_omaha_reference()  # browser tests flush the database between them
     client = jansen_client(personas)
     budget_services.budget_create(
         actor=personas.ana,

@@ -134,7 +134,7 @@ def test_a_new_organisation_from_founding_to_a_family_member_and_out(servers, br
     cleo.get_by_label("Username").fill("cleo")
     cleo.get_by_label("Password").fill(PASSWORD)
     cleo.get_by_role("button", name="Sign in").click()
-    expect(cleo.get_by_role("heading", name="Team West")).to_be_visible()
+    expect(cleo.get_by_role("heading", name=re.compile("^My day"))).to_be_visible()
     membership = Membership.objects.current().get(person__username="cleo")
     assert membership.admitted_by == proposal and membership.team.slug == "west"
 

@@ -1,0 +1,63 @@
+"""Every tap that writes shows it is being saved, and what came of it, in words: a slow
+answer leaves the button disabled and saying "Saving…"; no signal says "Not saved",
+keeps what was typed, and the same tap sends it when the signal is back."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from care.models import Visit
+from tests.care.visit_helpers import jansen_client, plan
+from tests.frontend.browser.conftest import PHONE, log_in
+
+
+def _sheet(personas, server, can_log_in, browser):
+    client = jansen_client(personas)
+    start = timezone.now() - datetime.timedelta(minutes=20)
+    visit = plan(personas.ana, client, start, 20, assignee=personas.ana)
+    can_log_in(personas.ana)
+    context = browser.new_context(viewport=PHONE, has_touch=True, locale="en-GB")
+    ana = context.new_page()
+    log_in(ana, server, "ana")
+    ana.get_by_role("link", name="Done…").first.tap()
+    sheet = ana.locator(f"#sheet-{visit.pk}")
+    expect(sheet.get_by_role("button", name="Save")).to_be_visible()
+    return context, ana, sheet, visit
+
+
+def test_a_slow_save_says_saving_at_once(personas, server, can_log_in, browser):
+    context, ana, sheet, visit = _sheet(personas, server, can_log_in, browser)
+
+    def slowly(route):
+        time.sleep(1.5)  # a slow connection
+        route.continue_()
+
+    ana.route("**/done/", slowly)
+    sheet.get_by_role("button", name="Save").tap()
+    button = sheet.locator("[data-action=save-done]")
+    expect(button).to_have_text("Saving…", timeout=500)
+    expect(button).to_be_disabled()
+    expect(ana.get_by_text("Wilma Jansen: recorded done")).to_be_visible(timeout=10000)
+    assert Visit.objects.get(pk=visit.pk).status == "done"
+
+
+def test_no_signal_says_not_saved_and_the_same_tap_sends_it_later(
+    personas, server, can_log_in, browser
+):
+    context, ana, sheet, visit = _sheet(personas, server, can_log_in, browser)
+    sheet.get_by_label("What was done").fill("Washed, breakfast, tablets")
+    context.set_offline(True)
+    sheet.get_by_role("button", name="Save").tap()
+    expect(sheet.get_by_role("alert")).to_contain_text("Not saved: Kith could not be reached")
+    expect(sheet.get_by_role("button", name="Save")).to_be_enabled()
+    expect(sheet.get_by_label("What was done")).to_have_value("Washed, breakfast, tablets")
+    assert Visit.objects.get(pk=visit.pk).status == "assigned"
+    context.set_offline(False)
+    sheet.get_by_role("button", name="Save").tap()
+    expect(ana.get_by_text("Wilma Jansen: recorded done")).to_be_visible()
+    done = Visit.objects.get(pk=visit.pk)
+    assert done.status == "done" and "Washed, breakfast, tablets" in done.done_note

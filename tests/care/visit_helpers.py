@@ -7,7 +7,10 @@ open), which is exactly why the tests check she still cannot change them.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from care.models import Client, Grant, OmahaCategory, OmahaTarget, PlanIntervention, Visit
 from care.services import visits as visit_services
@@ -71,4 +74,20 @@ def deliver(actor, client, start: datetime.datetime, minutes: int, **finish) -> 
         actual_end=start + datetime.timedelta(minutes=minutes),
         note="All well.",
         **finish,
+    )
+
+
+def direct_payment(actor, client: Client, rate: str = "30.00"):
+    """A four-weekly Direct Payment for the client from a week ago, at ``rate`` an hour."""
+    from care.services import budgets as budget_services
+
+    return budget_services.budget_create(
+        actor=actor,
+        client=client,
+        kind="direct_payment",
+        period="four_weekly",
+        allocation=Decimal("1250.00"),
+        hourly_rate=Decimal(rate),
+        starts=timezone.localdate() - datetime.timedelta(days=7),
+        funder="Deventshire County Council",
     )

@@ -8,23 +8,17 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.test import Client as Browser
 
 from care.models import LedgerEntry, Visit, VisitIntervention
 from care.services import visits as visit_services
 from tests.care.visit_helpers import at, intervention, jansen_client, plan
+from tests.doors import pages
 from tests.factories import BudgetFactory
 
 pytestmark = pytest.mark.django_db
 
 DAY = "2026-12-08"
 HTMX = {"HX-Request": "true"}
-
-
-def browser_as(person) -> Browser:
-    browser = Browser()
-    browser.force_login(person)
-    return browser
 
 
 @pytest.fixture
@@ -41,7 +35,7 @@ def w(personas):
 
 def sheet(person, visit, when: str, **headers) -> str:
     with time_machine.travel(at(DAY, when), tick=False):
-        response = browser_as(person).get(f"/day/visits/{visit.pk}/done/", headers=headers)
+        response = pages(person, js=False).get(f"/day/visits/{visit.pk}/done/", headers=headers)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -78,7 +72,7 @@ def test_one_tap_saves_it_done_with_the_plan_and_debits_once(w):
     html = sheet(w.ana, w.visit, "23:02")
     body = sent(html, interventions=[str(w.tablets.pk)], note="Slept well.")
     with time_machine.travel(at(DAY, "23:03"), tick=False):
-        browser = browser_as(w.ana)
+        browser = pages(w.ana, js=False)
         response = browser.post(f"/day/visits/{w.visit.pk}/done/", body, headers=HTMX)
         again = browser.post(f"/day/visits/{w.visit.pk}/done/", body, headers=HTMX)  # a retry
     assert response.status_code == 200 and response["HX-Redirect"] == "/day/"
@@ -103,7 +97,7 @@ def test_one_tap_saves_it_done_with_the_plan_and_debits_once(w):
 def test_left_unticked_a_planned_line_is_recorded_not_done(w):
     html = sheet(w.ana, w.visit, "08:50")
     with time_machine.travel(at(DAY, "08:51"), tick=False):
-        response = browser_as(w.ana).post(f"/day/visits/{w.visit.pk}/done/", sent(html))
+        response = pages(w.ana, js=False).post(f"/day/visits/{w.visit.pk}/done/", sent(html))
     assert response.status_code == 302 and response["Location"] == "/day/"
     assert list(VisitIntervention.objects.values_list("done", flat=True)) == [False]
 
@@ -112,12 +106,12 @@ def test_a_colleague_s_visit_asks_who_went(w):
     html = sheet(w.ben, w.visit, "08:50")
     assert 'name="went" value="me"' in html and "Ana de Vries went: I record it for them" in html
     with time_machine.travel(at(DAY, "08:51"), tick=False):
-        response = browser_as(w.ben).post(f"/day/visits/{w.visit.pk}/done/", sent(html))
+        response = pages(w.ben, js=False).post(f"/day/visits/{w.visit.pk}/done/", sent(html))
         assert response.status_code == 400
         assert "say whether you went instead" in response.content.decode()
         assert Visit.objects.get(pk=w.visit.pk).status == "assigned"
         body = sent(html, went="me")
-        response = browser_as(w.ben).post(f"/day/visits/{w.visit.pk}/done/", body)
+        response = pages(w.ben, js=False).post(f"/day/visits/{w.visit.pk}/done/", body)
     assert response.status_code == 302
     assert Visit.objects.get(pk=w.visit.pk).assignee == w.ben
 
@@ -129,7 +123,9 @@ def test_a_visit_changed_meanwhile_is_a_409_that_keeps_the_sheet(w):
             actor=w.ana, visit=w.visit, version=w.visit.version, until=at(DAY, "09:10")
         )
         body = sent(html, note="Kept")
-        response = browser_as(w.ana).post(f"/day/visits/{w.visit.pk}/done/", body, headers=HTMX)
+        response = pages(w.ana, js=False).post(
+            f"/day/visits/{w.visit.pk}/done/", body, headers=HTMX
+        )
     assert response.status_code == 409
     page = response.content.decode()
     assert "Your times and ticks are kept below" in page and ">Kept</textarea>" in page
@@ -139,7 +135,7 @@ def test_a_visit_changed_meanwhile_is_a_409_that_keeps_the_sheet(w):
 @pytest.mark.parametrize("who", ["outsider", "coach", "inspector", "client", "family"])
 def test_nobody_else_opens_or_saves_the_sheet(w, outsiders, who):
     with time_machine.travel(at(DAY, "08:50"), tick=False):
-        browser = browser_as(outsiders[who])
+        browser = pages(outsiders[who], js=False)
         assert browser.get(f"/day/visits/{w.visit.pk}/done/").status_code == 404
         body = {"version": "1", "actual_start": f"{DAY}T08:00", "actual_end": f"{DAY}T08:45"}
         assert browser.post(f"/day/visits/{w.visit.pk}/done/", body).status_code == 404

@@ -13,18 +13,13 @@ from django.utils.html import escape
 from care.models import AccessLogEntry, CarePlan, DiaryNote, Visit
 from care.services import visits as visit_services
 from tests.care.visit_helpers import at, intervention, jansen_client
+from tests.doors import pages
 from tests.factories import ClientFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
 DAY = "2026-12-08"  # a Tuesday
 NOON = at(DAY, "12:00")
-
-
-def browser_as(person) -> Browser:
-    browser = Browser()
-    browser.force_login(person)
-    return browser
 
 
 @pytest.fixture
@@ -72,14 +67,14 @@ def w(personas):
 
 
 def day_of(person) -> str:
-    response = browser_as(person).get("/day/")
+    response = pages(person, js=False).get("/day/")
     assert response.status_code == 200
     return response.content.decode()
 
 
 def test_a_member_lands_on_her_day(w):
     with time_machine.travel(NOON, tick=False):
-        response = browser_as(w.ana).get("/")
+        response = pages(w.ana, js=False).get("/")
     assert (response.status_code, response["Location"]) == (302, "/day/")
 
 
@@ -131,7 +126,7 @@ def test_reading_the_next_visit_is_in_the_client_s_log_once_a_day(w):
     with time_machine.travel(NOON, tick=False):
         day_of(w.ana)
         day_of(w.ana)  # and every live refresh after
-        browser_as(w.ana).get("/day/?part=day")
+        pages(w.ana, js=False).get("/day/?part=day")
     (entry,) = AccessLogEntry.objects.filter(person=w.ana)
     assert entry.client == w.client and entry.what.startswith("My day: the next visit")
     assert not AccessLogEntry.objects.filter(client=w.smeenk).exists()  # the list is not a read
@@ -165,7 +160,7 @@ def test_a_visit_lent_by_another_team_is_in_the_helper_s_day(w):
 
 def test_the_part_is_the_day_section_for_its_live_refresh(w):
     with time_machine.travel(NOON, tick=False):
-        response = browser_as(w.ana).get("/day/?part=day")
+        response = pages(w.ana, js=False).get("/day/?part=day")
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="day"') and "kith-live" not in html
 
@@ -173,12 +168,12 @@ def test_the_part_is_the_day_section_for_its_live_refresh(w):
 @pytest.mark.parametrize("who", ["coach", "inspector", "client", "family"])
 def test_my_day_is_for_team_members(w, outsiders, who):
     with time_machine.travel(NOON, tick=False):
-        assert browser_as(outsiders[who]).get("/day/").status_code == 404
+        assert pages(outsiders[who], js=False).get("/day/").status_code == 404
     assert Browser().get("/day/").status_code == 302  # to sign in
 
 
 def test_the_day_costs_the_same_queries_however_many_visits(w, django_assert_max_num_queries):
-    browser = browser_as(w.ana)
+    browser = pages(w.ana, js=False)
     with time_machine.travel(NOON, tick=False):
         browser.get("/day/")
         with django_assert_max_num_queries(16) as few:

@@ -11,8 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from care.models import LedgerEntry, Visit
-from care.services import budgets as budget_services
-from tests.care.visit_helpers import jansen_client
+from tests.care.visit_helpers import direct_payment, jansen_client
 from tests.frontend.browser.conftest import PHONE, log_in
 
 SHOTS = Path("/tmp/shots")
@@ -20,16 +19,7 @@ SHOTS = Path("/tmp/shots")
 
 def test_a_member_plans_a_visit_and_records_it_done(personas, server, can_log_in, browser):
     client = jansen_client(personas)
-    budget_services.budget_create(
-        actor=personas.ana,
-        client=client,
-        kind="direct_payment",
-        period="four_weekly",
-        allocation=Decimal("1250.00"),
-        hourly_rate=Decimal("30.00"),
-        starts=timezone.localdate() - datetime.timedelta(days=7),
-        funder="Deventshire County Council",
-    )
+    direct_payment(personas.ana, client)
     # A visit earlier today (on the hour, so its half-hour window stays within the day).
     start = timezone.localtime() - datetime.timedelta(hours=3)
     start = start.replace(minute=0, second=0, microsecond=0)

@@ -5,15 +5,13 @@ once from the recorded times."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from care.models import LedgerEntry, Visit, VisitIntervention
-from care.services import budgets as budget_services
-from tests.care.visit_helpers import intervention, jansen_client, plan
+from tests.care.visit_helpers import direct_payment, intervention, jansen_client, plan
 from tests.frontend.browser.conftest import PHONE, log_in
 from tests.frontend.omaha import ensure_omaha_reference
 
@@ -25,16 +23,7 @@ def test_from_my_day_to_a_recorded_visit_in_at_most_three_taps(
 ):
     ensure_omaha_reference()  # browser tests flush the database between them
     client = jansen_client(personas)
-    budget_services.budget_create(
-        actor=personas.ana,
-        client=client,
-        kind="direct_payment",
-        period="four_weekly",
-        allocation=Decimal("1250.00"),
-        hourly_rate=Decimal("30.00"),
-        starts=timezone.localdate() - datetime.timedelta(days=7),
-        funder="Deventshire County Council",
-    )
+    direct_payment(personas.ana, client)
     # Her visit began twenty minutes ago: she taps "Done" in the hallway.
     start = timezone.now() - datetime.timedelta(minutes=20)
     visit = plan(personas.ana, client, start, 20, assignee=personas.ana)

@@ -458,12 +458,18 @@ def finish_note(values: dict) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def _id_or_as_sent(value: str) -> int | str:
+    """A ticked line's id as a number when it is one a key can hold; else as sent, for
+    the service to refuse by name."""
+    return int(value) if value.isascii() and value.isdecimal() and len(value) <= 18 else value
+
+
 def recorded(values: dict, planned: Iterable[tuple[Any, bool]]) -> dict:
     """The record form's answers as ``visit_record`` takes them besides the times and
     note: who went, why it began far from its window, and each plan line ticked (done)
     or planned and left unticked (not done). Ids are passed as sent: the service refuses
     one that is not a line of the plan."""
-    ticked = {int(v) if v.isdigit() else v for v in values.get("interventions") or ()}
+    ticked = {_id_or_as_sent(v) for v in values.get("interventions") or ()}
     done: dict = dict.fromkeys(ticked, True)
     done |= {
         line.pk: False for line, was_planned in planned if was_planned and line.pk not in ticked

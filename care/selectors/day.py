@@ -31,6 +31,7 @@ from care.models import (
     Visit,
     VisitGrant,
 )
+from care.selectors import grants as care_grants
 from care.selectors.clients import log_read
 from care.selectors.visits import Planned, plan_for_recording
 from teams import access as team_access
@@ -40,6 +41,8 @@ from teams.models import Person, Team
 DIARY_SHOWN = 3
 AHEAD = datetime.timedelta(days=8)  # how far the next visit is looked for
 READ = "My day: the next visit (address, plan for the visit, diary)"
+LENT_READ = "My day: the visit lent to them (address, what it needs)"
+SHEET_READ = "Recording a visit: the plan for it"
 # Visits that still ask something of the day (done ones are listed, not "next").
 WAITING = (Visit.Status.IN_PROGRESS, Visit.Status.ASSIGNED)
 
@@ -92,7 +95,11 @@ def my_day(person: Person, day: datetime.date) -> Day:
     # The visit she is in first; then the earliest she has not started, from this
     # morning (one she has not recorded yet) to a week ahead (her next day's first).
     first = (
-        hers.filter(status__in=WAITING, window_start__gte=start, window_start__lt=start + AHEAD)
+        # One she started and has not recorded stays first, whatever day it began.
+        hers.filter(
+            Q(status=Visit.Status.IN_PROGRESS)
+            | Q(status__in=WAITING, window_start__gte=start, window_start__lt=start + AHEAD)
+        )
         .order_by(
             Case(When(status=Visit.Status.IN_PROGRESS, then=0), default=1),
             "window_start",
@@ -105,16 +112,32 @@ def my_day(person: Person, day: datetime.date) -> Day:
     return found
 
 
-def _log_once_a_day(person: Person, client: Client) -> None:
+def _log_once_a_day(person: Person, client: Client, what: str, lent: bool) -> None:
+    """Write the read in the client's access log, once a day per reader and kind of
+    read, with why: a helper from another team reads as the help visit says."""
     read = AccessLogEntry.objects.filter(
-        client=client, person=person, what=READ, at__gte=_midnight(timezone.localdate())
+        client=client, person=person, what=what, at__gte=_midnight(timezone.localdate())
     )
-    if not read.exists():
-        log_read(person, client, READ)
+    if read.exists():
+        return
+    if lent:
+        AccessLogEntry.objects.create(
+            client=client, person=person, what=what, why=care_grants.why(client.team)
+        )
+    else:
+        log_read(person, client, what)
 
 
 def _next(person: Person, visit: Visit, team_ids: set[int]) -> NextVisit:
     client = visit.client
+    interventions = list(
+        visit.interventions.filter(active=True).select_related("category", "target")
+    )
+    if client.team_id not in team_ids:
+        # Lent by another team: what the help visit shows (the visit's own needs), not
+        # the record's history (the diary, the last carer's note, the plan's changes).
+        _log_once_a_day(person, client, LENT_READ, lent=True)
+        return NextVisit(visit, True, interventions, None, [], 0, False)
     last = (
         Visit.objects.filter(
             client=client, status=Visit.Status.DONE, actual_end__lt=visit.window_start
@@ -129,13 +152,11 @@ def _next(person: Person, visit: Visit, team_ids: set[int]) -> NextVisit:
         notes = notes.filter(at__gt=since)
     diary = list(notes[: DIARY_SHOWN + 1]) if since is not None else []
     plan = CarePlan.objects.filter(client=client).only("updated").first()
-    _log_once_a_day(person, client)
+    _log_once_a_day(person, client, READ, lent=False)
     return NextVisit(
         visit=visit,
-        lent=client.team_id not in team_ids,
-        interventions=list(
-            visit.interventions.filter(active=True).select_related("category", "target")
-        ),
+        lent=False,
+        interventions=interventions,
         last=last,
         diary=diary[:DIARY_SHOWN],
         more_diary=(notes.count() - DIARY_SHOWN) if len(diary) > DIARY_SHOWN else 0,
@@ -157,13 +178,18 @@ def visit_to_record(person: Person, pk: int) -> Visit | None:
     visit = Visit.objects.select_related("client__team", "assignee").filter(pk=pk).first()
     if visit is None or not care_access.can_work_visit(person, visit):
         return None
-    _log_once_a_day(person, visit.client)
+    lent = not care_access.is_care_team(person, visit.client)
+    _log_once_a_day(person, visit.client, SHEET_READ, lent=lent)
     return visit
 
 
-def planned_for(visit: Visit) -> Planned:
-    """The plan's lines to record this visit with (``plan_for_recording``)."""
-    return plan_for_recording(visit.client, [visit])[visit.pk]
+def planned_for(person: Person, visit: Visit) -> Planned:
+    """The plan's lines to record this visit with (``plan_for_recording``); a helper
+    from another team sees only those planned for the visit, as the help visit shows."""
+    planned = plan_for_recording(visit.client, [visit])[visit.pk]
+    if care_access.is_care_team(person, visit.client):
+        return planned
+    return [(line, True) for line, was_planned in planned if was_planned]
 
 
 def suggested_times(

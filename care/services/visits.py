@@ -137,10 +137,11 @@ def _clean_interventions(
 
 
 def _clean_done(
-    errors: Errors, client: Client, done: object
+    errors: Errors, visit: Visit, done: object, *, helper: bool
 ) -> list[tuple[PlanIntervention, bool]]:
     """What a recording says of the plan's interventions: {intervention id: done}, for
-    interventions of this client's plan (one no longer active may still be recorded)."""
+    interventions of this client's plan (one no longer active may still be recorded);
+    a ``helper`` from another team records only those planned for the visit."""
     if done is None:
         return []
     if not isinstance(done, dict) or not all(
@@ -148,10 +149,13 @@ def _clean_done(
     ):
         add_error(errors, "interventions", "Each intervention of the plan, done or not done.")
         return []
-    rows = PlanIntervention.objects.filter(pk__in=done, plan_problem__plan__client=client)
+    rows = PlanIntervention.objects.filter(pk__in=done, plan_problem__plan__client=visit.client)
+    if helper:
+        rows = rows.filter(visits=visit)
     found = {row.pk: row for row in rows}
     if set(done) - set(found):
-        add_error(errors, "interventions", "Only interventions of this client's care plan.")
+        words = "this visit's planned interventions" if helper else "this client's care plan"
+        add_error(errors, "interventions", f"Only interventions of {words}.")
         return []
     return [(found[pk], done[pk]) for pk in sorted(found)]
 
@@ -563,6 +567,8 @@ def _off_window(errors: Errors, visit: Visit, at: datetime.datetime | None, reas
     """A start far outside the window needs a reason; the cleaned reason (or "")."""
     reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "start_note"))
     early, late = visit.window_start - OFF_WINDOW, visit.window_end + OFF_WINDOW
+    if visit.late_until is not None:
+        late = max(late, visit.late_until + OFF_WINDOW)  # the lateness she announced
     if at is None or early <= at <= late or reason:
         return reason
     add_error(
@@ -649,7 +655,7 @@ def visit_finish(
         if visit.status == Visit.Status.DONE:
             # A retry of the same recording answers with the first result.
             return _done_already(
-                visit, None if errors else key, actor, actual_start, actual_end, note
+                visit, None if errors else key, actor, actual_start, actual_end, note, interventions
             )
         check_version(visit, version, visit_state)
         if visit.status in Visit.OPEN_STATUSES:
@@ -669,7 +675,8 @@ def visit_finish(
                     "That is more than 24 hours after the start: check the times."
                 )
         note = clean_text(errors, "note", note, limit=limit_of(Visit, "done_note"))
-        carried_out = _clean_done(errors, visit.client, interventions)
+        helper = not access.is_care_team(actor, visit.client)
+        carried_out = _clean_done(errors, visit, interventions, helper=helper)
         raise_errors(errors)
         start, end = cleaned(start), cleaned(end)
         visit.status = Visit.Status.DONE
@@ -699,7 +706,9 @@ def visit_finish(
             # row locks): the ledger's constraints held, so answer as if it had waited.
             current = Visit.objects.get(pk=visit.pk)
             if current.status == Visit.Status.DONE:
-                return _done_already(current, key, actor, actual_start, actual_end, note)
+                return _done_already(
+                    current, key, actor, actual_start, actual_end, note, interventions
+                )
             # The debit's key is taken by another entry of this person's on the budget.
             raise KeyReused(budgets.KEY_REUSED) from None
         data = {
@@ -723,12 +732,14 @@ def _done_already(
     start: datetime.datetime | None,
     end: datetime.datetime | None,
     note: str,
+    interventions: object = None,
 ) -> Visit:
     """A visit recorded done already: the same recording sent again by the same person
     under the same key gets the first result; the key with other details is refused, any
     other second recording too. A visit recorded before the recorder was kept counts as
-    theirs, as it did then. The same recording has the same note and the same times
-    where it names them (left out, they meant "as started" and "now" when first sent)."""
+    theirs, as it did then. The same recording has the same note, the same times where
+    it names them (left out, they meant "as started" and "now" when first sent) and
+    says the same of the plan where it says anything."""
     if key is None or visit.finish_key != key or visit.finished_by_id not in (actor.pk, None):
         raise ValidationError(ALREADY_RECORDED)
     cleaned = clean_text({}, "note", note, limit=limit_of(Visit, "done_note"))
@@ -736,9 +747,14 @@ def _done_already(
         cleaned == visit.done_note
         and start in (None, visit.actual_start)
         and end in (None, visit.actual_end)
+        and (interventions is None or interventions == _recorded_of(visit))
     ):
         return visit
     raise KeyReused(KEY_REUSED)
+
+
+def _recorded_of(visit: Visit) -> dict[int, bool]:
+    return dict(VisitIntervention.objects.filter(visit=visit).values_list("intervention", "done"))
 
 
 def _close(actor: Person, visit: Visit, version: int, reason: str, status: str) -> Visit:

@@ -138,6 +138,10 @@ class GrantedFinishIn(VersionIn):
     note = OptionalTextIn(Visit, "done_note")
 
 
+class GrantedStartIn(VersionIn):
+    reason = OptionalTextIn(Visit, "start_note")
+
+
 def _dressed(request, help_request: HelpRequest) -> dict:
     """A request as the reader sees it on the help board (after a write)."""
     shown = next((r for r in selectors.help_board(request.user) if r.pk == help_request.pk), None)
@@ -273,7 +277,7 @@ class _GrantedWrite(VersionedWrite):
 
 @write_schema("Start a visit you help with")
 class GrantedVisitStartView(_GrantedWrite):
-    service = staticmethod(visit_services.visit_start)
+    body, service = GrantedStartIn, staticmethod(visit_services.visit_start)
 
 
 @write_schema("Record a visit you help with as done (your access to it ends)")

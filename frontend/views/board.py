@@ -242,7 +242,12 @@ def board_visit_action(request: PageRequest, slug: str, pk: int, action: str) ->
         done = f"You have the visit to {name} at {when}."
         overlap = {"visit": visit.pk}
     elif action == "start":
-        do = run(lambda version: visit_services.visit_start(actor=me, visit=visit, version=version))
+        reason = request.POST.get("reason", "")
+        do = run(
+            lambda version: visit_services.visit_start(
+                actor=me, visit=visit, version=version, reason=reason
+            )
+        )
         done = f"Visit to {name} started."
     elif action == "finish":
         note = request.POST.get("note", "")

@@ -60,7 +60,7 @@ def _sheet(
     """The record-done sheet: inside my day for htmx, else a page of its own."""
     form = outcome.form(values) if outcome is not None else cf.fresh(values)
     form["fields"] = cf.finish_fields(
-        visit, form["values"], form["errors"], day_selectors.planned_for(visit)
+        visit, form["values"], form["errors"], day_selectors.planned_for(request.user, visit)
     )
     context = {"visit": visit, "form": form}
     template = f"{SHEET}#sheet" if request.htmx else SHEET
@@ -79,7 +79,7 @@ def day_done(request: PageRequest, pk: int) -> HttpResponse:
         start, end = day_selectors.suggested_times(visit, timezone.now())
         return _sheet(request, visit, cf.finish_values(start=start, end=end))
     values = cf.finish_values(request.POST)
-    planned = day_selectors.planned_for(visit)
+    planned = day_selectors.planned_for(request.user, visit)
     outcome = writes.perform(
         lambda: visit_services.visit_record(
             actor=request.user,

@@ -270,7 +270,10 @@ def granted_visit_action(request: PageRequest, pk: int, action: str) -> HttpResp
     if action == "start":
         outcome = writes.perform(
             lambda: visit_services.visit_start(
-                actor=request.user, visit=visit, version=writes.version_from(request.POST)
+                actor=request.user,
+                visit=visit,
+                version=writes.version_from(request.POST),
+                reason=request.POST.get("reason", ""),
             ),
             done="Visit started.",
         )

@@ -19,6 +19,7 @@ from care.models import (
 )
 from care.services import visits as visit_services
 from coordination.events import EventRecord
+from teams.errors import KeyReused
 from teams.models import AuditEntry
 from tests.care.visit_helpers import NOW, at, intervention, jansen_client, plan
 from tests.doors import api
@@ -187,3 +188,28 @@ def test_the_api_asks_why_a_start_is_far_from_its_window(w):
         sent = {"reason": "The family asked for the evening"}
         response = api(w.ana).post(url, sent, format="json", headers={"If-Match": "1"})
     assert response.status_code == 200 and reload(w.morning).start_note == sent["reason"]
+
+
+def test_a_retry_under_the_same_key_with_other_ticks_is_refused(w):
+    first = record(w, w.ana, w.morning, interventions={w.tablets.pk: True}, idempotency_key="k2")
+    with pytest.raises(KeyReused):
+        visit_services.visit_record(
+            actor=w.ana,
+            visit=first,
+            version=w.morning.version,
+            actual_start=at(DAY, "08:05"),
+            actual_end=at(DAY, "08:50"),
+            interventions={w.tablets.pk: False},
+            idempotency_key="k2",
+        )
+    assert list(VisitIntervention.objects.values_list("done", flat=True)) == [True]
+
+
+def test_announced_lateness_is_reason_enough_to_start_late(w):
+    with time_machine.travel(at(DAY, "09:30"), tick=False):
+        late = visit_services.visit_running_late(
+            actor=w.ana, visit=w.morning, version=w.morning.version, until=at(DAY, "12:00")
+        )
+    with time_machine.travel(at(DAY, "12:10"), tick=False):
+        started = visit_services.visit_start(actor=w.ana, visit=late, version=late.version)
+    assert started.status == "in_progress" and started.start_note == ""

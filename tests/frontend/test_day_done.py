@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils.html import escape
 
-from care.models import LedgerEntry, Visit, VisitIntervention
+from care.models import LedgerEntry, OmahaTarget, PlanIntervention, Visit, VisitIntervention
 from care.services import visits as visit_services
 from tests.care.visit_helpers import at, intervention, jansen_client, plan
 from tests.doors import pages
@@ -140,3 +141,43 @@ def test_nobody_else_opens_or_saves_the_sheet(w, outsiders, who):
         body = {"version": "1", "actual_start": f"{DAY}T08:00", "actual_end": f"{DAY}T08:45"}
         assert browser.post(f"/day/visits/{w.visit.pk}/done/", body).status_code == 404
     assert Visit.objects.get(pk=w.visit.pk).status == "assigned"
+
+
+def test_a_ticked_line_that_is_no_number_is_refused_by_name(w):
+    html = sheet(w.ana, w.visit, "08:50")
+    for odd in ("²", "9" * 5000, "abc"):
+        with time_machine.travel(at(DAY, "08:51"), tick=False):
+            body = sent(html, interventions=[odd])
+            response = pages(w.ana, js=False).post(f"/day/visits/{w.visit.pk}/done/", body)
+        assert response.status_code == 400, odd
+    assert Visit.objects.get(pk=w.visit.pk).status == "assigned"
+
+
+def test_a_helper_records_only_what_was_planned_for_the_lent_visit(w):
+    other = PlanIntervention.objects.create(
+        plan_problem=w.tablets.plan_problem,
+        category=w.tablets.category,
+        target=OmahaTarget.objects.order_by("number").last(),
+        description="Not for helpers.",
+        frequency="weekly",
+    )
+    open_visit = plan(w.ana, w.client, at(DAY, "10:00"), 30)
+    open_visit.interventions.add(w.tablets)
+    with time_machine.travel(at(DAY, "09:00"), tick=False):
+        visit_services.visit_lend(
+            actor=w.ana,
+            visit=open_visit,
+            helper=w.cas,
+            version=open_visit.version,
+            expires_at=at(DAY, "20:00"),
+            reason="help request 1",
+        )
+    html = sheet(w.cas, open_visit, "10:40")
+    assert escape(w.tablets.description) in html and "Not for helpers." not in html
+    body = sent(html, interventions=[str(w.tablets.pk), str(other.pk)])
+    with time_machine.travel(at(DAY, "10:41"), tick=False):
+        response = pages(w.cas, js=False).post(f"/day/visits/{open_visit.pk}/done/", body)
+    assert response.status_code == 400
+    assert "Only interventions of this visit&#x27;s planned interventions." in (
+        response.content.decode()
+    )

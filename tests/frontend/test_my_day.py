@@ -156,6 +156,24 @@ def test_a_visit_lent_by_another_team_is_in_the_helper_s_day(w):
     assert f'Next: <a href="/help/visits/{lent.pk}/">Corrie Smeenk</a>' in html
     assert "lent by team Noord" in html
     assert f'data-visit="{w.open.pk}"' not in html  # Noord's open visits are not hers
+    # What the help visit shows, not the record's history: no diary, no last note.
+    assert "Since last time" not in html and "Diary," not in html
+    (read,) = AccessLogEntry.objects.filter(person=w.cas)
+    assert (read.client, read.why) == (w.smeenk, "helping team Noord with a visit")
+
+
+def test_a_visit_started_yesterday_and_not_recorded_stays_next(w):
+    with time_machine.travel(at("2026-12-07", "23:00"), tick=False):
+        late = VisitFactory(
+            client=w.smeenk,
+            assignee=w.ana,
+            window_start=at("2026-12-07", "22:30"),
+            status=Visit.Status.IN_PROGRESS,
+        )
+    with time_machine.travel(NOON, tick=False):
+        html = day_of(w.ana)
+    assert f'Now: <a href="/clients/{w.smeenk.pk}/">Corrie Smeenk</a>' in html
+    assert f'href="/day/visits/{late.pk}/done/"' in html
 
 
 def test_the_part_is_the_day_section_for_its_live_refresh(w):

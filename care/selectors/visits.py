@@ -154,14 +154,20 @@ def clashes(
     return [other for other in held if any(visits_clash(v, other) for v in asked)]
 
 
+def when_words(at: datetime.datetime) -> str:
+    """A moment as people say it, on the deployment's clock: "08:00 on Tue 8 Dec"."""
+    local = timezone.localtime(at)
+    return f"{local:%H:%M} on {local:%a} {local.day} {local:%b}"
+
+
 def clash_words(clash: Visit, *, holder: str | None = None) -> str:
     """The clash in plain words, by its time only (no client: a helper's or a coach's
     page may show it): "It clashes with your visit at 08:00–09:00 on Tue 8 Dec (45
     minutes)"; with ``holder``, that person's visit instead of yours."""
-    start = timezone.localtime(clash.window_start)
     end = timezone.localtime(clash.window_end)
     whose = "your visit" if holder is None else f"{holder}'s visit"
+    start, _, day = when_words(clash.window_start).partition(" on ")
     return (
-        f"It clashes with {whose} at {start:%H:%M}–{end:%H:%M} on {start:%a %-d %b}"
+        f"It clashes with {whose} at {start}–{end:%H:%M} on {day}"
         f" ({clash.expected_minutes} minutes)."
     )

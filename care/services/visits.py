@@ -557,12 +557,6 @@ def _who_went(errors: Errors, actor: Person, visit: Visit, went: str) -> None:
         )
 
 
-def _moment(at: datetime.datetime) -> str:
-    """08:00 on Tue 8 Dec, on the deployment's clock."""
-    local = timezone.localtime(at)
-    return f"{local:%H:%M} on {local:%a} {local.day} {local:%b}"
-
-
 def _off_window(errors: Errors, visit: Visit, at: datetime.datetime | None, reason: str) -> str:
     """A start far outside the window needs a reason; the cleaned reason (or "")."""
     reason = clean_text(errors, "reason", reason, limit=limit_of(Visit, "start_note"))
@@ -571,11 +565,12 @@ def _off_window(errors: Errors, visit: Visit, at: datetime.datetime | None, reas
         late = max(late, visit.late_until + OFF_WINDOW)  # the lateness she announced
     if at is None or early <= at <= late or reason:
         return reason
+    window, started = visit_selectors.when_words(visit.window_start), visit_selectors.when_words(at)
     add_error(
         errors,
         "reason",
-        f"This visit's window begins at {_moment(visit.window_start)}; starting it at"
-        f" {_moment(at)} needs a reason (or record the real times).",
+        f"This visit's window begins at {window}; starting it at {started} needs a reason"
+        " (or record the real times).",
     )
     return reason
 

@@ -35,7 +35,6 @@ worth failing the handover, proposal or visit that caused it.
 
 from __future__ import annotations
 
-import datetime
 import logging
 from collections.abc import Callable
 
@@ -45,6 +44,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from care.models import Visit
+from care.selectors.visits import when_words
 from coordination.events import Event, EventRecord, on_publish, types
 from coordination.models import HandoverOffer, HelpOffer
 from coordination.notifications import services, targets
@@ -56,12 +56,6 @@ from teams.models import Person, Proposal, Response
 logger = logging.getLogger("kith.notifications")
 
 Kind = Notification.Kind
-
-
-def _when(moment: datetime.datetime) -> str:
-    """11:00 on Tue 8 Dec (local time)."""
-    local = timezone.localtime(moment)
-    return f"{local:%H:%M} on {local:%a} {local.day} {local:%b}"
 
 
 def _board(visit: Visit) -> targets.Target:
@@ -122,9 +116,9 @@ def handover_offered(event: Event) -> list[Draft]:
     if offer is None or offer.status != HandoverOffer.Status.OFFERED:
         return []
     who, visit = offer.from_person.display_name, offer.visit
-    text = f"{who} offers you the visit at {_when(visit.window_start)}"
+    text = f"{who} offers you the visit at {when_words(visit.window_start)}"
     if offer.kind == HandoverOffer.Kind.SWAP and offer.swap_visit is not None:
-        text += f" in exchange for yours at {_when(offer.swap_visit.window_start)}"
+        text += f" in exchange for yours at {when_words(offer.swap_visit.window_start)}"
     return [
         Draft(
             person_id=offer.to_person_id,
@@ -184,7 +178,7 @@ def _waiting(event: Event, asks: str, subject: str) -> list[Draft]:
     )
     members = team_selectors.current_members(proposal.team).values_list("person_id", flat=True)
     title = Truncator(proposal.title).chars(80)
-    text = f"{proposal.author.display_name} {asks} “{title}” by {_when(proposal.closes_at)}"
+    text = f"{proposal.author.display_name} {asks} “{title}” by {when_words(proposal.closes_at)}"
     target = targets.proposal(proposal.pk)
     return [
         Draft(
@@ -210,10 +204,10 @@ def visit_running_late(event: Event) -> list[Draft]:
     if visit.assignee is not None:
         text = (
             f"{visit.assignee.display_name} is running late for the visit at"
-            f" {_when(visit.window_start)}: arriving about {arriving}"
+            f" {when_words(visit.window_start)}: arriving about {arriving}"
         )
     else:
-        text = f"The visit at {_when(visit.window_start)} is running late: about {arriving}"
+        text = f"The visit at {when_words(visit.window_start)} is running late: about {arriving}"
     members = team_selectors.current_members(visit.client.team).values_list("person_id", flat=True)
     target = _board(visit)
     subject = f"visit.running_late:{visit.pk}:{visit.version}"

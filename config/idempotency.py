@@ -1,5 +1,5 @@
-"""Idempotency-Key for every write under /api/: a retry gets the first answer and
-changes nothing.
+"""Idempotency-Key for every write, under /api/ and on the pages: a retry gets the
+first answer and changes nothing.
 
 A phone on a bad connection cannot tell a lost request from a lost answer, so it
 sends the same ``Idempotency-Key`` on every retry of one write (the offline queue
@@ -16,9 +16,17 @@ does). This middleware keeps the first answer per (person, key) for 24 hours:
 
 Callers are identified as DRF would (the REST_FRAMEWORK authentication classes);
 an unauthenticated request, and any request to an endpoint open to anonymous
-callers (signing in), passes through untouched. Services that guard money keep
-their own keys as well (visit recording, ledger entries): those hold "exactly
-once" even across different keys.
+callers (signing in), passes through untouched.
+
+The pages take the key too: the phone's outbox (``frontend/assets/outbox.js``)
+sends a form it saved offline with the key it made when the nurse tapped, so a form
+that reached Kith before the signal went is not applied twice. There the caller is
+the session's person, the form's CSRF token is left out of the fingerprint (a new
+sign-in changes it, not the request), and only a success is kept: a refusal (a
+failed CSRF check, a stale version) frees the key, so the retry is judged afresh.
+
+Services that guard money keep their own keys as well (visit recording, ledger
+entries): those hold "exactly once" even across different keys.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
@@ -47,7 +56,9 @@ API_PREFIX = "/api/"
 MAX_KEY_LENGTH = 255
 KEY_LIFETIME = datetime.timedelta(hours=24)
 # Headers of the first answer a retry needs too (the version to send next, a new row).
-KEPT_HEADERS = ("ETag", "Location")
+# A page's answer to htmx says where to go next in its HX- headers.
+KEPT_HEADERS = ("ETag", "Location", "HX-Redirect", "HX-Location", "HX-Refresh", "HX-Trigger")
+CSRF_FIELD = "csrfmiddlewaretoken"
 
 KEY_RULE = f"Send 1 to {MAX_KEY_LENGTH} printable ASCII characters, the same on every retry."
 REUSED_MESSAGE = "This Idempotency-Key was already used for a different request."
@@ -68,8 +79,23 @@ def valid_key(key: str) -> bool:
     return 1 <= len(key) <= MAX_KEY_LENGTH and all(" " <= ch <= "~" for ch in key)
 
 
+def _form_without_token(request, body: bytes) -> bytes:
+    """A page form's body without its CSRF token, which is the session's, not the
+    request's."""
+    if request.content_type != "application/x-www-form-urlencoded":
+        return body
+    pairs = [
+        (name, value)
+        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        if name != CSRF_FIELD
+    ]
+    return urlencode(pairs).encode()
+
+
 def fingerprint(request, body: bytes) -> str:
     """What makes two requests the same request (the person is part of the row)."""
+    if not request.path_info.startswith(API_PREFIX):
+        body = _form_without_token(request, body)
     parts = [
         request.method,
         request.path,
@@ -216,12 +242,9 @@ class IdempotencyMiddleware:
 
     def __call__(self, request):
         key = request.headers.get(HEADER)
-        if (
-            key is None
-            or request.method not in WRITE_METHODS
-            or not request.path_info.startswith(API_PREFIX)
-        ):
+        if key is None or request.method not in WRITE_METHODS:
             return self.get_response(request)
+        api = request.path_info.startswith(API_PREFIX)
         keyed, view_class = _route(request)
         if not keyed:
             return self.get_response(request)
@@ -230,7 +253,11 @@ class IdempotencyMiddleware:
             body = request.body
         except RequestDataTooBig:
             return _error(413, bad_input.too_large())
-        person = _caller(request, view_class)
+        if api:
+            person = _caller(request, view_class)
+        else:
+            # A page: the session's person (the CSRF check runs before its view).
+            person = request.user if request.user.is_authenticated else None
         if person is None:
             return self.get_response(request)
         if not valid_key(key):
@@ -243,6 +270,9 @@ class IdempotencyMiddleware:
             if response.status_code >= 500:
                 # Nothing of the failed attempt stays, so the retry runs afresh.
                 transaction.set_rollback(True)
+            elif not api and response.status_code >= 400:
+                # A page's refusal is not kept: the retry is judged afresh.
+                claim.delete()
             elif response.streaming:
                 # A stream cannot be kept to replay: the work stands, the key is freed.
                 claim.delete()

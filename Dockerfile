@@ -3,6 +3,15 @@
 # the migrate and static one-shots and as the web processes behind nginx.
 # Debian 13 (trixie): its PostgreSQL client is 17, new enough for the compose file's
 # server (16); pg_dump must not be older than the server it dumps.
+# The front end's npm packages are bundled in a stage of their own (make assets does
+# the same on a developer's machine); only the bundles reach the image.
+FROM node:20-slim AS assets
+WORKDIR /src/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY frontend/assets ./assets
+RUN npm run -s build
+
 FROM python:3.12-slim-trixie
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -25,6 +34,7 @@ COPY requirements.txt ./
 RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
+COPY --from=assets /src/frontend/static/frontend/build frontend/static/frontend/build
 
 # collectstatic runs only the staticfiles system checks, not the kith production checks
 # (SECRET_KEY, REDIS_URL), so the build needs no secret. Files stay owned by root:

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help run test test-unit test-browser lint lock browser nginx clean
+.PHONY: help run test test-unit test-browser lint lock browser nginx clean assets
 
 help:
 	@echo "make run     start Kith on http://$(HOST):$(PORT) with the demo network"
@@ -33,9 +33,19 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(BIN)/uv pip install -q --python $(PY) -r requirements-dev.txt
 	@touch $(VENV)/.run-installed $@
 
+# The front end's packages (Workbox, idb, axe-core) from the npm registry, pinned by the
+# lock, bundled with our own sources (frontend/assets/) into frontend/static/frontend/build/.
+ASSETS := frontend/static/frontend/build/.built
+$(ASSETS): frontend/package.json frontend/package-lock.json $(wildcard frontend/assets/*.js)
+	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js 20 or newer) is needed to build the front end"; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run -s build
+	@touch $@
+
+assets: $(ASSETS)
+
 # daphne serves; beside it, `tick` adopts proposals whose window closed and sends
 # reminders every 15 s, so decisions happen with nobody looking.
-run: $(VENV)/.run-installed
+run: $(VENV)/.run-installed $(ASSETS)
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	@DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Kith is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
@@ -76,10 +86,10 @@ test: $(VENV)/.dev-installed browser nginx test-unit test-browser
 
 # pytest-playwright leaves an event loop running, which breaks the async consumer
 # tests collected after it, so the browser tests run as their own invocation.
-test-unit: $(VENV)/.dev-installed
+test-unit: $(VENV)/.dev-installed $(ASSETS)
 	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
 
-test-browser: $(VENV)/.dev-installed
+test-browser: $(VENV)/.dev-installed $(ASSETS)
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
@@ -99,4 +109,5 @@ lock: | $(PY)
 	$(BIN)/uv pip compile -q --python $(PY) --generate-hashes --extra dev pyproject.toml -o requirements-dev.txt
 
 clean:
-	rm -rf $(VENV) kith.sqlite3* kith-test.sqlite3* staticfiles kith-cache
+	rm -rf $(VENV) kith.sqlite3* kith-test.sqlite3* staticfiles kith-cache \
+	  frontend/node_modules frontend/static/frontend/build

@@ -1,8 +1,8 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend.views import (
     account,
+    app,
     board,
     client_care,
     clients,
@@ -43,7 +43,10 @@ urlpatterns = [
             account.ResetPasswordCompleteView.as_view(),
             "password-reset-complete",
         ),
-        ("logout/", auth_views.LogoutView.as_view(), "logout"),
+        ("logout/", app.SignOut.as_view(), "logout"),
+        ("sw.js", app.service_worker, "service-worker"),
+        ("manifest.webmanifest", app.manifest, "manifest"),
+        ("offline/", app.offline, "offline"),
         ("account/", account.account_page, "account"),
         ("account/password/", account.ChangePasswordView.as_view(), "password-change"),
         ("account/email/", account.account_email, "account-email"),

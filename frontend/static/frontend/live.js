@@ -27,7 +27,22 @@ export class LiveSocket {
   start() {
     this.stopped = false;
     this.connect();
-    window.addEventListener("online", () => this.reconnectSoon(0));
+    window.addEventListener("online", () => {
+      // Back: now, not when the backoff that ran while offline would have tried.
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.reconnectSoon(0);
+    });
+    // The phone knows before the socket does: say so at once, and stop waiting on it.
+    window.addEventListener("offline", () => {
+      if (this.stopped) return;
+      if (this.socket) {
+        const old = this.socket;
+        this.socket = null;
+        old.close();
+      }
+      this.reconnectSoon();
+    });
     return this;
   }
 
@@ -68,7 +83,7 @@ export class LiveSocket {
     const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** this.attempt);
     const wait = delay ?? Math.random() * ceiling; // full jitter: spread a reconnect storm
     this.attempt += 1;
-    this.setStatus("reconnecting");
+    this.setStatus(navigator.onLine ? "reconnecting" : "offline");
     this.timer = setTimeout(() => {
       this.timer = null;
       this.connect();
@@ -111,7 +126,7 @@ export class LiveSocket {
     document.documentElement.dataset.live = state;
     const el = this.statusElement;
     if (!el) return;
-    const words = { connecting: "Connecting…", reconnecting: "Offline, reconnecting…", live: "Live", closed: "Not live", signed_out: "Signed out: reload to sign in" };
+    const words = { connecting: "Connecting…", reconnecting: "Cannot reach Kith, retrying…", offline: "Offline", live: "Live", closed: "Not live", signed_out: "Signed out: reload to sign in" };
     el.hidden = false;
     el.textContent = words[state] ?? "";
     el.dataset.state = state;

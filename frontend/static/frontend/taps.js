@@ -73,6 +73,8 @@ document.body.addEventListener("htmx:afterRequest", (event) => {
   const button = buttonOf(event);
   settle(button);
   const status = event.detail?.xhr?.status ?? 0;
+  // A form the outbox keeps says "saved on this phone" instead (outbox.js).
+  if (status === 0 && window.kithOutbox?.keeps(event.detail?.elt)) return;
   if (status === 0) say(button, UNREACHABLE);
   else if (status >= 500) say(button, FAILED);
 });
@@ -81,6 +83,7 @@ document.body.addEventListener("htmx:afterRequest", (event) => {
 // one is not sent.
 document.addEventListener("submit", (event) => {
   const form = event.target;
+  if (event.defaultPrevented) return; // held back by the page (signing out asks first)
   if (form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return;
   const button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
   if (form.dataset.sent) {

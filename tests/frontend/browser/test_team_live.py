@@ -91,7 +91,7 @@ def test_a_page_that_lost_its_server_resumes_and_catches_up(personas, can_log_in
     expect(page.locator("#live-status")).to_have_text("Live")
     first.stop()
     # The server is gone: the page says so and keeps trying.
-    expect(page.locator("#live-status")).to_have_text("Offline, reconnecting…", timeout=5000)
+    expect(page.locator("#live-status")).to_have_text("Cannot reach Kith, retrying…", timeout=5000)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "team-offline-ana.png"))
     # Meanwhile ben changes the phone number (straight through the service).

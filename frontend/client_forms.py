@@ -10,6 +10,7 @@ the service's own message names the field.
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -444,9 +445,11 @@ FINISH = ("actual_start", "actual_end", "done", "note", "went", "reason", "idemp
 def finish_values(post: QueryDict | None = None, *, start=None, end=None) -> dict:
     """A fresh record-done form carries a new idempotency key: submitting it twice
     (a double tap, a retry) records and debits once. ``interventions``: the ticked plan
-    lines; None until the form was sent (then the visit's planned ones are ticked)."""
+    lines; None until the form was sent (then the visit's planned ones are ticked). The
+    re-ratings' fields (``rating-<problem>-<scale>``) are kept as sent."""
     if post is not None:
-        return _values(FINISH, post) | {"interventions": post.getlist("interventions")}
+        rerated = {name: post.get(name, "") for name in post if RATING_FIELD.fullmatch(name)}
+        return _values(FINISH, post) | rerated | {"interventions": post.getlist("interventions")}
     fresh = {"actual_start": local_input(start), "actual_end": local_input(end)}
     key = {"idempotency_key": uuid.uuid4().hex}
     return _values(FINISH, None, fresh | key) | {"interventions": None}
@@ -478,7 +481,59 @@ def recorded(values: dict, planned: Iterable[tuple[Any, bool]]) -> dict:
         "went": values["went"],
         "reason": values["reason"],
         "interventions": done or None,
+        "ratings": ratings(values) or None,
     }
+
+
+# A re-rating's field on the record sheet: the plan problem's id and the scale.
+RATING_FIELD = re.compile(r"rating-(\d{1,18})-(knowledge|behavior|status)")
+
+
+def ratings(values: dict) -> list[dict]:
+    """The re-ratings as ``visit_record`` takes them: one for each problem with any of
+    its three scales chosen (a scale left blank is None, for the service to ask for all
+    three); a problem left blank is not re-rated."""
+    chosen: dict[int, dict[str, Any]] = {}
+    for name, raw in values.items():
+        match = RATING_FIELD.fullmatch(name)
+        if match is None:
+            continue
+        problem, scale = int(match[1]), match[2]
+        text = (raw or "").strip()
+        chosen.setdefault(problem, {})[scale] = number_or_raw(text) if text else None
+    return [
+        {"problem": problem} | {scale: scales.get(scale) for scale in SCALE_LABELS}
+        for problem, scales in sorted(chosen.items())
+        if any(value is not None for value in scales.values())
+    ]
+
+
+def rating_fields(visit: Visit, values: dict, errors: dict, problems, anchors: dict) -> list:
+    """The record sheet's re-ratings: for each problem, its three scales as lists with
+    the Omaha wording, blank to leave it; folded until one is chosen or refused."""
+    form = f"finish-{visit.pk}"
+    shown = []
+    for problem in problems:
+        fields = [
+            FormField(
+                f"rating-{problem.pk}-{scale}",
+                label,
+                "select",
+                value=values.get(f"rating-{problem.pk}-{scale}", ""),
+                choices=[(str(n), f"{n} {words}") for n, words in anchors.get(scale, [])],
+            )
+            for scale, label in SCALE_LABELS.items()
+        ]
+        _with_errors(fields, errors, form)
+        shown.append(
+            {
+                "id": f"{form}-rerate-{problem.pk}",
+                "name": problem.problem.name,
+                "fields": fields,
+                "open": any(f.value or f.errors for f in fields),
+            }
+        )
+    return shown
 
 
 def finish_fields(visit: Visit, values: dict, errors: dict, planned: list) -> list[FormField]:

@@ -57,7 +57,7 @@ def plan_for_recording(client: Client, visits: Iterable[Visit]) -> dict[int, Pla
     queries however many visits."""
     lines = list(
         PlanIntervention.objects.filter(plan_problem__plan__client=client, active=True)
-        .select_related("category", "target")
+        .select_related("category", "target", "plan_problem__problem")
         .order_by("category__number", "target__number", "id")
     )
     ids = [v.pk for v in visits]

@@ -28,6 +28,7 @@ from care import access
 from care.models import (
     Client,
     PlanIntervention,
+    PlanProblem,
     Visit,
     VisitGrant,
     VisitIntervention,
@@ -35,7 +36,7 @@ from care.models import (
     VisitSeriesException,
 )
 from care.selectors import visits as visit_selectors
-from care.services import budgets
+from care.services import budgets, plans
 from care.services.budgets import debit_visit
 from care.services.common import (
     CLOCK_SKEW,
@@ -158,6 +159,40 @@ def _clean_done(
         add_error(errors, "interventions", f"Only interventions of {words}.")
         return []
     return [(found[pk], done[pk]) for pk in sorted(found)]
+
+
+def _clean_ratings(
+    errors: Errors, visit: Visit, ratings: object
+) -> list[tuple[PlanProblem, dict[str, int]]]:
+    """Re-ratings recorded with a visit: a list of {"problem": plan problem id,
+    "knowledge", "behavior", "status"}, each problem of the client's plan once, all
+    three scales 1 to 5 (``plans.clean_scales``). A scale is refused at
+    ``rating-<problem>-<scale>``, a problem at ``rating-<problem>``."""
+    if not ratings:
+        return []
+    if not isinstance(ratings, list | tuple) or not all(
+        isinstance(r, dict) and is_id(r.get("problem")) for r in ratings
+    ):
+        add_error(errors, "ratings", "Each rating names a problem of the plan and its scales.")
+        return []
+    ids = [r["problem"] for r in ratings]
+    if len(set(ids)) != len(ids):
+        add_error(errors, "ratings", "Each problem once.")
+        return []
+    found = PlanProblem.objects.filter(
+        pk__in=ids, plan__client=visit.client, status=PlanProblem.Status.ACTIVE
+    ).in_bulk()
+    rerated = []
+    for rating in ratings:
+        problem = found.get(rating["problem"])
+        if problem is None:
+            add_error(
+                errors, f"rating-{rating['problem']}", "Not a problem of this client's care plan."
+            )
+            continue
+        plans.clean_scales(errors, rating, prefix=f"rating-{problem.pk}-")
+        rerated.append((problem, {scale: rating.get(scale) for scale in plans.SCALES}))
+    return rerated
 
 
 def _clean_assignee(errors: Errors, client: Client, person: Person | None) -> None:
@@ -631,6 +666,7 @@ def visit_finish(
     note: str = "",
     idempotency_key: str | None = None,
     interventions: object = None,
+    ratings: object = None,
 ) -> Visit:
     """Record a started visit done and debit the client's active budget, exactly once.
 
@@ -639,9 +675,14 @@ def visit_finish(
     minute, at the budget's hourly rate, rounded half up to the penny. A helper from
     another team records the visit lent to them; recording it ends their grant.
     ``interventions`` says which of the plan's were done ({intervention id: done}),
-    recorded as the Omaha System's interventions (``VisitIntervention``).
+    recorded as the Omaha System's interventions (``VisitIntervention``). ``ratings``
+    re-rate plan problems with the recording (``_clean_ratings``), in its transaction:
+    the client's team's alone, and a retry of the recording adds none.
     """
     _require_worker(actor, visit, "record visits")
+    helper = not access.is_care_team(actor, visit.client)
+    if ratings and helper:
+        raise PermissionDenied("Only the client's team re-rates the problems of the care plan.")
     errors: Errors = {}
     key = _clean_key(errors, idempotency_key)  # reported with the other fields below
     now = timezone.now()
@@ -670,8 +711,8 @@ def visit_finish(
                     "That is more than 24 hours after the start: check the times."
                 )
         note = clean_text(errors, "note", note, limit=limit_of(Visit, "done_note"))
-        helper = not access.is_care_team(actor, visit.client)
         carried_out = _clean_done(errors, visit, interventions, helper=helper)
+        rerated = _clean_ratings(errors, visit, ratings)
         raise_errors(errors)
         start, end = cleaned(start), cleaned(end)
         visit.status = Visit.Status.DONE
@@ -706,6 +747,16 @@ def visit_finish(
                 )
             # The debit's key is taken by another entry of this person's on the budget.
             raise KeyReused(budgets.KEY_REUSED) from None
+        if rerated:
+            plan = plans.locked_plan(actor, visit.client)
+            for problem, scales in rerated:
+                plans.add_rating(
+                    actor=actor,
+                    plan=plan,
+                    plan_problem=problem,
+                    scales=scales,
+                    rated_on=timezone.localdate(end),
+                )
         data = {
             "visit": visit.pk,
             "client": visit.client_id,
@@ -1109,13 +1160,15 @@ def visit_record(
     note: str = "",
     idempotency_key: str | None = None,
     interventions: object = None,
+    ratings: object = None,
     went: str = "",
     reason: str = "",
 ) -> Visit:
     """Record a visit done with its real times, as the team does afterwards. One never
     started in Kith is started at ``actual_start`` first, in the same transaction, so a
     refused recording leaves it as it was; a colleague's says who went, and a start far
-    outside the window why (``visit_start``). Two sends of one recording at once (the
+    outside the window why (``visit_start``), and ``ratings`` re-rate the plan's
+    problems with it (``visit_finish``). Two sends of one recording at once (the
     same key): the second gets what the first recorded."""
     try:
         with transaction.atomic():
@@ -1140,6 +1193,7 @@ def visit_record(
                 note=note,
                 idempotency_key=idempotency_key,
                 interventions=interventions,
+                ratings=ratings,
             )
     except Conflict:
         first = Visit.objects.filter(

@@ -5,7 +5,8 @@ another team, the help visit's page); the board stays for the team's view.
 
 "Done" opens the record sheet (``day_done``): the real times, prefilled with the plan's
 or the tap's where the tap is a time the visit could have ended, the plan's lines for
-the visit as ticks, who went when a colleague holds it, a note. One tap saves it: two
+the visit as ticks, who went when a colleague holds it, a note, and (folded) a
+re-rating of the plan problems the visit serves. One tap saves it: two
 taps from my day to a visit recorded, and the budget debited from the recorded times.
 
 The day section re-reads itself on every visit or handover event of her teams' streams
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from care.selectors import day as day_selectors
+from care.selectors import records
 from care.services import visits as visit_services
 from coordination import events as log
 from frontend import client_forms as cf
@@ -59,9 +61,12 @@ def _sheet(
 ) -> HttpResponse:
     """The record-done sheet: inside my day for htmx, else a page of its own."""
     form = outcome.form(values) if outcome is not None else cf.fresh(values)
-    form["fields"] = cf.finish_fields(
-        visit, form["values"], form["errors"], day_selectors.planned_for(request.user, visit)
-    )
+    planned = day_selectors.planned_for(request.user, visit)
+    form["fields"] = cf.finish_fields(visit, form["values"], form["errors"], planned)
+    problems = day_selectors.problems_to_rerate(request.user, visit, planned)
+    if problems:
+        anchors = records.anchors()
+        form["ratings"] = cf.rating_fields(visit, form["values"], form["errors"], problems, anchors)
     context = {"visit": visit, "form": form}
     template = f"{SHEET}#sheet" if request.htmx else SHEET
     return render(request, template, context, status=outcome.status if outcome else 200)

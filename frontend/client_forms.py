@@ -21,7 +21,15 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
-from care.models import Budget, Client, Grant, LedgerEntry, NetworkMember, OmahaScale
+from care.models import (
+    Budget,
+    Client,
+    Grant,
+    LedgerEntry,
+    NetworkMember,
+    OmahaScale,
+    PlanIntervention,
+)
 from care.models.visits import WEEKDAY_NAMES, Visit, VisitSeriesException
 from care.services import clients as client_services
 from care.services.visits import WENT_HOLDER, WENT_ME
@@ -309,7 +317,33 @@ PLAN_VISIT = ("date", "window_start", "window_end", "expected_minutes", "tasks",
 
 def plan_visit_values(post: QueryDict | None = None) -> dict:
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    return _values(PLAN_VISIT, post, {"date": tomorrow.isoformat()})
+    values = _values(PLAN_VISIT, post, {"date": tomorrow.isoformat()})
+    return values | {"interventions": post.getlist("interventions") if post is not None else []}
+
+
+def line_label(line: PlanIntervention) -> str:
+    """A line of the plan as a tick names it: its target, category and what is done."""
+    return f"{line.target.name} ({line.category.name}): {line.description}"
+
+
+def what_for(values: dict, lines: list[PlanIntervention]) -> list[FormField]:
+    """What a visit (or every visit of a series) is for: the plan's lines as ticks, none
+    when the plan has none yet."""
+    if not lines:
+        return []
+    chosen = set(values["interventions"])
+    choices = [(str(line.pk), line_label(line), str(line.pk) in chosen) for line in lines]
+    help_ = "The plan's interventions it is for: the record sheet ticks them to start with."
+    return [
+        FormField(
+            "interventions", "What it is for (optional)", "checkboxes", choices=choices, help=help_
+        )
+    ]
+
+
+def ticked_lines(values: dict) -> list:
+    """The ticked lines' ids, as sent where they are no id (the service names them)."""
+    return [_id_or_as_sent(value) for value in values["interventions"]]
 
 
 def visit_window(values: dict) -> tuple[datetime.datetime | None, datetime.datetime | None]:
@@ -354,11 +388,12 @@ def _by_name(fields: list[FormField], errors: dict, form: str) -> dict:
     return {f.name: f for f in _with_errors(fields, errors, form)}
 
 
-def plan_visit_fields(values: dict, errors: dict, members: list) -> dict:
+def plan_visit_fields(values: dict, errors: dict, members: list, lines: list) -> dict:
     """The plan form's fields, by name (the template lays the two times side by side)."""
     fields = [
         FormField("date", "Day", "date", value=values["date"]),
         *_visit_fields(values),
+        *what_for(values, lines),
         FormField(
             "assignee",
             "Who is going (optional)",
@@ -380,13 +415,15 @@ def series_values(post: QueryDict | None = None) -> dict:
     values = _values(SERIES, post, {"starts": _today_iso()})
     values["weekdays"] = post.getlist("weekdays") if post is not None else []
     values["preferred_carers"] = post.getlist("preferred_carers") if post is not None else []
+    values["interventions"] = post.getlist("interventions") if post is not None else []
     return values
 
 
-def series_fields(values: dict, errors: dict, members: list) -> dict:
+def series_fields(values: dict, errors: dict, members: list, lines: list) -> dict:
     chosen = set(values["preferred_carers"])
     fields = [
         *_visit_fields(values),
+        *what_for(values, lines),
         FormField("starts", "From", "date", value=values["starts"]),
         FormField("ends", "Until (optional)", "date", value=values["ends"]),
         FormField(
@@ -560,7 +597,7 @@ def finish_fields(visit: Visit, values: dict, errors: dict, planned: list) -> li
         choices = [
             (
                 str(line.pk),
-                f"{line.target.name} ({line.category.name}): {line.description}",
+                line_label(line),
                 was_planned if ticked is None else str(line.pk) in ticked,
             )
             for line, was_planned in planned

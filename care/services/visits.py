@@ -932,6 +932,7 @@ def series_state(series: VisitSeries) -> dict[str, Any]:
         "starts": series.starts.isoformat(),
         "ends": series.ends.isoformat() if series.ends else None,
         "active": series.active,
+        "interventions": sorted(series.interventions.values_list("pk", flat=True)),
         "version": series.version,
     }
 
@@ -947,9 +948,12 @@ def series_create(
     starts: datetime.date,
     ends: datetime.date | None = None,
     tasks: str = "",
+    interventions: Iterable[Any] = (),
     preferred_carers: Iterable[Any] = (),
 ) -> VisitSeries:
-    """A repeating visit. Visits appear when the series is generated (``series_generate``)."""
+    """A repeating visit. Visits appear when the series is generated (``series_generate``),
+    each for the plan's ``interventions`` (active lines of the client's plan), as one
+    visit planned with them is."""
     require_care_team(actor, client, "plan visits")
     errors: Errors = {}
     days = _clean_weekdays(errors, weekdays)
@@ -960,6 +964,7 @@ def series_create(
     if starts_on and ends_on and ends_on < starts_on:
         add_error(errors, "ends", "The series cannot end before it starts.")
     tasks = clean_text(errors, "tasks", tasks, limit=limit_of(VisitSeries, "tasks"))
+    intervention_ids = _clean_interventions(errors, client, interventions)
     carer_ids = _clean_carers(errors, client, preferred_carers)
     _require_open_client(errors, client)
     raise_errors(errors)
@@ -976,6 +981,7 @@ def series_create(
             tasks=tasks,
         )
         series.preferred_carers.set(carer_ids)
+        series.interventions.set(intervention_ids)
         data = {"series": series.pk, "client": client.pk, "version": series.version}
         record(actor, "visit_series.created", series, data, client_streams(client, "visits"))
     return series
@@ -1068,7 +1074,8 @@ def series_generate(
     Idempotent: a day that already has its visit is skipped (a unique constraint
     backs this), so running it again, or from a nightly tick (``actor=None``), adds
     only what is missing. Cancelled exception days get no visit; moved ones get the
-    moved window. Returns the visits created.
+    moved window. Each visit is for the series' interventions still active in the
+    plan. Returns the visits created.
     """
     if actor is not None:
         require_care_team(actor, series.client, "plan visits")
@@ -1130,6 +1137,11 @@ def series_generate(
         Through = Visit.preferred_carers.through
         Through.objects.bulk_create(
             [Through(visit_id=v.pk, person_id=c) for v in created for c in carers]
+        )
+        lines = list(series.interventions.filter(active=True).values_list("pk", flat=True))
+        For = Visit.interventions.through
+        For.objects.bulk_create(
+            [For(visit_id=v.pk, planintervention_id=line) for v in created for line in lines]
         )
         made = [v.series_date for v in created if v.series_date is not None]
         data = {

@@ -29,6 +29,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
+# What a visit is for, as the record sheet ticks it to start with.
+WHAT_FOR = (
+    "What the visit is for: active interventions of the client's care plan, by id;"
+    " recording it ticks them to start with."
+)
+
+
 class VisitOut(serializers.ModelSerializer):
     assignee = serializers.SerializerMethodField()
 
@@ -58,6 +65,12 @@ class VisitIn(serializers.Serializer):
     window_end = serializers.DateTimeField()
     expected_minutes = WholeNumberField()
     tasks = TextIn(Visit, "tasks", allow_blank=True, required=False, default="")
+    interventions = serializers.ListField(
+        child=IdField(),
+        required=False,
+        default=list,
+        help_text=WHAT_FOR,
+    )
 
 
 class SeriesIn(serializers.Serializer):
@@ -71,6 +84,12 @@ class SeriesIn(serializers.Serializer):
     starts = serializers.DateField()
     ends = serializers.DateField(required=False, allow_null=True, default=None)
     tasks = TextIn(VisitSeries, "tasks", allow_blank=True, required=False, default="")
+    interventions = serializers.ListField(
+        child=IdField(),
+        required=False,
+        default=list,
+        help_text=f"{WHAT_FOR} Every visit of the series carries them.",
+    )
     preferred_carers = serializers.ListField(child=IdField(), required=False, default=list)
 
 
@@ -84,6 +103,9 @@ class SeriesOut(serializers.Serializer):
     starts = serializers.CharField()
     ends = serializers.CharField(allow_null=True)
     active = serializers.BooleanField()
+    interventions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The plan's interventions its visits are for."
+    )
     version = serializers.IntegerField()
 
 

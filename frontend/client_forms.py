@@ -10,6 +10,7 @@ the service's own message names the field.
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,7 +21,15 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
-from care.models import Budget, Client, Grant, LedgerEntry, NetworkMember, OmahaScale
+from care.models import (
+    Budget,
+    Client,
+    Grant,
+    LedgerEntry,
+    NetworkMember,
+    OmahaScale,
+    PlanIntervention,
+)
 from care.models.visits import WEEKDAY_NAMES, Visit, VisitSeriesException
 from care.services import clients as client_services
 from care.services.visits import WENT_HOLDER, WENT_ME
@@ -308,7 +317,33 @@ PLAN_VISIT = ("date", "window_start", "window_end", "expected_minutes", "tasks",
 
 def plan_visit_values(post: QueryDict | None = None) -> dict:
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    return _values(PLAN_VISIT, post, {"date": tomorrow.isoformat()})
+    values = _values(PLAN_VISIT, post, {"date": tomorrow.isoformat()})
+    return values | {"interventions": post.getlist("interventions") if post is not None else []}
+
+
+def line_label(line: PlanIntervention) -> str:
+    """A line of the plan as a tick names it: its target, category and what is done."""
+    return f"{line.target.name} ({line.category.name}): {line.description}"
+
+
+def what_for(values: dict, lines: list[PlanIntervention]) -> list[FormField]:
+    """What a visit (or every visit of a series) is for: the plan's lines as ticks, none
+    when the plan has none yet."""
+    if not lines:
+        return []
+    chosen = set(values["interventions"])
+    choices = [(str(line.pk), line_label(line), str(line.pk) in chosen) for line in lines]
+    help_ = "The plan's interventions it is for: the record sheet ticks them to start with."
+    return [
+        FormField(
+            "interventions", "What it is for (optional)", "checkboxes", choices=choices, help=help_
+        )
+    ]
+
+
+def ticked_lines(values: dict) -> list:
+    """The ticked lines' ids, as sent where they are no id (the service names them)."""
+    return [_id_or_as_sent(value) for value in values["interventions"]]
 
 
 def visit_window(values: dict) -> tuple[datetime.datetime | None, datetime.datetime | None]:
@@ -353,11 +388,12 @@ def _by_name(fields: list[FormField], errors: dict, form: str) -> dict:
     return {f.name: f for f in _with_errors(fields, errors, form)}
 
 
-def plan_visit_fields(values: dict, errors: dict, members: list) -> dict:
+def plan_visit_fields(values: dict, errors: dict, members: list, lines: list) -> dict:
     """The plan form's fields, by name (the template lays the two times side by side)."""
     fields = [
         FormField("date", "Day", "date", value=values["date"]),
         *_visit_fields(values),
+        *what_for(values, lines),
         FormField(
             "assignee",
             "Who is going (optional)",
@@ -379,13 +415,15 @@ def series_values(post: QueryDict | None = None) -> dict:
     values = _values(SERIES, post, {"starts": _today_iso()})
     values["weekdays"] = post.getlist("weekdays") if post is not None else []
     values["preferred_carers"] = post.getlist("preferred_carers") if post is not None else []
+    values["interventions"] = post.getlist("interventions") if post is not None else []
     return values
 
 
-def series_fields(values: dict, errors: dict, members: list) -> dict:
+def series_fields(values: dict, errors: dict, members: list, lines: list) -> dict:
     chosen = set(values["preferred_carers"])
     fields = [
         *_visit_fields(values),
+        *what_for(values, lines),
         FormField("starts", "From", "date", value=values["starts"]),
         FormField("ends", "Until (optional)", "date", value=values["ends"]),
         FormField(
@@ -444,9 +482,11 @@ FINISH = ("actual_start", "actual_end", "done", "note", "went", "reason", "idemp
 def finish_values(post: QueryDict | None = None, *, start=None, end=None) -> dict:
     """A fresh record-done form carries a new idempotency key: submitting it twice
     (a double tap, a retry) records and debits once. ``interventions``: the ticked plan
-    lines; None until the form was sent (then the visit's planned ones are ticked)."""
+    lines; None until the form was sent (then the visit's planned ones are ticked). The
+    re-ratings' fields (``rating-<problem>-<scale>``) are kept as sent."""
     if post is not None:
-        return _values(FINISH, post) | {"interventions": post.getlist("interventions")}
+        rerated = {name: post.get(name, "") for name in post if RATING_FIELD.fullmatch(name)}
+        return _values(FINISH, post) | rerated | {"interventions": post.getlist("interventions")}
     fresh = {"actual_start": local_input(start), "actual_end": local_input(end)}
     key = {"idempotency_key": uuid.uuid4().hex}
     return _values(FINISH, None, fresh | key) | {"interventions": None}
@@ -478,7 +518,59 @@ def recorded(values: dict, planned: Iterable[tuple[Any, bool]]) -> dict:
         "went": values["went"],
         "reason": values["reason"],
         "interventions": done or None,
+        "ratings": ratings(values) or None,
     }
+
+
+# A re-rating's field on the record sheet: the plan problem's id and the scale.
+RATING_FIELD = re.compile(r"rating-(\d{1,18})-(knowledge|behavior|status)")
+
+
+def ratings(values: dict) -> list[dict]:
+    """The re-ratings as ``visit_record`` takes them: one for each problem with any of
+    its three scales chosen (a scale left blank is None, for the service to ask for all
+    three); a problem left blank is not re-rated."""
+    chosen: dict[int, dict[str, Any]] = {}
+    for name, raw in values.items():
+        match = RATING_FIELD.fullmatch(name)
+        if match is None:
+            continue
+        problem, scale = int(match[1]), match[2]
+        text = (raw or "").strip()
+        chosen.setdefault(problem, {})[scale] = number_or_raw(text) if text else None
+    return [
+        {"problem": problem} | {scale: scales.get(scale) for scale in SCALE_LABELS}
+        for problem, scales in sorted(chosen.items())
+        if any(value is not None for value in scales.values())
+    ]
+
+
+def rating_fields(visit: Visit, values: dict, errors: dict, problems, anchors: dict) -> list:
+    """The record sheet's re-ratings: for each problem, its three scales as lists with
+    the Omaha wording, blank to leave it; folded until one is chosen or refused."""
+    form = f"finish-{visit.pk}"
+    shown = []
+    for problem in problems:
+        fields = [
+            FormField(
+                f"rating-{problem.pk}-{scale}",
+                label,
+                "select",
+                value=values.get(f"rating-{problem.pk}-{scale}", ""),
+                choices=[(str(n), f"{n} {words}") for n, words in anchors.get(scale, [])],
+            )
+            for scale, label in SCALE_LABELS.items()
+        ]
+        _with_errors(fields, errors, form)
+        shown.append(
+            {
+                "id": f"{form}-rerate-{problem.pk}",
+                "name": problem.problem.name,
+                "fields": fields,
+                "open": any(f.value or f.errors for f in fields),
+            }
+        )
+    return shown
 
 
 def finish_fields(visit: Visit, values: dict, errors: dict, planned: list) -> list[FormField]:
@@ -505,7 +597,7 @@ def finish_fields(visit: Visit, values: dict, errors: dict, planned: list) -> li
         choices = [
             (
                 str(line.pk),
-                f"{line.target.name} ({line.category.name}): {line.description}",
+                line_label(line),
                 was_planned if ticked is None else str(line.pk) in ticked,
             )
             for line, was_planned in planned

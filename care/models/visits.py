@@ -35,6 +35,8 @@ class VisitSeries(models.Model):
     # Its TextFields' limits (teams.cleaning.limit_of): kept by code, not the database.
     LIMITS = {"tasks": 5000}
     preferred_carers = models.ManyToManyField(Person, blank=True, related_name="+")
+    # What each of its visits is for: the plan's lines its generated visits carry.
+    interventions = models.ManyToManyField(PlanIntervention, blank=True, related_name="series")
     starts = models.DateField()
     ends = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True)

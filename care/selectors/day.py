@@ -28,6 +28,7 @@ from care.models import (
     Client,
     DiaryNote,
     PlanIntervention,
+    PlanProblem,
     Visit,
     VisitGrant,
 )
@@ -190,6 +191,20 @@ def planned_for(person: Person, visit: Visit) -> Planned:
     if care_access.is_care_team(person, visit.client):
         return planned
     return [(line, True) for line, was_planned in planned if was_planned]
+
+
+def problems_to_rerate(person: Person, visit: Visit, planned: Planned) -> list[PlanProblem]:
+    """The plan problems the record sheet offers to re-rate: those the visit's planned
+    lines belong to (still in the plan), in the plan's order; none for a helper from
+    another team, who records the visit but does not keep the plan."""
+    if not care_access.is_care_team(person, visit.client):
+        return []
+    found: dict[int, PlanProblem] = {}
+    for line, was_planned in planned:
+        problem = line.plan_problem
+        if was_planned and problem.status == PlanProblem.Status.ACTIVE:
+            found.setdefault(problem.pk, problem)
+    return sorted(found.values(), key=lambda problem: problem.pk)
 
 
 def suggested_times(

@@ -51,15 +51,21 @@ def visits_around(client: Client, now: datetime.datetime) -> QuerySet[Visit]:
 type Planned = list[tuple[PlanIntervention, bool]]
 
 
+def plan_lines(client: Client) -> list[PlanIntervention]:
+    """The client's active plan interventions, in the plan's order: what a visit can be
+    planned for and recorded against. One query."""
+    return list(
+        PlanIntervention.objects.filter(plan_problem__plan__client=client, active=True)
+        .select_related("category", "target", "plan_problem__problem")
+        .order_by("category__number", "target__number", "id")
+    )
+
+
 def plan_for_recording(client: Client, visits: Iterable[Visit]) -> dict[int, Planned]:
     """For recording each visit: the client's active plan interventions, each with
     whether it was planned for that visit (ticked to start with), those first. Two
     queries however many visits."""
-    lines = list(
-        PlanIntervention.objects.filter(plan_problem__plan__client=client, active=True)
-        .select_related("category", "target")
-        .order_by("category__number", "target__number", "id")
-    )
+    lines = plan_lines(client)
     ids = [v.pk for v in visits]
     planned: dict[int, set[int]] = {pk: set() for pk in ids}
     links = Visit.interventions.through.objects.filter(visit_id__in=ids)

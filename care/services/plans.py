@@ -7,6 +7,7 @@ Every change bumps the plan's version; an edit made against an older version get
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -29,7 +30,7 @@ from care.models import (
 )
 from care.services.common import client_streams
 from coordination.events import Event, publish
-from teams.cleaning import Errors, clean_text, cleaned, limit_of, raise_errors, refused
+from teams.cleaning import Errors, add_error, clean_text, cleaned, limit_of, raise_errors, refused
 from teams.models import Person
 from teams.services.common import audit
 from teams.versioning import check_version, lock, save_new_version
@@ -155,6 +156,53 @@ def plan_add_intervention(
     return intervention
 
 
+SCALES = ("knowledge", "behavior", "status")
+RATE_ALL = "Rate all three, or none."
+
+
+def clean_scales(errors: Errors, values: Mapping[str, object], prefix: str = "") -> None:
+    """Knowledge, Behavior and Status, each a whole number 1 to 5; refused at
+    ``prefix`` + the scale's name. A scale left out (None) of a rating that rates
+    another asks for all three."""
+    for name in SCALES:
+        value = values.get(name)
+        if value is None:
+            add_error(errors, f"{prefix}{name}", RATE_ALL)
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            add_error(errors, f"{prefix}{name}", "A rating from 1 to 5.")
+
+
+def add_rating(
+    *,
+    actor: Person,
+    plan: CarePlan,
+    plan_problem: PlanProblem,
+    scales: dict[str, int],
+    rated_on: datetime.date,
+    note: str = "",
+) -> OutcomeRating:
+    """One more rating of a plan problem, cleaned already, in the caller's transaction
+    under the plan's lock (``plan_rate``, or a visit recorded with its re-ratings)."""
+    rating = OutcomeRating.objects.create(
+        plan_problem=plan_problem,
+        knowledge=scales["knowledge"],
+        behavior=scales["behavior"],
+        status=scales["status"],
+        rated_on=rated_on,
+        rated_by=actor,
+        note=note,
+    )
+    audit(actor=actor, action="plan.rated", target=rating)
+    _touch(plan, actor, "plan.rated", {"plan_problem": plan_problem.pk, "rating": rating.pk})
+    return rating
+
+
+def locked_plan(actor: Person, client: Client) -> CarePlan:
+    """The client's plan under its lock, to add ratings to (they never overwrite, so no
+    version is asked); only the client's team rates."""
+    return _locked_plan(actor, client, None)
+
+
 def plan_rate(
     *,
     actor: Person,
@@ -167,9 +215,8 @@ def plan_rate(
 ) -> OutcomeRating:
     """Rate Knowledge, Behavior and Status, 1 to 5. Ratings add up over time; none is edited."""
     errors: dict[str, list[str]] = {}
-    for name, value in (("knowledge", knowledge), ("behavior", behavior), ("status", status)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-            errors[name] = ["A rating from 1 to 5."]
+    scales = {"knowledge": knowledge, "behavior": behavior, "status": status}
+    clean_scales(errors, scales)
     rated_on = rated_on or timezone.localdate()
     if rated_on > timezone.localdate():
         errors["rated_on"] = ["A rating cannot be dated in the future."]
@@ -177,16 +224,12 @@ def plan_rate(
     raise_errors(errors)
     client = plan_problem.plan.client
     with transaction.atomic():
-        plan = _locked_plan(actor, client, None)  # ratings add; they never overwrite
-        rating = OutcomeRating.objects.create(
+        plan = locked_plan(actor, client)  # ratings add; they never overwrite
+        return add_rating(
+            actor=actor,
+            plan=plan,
             plan_problem=plan_problem,
-            knowledge=knowledge,
-            behavior=behavior,
-            status=status,
+            scales=scales,
             rated_on=rated_on,
-            rated_by=actor,
             note=note,
         )
-        audit(actor=actor, action="plan.rated", target=rating)
-        _touch(plan, actor, "plan.rated", {"plan_problem": plan_problem.pk, "rating": rating.pk})
-    return rating

@@ -28,6 +28,7 @@ from care import access
 from care.models import (
     Client,
     PlanIntervention,
+    PlanProblem,
     Visit,
     VisitGrant,
     VisitIntervention,
@@ -35,7 +36,7 @@ from care.models import (
     VisitSeriesException,
 )
 from care.selectors import visits as visit_selectors
-from care.services import budgets
+from care.services import budgets, plans
 from care.services.budgets import debit_visit
 from care.services.common import (
     CLOCK_SKEW,
@@ -158,6 +159,40 @@ def _clean_done(
         add_error(errors, "interventions", f"Only interventions of {words}.")
         return []
     return [(found[pk], done[pk]) for pk in sorted(found)]
+
+
+def _clean_ratings(
+    errors: Errors, visit: Visit, ratings: object
+) -> list[tuple[PlanProblem, dict[str, int]]]:
+    """Re-ratings recorded with a visit: a list of {"problem": plan problem id,
+    "knowledge", "behavior", "status"}, each problem of the client's plan once, all
+    three scales 1 to 5 (``plans.clean_scales``). A scale is refused at
+    ``rating-<problem>-<scale>``, a problem at ``rating-<problem>``."""
+    if not ratings:
+        return []
+    if not isinstance(ratings, list | tuple) or not all(
+        isinstance(r, dict) and is_id(r.get("problem")) for r in ratings
+    ):
+        add_error(errors, "ratings", "Each rating names a problem of the plan and its scales.")
+        return []
+    ids = [r["problem"] for r in ratings]
+    if len(set(ids)) != len(ids):
+        add_error(errors, "ratings", "Each problem once.")
+        return []
+    found = PlanProblem.objects.filter(
+        pk__in=ids, plan__client=visit.client, status=PlanProblem.Status.ACTIVE
+    ).in_bulk()
+    rerated = []
+    for rating in ratings:
+        problem = found.get(rating["problem"])
+        if problem is None:
+            add_error(
+                errors, f"rating-{rating['problem']}", "Not a problem of this client's care plan."
+            )
+            continue
+        plans.clean_scales(errors, rating, prefix=f"rating-{problem.pk}-")
+        rerated.append((problem, {scale: rating.get(scale) for scale in plans.SCALES}))
+    return rerated
 
 
 def _clean_assignee(errors: Errors, client: Client, person: Person | None) -> None:
@@ -631,6 +666,7 @@ def visit_finish(
     note: str = "",
     idempotency_key: str | None = None,
     interventions: object = None,
+    ratings: object = None,
 ) -> Visit:
     """Record a started visit done and debit the client's active budget, exactly once.
 
@@ -639,9 +675,14 @@ def visit_finish(
     minute, at the budget's hourly rate, rounded half up to the penny. A helper from
     another team records the visit lent to them; recording it ends their grant.
     ``interventions`` says which of the plan's were done ({intervention id: done}),
-    recorded as the Omaha System's interventions (``VisitIntervention``).
+    recorded as the Omaha System's interventions (``VisitIntervention``). ``ratings``
+    re-rate plan problems with the recording (``_clean_ratings``), in its transaction:
+    the client's team's alone, and a retry of the recording adds none.
     """
     _require_worker(actor, visit, "record visits")
+    helper = not access.is_care_team(actor, visit.client)
+    if ratings and helper:
+        raise PermissionDenied("Only the client's team re-rates the problems of the care plan.")
     errors: Errors = {}
     key = _clean_key(errors, idempotency_key)  # reported with the other fields below
     now = timezone.now()
@@ -670,8 +711,8 @@ def visit_finish(
                     "That is more than 24 hours after the start: check the times."
                 )
         note = clean_text(errors, "note", note, limit=limit_of(Visit, "done_note"))
-        helper = not access.is_care_team(actor, visit.client)
         carried_out = _clean_done(errors, visit, interventions, helper=helper)
+        rerated = _clean_ratings(errors, visit, ratings)
         raise_errors(errors)
         start, end = cleaned(start), cleaned(end)
         visit.status = Visit.Status.DONE
@@ -706,6 +747,16 @@ def visit_finish(
                 )
             # The debit's key is taken by another entry of this person's on the budget.
             raise KeyReused(budgets.KEY_REUSED) from None
+        if rerated:
+            plan = plans.locked_plan(actor, visit.client)
+            for problem, scales in rerated:
+                plans.add_rating(
+                    actor=actor,
+                    plan=plan,
+                    plan_problem=problem,
+                    scales=scales,
+                    rated_on=timezone.localdate(end),
+                )
         data = {
             "visit": visit.pk,
             "client": visit.client_id,
@@ -881,6 +932,7 @@ def series_state(series: VisitSeries) -> dict[str, Any]:
         "starts": series.starts.isoformat(),
         "ends": series.ends.isoformat() if series.ends else None,
         "active": series.active,
+        "interventions": sorted(series.interventions.values_list("pk", flat=True)),
         "version": series.version,
     }
 
@@ -896,9 +948,12 @@ def series_create(
     starts: datetime.date,
     ends: datetime.date | None = None,
     tasks: str = "",
+    interventions: Iterable[Any] = (),
     preferred_carers: Iterable[Any] = (),
 ) -> VisitSeries:
-    """A repeating visit. Visits appear when the series is generated (``series_generate``)."""
+    """A repeating visit. Visits appear when the series is generated (``series_generate``),
+    each for the plan's ``interventions`` (active lines of the client's plan), as one
+    visit planned with them is."""
     require_care_team(actor, client, "plan visits")
     errors: Errors = {}
     days = _clean_weekdays(errors, weekdays)
@@ -909,6 +964,7 @@ def series_create(
     if starts_on and ends_on and ends_on < starts_on:
         add_error(errors, "ends", "The series cannot end before it starts.")
     tasks = clean_text(errors, "tasks", tasks, limit=limit_of(VisitSeries, "tasks"))
+    intervention_ids = _clean_interventions(errors, client, interventions)
     carer_ids = _clean_carers(errors, client, preferred_carers)
     _require_open_client(errors, client)
     raise_errors(errors)
@@ -925,6 +981,7 @@ def series_create(
             tasks=tasks,
         )
         series.preferred_carers.set(carer_ids)
+        series.interventions.set(intervention_ids)
         data = {"series": series.pk, "client": client.pk, "version": series.version}
         record(actor, "visit_series.created", series, data, client_streams(client, "visits"))
     return series
@@ -1017,7 +1074,8 @@ def series_generate(
     Idempotent: a day that already has its visit is skipped (a unique constraint
     backs this), so running it again, or from a nightly tick (``actor=None``), adds
     only what is missing. Cancelled exception days get no visit; moved ones get the
-    moved window. Returns the visits created.
+    moved window. Each visit is for the series' interventions still active in the
+    plan. Returns the visits created.
     """
     if actor is not None:
         require_care_team(actor, series.client, "plan visits")
@@ -1080,6 +1138,11 @@ def series_generate(
         Through.objects.bulk_create(
             [Through(visit_id=v.pk, person_id=c) for v in created for c in carers]
         )
+        lines = list(series.interventions.filter(active=True).values_list("pk", flat=True))
+        For = Visit.interventions.through
+        For.objects.bulk_create(
+            [For(visit_id=v.pk, planintervention_id=line) for v in created for line in lines]
+        )
         made = [v.series_date for v in created if v.series_date is not None]
         data = {
             "series": series.pk,
@@ -1109,13 +1172,15 @@ def visit_record(
     note: str = "",
     idempotency_key: str | None = None,
     interventions: object = None,
+    ratings: object = None,
     went: str = "",
     reason: str = "",
 ) -> Visit:
     """Record a visit done with its real times, as the team does afterwards. One never
     started in Kith is started at ``actual_start`` first, in the same transaction, so a
     refused recording leaves it as it was; a colleague's says who went, and a start far
-    outside the window why (``visit_start``). Two sends of one recording at once (the
+    outside the window why (``visit_start``), and ``ratings`` re-rate the plan's
+    problems with it (``visit_finish``). Two sends of one recording at once (the
     same key): the second gets what the first recorded."""
     try:
         with transaction.atomic():
@@ -1140,6 +1205,7 @@ def visit_record(
                 note=note,
                 idempotency_key=idempotency_key,
                 interventions=interventions,
+                ratings=ratings,
             )
     except Conflict:
         first = Visit.objects.filter(

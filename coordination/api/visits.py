@@ -156,6 +156,13 @@ class DoneIn(serializers.Serializer):
     done = serializers.BooleanField()
 
 
+class RerateIn(serializers.Serializer):
+    problem = IdField(help_text="A problem of the client's care plan: its id in the plan.")
+    knowledge = WholeNumberField(allow_null=True, required=False, default=None, help_text="1 to 5.")
+    behavior = WholeNumberField(allow_null=True, required=False, default=None, help_text="1 to 5.")
+    status = WholeNumberField(allow_null=True, required=False, default=None, help_text="1 to 5.")
+
+
 class FinishIn(VersionIn):
     actual_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
     actual_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -165,6 +172,15 @@ class FinishIn(VersionIn):
         required=False,
         default=None,
         help_text="What was done of the plan: each intervention, done or not done.",
+    )
+    ratings = RerateIn(
+        many=True,
+        required=False,
+        default=None,
+        help_text="Re-ratings of the plan's problems recorded with the visit (the client's"
+        " team only): Knowledge, Behavior and Status, all three 1 to 5, each problem once."
+        " A refused scale is named rating-<problem>-<scale> in extra.fields. A retry under"
+        " the same Idempotency-Key adds none.",
     )
 
     def validate_interventions(self, value):

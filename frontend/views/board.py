@@ -137,6 +137,10 @@ def _board_context(request: PageRequest, team: Team, day: datetime.date, week: b
         "colleagues": colleagues,
         "late_choices": LATE_CHOICES,
         "members": members,
+        # Where the record sheet ("Finish…") goes back to once saved: this board, this day.
+        "board_back": reverse("team-board", args=[team.slug])
+        + f"?date={day.isoformat()}"
+        + ("&view=week" if week else ""),
     }
 
 
@@ -249,20 +253,6 @@ def board_visit_action(request: PageRequest, slug: str, pk: int, action: str) ->
             )
         )
         done = f"Visit to {name} started."
-    elif action == "finish":
-        note = request.POST.get("note", "")
-
-        def finish(version):
-            return visit_services.visit_finish(
-                actor=me,
-                visit=visit,
-                version=version,
-                note=note,
-                idempotency_key=request.POST.get("key") or None,
-            )
-
-        do = run(finish)
-        done = f"Visit to {name} recorded as done."
     elif action == "late":
         minutes = request.POST.get("minutes", "")
 

@@ -70,14 +70,16 @@ def visit_plan(request: PageRequest, pk: int) -> HttpResponse:
             window_end=end,
             expected_minutes=cf.number_or_raw(values["expected_minutes"]),
             tasks=values["tasks"],
+            interventions=cf.ticked_lines(values),
             assignee=_person(values["assignee"]),
         )
 
     def words(visit):
         return f"The visit on {when(visit)} is planned."
 
+    names = (*cf.PLAN_VISIT, "interventions")
     return sections.write(
-        request, client, "visits", do, done=words, values=values, fields=cf.PLAN_VISIT, key="plan"
+        request, client, "visits", do, done=words, values=values, fields=names, key="plan"
     )
 
 
@@ -87,7 +89,7 @@ def visit_series(request: PageRequest, pk: int) -> HttpResponse:
     """Start a repeating series and plan its visits for the next four weeks, at once."""
     client = sections.team_client_or_404(request, pk, "visits (to start a series)")
     values = cf.series_values(request.POST)
-    names = (*cf.SERIES, "weekdays", "preferred_carers")
+    names = (*cf.SERIES, "weekdays", "preferred_carers", "interventions")
 
     def do():
         return visit_services.series_start(
@@ -100,6 +102,7 @@ def visit_series(request: PageRequest, pk: int) -> HttpResponse:
             starts=cf.date_or_none(values["starts"], "starts"),
             ends=cf.date_or_none(values["ends"], "ends"),
             tasks=values["tasks"],
+            interventions=cf.ticked_lines(values),
             preferred_carers=[int(v) for v in values["preferred_carers"] if v.isdecimal()],
         )
 

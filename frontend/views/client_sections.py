@@ -33,7 +33,7 @@ from care.selectors import records
 from care.selectors.budgets import active_budget, current_statement, ledger_entries
 from care.selectors.continuity import continuity_of
 from care.selectors.diary import diary_of
-from care.selectors.visits import active_series, plan_for_recording, visits_around
+from care.selectors.visits import active_series, plan_for_recording, plan_lines, visits_around
 from care.services import invitations as invitation_services
 from care.services.visits import WENT_HOLDER, WENT_ME
 from frontend import client_forms as cf
@@ -349,10 +349,15 @@ def visits_context(client: Client, forms: dict | None = None) -> dict:
         form["fields"] = cf.exception_fields(one.pk, form["values"], form["errors"])
         one.exception_form = form
 
+    lines = plan_lines(client)
     plan_form = forms.get("plan") or cf.fresh(cf.plan_visit_values())
-    plan_form["fields"] = cf.plan_visit_fields(plan_form["values"], plan_form["errors"], members)
+    plan_form["fields"] = cf.plan_visit_fields(
+        plan_form["values"], plan_form["errors"], members, lines
+    )
     series_form = forms.get("series") or cf.fresh(cf.series_values())
-    series_form["fields"] = cf.series_fields(series_form["values"], series_form["errors"], members)
+    series_form["fields"] = cf.series_fields(
+        series_form["values"], series_form["errors"], members, lines
+    )
     series_form["weekdays"] = cf.weekday_choices(series_form["values"])
 
     return {

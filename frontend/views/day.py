@@ -3,9 +3,11 @@ the door, then the rest of her day and what nobody in her teams has taken yet
 (``care.selectors.day``). One tap opens the client's page (or, for a visit lent by
 another team, the help visit's page); the board stays for the team's view.
 
-"Done" opens the record sheet (``day_done``): the real times, prefilled with the plan's
+"Done" opens the record sheet (``day_done``), as the board's "Finish…" does (it goes
+back to the board, not to my day): the real times, prefilled with the plan's
 or the tap's where the tap is a time the visit could have ended, the plan's lines for
-the visit as ticks, who went when a colleague holds it, a note. One tap saves it: two
+the visit as ticks, who went when a colleague holds it, a note, and (folded) a
+re-rating of the plan problems the visit serves. One tap saves it: two
 taps from my day to a visit recorded, and the budget debited from the recorded times.
 
 The day section re-reads itself on every visit or handover event of her teams' streams
@@ -20,10 +22,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from care.selectors import day as day_selectors
+from care.selectors import records
 from care.services import visits as visit_services
 from coordination import events as log
 from frontend import client_forms as cf
@@ -54,15 +58,32 @@ def my_day(request: PageRequest) -> HttpResponse:
 SHEET = "frontend/day_done.html"
 
 
+def _back(request: PageRequest, raw: str) -> str:
+    """Where the sheet goes back to: the page it was opened from (the board sends its
+    own address, with its day), when that is a page of this site; else my day."""
+    if raw.startswith("/") and url_has_allowed_host_and_scheme(
+        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return raw
+    return reverse("my-day")
+
+
 def _sheet(
-    request: PageRequest, visit, values: dict, outcome: writes.Outcome | None = None
+    request: PageRequest,
+    visit,
+    values: dict,
+    back: str,
+    outcome: writes.Outcome | None = None,
 ) -> HttpResponse:
     """The record-done sheet: inside my day for htmx, else a page of its own."""
     form = outcome.form(values) if outcome is not None else cf.fresh(values)
-    form["fields"] = cf.finish_fields(
-        visit, form["values"], form["errors"], day_selectors.planned_for(request.user, visit)
-    )
-    context = {"visit": visit, "form": form}
+    planned = day_selectors.planned_for(request.user, visit)
+    form["fields"] = cf.finish_fields(visit, form["values"], form["errors"], planned)
+    problems = day_selectors.problems_to_rerate(request.user, visit, planned)
+    if problems:
+        anchors = records.anchors()
+        form["ratings"] = cf.rating_fields(visit, form["values"], form["errors"], problems, anchors)
+    context = {"visit": visit, "form": form, "back": back}
     template = f"{SHEET}#sheet" if request.htmx else SHEET
     return render(request, template, context, status=outcome.status if outcome else 200)
 
@@ -76,8 +97,10 @@ def day_done(request: PageRequest, pk: int) -> HttpResponse:
         day_selectors.visit_to_record(request.user, pk), "No such visit of yours to record."
     )
     if request.method == "GET":
+        back = _back(request, request.GET.get("back", ""))
         start, end = day_selectors.suggested_times(visit, timezone.now())
-        return _sheet(request, visit, cf.finish_values(start=start, end=end))
+        return _sheet(request, visit, cf.finish_values(start=start, end=end), back)
+    back = _back(request, request.POST.get("back", ""))
     values = cf.finish_values(request.POST)
     planned = day_selectors.planned_for(request.user, visit)
     outcome = writes.perform(
@@ -98,8 +121,7 @@ def day_done(request: PageRequest, pk: int) -> HttpResponse:
         fields=values,
     )
     if outcome.ok:
-        outcome.flash(request)  # said on my day, which the browser goes back to
-        day = reverse("my-day")
-        return HttpResponseClientRedirect(day) if request.htmx else redirect(day)
+        outcome.flash(request)  # said on the page the browser goes back to
+        return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
     values["version"] = request.POST.get("version", "")
-    return _sheet(request, visit, values, outcome)
+    return _sheet(request, visit, values, back, outcome)

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from care.models import (
     LedgerEntry,
     OmahaCategory,
     OmahaTarget,
+    OutcomeRating,
     PlanIntervention,
     Visit,
     VisitIntervention,
@@ -213,3 +214,109 @@ def test_announced_lateness_is_reason_enough_to_start_late(w):
     with time_machine.travel(at(DAY, "12:10"), tick=False):
         started = visit_services.visit_start(actor=w.ana, visit=late, version=late.version)
     assert started.status == "in_progress" and started.start_note == ""
+
+
+# --- re-rating the plan's problems with the recording ------------------------------------------
+
+KBS = {"knowledge": 3, "behavior": 4, "status": 2}
+
+
+def test_a_re_rating_is_recorded_with_the_visit_once_whatever_the_retries(w):
+    problem = w.tablets.plan_problem
+    ratings = [{"problem": problem.pk, **KBS}]
+    first = record(w, w.ana, w.morning, ratings=ratings, idempotency_key="r1")
+    again = visit_services.visit_record(
+        actor=w.ana,
+        visit=w.morning,  # as the retry saw it: not yet recorded
+        version=w.morning.version,
+        actual_start=at(DAY, "08:05"),
+        actual_end=at(DAY, "08:50"),
+        ratings=ratings,
+        idempotency_key="r1",
+    )
+    assert again.pk == first.pk and reload(first).status == "done"
+    (rating,) = OutcomeRating.objects.filter(plan_problem=problem)
+    assert (rating.knowledge, rating.behavior, rating.status) == (3, 4, 2)
+    assert rating.rated_by == w.ana and str(rating.rated_on) == DAY
+    assert EventRecord.objects.filter(type="plan.rated", stream=w.noord.stream).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("scales", "refused_at", "message"),
+    [
+        ({"knowledge": 3}, ["behavior", "status"], "Rate all three, or none."),
+        ({**KBS, "status": 6}, ["status"], "A rating from 1 to 5."),
+        ({**KBS, "knowledge": 0}, ["knowledge"], "A rating from 1 to 5."),
+        ({**KBS, "behavior": "4"}, ["behavior"], "A rating from 1 to 5."),
+    ],
+)
+def test_a_partial_or_out_of_range_re_rating_refuses_the_whole_recording(
+    w, scales, refused_at, message
+):
+    problem = w.tablets.plan_problem.pk
+    with pytest.raises(ValidationError) as refused:
+        record(w, w.ana, w.morning, ratings=[{"problem": problem, **scales}])
+    errors = refused.value.message_dict
+    assert {name: errors[name] for name in errors} == {
+        f"rating-{problem}-{scale}": [message] for scale in refused_at
+    }
+    assert reload(w.morning).status == "assigned"
+    assert not OutcomeRating.objects.exists() and not LedgerEntry.objects.exists()
+
+
+def test_a_problem_of_another_plan_or_twice_is_refused(w):
+    elsewhere = PlanProblemFactory(added_by=w.cas)
+    with pytest.raises(ValidationError) as refused:
+        record(w, w.ana, w.morning, ratings=[{"problem": elsewhere.pk, **KBS}])
+    assert refused.value.message_dict == {
+        f"rating-{elsewhere.pk}": ["Not a problem of this client's care plan."]
+    }
+    twice = [{"problem": w.tablets.plan_problem.pk, **KBS}] * 2
+    with pytest.raises(ValidationError) as refused:
+        record(w, w.ana, w.morning, ratings=twice)
+    assert refused.value.message_dict == {"ratings": ["Each problem once."]}
+    assert reload(w.morning).status == "assigned" and not OutcomeRating.objects.exists()
+
+
+def test_a_helper_from_another_team_may_not_re_rate(w):
+    with time_machine.travel(at(DAY, "07:00"), tick=False):
+        evening = plan(w.ana, w.client, at(DAY, "19:00"), 30)
+        evening.interventions.add(w.tablets)
+        visit_services.visit_lend(
+            actor=w.ana,
+            visit=evening,
+            helper=w.cas,
+            version=evening.version,
+            expires_at=at(DAY, "22:00"),
+            reason="help request 1",
+        )
+    ratings = [{"problem": w.tablets.plan_problem.pk, **KBS}]
+    times = {"actual_start": at(DAY, "19:00"), "actual_end": at(DAY, "19:30")}
+    with time_machine.travel(at(DAY, "19:40"), tick=False):
+        with pytest.raises(PermissionDenied):
+            record(w, w.cas, reload(evening), ratings=ratings, **times)
+        assert reload(evening).status == "assigned" and not OutcomeRating.objects.exists()
+        assert record(w, w.cas, reload(evening), **times).status == "done"  # theirs to record
+
+
+def test_the_api_records_re_ratings_and_names_a_refused_scale(w):
+    url = f"/api/v1/visits/{w.morning.pk}/record"
+    problem = w.tablets.plan_problem.pk
+    body = {
+        "actual_start": at(DAY, "08:05").isoformat(),
+        "actual_end": at(DAY, "08:50").isoformat(),
+        "ratings": [{"problem": problem, "knowledge": 3}],
+    }
+    headers = {"If-Match": "1", "Idempotency-Key": "api-r1"}
+    with time_machine.travel(NOW, tick=False):
+        response = api(w.ana).post(url, body, format="json", headers=headers)
+        assert response.status_code == 400
+        fields = response.json()["extra"]["fields"]
+        assert fields[f"rating-{problem}-status"] == ["Rate all three, or none."]
+        body["ratings"] = [{"problem": problem, **KBS}]
+        headers["Idempotency-Key"] = "api-r2"
+        response = api(w.ana).post(url, body, format="json", headers=headers)
+        assert response.status_code == 200, response.json()
+        again = api(w.ana).post(url, body, format="json", headers=headers)
+    assert again.status_code == 200
+    assert OutcomeRating.objects.filter(plan_problem=problem).count() == 1

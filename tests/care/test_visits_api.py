@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from care.models import Budget, LedgerEntry, Visit, VisitSeries
+from care.models import Budget, LedgerEntry, PlanIntervention, Visit, VisitSeries
 from care.services import budgets as budget_services
-from tests.care.visit_helpers import NOW, at, jansen_client, plan
+from care.services import visits as visit_services
+from tests.care.visit_helpers import NOW, at, intervention, jansen_client, plan
 from tests.doors import api
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -372,3 +374,76 @@ def test_a_ledger_entry_takes_the_reason_the_page_takes(world):
         "reason": ["At most 2,000 characters (this has 2,001)."]
     }
     assert LedgerEntry.objects.filter(budget=world.budget).count() == 1
+
+
+# --- what a visit is for: the plan's interventions ------------------------------------------------
+
+
+def test_a_series_carries_its_interventions_to_every_visit_it_plans(world):
+    tablets = intervention(world.client, world.ana)
+    walk = PlanIntervention.objects.create(
+        plan_problem=tablets.plan_problem,
+        category=tablets.category,
+        target=tablets.target,
+        description="A walk to the corner and back.",
+        frequency="daily",
+    )
+    with time_machine.travel(NOW, tick=False):
+        response = api(world.ana).post(
+            f"/api/v1/clients/{world.client.pk}/series",
+            SERIES | {"interventions": [tablets.pk, walk.pk]},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+        assert response.json()["series"]["interventions"] == [tablets.pk, walk.pk]
+        series = VisitSeries.objects.get(pk=response.json()["series"]["id"])
+        assert series.visits.count() == 8
+        for visit in series.visits.all():
+            assert set(visit.interventions.values_list("pk", flat=True)) == {tablets.pk, walk.pk}
+        # A line the plan no longer has is not carried to the visits planned later.
+        walk.active = False
+        walk.save()
+        later = visit_services.series_generate(
+            series=series, until=NOW.date() + datetime.timedelta(weeks=6)
+        )
+    assert later and all(list(v.interventions.all()) == [tablets] for v in later)
+
+
+def test_a_visit_or_series_for_another_client_s_line_is_refused(world):
+    elsewhere = intervention(ClientFactory(team=world.noord), world.ana)
+    c = world.client.pk
+    visit = {
+        "window_start": "2026-12-08T08:00:00Z",
+        "window_end": "2026-12-08T09:00:00Z",
+        "expected_minutes": 30,
+    }
+    before = state()
+    with time_machine.travel(NOW, tick=False):
+        for url, body in (
+            (f"/api/v1/clients/{c}/visits", visit),
+            (f"/api/v1/clients/{c}/series", SERIES),
+        ):
+            response = api(world.ana).post(
+                url, body | {"interventions": [elsewhere.pk]}, format="json"
+            )
+            assert response.status_code == 400
+            assert response.json()["extra"]["fields"]["interventions"] == [
+                "Only active interventions of this client's care plan."
+            ]
+    assert state() == before
+
+
+def test_a_visit_planned_through_the_api_is_for_the_lines_it_names(world):
+    tablets = intervention(world.client, world.ana)
+    body = {
+        "window_start": "2026-12-08T08:00:00Z",
+        "window_end": "2026-12-08T09:00:00Z",
+        "expected_minutes": 30,
+        "interventions": [tablets.pk],
+    }
+    with time_machine.travel(NOW, tick=False):
+        response = api(world.ana).post(
+            f"/api/v1/clients/{world.client.pk}/visits", body, format="json"
+        )
+    assert response.status_code == 201, response.json()
+    assert list(Visit.objects.get(pk=response.json()["id"]).interventions.all()) == [tablets]

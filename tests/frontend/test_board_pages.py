@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
+from urllib.parse import quote
+
 import pytest
 import time_machine
 from django.db import connection
@@ -123,14 +127,40 @@ def test_start_late_offer_accept_and_finish_from_the_board(w):
         w.bens.refresh_from_db()
         assert w.bens.status == Visit.Status.IN_PROGRESS
     with time_machine.travel(at(DAY, "14:40"), tick=False):
-        body = {"version": w.bens.version, "date": DAY, "note": "Dressing changed", "key": "k1"}
-        r = ben.post(f"{BOARD}visits/{w.bens.pk}/finish/", body)
-        assert r.status_code == 200
-        # The same form sent twice (a double tap) records once.
-        again = ben.post(f"{BOARD}visits/{w.bens.pk}/finish/", body)
-        assert again.status_code == 200
+        # "Finish…" opens the record sheet above the board, and it comes back to the board.
+        board = r.content.decode()
+        back = f"{BOARD}?date={DAY}"
+        sheet_url = f"/day/visits/{w.bens.pk}/done/?back={quote(back, safe='')}"
+        assert f'hx-get="{html.escape(sheet_url)}" hx-target="#sheet-slot"' in board
+        assert "/finish/" not in board
+        sheet = ben.get(sheet_url).content.decode()
+        assert f'name="back" value="{html.escape(back)}"' in sheet
+        assert re.search(rf'name="actual_start"[^>]* value="{DAY}T14:05"', sheet)  # as started
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', sheet).group(1)
+        body = {
+            "version": w.bens.version,
+            "idempotency_key": key,
+            "actual_start": f"{DAY}T14:05",
+            "actual_end": f"{DAY}T14:35",  # she left at 14:35, recorded at 14:40
+            "done": "Dressing changed",
+            "back": back,
+        }
+        r = ben.post(f"/day/visits/{w.bens.pk}/done/", body)
+        assert r.status_code == 200 and r["HX-Redirect"] == back
+        # The same sheet sent twice (a double tap) records once.
+        again = ben.post(f"/day/visits/{w.bens.pk}/done/", body)
+        assert again.status_code == 200 and again["HX-Redirect"] == back
     w.bens.refresh_from_db()
     assert (w.bens.status, w.bens.done_note) == (Visit.Status.DONE, "Dressing changed")
+    assert w.bens.actual_end == at(DAY, "14:35")  # the real time, not the tap's
+
+
+def test_the_sheet_goes_back_only_to_a_page_of_this_site(w):
+    with time_machine.travel(at(DAY, "14:05"), tick=False):
+        ben = browser(w.ben)
+        for odd in ("https://evil.example/", "//evil.example/", "javascript:alert(1)", ""):
+            sheet = ben.get(f"/day/visits/{w.bens.pk}/done/", {"back": odd}).content.decode()
+            assert 'name="back" value="/day/"' in sheet, odd
 
 
 def test_offering_to_someone_outside_the_team_is_refused_at_the_field(w):

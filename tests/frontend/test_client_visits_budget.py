@@ -25,7 +25,7 @@ from care.models import AccessLogEntry, Budget, Client, LedgerEntry, Visit, Visi
 from care.services import budgets as budget_services
 from care.services import visits as visit_services
 from frontend import writes
-from tests.care.visit_helpers import NOW, at, deliver, jansen_client, plan
+from tests.care.visit_helpers import NOW, at, deliver, intervention, jansen_client, plan
 from tests.factories import ClientFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -777,3 +777,47 @@ def test_section_query_counts_stay_flat_as_visits_grow(world):
     large = {name: _count(browser, url) for name, url in urls.items()}
     assert large == small
     assert small["page"] <= 40
+
+
+# --- what a visit is for: the plan's interventions as ticks -----------------------------------
+
+
+def test_the_plan_forms_offer_the_plan_s_lines_and_the_visits_carry_the_ticked(world):
+    assert 'name="interventions"' not in section(page(world), "visits")  # no plan yet
+    tablets = intervention(world.client, world.ana)
+    visits = section(page(world), "visits")
+    assert visits.count(f'name="interventions" value="{tablets.pk}"') == 2  # visit, series
+    assert html_lib.escape(tablets.description) in visits
+    browser = browser_as(world.ana)
+    ticked = {"interventions": [str(tablets.pk)]}
+    response = browser.post(
+        f"/clients/{world.client.pk}/visits/plan/", plan_form(**ticked), headers=HTMX
+    )
+    assert response.status_code == 200
+    visit = Visit.objects.get(tasks="Evening medication")
+    assert list(visit.interventions.all()) == [tablets]
+    response = browser.post(
+        f"/clients/{world.client.pk}/visits/series/", series_form(**ticked), headers=HTMX
+    )
+    assert response.status_code == 200
+    series = VisitSeries.objects.get()
+    assert list(series.interventions.all()) == [tablets]
+    assert series.visits.count() == 9
+    assert all(list(v.interventions.all()) == [tablets] for v in series.visits.all())
+
+
+def test_a_line_that_is_not_the_plan_s_is_refused_at_the_ticks(world):
+    tablets = intervention(world.client, world.ana)
+    before = snapshot()
+    response = browser_as(world.ana).post(
+        f"/clients/{world.client.pk}/visits/plan/",
+        plan_form(interventions=[str(tablets.pk), "999999", "x"]),
+        headers=HTMX,
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert error_at(html, "plan-interventions") == (
+        "Only active interventions of this client's care plan."
+    )
+    assert re.search(rf'name="interventions" value="{tablets.pk}" checked', html)
+    assert snapshot() == before

@@ -10,7 +10,14 @@ import pytest
 import time_machine
 from django.utils.html import escape
 
-from care.models import LedgerEntry, OmahaTarget, PlanIntervention, Visit, VisitIntervention
+from care.models import (
+    LedgerEntry,
+    OmahaTarget,
+    OutcomeRating,
+    PlanIntervention,
+    Visit,
+    VisitIntervention,
+)
 from care.services import visits as visit_services
 from tests.care.visit_helpers import at, intervention, jansen_client, plan
 from tests.doors import pages
@@ -181,3 +188,86 @@ def test_a_helper_records_only_what_was_planned_for_the_lent_visit(w):
     assert "Only interventions of this visit&#x27;s planned interventions." in (
         response.content.decode()
     )
+
+
+# --- re-rating the plan's problems on the sheet ---------------------------------------------------
+
+
+def rerate(problem, **scales) -> dict:
+    return {f"rating-{problem.pk}-{scale}": str(value) for scale, value in scales.items()}
+
+
+def test_the_sheet_offers_to_re_rate_the_visit_s_problem_folded(w):
+    problem = w.tablets.plan_problem
+    html = sheet(w.ana, w.visit, "08:50")
+    assert re.search(
+        rf'<details class="disclosure rerate" id="finish-{w.visit.pk}-rerate-{problem.pk}">', html
+    )
+    assert f"Re-rate {escape(problem.problem.name)}" in html
+    for scale in ("knowledge", "behavior", "status"):
+        assert f'name="rating-{problem.pk}-{scale}"' in html
+    assert 'value="1">1 No knowledge<' in html  # the Omaha wording
+
+
+def test_a_re_rating_is_saved_with_the_record_once(w):
+    problem = w.tablets.plan_problem
+    html = sheet(w.ana, w.visit, "08:50")
+    body = sent(html, **rerate(problem, knowledge=2, behavior=3, status=4))
+    with time_machine.travel(at(DAY, "08:51"), tick=False):
+        browser = pages(w.ana, js=False)
+        assert browser.post(f"/day/visits/{w.visit.pk}/done/", body).status_code == 302
+        assert browser.post(f"/day/visits/{w.visit.pk}/done/", body).status_code == 302  # retry
+    (rating,) = OutcomeRating.objects.filter(plan_problem=problem)
+    assert (rating.knowledge, rating.behavior, rating.status, rating.rated_by) == (2, 3, 4, w.ana)
+    assert Visit.objects.get(pk=w.visit.pk).status == "done"
+
+
+def test_left_blank_there_is_no_re_rating(w):
+    html = sheet(w.ana, w.visit, "08:50")
+    body = sent(html, **rerate(w.tablets.plan_problem, knowledge="", behavior="", status=""))
+    with time_machine.travel(at(DAY, "08:51"), tick=False):
+        response = pages(w.ana, js=False).post(f"/day/visits/{w.visit.pk}/done/", body)
+    assert response.status_code == 302 and not OutcomeRating.objects.exists()
+
+
+def test_a_partial_re_rating_is_refused_at_the_blank_scales_and_kept(w):
+    problem = w.tablets.plan_problem
+    html = sheet(w.ana, w.visit, "08:50")
+    body = sent(html, note="Kept", **rerate(problem, knowledge=3, behavior="", status=9))
+    with time_machine.travel(at(DAY, "08:51"), tick=False):
+        response = pages(w.ana, js=False).post(
+            f"/day/visits/{w.visit.pk}/done/", body, headers=HTMX
+        )
+    assert response.status_code == 400
+    page = response.content.decode()
+    form = f"finish-{w.visit.pk}-rating-{problem.pk}"
+    assert re.search(rf'id="e-{form}-behavior">Rate all three, or none\.<', page)
+    assert re.search(rf'id="e-{form}-status">A rating from 1 to 5\.<', page)
+    assert f'id="e-{form}-knowledge"' not in page
+    assert re.search(r'<option value="3" selected>3 ', page)
+    assert f'id="finish-{w.visit.pk}-rerate-{problem.pk}" open' in page
+    assert ">Kept</textarea>" in page
+    assert Visit.objects.get(pk=w.visit.pk).status == "assigned"
+    assert not OutcomeRating.objects.exists()
+
+
+def test_a_helper_is_not_offered_a_re_rating_and_cannot_send_one(w):
+    open_visit = plan(w.ana, w.client, at(DAY, "10:00"), 30)
+    open_visit.interventions.add(w.tablets)
+    with time_machine.travel(at(DAY, "09:00"), tick=False):
+        visit_services.visit_lend(
+            actor=w.ana,
+            visit=open_visit,
+            helper=w.cas,
+            version=open_visit.version,
+            expires_at=at(DAY, "20:00"),
+            reason="help request 1",
+        )
+    html = sheet(w.cas, open_visit, "10:40")
+    assert "Re-rate" not in html and "rating-" not in html
+    body = sent(html, **rerate(w.tablets.plan_problem, knowledge=2, behavior=3, status=4))
+    with time_machine.travel(at(DAY, "10:41"), tick=False):
+        response = pages(w.cas, js=False).post(f"/day/visits/{open_visit.pk}/done/", body)
+    assert response.status_code == 403
+    assert Visit.objects.get(pk=open_visit.pk).status != "done"
+    assert not OutcomeRating.objects.exists()

@@ -91,7 +91,8 @@ _visit(
     "visit.started",
     ("actual_start", "assignee", "status"),
     "{actor} started a visit",
-    optional=("late_until",),
+    # taken_from: the colleague who held it, when the one who went took it over.
+    optional=("late_until", "taken_from"),
 )
 _visit(
     "visit.finished",

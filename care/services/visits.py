@@ -239,14 +239,18 @@ def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
 # --- locking, versions, events ----------------------------------------------------------
 
 
-def _changed(visit: Visit, kind: str, actor: Person, **changed: Any) -> None:
-    """Save a visit's state change, audit it and publish its one event."""
+def _changed(
+    visit: Visit, kind: str, actor: Person, *, said: dict[str, Any] | None = None, **changed: Any
+) -> None:
+    """Save a visit's state change, audit it and publish its one event (with what the
+    event ``said`` besides the fields changed)."""
     save_new_version(visit, *changed)
     data = {
         "visit": visit.pk,
         "client": visit.client_id,
         "version": visit.version,
         **{k: v.isoformat() if isinstance(v, datetime.datetime) else v for k, v in changed.items()},
+        **(said or {}),
     }
     audit(actor=actor, action=kind, target=visit, data=data)
     # Free text may name people: the event says it changed, the record says what to.
@@ -574,15 +578,17 @@ def visit_swap(
     return first, second
 
 
-def _who_went(errors: Errors, actor: Person, visit: Visit, went: str) -> None:
+def _who_went(errors: Errors, actor: Person, visit: Visit, went: str) -> int | None:
     """A visit a colleague holds is recorded by someone else only saying who went:
     ``"me"`` (they take it) or ``"holder"`` (the colleague went; they record it for
-    them). Never silently the colleague's."""
+    them). Never silently the colleague's. Returns the colleague's id when the visit
+    is taken from them (the event says so, and they are told)."""
     if visit.assignee_id in (None, actor.pk):
-        return
+        return None
     if went == WENT_ME:
-        visit.assignee_id = actor.pk
-    elif went != WENT_HOLDER:
+        taken_from, visit.assignee_id = visit.assignee_id, actor.pk
+        return taken_from
+    if went != WENT_HOLDER:
         holder = _holder_name(visit)
         add_error(
             errors,
@@ -590,6 +596,7 @@ def _who_went(errors: Errors, actor: Person, visit: Visit, went: str) -> None:
             f"This is {holder}'s visit: say whether you went instead (you take it) or"
             f" {holder} went and you record it for them.",
         )
+    return None
 
 
 def _off_window(errors: Errors, visit: Visit, at: datetime.datetime | None, reason: str) -> str:
@@ -633,12 +640,15 @@ def visit_start(
         errors: Errors = {}
         at = now if at is None else clean_moment(errors, "actual_start", at)
         _not_in_future(errors, "actual_start", at, now)
-        _who_went(errors, actor, visit, went)
+        taken_from = _who_went(errors, actor, visit, went)
         visit.start_note = _off_window(errors, visit, at, reason)
         raise_errors(errors)
         visit.actual_start = at
         visit.status = Visit.Status.IN_PROGRESS
         visit.assignee_id = visit.assignee_id or actor.pk
+        if taken_from:
+            # Taken from the one who held it: a helper lent it keeps no access to it.
+            _end_grants(visit, keep=actor.pk)
         # The carer has arrived: whatever lateness was announced is over.
         late = {"late_until": None, "late_note": ""} if visit.late_until else {}
         visit.late_until, visit.late_note = None, ""
@@ -652,6 +662,7 @@ def visit_start(
             status=visit.status,
             **late,
             **why,
+            said={"taken_from": taken_from} if taken_from else None,
         )
     return visit
 

@@ -32,6 +32,7 @@ class Notification(models.Model):
         HELP_ACCEPTED = "help_accepted", "Your help offer accepted"
         PROPOSAL_WAITING = "proposal_waiting", "A proposal waiting for your response"
         VISIT_LATE = "visit_late", "A visit in your team running late"
+        VISIT_TAKEN = "visit_taken", "A visit of yours that a colleague went to"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -8,7 +8,9 @@ Recipients come from the ids in the event's data, read back from the database:
 - ``proposal.raised``: the team's current members who have not responded yet (the
   proposer consents by raising it), since each must respond; ``proposal.amended``: the
   same again, since an amendment asks everyone anew;
-- ``visit.running_late``: the team's current members, except the one running late.
+- ``visit.running_late``: the team's current members, except the one running late;
+- ``visit.started`` by someone who went instead of the colleague holding the visit
+  (``taken_from``): that colleague, so she does not set out for it too.
 
 Other events settle notifications: what one asked for has happened or no longer can
 (``Notification``). A handover offer is settled when it is answered, withdrawn or
@@ -215,6 +217,26 @@ def visit_running_late(event: Event) -> list[Draft]:
         Draft(person_id=p, kind=Kind.VISIT_LATE, text=text, target=target, subject=subject)
         for p in members
         if p != visit.assignee_id
+    ]
+
+
+@follows("visit.started")
+def visit_taken(event: Event) -> list[Draft]:
+    holder = _id(event.data.get("taken_from"))
+    visit = _row(Visit.objects.select_related("client__team", "assignee"), event.data.get("visit"))
+    if holder is None or visit is None or visit.assignee is None:
+        return []
+    return [
+        Draft(
+            person_id=holder,
+            kind=Kind.VISIT_TAKEN,
+            text=(
+                f"{visit.assignee.display_name} went to your visit at"
+                f" {when_words(visit.window_start)} and took it over"
+            ),
+            target=_board(visit),
+            subject=f"visit.taken:{visit.pk}:{visit.version}",
+        )
     ]
 
 

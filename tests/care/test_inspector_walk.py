@@ -89,6 +89,10 @@ ALLOWED = {
     "api-notifications": "their own notifications",
     "api-notifications-unread": "their own notifications",
     "api-notification-preferences": "their own notification settings",
+    # The app's shell, the same for everyone: nothing of anyone's.
+    "manifest": "the web app manifest",
+    "service-worker": "the service worker's script (the shell's files to keep)",
+    "offline": "the page shown without signal (nobody's)",
     # Public documentation and reference data: nobody's record.
     "healthz": "the service is up",
     "readyz": "whether the service can work now (names of checks only)",

@@ -20,6 +20,7 @@ from care.models import (
 )
 from care.services import visits as visit_services
 from coordination.events import EventRecord
+from coordination.notifications.models import Notification
 from teams.errors import KeyReused
 from teams.models import AuditEntry
 from tests.care.visit_helpers import NOW, at, intervention, jansen_client, plan
@@ -106,11 +107,20 @@ def test_who_went_instead_takes_the_visit(w):
     assert (visit.assignee, visit.finished_by, visit.status) == (w.ben, w.ben, "done")
     started = EventRecord.objects.get(type="visit.started", stream=w.noord.stream)
     assert started.data["assignee"] == w.ben.pk
+    assert started.data["taken_from"] == w.ana.pk
+    # Ana is told, so she does not set out for it too; Ben (who did it) is not.
+    told = Notification.objects.get(person=w.ana, kind=Notification.Kind.VISIT_TAKEN)
+    assert told.text.startswith("Ben Mulder went to your visit at 08:00 on")
+    assert told.text.endswith("and took it over")
+    assert not Notification.objects.filter(person=w.ben, kind=Notification.Kind.VISIT_TAKEN)
 
 
 def test_recording_for_the_colleague_who_went_keeps_it_hers(w):
     visit = record(w, w.ben, w.morning, went="holder")
     assert (visit.assignee, visit.finished_by) == (w.ana, w.ben)
+    started = EventRecord.objects.get(type="visit.started", stream=w.noord.stream)
+    assert "taken_from" not in started.data
+    assert not Notification.objects.filter(kind=Notification.Kind.VISIT_TAKEN).exists()
 
 
 def test_what_the_plan_asked_is_recorded_done_or_not_done(w):
@@ -320,3 +330,27 @@ def test_the_api_records_re_ratings_and_names_a_refused_scale(w):
         again = api(w.ana).post(url, body, format="json", headers=headers)
     assert again.status_code == 200
     assert OutcomeRating.objects.filter(plan_problem=problem).count() == 1
+
+
+def test_taking_a_lent_visit_back_ends_the_helpers_access_and_tells_them(w):
+    with time_machine.travel(at(DAY, "07:00"), tick=False):
+        evening = plan(w.ana, w.client, at(DAY, "19:00"), 30)
+        grant = visit_services.visit_lend(
+            actor=w.ana,
+            visit=evening,
+            helper=w.cas,
+            version=evening.version,
+            expires_at=at(DAY, "22:00"),
+            reason="help request 1",
+        )
+    assert reload(evening).assignee == w.cas
+    # Ben went instead: starting it, not yet done, already ends Cas's access.
+    with time_machine.travel(at(DAY, "19:05"), tick=False):
+        lent = reload(evening)
+        started = visit_services.visit_start(
+            actor=w.ben, visit=lent, version=lent.version, went="me"
+        )
+    assert (started.assignee, started.status) == (w.ben, "in_progress")
+    grant.refresh_from_db()
+    assert grant.ended_at is not None
+    assert Notification.objects.filter(person=w.cas, kind=Notification.Kind.VISIT_TAKEN).exists()

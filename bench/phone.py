@@ -13,10 +13,13 @@ headless Chromium at phone size (390 x 844) through Playwright:
   ``Network.emulateNetworkConditions``: 400 kbit/s each way, 400 ms round trip) and
   the same CPU: first contentful paint, against a goal of 1.5 s.
 
-Each figure is the median of ``--runs`` loads (each load's figures are printed too).
+Answers are gzipped as the production proxy sends them (``bench/phone_gzip.py``,
+``--no-gzip`` to send them as daphne does). Each figure is the median of ``--runs``
+loads (each load's figures are printed too).
 
     python -m bench.phone                        # this checkout
     python -m bench.phone --root /tmp/before     # another checkout (its own code and templates)
+    python -m bench.phone --url http://127.0.0.1:8001   # a server already running the demo
 
 Not a test: it asserts nothing and prints figures (bench/README.md).
 """
@@ -37,7 +40,8 @@ from pathlib import Path
 
 from tests.servers import free_port, http
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "kith-demo"
@@ -92,11 +96,19 @@ def prepare(root: Path, env: dict[str, str]) -> None:
     subprocess.run([*manage, "seed_demo"], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def serve(root: Path, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+def serve(root: Path, env: dict[str, str], log: Path, gzip: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
     daphne = Path(sys.executable).with_name("daphne")
+    app = "config.asgi:application"
+    if gzip:
+        # As the production proxy answers (bench/phone_gzip.py), for any checkout.
+        app = "phone_gzip:application"
+        env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")])),
+        }
     process = subprocess.Popen(
-        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [str(daphne), "-b", "127.0.0.1", "-p", str(port), app],
         cwd=root,
         env=env,
         stdout=log.open("wb"),
@@ -197,6 +209,12 @@ def fmt(value, unit: str) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve (default: this)")
+    p.add_argument("--url", help="measure a Kith already serving the demo here instead")
+    p.add_argument(
+        "--no-gzip",
+        action="store_true",
+        help="answer uncompressed (default: gzipped as deploy/nginx.conf does)",
+    )
     p.add_argument("--runs", type=int, default=3, help="loads of each page (default 3)")
     p.add_argument("--cpu", type=float, default=4, help="CPU slowdown (default 4)")
     p.add_argument("--down-kbps", type=float, default=400, help="slow 3G download, kbit/s")
@@ -210,27 +228,36 @@ def main() -> None:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
     ).stdout.strip()
-    print(f"checkout {root} at {commit}; CPU x{args.cpu:g}; {args.runs} runs each")
-    with tempfile.TemporaryDirectory(prefix="kith-phone-") as tmp:
-        env = env_for(f"sqlite:///{tmp}/phone.sqlite3")
-        prepare(root, env)
-        process, url = serve(root, env, Path(tmp) / "daphne.log")
-        try:
-            with sync_playwright() as playwright:
-                browser = launch(playwright)
-                context = signed_in(browser, url, "ana")
-                href, name = busiest_client(context, url)
-                client = [load(context, f"{url}{href}", args.cpu) for _ in range(args.runs)]
-                slow = {
-                    "latency": args.rtt,
-                    "downloadThroughput": args.down_kbps * 1000 / 8,
-                    "uploadThroughput": args.up_kbps * 1000 / 8,
-                }
-                day = [load(context, f"{url}/day/", args.cpu, slow) for _ in range(args.runs)]
-                browser.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    sent = "as it is" if args.url else ("uncompressed" if args.no_gzip else "gzipped as nginx does")
+    print(f"checkout {root} at {commit}; CPU x{args.cpu:g}; {args.runs} runs each; answers {sent}")
+    slow = {
+        "latency": args.rtt,
+        "downloadThroughput": args.down_kbps * 1000 / 8,
+        "uploadThroughput": args.up_kbps * 1000 / 8,
+    }
+
+    def measure(url: str) -> tuple[str, str, list[dict], list[dict]]:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            context = signed_in(browser, url, "ana")
+            href, name = busiest_client(context, url)
+            client = [load(context, f"{url}{href}", args.cpu) for _ in range(args.runs)]
+            day = [load(context, f"{url}/day/", args.cpu, slow) for _ in range(args.runs)]
+            browser.close()
+        return href, name, client, day
+
+    if args.url:
+        href, name, client, day = measure(args.url.rstrip("/"))
+    else:
+        with tempfile.TemporaryDirectory(prefix="kith-phone-") as tmp:
+            env = env_for(f"sqlite:///{tmp}/phone.sqlite3")
+            prepare(root, env)
+            process, url = serve(root, env, Path(tmp) / "daphne.log", not args.no_gzip)
+            try:
+                href, name, client, day = measure(url)
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
 
     show(
         f"Client page, {name} ({href}), 390x844, CPU x{args.cpu:g}",

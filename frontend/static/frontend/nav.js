@@ -43,8 +43,9 @@ if (sectionNav && "IntersectionObserver" in window) {
   const seen = new Map();
   const row = sectionNav.querySelector("ul");
   const markSection = () => {
-    // The topmost section that shows in the band under the navigation.
-    const current = [...links.keys()].find((id) => seen.get(id));
+    // The lowest section that shows in the band under the navigation: the one just
+    // jumped to, even at the foot of the page, where it cannot reach the top.
+    const current = [...links.keys()].filter((id) => seen.get(id)).pop();
     for (const [id, link] of links) {
       if (id === current) link.setAttribute("aria-current", "location");
       else link.removeAttribute("aria-current");

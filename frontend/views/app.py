@@ -40,6 +40,7 @@ SHELL = (
     "frontend/live.js",
     "frontend/partials.js",
     "frontend/taps.js",
+    "frontend/nav.js",
     "frontend/build/outbox.js",
     "frontend/icon.svg",
     "frontend/icon-192.png",

@@ -102,17 +102,24 @@ def client_page(request: PageRequest, pk: int) -> HttpResponse:
         values = cf.problem_values(request.GET)
         values["signs"] = []
         given["plan_forms"] = {"problem": {"values": values, "errors": {}, "open": True}}
+    # The forms behind closed disclosures are read when first opened (_unfold.html);
+    # ?unfold=1 (the way there without JavaScript) shows them all at once.
+    given["unfold"] = bool(request.GET.get("unfold"))
     return sections.page(request, client, **given)
 
 
 @login_required
 @require_GET
 def client_section(request: PageRequest, pk: int, name: str) -> HttpResponse:
-    """One section of the client page, for its live refresh."""
+    """One section of the client page, for its live refresh; with ?unfold=1, with the
+    forms its closed disclosures read when first opened (_unfold.html)."""
     if name not in sections.SECTIONS:
         raise Http404("No such section.")
-    client = team_client_or_404(request, pk, "client page (live update)")
-    return render(request, f"{TEMPLATE}#{name}", sections.context_of(client, (name,)))
+    unfold = bool(request.GET.get("unfold"))
+    what = "client page (a form opened)" if unfold else "client page (live update)"
+    client = team_client_or_404(request, pk, what)
+    context = sections.context_of(client, (name,), unfold=unfold)
+    return render(request, f"{TEMPLATE}#{name}", context)
 
 
 # --- details --------------------------------------------------------------------------------

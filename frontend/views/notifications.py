@@ -28,6 +28,7 @@ from teams.http import PageRequest
 TEMPLATE = "frontend/notifications.html"
 PREFERENCES = "frontend/notifications_preferences.html"
 BELL = "frontend/notifications_bell.html"
+BADGE = "frontend/notifications_badge.html"  # the same count, for the phone's bottom bar
 
 
 class Bell:
@@ -95,7 +96,8 @@ def notifications_page(request: PageRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notifications_bell(request: PageRequest) -> HttpResponse:
-    return render(request, BELL, {"unread": selectors.unread_count(request.user)})
+    template = BADGE if request.GET.get("badge") else BELL
+    return render(request, template, {"unread": selectors.unread_count(request.user)})
 
 
 def _answer(request: PageRequest, outcome: writes.Outcome) -> HttpResponse:

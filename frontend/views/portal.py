@@ -109,6 +109,15 @@ SECTIONS: dict[str, Section] = {
 }
 
 
+# The page's section navigation: each scope's section, in a word.
+SECTION_LINKS: dict[str, str] = {
+    Grant.Scope.VISITS: "Visits",
+    Grant.Scope.PLAN: "Plan",
+    Grant.Scope.BUDGET: "Budget",
+    Grant.Scope.DIARY: "Diary",
+}
+
+
 def _gone(request: PageRequest) -> HttpResponse:
     """404. To a live refresh, an empty one: htmx swaps the section away with it."""
     if request.htmx:
@@ -230,6 +239,7 @@ def _page_context(request: PageRequest, pk: int, **given) -> dict:
         "live": {"streams": log.heads(streams)},
         "shared": _scope_labels(scopes),
         "sections": [],
+        "section_links": [],
         "own": user.pk == client.account_id,
         "speaks_for": access.speaks_for(user, client),
     }
@@ -240,6 +250,7 @@ def _page_context(request: PageRequest, pk: int, **given) -> dict:
         read = client_selectors.client_for(user, pk, scope=scope, what=section.what)
         if read is not None:
             context["sections"].append(section.partial)
+            context["section_links"].append((f"scope-{scope}", SECTION_LINKS[scope]))
             context |= section.build(read, user)
     if context["speaks_for"]:
         read = client_selectors.client_for(user, pk, scope="notes", what="who can see what")

@@ -166,9 +166,21 @@ def test_a_member_sees_the_client_list_and_the_client_page(world):
         "Neuro-musculo-skeletal function",
         "Physiological",
         chart_url(world),
-        "No knowledge",  # the rating form's anchor wording
     ]:
         assert words in html, words
+    # The forms behind closed disclosures are read when first opened: the rating form's
+    # anchor wording comes with the plan section read whole, or the page with ?unfold=1.
+    rate = f"rate-{world.problem.pk}"
+    assert "No knowledge" not in html
+    assert f'hx-select="#{rate} > :not(summary)"' in html
+    assert f'href="/clients/{world.client.pk}/?unfold=1#{rate}"' in html
+    plan = browser.get(f"/clients/{world.client.pk}/sections/plan/?unfold=1").content.decode()
+    assert "No knowledge" in plan and "<html" not in plan
+    whole = browser.get(f"/clients/{world.client.pk}/?unfold=1").content.decode()
+    assert "No knowledge" in whole
+    # The page's own navigation names its sections.
+    for section in ["details", "people", "status", "visits", "budget", "network", "plan", "diary"]:
+        assert f'<a href="#{section}">' in html and f'id="{section}"' in html, section
     # The page follows the team's stream for live updates of this client's sections.
     live = json.loads(re.search(r'id="kith-live"[^>]*>(.*?)</script>', html).group(1))
     assert list(live["streams"]) == [world.noord.stream]

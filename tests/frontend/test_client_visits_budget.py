@@ -67,8 +67,10 @@ def world(personas):
     return personas
 
 
-def page(w, person=None) -> str:
-    response = browser_as(person or w.ana).get(f"/clients/{w.client.pk}/")
+def page(w, person=None, unfold=False) -> str:
+    """The client page; ``unfold``: with the forms behind its closed disclosures."""
+    query = "?unfold=1" if unfold else ""
+    response = browser_as(person or w.ana).get(f"/clients/{w.client.pk}/{query}")
     assert response.status_code == 200
     return response.content.decode()
 
@@ -125,7 +127,11 @@ def test_the_page_shows_visits_continuity_and_the_budget_in_plain_words(world):
     upcoming = visits.split('id="upcoming-h"')[1].split('id="recent-h"')[0]
     assert "Tue 8 Dec" in upcoming and "08:00–09:00" in upcoming
     assert "45 min expected" in upcoming and "nobody yet" in upcoming
-    assert "Take it myself" in upcoming and "Assign to someone" in upcoming
+    # What can be done to a visit is read when its disclosure is first opened.
+    assert "Take it myself" not in upcoming and "Take or change" in upcoming
+    whole = browser_as(world.ana).get(f"/clients/{world.client.pk}/sections/visits/?unfold=1")
+    whole = whole.content.decode()
+    assert "Take it myself" in whole and "Assign to someone" in whole
     recent = visits.split('id="recent-h"')[1]
     assert recent.count('data-status="done"') == 4 and "Dora Kamp" in recent
     assert recent.index("Fri 4 Dec") < recent.index("Tue 1 Dec")  # the latest first
@@ -330,7 +336,7 @@ def test_take_assign_start_and_record_a_visit(world):
     response = browser.post(visit_url(world, "start", visit), sent, headers=HTMX)
     assert response.status_code == 200 and "Started at 18:00." in response.content.decode()
     assert reload(visit).assignee == world.ben  # he went: he took it
-    html = section(page(world), "visits")
+    html = section(page(world, unfold=True), "visits")
     assert f'id="finish-{visit.pk}"' in html
     key = re.search(
         rf'id="finish-{visit.pk}".*?name="idempotency_key" value="([0-9a-f]{{32}})"', html, re.S
@@ -394,7 +400,7 @@ def test_a_visit_recorded_afterwards_is_started_and_recorded_in_one_go(world):
 
 def test_a_double_submitted_recording_debits_once(world):
     visit = plan(world.ana, world.client, at(TODAY, "08:00"), 30)
-    html = section(page(world), "visits")
+    html = section(page(world, unfold=True), "visits")
     key = re.search(
         rf'id="finish-{visit.pk}".*?name="idempotency_key" value="([0-9a-f]{{32}})"', html, re.S
     ).group(1)
@@ -473,7 +479,7 @@ def test_cancel_and_mark_missed(world):
 
     missed = plan(world.ana, world.client, at(TODAY, "08:00"))
     future = plan(world.ana, world.client, at(TOMORROW, "12:00"))
-    html = section(page(world), "visits")
+    html = section(page(world, unfold=True), "visits")
     assert f'action="{visit_url(world, "missed", missed)}"' in html
     assert f'action="{visit_url(world, "missed", future)}"' not in html  # not begun yet
     response = browser.post(visit_url(world, "missed", missed), {"version": "1", "reason": "Ill"})

@@ -65,6 +65,23 @@ def test_every_signed_in_page_shows_the_unread_count_and_follows_the_person_stre
     assert stream not in html
 
 
+def test_a_members_bottom_bar_counts_too_and_re_reads_its_count(w):
+    offer(w)
+    html = browser(w.ben).get("/teams/noord/").content.decode()
+    stream = person_stream(w.ben.pk)
+    bar = html.split('aria-label="Quick"')[1]
+    url = "/notifications/bell/?badge=1"
+    assert f'hx-get="{url}" hx-trigger="kith:refresh" data-stream="{stream}"' in bar
+    assert '<span class="badge" data-unread="1">1</span>' in bar
+    r = htmx(w.ben).get("/notifications/bell/?badge=1")
+    assert r.status_code == 200 and "<html" not in r.content.decode()
+    assert '<span class="badge" data-unread="1">1</span>' in r.content.decode()
+    # Nothing unread: no badge at all.
+    assert "badge" not in htmx(w.ana).get("/notifications/bell/?badge=1").content.decode()
+    # People of no team have no bottom bar.
+    assert 'aria-label="Quick"' not in browser(w.coach).get("/").content.decode()
+
+
 def test_signed_out_pages_have_no_bell(w):
     html = browser().get("/login/").content.decode()
     assert "Notifications (" not in html and "kith-person" not in html

@@ -101,7 +101,23 @@ def log_in(page, base_url: str, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def open_menu(page) -> None:
+    """On a phone the header's links are in its menu: open it as a person would, from
+    the bottom bar's More (a team member) or the header's Menu button (everyone else).
+    On a wide screen the links show already."""
+    menu = page.locator("#menu-body")
+    if menu.is_visible():
+        return
+    more = page.get_by_role("navigation", name="Quick").get_by_role("button", name="More")
+    if more.count():
+        more.click()
+    else:
+        page.locator("#menu > summary").click()
+    menu.wait_for(state="visible")
+
+
 def open_team(page, name: str = "Noord") -> None:
     """From a member's day (where signing in lands), the team's home, as she taps it."""
+    open_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
     page.wait_for_url(re.compile(r"/teams/[\w-]+/$"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.factories import api_token
-from tests.frontend.browser.conftest import log_in
+from tests.frontend.browser.conftest import log_in, open_menu
 
 SHOTS = Path(__file__).resolve().parents[3] / ".screenshots"
 
@@ -31,6 +31,7 @@ def test_a_member_revokes_a_token_and_signs_out_everywhere(personas, server, can
 
     # Her phone: the account page lists the token, fits the screen, and revokes it.
     log_in(phone, server, "ana")
+    open_menu(phone)
     phone.get_by_role("link", name="Account").click()
     expect(phone.get_by_role("heading", name="Your account")).to_be_visible()
     expect(phone.get_by_text("Rota screen")).to_be_visible()

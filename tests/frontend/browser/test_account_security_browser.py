@@ -16,7 +16,7 @@ from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
-from tests.frontend.browser.conftest import PHONE, log_in
+from tests.frontend.browser.conftest import PHONE, log_in, open_menu
 from tests.servers import Servers, database_url, free_port, server_env
 
 SHOTS = Path("/tmp/shots-accounts")
@@ -108,6 +108,7 @@ def test_two_step_sign_in_is_set_up_and_used(personas, site, can_log_in, browser
     page = browser.new_context(viewport=PHONE).new_page()
     log_in(page, base, "ben")
     expect(page).to_have_url(re.compile(r"/day/$"))
+    open_menu(page)
     page.get_by_role("link", name="Account").click()
     shot(page, "07-account")
     page.get_by_role("link", name="Set up two-step sign-in").click()
@@ -126,6 +127,7 @@ def test_two_step_sign_in_is_set_up_and_used(personas, site, can_log_in, browser
     page.get_by_role("link", name="I have kept them").click()
     shot(page, "11-two-factor-on")
 
+    open_menu(page)
     page.get_by_role("button", name=re.compile("Sign out")).click()
     log_in(page, base, "ben")
     expect(page.get_by_role("heading", name="Your sign-in code")).to_be_visible()

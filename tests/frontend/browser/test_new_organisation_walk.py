@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 
 from teams.models import Invitation, Membership, Person, Proposal
 from teams.services import proposals as proposal_services
+from tests.frontend.browser.conftest import open_menu
 from tests.frontend.browser.test_network_invitation_browser import link_mailed_to, phone, shot
 
 LINK = re.compile(r"/invitations/([A-Za-z0-9_:\-]+)/")
@@ -129,6 +130,7 @@ def test_a_new_organisation_from_founding_to_a_family_member_and_out(servers, br
     # She signs out and in again with what she chose. Through the header's button, as
     # she would: clearing the cookies under a live page raced its own refreshes, whose
     # redirect to the login page set a second CSRF cookie over the form's.
+    open_menu(cleo)
     cleo.get_by_role("button", name=re.compile("^Sign out")).click()
     cleo.wait_for_url(re.compile(r"/login/"))
     cleo.get_by_label("Username").fill("cleo")

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from care.models import LedgerEntry, Visit
 from care.services import visits as visit_services
 from tests.care.visit_helpers import direct_payment, intervention, jansen_client, plan
-from tests.frontend.browser.conftest import PHONE, log_in
+from tests.frontend.browser.conftest import PHONE, log_in, open_menu
 from tests.frontend.omaha import ensure_omaha_reference
 
 SHOTS = Path("/tmp/shots")
@@ -176,6 +176,7 @@ def test_signing_out_warns_of_what_waits_and_leaves_nothing_on_the_phone(
         dialog.accept() if accept else dialog.dismiss()
 
     page.once("dialog", lambda dialog: answer(dialog, False))
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("#outbox-status")).to_have_text("Could not send: see why")
     assert asked == [
@@ -185,6 +186,7 @@ def test_signing_out_warns_of_what_waits_and_leaves_nothing_on_the_phone(
     assert page.url == f"{server}/day/"
 
     page.once("dialog", lambda dialog: answer(dialog, True))
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{server}/login/")
     assert page.evaluate("() => caches.keys()") == []

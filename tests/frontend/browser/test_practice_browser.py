@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from care.models import Client
 from coordination.practice.models import Note
-from tests.frontend.browser.conftest import log_in
+from tests.frontend.browser.conftest import log_in, open_menu
 
 SHOTS = Path(__file__).resolve().parents[3] / ".screenshots"
 PHONE = {"width": 390, "height": 844}
@@ -27,6 +27,7 @@ def test_a_new_note_appears_on_another_members_feed_without_a_reload(
     Client.objects.create(team=personas.noord, first_name="Wilma", last_name="Jansen")
     cas = browser.new_context(viewport=PHONE).new_page()
     log_in(cas, server, "cas")
+    open_menu(cas)
     cas.get_by_role("link", name="Practice", exact=True).click()
     expect(cas.get_by_role("heading", name="Practice across the network")).to_be_visible()
     expect(cas.locator("#live-status")).to_have_text("Live")

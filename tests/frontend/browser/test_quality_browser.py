@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from care.models import SnapshotRead
 from tests.care.test_quality import NOW, build, published
-from tests.frontend.browser.conftest import PHONE, log_in
+from tests.frontend.browser.conftest import PHONE, log_in, open_menu
 from tests.frontend.omaha import ensure_omaha_reference
 
 SHOTS = Path(__file__).resolve().parents[3] / ".screenshots"
@@ -33,6 +33,7 @@ def test_an_inspector_reads_the_portal_and_a_team_chart_on_a_phone(
     can_log_in(w.inspector)
     page = browser.new_context(viewport=PHONE).new_page()
     log_in(page, server, "inspector")
+    open_menu(page)
     page.get_by_role("link", name="Quality", exact=True).click()
     expect(page.get_by_role("heading", name="Published quality")).to_be_visible()
     table = page.locator("#quality-side-by-side")

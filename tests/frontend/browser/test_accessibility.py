@@ -29,6 +29,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from care.models import Client, Snapshot
 from coordination.services import help as help_services
@@ -175,7 +176,7 @@ def build(personas) -> SimpleNamespace:
 # --- each persona's pages: (url name, path) ----------------------------------------------------
 
 
-def nurse_pages(w) -> list[tuple[str, str]]:
+def nurse_pages(w) -> list[tuple]:
     c, n = w.client.pk, "noord"
     return [
         ("home", "/"),
@@ -185,7 +186,11 @@ def nurse_pages(w) -> list[tuple[str, str]]:
         ("team-invitations", f"/teams/{n}/invitations/"),
         ("team-details", f"/teams/{n}/details/?edit=1"),
         ("proposal-new", f"/teams/{n}/proposals/new/"),
-        ("proposal-new", f"/teams/{n}/proposals/new/?kind=admit_member"),
+        (
+            "proposal-new",
+            f"/teams/{n}/proposals/new/?kind=admit_member",
+            sent("Raise the proposal"),
+        ),
         ("proposal", f"/proposals/{w.proposal.pk}/"),
         ("decision-log", f"/teams/{n}/decisions/"),
         ("role-history", f"/teams/{n}/roles/{Role.INFORMER}/"),
@@ -203,14 +208,14 @@ def nurse_pages(w) -> list[tuple[str, str]]:
         ("practice-search", "/practice/search/?q=lights"),
         ("practice-follows", "/practice/follows/"),
         ("practice-note", f"/practice/notes/{w.their_note.pk}/"),
-        ("practice-note-new", "/practice/notes/new/"),
+        ("practice-note-new", "/practice/notes/new/", sent("Publish")),
         ("practice-note-edit", f"/practice/notes/{w.own_note.pk}/edit/"),
         ("quality", "/quality/"),
         ("quality-team", "/quality/teams/zuid/"),
         ("quality-snapshot", f"/quality/snapshots/{w.snapshot.pk}/"),
         ("account", "/account/"),
         ("password-change", "/account/password/"),
-        ("account-email", "/account/email/"),
+        ("account-email", "/account/email/", sent("Send the link")),
         ("account-email-confirm", f"/account/email/confirm/{w.email_token}/"),
         ("account-close", "/account/close/"),
         ("two-factor", "/account/two-factor/"),
@@ -268,10 +273,10 @@ def operator_pages(w) -> list[tuple[str, str]]:
     ]
 
 
-def anonymous_pages(w) -> list[tuple[str, str]]:
+def anonymous_pages(w) -> list[tuple]:
     uid, token = w.reset
     return [
-        ("login", "/login/"),
+        ("login", "/login/", wrong_password),
         ("password-reset", "/password-reset/"),
         ("password-reset-done", "/password-reset/sent/"),
         # The link from the mail: it moves the token into the session and lands on the form.
@@ -309,14 +314,16 @@ def axe_source() -> str:
     return AXE.read_text()
 
 
-def serious_violations(page, server: str) -> list[dict]:
-    """axe's serious and critical findings on the page as it is, with every folded part
-    (``<details>``: the forms behind "Rate", "Add a problem"...) unfolded first."""
-    page.add_script_tag(url=f"{server}{AXE_PATH}")
+def serious_violations(page, rules: list[str] | None = None) -> list[dict]:
+    """axe's serious and critical findings on the page as it is (``rules``: only these),
+    with every folded part (``<details>``: the forms behind "Rate", "Add a problem"...)
+    unfolded first."""
     return page.evaluate(
-        """async () => {
+        """async (rules) => {
             for (const folded of document.querySelectorAll("details")) folded.open = true;
-            const results = await axe.run(document, {resultTypes: ["violations"]});
+            const options = {resultTypes: ["violations"]};
+            if (rules) options.runOnly = {type: "rule", values: rules};
+            const results = await axe.run(document, options);
             return results.violations
                 .filter((v) => v.impact === "serious" || v.impact === "critical")
                 .map((v) => ({
@@ -326,7 +333,8 @@ def serious_violations(page, server: str) -> list[dict]:
                     targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
                     count: v.nodes.length,
                 }));
-        }"""
+        }""",
+        rules,
     )
 
 
@@ -341,18 +349,52 @@ def described(found: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
-def walk(page, server: str, pages: list[tuple[str, str]]) -> dict[str, list[dict]]:
+def check(page, server: str, where: str) -> dict[str, list[dict]]:
+    """The page checked in the phone's light colours, then its contrast again in the
+    dark ones (kith.css follows the phone's setting), switched in place."""
+    page.add_script_tag(url=f"{server}{AXE_PATH}")
     found = {}
-    for name, path in pages:
+    for scheme, rules in (("light", None), ("dark", ["color-contrast"])):
+        page.emulate_media(color_scheme=scheme)
+        violations = serious_violations(page, rules)
+        if violations:
+            found[f"{where} ({scheme})"] = violations
+    page.emulate_media(color_scheme="light")
+    return found
+
+
+def walk(page, server: str, pages: list[tuple]) -> dict[str, list[dict]]:
+    found = {}
+    for name, path, *then in pages:
         response = page.goto(f"{server}{path}")
         assert response is not None
         expected = REFUSALS.get(path, 200)
         assert response.status == expected, f"{path} answered {response.status}"
         assert "/login/" not in page.url or name.startswith("login"), f"{path} asked to sign in"
-        violations = serious_violations(page, server)
-        if violations:
-            found[f"{name} {path}"] = violations
+        where = f"{name} {path}"
+        if then:  # a state of the page reached by using it: checked in that state
+            found |= check(page, server, where)
+            then[0](page)
+            where += " after sending it as it stands"
+        found |= check(page, server, where)
     return found
+
+
+def sent(button: str):
+    """Send the page's form as it stands (empty, or as filled in) with ``button``: the
+    page answers with what is missing or wrong, beside the fields."""
+
+    def send(page) -> None:
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(page.locator(".error, [role=alert]").first).to_be_visible()
+
+    return send
+
+
+def wrong_password(page) -> None:
+    page.get_by_label("Username").fill("ben")
+    page.get_by_label("Password").fill("not the password")
+    sent("Sign in")(page)
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
@@ -375,15 +417,32 @@ def test_no_serious_violation_on_any_page(
         if person == w.operator:
             # The second step of signing in: a page of its own, checked on the way.
             page.wait_for_url(re.compile(r"/login/code/"))
-            violations = serious_violations(page, server)
-            if violations:
-                found["login-code /login/code/"] = violations
+            found |= check(page, server, "login-code /login/code/")
             page.get_by_label("Code").fill(f"{totp(w.device.bin_key):06d}")
             page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: "/login/" not in url)
     found |= walk(page, server, pages_of(w))
     context.close()
     assert not found, "serious or critical accessibility violations:\n" + described(found)
+
+
+def test_the_check_reports_what_it_finds(browser, axe_source):
+    """The check itself: a page with a picture without words and grey on grey is
+    reported, with the rule, its impact and where; a moderate finding is not."""
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.set_content(
+        '<!doctype html><html lang="en"><title>A page</title><body><main><h1>A page</h1>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" id="picture">'
+        '<p style="color: #777; background: #888">Grey on grey</p>'
+        "<h4>A heading that skips two levels</h4></main></body></html>"
+    )
+    page.add_script_tag(content=axe_source)
+    found = {v["id"]: v for v in serious_violations(page)}
+    assert set(found) == {"image-alt", "color-contrast"}
+    assert found["image-alt"]["impact"] == "critical"
+    assert found["image-alt"]["targets"] == ["#picture"]
+    assert "image-alt (critical)" in described({"a page": list(found.values())})
+    page.context.close()
 
 
 def test_every_page_is_walked_or_said_not_to_be_a_page():
@@ -401,7 +460,7 @@ def test_every_page_is_walked_or_said_not_to_be_a_page():
         invitation_token="t",
         reset=("u", "t"),
     )
-    walked = {name for _, pages_of in PERSONAS.values() for name, _ in pages_of(w)}
+    walked = {page[0] for _, pages_of in PERSONAS.values() for page in pages_of(w)}
     walked.add("login-code")  # the operator's second step of signing in
     assert names - walked - set(NOT_PAGES) == set()
     assert set(NOT_PAGES) <= names, "NOT_PAGES names a route that is gone"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from binascii import unhexlify
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,21 +29,22 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from care.models import Client, Snapshot
 from coordination.services import help as help_services
 from frontend import urls as frontend_urls
+from teams import decisions, two_factor
 from teams.models import Person, Role
 from teams.services import accounts
 from teams.services.founding import network_found
 from teams.services.invitations import invitation_create
+from teams.services.two_factor import two_factor_enable
 from tests.care.test_quality import NOW as QUALITY_NOW
 from tests.care.test_quality import build as quality_build
 from tests.care.test_quality import published
 from tests.care.visit_helpers import direct_payment, plan
-from tests.factories import ClientFactory, PersonFactory, adopted, note, proposal
+from tests.factories import PASSWORD, ClientFactory, PersonFactory, adopted, note, proposal
 from tests.frontend.browser.conftest import PHONE, log_in
 from tests.frontend.browser.test_client_portal import jansen as jansen_with_plan
 from tests.frontend.omaha import ensure_omaha_reference
@@ -51,7 +53,7 @@ from tests.teams.decisions_api.world import in_days
 AXE = Path(__file__).resolve().parents[3] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 # Where the browser believes axe is served (the test answers it; the site has no such file).
 AXE_PATH = "/__axe-core__/axe.min.js"
-SERIOUS = ("serious", "critical")
+KINDS = decisions.all_kinds()
 
 # Routes that are not pages of their own: each answers a form, or is a part of a page
 # (walked with the page it belongs to), a picture or a download.
@@ -59,7 +61,7 @@ NOT_PAGES = {
     "logout": "a form's answer",
     "account-token-revoke": "a form's answer",
     "account-sign-out-everywhere": "a form's answer",
-    "two-factor-recovery-codes": "a form's answer (walked by the operator)",
+    "two-factor-recovery-codes": "a form's answer (walked: the operator makes new codes)",
     "two-factor-disable": "a form's answer",
     "invitation-action": "a form's answer",
     "team-section": "a part of the team's home, re-read live",
@@ -135,6 +137,7 @@ def build(personas) -> SimpleNamespace:
     w.client, _entry = jansen_with_plan(personas)
     direct_payment(w.ana, w.client)
     now = timezone.now()
+    w.tomorrow = timezone.localdate(now + datetime.timedelta(days=1)).isoformat()
     w.visit = plan(w.ana, w.client, now - datetime.timedelta(minutes=20), 20, assignee=w.ana)
     tomorrow = now + datetime.timedelta(days=1)
     asked = plan(w.ana, w.client, tomorrow)
@@ -160,7 +163,10 @@ def build(personas) -> SimpleNamespace:
         actor=w.ana, purpose="admit", email="lotte@example.org", team=w.noord
     )
     w.operator = PersonFactory(username="olga", kind=Person.Kind.OPERATOR)
-    w.device = TOTPDevice.objects.create(user=w.operator, name="Authenticator app", confirmed=True)
+    key = two_factor.new_key()
+    w.device, _codes = two_factor_enable(
+        actor=w.operator, key=key, code=f"{totp(unhexlify(key)):06d}"
+    )
     network_found(name="Buurtzorg Deventer", operator_email="otto@example.org")
     w.email_token = signing.dumps(
         {"p": w.ana.pk, "from": w.ana.email, "to": "ana.new@example.org"},
@@ -186,6 +192,8 @@ def nurse_pages(w) -> list[tuple]:
         ("team-invitations", f"/teams/{n}/invitations/"),
         ("team-details", f"/teams/{n}/details/?edit=1"),
         ("proposal-new", f"/teams/{n}/proposals/new/"),
+        # Each kind of decision has its own form.
+        *[("proposal-new", f"/teams/{n}/proposals/new/?kind={k.key}") for k in KINDS],
         (
             "proposal-new",
             f"/teams/{n}/proposals/new/?kind=admit_member",
@@ -199,6 +207,8 @@ def nurse_pages(w) -> list[tuple]:
         ("client", f"/clients/{c}/"),
         ("client-details", f"/clients/{c}/details/"),
         ("team-board", f"/teams/{n}/board/"),
+        ("team-board", f"/teams/{n}/board/?date={w.tomorrow}"),
+        ("team-board", f"/teams/{n}/board/?view=week"),
         ("team-figures", f"/teams/{n}/figures/"),
         ("help", "/help/"),
         ("help-visit", f"/help/visits/{w.lent.pk}/"),
@@ -227,10 +237,17 @@ def coach_pages(w) -> list[tuple[str, str]]:
     return [
         ("home", "/"),
         ("shared-team", "/teams/noord/shared/"),
+        ("proposal", f"/proposals/{w.proposal.pk}/"),
+        ("decision-log", "/teams/noord/decisions/"),
+        ("role-history", f"/teams/noord/roles/{Role.INFORMER}/"),
         ("practice", "/practice/"),
+        ("practice-search", "/practice/search/?q=lights"),
         ("practice-note", f"/practice/notes/{w.their_note.pk}/"),
+        ("practice-note-new", "/practice/notes/new/"),
         ("quality", "/quality/"),
+        ("quality-team", "/quality/teams/noord/"),
         ("notifications", "/notifications/"),
+        ("notification-preferences", "/notifications/preferences/"),
         ("account", "/account/"),
     ]
 
@@ -241,6 +258,7 @@ def inspector_pages(w) -> list[tuple[str, str]]:
         ("quality", "/quality/"),
         ("quality-team", "/quality/teams/noord/"),
         ("quality-snapshot", f"/quality/snapshots/{w.snapshot.pk}/"),
+        ("notifications", "/notifications/"),
         ("account", "/account/"),
     ]
 
@@ -250,7 +268,9 @@ def client_pages(w) -> list[tuple[str, str]]:
         ("home", "/"),
         ("portal-client", f"/portal/clients/{w.client.pk}/"),
         ("notifications", "/notifications/"),
+        ("notification-preferences", "/notifications/preferences/"),
         ("account", "/account/"),
+        ("two-factor", "/account/two-factor/"),
     ]
 
 
@@ -269,7 +289,8 @@ def operator_pages(w) -> list[tuple[str, str]]:
         ("ops-team-found", "/ops/teams/new/"),
         ("ops-operator-invite", "/ops/operators/new/"),
         ("account", "/account/"),
-        ("two-factor", "/account/two-factor/"),
+        ("two-factor", "/account/two-factor/", sent("Make new recovery codes")),
+        ("two-factor", "/account/two-factor/", new_recovery_codes),
     ]
 
 
@@ -391,6 +412,14 @@ def sent(button: str):
     return send
 
 
+def new_recovery_codes(page) -> None:
+    """The codes page, which only answers the two-step page's form."""
+    form = page.locator("form", has=page.get_by_role("button", name="Make new recovery codes"))
+    form.get_by_label("Your password").fill(PASSWORD)
+    form.get_by_role("button").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+
+
 def wrong_password(page) -> None:
     page.get_by_label("Username").fill("ben")
     page.get_by_label("Password").fill("not the password")
@@ -418,7 +447,8 @@ def test_no_serious_violation_on_any_page(
             # The second step of signing in: a page of its own, checked on the way.
             page.wait_for_url(re.compile(r"/login/code/"))
             found |= check(page, server, "login-code /login/code/")
-            page.get_by_label("Code").fill(f"{totp(w.device.bin_key):06d}")
+            # The code of the next step: the one that turned it on cannot be used again.
+            page.get_by_label("Code").fill(f"{totp(w.device.bin_key, t0=-30):06d}")
             page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: "/login/" not in url)
     found |= walk(page, server, pages_of(w))
@@ -458,6 +488,7 @@ def test_every_page_is_walked_or_said_not_to_be_a_page():
         own_note=SimpleNamespace(pk=1),
         email_token="t",
         invitation_token="t",
+        tomorrow="2026-12-08",
         reset=("u", "t"),
     )
     walked = {page[0] for _, pages_of in PERSONAS.values() for page in pages_of(w)}

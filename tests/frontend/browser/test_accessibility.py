@@ -59,6 +59,8 @@ KINDS = decisions.all_kinds()
 # (walked with the page it belongs to), a picture or a download.
 NOT_PAGES = {
     "logout": "a form's answer",
+    "service-worker": "a script (the service worker)",
+    "manifest": "the app's manifest (JSON)",
     "account-token-revoke": "a form's answer",
     "account-sign-out-everywhere": "a form's answer",
     "two-factor-recovery-codes": "a form's answer (walked: the operator makes new codes)",
@@ -306,6 +308,7 @@ def anonymous_pages(w) -> list[tuple]:
         ("password-reset-complete", "/password-reset/done/"),
         ("invitation", f"/invitations/{w.invitation_token}/"),
         ("invitation", "/invitations/not-a-token/"),
+        ("offline", "/offline/"),
     ]
 
 

@@ -157,6 +157,8 @@ def team_details(request: PageRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         editing = request.GET.get("edit") == "1"
         form: dict[str, Any] = {"values": detail_services.team_state(team), "errors": {}}
+        if not request.htmx:  # "Edit details" followed without JavaScript: the whole page
+            return _team_page(request, team, form=form, editing=editing)
         return render(request, template, {"team": team, "form": form, "editing": editing})
     values = {name: request.POST.get(name, "") for name in detail_services.TEAM_DETAIL_FIELDS}
     outcome = writes.perform(

@@ -180,7 +180,7 @@ class TestPortal:
 
     def test_remove_from_my_network_ends_what_she_sees(self, w):
         page = page_text(pages(w.mrs_jansen).get(reverse("portal-client", args=[w.client.pk])))
-        assert "Remove from my network" in page
+        assert "Remove Petra Jansen from my network" in page
         url = reverse("portal-network-remove", args=[w.client.pk, w.petra.pk])
         response = pages(w.mrs_jansen).post(url, {"version": w.petra.version})
         assert response.status_code == 200

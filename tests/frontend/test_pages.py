@@ -55,6 +55,18 @@ def test_team_page_shows_members_and_the_live_heads(personas, django_assert_max_
     assert "Cas" not in html
 
 
+def test_edit_details_without_javascript_is_the_whole_page_editing(personas):
+    """The "Edit details" link followed without JavaScript: the team's page (a title,
+    the language, every section) with the details form open, not the section alone."""
+    html = browser_as(personas.ana).get("/teams/noord/details/?edit=1").content.decode()
+    assert html.startswith("<!doctype html>") and '<html lang="en-GB">' in html
+    assert "<title>" in html and 'id="members"' in html
+    assert 'action="/teams/noord/details/"' in html and 'name="phone"' in html
+    part = browser_as(personas.ana).get("/teams/noord/details/?edit=1", HTTP_HX_REQUEST="true")
+    assert not part.content.decode().lstrip().startswith("<!doctype")
+    assert 'name="phone"' in part.content.decode()
+
+
 @pytest.mark.parametrize("who", ["outsider", "coach", "inspector", "client", "family"])
 def test_everyone_else_gets_404_on_every_team_page(personas, outsiders, who):
     client = browser_as(outsiders[who])

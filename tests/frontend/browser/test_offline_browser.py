@@ -169,30 +169,24 @@ def test_signing_out_warns_of_what_waits_and_leaves_nothing_on_the_phone(
     context.set_offline(False)
     expect(page.locator("#outbox-status")).to_have_text("Could not send: see why", timeout=20000)
 
-    asked: list[str] = []
-
-    def answer(dialog, accept: bool):
-        asked.append(dialog.message)
-        dialog.accept() if accept else dialog.dismiss()
-
-    page.once("dialog", lambda dialog: answer(dialog, False))
     open_menu(page)
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.locator("#outbox-status")).to_have_text("Could not send: see why")
-    assert asked == [
+    with page.expect_event("dialog") as asking:
+        page.get_by_role("button", name="Sign out").click()
+    dialog = asking.value
+    assert dialog.message == (
         "1 change is saved on this phone and not yet sent. Signing out throws it away."
         " Sign out anyway?"
-    ]
+    )
+    dialog.dismiss()
+    expect(page.locator("#outbox-status")).to_have_text("Could not send: see why")
     assert page.url == f"{server}/day/"
 
-    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.once("dialog", lambda dialog: dialog.accept())
     open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{server}/login/")
     assert page.evaluate("() => caches.keys()") == []
-    assert (
-        page.evaluate("() => navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
-    )
+    assert page.evaluate(REGISTERED) == 0
     assert page.evaluate(OUTBOX_COUNT) == 0
     # Offline now, her day is not on the phone for whoever holds it next.
     context.set_offline(True)

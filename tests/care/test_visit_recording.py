@@ -288,11 +288,12 @@ def test_a_problem_of_another_plan_or_twice_is_refused(w):
     assert reload(w.morning).status == "assigned" and not OutcomeRating.objects.exists()
 
 
-def test_a_helper_from_another_team_may_not_re_rate(w):
+def lent_evening(w):
+    """Ana's 19:00 visit (for the tablets), lent to Cas of Zuid: the visit and the grant."""
     with time_machine.travel(at(DAY, "07:00"), tick=False):
         evening = plan(w.ana, w.client, at(DAY, "19:00"), 30)
         evening.interventions.add(w.tablets)
-        visit_services.visit_lend(
+        grant = visit_services.visit_lend(
             actor=w.ana,
             visit=evening,
             helper=w.cas,
@@ -300,6 +301,11 @@ def test_a_helper_from_another_team_may_not_re_rate(w):
             expires_at=at(DAY, "22:00"),
             reason="help request 1",
         )
+    return evening, grant
+
+
+def test_a_helper_from_another_team_may_not_re_rate(w):
+    evening, _grant = lent_evening(w)
     ratings = [{"problem": w.tablets.plan_problem.pk, **KBS}]
     times = {"actual_start": at(DAY, "19:00"), "actual_end": at(DAY, "19:30")}
     with time_machine.travel(at(DAY, "19:40"), tick=False):
@@ -333,16 +339,7 @@ def test_the_api_records_re_ratings_and_names_a_refused_scale(w):
 
 
 def test_taking_a_lent_visit_back_ends_the_helpers_access_and_tells_them(w):
-    with time_machine.travel(at(DAY, "07:00"), tick=False):
-        evening = plan(w.ana, w.client, at(DAY, "19:00"), 30)
-        grant = visit_services.visit_lend(
-            actor=w.ana,
-            visit=evening,
-            helper=w.cas,
-            version=evening.version,
-            expires_at=at(DAY, "22:00"),
-            reason="help request 1",
-        )
+    evening, grant = lent_evening(w)
     assert reload(evening).assignee == w.cas
     # Ben went instead: starting it, not yet done, already ends Cas's access.
     with time_machine.travel(at(DAY, "19:05"), tick=False):

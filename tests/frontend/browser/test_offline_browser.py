@@ -125,23 +125,33 @@ def test_recorded_offline_kept_across_a_reload_and_sent_once_when_the_signal_ret
     page.screenshot(path=str(SHOTS / "offline-sent-ana.png"))
 
 
-def test_a_conflict_on_the_way_back_is_shown_and_the_nurse_decides(
-    personas, server, can_log_in, browser
-):
+def stuck(personas, server, can_log_in, browser, meanwhile):
+    """Ana records her visit with no signal; ``meanwhile`` Ben changes it on the
+    server; the signal returns and her record cannot be sent as it stands."""
     visit = hallway(personas)
     can_log_in(personas.ana)
     context, page = signed_in(browser, server, "ana")
     go_offline(context, page)
     record_offline(page, visit)
-    # Meanwhile Ben took the visit over on the board.
     fresh = Visit.objects.get(pk=visit.pk)
-    visit_services.visit_assign(
-        actor=personas.ben, visit=fresh, person=personas.ben, version=fresh.version
-    )
-
+    meanwhile(actor=personas.ben, visit=fresh, version=fresh.version)
     context.set_offline(False)
+    expect(page.locator("#outbox-status")).to_have_text("Could not send: see why", timeout=20000)
+    return visit, context, page
+
+
+def test_a_conflict_on_the_way_back_is_shown_and_the_nurse_decides(
+    personas, server, can_log_in, browser
+):
+    # Meanwhile Ben took the visit over on the board.
+    visit, _context, page = stuck(
+        personas,
+        server,
+        can_log_in,
+        browser,
+        lambda **change: visit_services.visit_assign(person=personas.ben, **change),
+    )
     status = page.locator("#outbox-status")
-    expect(status).to_have_text("Could not send: see why", timeout=20000)
     panel = page.locator("#outbox-panel")
     expect(panel).to_be_visible()
     expect(panel.get_by_role("alert")).to_contain_text("Ben")
@@ -159,15 +169,9 @@ def test_a_conflict_on_the_way_back_is_shown_and_the_nurse_decides(
 def test_signing_out_warns_of_what_waits_and_leaves_nothing_on_the_phone(
     personas, server, can_log_in, browser
 ):
-    visit = hallway(personas)
-    can_log_in(personas.ana)
-    context, page = signed_in(browser, server, "ana")
-    go_offline(context, page)
-    record_offline(page, visit)
-    fresh = Visit.objects.get(pk=visit.pk)
-    visit_services.visit_cancel(actor=personas.ben, visit=fresh, version=fresh.version)
-    context.set_offline(False)
-    expect(page.locator("#outbox-status")).to_have_text("Could not send: see why", timeout=20000)
+    _visit, context, page = stuck(
+        personas, server, can_log_in, browser, visit_services.visit_cancel
+    )
 
     open_menu(page)
     with page.expect_event("dialog") as asking:

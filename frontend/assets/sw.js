@@ -16,7 +16,8 @@ import { matchPrecache, precacheAndRoute } from "workbox-precaching";
 import { registerRoute, setCatchHandler } from "workbox-routing";
 import { NetworkFirst, NetworkOnly } from "workbox-strategies";
 
-export const DAY_CACHE = "kith-day";
+// outbox.js empties this cache when someone else signs in.
+const DAY_CACHE = "kith-day";
 const config = self.KITH;
 
 self.addEventListener("install", () => self.skipWaiting());
@@ -64,8 +65,4 @@ setCatchHandler(async ({ request }) => {
     return (await matchPrecache(config.offline)) ?? Response.error();
   }
   return Response.error();
-});
-
-self.addEventListener("message", (event) => {
-  if (event.data?.type === "forget-day") event.waitUntil(caches.delete(DAY_CACHE));
 });

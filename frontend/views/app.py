@@ -133,5 +133,8 @@ class SignOut(auth_views.LogoutView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        response["Clear-Site-Data"] = '"cache", "storage"'
+        # "storage" holds what the worker kept (Cache Storage), the outbox (IndexedDB)
+        # and the worker itself. Not "cache" (the HTTP cache): Chromium takes seconds
+        # over it, during which signing out seems to hang (crbug.com/40233601).
+        response["Clear-Site-Data"] = '"storage"'
         return response

@@ -789,9 +789,10 @@ def test_section_query_counts_stay_flat_as_visits_grow(world):
 
 
 def test_the_plan_forms_offer_the_plan_s_lines_and_the_visits_carry_the_ticked(world):
-    assert 'name="interventions"' not in section(page(world), "visits")  # no plan yet
+    # The plan forms sit behind closed disclosures: read as they are opened (unfold).
+    assert 'name="interventions"' not in section(page(world, unfold=True), "visits")  # no plan
     tablets = intervention(world.client, world.ana)
-    visits = section(page(world), "visits")
+    visits = section(page(world, unfold=True), "visits")
     assert visits.count(f'name="interventions" value="{tablets.pk}"') == 2  # visit, series
     assert html_lib.escape(tablets.description) in visits
     browser = browser_as(world.ana)

@@ -235,7 +235,7 @@ def test_saving_preferences_without_javascript(w):
     )
     assert r.status_code == 302 and r.headers["Location"] == PREFS
     preference = NotificationPreference.objects.get(person=w.ben)
-    assert preference.muted == ["proposal_waiting", "visit_late"]
+    assert preference.muted == ["proposal_waiting", "visit_late", "visit_taken"]
     assert preference.digest is False  # not ticked
     assert preference.quiet_start.strftime("%H:%M") == "22:30"
 

@@ -35,6 +35,11 @@ const db = openDB("kith-outbox", 1, {
     database.createObjectStore("items", { keyPath: "id", autoIncrement: true });
     database.createObjectStore("meta");
   },
+  // Signing out deletes the outbox (Clear-Site-Data): this page's connection must not
+  // hold the deletion up.
+  blocking(_current, _next, event) {
+    event.target.close();
+  },
 });
 
 async function metaGet(name) {

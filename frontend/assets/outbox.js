@@ -77,6 +77,7 @@ const statusButton = document.getElementById("outbox-status");
 const panel = document.getElementById("outbox-panel");
 let sending = false;
 let sentThisPage = 0;
+let waitingHere = 0; // as last read: signing out asks first only when some wait
 
 function words(items) {
   const waiting = items.length;
@@ -90,6 +91,7 @@ function words(items) {
 async function render() {
   if (!statusButton) return;
   const items = await mine();
+  waitingHere = items.length;
   const said = words(items);
   statusButton.hidden = !(await owner());
   statusButton.textContent = said.text;
@@ -399,7 +401,8 @@ async function keepTheDay() {
 // Signing out clears what this phone kept, the outbox too: say so first if some wait.
 for (const form of document.querySelectorAll("form.logout")) {
   form.addEventListener("submit", async (event) => {
-    if (form.dataset.confirmed) return;
+    // Nothing waiting (as last read): the form goes as it is, at once.
+    if (form.dataset.confirmed || !waitingHere) return;
     event.preventDefault();
     const waiting = (await mine()).length;
     if (

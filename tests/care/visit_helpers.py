@@ -21,6 +21,14 @@ TZ = ZoneInfo("Europe/London")
 NOW = datetime.datetime(2026, 12, 7, 18, 0, tzinfo=TZ)
 
 
+def begun_today(minutes: int = 20) -> datetime.datetime:
+    """A visit that began ``minutes`` ago, or at midnight if that was yesterday: the
+    browser tests run on the real clock, and a nurse's day is today's."""
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(now - datetime.timedelta(minutes=minutes), midnight)
+
+
 def at(day: str, clock: str) -> datetime.datetime:
     """A London wall-clock moment: at("2026-12-02", "08:15")."""
     return datetime.datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=TZ)

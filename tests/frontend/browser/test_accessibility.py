@@ -45,7 +45,7 @@ from teams.services.two_factor import two_factor_enable
 from tests.care.test_quality import NOW as QUALITY_NOW
 from tests.care.test_quality import build as quality_build
 from tests.care.test_quality import published
-from tests.care.visit_helpers import direct_payment, plan
+from tests.care.visit_helpers import begun_today, direct_payment, plan
 from tests.factories import PASSWORD, ClientFactory, PersonFactory, adopted, note, proposal
 from tests.frontend.browser.conftest import PHONE, log_in
 from tests.frontend.browser.test_client_portal import jansen as jansen_with_plan
@@ -140,7 +140,7 @@ def build(personas) -> SimpleNamespace:
     direct_payment(w.ana, w.client)
     now = timezone.now()
     w.tomorrow = timezone.localdate(now + datetime.timedelta(days=1)).isoformat()
-    w.visit = plan(w.ana, w.client, now - datetime.timedelta(minutes=20), 20, assignee=w.ana)
+    w.visit = plan(w.ana, w.client, begun_today(), 20, assignee=w.ana)
     tomorrow = now + datetime.timedelta(days=1)
     asked = plan(w.ana, w.client, tomorrow)
     w.noord_request = help_services.help_request_raise(

@@ -129,6 +129,7 @@ def test_two_step_sign_in_is_set_up_and_used(personas, site, can_log_in, browser
 
     open_menu(page)
     page.get_by_role("button", name=re.compile("Sign out")).click()
+    expect(page).to_have_url(re.compile(r"/login/"))
     log_in(page, base, "ben")
     expect(page.get_by_role("heading", name="Your sign-in code")).to_be_visible()
     # Going elsewhere does not skip the step.

@@ -4,14 +4,12 @@ once from the recorded times."""
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from care.models import LedgerEntry, Visit, VisitIntervention
-from tests.care.visit_helpers import direct_payment, intervention, jansen_client, plan
+from tests.care.visit_helpers import begun_today, direct_payment, intervention, jansen_client, plan
 from tests.frontend.browser.conftest import PHONE, log_in
 from tests.frontend.omaha import ensure_omaha_reference
 
@@ -25,7 +23,7 @@ def test_from_my_day_to_a_recorded_visit_in_at_most_three_taps(
     client = jansen_client(personas)
     direct_payment(personas.ana, client)
     # Her visit began twenty minutes ago: she taps "Done" in the hallway.
-    start = timezone.now() - datetime.timedelta(minutes=20)
+    start = begun_today()
     visit = plan(personas.ana, client, start, 20, assignee=personas.ana)
     line = intervention(client, personas.ana)
     visit.interventions.add(line)

@@ -5,18 +5,16 @@ order, and lets her decide a conflict."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from care.models import LedgerEntry, Visit
 from care.services import visits as visit_services
-from tests.care.visit_helpers import direct_payment, intervention, jansen_client, plan
+from tests.care.visit_helpers import begun_today, direct_payment, intervention, jansen_client, plan
 from tests.frontend.browser.conftest import PHONE, log_in, open_menu
 from tests.frontend.omaha import ensure_omaha_reference
 
@@ -38,7 +36,7 @@ def hallway(personas):
     ensure_omaha_reference()  # browser tests flush the database between them
     client = jansen_client(personas)
     direct_payment(personas.ana, client)
-    start = timezone.now() - datetime.timedelta(minutes=20)
+    start = begun_today()
     visit = plan(personas.ana, client, start, 20, assignee=personas.ana)
     visit.interventions.add(intervention(client, personas.ana))
     return visit

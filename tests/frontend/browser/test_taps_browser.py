@@ -5,20 +5,18 @@ outbox keeps says "saved on this phone" instead: test_offline_browser.py)."""
 
 from __future__ import annotations
 
-import datetime
 import time
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from care.models import Visit
-from tests.care.visit_helpers import jansen_client, plan
+from tests.care.visit_helpers import begun_today, jansen_client, plan
 from tests.frontend.browser.conftest import PHONE, log_in, open_team
 
 
 def _sheet(personas, server, can_log_in, browser):
     client = jansen_client(personas)
-    start = timezone.now() - datetime.timedelta(minutes=20)
+    start = begun_today()
     visit = plan(personas.ana, client, start, 20, assignee=personas.ana)
     can_log_in(personas.ana)
     context = browser.new_context(viewport=PHONE, has_touch=True, locale="en-GB")

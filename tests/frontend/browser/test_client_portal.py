@@ -115,7 +115,13 @@ def test_a_rating_redraws_the_chart(personas, server, can_log_in, browser):
 
     # Adding a problem: choosing it loads its signs into the form.
     ana.get_by_text("Add a problem").click()
-    ana.get_by_label("Omaha System problem").select_option("42")
+    # The form is read as the disclosure opens: choose once htmx has wired it up.
+    problem = ana.get_by_label("Omaha System problem")
+    ana.wait_for_function(
+        "function (el) { const d = el['htmx-internal-data']; return !!(d && d.initHash); }",
+        arg=problem.element_handle(),
+    )
+    problem.select_option("42")
     signs = ana.locator("#signs-field")
     expect(signs).to_contain_text("inadequate system for taking medication")
     signs.get_by_label("inadequate system for taking medication").check()
